@@ -1,0 +1,84 @@
+// Flag parsing and validation for the CLI: every flag is checked, and every message names
+// the flag and what it accepts. Unknown flags are errors.
+import { parseArgs } from "node:util";
+
+/** A usage error: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {}
+
+export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+export function parseFlags(command: string, argv: string[], spec: FlagSpec): Record<string, string | boolean | undefined> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new UsageError(`autodim ${command}: unexpected argument ${JSON.stringify(positionals[0])}`);
+    return values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const known = Object.keys(spec).map((k) => `--${k}`).join(", ");
+    throw new UsageError(`autodim ${command}: ${(err as Error).message.replace(/\. To specify.*$/s, "")}\n  flags: ${known}`);
+  }
+}
+
+export function requireString(flags: Record<string, unknown>, name: string): string {
+  const v = flags[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export function intFlag(flags: Record<string, unknown>, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const s = String(v);
+  if (!/^-?\d+$/.test(s)) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(s)}`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${s}`);
+  return n;
+}
+
+export function numberFlag(flags: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (String(v).trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+export function choiceFlag<T extends string>(flags: Record<string, unknown>, name: string, choices: readonly T[], fallback?: T): T {
+  const v = flags[name];
+  if (v === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required (one of ${choices.join(", ")})`);
+    return fallback;
+  }
+  if (!(choices as readonly string[]).includes(String(v))) {
+    throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+/** "8:1:1" → fractions summing to 1. */
+export function splitFlag(flags: Record<string, unknown>, name: string, fallback: [number, number, number]): [number, number, number] {
+  const v = flags[name];
+  if (v === undefined) return fallback;
+  const parts = String(v).split(":");
+  const nums = parts.map(Number);
+  if (parts.length !== 3 || nums.some((x, i) => parts[i].trim() === "" || !Number.isFinite(x) || x < 0) || nums[0] <= 0) {
+    throw new UsageError(`--${name} must be train:val:test with non-negative numbers and train > 0 (e.g. 8:1:1), got ${JSON.stringify(v)}`);
+  }
+  const total = nums[0] + nums[1] + nums[2];
+  return [nums[0] / total, nums[1] / total, nums[2] / total];
+}
+
+/** "1,2,3" → integers, each in [min, max]. */
+export function intListFlag(flags: Record<string, unknown>, name: string, min: number, max: number): number[] | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const parts = String(v).split(",");
+  return parts.map((p) => {
+    if (!/^\s*-?\d+\s*$/.test(p) || Number(p) < min || Number(p) > max) {
+      throw new UsageError(`--${name} must be a comma-separated list of integers in ${min}..${max}, got ${JSON.stringify(p)} in ${JSON.stringify(v)}`);
+    }
+    return Number(p);
+  });
+}

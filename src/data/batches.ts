@@ -1,0 +1,114 @@
+// Batches of (field ids, labels) straight from the shards of a prepared directory. The data
+// layer hands out typed arrays only; turning them into tensors is the trainer's business.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomStream, type RandomStream } from "../runtime/random.js";
+import { readManifest, type Manifest, type ShardEntry, type Split } from "./manifest.js";
+
+export interface Batch {
+  /** Row-major global feature ids, `size × fields` (only the first `size` rows are valid). */
+  ids: Int32Array;
+  /** 0/1 labels as float32, `size` long. */
+  labels: Float32Array;
+  size: number;
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Shuffle shard order and rows within each shard (training); off for evaluation. */
+  shuffle: boolean;
+  /** Stream to shuffle with; default: the "shuffle" stream of the manifest's seed. */
+  rng?: RandomStream;
+  /** Drop a last batch smaller than `batchSize`. */
+  dropLast?: boolean;
+}
+
+/** A prepared data set: its manifest plus access to its rows. */
+export class PreparedData {
+  readonly manifest: Manifest;
+  readonly fieldCount: number;
+  /** Global id of each field's local id 0. */
+  readonly offsets: Int32Array;
+  readonly vocabularySizes: number[];
+
+  constructor(readonly dir: string) {
+    this.manifest = readManifest(dir);
+    this.fieldCount = this.manifest.fields.length;
+    this.offsets = Int32Array.from(this.manifest.fields.map((f) => f.offset));
+    this.vocabularySizes = this.manifest.fields.map((f) => f.vocabularySize);
+  }
+
+  get totalFeatures(): number {
+    return this.manifest.totalFeatures;
+  }
+
+  rows(split: Split): number {
+    return this.manifest.rows[split];
+  }
+
+  shards(split: Split): ShardEntry[] {
+    return this.manifest.shards.filter((s) => s.split === split);
+  }
+
+  /** Training-split count of every global id. */
+  counts(): Uint32Array {
+    const buf = readFileSync(join(this.dir, this.manifest.counts.file));
+    return new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  }
+
+  /** Reads one shard whole (a shard is sized to fit comfortably in memory). */
+  readShard(shard: ShardEntry): { ids: Int32Array; labels: Uint8Array } {
+    const ids = readFileSync(join(this.dir, shard.ids.file));
+    const labels = readFileSync(join(this.dir, shard.labels.file));
+    if (ids.byteLength !== shard.rows * this.fieldCount * 4 || labels.byteLength !== shard.rows) {
+      throw new Error(`${join(this.dir, shard.ids.file)}: size does not match the manifest; re-run \`autodim prepare\``);
+    }
+    // Copy out of Node's pooled buffer so the Int32Array is aligned and owns its memory.
+    return { ids: new Int32Array(ids.buffer.slice(ids.byteOffset, ids.byteOffset + ids.byteLength)), labels: new Uint8Array(labels) };
+  }
+
+  /** A whole split in memory (for evaluation on small splits and for tests). */
+  readSplit(split: Split): { ids: Int32Array; labels: Uint8Array } {
+    const n = this.rows(split);
+    const ids = new Int32Array(n * this.fieldCount);
+    const labels = new Uint8Array(n);
+    let at = 0;
+    for (const shard of this.shards(split)) {
+      const s = this.readShard(shard);
+      ids.set(s.ids, at * this.fieldCount);
+      labels.set(s.labels, at);
+      at += shard.rows;
+    }
+    return { ids, labels };
+  }
+
+  /**
+   * Iterates batches of a split. The yielded arrays are reused: a batch is valid until the
+   * next one is requested. Shuffling is shard order plus rows within a shard — with shards
+   * of 2^18 rows that mixes well and keeps memory to one shard.
+   */
+  *batches(split: Split, opts: BatchOptions): Generator<Batch> {
+    const { batchSize } = opts;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+    const F = this.fieldCount;
+    const rng = opts.rng ?? randomStream(this.manifest.settings.seed, "shuffle");
+    const shards = this.shards(split);
+    const order = Int32Array.from(shards, (_, i) => i);
+    if (opts.shuffle) rng.shuffle(order);
+    const batch: Batch = { ids: new Int32Array(batchSize * F), labels: new Float32Array(batchSize), size: 0 };
+    for (const si of order) {
+      const shard = this.readShard(shards[si]);
+      const rows = Int32Array.from({ length: shards[si].rows }, (_, i) => i);
+      if (opts.shuffle) rng.shuffle(rows);
+      for (const r of rows) {
+        batch.ids.set(shard.ids.subarray(r * F, r * F + F), batch.size * F);
+        batch.labels[batch.size] = shard.labels[r];
+        if (++batch.size === batchSize) {
+          yield batch;
+          batch.size = 0;
+        }
+      }
+    }
+    if (batch.size > 0 && !opts.dropLast) yield batch;
+  }
+}

@@ -1,0 +1,324 @@
+// raw file ──pass 1──▶ vocabularies (training split only) ──pass 2──▶ id shards + manifest.
+// Both passes stream the file; memory is bounded by the number of distinct values, not
+// by the number of rows. The split of a row is drawn from the "split" stream in file
+// order, once per data line (bad lines included), so both passes and every rerun agree.
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { AutodimError } from "../errors.js";
+import { randomStream } from "../runtime/random.js";
+import { Progress } from "../runtime/progress.js";
+import { makeFormat, RowDecoder, RowError, type Format } from "./formats.js";
+import { scanLines, type LineInfo } from "./lines.js";
+import {
+  MANIFEST_FILE,
+  PREPARE_VERSION,
+  SPLITS,
+  type FieldEntry,
+  type FileEntry,
+  type Manifest,
+  type PrepareSettings,
+  type ShardEntry,
+  type SkippedRow,
+  type Split,
+} from "./manifest.js";
+import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
+
+export interface PrepareRequest extends PrepareSettings {
+  input: string;
+  out: string;
+  /** Print progress on stderr (default true). */
+  progress?: boolean;
+}
+
+export interface PrepareOutcome {
+  manifest: Manifest;
+  /** True when an existing prepared directory matched and nothing was rebuilt. */
+  reused: boolean;
+}
+
+/** A bad input row, located by file, line and field. */
+export class DataError extends AutodimError {
+  override name = "DataError";
+}
+
+export const DEFAULT_ROWS_PER_SHARD = 1 << 18;
+
+export function presetDescription(s: PrepareSettings): string {
+  return (
+    `paper preset: integer fields v > 2 → ⌊ln(v)²⌋, values ≤ 2 each their own token, empty = missing id 0; ` +
+    `values seen < ${s.minCount} times in the training split → the field's rare id 1; ` +
+    `random ${s.split.map((x) => Math.round(x * 100)).join(":")} train/val/test split (seed ${s.seed}); ` +
+    `vocabularies from the training split only`
+  );
+}
+
+export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
+  const input = resolve(req.input);
+  if (!existsSync(input)) throw new DataError(`${req.input}: input file not found`);
+  const settings: PrepareSettings = {
+    format: req.format,
+    minCount: req.minCount,
+    split: req.split,
+    seed: req.seed,
+    onBadRow: req.onBadRow,
+    avazuTimeFields: req.avazuTimeFields,
+    rowsPerShard: req.rowsPerShard,
+  };
+  const cached = await reusable(req.out, input, settings);
+  if (cached) return { manifest: cached, reused: true };
+
+  const started = Date.now();
+  mkdirSync(req.out, { recursive: true });
+  removePrevious(req.out);
+  const format = makeFormat(req.format, { avazuTimeFields: req.avazuTimeFields });
+  const sourceBytes = statSync(input).size;
+  const show = req.progress !== false;
+
+  // Pass 1: validate every row, count training values.
+  const vocabs = format.fields.map(() => new ByteVocab());
+  const missing = new Float64Array(format.fields.length);
+  const rows = { train: 0, val: 0, test: 0 };
+  const positives = { train: 0, val: 0, test: 0 };
+  const skipped = { total: 0, byReason: {} as Record<string, number>, examples: [] as SkippedRow[] };
+  const p1 = show ? new Progress("prepare pass 1/2 (count)", sourceBytes / 1e6, "MB") : undefined;
+  const scan1 = await scanRows(input, format, req, (decoder, split) => {
+    rows[split]++;
+    positives[split] += decoder.label;
+    if (split !== "train") return;
+    for (let m = 0; m < vocabs.length; m++) {
+      const s = decoder.tokenStart[m];
+      if (s < 0) missing[m]++;
+      else vocabs[m].add(decoder.tokens, s, decoder.tokenEnd[m]);
+    }
+  }, (row) => {
+    skipped.total++;
+    skipped.byReason[row.reason] = (skipped.byReason[row.reason] ?? 0) + 1;
+    if (skipped.examples.length < 10) skipped.examples.push(row);
+  }, true, (b) => p1?.update(b / 1e6));
+  p1?.finish(scan1.bytes / 1e6, `${scan1.lines} lines`);
+  if (skipped.total > 0) {
+    process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${input}:${skipped.examples[0].line}: ${skipped.examples[0].message}\n`);
+  }
+  if (rows.train === 0) throw new DataError(`${input}: no valid training rows`);
+
+  // Vocabularies → ids, offsets, counts.
+  const fields: FieldEntry[] = [];
+  let offset = 0;
+  for (let m = 0; m < format.fields.length; m++) {
+    const kept = vocabs[m].assignIds(req.minCount);
+    const rare = vocabs[m].rareTotals(req.minCount);
+    fields.push({ name: format.fields[m].name, kind: format.fields[m].kind, vocabularySize: RESERVED_IDS + kept, offset, kept, rareValues: rare.distinct });
+    offset += RESERVED_IDS + kept;
+  }
+  const totalFeatures = offset;
+  const counts = new Uint32Array(totalFeatures);
+  const vocabLines: string[] = [];
+  for (let m = 0; m < fields.length; m++) {
+    const f = fields[m];
+    counts[f.offset + MISSING_ID] = missing[m];
+    counts[f.offset + RARE_ID] = vocabs[m].rareTotals(req.minCount).count;
+    const kept = vocabs[m].kept();
+    kept.forEach((e, i) => (counts[f.offset + RESERVED_IDS + i] = vocabs[m].count(e)));
+    vocabLines.push(JSON.stringify({ field: f.name, values: kept.map((e) => vocabs[m].key(e)) }));
+  }
+  const countsEntry = writeChecked(req.out, "counts.u32", new Uint8Array(counts.buffer));
+  const vocabEntry = writeChecked(req.out, "vocab.jsonl", Buffer.from(vocabLines.join("\n") + "\n", "latin1"));
+
+  // Pass 2: encode.
+  const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(req.out, s, fields.length, req.rowsPerShard)])) as Record<Split, ShardWriter>;
+  const offsets = Int32Array.from(fields.map((f) => f.offset));
+  const p2 = show ? new Progress("prepare pass 2/2 (encode)", sourceBytes / 1e6, "MB") : undefined;
+  const scan2 = await scanRows(input, format, req, (decoder, split) => {
+    const row = writers[split].nextRow();
+    for (let m = 0; m < vocabs.length; m++) {
+      const s = decoder.tokenStart[m];
+      row.ids[row.at + m] = offsets[m] + (s < 0 ? MISSING_ID : vocabs[m].idOf(decoder.tokens, s, decoder.tokenEnd[m]));
+    }
+    row.labels[row.rowIndex] = decoder.label;
+  }, () => {}, false, (b) => p2?.update(b / 1e6));
+  p2?.finish(scan2.bytes / 1e6);
+  const shards = SPLITS.flatMap((s) => writers[s].close());
+
+  const st = statSync(input);
+  const manifest: Manifest = {
+    version: PREPARE_VERSION,
+    createdAt: new Date().toISOString(),
+    settings,
+    preset: presetDescription(settings),
+    source: { path: input, bytes: st.size, mtimeMs: st.mtimeMs, sha256: scan1.sha256 as string, lines: scan1.lines },
+    rows,
+    positives,
+    skipped,
+    fields,
+    totalFeatures,
+    counts: countsEntry,
+    vocab: vocabEntry,
+    shards,
+    prepareSeconds: (Date.now() - started) / 1000,
+  };
+  writeAtomic(join(req.out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+  return { manifest, reused: false };
+}
+
+type SplitDraw = (u: number) => Split;
+
+function splitDraw(split: [number, number, number]): SplitDraw {
+  const a = split[0];
+  const b = split[0] + split[1];
+  return (u) => (u < a ? "train" : u < b ? "val" : "test");
+}
+
+/**
+ * Streams the data rows of `input`: `onRow` gets each valid row with its split, `onBad`
+ * each bad one (under `--on-bad-row skip`; under `error` the first bad row throws).
+ */
+async function scanRows(
+  input: string,
+  format: Format,
+  req: PrepareRequest,
+  onRow: (decoder: RowDecoder, split: Split) => void,
+  onBad: (row: SkippedRow) => void,
+  sha256: boolean,
+  onBytes: (bytes: number) => void,
+) {
+  const decoder = new RowDecoder(format);
+  const draw = splitDraw(req.split);
+  const rng = randomStream(req.seed, "split");
+  const name = basename(input);
+  const expectedHeader = format.header?.join(String.fromCharCode(format.delimiter));
+  const bad = (info: LineInfo, field: string | null, reason: string, message: string) => {
+    const where = `${input}:${info.line}${field ? `: field ${field}` : ""}`;
+    if (req.onBadRow === "error") {
+      throw new DataError(`${where}: ${message}\n  (use --on-bad-row skip to skip and count such rows)`);
+    }
+    onBad({ line: info.line, field, reason, message });
+  };
+  return scanLines(input, (buf, start, end, info) => {
+    if (info.line === 1 && expectedHeader !== undefined) {
+      const header = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
+      if (header !== expectedHeader) {
+        throw new DataError(`${input}:1: header does not match the ${format.name} layout\n  expected: ${expectedHeader}\n  found:    ${header.slice(0, 400)}`);
+      }
+      return;
+    }
+    const split = draw(rng.next());
+    if (!info.terminated) {
+      bad(info, null, "truncated", `truncated last line: no line end at the end of ${name} (if the file is complete, append a newline)`);
+      return;
+    }
+    try {
+      decoder.decode(buf, start, end);
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+      bad(info, err.field, err.reason, err.message);
+      return;
+    }
+    onRow(decoder, split);
+  }, { sha256, onBytes });
+}
+
+/** Accumulates one split's rows into fixed-size shard files. */
+class ShardWriter {
+  private ids: Int32Array;
+  private labels: Uint8Array;
+  private rowsInShard = 0;
+  private readonly shards: ShardEntry[] = [];
+  private readonly row = { ids: new Int32Array(0), labels: new Uint8Array(0), at: 0, rowIndex: 0 };
+
+  constructor(
+    private readonly dir: string,
+    private readonly split: Split,
+    private readonly fields: number,
+    private readonly rowsPerShard: number,
+  ) {
+    this.ids = new Int32Array(rowsPerShard * fields);
+    this.labels = new Uint8Array(rowsPerShard);
+  }
+
+  /** Where to write the next row (valid until the next call). */
+  nextRow() {
+    if (this.rowsInShard === this.rowsPerShard) this.flush();
+    const r = this.row;
+    r.ids = this.ids;
+    r.labels = this.labels;
+    r.rowIndex = this.rowsInShard;
+    r.at = this.rowsInShard * this.fields;
+    this.rowsInShard++;
+    return r;
+  }
+
+  close(): ShardEntry[] {
+    if (this.rowsInShard > 0 || this.shards.length === 0) this.flush();
+    return this.shards;
+  }
+
+  private flush(): void {
+    const n = this.rowsInShard;
+    const stem = `${this.split}-${String(this.shards.length).padStart(5, "0")}`;
+    const ids = new Uint8Array(this.ids.buffer, 0, n * this.fields * 4);
+    this.shards.push({
+      split: this.split,
+      rows: n,
+      ids: writeChecked(this.dir, `${stem}.ids.i32`, ids),
+      labels: writeChecked(this.dir, `${stem}.labels.u8`, this.labels.subarray(0, n)),
+    });
+    this.rowsInShard = 0;
+  }
+}
+
+function writeChecked(dir: string, file: string, bytes: Uint8Array): FileEntry {
+  writeFileSync(join(dir, file), bytes);
+  return { file, bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** The existing manifest in `out`, if it was made from the same bytes with the same settings. */
+async function reusable(out: string, input: string, settings: PrepareSettings): Promise<Manifest | undefined> {
+  const path = join(out, MANIFEST_FILE);
+  if (!existsSync(path)) return undefined;
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+  if (m.version !== PREPARE_VERSION || JSON.stringify(m.settings) !== JSON.stringify(settings)) return undefined;
+  const st = statSync(input);
+  if (st.size !== m.source.bytes) return undefined;
+  if (st.mtimeMs !== m.source.mtimeMs) {
+    // Touched but maybe not changed: the checksum decides.
+    if ((await sha256File(input)) !== m.source.sha256) return undefined;
+  }
+  for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
+    const p = join(out, f.file);
+    if (!existsSync(p) || statSync(p).size !== f.bytes) return undefined;
+  }
+  return m;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Removes the files of an earlier prepare, manifest first (so none points at a mix). */
+function removePrevious(out: string): void {
+  const path = join(out, MANIFEST_FILE);
+  if (!existsSync(path)) return;
+  let files: string[] = [];
+  try {
+    const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+    files = [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])].map((f) => f.file);
+  } catch {
+    // An unreadable manifest lists nothing we could trust; its shards get overwritten.
+  }
+  rmSync(path);
+  for (const f of files) rmSync(join(out, f), { force: true });
+}

@@ -1,0 +1,96 @@
+// The one place that chooses the tfjs backend. Everything that computes with tensors
+// calls `initRuntime()` first; the choice is made once per process and recorded.
+import * as tf from "@tensorflow/tfjs";
+import { createRequire } from "node:module";
+import { registerWasmKernelFixes } from "./wasm-kernels.js";
+
+export type BackendName = "node" | "wasm" | "cpu";
+export const BACKEND_NAMES: readonly BackendName[] = ["node", "wasm", "cpu"];
+
+export interface RuntimeInfo {
+  /** Our name for the backend (what `AUTODIM_BACKEND` takes). */
+  backend: BackendName;
+  /** tfjs's own name for it ("tensorflow" for tfjs-node). */
+  tfBackend: string;
+  tfjsVersion: string;
+  /** Kernels this module registered over the backend's stock ones. */
+  kernelFixes: string[];
+  /** Why preferred backends were passed over, when the choice was automatic. */
+  fallbacks: string[];
+}
+
+let chosen: Promise<RuntimeInfo> | undefined;
+
+// `require` keeps this file free of `import.meta` (tslab loads src/ as CommonJS) and
+// lets a missing optional package fail at runtime instead of at link time.
+const requireOptional = createRequire(process.cwd() + "/");
+
+/**
+ * Picks the backend once: `AUTODIM_BACKEND` when set (an error if it cannot load),
+ * else tfjs-node when it loads, else wasm, else cpu.
+ */
+export function initRuntime(): Promise<RuntimeInfo> {
+  chosen ??= choose(process.env.AUTODIM_BACKEND);
+  return chosen;
+}
+
+/** The runtime already chosen; throws if `initRuntime()` has not completed. */
+export function runtimeInfo(): RuntimeInfo {
+  if (current === undefined) throw new Error("runtime not initialised: await initRuntime() first");
+  return current;
+}
+let current: RuntimeInfo | undefined;
+
+async function choose(forced: string | undefined): Promise<RuntimeInfo> {
+  if (forced !== undefined && forced !== "") {
+    if (!(BACKEND_NAMES as readonly string[]).includes(forced)) {
+      throw new Error(`AUTODIM_BACKEND=${forced} is not a backend; use one of ${BACKEND_NAMES.join(", ")}`);
+    }
+    const name = forced as BackendName;
+    try {
+      return (current = await activate(name, []));
+    } catch (err) {
+      throw new Error(`AUTODIM_BACKEND=${name} could not be loaded: ${(err as Error).message}${installHint(name)}`);
+    }
+  }
+  const fallbacks: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      return (current = await activate(name, fallbacks));
+    } catch (err) {
+      fallbacks.push(`${name}: ${firstLine((err as Error).message)}`);
+    }
+  }
+  throw new Error(`no tfjs backend could be loaded:\n  ${fallbacks.join("\n  ")}`);
+}
+
+async function activate(name: BackendName, fallbacks: string[]): Promise<RuntimeInfo> {
+  let tfBackend: string;
+  let kernelFixes: string[] = [];
+  if (name === "node") {
+    requireOptional("@tensorflow/tfjs-node");
+    tfBackend = "tensorflow";
+  } else if (name === "wasm") {
+    requireOptional("@tensorflow/tfjs-backend-wasm");
+    tfBackend = "wasm";
+  } else {
+    tfBackend = "cpu";
+  }
+  if (!(await tf.setBackend(tfBackend))) throw new Error(`tf.setBackend("${tfBackend}") failed`);
+  await tf.ready();
+  if (name === "wasm") kernelFixes = registerWasmKernelFixes();
+  return { backend: name, tfBackend, tfjsVersion: tf.version.tfjs, kernelFixes, fallbacks: [...fallbacks] };
+}
+
+function installHint(name: BackendName): string {
+  if (name === "node") {
+    return " (tfjs-node needs libtensorflow, which its install script downloads; run `npm install @tensorflow/tfjs-node` on a machine with internet access)";
+  }
+  if (name === "wasm") return " (run `npm install` to get @tensorflow/tfjs-backend-wasm)";
+  return "";
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf("\n");
+  return i < 0 ? s : s.slice(0, i);
+}

@@ -1,0 +1,81 @@
+// Seeded random streams. One root seed derives independent named streams, so adding a
+// draw to one stream (say, dropout) never shifts another (say, the data split).
+import seedrandom from "seedrandom";
+
+export const STREAM_NAMES = ["init", "shuffle", "gumbel", "dropout", "split", "synth"] as const;
+export type StreamName = (typeof STREAM_NAMES)[number];
+
+/** Serializable generator state (alea's three words and a carry), for checkpoints. */
+export type StreamState = seedrandom.State.Alea;
+
+export class RandomStream {
+  private readonly prng: seedrandom.StatefulPRNG<StreamState>;
+  private spareNormal: number | undefined;
+
+  constructor(
+    readonly key: string,
+    state?: StreamState,
+  ) {
+    // alea: fast, 2^116 period, and its state can be saved and restored.
+    this.prng = seedrandom.alea(key, { state: state ?? true });
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  next(): number {
+    return this.prng.double();
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.prng.double() * n);
+  }
+
+  /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spareNormal !== undefined) {
+      const z = this.spareNormal;
+      this.spareNormal = undefined;
+      return z;
+    }
+    let u = 0;
+    while (u === 0) u = this.prng.double();
+    const v = this.prng.double();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** In-place Fisher–Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** Fills `out` with uniforms in [0, 1) as float32 (for tensors). */
+  fillUniform(out: Float32Array): Float32Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.prng.double();
+    return out;
+  }
+
+  state(): StreamState {
+    if (this.spareNormal !== undefined) {
+      // Keeping the spare out of the state would make a restored stream diverge.
+      throw new Error(`stream ${this.key}: cannot save state between the two halves of a normal pair`);
+    }
+    return this.prng.state();
+  }
+}
+
+/**
+ * The stream `name` (optionally a sub-stream, e.g. `("synth", "field", 3)`) of a root seed.
+ * Same seed and path → same bits, on every machine.
+ */
+export function randomStream(rootSeed: number, name: StreamName, ...path: (string | number)[]): RandomStream {
+  if (!Number.isSafeInteger(rootSeed)) throw new Error(`seed must be an integer, got ${rootSeed}`);
+  return new RandomStream([String(rootSeed), name, ...path.map(String)].join("/"));
+}
