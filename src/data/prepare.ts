@@ -98,7 +98,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   }, true, (b) => p1?.update(b / 1e6));
   p1?.finish(scan1.bytes / 1e6, `${scan1.lines} lines`);
   if (skipped.total > 0) {
-    process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${input}:${skipped.examples[0].line}: ${skipped.examples[0].message}\n`);
+    process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${input}:${skipped.examples[0].line}${skipped.examples[0].field ? `: field ${skipped.examples[0].field}` : ""}: ${skipped.examples[0].message}\n`);
   }
   if (rows.train === 0) throw new DataError(`${input}: no valid training rows`);
 

@@ -1,0 +1,32 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { prepare, type PrepareRequest } from "../src/data/prepare.js";
+
+export const FIXTURES = join(process.cwd(), "test", "fixtures");
+export const CRITEO_DEEPCTR = join(FIXTURES, "criteo_sample_deepctr.csv");
+export const CRITEO_RAW = join(FIXTURES, "criteo_sample_raw.txt");
+export const AVAZU = join(FIXTURES, "avazu_sample.csv");
+
+export function tempDir(prefix = "autodim-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fixtureLines(path: string): string[] {
+  return readFileSync(path, "latin1").split("\n").filter((l) => l.length > 0);
+}
+
+/** prepare() with test defaults: quiet, all rows in train unless a split is given. */
+export function prepareQuiet(req: Partial<PrepareRequest> & Pick<PrepareRequest, "input" | "format">) {
+  return prepare({
+    out: tempDir(),
+    minCount: 1,
+    split: [1, 0, 0],
+    seed: 1,
+    onBadRow: "error",
+    avazuTimeFields: false,
+    rowsPerShard: 1 << 18,
+    progress: false,
+    ...req,
+  });
+}
