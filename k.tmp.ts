@@ -1,7 +1,18 @@
-import { generateSynthetic } from "./src/data/synthetic.js";
-import { prepare } from "./src/data/prepare.js";
-const t0 = Date.now();
-const t = await generateSynthetic("/tmp/synth.txt", { rows: 200000, seed: 1 });
-console.log(Date.now() - t0, "ms", { clickRate: t.clickRate, ceilingAuc: t.ceilingAuc, bias: t.bias });
-const r = await prepare({ input: "/tmp/synth.txt", out: "/tmp/ps", format: "criteo", minCount: 10, split: [0.8,0.1,0.1], seed: 1, onBadRow: "error", avazuTimeFields: false, rowsPerShard: 1 << 18 });
-console.log(r.manifest.totalFeatures, r.manifest.prepareSeconds, r.manifest.fields.map(f => f.vocabularySize).join(","));
+import { scanLines } from "./src/data/lines.js";
+import { makeFormat, RowDecoder } from "./src/data/formats.js";
+import { randomStream } from "./src/runtime/random.js";
+const f = "/tmp/big.txt";
+const mb = 269.86;
+async function time(name: string, fn: (buf: Uint8Array, s: number, e: number) => void, sha = false) {
+  const t = Date.now();
+  await scanLines(f, (b, s, e) => fn(b, s, e), { sha256: sha });
+  const sec = (Date.now() - t) / 1000;
+  console.log(name, (mb / sec).toFixed(1), "MB/s");
+}
+await time("noop", () => {});
+await time("noop+sha", () => {}, true);
+const d = new RowDecoder(makeFormat("criteo", { avazuTimeFields: false }));
+await time("decode", (b, s, e) => d.decode(b, s, e));
+const rng = randomStream(1, "split");
+let x = 0;
+await time("rng", () => { x += rng.next(); });

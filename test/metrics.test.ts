@@ -40,3 +40,15 @@ test("logloss: hand values and clipping", () => {
   assert.ok(Number.isFinite(logloss([0], [1])));
   assert.throws(() => logloss([0.5], [0.5]), /not 0 or 1/);
 });
+
+test("pearson and spearman: hand values, ties, constant series", async () => {
+  const { pearson, spearman, midranks } = await import("../src/train/metrics.js");
+  assert.ok(Math.abs(pearson([1, 2, 3], [2, 4, 6]) - 1) < 1e-12);
+  assert.ok(Math.abs(pearson([1, 2, 3], [3, 2, 1]) + 1) < 1e-12);
+  // x = [1,2,3,4], y = [1,3,2,4]: cov = 4/4... r = (Σdxdy)/√(ΣdxΣdy) = 4/5
+  assert.ok(Math.abs(pearson([1, 2, 3, 4], [1, 3, 2, 4]) - 0.8) < 1e-12);
+  assert.deepEqual([...midranks([10, 20, 20, 5])], [2, 3.5, 3.5, 1]);
+  // monotone but not linear → spearman 1
+  assert.ok(Math.abs(spearman([1, 2, 3, 4], [1, 8, 27, 1000]) - 1) < 1e-12);
+  assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])));
+});

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { ByteVocab, RARE_ID, RESERVED_IDS } from "../src/data/vocab.js";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
-const add = (v: ByteVocab, s: string, times = 1) => v.add(bytes(s), 0, s.length, times);
+const add = (v: ByteVocab, s: string) => v.add(bytes(s), 0, s.length);
 const id = (v: ByteVocab, s: string) => v.idOf(bytes(s), 0, s.length);
 
 test("counts and ids: frequent first, ties in first-seen order, rare below min count", () => {

@@ -2,6 +2,8 @@
 // file into a label and one token per field; everything after that (vocabulary, ids,
 // shards) is shared by all formats.
 
+import { finishHash, HASH_PRIME, HASH_SEED, hashBytes } from "./vocab.js";
+
 export type FormatName = "criteo" | "avazu" | "criteo-deepctr";
 export const FORMAT_NAMES: readonly FormatName[] = ["criteo", "avazu", "criteo-deepctr"];
 
@@ -80,6 +82,12 @@ export function makeFormat(name: FormatName, options: FormatOptions): Format {
   return { name, delimiter: 0x2c, header: AVAZU_HEADER, columns, fields, allowZeroFraction: false };
 }
 
+const ROLE_LABEL = 0;
+const ROLE_DROP = 1;
+const ROLE_CAT = 2;
+const ROLE_INT = 3;
+const ROLE_HOUR = 4;
+
 /**
  * Reads one line into a label and per-field tokens. Tokens are byte ranges in `tokens`
  * (start -1 = missing). Reused across lines: the hot path allocates nothing.
@@ -88,57 +96,99 @@ export class RowDecoder {
   tokens = new Uint8Array(4096);
   readonly tokenStart: Int32Array;
   readonly tokenEnd: Int32Array;
+  /** hashBytes() of each token, computed while copying it. */
+  readonly tokenHash: Int32Array;
   label = 0;
-  private readonly colStart: Int32Array;
-  private readonly colEnd: Int32Array;
   private used = 0;
+  private readonly roles: Uint8Array;
+  private readonly fieldOf: Int32Array;
 
   constructor(readonly format: Format) {
+    this.roles = Uint8Array.from(format.columns, (c) =>
+      c.role === "label" ? ROLE_LABEL : c.role === "drop" ? ROLE_DROP : c.role === "avazu-hour" ? ROLE_HOUR : c.kind === "cat" ? ROLE_CAT : ROLE_INT,
+    );
+    this.fieldOf = Int32Array.from(format.columns, (c) => (c.role === "field" || c.role === "avazu-hour" ? c.field : -1));
     this.tokenStart = new Int32Array(format.fields.length);
     this.tokenEnd = new Int32Array(format.fields.length);
-    this.colStart = new Int32Array(format.columns.length);
-    this.colEnd = new Int32Array(format.columns.length);
+    this.tokenHash = new Int32Array(format.fields.length);
   }
 
   /** Decodes buf[start, end) (line end already stripped); throws RowError. */
   decode(buf: Uint8Array, start: number, end: number): void {
-    const cols = this.format.columns;
+    try {
+      this.decodeColumns(buf, start, end);
+    } catch (err) {
+      // A wrong column count explains any other error on the row: report it first.
+      if (err instanceof RowError && err.reason !== "columns" && this.countColumns(buf, start, end) !== this.roles.length) {
+        throw this.columnCountError(buf, start, end);
+      }
+      throw err;
+    }
+  }
+
+  private decodeColumns(buf: Uint8Array, start: number, end: number): void {
+    const ncols = this.roles.length;
     const delim = this.format.delimiter;
-    let c = 0;
-    let s = start;
-    for (let i = start; i < end; i++) {
-      if (buf[i] === delim) {
-        if (c < cols.length) {
-          this.colStart[c] = s;
-          this.colEnd[c] = i;
-        }
-        c++;
-        s = i + 1;
-      }
-    }
-    if (c < cols.length) {
-      this.colStart[c] = s;
-      this.colEnd[c] = end;
-    }
-    c++;
-    if (c !== cols.length) {
-      throw new RowError("columns", null, `expected ${cols.length} columns, found ${c}`);
-    }
+    // Roles and fields in typed arrays keep this loop monomorphic. Each byte is read once:
+    // categorical values are copied and hashed in the same pass that finds their end.
+    const roles = this.roles;
+    const fieldOf = this.fieldOf;
+    const t = this.tokens;
     this.used = 0;
-    for (let k = 0; k < cols.length; k++) {
-      const col = cols[k];
-      const cs = this.colStart[k];
-      const ce = this.colEnd[k];
-      if (col.role === "field") {
-        if (col.kind === "cat") this.copyToken(col.field, buf, cs, ce);
-        else this.intToken(col.field, buf, cs, ce);
-      } else if (col.role === "label") {
-        if (ce - cs === 1 && (buf[cs] === 0x30 || buf[cs] === 0x31)) this.label = buf[cs] - 0x30;
-        else throw new RowError("label", "label", `label must be 0 or 1, found ${quote(buf, cs, ce)}`);
-      } else if (col.role === "avazu-hour") {
-        this.avazuHour(col, buf, cs, ce);
+    let p = start;
+    for (let k = 0; k < ncols; k++) {
+      if (k > 0) {
+        if (p >= end || buf[p] !== delim) throw this.columnCountError(buf, start, end);
+        p++;
+      }
+      const cs = p;
+      const role = roles[k];
+      if (role === ROLE_CAT) {
+        const field = fieldOf[k];
+        if (this.used + (end - p) + 24 > t.length) return this.decodeAfterGrowing(buf, start, end);
+        let at = this.used;
+        let h = HASH_SEED;
+        for (; p < end; p++) {
+          const c = buf[p];
+          if (c === delim) break;
+          t[at++] = c;
+          h = Math.imul(h ^ c, HASH_PRIME);
+        }
+        if (at === this.used) {
+          this.tokenStart[field] = -1;
+        } else {
+          this.tokenStart[field] = this.used;
+          this.tokenEnd[field] = at;
+          this.tokenHash[field] = finishHash(h);
+          this.used = at;
+        }
+        continue;
+      }
+      while (p < end && buf[p] !== delim) p++;
+      if (role === ROLE_INT) this.intToken(fieldOf[k], buf, cs, p);
+      else if (role === ROLE_LABEL) {
+        if (p - cs === 1 && (buf[cs] === 0x30 || buf[cs] === 0x31)) this.label = buf[cs] - 0x30;
+        else throw new RowError("label", "label", `label must be 0 or 1, found ${quote(buf, cs, p)}`);
+      } else if (role === ROLE_HOUR) {
+        this.avazuHour(this.format.columns[k] as Extract<Column, { role: "avazu-hour" }>, buf, cs, p);
       }
     }
+    if (p !== end) throw this.columnCountError(buf, start, end);
+  }
+
+  private decodeAfterGrowing(buf: Uint8Array, start: number, end: number): void {
+    this.growTokens(2 * (end - start) + 24 * this.tokenStart.length);
+    this.decodeColumns(buf, start, end);
+  }
+
+  private countColumns(buf: Uint8Array, start: number, end: number): number {
+    let c = 1;
+    for (let i = start; i < end; i++) if (buf[i] === this.format.delimiter) c++;
+    return c;
+  }
+
+  private columnCountError(buf: Uint8Array, start: number, end: number): RowError {
+    return new RowError("columns", null, `expected ${this.roles.length} columns, found ${this.countColumns(buf, start, end)}`);
   }
 
   private copyToken(field: number, buf: Uint8Array, s: number, e: number): void {
@@ -149,8 +199,17 @@ export class RowDecoder {
     // 24 bytes of headroom cover the derived tokens a field may add after this one.
     if (this.used + (e - s) + 24 > this.tokens.length) this.growTokens(this.used + (e - s) + 24);
     this.tokenStart[field] = this.used;
-    for (let i = s; i < e; i++) this.tokens[this.used++] = buf[i];
-    this.tokenEnd[field] = this.used;
+    const t = this.tokens;
+    let h = HASH_SEED;
+    let at = this.used;
+    for (let i = s; i < e; i++) {
+      const b = buf[i];
+      t[at++] = b;
+      h = Math.imul(h ^ b, HASH_PRIME);
+    }
+    this.used = at;
+    this.tokenEnd[field] = at;
+    this.tokenHash[field] = finishHash(h);
   }
 
   /**
@@ -175,7 +234,7 @@ export class RowDecoder {
       this.tokens[this.used++] = 0x76; // "v"
       this.writeInt(v);
     }
-    this.tokenEnd[field] = this.used;
+    this.endToken(field);
   }
 
   private avazuHour(col: Extract<Column, { role: "avazu-hour" }>, buf: Uint8Array, s: number, e: number): void {
@@ -189,10 +248,15 @@ export class RowDecoder {
     if (mm < 1 || mm > 12 || hh > 23 || date.getUTCDate() !== dd) throw bad();
     this.tokenStart[col.hourOfDay] = this.used;
     this.writeInt(hh);
-    this.tokenEnd[col.hourOfDay] = this.used;
+    this.endToken(col.hourOfDay);
     this.tokenStart[col.weekday] = this.used;
     this.writeInt(date.getUTCDay());
-    this.tokenEnd[col.weekday] = this.used;
+    this.endToken(col.weekday);
+  }
+
+  private endToken(field: number): void {
+    this.tokenEnd[field] = this.used;
+    this.tokenHash[field] = hashBytes(this.tokens, this.tokenStart[field], this.used);
   }
 
   private growTokens(need: number): void {
@@ -203,8 +267,19 @@ export class RowDecoder {
 
   private writeInt(v: number): void {
     if (this.used + 24 > this.tokens.length) this.growTokens(this.used + 24);
-    const s = String(v); // small integers only: rare enough off the hot path to not matter
-    for (let i = 0; i < s.length; i++) this.tokens[this.used++] = s.charCodeAt(i);
+    const t = this.tokens;
+    if (v < 0) {
+      t[this.used++] = 0x2d;
+      v = -v;
+    }
+    // Digits without making a string: this runs for every integer field of every row.
+    let digits = 1;
+    for (let p = 10; p <= v; p *= 10) digits++;
+    for (let i = digits - 1; i >= 0; i--) {
+      t[this.used + i] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    this.used += digits;
   }
 }
 

@@ -76,6 +76,8 @@ export interface Manifest {
   vocab: FileEntry;
   shards: ShardEntry[];
   prepareSeconds: number;
+  /** Wall time of pass 1 (validate + count) and pass 2 (encode + write shards). */
+  passSeconds: { count: number; encode: number };
 }
 
 export const MANIFEST_FILE = "manifest.json";

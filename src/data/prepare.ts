@@ -89,7 +89,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     for (let m = 0; m < vocabs.length; m++) {
       const s = decoder.tokenStart[m];
       if (s < 0) missing[m]++;
-      else vocabs[m].add(decoder.tokens, s, decoder.tokenEnd[m]);
+      else vocabs[m].add(decoder.tokens, s, decoder.tokenEnd[m], decoder.tokenHash[m]);
     }
   }, (row) => {
     skipped.total++;
@@ -97,6 +97,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     if (skipped.examples.length < 10) skipped.examples.push(row);
   }, true, (b) => p1?.update(b / 1e6));
   p1?.finish(scan1.bytes / 1e6, `${scan1.lines} lines`);
+  const countSeconds = (Date.now() - started) / 1000;
   if (skipped.total > 0) {
     process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${input}:${skipped.examples[0].line}${skipped.examples[0].field ? `: field ${skipped.examples[0].field}` : ""}: ${skipped.examples[0].message}\n`);
   }
@@ -129,16 +130,18 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(req.out, s, fields.length, req.rowsPerShard)])) as Record<Split, ShardWriter>;
   const offsets = Int32Array.from(fields.map((f) => f.offset));
   const p2 = show ? new Progress("prepare pass 2/2 (encode)", sourceBytes / 1e6, "MB") : undefined;
+  const encodeStarted = Date.now();
   const scan2 = await scanRows(input, format, req, (decoder, split) => {
     const row = writers[split].nextRow();
     for (let m = 0; m < vocabs.length; m++) {
       const s = decoder.tokenStart[m];
-      row.ids[row.at + m] = offsets[m] + (s < 0 ? MISSING_ID : vocabs[m].idOf(decoder.tokens, s, decoder.tokenEnd[m]));
+      row.ids[row.at + m] = offsets[m] + (s < 0 ? MISSING_ID : vocabs[m].idOf(decoder.tokens, s, decoder.tokenEnd[m], decoder.tokenHash[m]));
     }
     row.labels[row.rowIndex] = decoder.label;
   }, () => {}, false, (b) => p2?.update(b / 1e6));
-  p2?.finish(scan2.bytes / 1e6);
   const shards = SPLITS.flatMap((s) => writers[s].close());
+  p2?.finish(scan2.bytes / 1e6);
+  const encodeSeconds = (Date.now() - encodeStarted) / 1000;
 
   const st = statSync(input);
   const manifest: Manifest = {
@@ -156,6 +159,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     vocab: vocabEntry,
     shards,
     prepareSeconds: (Date.now() - started) / 1000,
+    passSeconds: { count: countSeconds, encode: encodeSeconds },
   };
   writeAtomic(join(req.out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
   return { manifest, reused: false };

@@ -1,7 +1,8 @@
 // A per-field vocabulary keyed on raw bytes. Looking a token up never allocates a JS
 // string: the encode pass reads hundreds of millions of tokens, and string slicing was
 // the cost that mattered. Keys are compared byte for byte, so hashing never merges two
-// different values.
+// different values. Callers pass the key's hash (see `hashBytes`), which the row decoder
+// computes while it copies the token, so the bytes are walked once.
 
 /** Ids every field reserves before its kept values. */
 export const MISSING_ID = 0;
@@ -9,26 +10,32 @@ export const RARE_ID = 1;
 export const RESERVED_IDS = 2;
 
 export class ByteVocab {
+  // Counting phase: every distinct value seen.
   private arena = new Uint8Array(1 << 12);
   private arenaUsed = 0;
   private keyStart = new Int32Array(1 << 8);
   private keyLength = new Int32Array(1 << 8);
-  private keyHash = new Int32Array(1 << 8);
   private counts = new Float64Array(1 << 8);
-  private ids: Int32Array | undefined;
-  private table = new Int32Array(1 << 9); // entry index + 1; 0 = empty slot
+  /** Slots of [hash, entry + 1] side by side: a probe reads one cache line. */
+  private table = new Int32Array(2 << 9);
   private mask = (1 << 9) - 1;
   /** Number of distinct keys. */
   size = 0;
 
-  /** Counts one occurrence of bytes[start, end). */
-  add(bytes: Uint8Array, start: number, end: number, times = 1): void {
-    const h = hashBytes(bytes, start, end);
+  // Lookup phase (after assignIds): kept values only, in a table of [hash, id, start, length].
+  private keptTable = new Int32Array(0);
+  private keptMask = 0;
+  private keptArena = new Uint8Array(0);
+  private keptEntries: number[] = [];
+
+  /** Counts `times` occurrences of bytes[start, end), whose hashBytes() is `h`. */
+  add(bytes: Uint8Array, start: number, end: number, h = hashBytes(bytes, start, end), times = 1): void {
+    const t = this.table;
     let slot = h & this.mask;
     for (;;) {
-      const e = this.table[slot] - 1;
+      const e = t[2 * slot + 1] - 1;
       if (e < 0) break;
-      if (this.keyHash[e] === h && this.sameKey(e, bytes, start, end)) {
+      if (t[2 * slot] === h && this.sameKey(e, bytes, start, end)) {
         this.counts[e] += times;
         return;
       }
@@ -39,13 +46,13 @@ export class ByteVocab {
   }
 
   /** Entry index of bytes[start, end), or -1. */
-  find(bytes: Uint8Array, start: number, end: number): number {
-    const h = hashBytes(bytes, start, end);
+  find(bytes: Uint8Array, start: number, end: number, h = hashBytes(bytes, start, end)): number {
+    const t = this.table;
     let slot = h & this.mask;
     for (;;) {
-      const e = this.table[slot] - 1;
+      const e = t[2 * slot + 1] - 1;
       if (e < 0) return -1;
-      if (this.keyHash[e] === h && this.sameKey(e, bytes, start, end)) return e;
+      if (t[2 * slot] === h && this.sameKey(e, bytes, start, end)) return e;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -56,8 +63,7 @@ export class ByteVocab {
 
   /** The key of an entry as a latin1 string (one char per byte, so it round-trips). */
   key(entry: number): string {
-    const s = this.keyStart[entry];
-    return Buffer.from(this.arena.buffer, this.arena.byteOffset + s, this.keyLength[entry]).toString("latin1");
+    return Buffer.from(this.arena.buffer, this.arena.byteOffset + this.keyStart[entry], this.keyLength[entry]).toString("latin1");
   }
 
   /**
@@ -69,13 +75,30 @@ export class ByteVocab {
     const kept: number[] = [];
     for (let e = 0; e < this.size; e++) if (this.counts[e] >= minCount) kept.push(e);
     kept.sort((a, b) => this.counts[b] - this.counts[a] || a - b);
-    const ids = new Int32Array(this.size).fill(RARE_ID);
-    kept.forEach((e, rank) => (ids[e] = RESERVED_IDS + rank));
-    this.ids = ids;
     this.keptEntries = kept;
+    // A table of the kept values alone: on real data it is a small fraction of all values
+    // seen, so encode-time probes stay in cache.
+    let cap = 16;
+    while (cap < kept.length * 2) cap *= 2;
+    const table = new Int32Array(4 * cap).fill(-1);
+    let bytes = 0;
+    for (const e of kept) bytes += this.keyLength[e];
+    const arena = new Uint8Array(bytes);
+    let at = 0;
+    kept.forEach((e, rank) => {
+      const len = this.keyLength[e];
+      arena.set(this.arena.subarray(this.keyStart[e], this.keyStart[e] + len), at);
+      const h = hashBytes(arena, at, at + len);
+      let slot = h & (cap - 1);
+      while (table[4 * slot + 1] !== -1) slot = (slot + 1) & (cap - 1);
+      table.set([h, RESERVED_IDS + rank, at, len], 4 * slot);
+      at += len;
+    });
+    this.keptTable = table;
+    this.keptMask = cap - 1;
+    this.keptArena = arena;
     return kept.length;
   }
-  private keptEntries: number[] = [];
 
   /** Entries of the kept values in id order (id = RESERVED_IDS + position). */
   kept(): readonly number[] {
@@ -83,9 +106,23 @@ export class ByteVocab {
   }
 
   /** Id of bytes[start, end) after `assignIds`: RARE_ID for rare and unseen values. */
-  idOf(bytes: Uint8Array, start: number, end: number): number {
-    const e = this.find(bytes, start, end);
-    return e < 0 ? RARE_ID : (this.ids as Int32Array)[e];
+  idOf(bytes: Uint8Array, start: number, end: number, h = hashBytes(bytes, start, end)): number {
+    const t = this.keptTable;
+    const a = this.keptArena;
+    const len = end - start;
+    let slot = h & this.keptMask;
+    for (;;) {
+      const o = 4 * slot;
+      const id = t[o + 1];
+      if (id === -1) return RARE_ID;
+      if (t[o] === h && t[o + 3] === len) {
+        const s = t[o + 2];
+        let i = 0;
+        while (i < len && a[s + i] === bytes[start + i]) i++;
+        if (i === len) return id;
+      }
+      slot = (slot + 1) & this.keptMask;
+    }
   }
 
   /** Total count of values that map to RARE_ID, and how many distinct values they are. */
@@ -118,35 +155,45 @@ export class ByteVocab {
     if (e >= this.keyStart.length) {
       this.keyStart = grow(this.keyStart, e + 1);
       this.keyLength = grow(this.keyLength, e + 1);
-      this.keyHash = grow(this.keyHash, e + 1);
       this.counts = grow(this.counts, e + 1);
     }
     this.keyStart[e] = this.arenaUsed;
     this.keyLength[e] = len;
-    this.keyHash[e] = h;
     this.arenaUsed += len;
-    this.table[slot] = e + 1;
-    if (this.size * 2 > this.table.length) this.rehash();
+    this.table[2 * slot] = h;
+    this.table[2 * slot + 1] = e + 1;
+    if (this.size * 2 > this.mask + 1) this.rehash();
     return e;
   }
 
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
-    for (let e = 0; e < this.size; e++) {
-      let slot = this.keyHash[e] & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = e + 1;
+    const cap = (this.mask + 1) * 2;
+    const table = new Int32Array(2 * cap);
+    const mask = cap - 1;
+    const old = this.table;
+    for (let o = 0; o < old.length; o += 2) {
+      if (old[o + 1] === 0) continue;
+      let slot = old[o] & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = old[o];
+      table[2 * slot + 1] = old[o + 1];
     }
     this.table = table;
     this.mask = mask;
   }
 }
 
+export const HASH_SEED = 0x811c9dc5;
+export const HASH_PRIME = 0x01000193;
+
 /** FNV-1a (32-bit) with a final avalanche, so low bits spread for power-of-two tables. */
 export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  let h = HASH_SEED;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], HASH_PRIME);
+  return finishHash(h);
+}
+
+export function finishHash(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

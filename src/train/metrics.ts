@@ -48,3 +48,46 @@ export function logloss(labels: Numbers, probs: Numbers, eps = 1e-7): number {
   }
   return sum / n;
 }
+
+/** Pearson correlation coefficient. */
+export function pearson(x: Numbers, y: Numbers): number {
+  const n = x.length;
+  if (y.length !== n || n < 2) throw new Error(`pearson: needs two series of equal length ≥ 2 (got ${n} and ${y.length})`);
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  if (sxx === 0 || syy === 0) return NaN; // a constant series has no correlation
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Midranks (1-based; ties share the mean of their ranks). */
+export function midranks(x: Numbers): Float64Array {
+  const n = x.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && x[order[j + 1]] === x[order[i]]) j++;
+    for (let k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/** Spearman rank correlation: Pearson of the midranks (correct with ties). */
+export function spearman(x: Numbers, y: Numbers): number {
+  return pearson(midranks(x), midranks(y));
+}

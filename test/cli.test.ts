@@ -1,0 +1,90 @@
+// The CLI as a user runs it: a child process, exit codes, stdout and stderr.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CRITEO_DEEPCTR, fixtureLines, tempDir } from "./helpers.js";
+
+function autodim(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["bin/autodim.js", ...args], { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1", ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test("usage errors exit 2 and name the flag and what it accepts", () => {
+  const unknown = autodim(["prepare", "--formt", "criteo"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /Unknown option '--formt'/);
+  assert.match(unknown.err, /flags: --format, --input/);
+  const format = autodim(["prepare", "--format", "csvx", "--input", "x", "--out", "y"]);
+  assert.equal(format.code, 2);
+  assert.match(format.err, /--format must be one of criteo, avazu, criteo-deepctr, got "csvx"/);
+  const min = autodim(["prepare", "--format", "criteo", "--input", "x", "--out", "y", "--min-count", "0"]);
+  assert.match(min.err, /--min-count must be an integer in 1\.\./);
+  const split = autodim(["prepare", "--format", "criteo", "--input", "x", "--out", "y", "--split", "8:1"]);
+  assert.match(split.err, /--split must be train:val:test/);
+  const missing = autodim(["prepare", "--format", "criteo", "--out", "y"]);
+  assert.match(missing.err, /--input is required/);
+  assert.equal(autodim(["frobnicate"]).code, 2);
+  const ranks = autodim(["synth", "--rows", "10", "--ranks", "1,2,x", "--out", "z"]);
+  assert.match(ranks.err, /--ranks must be a comma-separated list of integers in 0\.\.16/);
+});
+
+test("a bad row stops prepare with file:line: field, exit 1, no stack trace", () => {
+  const lines = fixtureLines(CRITEO_DEEPCTR);
+  lines[41] = lines[41].replace(/^0,/, "x,");
+  const input = join(tempDir(), "bad.csv");
+  writeFileSync(input, lines.join("\n") + "\n");
+  const r = autodim(["prepare", "--format", "criteo-deepctr", "--input", input, "--out", join(tempDir(), "o")]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /bad\.csv:42: field label: label must be 0 or 1, found "x"/);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+  const skip = autodim(["prepare", "--format", "criteo-deepctr", "--input", input, "--out", join(tempDir(), "o"), "--on-bad-row", "skip"]);
+  assert.equal(skip.code, 0);
+  assert.match(skip.err, /skipped 1 bad rows \(label: 1\)/);
+  assert.match(skip.out, /skipped 1/);
+  const nofile = autodim(["prepare", "--format", "criteo", "--input", "/nonexistent/train.txt", "--out", join(tempDir(), "o")]);
+  assert.equal(nofile.code, 1);
+  assert.match(nofile.err, /\/nonexistent\/train\.txt: input file not found/);
+});
+
+test("synth → prepare → summary, then prepare again reuses the cache", () => {
+  const dir = tempDir();
+  const raw = join(dir, "s.txt");
+  const s = autodim(["synth", "--rows", "3000", "--seed", "5", "--out", raw]);
+  assert.equal(s.code, 0, s.err);
+  assert.ok(existsSync(`${raw}.truth.json`));
+  const out = join(dir, "p");
+  const p = autodim(["prepare", "--format", "criteo", "--input", raw, "--out", out, "--min-count", "3"]);
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /^prepared /);
+  assert.match(p.out, /fields 39, total features \d+ \(min count 3, seed 2026\)/);
+  assert.equal(autodim(["prepare", "--format", "criteo", "--input", raw, "--out", out, "--min-count", "3"]).out.split("\n")[0], `reused ${out}`);
+  const sum = autodim(["summary", "--data", out]);
+  assert.equal(sum.code, 0);
+  const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+  assert.match(sum.out, new RegExp(`rows 3000 \\(train ${m.rows.train}, val ${m.rows.val}, test ${m.rows.test}\\)`));
+  const none = autodim(["summary", "--data", join(dir, "nothing")]);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /manifest\.json not found: run `autodim prepare/);
+});
+
+test("backend: printed, and AUTODIM_BACKEND forces or fails clearly", () => {
+  const auto = autodim(["backend"]);
+  assert.equal(auto.code, 0);
+  assert.match(auto.out, /^backend (node|wasm) /);
+  assert.match(autodim(["backend"], { AUTODIM_BACKEND: "cpu" }).out, /^backend cpu /);
+  const bad = autodim(["backend"], { AUTODIM_BACKEND: "gpu" });
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /AUTODIM_BACKEND=gpu is not a backend; use one of node, wasm, cpu/);
+});
+
+test("the main job runs on the embedded default data and prints its summary", () => {
+  const dir = tempDir();
+  const r = autodim(["main", "--rows", "5000", "--dir", dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /backend (node|wasm)/);
+  assert.match(r.out, /rows 5000 /);
+  assert.match(r.out, /planted ranks: I1=0 I2=4 /);
+  assert.match(r.out, /ceiling AUC/);
+});
