@@ -81,7 +81,7 @@ test("backend: printed, and AUTODIM_BACKEND forces or fails clearly", () => {
 
 test("the main job runs on the embedded default data and prints its summary", () => {
   const dir = tempDir();
-  const r = autodim(["main", "--rows", "5000", "--dir", dir]);
+  const r = autodim(["main", "--rows", "5000", "--dir", join(dir, "not", "yet")]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /backend (node|wasm)/);
   assert.match(r.out, /rows 5000 /);

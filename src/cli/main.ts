@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
-import { describeHardware } from "../runtime/hardware.js";
+import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
+import { benchPrepare } from "../bench/prepare.js";
 import { FORMAT_NAMES } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
@@ -22,6 +23,7 @@ commands:
            encode a raw file into id shards + manifest.json (reused when input and options match)
   summary  --data DIR          print a prepared data set's summary
   backend                      print the tfjs backend this machine uses
+  bench    [--rows N] [--json] benchmarks: prepare encode throughput on generated raw Criteo text
   main     [--rows N] [--seed S] [--dir DIR]
            the main job on the embedded default data (synthetic; see README)
 
@@ -82,6 +84,20 @@ const commands: Record<string, Command> = {
     console.log(`backend ${info.backend} (tfjs ${info.tfjsVersion}${info.kernelFixes.length ? `, kernel fixes: ${info.kernelFixes.join(", ")}` : ""})`);
     for (const why of info.fallbacks) console.log(`  passed over ${why}`);
     console.log(`hardware ${describeHardware()}`);
+  },
+
+  async bench(argv) {
+    const f = parseFlags("bench", argv, { rows: { type: "string" }, json: { type: "boolean" } });
+    const rows = intFlag(f, "rows", 1_000_000, 1000);
+    const info = await initRuntime();
+    const r = await benchPrepare(rows);
+    const report = { date: new Date().toISOString(), backend: info.backend, hardware: hardwareInfo(), prepare: r };
+    if (f.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    console.log(`hardware ${describeHardware(report.hardware)}; backend ${info.backend}`);
+    console.log(`prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
   },
 
   async main(argv) {

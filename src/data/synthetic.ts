@@ -8,7 +8,8 @@
 //   click ~ Bernoulli(sigmoid(logit)).
 // c₁ and c₂ set the first-order and interaction parts' standard deviations; b sets the
 // click rate. Values follow a Zipf law per field; missing values are a value of their own.
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
 import { auc } from "../train/metrics.js";
@@ -124,6 +125,7 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
   const bias = solveBias(base, opts.clickRate ?? 0.256);
 
   const rows = randomStream(opts.seed, "synth", "rows");
+  mkdirSync(dirname(resolve(file)), { recursive: true });
   const fd = openSync(file, "w");
   const logits = new Float64Array(opts.rows);
   const labels = new Uint8Array(opts.rows);
