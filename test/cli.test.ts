@@ -74,6 +74,8 @@ test("backend: printed, and AUTODIM_BACKEND forces or fails clearly", () => {
   assert.equal(auto.code, 0);
   assert.match(auto.out, /^backend (node|wasm) /);
   assert.match(autodim(["backend"], { AUTODIM_BACKEND: "cpu" }).out, /^backend cpu /);
+  const node = autodim(["backend"], { AUTODIM_BACKEND: "node" });
+  if (node.code !== 0) assert.match(node.err, /AUTODIM_BACKEND=node could not be loaded: .*libtensorflow/);
   const bad = autodim(["backend"], { AUTODIM_BACKEND: "gpu" });
   assert.equal(bad.code, 1);
   assert.match(bad.err, /AUTODIM_BACKEND=gpu is not a backend; use one of node, wasm, cpu/);
