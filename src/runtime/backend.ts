@@ -2,6 +2,7 @@
 // calls `initRuntime()` first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
+import { AutodimError } from "../errors.js";
 import { registerWasmKernelFixes } from "./wasm-kernels.js";
 
 export type BackendName = "node" | "wasm" | "cpu";
@@ -44,13 +45,13 @@ let current: RuntimeInfo | undefined;
 async function choose(forced: string | undefined): Promise<RuntimeInfo> {
   if (forced !== undefined && forced !== "") {
     if (!(BACKEND_NAMES as readonly string[]).includes(forced)) {
-      throw new Error(`AUTODIM_BACKEND=${forced} is not a backend; use one of ${BACKEND_NAMES.join(", ")}`);
+      throw new AutodimError(`AUTODIM_BACKEND=${forced} is not a backend; use one of ${BACKEND_NAMES.join(", ")}`);
     }
     const name = forced as BackendName;
     try {
       return (current = await activate(name, []));
     } catch (err) {
-      throw new Error(`AUTODIM_BACKEND=${name} could not be loaded: ${(err as Error).message}${installHint(name)}`);
+      throw new AutodimError(`AUTODIM_BACKEND=${name} could not be loaded: ${firstLine((err as Error).message)}${installHint(name)}`);
     }
   }
   const fallbacks: string[] = [];
