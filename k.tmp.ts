@@ -1,18 +1,8 @@
-import { scanLines } from "./src/data/lines.js";
-import { makeFormat, RowDecoder } from "./src/data/formats.js";
-import { randomStream } from "./src/runtime/random.js";
-const f = "/tmp/big.txt";
-const mb = 269.86;
-async function time(name: string, fn: (buf: Uint8Array, s: number, e: number) => void, sha = false) {
-  const t = Date.now();
-  await scanLines(f, (b, s, e) => fn(b, s, e), { sha256: sha });
-  const sec = (Date.now() - t) / 1000;
-  console.log(name, (mb / sec).toFixed(1), "MB/s");
-}
-await time("noop", () => {});
-await time("noop+sha", () => {}, true);
-const d = new RowDecoder(makeFormat("criteo", { avazuTimeFields: false }));
-await time("decode", (b, s, e) => d.decode(b, s, e));
-const rng = randomStream(1, "split");
-let x = 0;
-await time("rng", () => { x += rng.next(); });
+import { PreparedData } from "./src/data/batches.js";
+import { search, retrain, DEFAULT_SEARCH } from "./src/embedding/autodim.js";
+process.env.AUTODIM_QUIET = "1";
+const data = new PreparedData(process.argv[2]);
+const model = process.argv[3] as "fm";
+const t0 = Date.now();
+const r = await retrain(data, { model, dims: data.manifest.fields.map(() => 32), projection: "none", outputDim: 32, epochs: 3, patience: 1, batchSize: 512, learningRate: 1e-3, seed: 1 }, { method: "fde", progress: false });
+console.log("fde", model, (Date.now()-t0)/1000, "s", r.history.map(h => [h.trainLoss.toFixed(4), h.validation.auc.toFixed(4)]), "test", r.test.auc.toFixed(4), r.test.logloss.toFixed(4));

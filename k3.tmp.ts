@@ -1,0 +1,17 @@
+import { PreparedData } from "./src/data/batches.js";
+import { search, DEFAULT_SEARCH } from "./src/embedding/autodim.js";
+import { spearman } from "./src/train/metrics.js";
+import { readFileSync } from "node:fs";
+process.env.AUTODIM_QUIET = "1";
+const [dir, truthFile, model, epochs, warm, bs, extra] = process.argv.slice(2);
+const data = new PreparedData(dir);
+const truth = JSON.parse(readFileSync(truthFile, "utf8"));
+const t0 = Date.now();
+const cfg = { ...DEFAULT_SEARCH, model: model as "fm", seed: 1, batchSize: +bs, epochs: +epochs, warmupSteps: +warm, ...(extra ? JSON.parse(extra) : {}) };
+const plan = await search(data, cfg, { progress: false });
+const dims = plan.fields.map(f => f.dim);
+const rho = spearman(truth.ranks, dims);
+const zero = dims.filter((d, i) => truth.ranks[i] === 0);
+console.log(model, JSON.stringify(extra ?? ""), "s", ((Date.now()-t0)/1000).toFixed(0), "rho", rho.toFixed(3), "rank0 dims", zero.join(","), "reduction", plan.totals.reduction.toFixed(3), "supernet val", plan.search.supernetValidation.auc.toFixed(4));
+console.log("ranks/dims", truth.ranks.map((r: number, i: number) => `${r}:${dims[i]}`).join(" "));
+console.log("alpha of I3 (rank 16)", plan.fields[2].alpha.map(a => a.toFixed(3)).join(","), "I1 (rank0)", plan.fields[0].alpha.map(a => a.toFixed(3)).join(","));

@@ -1,0 +1,614 @@
+// AutoDim (Zhao et al., WWW'21 "AutoDim: Field-aware Embedding Dimension Search in
+// Recommender Systems"; arXiv 2006.14827), the whole algorithm in one file:
+//
+//   1. Candidate lookup      field m, candidates d_1 < … < d_N (paper: 2, 8, 16, 24, 32)
+//        weight-sharing: one d_N-wide row per value, candidate n = its first d_n entries
+//        separate:       one table per candidate
+//   2. Dimension unification (candidates must be comparable before they are mixed)
+//        linear:   x̃_n = W_nᵀ x_n + b_n, W_n ∈ R^{d_n×d_N} shared by all fields, then
+//                  BatchNorm with batch statistics and no affine parameters
+//        zero-pad: BatchNorm, then pad to d_N
+//   3. Selection             p_m^n = softmax_n((log α_m^n + g_n) / τ), g ~ Gumbel(0, 1),
+//                            x_m = Σ_n p_m^n x̃_m^n, τ = max(0.01, 1 − 5e-5·t)
+//   4. Bi-level search       W on training batches (Adam); α on validation batches once
+//                            every f training steps (Adam, first-order DARTS); after a
+//                            warm-up with α fixed uniform. AutoDim-s: α with W on the
+//                            training batch (one level).
+//   5. Derive                k_m = argmax_n α_m^n → a dimension plan (JSON artefact)
+//   6. Re-train              per-field tables of the chosen size d_{k_m}, projected to d_N
+//                            (one linear map per size, shared by fields) so FM/DeepFM inner
+//                            products are defined; no Gumbel noise, no search BatchNorm.
+//
+// Choices the paper leaves open are marked "Choice:".
+import * as tf from "@tensorflow/tfjs";
+import { PreparedData } from "../data/batches.js";
+import type { Manifest, Split } from "../data/manifest.js";
+import { AutodimError } from "../errors.js";
+import { CtrModel, type ModelName, PAPER_MLP } from "../models/ctr.js";
+import { constantVariable, Dense, uniformVariable, variableName, type StepContext } from "../models/layers.js";
+import { initRuntime } from "../runtime/backend.js";
+import { hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
+import { Progress } from "../runtime/progress.js";
+import { randomStream, type RandomStream } from "../runtime/random.js";
+import { evaluate, fit, type EvaluationResult, type FitHistoryEntry } from "../train/fit.js";
+import { Network } from "../train/network.js";
+import type { EmbeddingModule, EmbeddingParameterCounts } from "./interface.js";
+import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "./sparse.js";
+
+export const PAPER_CANDIDATES = [2, 8, 16, 24, 32];
+export type LookupKind = "shared" | "separate";
+export type UnifyKind = "linear" | "zeropad";
+/** Initial std of embedding rows. Choice: N(0, 0.01²), as the PyTorch peer's search table. */
+export const EMBEDDING_INIT_STD = 0.01;
+const BN_EPSILON = 1e-5;
+const BN_MOMENTUM = 0.1;
+
+// ───────────────────────────── 3. selection ─────────────────────────────
+
+/** τ at training step t: max(0.01, 1 − decay·t); the paper's decay is 5e-5. */
+export function temperature(step: number, decay = 5e-5): number {
+  return Math.max(0.01, 1 - decay * step);
+}
+
+/** Gumbel(0, 1) noise −log(−log u), u ~ U(0, 1) from the "gumbel" stream. */
+export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
+  const g = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let u = rng.next();
+    while (u === 0) u = rng.next();
+    g[i] = -Math.log(-Math.log(u));
+  }
+  return g;
+}
+
+/**
+ * Selection probabilities p [F, N] = softmax((log α + g) / τ) over candidates. α is
+ * clamped at 1e-6 before the log: Adam can push a weight to zero or below (as the PyTorch
+ * peer does, `alpha.clamp_min(1e-6)`).
+ */
+export function gumbelSoftmax(alpha: tf.Tensor2D, noise: tf.Tensor2D | null, tau: number): tf.Tensor2D {
+  let logits = tf.log(tf.maximum(alpha, 1e-6)) as tf.Tensor2D;
+  if (noise) logits = tf.add(logits, noise);
+  return tf.softmax(tf.div(logits, tau)) as tf.Tensor2D;
+}
+
+// ─────────────────────── 1–3. the search embedding ───────────────────────
+
+export interface SearchEmbeddingConfig {
+  candidates: number[];
+  lookup: LookupKind;
+  unify: UnifyKind;
+  /** Anneal rate of τ per training step. */
+  tauDecay: number;
+}
+
+/**
+ * The supernet's embedding: every field offers every candidate size, unified to d_N and
+ * mixed with Gumbel-softmax weights from α.
+ */
+export class AutoDimSearchEmbedding implements EmbeddingModule {
+  readonly outputDim: number;
+  readonly sparse: SparseParam[];
+  readonly dense: tf.Variable[];
+  readonly state: tf.Variable[];
+  readonly architecture: tf.Variable[];
+  /** α [F, N], initialised uniform (1/N). */
+  readonly alpha: tf.Variable;
+  /** Linear unification, weight-sharing: all W_n in one [d_N, N·d_N] kernel (fused matmul). */
+  private readonly sharedKernel?: tf.Variable;
+  private readonly sharedKernelMask?: tf.Tensor2D;
+  /** Linear unification, separate tables: one (W_n, b_n) each. */
+  private readonly perCandidate?: Dense[];
+  private readonly bias?: tf.Variable;
+  /** [1, 1, N, d_N]: 1 where coordinate j < d_n (zero-padding and its masked BatchNorm). */
+  private readonly candidateMask: tf.Tensor4D;
+  /** Running BatchNorm statistics per (field, candidate), for evaluation. */
+  private readonly runningMean: tf.Variable;
+  private readonly runningVar: tf.Variable;
+  /** When set, α is treated as fixed uniform and no noise is drawn (the warm-up). */
+  frozenUniform = false;
+
+  constructor(
+    readonly fieldCount: number,
+    readonly totalFeatures: number,
+    readonly config: SearchEmbeddingConfig,
+    private readonly initRng: RandomStream,
+    private readonly gumbelRng: RandomStream,
+  ) {
+    const c = config.candidates;
+    validateCandidates(c);
+    const N = c.length;
+    const D = c[N - 1];
+    this.outputDim = D;
+    if (config.lookup === "shared") {
+      this.sparse = [{ table: new SparseTable("autodim/shared", totalFeatures, D).initNormal(initRng, EMBEDDING_INIT_STD), fields: allFields(fieldCount) }];
+    } else {
+      this.sparse = c.map((d) => ({ table: new SparseTable(`autodim/separate${d}`, totalFeatures, d).initNormal(initRng, EMBEDDING_INIT_STD), fields: allFields(fieldCount) }));
+    }
+    const dense: tf.Variable[] = [];
+    if (config.unify === "linear") {
+      if (config.lookup === "shared") {
+        // Block n of the kernel is W_n (rows ≥ d_n masked to zero), init as torch's Linear(d_n, D).
+        const kernel = new Float32Array(D * N * D);
+        const mask = new Float32Array(D * N * D);
+        c.forEach((d, n) => {
+          const bound = 1 / Math.sqrt(d);
+          for (let i = 0; i < d; i++) {
+            for (let j = 0; j < D; j++) {
+              kernel[i * N * D + n * D + j] = (2 * initRng.next() - 1) * bound;
+              mask[i * N * D + n * D + j] = 1;
+            }
+          }
+        });
+        const k = tf.tensor2d(kernel, [D, N * D]);
+        this.sharedKernel = tf.variable(k, true, variableName("autodim/W"));
+        k.dispose();
+        this.sharedKernelMask = tf.tensor2d(mask, [D, N * D]);
+        const biasValues = new Float32Array(N * D);
+        c.forEach((d, n) => {
+          for (let j = 0; j < D; j++) biasValues[n * D + j] = (2 * initRng.next() - 1) / Math.sqrt(d);
+        });
+        const b = tf.tensor1d(biasValues);
+        this.bias = tf.variable(b, true, variableName("autodim/b"));
+        b.dispose();
+        dense.push(this.sharedKernel, this.bias);
+      } else {
+        this.perCandidate = c.map((d) => new Dense(d, D, initRng, `autodim/W${d}`));
+        dense.push(...this.perCandidate.flatMap((l) => l.variables));
+      }
+    }
+    this.dense = dense;
+    const maskValues = new Float32Array(N * D);
+    c.forEach((d, n) => maskValues.fill(1, n * D, n * D + d));
+    this.candidateMask = tf.tensor4d(maskValues, [1, 1, N, D]);
+    this.runningMean = constantVariable([1, fieldCount, N, 1], 0, "autodim/bn_mean", false);
+    this.runningVar = constantVariable([1, fieldCount, N, 1], 1, "autodim/bn_var", false);
+    this.state = [this.runningMean, this.runningVar];
+    this.alpha = constantVariable([fieldCount, N], 1 / N, "autodim/alpha");
+    this.architecture = [this.alpha];
+  }
+
+  /** The candidates of every field, unified to d_N and normalised: [B, F, N, D]. */
+  unifiedCandidates(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor4D {
+    const c = this.config.candidates;
+    const N = c.length;
+    const D = this.outputDim;
+    const F = this.fieldCount;
+    let x: tf.Tensor4D;
+    if (this.config.lookup === "shared") {
+      const e = tf.gather(touched[0].values, touched[0].local) as tf.Tensor2D; // [B·F, D]
+      if (this.config.unify === "linear") {
+        const kernel = tf.mul(this.sharedKernel as tf.Variable, this.sharedKernelMask as tf.Tensor2D);
+        x = tf.reshape(tf.add(tf.matMul(e, kernel), this.bias as tf.Variable), [batch, F, N, D]);
+      } else {
+        x = tf.mul(tf.reshape(e, [batch, F, 1, D]), this.candidateMask);
+      }
+    } else {
+      const perN = c.map((d, n) => {
+        const e = tf.gather(touched[n].values, touched[n].local) as tf.Tensor2D; // [B·F, d_n]
+        return this.perCandidate ? this.perCandidate[n].apply(e) : tf.pad(e, [[0, 0], [0, D - d]]);
+      });
+      x = tf.reshape(tf.stack(perN, 1), [batch, F, N, D]);
+    }
+    // BatchNorm without affine, per (field, candidate) over the batch and the unified
+    // coordinates (torch BatchNorm1d over [B, F, D]); zero-padding normalises the d_n real
+    // coordinates only and keeps the padding at zero.
+    const zeropad = this.config.unify === "zeropad";
+    // Values per (field, candidate) statistic: B·d_n real coordinates when zero-padded, B·d_N after a linear map.
+    const counts = zeropad ? tf.mul(tf.sum(this.candidateMask, 3, true), batch) : tf.scalar(batch * D); // [1, 1, N, 1]
+    if (ctx.training) {
+      const mean = tf.div(tf.sum(x, [0, 3], true), counts); // [1, F, N, 1]
+      let centered = tf.sub(x, mean);
+      if (zeropad) centered = tf.mul(centered, this.candidateMask);
+      const variance = tf.div(tf.sum(tf.square(centered), [0, 3], true), counts);
+      tf.tidy(() => {
+        const m = BN_MOMENTUM;
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+        const unbiased = tf.mul(variance, tf.div(counts, tf.maximum(tf.sub(counts, 1), 1)));
+        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+      });
+      return tf.mul(centered, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+    }
+    let centered = tf.sub(x, this.runningMean);
+    if (zeropad) centered = tf.mul(centered, this.candidateMask);
+    return tf.mul(centered, tf.rsqrt(tf.add(this.runningVar, BN_EPSILON)));
+  }
+
+  /** p [F, N] for this step: Gumbel noise in training; none in evaluation or warm-up. */
+  selection(ctx: StepContext): tf.Tensor2D {
+    const N = this.config.candidates.length;
+    if (this.frozenUniform) return tf.fill([this.fieldCount, N], 1 / N) as tf.Tensor2D;
+    const tau = temperature(ctx.step, this.config.tauDecay);
+    const noise = ctx.training ? tf.tensor2d(gumbelNoise(this.gumbelRng, this.fieldCount * N), [this.fieldCount, N]) : null;
+    return gumbelSoftmax(this.alpha as tf.Tensor as tf.Tensor2D, noise, tau);
+  }
+
+  forward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
+    const unified = this.unifiedCandidates(touched, batch, ctx);
+    const p = this.selection(ctx);
+    const [F, N] = p.shape;
+    return tf.sum(tf.mul(unified, tf.reshape(p, [1, F, N, 1])), 2) as tf.Tensor3D;
+  }
+
+  /** α as plain arrays [F][N]. */
+  alphaValues(): number[][] {
+    return this.alpha.arraySync() as number[][];
+  }
+
+  parameterCounts(): EmbeddingParameterCounts {
+    const c = this.config.candidates;
+    const D = this.outputDim;
+    const embedding = this.sparse.reduce((a, p) => a + p.table.parameterCount, 0);
+    // Counted as allocated: the fused kernel holds d_N×d_N per candidate, but its masked
+    // rows are constant zeros; we count the d_n×d_N that are trained, as W_n ∈ R^{d_n×d_N}.
+    const transform = this.config.unify === "linear" ? c.reduce((a, d) => a + d * D + D, 0) : 0;
+    return { embedding, transform, architecture: this.fieldCount * c.length };
+  }
+
+  dispose(): void {
+    tf.dispose([...this.dense, ...this.state, this.alpha, this.candidateMask]);
+    if (this.sharedKernelMask) this.sharedKernelMask.dispose();
+  }
+}
+
+function validateCandidates(c: number[]): void {
+  if (c.length === 0) throw new AutodimError("--candidates: at least one dimension is needed");
+  for (let i = 0; i < c.length; i++) {
+    if (!Number.isInteger(c[i]) || c[i] < 1) throw new AutodimError(`--candidates: ${c[i]} is not a positive integer`);
+    if (i > 0 && c[i] <= c[i - 1]) throw new AutodimError(`--candidates must be strictly increasing, got ${c.join(",")}`);
+  }
+}
+
+function allFields(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+// ─────────────────────── 6. the re-train embedding ───────────────────────
+
+/**
+ * Per-field tables of fixed sizes. Fields of equal size share one table (rows = the sum of
+ * their vocabularies) and one projection to `outputDim`:
+ *   linear   — x = W_dᵀ e + b_d (the paper's choice for FM/DeepFM)
+ *   zeropad  — e padded with zeros to `outputDim`
+ *   none     — every field has the same size, used as is (FDE: the full-dimension model)
+ */
+export type ProjectionKind = "linear" | "zeropad" | "none";
+
+export class PlanEmbedding implements EmbeddingModule {
+  readonly outputDim: number;
+  readonly sparse: SparseParam[];
+  readonly dense: tf.Variable[];
+  readonly state: tf.Variable[] = [];
+  readonly architecture: tf.Variable[] = [];
+  /** Distinct sizes, ascending; `sparse[g]` holds the fields of size `sizes[g]`. */
+  readonly sizes: number[];
+  readonly projections: Map<number, Dense>;
+  /** Field order → position in the concatenation of the groups. */
+  private readonly fieldOrder: tf.Tensor1D;
+
+  constructor(
+    readonly fieldCount: number,
+    readonly dims: number[],
+    manifest: Pick<Manifest, "fields" | "totalFeatures">,
+    readonly projection: ProjectionKind,
+    outputDim: number,
+    rng: RandomStream,
+  ) {
+    if (dims.length !== fieldCount) throw new AutodimError(`the plan has ${dims.length} fields, the data ${fieldCount}`);
+    this.sizes = [...new Set(dims)].sort((a, b) => a - b);
+    if (projection === "none" && this.sizes.length !== 1) throw new AutodimError("projection 'none' needs one size for every field");
+    this.outputDim = projection === "none" ? this.sizes[0] : outputDim;
+    if (this.sizes[this.sizes.length - 1] > this.outputDim) throw new AutodimError(`a field size ${this.sizes[this.sizes.length - 1]} exceeds the output size ${this.outputDim}`);
+    const positions: number[] = [];
+    this.sparse = this.sizes.map((d) => {
+      const fields = dims.map((x, m) => (x === d ? m : -1)).filter((m) => m >= 0);
+      const rowOf = new Int32Array(manifest.totalFeatures).fill(-1);
+      let rows = 0;
+      for (const m of fields) {
+        const f = manifest.fields[m];
+        for (let i = 0; i < f.vocabularySize; i++) rowOf[f.offset + i] = rows++;
+      }
+      positions.push(...fields);
+      const table = new SparseTable(`plan/size${d}`, rows, d).initNormal(rng, EMBEDDING_INIT_STD);
+      return { table, fields: Int32Array.from(fields), rowOf };
+    });
+    const order = new Int32Array(fieldCount);
+    positions.forEach((m, at) => (order[m] = at));
+    this.fieldOrder = tf.tensor1d(order, "int32");
+    this.projections = new Map();
+    if (projection === "linear") for (const d of this.sizes) this.projections.set(d, new Dense(d, this.outputDim, rng, `plan/W${d}`));
+    this.dense = [...this.projections.values()].flatMap((p) => p.variables);
+  }
+
+  forward(touched: TouchedRows[], batch: number, _ctx: StepContext): tf.Tensor3D {
+    const D = this.outputDim;
+    const groups = this.sizes.map((d, g) => {
+      const e = tf.gather(touched[g].values, touched[g].local) as tf.Tensor2D; // [B·F_g, d]
+      const nf = touched[g].param.fields.length;
+      const x = this.projection === "linear" ? (this.projections.get(d) as Dense).apply(e) : d < D ? tf.pad(e, [[0, 0], [0, D - d]]) : e;
+      return tf.reshape(x, [batch, nf, D]) as tf.Tensor3D;
+    });
+    const all = groups.length === 1 ? groups[0] : tf.concat(groups, 1);
+    return groups.length === 1 ? all : (tf.gather(all, this.fieldOrder, 1) as tf.Tensor3D);
+  }
+
+  parameterCounts(): EmbeddingParameterCounts {
+    return {
+      embedding: this.sparse.reduce((a, p) => a + p.table.parameterCount, 0),
+      transform: [...this.projections.values()].reduce((a, p) => a + p.parameterCount, 0),
+      architecture: 0,
+    };
+  }
+
+  dispose(): void {
+    tf.dispose([...this.dense, this.fieldOrder]);
+  }
+}
+
+// ─────────────────────────── 4–5. search, derive ───────────────────────────
+
+export interface SearchConfig extends SearchEmbeddingConfig {
+  model: ModelName;
+  /** Update α once every `frequency` training steps (paper: 10). */
+  frequency: number;
+  /** AutoDim-s: update α on the training batch together with W. */
+  oneLevel: boolean;
+  /** Search epochs over the training split. */
+  epochs: number;
+  /** Warm-up steps with α fixed uniform before α is trained. */
+  warmupSteps: number;
+  batchSize: number;
+  learningRate: number;
+  architectureLearningRate: number;
+  seed: number;
+  /** Snapshots of α kept for the α-evolution figure. */
+  alphaSnapshots: number;
+}
+
+export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
+  candidates: PAPER_CANDIDATES,
+  lookup: "shared",
+  unify: "linear",
+  tauDecay: 5e-5,
+  frequency: 10,
+  oneLevel: false,
+  epochs: 1,
+  warmupSteps: 0,
+  batchSize: 2000,
+  learningRate: 1e-3,
+  architectureLearningRate: 1e-3,
+  alphaSnapshots: 20,
+};
+
+export interface PlanField {
+  name: string;
+  vocabularySize: number;
+  dim: number;
+  /** Final α of the field over the candidates. */
+  alpha: number[];
+}
+
+export interface DimensionPlan {
+  kind: "autodim-plan";
+  version: 1;
+  method: "autodim" | "autodim-s";
+  candidates: number[];
+  fields: PlanField[];
+  totals: {
+    embeddingParams: number;
+    embeddingBytes: number;
+    fullDimensionParams: number;
+    fullDimensionBytes: number;
+    /** 1 − plan / full. */
+    reduction: number;
+  };
+  search: {
+    steps: number;
+    architectureSteps: number;
+    finalTemperature: number;
+    supernetValidation: EvaluationResult;
+    parameterCounts: EmbeddingParameterCounts;
+    /** α [F][N] at evenly spaced steps of the search. */
+    alphaHistory: { step: number; alpha: number[][] }[];
+  };
+  config: SearchConfig;
+  data: DataIdentity;
+  runtime: RunIdentity;
+}
+
+export interface DataIdentity {
+  dir: string;
+  format: string;
+  sourceSha256: string;
+  rows: Record<Split, number>;
+  totalFeatures: number;
+}
+
+export interface RunIdentity {
+  backend: string;
+  hardware: HardwareInfo;
+  createdAt: string;
+  wallSeconds: number;
+}
+
+export function dataIdentity(data: PreparedData): DataIdentity {
+  const m = data.manifest;
+  return { dir: data.dir, format: m.settings.format, sourceSha256: m.source.sha256, rows: m.rows, totalFeatures: m.totalFeatures };
+}
+
+/** k_m = argmax_n α_m^n (ties: the smaller size). */
+export function derivePlanDims(alpha: number[][], candidates: number[]): number[] {
+  return alpha.map((row) => {
+    let best = 0;
+    for (let n = 1; n < row.length; n++) if (row[n] > row[best]) best = n;
+    return candidates[best];
+  });
+}
+
+/** Embedding parameters of per-field sizes: Σ_m |V_m|·d_m. */
+export function planParameterCount(dims: number[], manifest: Pick<Manifest, "fields">): number {
+  return dims.reduce((a, d, m) => a + d * manifest.fields[m].vocabularySize, 0);
+}
+
+/** Runs warm-up and the bi-level search, then derives the plan. */
+export async function search(data: PreparedData, config: SearchConfig, opts: { progress?: boolean } = {}): Promise<DimensionPlan> {
+  const started = Date.now();
+  const info = await initRuntime();
+  const F = data.fieldCount;
+  const embedding = new AutoDimSearchEmbedding(F, data.totalFeatures, config, randomStream(config.seed, "init", "embedding"), randomStream(config.seed, "gumbel"));
+  const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
+  const network = new Network(embedding, model, F, {
+    adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
+    architectureAdam: { ...DEFAULT_ADAM, learningRate: config.architectureLearningRate },
+  });
+  const dropout = randomStream(config.seed, "dropout");
+  const shuffle = randomStream(config.seed, "shuffle");
+  const valShuffle = randomStream(config.seed, "shuffle", "validation");
+  const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
+  const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
+  const progress = opts.progress === false ? undefined : new Progress(`search (${config.oneLevel ? "autodim-s" : "autodim"}, ${config.model})`, totalSteps, "steps");
+  const snapshotEvery = Math.max(1, Math.floor((totalSteps - config.warmupSteps) / Math.max(1, config.alphaSnapshots)));
+  const alphaHistory: { step: number; alpha: number[][] }[] = [];
+  let architectureSteps = 0;
+  let loss = NaN;
+
+  // Validation batches cycle through the validation split for the α updates.
+  let validation = data.batches("val", { batchSize: config.batchSize, shuffle: true, rng: valShuffle, dropLast: data.rows("val") >= config.batchSize });
+  const nextValidation = () => {
+    let r = validation.next();
+    if (r.done) {
+      validation = data.batches("val", { batchSize: config.batchSize, shuffle: true, rng: valShuffle, dropLast: data.rows("val") >= config.batchSize });
+      r = validation.next();
+      if (r.done) throw new AutodimError(`${data.dir}: the validation split is empty; the bi-level search needs validation data`);
+    }
+    return r.value;
+  };
+
+  try {
+    // Warm-up: α fixed uniform, so every candidate's weights start trained.
+    // Choice: warm-up steps do not advance τ (t counts search steps).
+    embedding.frozenUniform = true;
+    let done = 0;
+    warmup: while (done < config.warmupSteps) {
+      for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
+        if (done >= config.warmupSteps) break warmup;
+        loss = network.trainStep(batch, { training: true, step: 0, dropout });
+        done++;
+        progress?.update(done, `loss ${loss.toFixed(4)} (warm-up)`);
+      }
+    }
+    embedding.frozenUniform = false;
+
+    let t = 0;
+    alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
+        const ctx: StepContext = { training: true, step: t, dropout };
+        loss = network.trainStep(batch, ctx, config.oneLevel);
+        if (!config.oneLevel && t % config.frequency === 0) {
+          network.architectureStep(nextValidation(), ctx);
+          architectureSteps++;
+        }
+        t++;
+        if (t % snapshotEvery === 0) alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
+        progress?.update(config.warmupSteps + t, `loss ${loss.toFixed(4)}, τ ${temperature(t, config.tauDecay).toFixed(3)}`);
+      }
+    }
+    if (alphaHistory[alphaHistory.length - 1].step !== t) alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
+    const supernetValidation = evaluate(network, data, "val", config.batchSize);
+    progress?.finish(totalSteps, `supernet val AUC ${supernetValidation.auc.toFixed(4)}`);
+
+    const alpha = embedding.alphaValues();
+    const dims = derivePlanDims(alpha, config.candidates);
+    const m = data.manifest;
+    const D = embedding.outputDim;
+    const planParams = planParameterCount(dims, m);
+    const full = m.totalFeatures * D;
+    return {
+      kind: "autodim-plan",
+      version: 1,
+      method: config.oneLevel ? "autodim-s" : "autodim",
+      candidates: config.candidates,
+      fields: m.fields.map((f, i) => ({ name: f.name, vocabularySize: f.vocabularySize, dim: dims[i], alpha: alpha[i] })),
+      totals: { embeddingParams: planParams, embeddingBytes: 4 * planParams, fullDimensionParams: full, fullDimensionBytes: 4 * full, reduction: 1 - planParams / full },
+      search: { steps: t, architectureSteps, finalTemperature: temperature(t, config.tauDecay), supernetValidation, parameterCounts: embedding.parameterCounts(), alphaHistory },
+      config,
+      data: dataIdentity(data),
+      runtime: { backend: info.backend, hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
+    };
+  } finally {
+    network.dispose();
+  }
+}
+
+// ───────────────────────────────── 6. re-train ─────────────────────────────────
+
+export interface RetrainConfig {
+  model: ModelName;
+  /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
+  dims: number[];
+  projection: ProjectionKind;
+  /** Width the fields are projected to (d_N). */
+  outputDim: number;
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+
+export interface RetrainResult {
+  kind: "autodim-result";
+  version: 1;
+  method: string;
+  model: ModelName;
+  test: EvaluationResult;
+  bestValidation: EvaluationResult & { epoch: number };
+  params: EmbeddingParameterCounts & { firstOrder: number; model: number; total: number; embeddingBytes: number };
+  dims: { name: string; dim: number }[];
+  history: FitHistoryEntry[];
+  config: RetrainConfig;
+  plan?: DimensionPlan;
+  data: DataIdentity;
+  runtime: RunIdentity;
+}
+
+/** Trains a fresh model with the given per-field sizes; evaluates on the test split. */
+export async function retrain(data: PreparedData, config: RetrainConfig, extra: { method: string; plan?: DimensionPlan; progress?: boolean }): Promise<RetrainResult> {
+  const started = Date.now();
+  const info = await initRuntime();
+  const F = data.fieldCount;
+  const embedding = new PlanEmbedding(F, config.dims, data.manifest, config.projection, config.outputDim, randomStream(config.seed, "init", "embedding"));
+  const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
+  const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
+  try {
+    const outcome = fit(network, data, {
+      epochs: config.epochs,
+      patience: config.patience,
+      batchSize: config.batchSize,
+      shuffle: randomStream(config.seed, "shuffle"),
+      dropout: randomStream(config.seed, "dropout"),
+      label: `retrain (${extra.method}, ${config.model})`,
+      progress: extra.progress,
+    });
+    const e = embedding.parameterCounts();
+    const mc = model.parameterCounts();
+    return {
+      kind: "autodim-result",
+      version: 1,
+      method: extra.method,
+      model: config.model,
+      test: outcome.test,
+      bestValidation: outcome.bestValidation,
+      params: { ...e, firstOrder: mc.firstOrder, model: mc.dense, total: e.embedding + e.transform + mc.firstOrder + mc.dense, embeddingBytes: 4 * e.embedding },
+      dims: data.manifest.fields.map((f, i) => ({ name: f.name, dim: config.dims[i] })),
+      history: outcome.history,
+      config,
+      plan: extra.plan,
+      data: dataIdentity(data),
+      runtime: { backend: info.backend, hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
+    };
+  } finally {
+    network.dispose();
+  }
+}

@@ -1,0 +1,32 @@
+// The one small interface between embeddings and models: an embedding module turns the
+// rows a batch touches into field embeddings [B, F, D]; a model never sees how.
+import type * as tf from "@tensorflow/tfjs";
+import type { StepContext } from "../models/layers.js";
+import type { SparseParam, TouchedRows } from "./sparse.js";
+
+export interface EmbeddingParameterCounts {
+  /** Embedding-table parameters: the paper's "Params". */
+  embedding: number;
+  /** Dimension-unification transforms (W_n, b_n, projections). */
+  transform: number;
+  /** Architecture weights α (search only). */
+  architecture: number;
+}
+
+export interface EmbeddingModule {
+  readonly fieldCount: number;
+  /** D of the [B, F, D] output. */
+  readonly outputDim: number;
+  /** Tables updated row by row with lazy Adam, in the order `forward` receives them. */
+  readonly sparse: SparseParam[];
+  /** Dense trainable weights (updated with the model's weights). */
+  readonly dense: tf.Variable[];
+  /** Non-trainable state (BatchNorm running averages), saved with checkpoints. */
+  readonly state: tf.Variable[];
+  /** Architecture weights, updated by the search on validation data; empty if none. */
+  readonly architecture: tf.Variable[];
+  /** `touched[i]` holds the rows of `sparse[i]` for this batch. */
+  forward(touched: TouchedRows[], batchSize: number, ctx: StepContext): tf.Tensor3D;
+  parameterCounts(): EmbeddingParameterCounts;
+  dispose(): void;
+}

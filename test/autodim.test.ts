@@ -1,0 +1,216 @@
+// Every custom piece of AutoDim against finite differences and hand computations.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import {
+  AutoDimSearchEmbedding,
+  derivePlanDims,
+  gumbelNoise,
+  gumbelSoftmax,
+  PlanEmbedding,
+  planParameterCount,
+  temperature,
+  type LookupKind,
+  type UnifyKind,
+} from "../src/embedding/autodim.js";
+import { TouchCollector } from "../src/embedding/sparse.js";
+import { CtrModel, fmInteraction } from "../src/models/ctr.js";
+import { initRuntime } from "../src/runtime/backend.js";
+import { randomStream } from "../src/runtime/random.js";
+
+before(async () => {
+  await initRuntime();
+});
+
+/**
+ * Checks tf.grad of `f` at `x` against central differences on a few coordinates.
+ * float32 arithmetic: a step of 1e-2 and a relative tolerance of 2% (plus an absolute floor).
+ */
+function checkGradient(f: (x: tf.Tensor) => tf.Scalar, x0: Float32Array, shape: number[], coords = 8, h = 1e-2) {
+  const x = tf.tensor(x0, shape);
+  const analytic = tf.grad(f)(x).dataSync();
+  const rng = randomStream(7, "init", "fd");
+  const value = (v: Float32Array) => tf.tidy(() => f(tf.tensor(v, shape)).dataSync()[0]);
+  for (let k = 0; k < coords; k++) {
+    const i = rng.int(x0.length);
+    const plus = x0.slice();
+    const minus = x0.slice();
+    plus[i] += h;
+    minus[i] -= h;
+    const numeric = (value(plus) - value(minus)) / (2 * h);
+    const tol = 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic[i])) + 2e-3;
+    assert.ok(Math.abs(numeric - analytic[i]) <= tol, `coordinate ${i}: analytic ${analytic[i]} vs numeric ${numeric}`);
+  }
+}
+
+/** The same check for a variable read inside `f` (perturbed by assignment). */
+function checkVariableGradient(f: () => tf.Scalar, v: tf.Variable, coords = 8, h = 1e-2) {
+  const x0 = v.dataSync().slice() as Float32Array;
+  const { grads, value } = tf.variableGrads(f, [v]);
+  value.dispose();
+  const analytic = grads[v.name].dataSync();
+  const rng = randomStream(8, "init", "fd");
+  const at = (values: Float32Array) => {
+    v.assign(tf.tensor(values, v.shape));
+    return tf.tidy(() => f().dataSync()[0]);
+  };
+  for (let k = 0; k < coords; k++) {
+    const i = rng.int(x0.length);
+    const plus = x0.slice();
+    const minus = x0.slice();
+    plus[i] += h;
+    minus[i] -= h;
+    const numeric = (at(plus) - at(minus)) / (2 * h);
+    const tol = 0.02 * Math.max(Math.abs(numeric), Math.abs(analytic[i])) + 2e-3;
+    assert.ok(Math.abs(numeric - analytic[i]) <= tol, `${v.name}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
+  }
+  v.assign(tf.tensor(x0, v.shape));
+}
+
+const randn = (n: number, seed: number, scale = 1) => {
+  const r = randomStream(seed, "init", "values");
+  return Float32Array.from({ length: n }, () => scale * r.normal());
+};
+
+test("temperature schedule: τ = max(0.01, 1 − 5e-5·t)", () => {
+  assert.equal(temperature(0), 1);
+  assert.ok(Math.abs(temperature(10000) - 0.5) < 1e-12);
+  assert.equal(temperature(19800), 0.01);
+  assert.equal(temperature(1e6), 0.01);
+  assert.ok(Math.abs(temperature(100, 1e-3) - 0.9) < 1e-12);
+});
+
+test("Gumbel-softmax: hand value, rows sum to 1, and the gradient in α matches finite differences", () => {
+  // α = [0.5, 0.25], g = [0, ln 2], τ = 0.5 → logits (ln .5, ln .25 + ln 2) / .5 → equal → p = [.5, .5]
+  const p = gumbelSoftmax(tf.tensor2d([[0.5, 0.25]]), tf.tensor2d([[0, Math.log(2)]]), 0.5).dataSync();
+  assert.ok(Math.abs(p[0] - 0.5) < 1e-6 && Math.abs(p[1] - 0.5) < 1e-6);
+  const F = 3;
+  const N = 5;
+  const noise = tf.tensor2d(gumbelNoise(randomStream(1, "gumbel"), F * N), [F, N]);
+  const rows = gumbelSoftmax(tf.fill([F, N], 0.2) as tf.Tensor2D, noise, 0.7).sum(1).dataSync();
+  rows.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-6));
+  const w = tf.tensor2d(randn(F * N, 2), [F, N]);
+  const alpha0 = Float32Array.from({ length: F * N }, (_, i) => 0.1 + 0.05 * (i % 7));
+  checkGradient((a) => tf.sum(tf.mul(gumbelSoftmax(a as tf.Tensor2D, noise, 0.7), w)), alpha0, [F, N]);
+});
+
+test("Gumbel noise: −log(−log u) has the Gumbel mean (Euler–Mascheroni) and variance π²/6", () => {
+  const g = gumbelNoise(randomStream(3, "gumbel"), 50000);
+  const mean = g.reduce((a, b) => a + b, 0) / g.length;
+  const variance = g.reduce((a, b) => a + (b - mean) ** 2, 0) / g.length;
+  assert.ok(Math.abs(mean - 0.5772) < 0.02, `mean ${mean}`);
+  assert.ok(Math.abs(variance - Math.PI ** 2 / 6) < 0.05, `variance ${variance}`);
+});
+
+test("FM term equals the brute-force pairwise sum, and its gradient matches finite differences", () => {
+  const B = 3;
+  const F = 4;
+  const D = 5;
+  const x0 = randn(B * F * D, 4);
+  const fm = fmInteraction(tf.tensor3d(x0, [B, F, D])).dataSync();
+  for (let b = 0; b < B; b++) {
+    let s = 0;
+    for (let i = 0; i < F; i++) for (let j = i + 1; j < F; j++) for (let d = 0; d < D; d++) s += x0[(b * F + i) * D + d] * x0[(b * F + j) * D + d];
+    assert.ok(Math.abs(fm[b] - s) < 1e-4, `batch ${b}: ${fm[b]} vs ${s}`);
+  }
+  const w = tf.tensor1d([0.3, -1.2, 0.7]);
+  checkGradient((x) => tf.sum(tf.mul(fmInteraction(x as tf.Tensor3D), w)), x0, [B, F, D]);
+});
+
+/** A tiny search embedding and a batch of touched rows for it. */
+function tinySearch(lookup: LookupKind, unify: UnifyKind) {
+  const F = 3;
+  const total = 12;
+  const emb = new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5 }, randomStream(5, "init"), randomStream(5, "gumbel"));
+  // Rows of unit scale, so a finite-difference step of 1e-2 is small against them.
+  for (const p of emb.sparse) p.table.initNormal(randomStream(6, "init"), 1);
+  const ids = Int32Array.from([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 4, 11, 0, 7, 8]); // 5 rows × 3 fields
+  const touched = emb.sparse.map((p) => new TouchCollector(p).collect(ids, 5, F));
+  return { emb, touched, B: 5, F };
+}
+
+for (const lookup of ["shared", "separate"] as const) {
+  for (const unify of ["linear", "zeropad"] as const) {
+    test(`unification (${lookup} lookup, ${unify}) + BatchNorm + mixture: gradients in rows, α and transforms match finite differences`, () => {
+      const { emb, touched, B, F } = tinySearch(lookup, unify);
+      const D = emb.outputDim;
+      const weights = tf.tensor3d(randn(B * F * D, 11), [B, F, D]);
+      // Gumbel noise is drawn per call; freeze it by re-seeding the stream for every evaluation.
+      const ctx = () => ({ training: true, step: 0, dropout: randomStream(0, "dropout") });
+      const forwardWith = (replace: (t: typeof touched) => typeof touched) => {
+        (emb as unknown as { gumbelRng: unknown }).gumbelRng = randomStream(9, "gumbel");
+        return tf.sum(tf.mul(emb.forward(replace(touched), B, ctx()), weights)) as tf.Scalar;
+      };
+      // rows of the first table
+      const v0 = touched[0].values;
+      checkGradient((v) => forwardWith((t) => [{ ...t[0], values: v as tf.Variable }, ...t.slice(1)]), v0.dataSync() as Float32Array, v0.shape);
+      // α, away from uniform so the candidates get different weights
+      emb.alpha.assign(tf.tensor2d(Float32Array.from({ length: F * 3 }, (_, i) => 0.2 + 0.07 * (i % 4)), [F, 3]));
+      checkVariableGradient(() => forwardWith((t) => t), emb.alpha);
+      // the transforms
+      for (const v of emb.dense) checkVariableGradient(() => forwardWith((t) => t), v, 4);
+      // the output of a zero-padded candidate keeps its padding at zero
+      if (unify === "zeropad") {
+        const u = emb.unifiedCandidates(touched, B, ctx()).arraySync();
+        for (const row of u) for (const field of row) assert.ok(field[0].slice(1).every((v) => v === 0), "padding stays zero");
+      }
+    });
+  }
+}
+
+test("BatchNorm of the candidates: zero mean and unit variance per (field, candidate) in training", () => {
+  const { emb, touched, B } = tinySearch("shared", "linear");
+  const u = emb.unifiedCandidates(touched, B, { training: true, step: 0 }).arraySync(); // [B, F, N, D]
+  for (let f = 0; f < 3; f++) {
+    for (let n = 0; n < 3; n++) {
+      const xs = u.flatMap((row) => row[f][n]);
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
+      assert.ok(Math.abs(mean) < 1e-5, `mean ${mean}`);
+      assert.ok(Math.abs(variance - 1) < 1e-3, `variance ${variance}`);
+    }
+  }
+});
+
+test("derive: argmax per field (ties → smaller size); parameters Σ|V_m|·d_m", () => {
+  assert.deepEqual(derivePlanDims([[0.1, 0.5, 0.2], [0.3, 0.3, 0.1], [0, 0, 0.9]], [2, 8, 16]), [8, 2, 16]);
+  const manifest = { fields: [{ vocabularySize: 10 }, { vocabularySize: 7 }] } as Parameters<typeof planParameterCount>[1];
+  assert.equal(planParameterCount([8, 2], manifest), 10 * 8 + 7 * 2);
+});
+
+test("parameter counts of the search embedding equal a hand computation", () => {
+  const F = 3;
+  const total = 12;
+  const counts = (lookup: LookupKind, unify: UnifyKind) =>
+    new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5 }, randomStream(1, "init"), randomStream(1, "gumbel")).parameterCounts();
+  // shared: 12 rows × 4; linear: Σ (d·4 + 4) = (4+4)+(8+4)+(16+4) = 40; α: 3 × 3
+  assert.deepEqual(counts("shared", "linear"), { embedding: 48, transform: 40, architecture: 9 });
+  // separate: 12 × (1 + 2 + 4)
+  assert.deepEqual(counts("separate", "zeropad"), { embedding: 84, transform: 0, architecture: 9 });
+});
+
+test("plan embedding: fields grouped by size keep their order; linear projection per size; counts", () => {
+  const manifest = { totalFeatures: 9, fields: [{ offset: 0, vocabularySize: 3 }, { offset: 3, vocabularySize: 2 }, { offset: 5, vocabularySize: 4 }] } as ConstructorParameters<typeof PlanEmbedding>[2];
+  const dims = [2, 4, 2];
+  const emb = new PlanEmbedding(3, dims, manifest, "zeropad", 4, randomStream(1, "init"));
+  assert.deepEqual(emb.sizes, [2, 4]);
+  const ids = Int32Array.from([1, 4, 8, 0, 3, 5]); // 2 rows
+  const touched = emb.sparse.map((p) => new TouchCollector(p).collect(ids, 2, 3));
+  const out = emb.forward(touched, 2, { training: false, step: 0 }).arraySync();
+  // field 1 (size 4) is table "size4" row (4 − 3) = 1; field 2 (size 2) is table "size2" row 3 + (8 − 5) = 6
+  const row = (t: number, r: number, d: number) => [...emb.sparse[t].table.data.subarray(r * d, r * d + d)];
+  assert.deepEqual(out[0][1].map((x) => Math.fround(x)), row(1, 1, 4));
+  assert.deepEqual(out[0][2], [...row(0, 6, 2), 0, 0]);
+  assert.deepEqual(out[1][0], [...row(0, 0, 2), 0, 0]);
+  assert.deepEqual(emb.parameterCounts(), { embedding: 3 * 2 + 2 * 4 + 4 * 2, transform: 0, architecture: 0 });
+  const linear = new PlanEmbedding(3, dims, manifest, "linear", 4, randomStream(1, "init"));
+  assert.deepEqual(linear.parameterCounts(), { embedding: 22, transform: 2 * 4 + 4 + 4 * 4 + 4, architecture: 0 });
+});
+
+test("model parameter counts: first-order per feature; MLP as the paper's 2×128 with BatchNorm", () => {
+  const fm = new CtrModel("fm", 3, 4, 20, randomStream(1, "init"));
+  assert.deepEqual(fm.parameterCounts(), { firstOrder: 20, dense: 1 });
+  const deep = new CtrModel("deepfm", 3, 4, 20, randomStream(1, "init"));
+  // (12·128 + 128) + 2·128 (BN γ, β) + (128·128 + 128) + 2·128 + (128 + 1) + bias 1
+  assert.deepEqual(deep.parameterCounts(), { firstOrder: 20, dense: 12 * 128 + 128 + 256 + 128 * 128 + 128 + 256 + 129 + 1 });
+});
