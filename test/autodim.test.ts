@@ -121,7 +121,7 @@ test("FM term equals the brute-force pairwise sum, and its gradient matches fini
 function tinySearch(lookup: LookupKind, unify: UnifyKind) {
   const F = 3;
   const total = 12;
-  const emb = new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5 }, randomStream(5, "init"), randomStream(5, "gumbel"));
+  const emb = new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 }, randomStream(5, "init"), randomStream(5, "gumbel"));
   // Rows of unit scale, so a finite-difference step of 1e-2 is small against them.
   for (const p of emb.sparse) p.table.initNormal(randomStream(6, "init"), 1);
   const ids = Int32Array.from([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 4, 11, 0, 7, 8]); // 5 rows × 3 fields
@@ -182,7 +182,7 @@ test("parameter counts of the search embedding equal a hand computation", () => 
   const F = 3;
   const total = 12;
   const counts = (lookup: LookupKind, unify: UnifyKind) =>
-    new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5 }, randomStream(1, "init"), randomStream(1, "gumbel")).parameterCounts();
+    new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 }, randomStream(1, "init"), randomStream(1, "gumbel")).parameterCounts();
   // shared: 12 rows × 4; linear: Σ (d·4 + 4) = (4+4)+(8+4)+(16+4) = 40; α: 3 × 3
   assert.deepEqual(counts("shared", "linear"), { embedding: 48, transform: 40, architecture: 9 });
   // separate: 12 × (1 + 2 + 4)

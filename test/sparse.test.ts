@@ -56,10 +56,10 @@ test("touched rows: deduplicated, local indices address them, rowOf remaps, grad
   assert.deepEqual([...t.rows], [1, 7, 8, 2, 9]);
   assert.deepEqual([...t.local.dataSync()], [0, 1, 0, 2, 3, 1, 4, 1]);
   const weights = tf.tensor2d(Float32Array.from({ length: 8 * 4 }, () => rng.normal()), [8, 4]);
-  const sparseGrad = tf.grad((v: tf.Tensor2D) => tf.sum(tf.mul(tf.gather(v, t.local), weights)))(t.values as tf.Tensor2D).arraySync();
+  const sparseGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, t.local), weights)))(t.values).arraySync() as number[][];
   const full = tf.tensor2d(table.data, [total, 4]);
   const denseIds = tf.tensor1d(Int32Array.from([1, 7, 1, 8, 2, 7, 9, 7]), "int32");
-  const denseGrad = tf.grad((v: tf.Tensor2D) => tf.sum(tf.mul(tf.gather(v, denseIds), weights)))(full).arraySync();
+  const denseGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, denseIds), weights)))(full).arraySync() as number[][];
   [...t.rows].forEach((r, i) => sparseGrad[i].forEach((g, j) => assert.ok(Math.abs(g - denseGrad[r][j]) < 1e-5)));
   // A second batch reuses the scratch without leaking marks from the first.
   const t2 = c.collect(Int32Array.from([3, 0, 3]), 1, fieldCount);

@@ -30,7 +30,7 @@ test("truth file is consistent with the generated rows", async () => {
   const { file, truth } = await synth(7);
   const onDisk = JSON.parse(readFileSync(`${file}.truth.json`, "utf8")) as SynthTruth;
   assert.deepEqual({ ...onDisk, seconds: 0 }, { ...truth, seconds: 0 });
-  const lines = readFileSync(file, "latin1").trimEnd().split("\n");
+  const lines = readFileSync(file, "latin1").replace(/\n$/, "").split("\n"); // not trimEnd: trailing tabs are empty fields
   assert.equal(lines.length, ROWS);
   assert.ok(lines.every((l) => l.split("\t").length === 40));
   const clicks = lines.filter((l) => l[0] === "1").length;

@@ -1,7 +1,7 @@
 // `autodim <command>`: thin over src/. Results go to stdout, progress and warnings to stderr.
 // Exit codes: 0 ok, 1 failure (bad data, runtime error), 2 usage error.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
@@ -10,7 +10,11 @@ import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
 import { generateSynthetic, FIELD_NAMES, MAX_RANK, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
-import { choiceFlag, intFlag, intListFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
+import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
+import { PreparedData } from "../data/batches.js";
+import { DEFAULT_SEARCH, retrain, search, type DimensionPlan, type RetrainConfig, type SearchConfig } from "../embedding/autodim.js";
+import { MODEL_NAMES } from "../models/ctr.js";
+import { spearman } from "../train/metrics.js";
 
 const USAGE = `usage: autodim <command> [flags]
 
@@ -22,6 +26,15 @@ commands:
            [--rows-per-shard N]
            encode a raw file into id shards + manifest.json (reused when input and options match)
   summary  --data DIR          print a prepared data set's summary
+  search   --data DIR --model fm|wd|deepfm --out plan.json [--candidates 2,8,16,24,32]
+           [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level]
+           [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
+           [--tau-decay 5e-5] [--seed 2026]
+           AutoDim's dimension search: writes the dimension plan
+  retrain  --data DIR --model fm|wd|deepfm (--plan plan.json | --dim D) --out result.json
+           [--projection linear|zeropad] [--epochs 10] [--patience 2] [--batch-size 2000]
+           [--lr 1e-3] [--seed 2026]
+           train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
   backend                      print the tfjs backend this machine uses
   bench    [--rows N] [--json] benchmarks: prepare encode throughput on generated raw Criteo text
   main     [--rows N] [--seed S] [--dir DIR]
@@ -31,6 +44,9 @@ environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_QUIET=1 hid
 
 export const DEFAULT_SEED = 2026;
 export const DEFAULT_SYNTH_ROWS = 200_000;
+
+/** The search at the quick scale (minutes on the default synthetic data, 2 cores). */
+export const QUICK_SEARCH = { ...DEFAULT_SEARCH, batchSize: 512, epochs: 2, warmupSteps: 200, architectureLearningRate: 1e-2 };
 
 type Command = (argv: string[]) => Promise<void>;
 
@@ -100,10 +116,78 @@ const commands: Record<string, Command> = {
     console.log(`prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
   },
 
+  async search(argv) {
+    const f = parseFlags("search", argv, {
+      data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, candidates: { type: "string" },
+      embedding: { type: "string" }, unify: { type: "string" }, freq: { type: "string" }, "one-level": { type: "boolean" },
+      epochs: { type: "string" }, "warmup-steps": { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
+      "arch-lr": { type: "string" }, "tau-decay": { type: "string" }, seed: { type: "string" },
+    });
+    const out = requireString(f, "out");
+    const candidates = intListFlag(f, "candidates", 1, 4096) ?? DEFAULT_SEARCH.candidates;
+    if (candidates.some((c, i) => i > 0 && c <= candidates[i - 1])) throw new UsageError(`--candidates must be strictly increasing, got ${candidates.join(",")}`);
+    const config: SearchConfig = {
+      ...DEFAULT_SEARCH,
+      model: choiceFlag(f, "model", MODEL_NAMES),
+      candidates,
+      lookup: choiceFlag(f, "embedding", ["shared", "separate"] as const, "shared"),
+      unify: choiceFlag(f, "unify", ["linear", "zeropad"] as const, "linear"),
+      frequency: intFlag(f, "freq", DEFAULT_SEARCH.frequency, 1),
+      oneLevel: f["one-level"] === true,
+      epochs: intFlag(f, "epochs", DEFAULT_SEARCH.epochs, 1, 1000),
+      warmupSteps: intFlag(f, "warmup-steps", DEFAULT_SEARCH.warmupSteps, 0),
+      batchSize: intFlag(f, "batch-size", DEFAULT_SEARCH.batchSize, 1, 1 << 20),
+      learningRate: numberFlag(f, "lr", DEFAULT_SEARCH.learningRate, 1e-8, 10),
+      architectureLearningRate: numberFlag(f, "arch-lr", DEFAULT_SEARCH.architectureLearningRate, 1e-8, 10),
+      tauDecay: numberFlag(f, "tau-decay", DEFAULT_SEARCH.tauDecay, 0, 1),
+      seed: intFlag(f, "seed", DEFAULT_SEED, 0),
+    };
+    const data = openData(requireString(f, "data"));
+    const info = await initRuntime();
+    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    const plan = await search(data, config);
+    writeJson(out, plan);
+    console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
+    console.log(`embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; ${plan.runtime.wallSeconds.toFixed(1)} s`);
+    console.log(`wrote ${out}`);
+  },
+
+  async retrain(argv) {
+    const f = parseFlags("retrain", argv, {
+      data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, plan: { type: "string" }, dim: { type: "string" },
+      projection: { type: "string" }, epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" },
+      lr: { type: "string" }, seed: { type: "string" },
+    });
+    const out = requireString(f, "out");
+    if ((f.plan === undefined) === (f.dim === undefined)) throw new UsageError("give exactly one of --plan plan.json or --dim D");
+    const data = openData(requireString(f, "data"));
+    const plan = typeof f.plan === "string" ? readPlan(f.plan, data) : undefined;
+    const dim = plan ? undefined : intFlag(f, "dim", 32, 1, 4096);
+    const config: RetrainConfig = {
+      model: choiceFlag(f, "model", MODEL_NAMES),
+      dims: plan ? plan.fields.map((x) => x.dim) : data.manifest.fields.map(() => dim as number),
+      projection: plan ? choiceFlag(f, "projection", ["linear", "zeropad"] as const, "linear") : "none",
+      outputDim: plan ? plan.candidates[plan.candidates.length - 1] : (dim as number),
+      epochs: intFlag(f, "epochs", 10, 1, 1000),
+      patience: intFlag(f, "patience", 2, 1, 1000),
+      batchSize: intFlag(f, "batch-size", 2000, 1, 1 << 20),
+      learningRate: numberFlag(f, "lr", 1e-3, 1e-8, 10),
+      seed: intFlag(f, "seed", DEFAULT_SEED, 0),
+    };
+    if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
+    const info = await initRuntime();
+    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    const result = await retrain(data, config, { method: plan ? plan.method : `full-${dim}`, plan });
+    writeJson(out, result);
+    console.log(`test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`);
+    console.log(`wrote ${out}`);
+  },
+
   async main(argv) {
-    const f = parseFlags("main", argv, { rows: { type: "string" }, seed: { type: "string" }, dir: { type: "string" } });
+    const f = parseFlags("main", argv, { rows: { type: "string" }, seed: { type: "string" }, dir: { type: "string" }, model: { type: "string" } });
     const rows = intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1000);
     const seed = intFlag(f, "seed", DEFAULT_SEED, 0);
+    const model = choiceFlag(f, "model", MODEL_NAMES, "fm");
     const dir = typeof f.dir === "string" ? f.dir : join("data", "synthetic");
     const info = await initRuntime();
     console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
@@ -113,11 +197,11 @@ const commands: Record<string, Command> = {
       await generateSynthetic(raw, { rows, seed });
     }
     const truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
-    const out = join(dir, `prepared-${rows}-s${seed}`);
+    const prepared = join(dir, `prepared-${rows}-s${seed}`);
     const { manifest, reused } = await prepare({
       format: "criteo",
       input: raw,
-      out,
+      out: prepared,
       minCount: 10,
       split: [0.8, 0.1, 0.1],
       seed,
@@ -125,12 +209,64 @@ const commands: Record<string, Command> = {
       avazuTimeFields: false,
       rowsPerShard: DEFAULT_ROWS_PER_SHARD,
     });
-    console.log(`${reused ? "reused" : "prepared"} ${out}`);
+    console.log(`${reused ? "reused" : "prepared"} ${prepared}`);
     console.log(summarizeManifest(manifest));
     console.log(`planted ranks: ${truth.fields.map((n, i) => `${n}=${truth.ranks[i]}`).join(" ")}`);
     console.log(`ceiling AUC (true logits on all rows) ${truth.ceilingAuc.toFixed(4)}, click rate ${truth.clickRate.toFixed(4)}`);
+
+    // Search → retrain → full-dimension baseline, at the quick scale of the default data.
+    const data = openData(prepared);
+    const runs = join(dir, `runs-${rows}-s${seed}-${model}`);
+    const plan = await search(data, { ...QUICK_SEARCH, model, seed });
+    writeJson(join(runs, "plan.json"), plan);
+    const retrainBase = { model, epochs: 10, patience: 2, batchSize: QUICK_SEARCH.batchSize, learningRate: 1e-3, seed };
+    const auto = await retrain(data, { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: "linear", outputDim: 32 }, { method: "autodim", plan });
+    writeJson(join(runs, "result-autodim.json"), auto);
+    const full = await retrain(data, { ...retrainBase, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 }, { method: "fde" });
+    writeJson(join(runs, "result-fde.json"), full);
+    console.log(`\nplan (${model}): ${plan.fields.map((x, i) => `${x.name}=${x.dim}(r${truth.ranks[i]})`).join(" ")}`);
+    console.log(`Spearman(planted rank, chosen dim) = ${spearman(truth.ranks, plan.fields.map((x) => x.dim)).toFixed(3)}`);
+    const table = [
+      ["method", "test AUC", "Logloss", "embedding params", "wall s"],
+      ...[["FDE (all 32)", full], ["AutoDim", auto]].map(([name, r]) => {
+        const x = r as typeof full;
+        return [name as string, x.test.auc.toFixed(4), x.test.logloss.toFixed(4), String(x.params.embedding), x.runtime.wallSeconds.toFixed(1)];
+      }),
+    ];
+    const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+    console.log(table.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ")).join("\n"));
+    console.log(`search took ${plan.runtime.wallSeconds.toFixed(1)} s; results in ${runs}/ (plan.json, result-autodim.json, result-fde.json)`);
   },
 };
+
+function openData(dir: string): PreparedData {
+  return new PreparedData(dir);
+}
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** A plan file, checked against the data it is applied to. */
+function readPlan(path: string, data: PreparedData): DimensionPlan {
+  if (!existsSync(path)) throw new AutodimError(`--plan ${path}: file not found`);
+  let plan: DimensionPlan;
+  try {
+    plan = JSON.parse(readFileSync(path, "utf8")) as DimensionPlan;
+  } catch (err) {
+    throw new AutodimError(`--plan ${path}: not valid JSON (${(err as Error).message})`);
+  }
+  if (plan.kind !== "autodim-plan") throw new AutodimError(`--plan ${path}: not a dimension plan (kind ${JSON.stringify(plan.kind)})`);
+  const names = data.manifest.fields.map((x) => x.name);
+  if (plan.fields.length !== names.length || plan.fields.some((x, i) => x.name !== names[i])) {
+    throw new AutodimError(`--plan ${path}: its fields (${plan.fields.map((x) => x.name).join(",")}) are not the data's (${names.join(",")})`);
+  }
+  for (const x of plan.fields) {
+    if (!plan.candidates.includes(x.dim)) throw new AutodimError(`--plan ${path}: field ${x.name} has size ${x.dim}, not one of the candidates ${plan.candidates.join(",")}`);
+  }
+  return plan;
+}
 
 function sameSynth(raw: string, rows: number, seed: number): boolean {
   const truthFile = `${raw}.truth.json`;

@@ -25,15 +25,15 @@ export const CAT_FIELDS = 26;
 export const MAX_RANK = 16;
 
 /**
- * Default planted ranks (I1..I13, C1..C26): every value 0..16 class appears, spread so
- * that rank is not a proxy for cardinality.
+ * Default planted ranks (I1..I13, C1..C26): 0..16 spread so that rank is not a proxy for
+ * cardinality; fields with fewer than 32 values get ranks no larger than a quarter of them.
  */
 export const DEFAULT_RANKS = [
-  0, 4, 16, 2, 8, 0, 12, 1, 6, 0, 16, 3, 10,
-  8, 16, 0, 12, 2, 4, 16, 6, 1, 0, 10, 14, 0, 8, 16, 2, 12, 0, 4, 1, 16, 6, 0, 10, 3, 8,
+  0, 4, 16, 2, 8, 0, 12, 1, 6, 2, 16, 3, 10,
+  8, 16, 0, 12, 2, 4, 16, 6, 1, 0, 10, 14, 0, 6, 16, 12, 2, 0, 1, 1, 16, 4, 4, 10, 3, 8,
 ];
 
-export const SYNTH_VERSION = 1;
+export const SYNTH_VERSION = 2;
 
 export interface SynthOptions {
   rows: number;
@@ -78,10 +78,19 @@ export const FIELD_NAMES = [
   ...Array.from({ length: CAT_FIELDS }, (_, i) => `C${i + 1}`),
 ];
 
-/** Distinct values of field m at `rows` rows: Criteo's cardinality scaled by rows / 1M. */
+/** Criteo's row count: at this many rows the synthetic cardinalities are Criteo's. */
+export const CRITEO_ROWS = 45_840_617;
+
+/**
+ * Distinct values of field m at `rows` rows. Integer fields: Criteo's bucket count (the log
+ * bucketing bounds it whatever the row count). Categorical fields: Criteo's post-filter
+ * cardinality scaled by rows / 45.84M, so a value is seen about as often as in Criteo, and
+ * at least min(64, Criteo's), so that ranks up to 16 are representable.
+ */
 export function syntheticVocabularySize(m: number, rows: number): number {
   const v = CRITEO_VOCAB[m];
-  return Math.max(Math.min(v, 8), Math.min(v, Math.round((v * rows) / 1e6)));
+  if (m < INT_FIELDS) return v;
+  return Math.max(Math.min(v, 64), Math.min(v, Math.round((v * rows) / CRITEO_ROWS)));
 }
 
 interface FieldModel {

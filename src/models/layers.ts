@@ -36,7 +36,11 @@ function tensorVariable(t: tf.Tensor, name: string, trainable = true): tf.Variab
   return v;
 }
 
-/** y = xW + b, initialised as torch.nn.Linear: U(−1/√in, 1/√in) for both. */
+/**
+ * y = xW + b, initialised as torch.nn.Linear: U(−1/√in, 1/√in) for both, or with b = 0
+ * (`zeroBias`) where one layer maps many fields: a random bias shared by fields points them
+ * all the same way, and FM sums that alignment over every pair of fields.
+ */
 export class Dense {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
@@ -46,10 +50,11 @@ export class Dense {
     readonly outputs: number,
     rng: RandomStream,
     name: string,
+    zeroBias = false,
   ) {
     const bound = 1 / Math.sqrt(inputs);
     this.kernel = uniformVariable([inputs, outputs], bound, rng, `${name}/kernel`);
-    this.bias = uniformVariable([outputs], bound, rng, `${name}/bias`);
+    this.bias = zeroBias ? constantVariable([outputs], 0, `${name}/bias`) : uniformVariable([outputs], bound, rng, `${name}/bias`);
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {

@@ -12,6 +12,8 @@ import { AutodimError } from "../errors.js";
 export interface NetworkOptions {
   adam?: AdamConfig;
   architectureAdam?: AdamConfig;
+  /** Optimiser of α: Adam (default) or plain SGD at the same learning rate. */
+  architectureOptimizer?: "adam" | "sgd";
 }
 
 export class Network {
@@ -19,7 +21,7 @@ export class Network {
   readonly dense: tf.Variable[];
   private readonly collectors: TouchCollector[];
   private readonly optimizer: tf.AdamOptimizer;
-  private readonly architectureOptimizer: tf.AdamOptimizer;
+  private readonly architectureOptimizer: tf.Optimizer;
   readonly adam: AdamConfig;
   /** Training steps on W taken (drives τ). */
   steps = 0;
@@ -37,7 +39,7 @@ export class Network {
     const a = this.adam;
     this.optimizer = tf.train.adam(a.learningRate, a.beta1, a.beta2, a.epsilon);
     const b = opts.architectureAdam ?? DEFAULT_ADAM;
-    this.architectureOptimizer = tf.train.adam(b.learningRate, b.beta1, b.beta2, b.epsilon);
+    this.architectureOptimizer = opts.architectureOptimizer === "sgd" ? tf.train.sgd(b.learningRate) : tf.train.adam(b.learningRate, b.beta1, b.beta2, b.epsilon);
   }
 
   /** Non-trainable state of embedding and model (BatchNorm running averages). */

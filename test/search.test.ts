@@ -1,0 +1,125 @@
+// AutoDim end to end on small synthetic data: search → plan → retrain, through the CLI
+// and the library, deterministic under a seed.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PreparedData } from "../src/data/batches.js";
+import { generateSynthetic } from "../src/data/synthetic.js";
+import { DEFAULT_SEARCH, retrain, search, type DimensionPlan, type RetrainResult } from "../src/embedding/autodim.js";
+import { initRuntime } from "../src/runtime/backend.js";
+import { prepareQuiet, tempDir } from "./helpers.js";
+
+let dataDir = "";
+
+before(async () => {
+  await initRuntime();
+  const dir = tempDir();
+  const raw = join(dir, "synth.txt");
+  await generateSynthetic(raw, { rows: 10000, seed: 11, progress: false });
+  dataDir = join(dir, "prepared");
+  await prepareQuiet({ input: raw, format: "criteo", minCount: 5, split: [0.8, 0.1, 0.1], out: dataDir });
+});
+
+const small = { ...DEFAULT_SEARCH, batchSize: 256, epochs: 1, warmupSteps: 5, frequency: 2, seed: 3 };
+
+test("search: a plan with one candidate size per field, its α, totals and provenance", async () => {
+  const data = new PreparedData(dataDir);
+  const plan = await search(data, { ...small, model: "fm" }, { progress: false });
+  assert.equal(plan.kind, "autodim-plan");
+  assert.equal(plan.fields.length, 39);
+  for (const f of plan.fields) {
+    assert.ok(small.candidates.includes(f.dim));
+    assert.equal(f.alpha.length, 5);
+    assert.equal(f.dim, small.candidates[f.alpha.indexOf(Math.max(...f.alpha))]);
+  }
+  const m = data.manifest;
+  const expected = plan.fields.reduce((a, f, i) => a + f.dim * m.fields[i].vocabularySize, 0);
+  assert.equal(plan.totals.embeddingParams, expected);
+  assert.equal(plan.totals.fullDimensionParams, m.totalFeatures * 32);
+  assert.equal(plan.totals.embeddingBytes, 4 * expected);
+  const steps = Math.ceil(m.rows.train / 256);
+  assert.equal(plan.search.steps, steps);
+  assert.equal(plan.search.architectureSteps, Math.ceil(steps / 2));
+  assert.ok(plan.search.alphaHistory.length >= 2);
+  assert.equal(plan.runtime.backend, "wasm");
+  assert.equal(plan.data.sourceSha256, m.source.sha256);
+  // α moved away from uniform
+  assert.ok(plan.fields.some((f) => f.alpha.some((a) => Math.abs(a - 0.2) > 1e-4)));
+});
+
+test("same seed twice → identical plan and identical metrics (timings aside)", async () => {
+  const data = new PreparedData(dataDir);
+  const strip = (p: DimensionPlan) => ({ ...p, runtime: null, search: { ...p.search, supernetValidation: { ...p.search.supernetValidation, seconds: 0 } } });
+  const a = await search(data, { ...small, model: "deepfm" }, { progress: false });
+  const b = await search(data, { ...small, model: "deepfm" }, { progress: false });
+  assert.deepEqual(strip(a), strip(b));
+  const c = await search(data, { ...small, model: "deepfm", seed: 4 }, { progress: false });
+  assert.notDeepEqual(c.fields.map((f) => f.alpha), a.fields.map((f) => f.alpha));
+  const cfg = { model: "deepfm" as const, dims: a.fields.map((f) => f.dim), projection: "linear" as const, outputDim: 32, epochs: 2, patience: 1, batchSize: 256, learningRate: 1e-3, seed: 5 };
+  const stripResult = (r: RetrainResult) => ({ ...r, runtime: null, history: r.history.map((h) => ({ ...h, seconds: 0, samplesPerSecond: 0, validation: { ...h.validation, seconds: 0 } })), test: { ...r.test, seconds: 0 }, bestValidation: { ...r.bestValidation, seconds: 0 } });
+  const r1 = await retrain(data, cfg, { method: "autodim", progress: false });
+  const r2 = await retrain(data, cfg, { method: "autodim", progress: false });
+  assert.deepEqual(stripResult(r1), stripResult(r2));
+});
+
+test("every base model and every component variant trains and beats a constant predictor", async () => {
+  const data = new PreparedData(dataDir);
+  for (const model of ["fm", "wd", "deepfm"] as const) {
+    const r = await retrain(data, { model, dims: data.manifest.fields.map(() => 8), projection: "none", outputDim: 8, epochs: 3, patience: 3, batchSize: 256, learningRate: 3e-3, seed: 1 }, { method: "fde", progress: false });
+    assert.ok(r.test.auc > 0.58, `${model}: test AUC ${r.test.auc}`);
+    assert.equal(r.params.embedding, data.totalFeatures * 8);
+  }
+  for (const lookup of ["shared", "separate"] as const) {
+    for (const unify of ["linear", "zeropad"] as const) {
+      const plan = await search(data, { ...small, model: "wd", lookup, unify, epochs: 3 }, { progress: false });
+      assert.ok(plan.search.supernetValidation.auc > 0.55, `${lookup}/${unify}: supernet val AUC ${plan.search.supernetValidation.auc}`);
+      const sep = lookup === "separate" ? 2 + 8 + 16 + 24 + 32 : 32;
+      assert.equal(plan.search.parameterCounts.embedding, data.totalFeatures * sep);
+    }
+  }
+});
+
+function autodim(args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/autodim.js", ...args], { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test("CLI: search writes plan.json; retrain --plan and --dim write result.json with metrics, params, provenance", () => {
+  const dir = tempDir();
+  const planFile = join(dir, "plan.json");
+  const s = autodim(["search", "--data", dataDir, "--model", "fm", "--batch-size", "256", "--warmup-steps", "5", "--freq", "2", "--seed", "3", "--out", planFile]);
+  assert.equal(s.code, 0, s.err);
+  assert.match(s.out, /embedding params \d+ vs full dimension \d+/);
+  const plan = JSON.parse(readFileSync(planFile, "utf8")) as DimensionPlan;
+  assert.equal(plan.config.batchSize, 256);
+  const out = join(dir, "result.json");
+  const r = autodim(["retrain", "--data", dataDir, "--model", "fm", "--plan", planFile, "--epochs", "2", "--batch-size", "256", "--out", out]);
+  assert.equal(r.code, 0, r.err);
+  const result = JSON.parse(readFileSync(out, "utf8")) as RetrainResult;
+  assert.ok(result.test.auc > 0.5 && result.test.auc <= 1, `test AUC ${result.test.auc}`);
+  assert.ok(result.test.logloss > 0);
+  assert.equal(result.params.embedding, plan.totals.embeddingParams);
+  assert.deepEqual(result.dims.map((d) => d.dim), plan.fields.map((f) => f.dim));
+  assert.equal(result.runtime.backend, "wasm");
+  assert.ok(result.runtime.hardware.cores >= 1, "cores");
+  assert.ok(result.runtime.wallSeconds > 0, "wall");
+  const fde = autodim(["retrain", "--data", dataDir, "--model", "fm", "--dim", "32", "--epochs", "1", "--batch-size", "256", "--out", join(dir, "fde.json")]);
+  assert.equal(fde.code, 0, fde.err);
+  assert.match(fde.out, /embedding params \d+/);
+  // usage errors
+  assert.match(autodim(["retrain", "--data", dataDir, "--model", "fm", "--out", out]).err, /give exactly one of --plan plan\.json or --dim D/);
+  assert.match(autodim(["search", "--data", dataDir, "--model", "fm", "--candidates", "8,2", "--out", planFile]).err, /--candidates must be strictly increasing/);
+  assert.match(autodim(["search", "--data", dataDir, "--model", "lr", "--out", planFile]).err, /--model must be one of fm, wd, deepfm/);
+  const other = join(dir, "other.json");
+  writeOther(other, plan);
+  const bad = autodim(["retrain", "--data", dataDir, "--model", "fm", "--plan", other, "--out", out]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /field C1 has size 7, not one of the candidates/);
+});
+
+function writeOther(path: string, plan: DimensionPlan) {
+  const bad = { ...plan, fields: plan.fields.map((f) => (f.name === "C1" ? { ...f, dim: 7 } : f)) };
+  writeFileSync(path, JSON.stringify(bad));
+}
