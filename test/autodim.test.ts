@@ -214,3 +214,115 @@ test("model parameter counts: first-order per feature; MLP as the paper's 2×128
   // (12·128 + 128) + 2·128 (BN γ, β) + (128·128 + 128) + 2·128 + (128 + 1) + bias 1
   assert.deepEqual(deep.parameterCounts(), { firstOrder: 20, dense: 12 * 128 + 128 + 256 + 128 * 128 + 128 + 256 + 129 + 1 });
 });
+
+test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_train(w, α), α) by finite differences; W is left as it was", async () => {
+  const { Network } = await import("../src/train/network.js");
+  const F = 3;
+  const total = 12; // 4 values per field
+  const rng = randomStream(21, "init", "second-order");
+  const makeBatch = (size: number) => {
+    const ids = new Int32Array(size * F);
+    for (let i = 0; i < ids.length; i++) ids[i] = (i % F) * 4 + rng.int(4);
+    return { ids, labels: Float32Array.from({ length: size }, () => (rng.next() < 0.4 ? 1 : 0)), size };
+  };
+  const train = makeBatch(16);
+  const val = makeBatch(16);
+  const emb = new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 }, randomStream(5, "init"), randomStream(5, "gumbel"));
+  emb.gumbel = false; // a deterministic loss for finite differences
+  emb.sparse[0].table.initNormal(randomStream(6, "init"), 0.5);
+  const model = new CtrModel("fm", F, emb.outputDim, total, randomStream(5, "init", "model"));
+  const network = new Network(emb, model, F);
+  // A non-uniform α, so the softmax is not at a symmetric point.
+  emb.alpha.assign(tf.tensor2d([0.2, 0.5, 0.3, 0.6, 0.1, 0.3, 0.25, 0.25, 0.5], [3, 3]));
+  const ctx = { training: true, step: 0 };
+  const xi = 0.5; // large, so the second-order term is far from negligible
+  const table = emb.sparse[0].table;
+  const before = { rows: table.data.slice(), dense: network.dense.map((v) => v.dataSync().slice()) };
+
+  const second = network.secondOrderArchitectureGradient(train, val, ctx, xi)[0];
+  assert.deepEqual(table.data, before.rows, "embedding rows restored bit for bit");
+  network.dense.forEach((v, i) => assert.deepEqual(v.dataSync(), before.dense[i], `${v.name} restored`));
+
+  const alpha0 = emb.alpha.dataSync().slice() as Float32Array;
+  const unrolled = (a: Float32Array) => {
+    emb.alpha.assign(tf.tensor2d(a, [3, 3]));
+    return network.withVirtualStep(train, ctx, xi, () => network.lossAt(val, ctx));
+  };
+  const first = tf.tidy(() => {
+    emb.alpha.assign(tf.tensor2d(alpha0, [3, 3]));
+    const { grads, value } = tf.variableGrads(() => {
+      const t = new TouchCollector(emb.sparse[0]).collect(val.ids, val.size, F);
+      const tm = new TouchCollector(model.sparse[0]).collect(val.ids, val.size, F);
+      const logits = model.forward(emb.forward([t], val.size, ctx), tm, ctx);
+      return tf.losses.sigmoidCrossEntropy(tf.tensor1d(val.labels), logits) as tf.Scalar;
+    }, [emb.alpha]);
+    value.dispose();
+    return grads[emb.alpha.name].dataSync().slice() as Float32Array;
+  });
+  let correction = 0;
+  const h = 1e-2;
+  for (let i = 0; i < 9; i++) {
+    const plus = alpha0.slice();
+    const minus = alpha0.slice();
+    plus[i] += h;
+    minus[i] -= h;
+    const numeric = (unrolled(plus) - unrolled(minus)) / (2 * h);
+    const tol = 0.03 * Math.max(Math.abs(numeric), Math.abs(second[i])) + 2e-3;
+    assert.ok(Math.abs(numeric - second[i]) <= tol, `α[${i}]: second-order ${second[i]} vs numeric ${numeric} (first-order ${first[i]})`);
+    correction = Math.max(correction, Math.abs(second[i] - first[i]));
+  }
+  assert.ok(correction > 0.01, `the second-order term is visible (max |second − first| = ${correction})`);
+  network.dispose();
+});
+
+test("warm start: plan tables are the searched rows' prefixes (or the size's own table); projections are the searched W_d, b_d", async () => {
+  const { saveWeights, loadWeights } = await import("../src/train/weights.js");
+  const { tempDir } = await import("./helpers.js");
+  const F = 3;
+  const manifest = { totalFeatures: 9, fields: [0, 1, 2].map((m) => ({ name: `f${m}`, kind: "cat" as const, vocabularySize: 3, offset: 3 * m, kept: 1, rareValues: 0 })) };
+  const candidates = [1, 2, 4];
+  for (const lookup of ["shared", "separate"] as const) {
+    const search = new AutoDimSearchEmbedding(F, 9, { candidates, lookup, unify: "linear", tauDecay: 5e-5, mixScale: 0.1 }, randomStream(3, "init"), randomStream(3, "gumbel"));
+    for (const p of search.sparse) p.table.initNormal(randomStream(4, "init", p.table.name), 1);
+    const file = `${tempDir()}/w.bin`;
+    saveWeights(file, search.exportWeights());
+    const weights = loadWeights(file);
+    const dims = [2, 4, 2];
+    const plan = new PlanEmbedding(F, dims, manifest, "linear", 4, randomStream(9, "init"));
+    plan.warmStart(weights, { candidates, lookup, unify: "linear" }, manifest, file);
+    const source = (d: number) => (lookup === "shared" ? search.sparse[0].table : search.sparse[candidates.indexOf(d)].table);
+    for (let m = 0; m < F; m++) {
+      const d = dims[m];
+      const g = plan.sizes.indexOf(d);
+      const t = plan.sparse[g].table;
+      const rowOf = plan.sparse[g].rowOf as Int32Array;
+      for (let i = 0; i < 3; i++) {
+        const id = 3 * m + i;
+        const src = source(d);
+        assert.deepEqual(Array.from(t.data.subarray(rowOf[id] * d, rowOf[id] * d + d)), Array.from(src.data.subarray(id * src.dim, id * src.dim + d)), `${lookup}: field ${m} value ${i}`);
+      }
+    }
+    // The projection of size 2 maps a row as the search's unification W_2ᵀx + b_2 does.
+    const x = tf.tensor2d([[0.3, -1.2]]);
+    const viaPlan = (plan.projections.get(2) as { apply(x: tf.Tensor2D): tf.Tensor2D }).apply(x).dataSync();
+    const named = [...weights.values()];
+    let expected: number[];
+    if (lookup === "shared") {
+      const W = weights.get("unify/W") as (typeof named)[number];
+      const b = weights.get("unify/b") as (typeof named)[number];
+      const n = 1;
+      expected = [0, 1, 2, 3].map((j) => 0.3 * W.data[0 * 12 + n * 4 + j] - 1.2 * W.data[1 * 12 + n * 4 + j] + b.data[n * 4 + j]);
+    } else {
+      const W = weights.get("unify/W2") as (typeof named)[number];
+      const b = weights.get("unify/b2") as (typeof named)[number];
+      expected = [0, 1, 2, 3].map((j) => 0.3 * W.data[j] - 1.2 * W.data[4 + j] + b.data[j]);
+    }
+    expected.forEach((e, j) => assert.ok(Math.abs(viaPlan[j] - e) < 1e-5, `${lookup}: projection coordinate ${j}: ${viaPlan[j]} vs ${e}`));
+    // Weights of other data are refused with the file and the mismatch named.
+    const other = { ...manifest, totalFeatures: 10 };
+    assert.throws(() => plan.warmStart(weights, { candidates, lookup, unify: "linear" }, other, file), /w\.bin: lookup\/(shared|separate\d) has shape .* need/);
+    x.dispose();
+    search.dispose();
+    plan.dispose();
+  }
+});

@@ -18,7 +18,7 @@ test("usage errors exit 2 and name the flag and what it accepts", () => {
   assert.match(unknown.err, /flags: --format, --input/);
   const format = autodim(["prepare", "--format", "csvx", "--input", "x", "--out", "y"]);
   assert.equal(format.code, 2);
-  assert.match(format.err, /--format must be one of criteo, avazu, criteo-deepctr, got "csvx"/);
+  assert.match(format.err, /--format must be one of criteo, avazu, criteo-deepctr, csv, tsv, libfm, got "csvx"/);
   const min = autodim(["prepare", "--format", "criteo", "--input", "x", "--out", "y", "--min-count", "0"]);
   assert.match(min.err, /--min-count must be an integer in 1\.\./);
   const split = autodim(["prepare", "--format", "criteo", "--input", "x", "--out", "y", "--split", "8:1"]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepare, type PrepareRequest } from "../src/data/prepare.js";
@@ -8,8 +8,16 @@ export const CRITEO_DEEPCTR = join(FIXTURES, "criteo_sample_deepctr.csv");
 export const CRITEO_RAW = join(FIXTURES, "criteo_sample_raw.txt");
 export const AVAZU = join(FIXTURES, "avazu_sample.csv");
 
+const created: string[] = [];
+// Each test file runs in its own process: its temporary directories go when it exits.
+process.on("exit", () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = "autodim-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 export function fixtureLines(path: string): string[] {

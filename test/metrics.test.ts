@@ -52,3 +52,9 @@ test("pearson and spearman: hand values, ties, constant series", async () => {
   assert.ok(Math.abs(spearman([1, 2, 3, 4], [1, 8, 27, 1000]) - 1) < 1e-12);
   assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])));
 });
+
+test("auc and logloss are exported from the package root", async () => {
+  const root = await import("autodim");
+  assert.equal(root.auc([0, 1, 1, 0], [0.1, 0.9, 0.5, 0.5]), 0.875);
+  assert.ok(Math.abs(root.logloss([1, 0], [0.8, 0.2]) + Math.log(0.8)) < 1e-12);
+});

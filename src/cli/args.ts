@@ -82,3 +82,14 @@ export function intListFlag(flags: Record<string, unknown>, name: string, min: n
     return Number(p);
   });
 }
+
+/** "a,b,c" → names (non-empty, no duplicates). */
+export function nameListFlag(flags: Record<string, unknown>, name: string): string[] | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const names = String(v).split(",");
+  if (names.some((n) => n === "")) throw new UsageError(`--${name} must be comma-separated non-empty names, got ${JSON.stringify(v)}`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new UsageError(`--${name} names ${JSON.stringify(dup)} twice`);
+  return names;
+}

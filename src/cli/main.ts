@@ -5,16 +5,17 @@ import { dirname, join, resolve } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
-import { FORMAT_NAMES } from "../data/formats.js";
+import { FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
 import { generateSynthetic, FIELD_NAMES, MAX_RANK, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
+import { choiceFlag, intFlag, intListFlag, nameListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
 import { PreparedData } from "../data/batches.js";
-import { DEFAULT_SEARCH, retrain, search, type DimensionPlan, type RetrainConfig, type SearchConfig } from "../embedding/autodim.js";
+import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, retrain, search, type DimensionPlan, type RetrainConfig, type SearchConfig } from "../embedding/autodim.js";
 import { MODEL_NAMES } from "../models/ctr.js";
 import { spearman } from "../train/metrics.js";
+import { METHOD_NAMES, METHODS, PLANNED_METHODS, quickSettings } from "../methods/registry.js";
 
 const USAGE = `usage: autodim <command> [flags]
 
@@ -24,17 +25,24 @@ commands:
   prepare  --format ${FORMAT_NAMES.join("|")} --input FILE --out DIR [--min-count 10]
            [--split 8:1:1] [--seed 2026] [--on-bad-row error|skip] [--avazu-time-fields]
            [--rows-per-shard N]
-           encode a raw file into id shards + manifest.json (reused when input and options match)
+           (or --train FILE --val FILE --test FILE instead of --input/--split: pre-split files)
+           csv/tsv: [--label label] [--fields a,b] [--numeric x,y] [--delimiter C]
+           libfm:   [--field-names a,b,...] [--numeric x,y]
+           encode raw files into id shards + manifest.json (reused when inputs and options match)
   summary  --data DIR          print a prepared data set's summary
   search   --data DIR --model fm|wd|deepfm --out plan.json [--candidates 2,8,16,24,32]
-           [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level]
+           [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
-           [--tau-decay 5e-5] [--seed 2026]
-           AutoDim's dimension search: writes the dimension plan
+           [--tau-decay 5e-5] [--seed 2026] [--save-weights FILE]
+           AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
   retrain  --data DIR --model fm|wd|deepfm (--plan plan.json | --dim D) --out result.json
-           [--projection linear|zeropad] [--epochs 10] [--patience 2] [--batch-size 2000]
-           [--lr 1e-3] [--seed 2026]
+           [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
+           [--lr 1e-3] [--seed 2026] [--warm-start]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
+  run      --method fde|mde|ras|autodim-s|autodim --data DIR --model fm|wd|deepfm --out result.json
+           [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
+           [--trials 10] [--trial-epochs 1] (RaS) [--mde-temperature 0.3] (MDE)
+           one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
   bench    [--rows N] [--json] benchmarks: prepare encode throughput on generated raw Criteo text
   main     [--rows N] [--seed S] [--dir DIR]
@@ -45,8 +53,6 @@ environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_QUIET=1 hid
 export const DEFAULT_SEED = 2026;
 export const DEFAULT_SYNTH_ROWS = 200_000;
 
-/** The search at the quick scale (minutes on the default synthetic data, 2 cores). */
-export const QUICK_SEARCH = { ...DEFAULT_SEARCH, batchSize: 512, epochs: 2, warmupSteps: 200, architectureLearningRate: 1e-2 };
 
 type Command = (argv: string[]) => Promise<void>;
 
@@ -71,12 +77,40 @@ const commands: Record<string, Command> = {
       "on-bad-row": { type: "string" },
       "avazu-time-fields": { type: "boolean" },
       "rows-per-shard": { type: "string" },
+      train: { type: "string" },
+      val: { type: "string" },
+      test: { type: "string" },
+      label: { type: "string" },
+      fields: { type: "string" },
+      numeric: { type: "string" },
+      delimiter: { type: "string" },
+      "field-names": { type: "string" },
     });
     const format = choiceFlag(f, "format", FORMAT_NAMES);
     if (f["avazu-time-fields"] && format !== "avazu") throw new UsageError(`--avazu-time-fields applies to --format avazu only`);
+    const generic = GENERIC_FORMATS.includes(format);
+    for (const flag of ["label", "fields", "numeric", "delimiter", "field-names"]) {
+      if (f[flag] !== undefined && !generic) throw new UsageError(`--${flag} applies to --format ${GENERIC_FORMATS.join(", ")} only`);
+    }
+    if (format === "libfm") for (const flag of ["label", "fields", "delimiter"]) if (f[flag] !== undefined) throw new UsageError(`--${flag} applies to --format csv and tsv, not libfm`);
+    if (format !== "libfm" && f["field-names"] !== undefined) throw new UsageError(`--field-names applies to --format libfm only (csv and tsv take names from the header)`);
+    const splitFiles = [f.train, f.val, f.test].filter((x) => x !== undefined).length;
+    if (splitFiles > 0 && splitFiles < 3) throw new UsageError("pre-split input needs all three of --train, --val and --test");
+    if (splitFiles === 3 && (f.input !== undefined || f.split !== undefined)) throw new UsageError("give either --input FILE [--split 8:1:1] or --train FILE --val FILE --test FILE, not both");
+    if (splitFiles === 0 && f.input === undefined) throw new UsageError("--input is required (or --train, --val and --test for pre-split files)");
+    const schema = generic
+      ? {
+          ...(f.label !== undefined ? { label: requireString(f, "label") } : {}),
+          ...(f.fields !== undefined ? { fields: nameListFlag(f, "fields") } : {}),
+          ...(f.numeric !== undefined ? { numeric: nameListFlag(f, "numeric") } : {}),
+          ...(f.delimiter !== undefined ? { delimiter: f.delimiter === "\\t" ? "\t" : String(f.delimiter) } : {}),
+          ...(f["field-names"] !== undefined ? { fieldNames: nameListFlag(f, "field-names") } : {}),
+        }
+      : undefined;
     const { manifest, reused } = await prepare({
       format,
-      input: requireString(f, "input"),
+      schema,
+      input: splitFiles === 3 ? { train: requireString(f, "train"), val: requireString(f, "val"), test: requireString(f, "test") } : requireString(f, "input"),
       out: requireString(f, "out"),
       minCount: intFlag(f, "min-count", 10, 1),
       split: splitFlag(f, "split", [0.8, 0.1, 0.1]),
@@ -120,10 +154,11 @@ const commands: Record<string, Command> = {
     const f = parseFlags("search", argv, {
       data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, candidates: { type: "string" },
       embedding: { type: "string" }, unify: { type: "string" }, freq: { type: "string" }, "one-level": { type: "boolean" },
-      epochs: { type: "string" }, "warmup-steps": { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
+      "second-order": { type: "boolean" }, "save-weights": { type: "string" }, epochs: { type: "string" }, "warmup-steps": { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
       "arch-lr": { type: "string" }, "tau-decay": { type: "string" }, seed: { type: "string" },
     });
     const out = requireString(f, "out");
+    if (f["one-level"] && f["second-order"]) throw new UsageError("--one-level (AutoDim-s) and --second-order exclude each other: AutoDim-s has no validation step");
     const candidates = intListFlag(f, "candidates", 1, 4096) ?? DEFAULT_SEARCH.candidates;
     if (candidates.some((c, i) => i > 0 && c <= candidates[i - 1])) throw new UsageError(`--candidates must be strictly increasing, got ${candidates.join(",")}`);
     const config: SearchConfig = {
@@ -134,6 +169,7 @@ const commands: Record<string, Command> = {
       unify: choiceFlag(f, "unify", ["linear", "zeropad"] as const, "linear"),
       frequency: intFlag(f, "freq", DEFAULT_SEARCH.frequency, 1),
       oneLevel: f["one-level"] === true,
+      secondOrder: f["second-order"] === true,
       epochs: intFlag(f, "epochs", DEFAULT_SEARCH.epochs, 1, 1000),
       warmupSteps: intFlag(f, "warmup-steps", DEFAULT_SEARCH.warmupSteps, 0),
       batchSize: intFlag(f, "batch-size", DEFAULT_SEARCH.batchSize, 1, 1 << 20),
@@ -145,7 +181,7 @@ const commands: Record<string, Command> = {
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
     console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
-    const plan = await search(data, config);
+    const plan = await search(data, config, { saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined });
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
     console.log(`embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; ${plan.runtime.wallSeconds.toFixed(1)} s`);
@@ -156,9 +192,10 @@ const commands: Record<string, Command> = {
     const f = parseFlags("retrain", argv, {
       data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, plan: { type: "string" }, dim: { type: "string" },
       projection: { type: "string" }, epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" },
-      lr: { type: "string" }, seed: { type: "string" },
+      lr: { type: "string" }, seed: { type: "string" }, "warm-start": { type: "boolean" },
     });
     const out = requireString(f, "out");
+    if (f["warm-start"] && f.plan === undefined) throw new UsageError("--warm-start needs --plan (a plan whose search ran with --save-weights)");
     if ((f.plan === undefined) === (f.dim === undefined)) throw new UsageError("give exactly one of --plan plan.json or --dim D");
     const data = openData(requireString(f, "data"));
     const plan = typeof f.plan === "string" ? readPlan(f.plan, data) : undefined;
@@ -166,13 +203,15 @@ const commands: Record<string, Command> = {
     const config: RetrainConfig = {
       model: choiceFlag(f, "model", MODEL_NAMES),
       dims: plan ? plan.fields.map((x) => x.dim) : data.manifest.fields.map(() => dim as number),
-      projection: plan ? choiceFlag(f, "projection", ["linear", "zeropad"] as const, "linear") : "none",
+      // Default: project as the search unified (linear → linear map, zero-pad → padding).
+      projection: plan ? choiceFlag(f, "projection", ["linear", "zeropad"] as const, plan.config.unify) : "none",
       outputDim: plan ? plan.candidates[plan.candidates.length - 1] : (dim as number),
       epochs: intFlag(f, "epochs", 10, 1, 1000),
       patience: intFlag(f, "patience", 2, 1, 1000),
       batchSize: intFlag(f, "batch-size", 2000, 1, 1 << 20),
       learningRate: numberFlag(f, "lr", 1e-3, 1e-8, 10),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
+      warmStart: f["warm-start"] === true,
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
     const info = await initRuntime();
@@ -180,6 +219,37 @@ const commands: Record<string, Command> = {
     const result = await retrain(data, config, { method: plan ? plan.method : `full-${dim}`, plan });
     writeJson(out, result);
     console.log(`test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`);
+    console.log(`wrote ${out}`);
+  },
+
+  async run(argv) {
+    const f = parseFlags("run", argv, {
+      method: { type: "string" }, data: { type: "string" }, model: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
+      epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
+      trials: { type: "string" }, "trial-epochs": { type: "string" }, "mde-temperature": { type: "string" },
+    });
+    const name = f.method;
+    if (typeof name === "string" && PLANNED_METHODS.includes(name)) throw new UsageError(`--method ${name} is one of the paper's baselines not implemented yet (implemented: ${METHOD_NAMES.join(", ")})`);
+    const method = METHODS[choiceFlag(f, "method", METHOD_NAMES)];
+    const out = requireString(f, "out");
+    const base = quickSettings(choiceFlag(f, "model", MODEL_NAMES), intFlag(f, "seed", DEFAULT_SEED, 0));
+    const settings = {
+      ...base,
+      train: {
+        epochs: intFlag(f, "epochs", base.train.epochs, 1, 1000),
+        patience: intFlag(f, "patience", base.train.patience, 1, 1000),
+        batchSize: intFlag(f, "batch-size", base.train.batchSize, 1, 1 << 20),
+        learningRate: numberFlag(f, "lr", base.train.learningRate, 1e-8, 10),
+      },
+      randomSearch: { trials: intFlag(f, "trials", base.randomSearch.trials, 1, 1000), trialEpochs: intFlag(f, "trial-epochs", base.randomSearch.trialEpochs, 1, 100) },
+      mde: { temperature: numberFlag(f, "mde-temperature", base.mde.temperature, 0, 1) },
+    };
+    const data = openData(requireString(f, "data"));
+    const info = await initRuntime();
+    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    const result = await method.run(data, settings, {});
+    writeJson(out, result);
+    console.log(`${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`);
     console.log(`wrote ${out}`);
   },
 
@@ -219,8 +289,8 @@ const commands: Record<string, Command> = {
     const runs = join(dir, `runs-${rows}-s${seed}-${model}`);
     const plan = await search(data, { ...QUICK_SEARCH, model, seed });
     writeJson(join(runs, "plan.json"), plan);
-    const retrainBase = { model, epochs: 10, patience: 2, batchSize: QUICK_SEARCH.batchSize, learningRate: 1e-3, seed };
-    const auto = await retrain(data, { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: "linear", outputDim: 32 }, { method: "autodim", plan });
+    const retrainBase = { ...QUICK_RETRAIN, model, seed };
+    const auto = await retrain(data, { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: plan.config.unify, outputDim: 32 }, { method: "autodim", plan });
     writeJson(join(runs, "result-autodim.json"), auto);
     const full = await retrain(data, { ...retrainBase, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 }, { method: "fde" });
     writeJson(join(runs, "result-fde.json"), full);

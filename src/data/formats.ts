@@ -4,8 +4,10 @@
 
 import { finishHash, HASH_PRIME, HASH_SEED, hashBytes } from "./vocab.js";
 
-export type FormatName = "criteo" | "avazu" | "criteo-deepctr";
-export const FORMAT_NAMES: readonly FormatName[] = ["criteo", "avazu", "criteo-deepctr"];
+export type FormatName = "criteo" | "avazu" | "criteo-deepctr" | "csv" | "tsv" | "libfm";
+export const FORMAT_NAMES: readonly FormatName[] = ["criteo", "avazu", "criteo-deepctr", "csv", "tsv", "libfm"];
+/** Formats whose columns come from the file and a schema, not from code. */
+export const GENERIC_FORMATS: readonly FormatName[] = ["csv", "tsv", "libfm"];
 
 export type FieldKind = "int" | "cat";
 export interface FieldSpec {
@@ -16,7 +18,34 @@ export interface FieldSpec {
 export interface FormatOptions {
   /** Avazu: also derive hour-of-day and weekday fields from `hour` (YYMMDDHH). */
   avazuTimeFields: boolean;
+  /** csv / tsv / libfm: which columns are what. */
+  schema?: Schema;
 }
+
+/** The user's description of a generic file (csv / tsv / libfm); all optional. */
+export interface Schema {
+  /** csv/tsv: the label column (default "label"). */
+  label?: string;
+  /** csv/tsv: the categorical fields, in column order (default: every column but the label). */
+  fields?: string[];
+  /** Fields bucketised like Criteo's integer fields (csv/tsv: column names; libfm: field names). */
+  numeric?: string[];
+  /** csv/tsv: one-character separator (default "," for csv, tab for tsv). */
+  delimiter?: string;
+  /** libfm: names of the fields in pair order (default f0, f1, ...). */
+  fieldNames?: string[];
+}
+
+/** What a generic format needs to know from its file before it can decode rows. */
+export interface FormatProbe {
+  /** csv/tsv: the header line's column names. */
+  header?: string[];
+  /** libfm: feature pairs on the first data line. */
+  pairs?: number;
+}
+
+/** A schema that does not fit the file (unknown columns, ...). */
+export class SchemaError extends Error {}
 
 /** How one column of the file is used. */
 type Column =
@@ -34,6 +63,12 @@ export interface Format {
   fields: FieldSpec[];
   /** Integer fields may be written as floats with a zero fraction (`260.0`). */
   allowZeroFraction: boolean;
+  /** RFC 4180 quoting (csv/tsv): `"a,b"` is one value, `""` inside quotes is a quote. */
+  quoted: boolean;
+  /** Labels may be −1/1 (mapped to 0/1) as well as 0/1, with an optional zero fraction. */
+  signedLabels: boolean;
+  /** libFM layout: `label idx:val idx:val ...`, whitespace-separated, field m = m-th pair. */
+  libfm: boolean;
 }
 
 /** A problem with one row, located by field; the caller adds file and line. */
@@ -55,7 +90,13 @@ export const AVAZU_HEADER = [
   "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21",
 ];
 
-export function makeFormat(name: FormatName, options: FormatOptions): Format {
+export function makeFormat(name: FormatName, options: FormatOptions, probe: FormatProbe = {}): Format {
+  const plain = { quoted: false, signedLabels: false, libfm: false };
+  if (name === "csv" || name === "tsv") return delimitedFormat(name, options.schema ?? {}, probe);
+  if (name === "libfm") return libfmFormat(options.schema ?? {}, probe);
+  if (options.schema && Object.values(options.schema).some((v) => v !== undefined)) {
+    throw new SchemaError(`--label, --fields, --numeric, --delimiter and --field-names apply to --format csv, tsv and libfm only`);
+  }
   if (name === "criteo" || name === "criteo-deepctr") {
     const fields: FieldSpec[] = [
       ...CRITEO_INT.map((n) => ({ name: n, kind: "int" as const })),
@@ -70,6 +111,7 @@ export function makeFormat(name: FormatName, options: FormatOptions): Format {
       columns,
       fields,
       allowZeroFraction: deep,
+      ...plain,
     };
   }
   const fields: FieldSpec[] = AVAZU_HEADER.slice(2).map((n) => ({ name: n, kind: "cat" as const }));
@@ -79,7 +121,93 @@ export function makeFormat(name: FormatName, options: FormatOptions): Format {
     fields.push({ name: "hour_of_day", kind: "cat" }, { name: "weekday", kind: "cat" });
     columns[2] = { role: "avazu-hour", field: 0, hourOfDay: fields.length - 2, weekday: fields.length - 1 };
   }
-  return { name, delimiter: 0x2c, header: AVAZU_HEADER, columns, fields, allowZeroFraction: false };
+  return { name, delimiter: 0x2c, header: AVAZU_HEADER, columns, fields, allowZeroFraction: false, ...plain };
+}
+
+/** csv/tsv: columns from the header line, roles from the schema. */
+function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe): Format {
+  const delimiterText = schema.delimiter ?? (name === "csv" ? "," : "\t");
+  if (delimiterText.length !== 1 || delimiterText.charCodeAt(0) > 0x7f || delimiterText === '"' || delimiterText === "\n" || delimiterText === "\r") {
+    throw new SchemaError(`--delimiter must be one ASCII character other than a quote or a line end, got ${JSON.stringify(delimiterText)}`);
+  }
+  const header = probe.header;
+  if (!header) throw new SchemaError(`--format ${name} needs a header line naming the columns`);
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (h === "") throw new SchemaError(`the header has an empty column name (columns: ${header.join(",")})`);
+    if (seen.has(h)) throw new SchemaError(`the header names column ${JSON.stringify(h)} twice`);
+    seen.add(h);
+  }
+  const label = schema.label ?? "label";
+  const known = (flag: string, names: string[]) => {
+    for (const n of names) {
+      if (!seen.has(n)) throw new SchemaError(`${flag}: no column ${JSON.stringify(n)} in the header (columns: ${header.join(",")})`);
+      if (n === label) throw new SchemaError(`${flag}: ${JSON.stringify(n)} is the label column`);
+    }
+  };
+  if (!seen.has(label)) throw new SchemaError(`--label: no column ${JSON.stringify(label)} in the header (columns: ${header.join(",")})${schema.label ? "" : "; name the label column with --label"}`);
+  known("--fields", schema.fields ?? []);
+  known("--numeric", schema.numeric ?? []);
+  const numeric = new Set(schema.numeric ?? []);
+  const chosen = new Set([...(schema.fields ?? header.filter((h) => h !== label)), ...numeric]);
+  const fields: FieldSpec[] = [];
+  const columns: Column[] = header.map((h) => {
+    if (h === label) return { role: "label" };
+    if (!chosen.has(h)) return { role: "drop" };
+    const kind: FieldKind = numeric.has(h) ? "int" : "cat";
+    fields.push({ name: h, kind });
+    return { role: "field", field: fields.length - 1, kind };
+  });
+  if (fields.length === 0) throw new SchemaError(`no fields: the file has only the label column`);
+  return { name, delimiter: delimiterText.charCodeAt(0), header, columns, fields, allowZeroFraction: true, quoted: true, signedLabels: true, libfm: false };
+}
+
+/** libfm: one field per feature pair, counted on the first data line. */
+function libfmFormat(schema: Schema, probe: FormatProbe): Format {
+  const pairs = probe.pairs;
+  if (pairs === undefined || pairs < 1) throw new SchemaError(`--format libfm: the first data line has no idx:val pairs`);
+  const names = schema.fieldNames ?? Array.from({ length: pairs }, (_, i) => `f${i}`);
+  if (names.length !== pairs) throw new SchemaError(`--field-names gives ${names.length} names, the first data line has ${pairs} idx:val pairs`);
+  if (new Set(names).size !== names.length) throw new SchemaError(`--field-names has a name twice`);
+  for (const n of schema.numeric ?? []) {
+    if (!names.includes(n)) throw new SchemaError(`--numeric: no field ${JSON.stringify(n)} (fields: ${names.join(",")})`);
+  }
+  const numeric = new Set(schema.numeric ?? []);
+  const fields: FieldSpec[] = names.map((n) => ({ name: n, kind: numeric.has(n) ? "int" : "cat" }));
+  const columns: Column[] = [{ role: "label" }, ...fields.map((f, i) => ({ role: "field" as const, field: i, kind: f.kind }))];
+  return { name: "libfm", delimiter: 0x20, header: null, columns, fields, allowZeroFraction: true, quoted: false, signedLabels: true, libfm: true };
+}
+
+/**
+ * Splits one header line by RFC 4180 rules (quotes, doubled quotes, delimiters inside
+ * quotes). Headers are read once per file, so a plain string version is enough.
+ */
+export function splitHeader(line: string, delimiter: string): string[] {
+  const out: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === "") quoted = true;
+    else if (c === delimiter) {
+      out.push(cell);
+      cell = "";
+    } else cell += c;
+  }
+  if (quoted) throw new SchemaError(`the header line has an unterminated quote`);
+  out.push(cell);
+  return out;
+}
+
+/** Feature pairs on a libfm line (whitespace-separated tokens after the label). */
+export function countLibfmPairs(line: string): number {
+  return line.trim().split(/[ \t]+/).length - 1;
 }
 
 const ROLE_LABEL = 0;
@@ -94,6 +222,8 @@ const ROLE_HOUR = 4;
  */
 export class RowDecoder {
   tokens = new Uint8Array(4096);
+  /** Unquoted content of a quoted column. */
+  private scratch = new Uint8Array(256);
   readonly tokenStart: Int32Array;
   readonly tokenEnd: Int32Array;
   /** hashBytes() of each token, computed while copying it. */
@@ -115,11 +245,12 @@ export class RowDecoder {
 
   /** Decodes buf[start, end) (line end already stripped); throws RowError. */
   decode(buf: Uint8Array, start: number, end: number): void {
+    if (this.format.libfm) return this.decodeLibfm(buf, start, end);
     try {
       this.decodeColumns(buf, start, end);
     } catch (err) {
       // A wrong column count explains any other error on the row: report it first.
-      if (err instanceof RowError && err.reason !== "columns" && this.countColumns(buf, start, end) !== this.roles.length) {
+      if (err instanceof RowError && err.reason !== "columns" && err.reason !== "quote" && this.countColumns(buf, start, end) !== this.roles.length) {
         throw this.columnCountError(buf, start, end);
       }
       throw err;
@@ -143,6 +274,10 @@ export class RowDecoder {
       }
       const cs = p;
       const role = roles[k];
+      if (this.format.quoted && p < end && buf[p] === 0x22) {
+        p = this.quotedColumn(k, buf, p, end);
+        continue;
+      }
       if (role === ROLE_CAT) {
         const field = fieldOf[k];
         if (this.used + (end - p) + 24 > t.length) return this.decodeAfterGrowing(buf, start, end);
@@ -165,15 +300,129 @@ export class RowDecoder {
         continue;
       }
       while (p < end && buf[p] !== delim) p++;
-      if (role === ROLE_INT) this.intToken(fieldOf[k], buf, cs, p);
-      else if (role === ROLE_LABEL) {
-        if (p - cs === 1 && (buf[cs] === 0x30 || buf[cs] === 0x31)) this.label = buf[cs] - 0x30;
-        else throw new RowError("label", "label", `label must be 0 or 1, found ${quote(buf, cs, p)}`);
-      } else if (role === ROLE_HOUR) {
-        this.avazuHour(this.format.columns[k] as Extract<Column, { role: "avazu-hour" }>, buf, cs, p);
-      }
+      this.plainColumn(k, buf, cs, p);
     }
     if (p !== end) throw this.columnCountError(buf, start, end);
+  }
+
+  /** A non-categorical column's value buf[s, e) (unquoted). */
+  private plainColumn(k: number, buf: Uint8Array, s: number, e: number): void {
+    const role = this.roles[k];
+    if (role === ROLE_INT) this.intToken(this.fieldOf[k], buf, s, e);
+    else if (role === ROLE_LABEL) this.parseLabel(k, buf, s, e);
+    else if (role === ROLE_HOUR) this.avazuHour(this.format.columns[k] as Extract<Column, { role: "avazu-hour" }>, buf, s, e);
+    else if (role === ROLE_CAT) this.copyToken(this.fieldOf[k], buf, s, e);
+  }
+
+  private columnName(k: number): string {
+    const r = this.roles[k];
+    if (r === ROLE_LABEL) return this.format.header && this.format.quoted ? this.format.header[k] : "label";
+    return this.format.header?.[k] ?? this.format.fields[this.fieldOf[k]]?.name ?? `column ${k + 1}`;
+  }
+
+  private parseLabel(k: number, buf: Uint8Array, s: number, e: number): void {
+    if (e - s === 1 && (buf[s] === 0x30 || buf[s] === 0x31)) {
+      this.label = buf[s] - 0x30;
+      return;
+    }
+    if (this.format.signedLabels) {
+      const v = parseInteger(buf, buf[s] === 0x2b ? s + 1 : s, e, true);
+      if (v === 1 || v === 0 || v === -1) {
+        this.label = v === 1 ? 1 : 0;
+        return;
+      }
+      throw new RowError("label", this.columnName(k), `label must be 0/1 or -1/1, found ${quote(buf, s, e)}`);
+    }
+    throw new RowError("label", "label", `label must be 0 or 1, found ${quote(buf, s, e)}`);
+  }
+
+  /**
+   * An RFC 4180 quoted column starting at buf[p] = '"': its content (doubled quotes
+   * undoubled) goes through the column's role. Returns the position after the closing quote.
+   */
+  private quotedColumn(k: number, buf: Uint8Array, p: number, end: number): number {
+    if (this.scratch.length < end - p) this.scratch = new Uint8Array(2 * (end - p));
+    const out = this.scratch;
+    let n = 0;
+    let i = p + 1;
+    for (;;) {
+      if (i >= end) throw new RowError("quote", this.columnName(k), `unterminated quoted value (a quoted value spanning lines is not supported)`);
+      const c = buf[i];
+      if (c === 0x22) {
+        if (i + 1 < end && buf[i + 1] === 0x22) {
+          out[n++] = 0x22;
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      out[n++] = c;
+      i++;
+    }
+    if (i < end && buf[i] !== this.format.delimiter) throw new RowError("quote", this.columnName(k), `text after the closing quote: ${quote(buf, p, end)}`);
+    this.plainColumn(k, out, 0, n);
+    return i;
+  }
+
+  /** libFM: `label idx:val idx:val ...` separated by runs of spaces or tabs. */
+  private decodeLibfm(buf: Uint8Array, start: number, end: number): void {
+    const F = this.format.fields.length;
+    const isSpace = (c: number) => c === 0x20 || c === 0x09;
+    let p = start;
+    while (p < end && isSpace(buf[p])) p++;
+    let s = p;
+    while (p < end && !isSpace(buf[p])) p++;
+    if (s === p) throw new RowError("columns", null, `expected a label and ${F} idx:val pairs, found an empty line`);
+    this.parseLabel(0, buf, s, p);
+    this.used = 0;
+    let m = 0;
+    for (;;) {
+      while (p < end && isSpace(buf[p])) p++;
+      if (p >= end) break;
+      s = p;
+      let colon = -1;
+      while (p < end && !isSpace(buf[p])) {
+        if (buf[p] === 0x3a && colon < 0) colon = p;
+        p++;
+      }
+      if (m >= F) {
+        m++;
+        continue; // counted for the message below
+      }
+      const name = this.format.fields[m].name;
+      if (colon <= s || colon === p - 1) throw new RowError("pair", name, `expected idx:val, found ${quote(buf, s, p)}`);
+      for (let i = s; i < colon; i++) {
+        if (buf[i] < 0x30 || buf[i] > 0x39) throw new RowError("pair", name, `feature index must be a non-negative integer, found ${quote(buf, s, p)}`);
+      }
+      if (this.format.fields[m].kind === "int") {
+        // Numeric field: the index and the bucketised value make the token.
+        const v = parseInteger(buf, colon + 1, p, true);
+        if (v === null) throw new RowError("integer", name, `expected an integer value, found ${quote(buf, s, p)}`);
+        this.tokenStart[m] = this.used;
+        this.copyBytes(buf, s, colon + 1);
+        if (v > 2) {
+          this.tokens[this.used++] = 0x62;
+          this.writeInt(bucketOf(v));
+        } else {
+          this.tokens[this.used++] = 0x76;
+          this.writeInt(v);
+        }
+        this.endToken(m);
+      } else {
+        const v = parseInteger(buf, colon + 1, p, true);
+        if (v !== 1) throw new RowError("value", name, `value must be 1 for a categorical field (declare it with --numeric to bucketise values), found ${quote(buf, s, p)}`);
+        this.copyToken(m, buf, s, colon);
+      }
+      m++;
+    }
+    if (m !== F) throw new RowError("columns", null, `expected ${F} idx:val pairs (as on the first data line), found ${m}`);
+  }
+
+  private copyBytes(buf: Uint8Array, s: number, e: number): void {
+    if (this.used + (e - s) + 24 > this.tokens.length) this.growTokens(this.used + (e - s) + 24);
+    this.tokens.set(buf.subarray(s, e), this.used);
+    this.used += e - s;
   }
 
   private decodeAfterGrowing(buf: Uint8Array, start: number, end: number): void {
@@ -183,7 +432,12 @@ export class RowDecoder {
 
   private countColumns(buf: Uint8Array, start: number, end: number): number {
     let c = 1;
-    for (let i = start; i < end; i++) if (buf[i] === this.format.delimiter) c++;
+    let inQuotes = false;
+    const quoted = this.format.quoted;
+    for (let i = start; i < end; i++) {
+      if (quoted && buf[i] === 0x22) inQuotes = !inQuotes;
+      else if (!inQuotes && buf[i] === this.format.delimiter) c++;
+    }
     return c;
   }
 

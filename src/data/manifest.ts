@@ -4,13 +4,13 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { AutodimError } from "../errors.js";
-import type { FieldKind, FormatName } from "./formats.js";
+import type { FieldKind, FormatName, Schema } from "./formats.js";
 
 export const SPLITS = ["train", "val", "test"] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** Bumped whenever prepare's output for the same input and options would change. */
-export const PREPARE_VERSION = 1;
+export const PREPARE_VERSION = 2;
 
 export interface PrepareSettings {
   format: FormatName;
@@ -21,6 +21,21 @@ export interface PrepareSettings {
   onBadRow: "error" | "skip";
   avazuTimeFields: boolean;
   rowsPerShard: number;
+  /** csv / tsv / libfm: the columns' roles (label, fields, numeric, delimiter, field names). */
+  schema?: Schema;
+  /** Inputs came as separate train/val/test files (`split` is then unused). */
+  preSplit?: boolean;
+}
+
+/** One input file as it was when prepared. */
+export interface SourceEntry {
+  /** The split its rows went to, or "all" for a file split at random. */
+  split: Split | "all";
+  path: string;
+  bytes: number;
+  mtimeMs: number;
+  sha256: string;
+  lines: number;
 }
 
 export interface FileEntry {
@@ -52,6 +67,8 @@ export interface FieldEntry {
 }
 
 export interface SkippedRow {
+  /** The input file (pre-split inputs have several). */
+  file?: string;
   line: number;
   field: string | null;
   reason: string;
@@ -64,7 +81,10 @@ export interface Manifest {
   settings: PrepareSettings;
   /** Human description of the preprocessing preset. */
   preset: string;
-  source: { path: string; bytes: number; mtimeMs: number; sha256: string; lines: number };
+  /** The input file, or the training file of pre-split inputs. */
+  source: SourceEntry;
+  /** Every input file (one unless pre-split). */
+  sources: SourceEntry[];
   rows: Record<Split, number>;
   positives: Record<Split, number>;
   skipped: { total: number; byReason: Record<string, number>; examples: SkippedRow[] };
@@ -112,9 +132,11 @@ export function summarizeManifest(m: Manifest): string {
   const lines: string[] = [];
   const total = m.rows.train + m.rows.val + m.rows.test;
   const pos = m.positives.train + m.positives.val + m.positives.test;
-  lines.push(`format ${m.settings.format}, source ${m.source.path} (${(m.source.bytes / 1e6).toFixed(1)} MB, sha256 ${m.source.sha256.slice(0, 12)}…)`);
+  for (const src of m.sources) {
+    lines.push(`format ${m.settings.format}, ${src.split === "all" ? "source" : `${src.split} source`} ${src.path} (${(src.bytes / 1e6).toFixed(1)} MB, sha256 ${src.sha256.slice(0, 12)}…)`);
+  }
   lines.push(`rows ${total} (train ${m.rows.train}, val ${m.rows.val}, test ${m.rows.test}), skipped ${m.skipped.total}, click rate ${(pos / Math.max(total, 1)).toFixed(4)}`);
-  lines.push(`fields ${m.fields.length}, total features ${m.totalFeatures} (min count ${m.settings.minCount}, seed ${m.settings.seed})`);
+  lines.push(`fields ${m.fields.length}, total features ${m.totalFeatures} (min count ${m.settings.minCount}, ${m.settings.preSplit ? "pre-split files" : `seed ${m.settings.seed}`})`);
   const width = Math.max(...m.fields.map((f) => f.name.length));
   for (const f of m.fields) {
     lines.push(`  ${f.name.padEnd(width)}  ${f.kind}  vocab ${String(f.vocabularySize).padStart(8)}  (kept ${f.kept}, rare values ${f.rareValues})`);

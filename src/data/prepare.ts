@@ -3,12 +3,12 @@
 // by the number of rows. The split of a row is drawn from the "split" stream in file
 // order, once per data line (bad lines included), so both passes and every rerun agree.
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
 import { randomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
-import { makeFormat, RowDecoder, RowError, type Format } from "./formats.js";
+import { countLibfmPairs, makeFormat, RowDecoder, RowError, SchemaError, splitHeader, type Format } from "./formats.js";
 import { scanLines, type LineInfo } from "./lines.js";
 import {
   MANIFEST_FILE,
@@ -25,7 +25,8 @@ import {
 import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
 
 export interface PrepareRequest extends PrepareSettings {
-  input: string;
+  /** One file, split at random by `split` and `seed`; or separate train/val/test files. */
+  input: string | Record<Split, string>;
   out: string;
   /** Print progress on stderr (default true). */
   progress?: boolean;
@@ -45,17 +46,25 @@ export class DataError extends AutodimError {
 export const DEFAULT_ROWS_PER_SHARD = 1 << 18;
 
 export function presetDescription(s: PrepareSettings): string {
+  const split = s.preSplit
+    ? `train/val/test from separate files`
+    : `random ${s.split.map((x) => Math.round(x * 100)).join(":")} train/val/test split (seed ${s.seed})`;
   return (
-    `paper preset: integer fields v > 2 → ⌊ln(v)²⌋, values ≤ 2 each their own token, empty = missing id 0; ` +
+    `paper preset: integer (numeric) fields v > 2 → ⌊ln(v)²⌋, values ≤ 2 each their own token, empty = missing id 0; ` +
     `values seen < ${s.minCount} times in the training split → the field's rare id 1; ` +
-    `random ${s.split.map((x) => Math.round(x * 100)).join(":")} train/val/test split (seed ${s.seed}); ` +
-    `vocabularies from the training split only`
+    `${split}; vocabularies from the training split only`
   );
 }
 
 export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
-  const input = resolve(req.input);
-  if (!existsSync(input)) throw new DataError(`${req.input}: input file not found`);
+  const preSplit = typeof req.input !== "string";
+  const inputs: { split: Split | "all"; path: string }[] =
+    typeof req.input === "string" ? [{ split: "all", path: req.input }] : SPLITS.map((sp) => ({ split: sp, path: (req.input as Record<Split, string>)[sp] }));
+  for (const i of inputs) {
+    if (!existsSync(i.path)) throw new DataError(`${i.path}: ${i.split === "all" ? "input" : `${i.split} input`} file not found`);
+    i.path = resolve(i.path);
+  }
+  const input = inputs[0].path;
   const settings: PrepareSettings = {
     format: req.format,
     minCount: req.minCount,
@@ -64,15 +73,17 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     onBadRow: req.onBadRow,
     avazuTimeFields: req.avazuTimeFields,
     rowsPerShard: req.rowsPerShard,
+    ...(req.schema ? { schema: req.schema } : {}),
+    ...(preSplit ? { preSplit: true } : {}),
   };
-  const cached = await reusable(req.out, input, settings);
+  const cached = await reusable(req.out, inputs, settings);
   if (cached) return { manifest: cached, reused: true };
 
   const started = Date.now();
+  const format = formatFor(req, input);
   mkdirSync(req.out, { recursive: true });
   removePrevious(req.out);
-  const format = makeFormat(req.format, { avazuTimeFields: req.avazuTimeFields });
-  const sourceBytes = statSync(input).size;
+  const sourceBytes = inputs.reduce((a, i) => a + statSync(i.path).size, 0);
   const show = req.progress !== false;
 
   // Pass 1: validate every row, count training values.
@@ -82,7 +93,10 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const positives = { train: 0, val: 0, test: 0 };
   const skipped = { total: 0, byReason: {} as Record<string, number>, examples: [] as SkippedRow[] };
   const p1 = show ? new Progress("prepare pass 1/2 (count)", sourceBytes / 1e6, "MB") : undefined;
-  const scan1 = await scanRows(input, format, req, (decoder, split) => {
+  const scans1: { sha256?: string; lines: number; bytes: number }[] = [];
+  let before1 = 0;
+  for (const src of inputs) {
+  const scan1 = await scanRows(src.path, src.split, format, req, (decoder, split) => {
     rows[split]++;
     positives[split] += decoder.label;
     if (split !== "train") return;
@@ -95,13 +109,17 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     skipped.total++;
     skipped.byReason[row.reason] = (skipped.byReason[row.reason] ?? 0) + 1;
     if (skipped.examples.length < 10) skipped.examples.push(row);
-  }, true, (b) => p1?.update(b / 1e6));
-  p1?.finish(scan1.bytes / 1e6, `${scan1.lines} lines`);
+  }, true, (b) => p1?.update((before1 + b) / 1e6));
+  scans1.push(scan1);
+  before1 += scan1.bytes;
+  }
+  p1?.finish(before1 / 1e6, `${scans1.reduce((a, x) => a + x.lines, 0)} lines`);
   const countSeconds = (Date.now() - started) / 1000;
   if (skipped.total > 0) {
-    process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${input}:${skipped.examples[0].line}${skipped.examples[0].field ? `: field ${skipped.examples[0].field}` : ""}: ${skipped.examples[0].message}\n`);
+    process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${skipped.examples[0].file ?? input}:${skipped.examples[0].line}${skipped.examples[0].field ? `: field ${skipped.examples[0].field}` : ""}: ${skipped.examples[0].message}\n`);
   }
   if (rows.train === 0) throw new DataError(`${input}: no valid training rows`);
+  if (preSplit && (rows.val === 0 || rows.test === 0)) throw new DataError(`${rows.val === 0 ? inputs[1].path : inputs[2].path}: no valid rows`);
 
   // Vocabularies → ids, offsets, counts.
   const fields: FieldEntry[] = [];
@@ -131,25 +149,33 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const offsets = Int32Array.from(fields.map((f) => f.offset));
   const p2 = show ? new Progress("prepare pass 2/2 (encode)", sourceBytes / 1e6, "MB") : undefined;
   const encodeStarted = Date.now();
-  const scan2 = await scanRows(input, format, req, (decoder, split) => {
+  let before2 = 0;
+  for (const src of inputs) {
+  const scan2 = await scanRows(src.path, src.split, format, req, (decoder, split) => {
     const row = writers[split].nextRow();
     for (let m = 0; m < vocabs.length; m++) {
       const s = decoder.tokenStart[m];
       row.ids[row.at + m] = offsets[m] + (s < 0 ? MISSING_ID : vocabs[m].idOf(decoder.tokens, s, decoder.tokenEnd[m], decoder.tokenHash[m]));
     }
     row.labels[row.rowIndex] = decoder.label;
-  }, () => {}, false, (b) => p2?.update(b / 1e6));
+  }, () => {}, false, (b) => p2?.update((before2 + b) / 1e6));
+  before2 += scan2.bytes;
+  }
   const shards = SPLITS.flatMap((s) => writers[s].close());
-  p2?.finish(scan2.bytes / 1e6);
+  p2?.finish(before2 / 1e6);
   const encodeSeconds = (Date.now() - encodeStarted) / 1000;
 
-  const st = statSync(input);
+  const sources = inputs.map((src, i) => {
+    const st = statSync(src.path);
+    return { split: src.split, path: src.path, bytes: st.size, mtimeMs: st.mtimeMs, sha256: scans1[i].sha256 as string, lines: scans1[i].lines };
+  });
   const manifest: Manifest = {
     version: PREPARE_VERSION,
     createdAt: new Date().toISOString(),
     settings,
     preset: presetDescription(settings),
-    source: { path: input, bytes: st.size, mtimeMs: st.mtimeMs, sha256: scan1.sha256 as string, lines: scan1.lines },
+    source: sources[0],
+    sources,
     rows,
     positives,
     skipped,
@@ -179,6 +205,7 @@ function splitDraw(split: [number, number, number]): SplitDraw {
  */
 async function scanRows(
   input: string,
+  fixedSplit: Split | "all",
   format: Format,
   req: PrepareRequest,
   onRow: (decoder: RowDecoder, split: Split) => void,
@@ -190,23 +217,26 @@ async function scanRows(
   const draw = splitDraw(req.split);
   const rng = randomStream(req.seed, "split");
   const name = basename(input);
-  const expectedHeader = format.header?.join(String.fromCharCode(format.delimiter));
+  const delimiter = String.fromCharCode(format.delimiter);
+  const expectedHeader = format.header?.join(delimiter);
   const bad = (info: LineInfo, field: string | null, reason: string, message: string) => {
     const where = `${input}:${info.line}${field ? `: field ${field}` : ""}`;
     if (req.onBadRow === "error") {
       throw new DataError(`${where}: ${message}\n  (use --on-bad-row skip to skip and count such rows)`);
     }
-    onBad({ line: info.line, field, reason, message });
+    onBad({ file: input, line: info.line, field, reason, message });
   };
   return scanLines(input, (buf, start, end, info) => {
     if (info.line === 1 && expectedHeader !== undefined) {
       const header = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
-      if (header !== expectedHeader) {
-        throw new DataError(`${input}:1: header does not match the ${format.name} layout\n  expected: ${expectedHeader}\n  found:    ${header.slice(0, 400)}`);
+      // Quoted formats compare names, so `"a",b` and `a,b` are the same header.
+      const same = format.quoted ? sameNames(header, delimiter, format.header as string[]) : header === expectedHeader;
+      if (!same) {
+        throw new DataError(`${input}:1: header does not match the ${format.quoted ? "training file's" : `${format.name} layout`}\n  expected: ${expectedHeader}\n  found:    ${header.slice(0, 400)}`);
       }
       return;
     }
-    const split = draw(rng.next());
+    const split = fixedSplit === "all" ? draw(rng.next()) : fixedSplit;
     if (!info.terminated) {
       bad(info, null, "truncated", `truncated last line: no line end at the end of ${name} (if the file is complete, append a newline)`);
       return;
@@ -220,6 +250,65 @@ async function scanRows(
     }
     onRow(decoder, split);
   }, { sha256, onBytes });
+}
+
+function sameNames(line: string, delimiter: string, names: string[]): boolean {
+  try {
+    const got = splitHeader(line, delimiter);
+    return got.length === names.length && got.every((n, i) => n === names[i]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The format of the request; csv/tsv read their header and libfm its first data line
+ * (from the training file) to learn the columns.
+ */
+function formatFor(req: PrepareRequest, input: string): Format {
+  const options = { avazuTimeFields: req.avazuTimeFields, schema: req.schema };
+  try {
+    if (req.format === "csv" || req.format === "tsv") {
+      const delimiter = req.schema?.delimiter ?? (req.format === "csv" ? "," : "\t");
+      const first = firstLine(input, false);
+      if (first === null) throw new DataError(`${input}: empty file; --format ${req.format} needs a header line`);
+      return makeFormat(req.format, options, { header: splitHeader(first, delimiter) });
+    }
+    if (req.format === "libfm") {
+      const first = firstLine(input, true);
+      if (first === null) throw new DataError(`${input}: no data line to count the fields of --format libfm on`);
+      return makeFormat(req.format, options, { pairs: countLibfmPairs(first) });
+    }
+    return makeFormat(req.format, options);
+  } catch (err) {
+    if (err instanceof SchemaError) throw new DataError(`${input}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The first line (or first non-blank line) of a file, read in small chunks. */
+function firstLine(path: string, skipBlank: boolean): string | null {
+  const fd = openSync(path, "r");
+  try {
+    const chunk = Buffer.alloc(1 << 16);
+    let text = "";
+    let pos = 0;
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      pos += n;
+      text += chunk.toString("latin1", 0, n);
+      const lines = text.split("\n");
+      for (let i = 0; i < lines.length - 1; i++) {
+        const l = lines[i].replace(/\r$/, "");
+        if (!skipBlank || l.trim() !== "") return l;
+      }
+    }
+    const last = text.split("\n").pop()?.replace(/\r$/, "") ?? "";
+    return last.trim() === "" && (skipBlank || last === "") ? null : last;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Accumulates one split's rows into fixed-size shard files. */
@@ -283,7 +372,7 @@ function writeAtomic(path: string, text: string): void {
 }
 
 /** The existing manifest in `out`, if it was made from the same bytes with the same settings. */
-async function reusable(out: string, input: string, settings: PrepareSettings): Promise<Manifest | undefined> {
+async function reusable(out: string, inputs: { split: Split | "all"; path: string }[], settings: PrepareSettings): Promise<Manifest | undefined> {
   const path = join(out, MANIFEST_FILE);
   if (!existsSync(path)) return undefined;
   let m: Manifest;
@@ -293,11 +382,14 @@ async function reusable(out: string, input: string, settings: PrepareSettings): 
     return undefined;
   }
   if (m.version !== PREPARE_VERSION || JSON.stringify(m.settings) !== JSON.stringify(settings)) return undefined;
-  const st = statSync(input);
-  if (st.size !== m.source.bytes) return undefined;
-  if (st.mtimeMs !== m.source.mtimeMs) {
+  if (!m.sources || m.sources.length !== inputs.length) return undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const src = m.sources[i];
+    if (src.path !== inputs[i].path || src.split !== inputs[i].split) return undefined;
+    const st = statSync(inputs[i].path);
+    if (st.size !== src.bytes) return undefined;
     // Touched but maybe not changed: the checksum decides.
-    if ((await sha256File(input)) !== m.source.sha256) return undefined;
+    if (st.mtimeMs !== src.mtimeMs && (await sha256File(inputs[i].path)) !== src.sha256) return undefined;
   }
   for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
     const p = join(out, f.file);

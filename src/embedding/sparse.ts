@@ -50,6 +50,22 @@ export class SparseTable {
     return out;
   }
 
+  /** Writes `values` (row-major, `rows.length × dim`) into the given rows. */
+  scatter(rows: Int32Array, values: Float32Array): void {
+    const d = this.dim;
+    for (let i = 0; i < rows.length; i++) this.data.set(values.subarray(i * d, i * d + d), rows[i] * d);
+  }
+
+  /** rows += scale · delta, without touching the optimiser state (DARTS' virtual steps). */
+  addScaled(rows: Int32Array, delta: Float32Array, scale: number): void {
+    const d = this.dim;
+    const x = this.data;
+    for (let i = 0; i < rows.length; i++) {
+      const base = rows[i] * d;
+      for (let j = 0; j < d; j++) x[base + j] += scale * delta[i * d + j];
+    }
+  }
+
   /**
    * One lazy-Adam step on the given rows with their gradients (`rows.length × dim`).
    * Rows not given keep their moments untouched; with every row given it is exactly Adam.

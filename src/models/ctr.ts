@@ -7,6 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { RandomStream } from "../runtime/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
 import { constantVariable, Mlp, type StepContext } from "./layers.js";
+import { AutodimError } from "../errors.js";
+import type { NamedArray } from "../train/weights.js";
 
 export const MODEL_NAMES = ["fm", "wd", "deepfm"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -65,6 +67,29 @@ export class CtrModel {
     if (this.name !== "wd") logit = tf.add(logit, fmInteraction(x));
     if (this.mlp) logit = tf.add(logit, this.mlp.apply(tf.reshape(x, [batch, fields * dim]), ctx));
     return logit;
+  }
+
+  /** First-order weights, bias, MLP weights and BatchNorm statistics, by position. */
+  exportWeights(): NamedArray[] {
+    const t = this.firstOrder.table;
+    return [
+      { name: "model/first_order", shape: [t.rows, 1], data: t.data },
+      ...this.dense.map((v, i) => ({ name: `model/dense/${i}`, shape: v.shape, data: v.dataSync() as Float32Array })),
+      ...this.state.map((v, i) => ({ name: `model/state/${i}`, shape: v.shape, data: v.dataSync() as Float32Array })),
+    ];
+  }
+
+  /** Loads `exportWeights()` of a model of the same kind on the same data. */
+  importWeights(weights: Map<string, NamedArray>, file: string): void {
+    const t = this.firstOrder.table;
+    const get = (name: string, shape: number[]) => {
+      const w = weights.get(name);
+      if (!w || w.shape.join("×") !== shape.join("×")) throw new AutodimError(`${file}: ${name} ${w ? `has shape ${w.shape.join("×")}` : "is missing"}, the ${this.name} model needs ${shape.join("×")}`);
+      return w.data;
+    };
+    t.data.set(get("model/first_order", [t.rows, 1]));
+    this.dense.forEach((v, i) => v.assign(tf.tensor(get(`model/dense/${i}`, v.shape), v.shape)));
+    this.state.forEach((v, i) => v.assign(tf.tensor(get(`model/state/${i}`, v.shape), v.shape)));
   }
 
   parameterCounts(): ModelParameterCounts {

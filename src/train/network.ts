@@ -106,6 +106,129 @@ export class Network {
     }
   }
 
+  /** The mean loss of a batch at the current weights (no update). */
+  lossAt(batch: Batch, ctx: StepContext): number {
+    const touched = this.touch(batch);
+    try {
+      const value = tf.tidy(() => this.loss(batch, touched, ctx));
+      const loss = value.dataSync()[0];
+      value.dispose();
+      return loss;
+    } finally {
+      disposeTouched(touched);
+    }
+  }
+
+  /**
+   * Runs `fn` at DARTS' virtual weights w' = w − ξ·∇_w L(batch; w, α) (one plain gradient
+   * step on W, optimiser state untouched), then restores w exactly — BatchNorm running
+   * statistics included.
+   */
+  withVirtualStep<T>(batch: Batch, ctx: StepContext, xi: number, fn: () => T): T {
+    const saved = this.snapshotDense();
+    const touched = this.touch(batch);
+    const rows = touched.map((t) => t.param.table.gather(t.rows, new Float32Array(t.rows.length * t.param.table.dim)));
+    try {
+      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx), [...touched.map((t) => t.values), ...this.dense]);
+      value.dispose();
+      touched.forEach((t) => t.param.table.addScaled(t.rows, grads[t.values.name].dataSync() as Float32Array, -xi));
+      for (const v of this.dense) tf.tidy(() => v.assign(tf.sub(v, tf.mul(grads[v.name], xi))));
+      tf.dispose(grads);
+      return fn();
+    } finally {
+      touched.forEach((t, i) => t.param.table.scatter(t.rows, rows[i]));
+      disposeTouched(touched);
+      this.restoreDense(saved);
+    }
+  }
+
+  /**
+   * DARTS' second-order architecture gradient (Liu et al., ICLR 2019, eq. 7–8):
+   *   ∇_α L_val(w', α) − ξ · (∇_α L_train(w⁺, α) − ∇_α L_train(w⁻, α)) / 2ε,
+   *   w' = w − ξ∇_w L_train(w, α), w± = w ± ε·∇_w' L_val(w', α), ε = 0.01 / ‖∇_w' L_val‖.
+   * W is left exactly as it was. One array per architecture variable.
+   */
+  secondOrderArchitectureGradient(train: Batch, val: Batch, ctx: StepContext, xi: number): Float32Array[] {
+    const arch = this.embedding.architecture;
+    // At w': α's gradient and the direction dw on the validation batch.
+    const atVirtual = this.withVirtualStep(train, ctx, xi, () => {
+      const touched = this.touch(val);
+      try {
+        const { value, grads } = tf.variableGrads(() => this.loss(val, touched, ctx), [...arch, ...touched.map((t) => t.values), ...this.dense]);
+        value.dispose();
+        const out = {
+          alpha: arch.map((v) => grads[v.name].dataSync().slice() as Float32Array),
+          rows: touched.map((t) => ({ table: t.param.table, rows: t.rows, grad: grads[t.values.name].dataSync().slice() as Float32Array })),
+          dense: this.dense.map((v) => grads[v.name].dataSync().slice() as Float32Array),
+        };
+        tf.dispose(grads);
+        return out;
+      } finally {
+        disposeTouched(touched);
+      }
+    });
+    let norm2 = 0;
+    for (const g of [...atVirtual.rows.map((r) => r.grad), ...atVirtual.dense]) for (let i = 0; i < g.length; i++) norm2 += g[i] * g[i];
+    if (norm2 === 0) return atVirtual.alpha;
+    const eps = 0.01 / Math.sqrt(norm2);
+    const saved = this.snapshotDense();
+    const rows = atVirtual.rows.map((r) => r.table.gather(r.rows, new Float32Array(r.grad.length)));
+    const shift = (scale: number) => {
+      atVirtual.rows.forEach((r) => r.table.addScaled(r.rows, r.grad, scale));
+      this.dense.forEach((v, i) => tf.tidy(() => v.assign(tf.add(v, tf.mul(tf.tensor(atVirtual.dense[i], v.shape), scale)))));
+    };
+    const restore = () => {
+      atVirtual.rows.forEach((r, i) => r.table.scatter(r.rows, rows[i]));
+      this.restoreDense(saved, false);
+    };
+    const alphaGrad = (): Float32Array[] => {
+      const touched = this.touch(train);
+      try {
+        const { value, grads } = tf.variableGrads(() => this.loss(train, touched, ctx), arch);
+        value.dispose();
+        const out = arch.map((v) => grads[v.name].dataSync().slice() as Float32Array);
+        tf.dispose(grads);
+        return out;
+      } finally {
+        disposeTouched(touched);
+      }
+    };
+    try {
+      shift(eps);
+      const plus = alphaGrad();
+      restore();
+      shift(-eps);
+      const minus = alphaGrad();
+      return atVirtual.alpha.map((g, k) => g.map((x, i) => x - (xi * (plus[k][i] - minus[k][i])) / (2 * eps)));
+    } finally {
+      restore();
+      tf.dispose([...saved.dense, ...saved.state]);
+    }
+  }
+
+  /** α step with the second-order gradient (`--second-order`). */
+  architectureStepSecondOrder(train: Batch, val: Batch, ctx: StepContext, xi: number): void {
+    const arch = this.embedding.architecture;
+    const g = this.secondOrderArchitectureGradient(train, val, ctx, xi);
+    const tensors = arch.map((v, k) => ({ name: v.name, tensor: tf.tensor(g[k], v.shape) }));
+    for (const { tensor } of tensors) {
+      const sum = tensor.sum().dataSync()[0];
+      if (!Number.isFinite(sum)) throw new AutodimError(`non-finite second-order architecture gradient at step ${this.steps}: the run diverged; lower the learning rate`);
+    }
+    this.architectureOptimizer.applyGradients(tensors);
+    tf.dispose(tensors.map((t) => t.tensor));
+  }
+
+  private snapshotDense(): { dense: tf.Tensor[]; state: tf.Tensor[] } {
+    return { dense: this.dense.map((v) => tf.clone(v)), state: this.state.map((v) => tf.clone(v)) };
+  }
+
+  private restoreDense(saved: { dense: tf.Tensor[]; state: tf.Tensor[] }, dispose = true): void {
+    this.dense.forEach((v, i) => v.assign(saved.dense[i]));
+    this.state.forEach((v, i) => v.assign(saved.state[i]));
+    if (dispose) tf.dispose([...saved.dense, ...saved.state]);
+  }
+
   /** Click probabilities of a batch (evaluation mode: running BatchNorm statistics, no noise). */
   predict(batch: Batch, out: Float32Array, at: number): void {
     const touched = this.touch(batch);

@@ -1,0 +1,34 @@
+// The methods of the paper's main table, by name. DPQ, MGQE, NIS and AutoEmb are not here
+// yet (see README status); asking for one is an error that says so.
+import { autodim, autodimS } from "./autodim.js";
+import { fde } from "./fde.js";
+import { mde } from "./mde.js";
+import { ras } from "./ras.js";
+import type { Method, MethodSettings } from "./types.js";
+import { PAPER_CANDIDATES, QUICK_RETRAIN, QUICK_SEARCH } from "../embedding/autodim.js";
+import type { ModelName } from "../models/ctr.js";
+
+export const METHODS: Record<string, Method> = {
+  fde,
+  mde,
+  ras,
+  "autodim-s": autodimS,
+  autodim,
+};
+export const METHOD_NAMES = Object.keys(METHODS);
+/** The paper's methods that have no implementation here yet. */
+export const PLANNED_METHODS = ["dpq", "mgqe", "nis", "aemb"];
+
+/** Settings of the quick scale (the default synthetic data in minutes on 2 cores). */
+export function quickSettings(model: ModelName, seed: number): MethodSettings {
+  const { candidates: _c, oneLevel: _o, ...searchRest } = QUICK_SEARCH;
+  return {
+    model,
+    seed,
+    candidates: PAPER_CANDIDATES,
+    train: { ...QUICK_RETRAIN },
+    search: searchRest,
+    randomSearch: { trials: 10, trialEpochs: 1 },
+    mde: { temperature: 0.3 },
+  };
+}

@@ -1,0 +1,82 @@
+// Named float32 arrays in one file: the search's trained weights for warm-started
+// re-training. Layout: "ADWEIGHT" (8 bytes), header length (uint32 LE), JSON header
+// [{ name, shape, offset }], padding to 4 bytes, then the arrays back to back. Written to a
+// temporary file, fsynced and renamed, so a reader never sees half a file.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { AutodimError } from "../errors.js";
+
+const MAGIC = "ADWEIGHT";
+
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+interface HeaderEntry {
+  name: string;
+  shape: number[];
+  /** Offset in floats from the start of the payload. */
+  offset: number;
+}
+
+export function saveWeights(path: string, arrays: NamedArray[]): void {
+  const header: HeaderEntry[] = [];
+  let offset = 0;
+  const names = new Set<string>();
+  for (const a of arrays) {
+    if (names.has(a.name)) throw new Error(`saveWeights: duplicate name ${a.name}`);
+    names.add(a.name);
+    const size = a.shape.reduce((x, y) => x * y, 1);
+    if (size !== a.data.length) throw new Error(`saveWeights: ${a.name} has ${a.data.length} values, shape ${a.shape.join("×")} needs ${size}`);
+    header.push({ name: a.name, shape: a.shape, offset });
+    offset += size;
+  }
+  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const pad = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4;
+  const head = Buffer.alloc(MAGIC.length + 4 + json.length + pad, 0x20);
+  head.write(MAGIC, 0, "latin1");
+  head.writeUInt32LE(json.length + pad, MAGIC.length);
+  json.copy(head, MAGIC.length + 4);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, head);
+    for (const a of arrays) writeSync(fd, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export function loadWeights(path: string): Map<string, NamedArray> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new AutodimError(`${path}: weights file not found`);
+  }
+  const bad = (why: string) => new AutodimError(`${path}: not a weights file written by \`autodim search --save-weights\` (${why})`);
+  if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC) throw bad("no ADWEIGHT signature");
+  const headerBytes = bytes.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4 + headerBytes;
+  if (start > bytes.length) throw bad("truncated header");
+  let header: HeaderEntry[];
+  try {
+    header = JSON.parse(bytes.toString("utf8", MAGIC.length + 4, start)) as HeaderEntry[];
+  } catch {
+    throw bad("unreadable header");
+  }
+  const payload = bytes.subarray(start);
+  const out = new Map<string, NamedArray>();
+  for (const h of header) {
+    const size = h.shape.reduce((x, y) => x * y, 1);
+    if ((h.offset + size) * 4 > payload.length) throw bad(`truncated: ${h.name} runs past the end`);
+    // Copy into an aligned array: the payload may not start at a multiple of 4 in the pool.
+    const data = new Float32Array(size);
+    new Uint8Array(data.buffer).set(payload.subarray(h.offset * 4, (h.offset + size) * 4));
+    out.set(h.name, { name: h.name, shape: h.shape, data });
+  }
+  return out;
+}
