@@ -12,6 +12,7 @@ import { mdeDims, mdePopularity } from "../src/methods/mde.js";
 import { randomPlans } from "../src/methods/ras.js";
 import { METHODS, quickSettings } from "../src/methods/registry.js";
 import { initRuntime } from "../src/runtime/backend.js";
+import { randomStream } from "../src/runtime/random.js";
 import { prepareQuiet, tempDir } from "./helpers.js";
 
 let dataDir = "";
@@ -68,6 +69,12 @@ test("every registered method trains, beats a constant predictor, and counts its
     assert.equal(r.method, method.name);
     assert.ok(r.test.auc > 0.55, `${method.name}: test AUC ${r.test.auc}`);
     const dims = r.dims.map((d) => d.dim);
+    if (method.name === "dpq" || method.name === "mgqe") {
+      // Quantised: codebooks plus code bits (hand-checked in the DPQ test), far below FDE's.
+      assert.equal(r.params.embedding, r.selection?.detail.params);
+      assert.ok(r.params.embedding < 0.1 * 32 * data.totalFeatures, `${method.name}: ${r.params.embedding}`);
+      continue;
+    }
     assert.equal(r.params.embedding, dims.reduce((a, d, m) => a + d * sizes[m], 0), method.name);
     if (method.name === "fde") assert.ok(dims.every((d) => d === 32));
     if (method.name === "mde") assert.deepEqual(dims, r.selection?.dims);
@@ -91,8 +98,51 @@ test("CLI: run --method writes the retrain result schema; unknown and planned me
   assert.equal(result.model, "wd");
   assert.equal(result.selection?.method, "mde");
   assert.equal(result.config.epochs, 1);
-  const planned = run(["--method", "dpq", "--data", dataDir, "--model", "fm", "--out", out]);
+  const planned = run(["--method", "nis", "--data", dataDir, "--model", "fm", "--out", out]);
   assert.equal(planned.status, 2);
-  assert.match(planned.stderr, /--method dpq is one of the paper's baselines not implemented yet/);
-  assert.match(run(["--method", "xyz", "--data", dataDir, "--model", "fm", "--out", out]).stderr, /--method must be one of fde, mde, ras, autodim-s, autodim/);
+  assert.match(planned.stderr, /--method nis is one of the paper's baselines not implemented yet/);
+  assert.match(run(["--method", "xyz", "--data", dataDir, "--model", "fm", "--out", out]).stderr, /--method must be one of fde, mde, dpq, mgqe, ras, autodim-s, autodim/);
+});
+
+test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group; tiers restrict codes; Params = codebook + code bits / 32", async () => {
+  const tf = await import("@tensorflow/tfjs");
+  const { ProductQuantizedEmbedding, centroidsPerFeature, quantizedParams } = await import("../src/methods/dpq.js");
+  const { TouchCollector } = await import("../src/embedding/sparse.js");
+  const F = 2;
+  const total = 6;
+  const counts = Uint32Array.from([50, 3, 9, 40, 1, 7]);
+  const cfg = { dim: 4, groups: 2, centroids: 4, tiers: [{ share: 1 / 3, centroids: 4 }, { share: 2 / 3, centroids: 2 }] };
+  // The 2 most frequent ids (0: 50, 3: 40) get 4 centroids, the others 2.
+  const centroidsOf = centroidsPerFeature(counts, cfg);
+  assert.deepEqual(Array.from(centroidsOf), [4, 2, 2, 4, 2, 2]);
+  // Params: codebook 2 groups × 4 centroids × width 2 = 16 floats; codes 2·(2+1+1+2+1+1) = 16 bits = 0.5 float.
+  assert.deepEqual(quantizedParams(centroidsOf, cfg), { codebook: 16, codeBits: 16, params: 16.5 });
+  const emb = new ProductQuantizedEmbedding(F, total, cfg, centroidsOf, randomStream(2, "init"));
+  emb.sparse[0].table.initNormal(randomStream(3, "init"), 1);
+  const ids = Int32Array.from([0, 4, 1, 3]); // two rows × two fields
+  const touched = new TouchCollector(emb.sparse[0]).collect(ids, 2, F);
+  const out = emb.forward([touched], 2, { training: true, step: 0 }).dataSync();
+  const q = emb.sparse[0].table.data;
+  const keys = emb.keys.dataSync(); // [D, w, K]
+  const values = emb.values.dataSync(); // [D, K, w]
+  for (let i = 0; i < 4; i++) {
+    const id = ids[i];
+    for (let j = 0; j < 2; j++) {
+      let best = 0;
+      let bestScore = -Infinity;
+      for (let k = 0; k < centroidsOf[id]; k++) {
+        const score = q[id * 4 + j * 2] * keys[j * 8 + 0 * 4 + k] + q[id * 4 + j * 2 + 1] * keys[j * 8 + 1 * 4 + k];
+        if (score > bestScore) [best, bestScore] = [k, score];
+      }
+      for (let c = 0; c < 2; c++) assert.ok(Math.abs(out[i * 4 + j * 2 + c] - values[j * 8 + best * 2 + c]) < 1e-6, `id ${id} group ${j}`);
+    }
+  }
+  // Straight through: the queries and keys get gradients (through the softmax), the values too.
+  const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(emb.forward([touched], 2, { training: true, step: 0 }))) as import("@tensorflow/tfjs").Scalar, [touched.values, emb.keys, emb.values]);
+  value.dispose();
+  for (const [name, g] of Object.entries(grads)) assert.ok(g.abs().sum().dataSync()[0] > 0, `${name} has a gradient`);
+  const counted = emb.parameterCounts();
+  assert.equal(counted.embedding, 16.5);
+  assert.equal(counted.trainingOnly, total * 4 + 2 * 2 * 4);
+  emb.dispose();
 });

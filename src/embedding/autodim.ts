@@ -715,14 +715,32 @@ export interface RetrainResult {
 
 /** Trains a fresh model with the given per-field sizes; evaluates on the test split. */
 export async function retrain(data: PreparedData, config: RetrainConfig, extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean }): Promise<RetrainResult> {
+  await initRuntime();
+  const embedding = new PlanEmbedding(data.fieldCount, config.dims, data.manifest, config.projection, config.outputDim, randomStream(config.seed, "init", "embedding"));
+  return trainWithEmbedding(data, embedding, config, {
+    ...extra,
+    beforeTraining: config.warmStart ? (model) => warmStartFromSearch(embedding, model, data, extra.plan) : undefined,
+  });
+}
+
+/**
+ * Trains any embedding module with the base model and evaluates on the test split: the one
+ * training path of every method (AutoDim's re-train, the baselines), so their numbers are
+ * comparable. `config.dims` are the per-field sizes reported in the result.
+ */
+export async function trainWithEmbedding(
+  data: PreparedData,
+  embedding: EmbeddingModule,
+  config: RetrainConfig,
+  extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean; beforeTraining?: (model: CtrModel) => void },
+): Promise<RetrainResult> {
   const started = Date.now();
   const info = await initRuntime();
   const F = data.fieldCount;
-  const embedding = new PlanEmbedding(F, config.dims, data.manifest, config.projection, config.outputDim, randomStream(config.seed, "init", "embedding"));
   const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
   const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
   try {
-    if (config.warmStart) warmStartFromSearch(embedding, model, data, extra.plan);
+    extra.beforeTraining?.(model);
     const outcome = fit(network, data, {
       epochs: config.epochs,
       patience: config.patience,
@@ -741,7 +759,7 @@ export async function retrain(data: PreparedData, config: RetrainConfig, extra: 
       model: config.model,
       test: outcome.test,
       bestValidation: outcome.bestValidation,
-      params: { ...e, firstOrder: mc.firstOrder, model: mc.dense, total: e.embedding + e.transform + mc.firstOrder + mc.dense, embeddingBytes: 4 * e.embedding },
+      params: { ...e, firstOrder: mc.firstOrder, model: mc.dense, total: e.embedding + e.transform + mc.firstOrder + mc.dense, embeddingBytes: e.embeddingBytes ?? 4 * e.embedding },
       dims: data.manifest.fields.map((f, i) => ({ name: f.name, dim: config.dims[i] })),
       history: outcome.history,
       config,

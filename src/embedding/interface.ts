@@ -11,6 +11,10 @@ export interface EmbeddingParameterCounts {
   transform: number;
   /** Architecture weights α (search only). */
   architecture: number;
+  /** Bytes of the embedding at inference, when not 4 per parameter (quantised codes). */
+  embeddingBytes?: number;
+  /** Weights needed in training only and dropped for inference (DPQ's query table). */
+  trainingOnly?: number;
 }
 
 export interface EmbeddingModule {
