@@ -98,10 +98,10 @@ test("CLI: run --method writes the retrain result schema; unknown and planned me
   assert.equal(result.model, "wd");
   assert.equal(result.selection?.method, "mde");
   assert.equal(result.config.epochs, 1);
-  const planned = run(["--method", "nis", "--data", dataDir, "--model", "fm", "--out", out]);
+  const planned = run(["--method", "aemb", "--data", dataDir, "--model", "fm", "--out", out]);
   assert.equal(planned.status, 2);
-  assert.match(planned.stderr, /--method nis is one of the paper's baselines not implemented yet/);
-  assert.match(run(["--method", "xyz", "--data", dataDir, "--model", "fm", "--out", out]).stderr, /--method must be one of fde, mde, dpq, mgqe, ras, autodim-s, autodim/);
+  assert.match(planned.stderr, /--method aemb is one of the paper's baselines not implemented yet/);
+  assert.match(run(["--method", "xyz", "--data", dataDir, "--model", "fm", "--out", out]).stderr, /--method must be one of fde, mde, dpq, mgqe, nis, ras, autodim-s, autodim/);
 });
 
 test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group; tiers restrict codes; Params = codebook + code bits / 32", async () => {
@@ -145,4 +145,20 @@ test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group;
   assert.equal(counted.embedding, 16.5);
   assert.equal(counted.trainingOnly, total * 4 + 2 * 2 * 4);
   emb.dispose();
+});
+
+test("NIS: the one-shot REINFORCE search is deterministic under a seed; its policy moves from uniform; its plan is the policy's argmax", async () => {
+  const { nisSearch } = await import("../src/methods/nis.js");
+  const data = new PreparedData(dataDir);
+  const base = quickSettings("fm", 4);
+  const settings = { ...base, search: { ...base.search, batchSize: 256, epochs: 2, warmupSteps: 20 } };
+  const a = nisSearch(data, settings, { progress: false });
+  const b = nisSearch(data, settings, { progress: false });
+  assert.deepEqual(a, b);
+  assert.ok(a.rewards.length >= 10, `reward evaluations: ${a.rewards.length}`);
+  for (const r of a.rewards) assert.ok(Math.abs(r.reward - (r.auc - 0.02 * r.cost)) < 1e-12);
+  assert.ok(a.probabilities.some((p) => p.some((x) => Math.abs(x - 0.2) > 1e-3)), "policy moved");
+  a.probabilities.forEach((p, m) => assert.equal(a.dims[m], base.candidates[p.indexOf(Math.max(...p))]));
+  const c = nisSearch(data, { ...settings, seed: 5 }, { progress: false });
+  assert.notDeepEqual(c.probabilities, a.probabilities);
 });

@@ -39,7 +39,7 @@ commands:
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
            [--lr 1e-3] [--seed 2026] [--warm-start]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
-  run      --method fde|mde|dpq|mgqe|ras|autodim-s|autodim --data DIR --model fm|wd|deepfm --out result.json
+  run      --method fde|mde|dpq|mgqe|nis|ras|autodim-s|autodim --data DIR --model fm|wd|deepfm --out result.json
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
            [--trials 10] [--trial-epochs 1] (RaS) [--mde-temperature 0.3] (MDE)
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
