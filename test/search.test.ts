@@ -155,3 +155,9 @@ test("AutoDim-s (one level: α on the training batch) chooses larger sizes than 
   assert.equal(one.search.architectureSteps, 0);
   assert.ok(mean(one) > mean(two) + 4, `mean size: AutoDim-s ${mean(one).toFixed(1)}, AutoDim ${mean(two).toFixed(1)}`);
 });
+
+test("NaN guard: a diverging run stops with the step and what went non-finite", async () => {
+  const data = new PreparedData(dataDir);
+  const cfg = { model: "fm" as const, dims: data.manifest.fields.map(() => 8), projection: "none" as const, outputDim: 8, epochs: 2, patience: 2, batchSize: 256, learningRate: 1e38, seed: 1 };
+  await assert.rejects(retrain(data, cfg, { method: "fde", progress: false }), /non-finite training loss \(NaN\) at step \d+: the run diverged; lower the learning rate/);
+});
