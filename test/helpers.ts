@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepare, type PrepareRequest } from "../src/data/prepare.js";
+import { generateSynthetic } from "../src/data/synthetic.js";
 
 export const FIXTURES = join(process.cwd(), "test", "fixtures");
 export const CRITEO_DEEPCTR = join(FIXTURES, "criteo_sample_deepctr.csv");
@@ -37,4 +38,14 @@ export function prepareQuiet(req: Partial<PrepareRequest> & Pick<PrepareRequest,
     progress: false,
     ...req,
   });
+}
+
+/** 10k planted-rank synthetic rows (seed 11), prepared 8:1:1 with min count 5: the small search data. */
+export async function smallSyntheticData(): Promise<string> {
+  const dir = tempDir();
+  const raw = join(dir, "synth.txt");
+  await generateSynthetic(raw, { rows: 10000, seed: 11, progress: false });
+  const out = join(dir, "prepared");
+  await prepareQuiet({ input: raw, format: "criteo", minCount: 5, split: [0.8, 0.1, 0.1], out });
+  return out;
 }

@@ -6,24 +6,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { generateSynthetic } from "../src/data/synthetic.js";
 import type { RetrainResult } from "../src/embedding/autodim.js";
 import { mdeDims, mdePopularity } from "../src/methods/mde.js";
 import { randomPlans } from "../src/methods/ras.js";
 import { METHODS, quickSettings } from "../src/methods/registry.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
-import { prepareQuiet, tempDir } from "./helpers.js";
+import { smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";
 
 before(async () => {
   await initRuntime();
-  const dir = tempDir();
-  const raw = join(dir, "synth.txt");
-  await generateSynthetic(raw, { rows: 10000, seed: 11, progress: false });
-  dataDir = join(dir, "prepared");
-  await prepareQuiet({ input: raw, format: "criteo", minCount: 5, split: [0.8, 0.1, 0.1], out: dataDir });
+  dataDir = await smallSyntheticData();
 });
 
 test("MDE: popularity is the mean row access probability; d = λ·p^α rounded to a candidate, λ giving the most popular field d_max", () => {

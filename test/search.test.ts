@@ -6,20 +6,15 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../src/data/batches.js";
-import { generateSynthetic } from "../src/data/synthetic.js";
 import { DEFAULT_SEARCH, retrain, search, type DimensionPlan, type RetrainResult } from "../src/embedding/autodim.js";
 import { initRuntime } from "../src/runtime/backend.js";
-import { prepareQuiet, tempDir } from "./helpers.js";
+import { smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";
 
 before(async () => {
   await initRuntime();
-  const dir = tempDir();
-  const raw = join(dir, "synth.txt");
-  await generateSynthetic(raw, { rows: 10000, seed: 11, progress: false });
-  dataDir = join(dir, "prepared");
-  await prepareQuiet({ input: raw, format: "criteo", minCount: 5, split: [0.8, 0.1, 0.1], out: dataDir });
+  dataDir = await smallSyntheticData();
 });
 
 const small = { ...DEFAULT_SEARCH, batchSize: 256, epochs: 1, warmupSteps: 5, frequency: 2, seed: 3 };

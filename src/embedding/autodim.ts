@@ -22,7 +22,6 @@
 // Choices the paper leaves open are marked "Choice:".
 import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import type { Manifest, Split } from "../data/manifest.js";
@@ -35,7 +34,7 @@ import { Progress } from "../runtime/progress.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { evaluate, fit, type EvaluationResult, type FitHistoryEntry } from "../train/fit.js";
 import { Network } from "../train/network.js";
-import { loadWeights, saveWeights, type NamedArray } from "../train/weights.js";
+import { parseWeights, readWeightsFile, saveWeights, type NamedArray } from "../train/weights.js";
 import type { EmbeddingModule, EmbeddingParameterCounts } from "./interface.js";
 import type { SelectionRecord } from "../methods/types.js";
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "./sparse.js";
@@ -632,8 +631,8 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
     const dims = derivePlanDims(alpha, config.candidates);
     let weights: { file: string; sha256: string } | undefined;
     if (opts.saveWeights) {
-      saveWeights(opts.saveWeights, [...embedding.exportWeights(), ...model.exportWeights()]);
-      weights = { file: resolve(opts.saveWeights), sha256: createHash("sha256").update(readFileSync(opts.saveWeights)).digest("hex") };
+      const sha256 = saveWeights(opts.saveWeights, [...embedding.exportWeights(), ...model.exportWeights()]);
+      weights = { file: resolve(opts.saveWeights), sha256 };
     }
     const m = data.manifest;
     const D = embedding.outputDim;
@@ -665,16 +664,10 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
 function warmStartFromSearch(embedding: PlanEmbedding, model: CtrModel, data: PreparedData, plan: DimensionPlan | undefined): void {
   const w = plan?.search.weights;
   if (!plan || !w) throw new AutodimError("warm start needs a plan whose search saved its weights (search --save-weights FILE)");
-  const bytes = (() => {
-    try {
-      return readFileSync(w.file);
-    } catch {
-      throw new AutodimError(`${w.file}: the plan's search weights are missing`);
-    }
-  })();
+  const bytes = readWeightsFile(w.file);
   if (createHash("sha256").update(bytes).digest("hex") !== w.sha256) throw new AutodimError(`${w.file}: changed since the search wrote it (sha256 differs from the plan's)`);
   if (plan.data.sourceSha256 !== data.manifest.source.sha256) throw new AutodimError(`${w.file}: searched on other data (source sha256 ${plan.data.sourceSha256.slice(0, 12)}…, this data ${data.manifest.source.sha256.slice(0, 12)}…)`);
-  const weights = loadWeights(w.file);
+  const weights = parseWeights(bytes, w.file);
   embedding.warmStart(weights, plan.config, data.manifest, w.file);
   if (plan.config.model === model.name) model.importWeights(weights, w.file);
 }

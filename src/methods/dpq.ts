@@ -14,7 +14,7 @@
 // a value of tier t may only use the first K_t centroids (logits of the others are masked).
 //
 // Choices: one codebook set shared by all fields (one table over all features, like FDE's);
-// τ = 1; queries init N(0, 0.01²), keys and values N(0, 1/w) ... see DEFAULT_DPQ.
+// τ = 1; queries and values init N(0, 0.01²), keys N(0, 1/w); D = 8, K = 64 (DEFAULT_DPQ).
 // "Params" (the paper's accounting for DPQ): value codebooks D·K·w floats plus the codes,
 // Σ_v D·⌈log2 K_v⌉ bits, converted to float32 equivalents at 32 bits per float.
 import * as tf from "@tensorflow/tfjs";

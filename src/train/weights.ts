@@ -2,6 +2,7 @@
 // re-training. Layout: "ADWEIGHT" (8 bytes), header length (uint32 LE), JSON header
 // [{ name, shape, offset }], padding to 4 bytes, then the arrays back to back. Written to a
 // temporary file, fsynced and renamed, so a reader never sees half a file.
+import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { AutodimError } from "../errors.js";
 
@@ -20,7 +21,8 @@ interface HeaderEntry {
   offset: number;
 }
 
-export function saveWeights(path: string, arrays: NamedArray[]): void {
+/** Writes the file; returns its sha256 (hex), computed from the bytes as they are written. */
+export function saveWeights(path: string, arrays: NamedArray[]): string {
   const header: HeaderEntry[] = [];
   let offset = 0;
   const names = new Set<string>();
@@ -38,25 +40,36 @@ export function saveWeights(path: string, arrays: NamedArray[]): void {
   head.write(MAGIC, 0, "latin1");
   head.writeUInt32LE(json.length + pad, MAGIC.length);
   json.copy(head, MAGIC.length + 4);
+  const hash = createHash("sha256");
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, head);
-    for (const a of arrays) writeSync(fd, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    for (const bytes of [head, ...arrays.map((a) => new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))]) {
+      writeSync(fd, bytes);
+      hash.update(bytes);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  return hash.digest("hex");
 }
 
 export function loadWeights(path: string): Map<string, NamedArray> {
-  let bytes: Buffer;
+  return parseWeights(readWeightsFile(path), path);
+}
+
+export function readWeightsFile(path: string): Buffer {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch {
     throw new AutodimError(`${path}: weights file not found`);
   }
+}
+
+/** The arrays of a weights file already in memory (`path` names it in errors). */
+export function parseWeights(bytes: Buffer, path: string): Map<string, NamedArray> {
   const bad = (why: string) => new AutodimError(`${path}: not a weights file written by \`autodim search --save-weights\` (${why})`);
   if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC) throw bad("no ADWEIGHT signature");
   const headerBytes = bytes.readUInt32LE(MAGIC.length);
