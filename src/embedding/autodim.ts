@@ -551,27 +551,25 @@ export function planParameterCount(dims: number[], manifest: Pick<Manifest, "fie
   return dims.reduce((a, d, m) => a + d * manifest.fields[m].vocabularySize, 0);
 }
 
-/** Runs warm-up and the bi-level search, then derives the plan. */
-export async function search(data: PreparedData, config: SearchConfig, opts: { progress?: boolean; saveWeights?: string } = {}): Promise<DimensionPlan> {
-  const started = Date.now();
+/** What the bi-level loop needs of a search embedding besides its architecture weights. */
+export interface FreezableArchitecture {
+  /** While set, the architecture is fixed uniform (the warm-up). */
+  frozenUniform: boolean;
+}
+
+export type BiLevelSettings = Pick<SearchConfig, "warmupSteps" | "epochs" | "batchSize" | "frequency" | "oneLevel" | "secondOrder" | "learningRate" | "seed" | "tauDecay">;
+
+/**
+ * The search loop shared by AutoDim, AutoDim-s and AutoEmb: a warm-up with the architecture
+ * frozen uniform, then `epochs` epochs of W steps on training batches with an architecture
+ * step on a validation batch every `frequency` steps (first or second order), or with W on
+ * the training batch (one level). Steps count from 0 after the warm-up (τ's t).
+ */
+export function runBiLevel(network: Network, embedding: FreezableArchitecture, data: PreparedData, config: BiLevelSettings, progress: Progress | undefined, afterStep?: (step: number) => void): { steps: number; architectureSteps: number; loss: number } {
   if (config.oneLevel && config.secondOrder) throw new AutodimError("AutoDim-s (one level) has no second-order variant: drop one of --one-level, --second-order");
-  const info = await initRuntime();
-  const F = data.fieldCount;
-  const embedding = new AutoDimSearchEmbedding(F, data.totalFeatures, config, randomStream(config.seed, "init", "embedding"), randomStream(config.seed, "gumbel"));
-  const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
-  const network = new Network(embedding, model, F, {
-    adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
-    architectureAdam: { ...DEFAULT_ADAM, learningRate: config.architectureLearningRate },
-    architectureOptimizer: config.architectureOptimizer,
-  });
   const dropout = randomStream(config.seed, "dropout");
   const shuffle = randomStream(config.seed, "shuffle");
   const valShuffle = randomStream(config.seed, "shuffle", "validation");
-  const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
-  const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
-  const progress = opts.progress === false ? undefined : new Progress(`search (${config.oneLevel ? "autodim-s" : "autodim"}, ${config.model})`, totalSteps, "steps");
-  const snapshotEvery = Math.max(1, Math.floor((totalSteps - config.warmupSteps) / Math.max(1, config.alphaSnapshots)));
-  const alphaHistory: { step: number; alpha: number[][] }[] = [];
   let architectureSteps = 0;
   let loss = NaN;
 
@@ -587,42 +585,66 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
     return r.value;
   };
 
-  try {
-    // Warm-up: α fixed uniform, so every candidate's weights start trained.
-    // Choice: warm-up steps do not advance τ (t counts search steps).
-    embedding.frozenUniform = true;
-    let done = 0;
-    warmup: while (done < config.warmupSteps) {
-      for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
-        if (done >= config.warmupSteps) break warmup;
-        loss = network.trainStep(batch, { training: true, step: 0, dropout });
-        done++;
-        progress?.update(done, `loss ${loss.toFixed(4)} (warm-up)`);
-      }
+  // Warm-up: architecture fixed uniform, so every candidate's weights start trained.
+  // Choice: warm-up steps do not advance τ (t counts search steps).
+  embedding.frozenUniform = true;
+  let done = 0;
+  warmup: while (done < config.warmupSteps) {
+    for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
+      if (done >= config.warmupSteps) break warmup;
+      loss = network.trainStep(batch, { training: true, step: 0, dropout });
+      done++;
+      progress?.update(done, `loss ${loss.toFixed(4)} (warm-up)`);
     }
-    embedding.frozenUniform = false;
+  }
+  embedding.frozenUniform = false;
 
-    let t = 0;
-    alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
-      for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
-        const ctx: StepContext = { training: true, step: t, dropout };
-        const alphaStep = !config.oneLevel && t % config.frequency === 0;
-        if (alphaStep && config.secondOrder) {
-          // Second order: α first, from w and this training batch's virtual step.
-          network.architectureStepSecondOrder(batch, nextValidation(), ctx, config.learningRate);
-          architectureSteps++;
-        }
-        loss = network.trainStep(batch, ctx, config.oneLevel);
-        if (alphaStep && !config.secondOrder) {
-          network.architectureStep(nextValidation(), ctx);
-          architectureSteps++;
-        }
-        t++;
-        if (t % snapshotEvery === 0) alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
-        progress?.update(config.warmupSteps + t, `loss ${loss.toFixed(4)}, τ ${temperature(t, config.tauDecay).toFixed(3)}`);
+  let t = 0;
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
+      const ctx: StepContext = { training: true, step: t, dropout };
+      const architectureStep = !config.oneLevel && t % config.frequency === 0;
+      if (architectureStep && config.secondOrder) {
+        // Second order: α first, from w and this training batch's virtual step.
+        network.architectureStepSecondOrder(batch, nextValidation(), ctx, config.learningRate);
+        architectureSteps++;
       }
+      loss = network.trainStep(batch, ctx, config.oneLevel);
+      if (architectureStep && !config.secondOrder) {
+        network.architectureStep(nextValidation(), ctx);
+        architectureSteps++;
+      }
+      t++;
+      afterStep?.(t);
+      progress?.update(config.warmupSteps + t, `loss ${loss.toFixed(4)}, τ ${temperature(t, config.tauDecay).toFixed(3)}`);
     }
+  }
+  return { steps: t, architectureSteps, loss };
+}
+
+/** Runs warm-up and the bi-level search, then derives the plan. */
+export async function search(data: PreparedData, config: SearchConfig, opts: { progress?: boolean; saveWeights?: string } = {}): Promise<DimensionPlan> {
+  const started = Date.now();
+  const info = await initRuntime();
+  const F = data.fieldCount;
+  const embedding = new AutoDimSearchEmbedding(F, data.totalFeatures, config, randomStream(config.seed, "init", "embedding"), randomStream(config.seed, "gumbel"));
+  const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
+  const network = new Network(embedding, model, F, {
+    adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
+    architectureAdam: { ...DEFAULT_ADAM, learningRate: config.architectureLearningRate },
+    architectureOptimizer: config.architectureOptimizer,
+  });
+  const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
+  const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
+  const progress = opts.progress === false ? undefined : new Progress(`search (${config.oneLevel ? "autodim-s" : "autodim"}, ${config.model})`, totalSteps, "steps");
+  const snapshotEvery = Math.max(1, Math.floor((totalSteps - config.warmupSteps) / Math.max(1, config.alphaSnapshots)));
+  const alphaHistory: { step: number; alpha: number[][] }[] = [];
+
+  try {
+    alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
+    const { steps: t, architectureSteps } = runBiLevel(network, embedding, data, config, progress, (step) => {
+      if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
+    });
     if (alphaHistory[alphaHistory.length - 1].step !== t) alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
     const supernetValidation = evaluate(network, data, "val", config.batchSize);
     progress?.finish(totalSteps, `supernet val AUC ${supernetValidation.auc.toFixed(4)}`);
