@@ -31,7 +31,7 @@ function assertClose(a: { shape: number[]; values: Float32Array }, b: { shape: n
 before(async () => {
   const info = await initRuntime();
   assert.equal(info.backend, "wasm", "tests expect the wasm backend on machines without tfjs-node");
-  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum"]);
+  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "Sum gradient"]);
 });
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -85,4 +85,43 @@ test("the gradient of gather (an embedding lookup) runs on wasm and matches cpu"
   const f = () =>
     tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d(ids, "int32")).mul(tf.range(0, 8).reshape([1, 8])).sum())(tf.tensor(table.values, table.shape));
   assertClose(await on("wasm", f), await on("cpu", f));
+});
+
+test("GatherV2 equals cpu: rows of rank 1–3 tables by rank 1–2 indices; other axes; an out-of-range index is an error", async () => {
+  for (const shape of [[9], [9, 3], [9, 20], [9, 2, 4]]) {
+    const x = rand(shape);
+    for (const idShape of [[7], [2, 5]]) {
+      const ids = Int32Array.from({ length: idShape.reduce((a, b) => a * b, 1) }, () => rng.int(9));
+      const f = () => tf.gather(tf.tensor(x.values, x.shape), tf.tensor(ids, idShape, "int32"));
+      assertClose(await on("wasm", f), await on("cpu", f), 0);
+    }
+  }
+  const x = rand([4, 6, 2]);
+  const f = () => tf.gather(tf.tensor(x.values, x.shape), tf.tensor1d([5, 0, 5], "int32"), 1);
+  assertClose(await on("wasm", f), await on("cpu", f), 0);
+  await tf.setBackend("wasm");
+  assert.throws(() => tf.gather(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor1d([2], "int32")), /index value 2 is not in \[0, 1\]/);
+});
+
+test("Slice equals cpu, contiguous or not; split (the gradient of concat) too", async () => {
+  const x = rand([6, 5, 4]);
+  for (const [begin, size] of [[[2, 0, 0], [3, 5, 4]], [[1, 2, 0], [1, 3, 4]], [[0, 1, 1], [6, 3, 2]], [[5, 4, 3], [1, 1, 1]]]) {
+    const f = () => tf.slice(tf.tensor(x.values, x.shape), begin, size);
+    assertClose(await on("wasm", f), await on("cpu", f), 0);
+  }
+  for (const [axis, parts] of [[0, [1, 2, 3]], [1, [1, 1, 3]], [2, [1, 1, 2]]] as const) {
+    const f = () => tf.concat(tf.split(tf.tensor(x.values, x.shape), [...parts], axis).reverse(), axis);
+    assertClose(await on("wasm", f), await on("cpu", f), 0);
+  }
+});
+
+test("Sum gradient: dy broadcast over the summed axes (hand value)", async () => {
+  await tf.setBackend("wasm");
+  const w = tf.tensor2d([[1, 2, 3]], [1, 3]);
+  // Σ_{b,j} w_j · Σ_k x[b,k,j]: the gradient at x[b,k,j] is w_j.
+  const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.sum(x, 1), w)))(tf.zeros([2, 4, 3]));
+  assert.deepEqual(g.shape, [2, 4, 3]);
+  assert.deepEqual(Array.from(g.dataSync()), Array.from({ length: 24 }, (_, i) => (i % 3) + 1));
+  const keep = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.sum(x, [0, 2], true), tf.tensor3d([1, 2, 3, 4], [1, 4, 1]))))(tf.zeros([2, 4, 3]));
+  assert.deepEqual(Array.from(keep.dataSync()), Array.from({ length: 24 }, (_, i) => Math.floor((i % 12) / 3) + 1));
 });

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
+import { BENCH_BATCH, benchRetrain, benchSearch, benchVocabScaling, runPeer, type PhaseResult } from "../bench/training.js";
 import { FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
@@ -44,7 +45,10 @@ commands:
            [--trials 10] [--trial-epochs 1] (RaS) [--mde-temperature 0.3] (MDE)
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
-  bench    [--rows N] [--json] benchmarks: prepare encode throughput on generated raw Criteo text
+  bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
+           the AutoDim training workload of bench/autodim_torch_reference.py (search and
+           retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
+           ratio), step time vs vocabulary size, and prepare's encode MB/s
   main     [--rows N] [--seed S] [--dir DIR]
            the main job on the embedded default data (synthetic; see README)
 
@@ -137,17 +141,58 @@ const commands: Record<string, Command> = {
   },
 
   async bench(argv) {
-    const f = parseFlags("bench", argv, { rows: { type: "string" }, json: { type: "boolean" } });
+    const f = parseFlags("bench", argv, { rows: { type: "string" }, steps: { type: "string" }, json: { type: "boolean" }, peer: { type: "boolean" }, only: { type: "string" } });
+    const parts = ["search", "retrain", "scaling", "prepare"] as const;
+    const only = typeof f.only === "string" ? f.only.split(",") : [...parts];
+    for (const p of only) if (!(parts as readonly string[]).includes(p)) throw new UsageError(`--only: ${p} is not one of ${parts.join(", ")}`);
     const rows = intFlag(f, "rows", 1_000_000, 1000);
+    const steps = intFlag(f, "steps", 60, 10, 100000);
     const info = await initRuntime();
-    const r = await benchPrepare(rows);
-    const report = { date: new Date().toISOString(), backend: info.backend, hardware: hardwareInfo(), prepare: r };
-    if (f.json) {
-      console.log(JSON.stringify(report, null, 2));
-      return;
+    const quiet = f.json === true;
+    const say = (line: string) => {
+      if (!quiet) console.log(line);
+    };
+    say(`hardware ${describeHardware()}; backend ${info.backend}`);
+    const rss = () => process.resourceUsage().maxRSS / 1024;
+    const report: Record<string, unknown> = { date: new Date().toISOString(), backend: info.backend, hardware: hardwareInfo(), steps };
+    let search: PhaseResult | undefined;
+    let retrainPhase: PhaseResult | undefined;
+    if (only.includes("search")) {
+      search = benchSearch(steps);
+      report.search = { ...search, peakRssMB: rss() };
+      say(`search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}): ${search.samplesPerSecond.toFixed(0)} samples/s, ${search.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048)`);
     }
-    console.log(`hardware ${describeHardware(report.hardware)}; backend ${info.backend}`);
-    console.log(`prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+    if (only.includes("retrain")) {
+      retrainPhase = benchRetrain(steps);
+      report.retrain = retrainPhase;
+      say(`retrain (DeepFM, random plan, linear projection):       ${retrainPhase.samplesPerSecond.toFixed(0)} samples/s, ${retrainPhase.stepMs.toFixed(0)} ms/step`);
+    }
+    if (f.peer) {
+      say("running the PyTorch reference (bench/autodim_torch_reference.py) ...");
+      const peer = runPeer(steps);
+      report.peer = peer;
+      if (!peer.available) say(`peer skipped: ${peer.message}`);
+      else {
+        say(`peer ${peer.message}: search ${peer.search} samples/s, retrain ${peer.retrain} samples/s`);
+        const ratio = (ours: PhaseResult | undefined, theirs: number | undefined) => (ours && theirs ? ours.samplesPerSecond / theirs : undefined);
+        report.ratio = { search: ratio(search, peer.search), retrain: ratio(retrainPhase, peer.retrain) };
+        const r = report.ratio as { search?: number; retrain?: number };
+        say(`ours ÷ PyTorch: search ${r.search?.toFixed(2) ?? "–"}, retrain ${r.retrain?.toFixed(2) ?? "–"} (target ≥ 1.0)`);
+      }
+    }
+    if (only.includes("scaling")) {
+      const points = benchVocabScaling([100_000, 1_000_000, 10_000_000], Math.max(20, Math.floor(steps / 2)));
+      report.scaling = { points, ratio: points[points.length - 1].searchStepMs / points[0].searchStepMs };
+      for (const p of points) say(`search step at ${p.totalFeatures.toLocaleString("en")} features: ${p.searchStepMs.toFixed(0)} ms`);
+      say(`step time 10M ÷ 100k features: ${(report.scaling as { ratio: number }).ratio.toFixed(2)} (target ≤ 1.15)`);
+    }
+    if (only.includes("prepare")) {
+      const r = await benchPrepare(rows);
+      report.prepare = r;
+      say(`prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s`);
+    }
+    report.peakRssMB = rss();
+    if (quiet) console.log(JSON.stringify(report, null, 2));
   },
 
   async search(argv) {

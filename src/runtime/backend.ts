@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { AutodimError } from "../errors.js";
-import { registerWasmKernelFixes } from "./wasm-kernels.js";
+import { registerSumGradientFix, registerWasmKernelFixes } from "./wasm-kernels.js";
 
 export type BackendName = "node" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["node", "wasm", "cpu"];
@@ -80,6 +80,7 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   if (!(await tf.setBackend(tfBackend))) throw new Error(`tf.setBackend("${tfBackend}") failed`);
   await tf.ready();
   if (name === "wasm") kernelFixes = registerWasmKernelFixes();
+  kernelFixes = [...kernelFixes, registerSumGradientFix()];
   return { backend: name, tfBackend, tfjsVersion: tf.version.tfjs, kernelFixes, fallbacks: [...fallbacks] };
 }
 

@@ -1,0 +1,183 @@
+// The training benchmark: exactly the workload of bench/autodim_torch_reference.py (the
+// PyTorch peer; a copy of ../shared/bench/, kept in the repo so `--peer` needs no checkout
+// beside it). Criteo-shaped synthetic ids (39 fields, 1,086,810 features), batch 2000,
+// candidates {2, 8, 16, 24, 32}, weight-sharing lookup + one linear map per candidate +
+// BatchNorm without affine, Gumbel-softmax over α, DeepFM with a 2×128 MLP, Adam 1e-3 on W
+// and on α (α on a validation batch every 10 steps); the retrain workload is DeepFM over
+// per-field tables of random candidate sizes projected to 32 by one linear map per size.
+// Timing as the peer: 5 untimed steps, then windows of 10 steps; samples/s is the median.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { Batch } from "../data/batches.js";
+import { AutoDimSearchEmbedding, PAPER_CANDIDATES, PlanEmbedding } from "../embedding/autodim.js";
+import type { EmbeddingModule } from "../embedding/interface.js";
+import { DEFAULT_ADAM } from "../embedding/sparse.js";
+import { CtrModel, PAPER_MLP } from "../models/ctr.js";
+import { randomStream, type RandomStream } from "../runtime/random.js";
+import { Network } from "../train/network.js";
+
+/** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
+export const BENCH_VOCAB = [
+  49, 101, 126, 52, 224, 148, 102, 56, 104, 10, 35, 43, 68, 1460, 558, 251259, 158609, 306, 21, 12136, 634, 4, 29951, 5374, 214401, 3168, 28,
+  11043, 104428, 11, 4654, 2032, 5, 189787, 18, 16, 51732, 105, 43952,
+];
+export const BENCH_BATCH = 2000;
+const WARMUP_STEPS = 5;
+const WINDOW = 10;
+
+export interface PhaseResult {
+  samplesPerSecond: number;
+  /** samples/s of every timed window. */
+  windows: number[];
+  /** Median milliseconds per step. */
+  stepMs: number;
+}
+
+/** Vocabularies scaled to about `total` features (each field at least 2 values). */
+export function scaledVocab(total: number): number[] {
+  const sum = BENCH_VOCAB.reduce((a, b) => a + b, 0);
+  return BENCH_VOCAB.map((v) => Math.max(2, Math.round((v * total) / sum)));
+}
+
+function fieldsOf(vocab: number[]) {
+  let offset = 0;
+  return vocab.map((v) => {
+    const f = { offset, vocabularySize: v };
+    offset += v;
+    return f;
+  });
+}
+
+/** Uniform ids per field and 25% positive labels, as the peer's `batches`. */
+function batchSource(vocab: number[], rng: RandomStream): () => Batch {
+  const fields = fieldsOf(vocab);
+  const F = vocab.length;
+  return () => {
+    const ids = new Int32Array(BENCH_BATCH * F);
+    for (let b = 0; b < BENCH_BATCH; b++) for (let m = 0; m < F; m++) ids[b * F + m] = fields[m].offset + rng.int(vocab[m]);
+    const labels = Float32Array.from({ length: BENCH_BATCH }, () => (rng.next() < 0.25 ? 1 : 0));
+    return { ids, labels, size: BENCH_BATCH };
+  };
+}
+
+function timed(step: (t: number) => void, steps: number): PhaseResult {
+  for (let i = 0; i < WARMUP_STEPS; i++) step(0);
+  const windows: number[] = [];
+  for (let w = 0; w < Math.max(1, Math.floor(steps / WINDOW)); w++) {
+    const start = performance.now();
+    for (let i = 0; i < WINDOW; i++) step(w * WINDOW + i);
+    windows.push((WINDOW * BENCH_BATCH) / ((performance.now() - start) / 1000));
+  }
+  const median = [...windows].sort((a, b) => a - b)[Math.floor(windows.length / 2)];
+  return { samplesPerSecond: median, windows, stepMs: (1000 * BENCH_BATCH) / median };
+}
+
+function network(embedding: EmbeddingModule, totalFeatures: number, seed: number): Network {
+  const model = new CtrModel("deepfm", embedding.fieldCount, embedding.outputDim, totalFeatures, randomStream(seed, "init", "model"), PAPER_MLP);
+  return new Network(embedding, model, embedding.fieldCount, { adam: DEFAULT_ADAM, architectureAdam: DEFAULT_ADAM, architectureOptimizer: "adam" });
+}
+
+/** The search phase: W step on a training batch, α step on a validation batch every 10. */
+export function benchSearch(steps: number, vocab = BENCH_VOCAB, seed = 0): PhaseResult {
+  const total = vocab.reduce((a, b) => a + b, 0);
+  const embedding = new AutoDimSearchEmbedding(
+    vocab.length,
+    total,
+    // mixScale 1: the peer mixes without a scale (a constant factor costs the same either way).
+    { candidates: PAPER_CANDIDATES, lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 },
+    randomStream(seed, "init", "embedding"),
+    randomStream(seed, "gumbel"),
+  );
+  const net = network(embedding, total, seed);
+  const train = batchSource(vocab, randomStream(seed, "bench", "train"));
+  const val = batchSource(vocab, randomStream(seed, "bench", "val"));
+  const dropout = randomStream(seed, "dropout");
+  try {
+    return timed((t) => {
+      const ctx = { training: true, step: t, dropout };
+      net.trainStep(train(), ctx);
+      if (t % 10 === 0) net.architectureStep(val(), ctx);
+    }, steps);
+  } finally {
+    net.dispose();
+  }
+}
+
+/** The retrain phase: per-field sizes drawn from the candidates, linear projection to 32. */
+export function benchRetrain(steps: number, vocab = BENCH_VOCAB, seed = 1): PhaseResult {
+  const total = vocab.reduce((a, b) => a + b, 0);
+  const rng = randomStream(seed, "bench", "plan");
+  const dims = vocab.map(() => PAPER_CANDIDATES[rng.int(PAPER_CANDIDATES.length)]);
+  const embedding = new PlanEmbedding(vocab.length, dims, { fields: fieldsOf(vocab), totalFeatures: total }, "linear", 32, randomStream(seed, "init", "embedding"));
+  const net = network(embedding, total, seed);
+  const train = batchSource(vocab, randomStream(seed, "bench", "train"));
+  const dropout = randomStream(seed, "dropout");
+  try {
+    return timed((t) => {
+      net.trainStep(train(), { training: true, step: t, dropout });
+    }, steps);
+  } finally {
+    net.dispose();
+  }
+}
+
+export interface PeerResult {
+  available: boolean;
+  /** Why the peer did not run, or its version line. */
+  message: string;
+  search?: number;
+  retrain?: number;
+}
+
+export const PEER_SCRIPT = join("bench", "autodim_torch_reference.py");
+export const PEER_INSTALL_HINT = "apt-get install -y python3-torch libopenblas0-pthread (then it runs with /usr/bin/python3)";
+
+/** Runs the PyTorch reference in a child process (Debian's python3 with python3-torch). */
+export function runPeer(steps: number, python = "/usr/bin/python3"): PeerResult {
+  if (!existsSync(python)) return { available: false, message: `${python} not found; install: ${PEER_INSTALL_HINT}` };
+  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return { available: false, message: `python3-torch is not installed (${python} -c "import torch" failed); install: ${PEER_INSTALL_HINT}` };
+  const r = spawnSync(python, [PEER_SCRIPT, "--steps", String(steps)], { encoding: "utf8" });
+  if (r.status !== 0) return { available: false, message: `the PyTorch reference failed (exit ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}` };
+  const number = (label: string) => {
+    const m = new RegExp(`${label} samples/s (\\d+)`).exec(r.stdout);
+    return m ? Number(m[1]) : undefined;
+  };
+  return { available: true, message: r.stdout.split("\n")[0], search: number("search"), retrain: number("retrain") };
+}
+
+export interface ScalingPoint {
+  totalFeatures: number;
+  searchStepMs: number;
+}
+
+/** Search step time at growing vocabularies, same batch. */
+export function benchVocabScaling(totals: number[], steps: number): ScalingPoint[] {
+  return totals.map((total) => {
+    const vocab = scaledVocab(total);
+    const r = benchSearch(steps, vocab);
+    return { totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: r.stepMs };
+  });
+}
+
+/** Live tensors after `steps` search steps minus before: 0 when nothing leaks. */
+export function tensorGrowth(steps: number, vocab: number[], seed = 0): number {
+  let before = 0;
+  const total = vocab.reduce((a, b) => a + b, 0);
+  const embedding = new AutoDimSearchEmbedding(vocab.length, total, { candidates: PAPER_CANDIDATES, lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 }, randomStream(seed, "init"), randomStream(seed, "gumbel"));
+  const net = network(embedding, total, seed);
+  const train = batchSource(vocab, randomStream(seed, "bench", "train"));
+  const dropout = randomStream(seed, "dropout");
+  try {
+    for (let t = 0; t < steps; t++) {
+      if (t === 2) before = tf.memory().numTensors; // after the optimisers created their slots
+      net.trainStep(train(), { training: true, step: t, dropout });
+      if (t % 10 === 0) net.architectureStep(train(), { training: true, step: t, dropout });
+    }
+    return tf.memory().numTensors - before;
+  } finally {
+    net.dispose();
+  }
+}
