@@ -31,7 +31,7 @@ function assertClose(a: { shape: number[]; values: Float32Array }, b: { shape: n
 before(async () => {
   const info = await initRuntime();
   assert.equal(info.backend, "wasm", "tests expect the wasm backend on machines without tfjs-node");
-  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "Sum gradient"]);
+  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "Identity", "Sum gradient"]);
 });
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -124,4 +124,21 @@ test("Sum gradient: dy broadcast over the summed axes (hand value)", async () =>
   assert.deepEqual(Array.from(g.dataSync()), Array.from({ length: 24 }, (_, i) => (i % 3) + 1));
   const keep = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.sum(x, [0, 2], true), tf.tensor3d([1, 2, 3, 4], [1, 4, 1]))))(tf.zeros([2, 4, 3]));
   assert.deepEqual(Array.from(keep.dataSync()), Array.from({ length: 24 }, (_, i) => Math.floor((i % 12) / 3) + 1));
+});
+
+test("Identity shares data: a clone outlives its source, and a variable assigned from a clone keeps its value", async () => {
+  await tf.setBackend("wasm");
+  const before = tf.memory().numDataBuffers;
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = a.clone();
+  assert.equal(b.dataId, a.dataId);
+  assert.equal(tf.memory().numDataBuffers - before, 1, "one buffer for both");
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  const v = tf.variable(b);
+  const next = tf.tensor1d([7, 8, 9]);
+  v.assign(next);
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3], "assigning a variable never writes into the clone it came from");
+  tf.dispose([b, v, next]);
+  assert.equal(tf.memory().numDataBuffers, before);
 });

@@ -28,11 +28,21 @@ const WARMUP_STEPS = 5;
 const WINDOW = 10;
 
 export interface PhaseResult {
+  batch: number;
   samplesPerSecond: number;
   /** samples/s of every timed window. */
   windows: number[];
   /** Median milliseconds per step. */
   stepMs: number;
+  /** Live tensors after the timed steps minus after the warm-up steps: 0 unless a step leaks. */
+  tensorGrowth: number;
+}
+
+export interface PhaseOptions {
+  steps: number;
+  vocab?: number[];
+  batch?: number;
+  seed?: number;
 }
 
 /** Vocabularies scaled to about `total` features (each field at least 2 values). */
@@ -51,27 +61,28 @@ function fieldsOf(vocab: number[]) {
 }
 
 /** Uniform ids per field and 25% positive labels, as the peer's `batches`. */
-function batchSource(vocab: number[], rng: RandomStream): () => Batch {
+function batchSource(vocab: number[], batch: number, rng: RandomStream): () => Batch {
   const fields = fieldsOf(vocab);
   const F = vocab.length;
   return () => {
-    const ids = new Int32Array(BENCH_BATCH * F);
-    for (let b = 0; b < BENCH_BATCH; b++) for (let m = 0; m < F; m++) ids[b * F + m] = fields[m].offset + rng.int(vocab[m]);
-    const labels = Float32Array.from({ length: BENCH_BATCH }, () => (rng.next() < 0.25 ? 1 : 0));
-    return { ids, labels, size: BENCH_BATCH };
+    const ids = new Int32Array(batch * F);
+    for (let b = 0; b < batch; b++) for (let m = 0; m < F; m++) ids[b * F + m] = fields[m].offset + rng.int(vocab[m]);
+    const labels = Float32Array.from({ length: batch }, () => (rng.next() < 0.25 ? 1 : 0));
+    return { ids, labels, size: batch };
   };
 }
 
-function timed(step: (t: number) => void, steps: number): PhaseResult {
+function timed(step: (t: number) => void, steps: number, batch: number): PhaseResult {
   for (let i = 0; i < WARMUP_STEPS; i++) step(0);
+  const tensorsBefore = tf.memory().numTensors;
   const windows: number[] = [];
   for (let w = 0; w < Math.max(1, Math.floor(steps / WINDOW)); w++) {
     const start = performance.now();
     for (let i = 0; i < WINDOW; i++) step(w * WINDOW + i);
-    windows.push((WINDOW * BENCH_BATCH) / ((performance.now() - start) / 1000));
+    windows.push((WINDOW * batch) / ((performance.now() - start) / 1000));
   }
   const median = [...windows].sort((a, b) => a - b)[Math.floor(windows.length / 2)];
-  return { samplesPerSecond: median, windows, stepMs: (1000 * BENCH_BATCH) / median };
+  return { batch, samplesPerSecond: median, windows, stepMs: (1000 * batch) / median, tensorGrowth: tf.memory().numTensors - tensorsBefore };
 }
 
 function network(embedding: EmbeddingModule, totalFeatures: number, seed: number): Network {
@@ -80,7 +91,7 @@ function network(embedding: EmbeddingModule, totalFeatures: number, seed: number
 }
 
 /** The search phase: W step on a training batch, α step on a validation batch every 10. */
-export function benchSearch(steps: number, vocab = BENCH_VOCAB, seed = 0): PhaseResult {
+export function benchSearch({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: PhaseOptions): PhaseResult {
   const total = vocab.reduce((a, b) => a + b, 0);
   const embedding = new AutoDimSearchEmbedding(
     vocab.length,
@@ -91,33 +102,33 @@ export function benchSearch(steps: number, vocab = BENCH_VOCAB, seed = 0): Phase
     randomStream(seed, "gumbel"),
   );
   const net = network(embedding, total, seed);
-  const train = batchSource(vocab, randomStream(seed, "bench", "train"));
-  const val = batchSource(vocab, randomStream(seed, "bench", "val"));
+  const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
+  const val = batchSource(vocab, batch, randomStream(seed, "bench", "val"));
   const dropout = randomStream(seed, "dropout");
   try {
     return timed((t) => {
       const ctx = { training: true, step: t, dropout };
       net.trainStep(train(), ctx);
       if (t % 10 === 0) net.architectureStep(val(), ctx);
-    }, steps);
+    }, steps, batch);
   } finally {
     net.dispose();
   }
 }
 
 /** The retrain phase: per-field sizes drawn from the candidates, linear projection to 32. */
-export function benchRetrain(steps: number, vocab = BENCH_VOCAB, seed = 1): PhaseResult {
+export function benchRetrain({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 1 }: PhaseOptions): PhaseResult {
   const total = vocab.reduce((a, b) => a + b, 0);
   const rng = randomStream(seed, "bench", "plan");
   const dims = vocab.map(() => PAPER_CANDIDATES[rng.int(PAPER_CANDIDATES.length)]);
   const embedding = new PlanEmbedding(vocab.length, dims, { fields: fieldsOf(vocab), totalFeatures: total }, "linear", 32, randomStream(seed, "init", "embedding"));
   const net = network(embedding, total, seed);
-  const train = batchSource(vocab, randomStream(seed, "bench", "train"));
+  const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const dropout = randomStream(seed, "dropout");
   try {
     return timed((t) => {
       net.trainStep(train(), { training: true, step: t, dropout });
-    }, steps);
+    }, steps, batch);
   } finally {
     net.dispose();
   }
@@ -157,27 +168,7 @@ export interface ScalingPoint {
 export function benchVocabScaling(totals: number[], steps: number): ScalingPoint[] {
   return totals.map((total) => {
     const vocab = scaledVocab(total);
-    const r = benchSearch(steps, vocab);
+    const r = benchSearch({ steps, vocab });
     return { totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: r.stepMs };
   });
-}
-
-/** Live tensors after `steps` search steps minus before: 0 when nothing leaks. */
-export function tensorGrowth(steps: number, vocab: number[], seed = 0): number {
-  let before = 0;
-  const total = vocab.reduce((a, b) => a + b, 0);
-  const embedding = new AutoDimSearchEmbedding(vocab.length, total, { candidates: PAPER_CANDIDATES, lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 }, randomStream(seed, "init"), randomStream(seed, "gumbel"));
-  const net = network(embedding, total, seed);
-  const train = batchSource(vocab, randomStream(seed, "bench", "train"));
-  const dropout = randomStream(seed, "dropout");
-  try {
-    for (let t = 0; t < steps; t++) {
-      if (t === 2) before = tf.memory().numTensors; // after the optimisers created their slots
-      net.trainStep(train(), { training: true, step: t, dropout });
-      if (t % 10 === 0) net.architectureStep(train(), { training: true, step: t, dropout });
-    }
-    return tf.memory().numTensors - before;
-  } finally {
-    net.dispose();
-  }
 }

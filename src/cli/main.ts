@@ -158,14 +158,14 @@ const commands: Record<string, Command> = {
     let search: PhaseResult | undefined;
     let retrainPhase: PhaseResult | undefined;
     if (only.includes("search")) {
-      search = benchSearch(steps);
+      search = benchSearch({ steps });
       report.search = { ...search, peakRssMB: rss() };
-      say(`search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}): ${search.samplesPerSecond.toFixed(0)} samples/s, ${search.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048)`);
+      say(`search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}): ${search.samplesPerSecond.toFixed(0)} samples/s, ${search.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048); live tensors +${search.tensorGrowth} over the timed steps`);
     }
     if (only.includes("retrain")) {
-      retrainPhase = benchRetrain(steps);
+      retrainPhase = benchRetrain({ steps });
       report.retrain = retrainPhase;
-      say(`retrain (DeepFM, random plan, linear projection):       ${retrainPhase.samplesPerSecond.toFixed(0)} samples/s, ${retrainPhase.stepMs.toFixed(0)} ms/step`);
+      say(`retrain (DeepFM, random plan, linear projection):       ${retrainPhase.samplesPerSecond.toFixed(0)} samples/s, ${retrainPhase.stepMs.toFixed(0)} ms/step; live tensors +${retrainPhase.tensorGrowth}`);
     }
     if (f.peer) {
       say("running the PyTorch reference (bench/autodim_torch_reference.py) ...");

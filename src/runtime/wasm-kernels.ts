@@ -14,6 +14,9 @@
 // - The stock wasm `Slice` copies its whole input out of the heap before taking a part (so
 //   `split`, the gradient of every concat, copies the input once per part): 6% of a
 //   re-train step. Ours reads a contiguous part in place and defers otherwise.
+// - The stock wasm `Identity` copies its input; tfjs clones every input it saves for the
+//   backward pass through it (7% of a search step). Ours shares the data with a reference
+//   count, as the cpu and webgl backends do (no wasm kernel writes into its inputs).
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 
@@ -22,6 +25,7 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
 }
 
 interface KernelArgs {
@@ -50,7 +54,11 @@ export function registerWasmKernelFixes(): string[] {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ ...stock, kernelFunc: make(stock.kernelFunc) as unknown as KernelFunc });
   }
-  registered = ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice"];
+  const identity = tf.getKernel("Identity", "wasm");
+  if (!identity) throw new Error("the wasm backend has no Identity kernel");
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({ ...identity, kernelFunc: sharedIdentity as unknown as KernelFunc });
+  registered = ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "Identity"];
   return registered;
 }
 
@@ -167,4 +175,11 @@ function contiguousSlice(stock: KernelFunc) {
     o.set(xs.subarray(offset, offset + o.length));
     return out;
   };
+}
+
+/** Identity: the same data under one more reference (strings keep the stock copy). */
+function sharedIdentity(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }

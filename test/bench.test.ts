@@ -1,0 +1,44 @@
+// The training benchmark's workload at toy size: no step leaks tensors, the scaled
+// vocabularies keep the peer's shape, and a missing peer is reported, not crashed on.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { before, test } from "node:test";
+import { BENCH_VOCAB, benchRetrain, benchSearch, runPeer, scaledVocab } from "../src/bench/training.js";
+import { initRuntime } from "../src/runtime/backend.js";
+
+before(async () => {
+  await initRuntime();
+});
+
+test("the peer's vocabulary: 39 fields summing to 1,086,810; scaled copies keep the proportions", () => {
+  assert.equal(BENCH_VOCAB.length, 39);
+  assert.equal(BENCH_VOCAB.reduce((a, b) => a + b, 0), 1_086_810);
+  for (const total of [100_000, 10_000_000]) {
+    const v = scaledVocab(total);
+    assert.equal(v.length, 39);
+    assert.ok(v.every((x) => x >= 2));
+    const sum = v.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - total) / total < 0.01, `${sum} vs ${total}`);
+    // the largest field stays the largest
+    assert.equal(v.indexOf(Math.max(...v)), BENCH_VOCAB.indexOf(Math.max(...BENCH_VOCAB)));
+  }
+});
+
+test("search and retrain steps (with α steps every 10) leave the number of live tensors unchanged", () => {
+  const vocab = scaledVocab(5000);
+  const search = benchSearch({ steps: 20, vocab, batch: 64 });
+  assert.equal(search.tensorGrowth, 0);
+  assert.equal(search.windows.length, 2);
+  assert.ok(search.samplesPerSecond > 0 && Number.isFinite(search.stepMs));
+  const retrain = benchRetrain({ steps: 20, vocab, batch: 64 });
+  assert.equal(retrain.tensorGrowth, 0);
+});
+
+test("--peer without Python/torch is skipped with the install hint; bad --only is a usage error", () => {
+  const peer = runPeer(10, "/nonexistent/python3");
+  assert.equal(peer.available, false);
+  assert.match(peer.message, /apt-get install -y python3-torch libopenblas0-pthread/);
+  const r = spawnSync(process.execPath, ["bin/autodim.js", "bench", "--only", "search,gpu"], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--only: gpu is not one of search, retrain, scaling, prepare/);
+});
