@@ -31,7 +31,7 @@ function assertClose(a: { shape: number[]; values: Float32Array }, b: { shape: n
 before(async () => {
   const info = await initRuntime();
   assert.equal(info.backend, "wasm", "tests expect the wasm backend on machines without tfjs-node");
-  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "Identity", "Sum gradient"]);
+  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity", "Sum gradient"]);
 });
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {

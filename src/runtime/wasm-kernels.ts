@@ -13,7 +13,8 @@
 //   batch dims) and defers to the stock kernel otherwise.
 // - The stock wasm `Slice` copies its whole input out of the heap before taking a part (so
 //   `split`, the gradient of every concat, copies the input once per part): 6% of a
-//   re-train step. Ours reads a contiguous part in place and defers otherwise.
+//   re-train step. Ours reads a contiguous part in place and defers otherwise; `SplitV`
+//   calls the stock slice directly, so it is replaced too (a loop over our Slice).
 // - The stock wasm `Identity` copies its input; tfjs clones every input it saves for the
 //   backward pass through it (7% of a search step). Ours shares the data with a reference
 //   count, as the cpu and webgl backends do (no wasm kernel writes into its inputs).
@@ -54,11 +55,16 @@ export function registerWasmKernelFixes(): string[] {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ ...stock, kernelFunc: make(stock.kernelFunc) as unknown as KernelFunc });
   }
+  const sliceKernel = tf.getKernel("Slice", "wasm")?.kernelFunc as KernelFunc;
+  const splitStock = tf.getKernel("SplitV", "wasm");
+  if (!splitStock) throw new Error("the wasm backend has no SplitV kernel");
+  tf.unregisterKernel("SplitV", "wasm");
+  tf.registerKernel({ ...splitStock, kernelFunc: splitBySlices(sliceKernel) as unknown as KernelFunc });
   const identity = tf.getKernel("Identity", "wasm");
   if (!identity) throw new Error("the wasm backend has no Identity kernel");
   tf.unregisterKernel("Identity", "wasm");
   tf.registerKernel({ ...identity, kernelFunc: sharedIdentity as unknown as KernelFunc });
-  registered = ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "Identity"];
+  registered = ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity"];
   return registered;
 }
 
@@ -182,4 +188,22 @@ function sharedIdentity(args: KernelArgs): TensorInfo {
   const { x } = args.inputs;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** SplitV as consecutive Slices along the axis (through the registered Slice kernel). */
+function splitBySlices(slice: KernelFunc) {
+  return (args: KernelArgs): TensorInfo[] => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs;
+    const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.TensorInfo as tf.Tensor, attrs.numOrSizeSplits as number[] | number, axis);
+    const begin = x.shape.map(() => 0);
+    return sizes.map((s) => {
+      const size = x.shape.slice();
+      size[axis] = s;
+      const part = slice({ inputs: { x }, backend: backend as never, attrs: { begin: [...begin], size } }) as TensorInfo;
+      begin[axis] += s;
+      return part;
+    });
+  };
 }
