@@ -36,7 +36,8 @@ before(async () => {
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
   test(`BatchMatMul transposeA=${ta} transposeB=${tb}, rank 2 and batched rank 3, equals cpu`, async () => {
-    for (const [batch, m, k, n] of [[0, 7, 13, 5], [3, 4, 9, 6], [2, 33, 64, 17]]) {
+    // [0, 40, 64, 3]: a large A, where Aᵀ·B is computed as (Bᵀ·A)ᵀ.
+    for (const [batch, m, k, n] of [[0, 7, 13, 5], [0, 40, 64, 3], [3, 4, 9, 6], [2, 33, 64, 17]]) {
       const aShape = batch ? [batch, ...(ta ? [k, m] : [m, k])] : ta ? [k, m] : [m, k];
       const bShape = batch ? [batch, ...(tb ? [n, k] : [k, n])] : tb ? [n, k] : [k, n];
       const a = rand(aShape);

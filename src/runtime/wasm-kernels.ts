@@ -100,6 +100,26 @@ function fastTransposedMatMul(stock: KernelConfig, transposeKernel: KernelFunc):
   const kernelFunc = (args: KernelArgs): TensorInfo => {
     const { inputs, backend, attrs } = args;
     if (!attrs.transposeA && !attrs.transposeB) return plain(args as never) as TensorInfo;
+    const size = (x: TensorInfo) => x.shape.reduce((p, d) => p * d, 1);
+    if (attrs.transposeA && !attrs.transposeB && inputs.a.shape.length === 2 && inputs.b.shape.length === 2) {
+      // Aᵀ·B = (Bᵀ·A)ᵀ: when A is the big operand (a weight gradient Xᵀ·dY, X [batch, 1248])
+      // transpose B and the [m, n] result instead: 2.5M → 0.4M floats moved per MLP step.
+      const [k, m] = inputs.a.shape;
+      const n = inputs.b.shape[1];
+      if (size(inputs.a) > k * n + m * n) {
+        const bt = swapLastTwo(inputs.b, backend);
+        try {
+          const ct = plain({ inputs: { a: bt, b: inputs.a }, backend: backend as never, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+          try {
+            return swapLastTwo(ct, backend);
+          } finally {
+            backend.disposeData(ct.dataId);
+          }
+        } finally {
+          backend.disposeData(bt.dataId);
+        }
+      }
+    }
     const a = attrs.transposeA ? swapLastTwo(inputs.a, backend) : inputs.a;
     const b = attrs.transposeB ? swapLastTwo(inputs.b, backend) : inputs.b;
     try {
