@@ -99,8 +99,8 @@ test("AEmb search: the same sizes for the same seed; one size for every value, e
   const data = new PreparedData(await smallSyntheticData());
   const base = quickSettings("fm", 5);
   const s = { ...base, search: { ...base.search, batchSize: 256, epochs: 1, warmupSteps: 31 } };
-  const a = autoEmbSearch(data, s, { progress: false });
-  const b = autoEmbSearch(data, s, { progress: false });
+  const a = await autoEmbSearch(data, s, { progress: false });
+  const b = await autoEmbSearch(data, s, { progress: false });
   assert.deepEqual(a.sizeIndex, b.sizeIndex);
   assert.deepEqual(a.meanDims, b.meanDims);
   assert.equal(a.sizeIndex.length, data.totalFeatures);

@@ -90,3 +90,9 @@ test("the main job runs on the embedded default data and prints its summary", ()
   assert.match(r.out, /planted ranks: I1=0 I2=4 /);
   assert.match(r.out, /ceiling AUC/);
 });
+
+test("the CLI loads its backend from any working directory (not only the repo root)", () => {
+  const r = spawnSync(process.execPath, [join(process.cwd(), "bin", "autodim.js"), "backend"], { cwd: tempDir(), encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^backend wasm/);
+});

@@ -1,6 +1,6 @@
 // `autodim <command>`: thin over src/. Results go to stdout, progress and warnings to stderr.
 // Exit codes: 0 ok, 1 failure (bad data, runtime error), 2 usage error.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
@@ -10,6 +10,11 @@ import { FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
+import { writeFileAtomic } from "../runtime/files.js";
+import type { CheckpointSettings } from "../train/checkpoint.js";
+
+/** Training steps between checkpoints. */
+const DEFAULT_CHECKPOINT_EVERY = 500;
 import { generateSynthetic, FIELD_NAMES, MAX_RANK, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
 import { choiceFlag, intFlag, intListFlag, nameListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
 import { PreparedData } from "../data/batches.js";
@@ -35,14 +40,16 @@ commands:
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
            [--tau-decay 5e-5] [--seed 2026] [--save-weights FILE]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
   retrain  --data DIR --model fm|wd|deepfm (--plan plan.json | --dim D) --out result.json
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
-           [--lr 1e-3] [--seed 2026] [--warm-start]
+           [--lr 1e-3] [--seed 2026] [--warm-start] [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
   run      --method fde|mde|dpq|mgqe|nis|aemb|ras|autodim-s|autodim --data DIR --model fm|wd|deepfm --out result.json
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
            [--trials 10] [--trial-epochs 1] (RaS) [--mde-temperature 0.3] (MDE)
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
@@ -197,6 +204,7 @@ const commands: Record<string, Command> = {
 
   async search(argv) {
     const f = parseFlags("search", argv, {
+      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, 
       data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, candidates: { type: "string" },
       embedding: { type: "string" }, unify: { type: "string" }, freq: { type: "string" }, "one-level": { type: "boolean" },
       "second-order": { type: "boolean" }, "save-weights": { type: "string" }, epochs: { type: "string" }, "warmup-steps": { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
@@ -226,7 +234,7 @@ const commands: Record<string, Command> = {
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
     console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
-    const plan = await search(data, config, { saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined });
+    const plan = await search(data, config, { saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined, checkpoint: checkpointFlags(f) });
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
     console.log(`embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; ${plan.runtime.wallSeconds.toFixed(1)} s`);
@@ -235,6 +243,7 @@ const commands: Record<string, Command> = {
 
   async retrain(argv) {
     const f = parseFlags("retrain", argv, {
+      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, 
       data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, plan: { type: "string" }, dim: { type: "string" },
       projection: { type: "string" }, epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" },
       lr: { type: "string" }, seed: { type: "string" }, "warm-start": { type: "boolean" },
@@ -261,7 +270,7 @@ const commands: Record<string, Command> = {
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
     const info = await initRuntime();
     console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
-    const result = await retrain(data, config, { method: plan ? plan.method : `full-${dim}`, plan });
+    const result = await retrain(data, config, { method: plan ? plan.method : `full-${dim}`, plan, checkpoint: checkpointFlags(f) });
     writeJson(out, result);
     console.log(`test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`);
     console.log(`wrote ${out}`);
@@ -269,6 +278,7 @@ const commands: Record<string, Command> = {
 
   async run(argv) {
     const f = parseFlags("run", argv, {
+      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, 
       method: { type: "string" }, data: { type: "string" }, model: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
       epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
       trials: { type: "string" }, "trial-epochs": { type: "string" }, "mde-temperature": { type: "string" },
@@ -290,7 +300,7 @@ const commands: Record<string, Command> = {
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
     console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
-    const result = await method.run(data, settings, {});
+    const result = await method.run(data, settings, { checkpoint: checkpointFlags(f) });
     writeJson(out, result);
     console.log(`${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`);
     console.log(`wrote ${out}`);
@@ -356,9 +366,20 @@ function openData(dir: string): PreparedData {
   return new PreparedData(dir);
 }
 
+/** --checkpoint-dir DIR [--checkpoint-every N] [--resume]; undefined without a directory. */
+function checkpointFlags(f: Record<string, string | boolean | undefined>): CheckpointSettings | undefined {
+  const dir = f["checkpoint-dir"];
+  if (typeof dir !== "string") {
+    if (f.resume) throw new UsageError("--resume needs --checkpoint-dir DIR (where the checkpoints are)");
+    if (f["checkpoint-every"] !== undefined) throw new UsageError("--checkpoint-every needs --checkpoint-dir DIR");
+    return undefined;
+  }
+  return { dir, every: intFlag(f, "checkpoint-every", DEFAULT_CHECKPOINT_EVERY, 1), resume: f.resume === true };
+}
+
 function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(resolve(path)), { recursive: true });
-  writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
 /** A plan file, checked against the data it is applied to. */

@@ -2,7 +2,7 @@
 // layer hands out typed arrays only; turning them into tensors is the trainer's business.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
 import { readManifest, type Manifest, type ShardEntry, type Split } from "./manifest.js";
 
 export interface Batch {
@@ -110,5 +110,63 @@ export class PreparedData {
       }
     }
     if (batch.size > 0 && !opts.dropLast) yield batch;
+  }
+}
+
+/** Where a resumable pass stands: the shuffle stream as the pass began, and batches taken. */
+export interface CursorPosition {
+  pass: number;
+  batches: number;
+  rngAtPassStart: StreamState;
+}
+
+/**
+ * Shuffled passes over a split that can be saved and resumed mid-pass: the shuffle stream's
+ * state at the start of the pass plus the batches taken identify the position exactly
+ * (re-entering replays the pass's draws and skips the batches already taken).
+ */
+export class BatchCursor {
+  private iterator: Generator<Batch> | undefined;
+  private passStart: StreamState | undefined;
+  pass = 0;
+  taken = 0;
+
+  constructor(
+    private readonly data: PreparedData,
+    private readonly split: Split,
+    private readonly opts: { batchSize: number; dropLast?: boolean },
+    readonly rng: RandomStream,
+  ) {}
+
+  /** Begins the next pass. */
+  startPass(): void {
+    this.passStart = this.rng.state();
+    this.iterator = this.data.batches(this.split, { ...this.opts, shuffle: true, rng: this.rng });
+    this.pass++;
+    this.taken = 0;
+  }
+
+  /** The next batch of the current pass, or undefined at its end. */
+  next(): Batch | undefined {
+    if (!this.iterator) throw new Error("BatchCursor: startPass() first");
+    const r = this.iterator.next();
+    if (r.done) return undefined;
+    this.taken++;
+    return r.value;
+  }
+
+  position(): CursorPosition {
+    if (!this.passStart) throw new Error("BatchCursor: no pass started");
+    return { pass: this.pass, batches: this.taken, rngAtPassStart: this.passStart };
+  }
+
+  /** Re-enters a saved position: the same pass, with its first `batches` batches skipped. */
+  restore(p: CursorPosition): void {
+    this.rng.restore(p.rngAtPassStart);
+    this.startPass();
+    this.pass = p.pass;
+    for (let i = 0; i < p.batches; i++) {
+      if (!this.next()) throw new Error(`checkpoint: pass ${p.pass} of ${this.split} has fewer than ${p.batches} batches (other data?)`);
+    }
   }
 }

@@ -3,9 +3,10 @@
 // by the number of rows. The split of a row is drawn from the "split" stream in file
 // order, once per data line (bad lines included), so both passes and every rerun agree.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
+import { writeFileAtomic } from "../runtime/files.js";
 import { randomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
 import { countLibfmPairs, makeFormat, RowDecoder, RowError, SchemaError, splitHeader, type Format } from "./formats.js";
@@ -187,7 +188,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     prepareSeconds: (Date.now() - started) / 1000,
     passSeconds: { count: countSeconds, encode: encodeSeconds },
   };
-  writeAtomic(join(req.out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+  writeFileAtomic(join(req.out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
   return { manifest, reused: false };
 }
 
@@ -363,12 +364,6 @@ class ShardWriter {
 function writeChecked(dir: string, file: string, bytes: Uint8Array): FileEntry {
   writeFileSync(join(dir, file), bytes);
   return { file, bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") };
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** The existing manifest in `out`, if it was made from the same bytes with the same settings. */

@@ -23,7 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { PreparedData } from "../data/batches.js";
+import { BatchCursor, PreparedData, type CursorPosition } from "../data/batches.js";
 import type { FieldEntry, Manifest, Split } from "../data/manifest.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, type ModelName, PAPER_MLP } from "../models/ctr.js";
@@ -31,7 +31,8 @@ import { constantVariable, Dense, uniformVariable, variableName, type StepContex
 import { initRuntime } from "../runtime/backend.js";
 import { hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
 import { Progress } from "../runtime/progress.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
+import { Checkpointer, type CheckpointSettings } from "../train/checkpoint.js";
 import { evaluate, fit, type EvaluationResult, type FitHistoryEntry } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import { parseWeights, readWeightsFile, saveWeights, type NamedArray } from "../train/weights.js";
@@ -577,75 +578,137 @@ export interface FreezableArchitecture {
 
 export type BiLevelSettings = Pick<SearchConfig, "warmupSteps" | "epochs" | "batchSize" | "frequency" | "oneLevel" | "secondOrder" | "learningRate" | "seed" | "tauDecay">;
 
+/** The bi-level loop's position, saved in checkpoints. */
+interface BiLevelLoopState {
+  warmupDone: number;
+  /** Search epoch in progress (0-based); warm-up while `warmupDone < warmupSteps`. */
+  epoch: number;
+  t: number;
+  architectureSteps: number;
+  loss: number;
+  train: CursorPosition;
+  validation: CursorPosition | null;
+  streams: Record<string, StreamState>;
+  /** The caller's own state (α history). */
+  extra: unknown;
+}
+
+export interface BiLevelHooks {
+  /** Called after every search step with the step count t. */
+  afterStep?: (step: number) => void;
+  /** Streams drawn inside the embedding (Gumbel noise), saved and restored with checkpoints. */
+  streams?: Record<string, RandomStream>;
+  checkpoint?: CheckpointSettings;
+  /** Identity of the run for its checkpoints (config + data). */
+  identity?: unknown;
+  /** The caller's state to keep in checkpoints, and how to take it back. */
+  saveExtra?: () => unknown;
+  restoreExtra?: (extra: unknown) => void;
+}
+
 /**
  * The search loop shared by AutoDim, AutoDim-s and AutoEmb: a warm-up with the architecture
  * frozen uniform, then `epochs` epochs of W steps on training batches with an architecture
  * step on a validation batch every `frequency` steps (first or second order), or with W on
- * the training batch (one level). Steps count from 0 after the warm-up (τ's t).
+ * the training batch (one level). Steps count from 0 after the warm-up (τ's t). With
+ * checkpoints, a killed run resumed with `resume` ends exactly as an uninterrupted one.
  */
-export function runBiLevel(network: Network, embedding: FreezableArchitecture, data: PreparedData, config: BiLevelSettings, progress: Progress | undefined, afterStep?: (step: number) => void): { steps: number; architectureSteps: number; loss: number } {
+export async function runBiLevel(network: Network, embedding: FreezableArchitecture, data: PreparedData, config: BiLevelSettings, progress: Progress | undefined, hooks: BiLevelHooks = {}): Promise<{ steps: number; architectureSteps: number; loss: number }> {
   if (config.oneLevel && config.secondOrder) throw new AutodimError("AutoDim-s (one level) has no second-order variant: drop one of --one-level, --second-order");
   const dropout = randomStream(config.seed, "dropout");
-  const shuffle = randomStream(config.seed, "shuffle");
-  const valShuffle = randomStream(config.seed, "shuffle", "validation");
-  let architectureSteps = 0;
-  let loss = NaN;
-
-  // Validation batches cycle through the validation split for the α updates.
-  let validation = data.batches("val", { batchSize: config.batchSize, shuffle: true, rng: valShuffle, dropLast: data.rows("val") >= config.batchSize });
-  const nextValidation = () => {
-    let r = validation.next();
-    if (r.done) {
-      validation = data.batches("val", { batchSize: config.batchSize, shuffle: true, rng: valShuffle, dropLast: data.rows("val") >= config.batchSize });
-      r = validation.next();
-      if (r.done) throw new AutodimError(`${data.dir}: the validation split is empty; the bi-level search needs validation data`);
+  const streams: Record<string, RandomStream> = { dropout, ...(hooks.streams ?? {}) };
+  const train = new BatchCursor(data, "train", { batchSize: config.batchSize }, randomStream(config.seed, "shuffle"));
+  const validation = new BatchCursor(data, "val", { batchSize: config.batchSize, dropLast: data.rows("val") >= config.batchSize }, randomStream(config.seed, "shuffle", "validation"));
+  const state = { warmupDone: 0, epoch: 0, t: 0, architectureSteps: 0, loss: NaN };
+  const checkpoints = hooks.checkpoint ? new Checkpointer<BiLevelLoopState>(hooks.checkpoint, "search", hooks.identity ?? config) : undefined;
+  let midPass = false;
+  const resumed = await checkpoints?.restore(network);
+  if (resumed) {
+    const l = resumed.loop;
+    Object.assign(state, { warmupDone: l.warmupDone, epoch: l.epoch, t: l.t, architectureSteps: l.architectureSteps, loss: l.loss });
+    train.restore(l.train);
+    if (l.validation) validation.restore(l.validation);
+    for (const [name, st] of Object.entries(l.streams)) {
+      if (!streams[name]) throw new AutodimError(`checkpoint: stream ${name} is not part of this run`);
+      streams[name].restore(st);
     }
-    return r.value;
+    hooks.restoreExtra?.(l.extra);
+    midPass = true;
+  }
+  const save = async () => {
+    if (!checkpoints) return;
+    const loop: BiLevelLoopState = {
+      ...state,
+      train: train.position(),
+      validation: validation.pass > 0 ? validation.position() : null,
+      streams: Object.fromEntries(Object.entries(streams).map(([k, r]) => [k, r.state()])),
+      extra: hooks.saveExtra?.(),
+    };
+    await checkpoints.save(network, state.warmupDone + state.t, loop);
+  };
+  const nextValidation = () => {
+    let batch = validation.pass > 0 ? validation.next() : undefined;
+    if (!batch) {
+      validation.startPass();
+      batch = validation.next();
+      if (!batch) throw new AutodimError(`${data.dir}: the validation split is empty; the bi-level search needs validation data`);
+    }
+    return batch;
+  };
+  const beginPass = () => {
+    if (midPass) midPass = false;
+    else train.startPass();
   };
 
   // Warm-up: architecture fixed uniform, so every candidate's weights start trained.
   // Choice: warm-up steps do not advance τ (t counts search steps).
   embedding.frozenUniform = true;
-  let done = 0;
-  warmup: while (done < config.warmupSteps) {
-    for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
-      if (done >= config.warmupSteps) break warmup;
-      loss = network.trainStep(batch, { training: true, step: 0, dropout });
-      done++;
-      progress?.update(done, `loss ${loss.toFixed(4)} (warm-up)`);
+  while (state.warmupDone < config.warmupSteps) {
+    beginPass();
+    for (let batch = train.next(); batch; batch = train.next()) {
+      state.loss = network.trainStep(batch, { training: true, step: 0, dropout });
+      state.warmupDone++;
+      progress?.update(state.warmupDone, `loss ${state.loss.toFixed(4)} (warm-up)`);
+      if (state.warmupDone >= config.warmupSteps) break;
+      if (checkpoints?.due(state.warmupDone)) await save();
     }
   }
+  // The warm-up's last pass is abandoned where it stopped: the search starts a new one.
   embedding.frozenUniform = false;
 
-  let t = 0;
-  for (let epoch = 0; epoch < config.epochs; epoch++) {
-    for (const batch of data.batches("train", { batchSize: config.batchSize, shuffle: true, rng: shuffle })) {
-      const ctx: StepContext = { training: true, step: t, dropout };
-      const architectureStep = !config.oneLevel && t % config.frequency === 0;
+  for (; state.epoch < config.epochs; state.epoch++) {
+    beginPass();
+    for (let batch = train.next(); batch; batch = train.next()) {
+      const ctx: StepContext = { training: true, step: state.t, dropout };
+      const architectureStep = !config.oneLevel && state.t % config.frequency === 0;
       if (architectureStep && config.secondOrder) {
         // Second order: α first, from w and this training batch's virtual step.
         network.architectureStepSecondOrder(batch, nextValidation(), ctx, config.learningRate);
-        architectureSteps++;
+        state.architectureSteps++;
       }
-      loss = network.trainStep(batch, ctx, config.oneLevel);
+      state.loss = network.trainStep(batch, ctx, config.oneLevel);
       if (architectureStep && !config.secondOrder) {
         network.architectureStep(nextValidation(), ctx);
-        architectureSteps++;
+        state.architectureSteps++;
       }
-      t++;
-      afterStep?.(t);
-      progress?.update(config.warmupSteps + t, `loss ${loss.toFixed(4)}, τ ${temperature(t, config.tauDecay).toFixed(3)}`);
+      state.t++;
+      hooks.afterStep?.(state.t);
+      progress?.update(config.warmupSteps + state.t, `loss ${state.loss.toFixed(4)}, τ ${temperature(state.t, config.tauDecay).toFixed(3)}`);
+      if (checkpoints?.due(state.warmupDone + state.t)) await save();
     }
+    // Epoch end: the position is the end of this pass, so a resume goes on with the next epoch.
+    await save();
   }
-  return { steps: t, architectureSteps, loss };
+  return { steps: state.t, architectureSteps: state.architectureSteps, loss: state.loss };
 }
 
 /** Runs warm-up and the bi-level search, then derives the plan. */
-export async function search(data: PreparedData, config: SearchConfig, opts: { progress?: boolean; saveWeights?: string } = {}): Promise<DimensionPlan> {
+export async function search(data: PreparedData, config: SearchConfig, opts: { progress?: boolean; saveWeights?: string; checkpoint?: CheckpointSettings } = {}): Promise<DimensionPlan> {
   const started = Date.now();
   const info = await initRuntime();
   const F = data.fieldCount;
-  const embedding = new AutoDimSearchEmbedding(F, data.totalFeatures, config, randomStream(config.seed, "init", "embedding"), randomStream(config.seed, "gumbel"));
+  const gumbel = randomStream(config.seed, "gumbel");
+  const embedding = new AutoDimSearchEmbedding(F, data.totalFeatures, config, randomStream(config.seed, "init", "embedding"), gumbel);
   const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
   const network = new Network(embedding, model, F, {
     adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
@@ -660,8 +723,15 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
 
   try {
     alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
-    const { steps: t, architectureSteps } = runBiLevel(network, embedding, data, config, progress, (step) => {
-      if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
+    const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, config, progress, {
+      afterStep: (step) => {
+        if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
+      },
+      streams: { gumbel },
+      checkpoint: opts.checkpoint,
+      identity: { job: "autodim-search", config, data: dataIdentity(data) },
+      saveExtra: () => alphaHistory,
+      restoreExtra: (saved) => alphaHistory.splice(0, alphaHistory.length, ...(saved as typeof alphaHistory)),
     });
     if (alphaHistory[alphaHistory.length - 1].step !== t) alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
     const supernetValidation = evaluate(network, data, "val", config.batchSize);
@@ -747,7 +817,7 @@ export interface RetrainResult {
 }
 
 /** Trains a fresh model with the given per-field sizes; evaluates on the test split. */
-export async function retrain(data: PreparedData, config: RetrainConfig, extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean }): Promise<RetrainResult> {
+export async function retrain(data: PreparedData, config: RetrainConfig, extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean; checkpoint?: CheckpointSettings }): Promise<RetrainResult> {
   await initRuntime();
   const embedding = new PlanEmbedding(data.fieldCount, config.dims, data.manifest, config.projection, config.outputDim, randomStream(config.seed, "init", "embedding"));
   return trainWithEmbedding(data, embedding, config, {
@@ -765,7 +835,7 @@ export async function trainWithEmbedding(
   data: PreparedData,
   embedding: EmbeddingModule,
   config: RetrainConfig,
-  extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean; beforeTraining?: (model: CtrModel) => void },
+  extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean; beforeTraining?: (model: CtrModel) => void; checkpoint?: CheckpointSettings },
 ): Promise<RetrainResult> {
   const started = Date.now();
   const info = await initRuntime();
@@ -774,7 +844,7 @@ export async function trainWithEmbedding(
   const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
   try {
     extra.beforeTraining?.(model);
-    const outcome = fit(network, data, {
+    const outcome = await fit(network, data, {
       epochs: config.epochs,
       patience: config.patience,
       batchSize: config.batchSize,
@@ -782,6 +852,8 @@ export async function trainWithEmbedding(
       dropout: randomStream(config.seed, "dropout"),
       label: `retrain (${extra.method}, ${config.model})`,
       progress: extra.progress,
+      checkpoint: extra.checkpoint,
+      identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
     });
     const e = embedding.parameterCounts();
     const mc = model.parameterCounts();

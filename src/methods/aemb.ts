@@ -24,6 +24,7 @@ import type { PreparedData } from "../data/batches.js";
 import type { Manifest } from "../data/manifest.js";
 import {
   AutoDimSearchEmbedding,
+  dataIdentity,
   gumbelNoise,
   runBiLevel,
   temperature,
@@ -272,13 +273,14 @@ export function groupSizes(sizeIndex: Uint8Array, counts: Uint32Array, manifest:
 }
 
 /** The bi-level controller search; deterministic under the seed. */
-export function autoEmbSearch(data: PreparedData, s: Parameters<Method["run"]>[1], opts: { progress?: boolean }): AutoEmbOutcome {
+export async function autoEmbSearch(data: PreparedData, s: Parameters<Method["run"]>[1], opts: Parameters<Method["run"]>[2]): Promise<AutoEmbOutcome> {
   const c = s.candidates;
   const F = data.fieldCount;
   const counts = data.counts();
   const z = popularity(counts);
   const config = { ...s.search, candidates: c, oneLevel: false, model: s.model, seed: s.seed };
-  const embedding = new AutoEmbSearchEmbedding(F, data.totalFeatures, z, config, randomStream(s.seed, "init", "embedding"), randomStream(s.seed, "gumbel"));
+  const gumbel = randomStream(s.seed, "gumbel");
+  const embedding = new AutoEmbSearchEmbedding(F, data.totalFeatures, z, config, randomStream(s.seed, "init", "embedding"), gumbel);
   const model = new CtrModel(s.model, F, embedding.outputDim, data.totalFeatures, randomStream(s.seed, "init", "model"), PAPER_MLP);
   const network = new Network(embedding, model, F, {
     adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
@@ -288,7 +290,11 @@ export function autoEmbSearch(data: PreparedData, s: Parameters<Method["run"]>[1
   const totalSteps = config.warmupSteps + config.epochs * Math.ceil(data.rows("train") / config.batchSize);
   const progress = opts.progress === false ? undefined : new Progress(`search (aemb, ${s.model})`, totalSteps, "steps");
   try {
-    const outcome = runBiLevel(network, embedding, data, config, progress);
+    const outcome = await runBiLevel(network, embedding, data, config, progress, {
+      streams: { gumbel },
+      checkpoint: opts.checkpoint,
+      identity: { job: "aemb-search", config, data: dataIdentity(data) },
+    });
     const supernet = evaluate(network, data, "val", config.batchSize);
     progress?.finish(totalSteps, `supernet val AUC ${supernet.auc.toFixed(4)}`);
     const sizeIndex = Uint8Array.from(embedding.controller.choose(z));
@@ -308,7 +314,7 @@ export const aemb: Method = {
   source: "Zhao et al., AutoEmb: Automated Embedding Dimensionality Search in Streaming Recommendations, ICDM 2021 (arXiv 2002.11252)",
   async run(data, s, opts) {
     const started = Date.now();
-    const outcome = autoEmbSearch(data, s, opts);
+    const outcome = await autoEmbSearch(data, s, opts);
     const D = s.candidates[s.candidates.length - 1];
     const projection = s.search.unify;
     const embedding = new PerValueEmbedding(data.fieldCount, outcome.sizeIndex, s.candidates, projection, D, randomStream(s.seed, "init", "embedding"));
@@ -319,6 +325,6 @@ export const aemb: Method = {
       detail: { controllerHidden: CONTROLLER_HIDDEN, steps: outcome.steps, architectureSteps: outcome.architectureSteps, supernetValidationAuc: outcome.supernetValidationAuc, groups: outcome.groups },
     };
     // `dims` of the result: the mean size of each field's values (sizes are per value).
-    return trainWithEmbedding(data, embedding, { ...s.train, model: s.model, dims: outcome.meanDims, projection, outputDim: D, seed: s.seed }, { method: "aemb", selection, progress: opts.progress });
+    return trainWithEmbedding(data, embedding, { ...s.train, model: s.model, dims: outcome.meanDims, projection, outputDim: D, seed: s.seed }, { method: "aemb", selection, progress: opts.progress, checkpoint: opts.checkpoint });
   },
 };

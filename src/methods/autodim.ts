@@ -13,7 +13,7 @@ function autodimMethod(oneLevel: boolean): Method {
       const plan = await search(data, { ...s.search, candidates: s.candidates, oneLevel, model: s.model, seed: s.seed }, opts);
       const dims = plan.fields.map((f) => f.dim);
       const D = s.candidates[s.candidates.length - 1];
-      return retrain(data, { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed }, { method: name, plan, progress: opts.progress });
+      return retrain(data, { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed }, { method: name, plan, progress: opts.progress, checkpoint: opts.checkpoint });
     },
   };
 }

@@ -156,7 +156,7 @@ function quantizationMethod(name: "dpq" | "mgqe", config: QuantizationConfig, so
       const dims = data.manifest.fields.map(() => cfg.dim);
       const q = quantizedParams(centroidsOf, cfg);
       const selection = { method: name, seconds: 0, dims, detail: { config: cfg, codebookFloats: q.codebook, codeBits: q.codeBits, params: q.params } };
-      return trainWithEmbedding(data, embedding, { ...s.train, model: s.model, dims, projection: "none", outputDim: cfg.dim, seed: s.seed }, { method: name, selection, progress: opts.progress });
+      return trainWithEmbedding(data, embedding, { ...s.train, model: s.model, dims, projection: "none", outputDim: cfg.dim, seed: s.seed }, { method: name, selection, progress: opts.progress, checkpoint: opts.checkpoint });
     },
   };
 }

@@ -9,6 +9,6 @@ export const fde: Method = {
   async run(data, s, opts) {
     const D = s.candidates[s.candidates.length - 1];
     const dims = data.manifest.fields.map(() => D);
-    return retrain(data, { ...s.train, model: s.model, dims, projection: "none", outputDim: D, seed: s.seed }, { method: "fde", progress: opts.progress });
+    return retrain(data, { ...s.train, model: s.model, dims, projection: "none", outputDim: D, seed: s.seed }, { method: "fde", progress: opts.progress, checkpoint: opts.checkpoint });
   },
 };

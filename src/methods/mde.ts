@@ -43,6 +43,6 @@ export const mde: Method = {
     const { raw, dims } = mdeDims(popularity, s.candidates, s.mde.temperature);
     const D = s.candidates[s.candidates.length - 1];
     const selection = { method: "mde", seconds: (Date.now() - started) / 1000, dims, detail: { temperature: s.mde.temperature, popularity, rawDims: raw } };
-    return retrain(data, { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "mde", progress: opts.progress, selection });
+    return retrain(data, { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "mde", progress: opts.progress, selection, checkpoint: opts.checkpoint });
   },
 };

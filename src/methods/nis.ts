@@ -165,6 +165,6 @@ export const nis: Method = {
     const outcome = nisSearch(data, s, opts);
     const D = s.candidates[s.candidates.length - 1];
     const selection = { method: "nis", seconds: (Date.now() - started) / 1000, dims: outcome.dims, detail: { ...NIS_DEFAULTS, probabilities: outcome.probabilities, rewards: outcome.rewards } };
-    return retrain(data, { ...s.train, model: s.model, dims: outcome.dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "nis", selection, progress: opts.progress });
+    return retrain(data, { ...s.train, model: s.model, dims: outcome.dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "nis", selection, progress: opts.progress, checkpoint: opts.checkpoint });
   },
 };

@@ -31,6 +31,6 @@ export const ras: Method = {
     });
     const dims = trials[best].dims;
     const selection = { method: "ras", seconds: (Date.now() - started) / 1000, dims, detail: { trials, chosen: best } };
-    return retrain(data, { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "ras", progress: opts.progress, selection });
+    return retrain(data, { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "ras", progress: opts.progress, selection, checkpoint: opts.checkpoint });
   },
 };

@@ -4,6 +4,7 @@
 import type { PreparedData } from "../data/batches.js";
 import type { RetrainResult, SearchConfig } from "../embedding/autodim.js";
 import type { ModelName } from "../models/ctr.js";
+import type { CheckpointSettings } from "../train/checkpoint.js";
 
 /** Training settings shared by every method (the scale of an experiment). */
 export interface MethodSettings {
@@ -34,5 +35,9 @@ export interface Method {
   name: string;
   /** The paper the method is implemented from. */
   source: string;
-  run(data: PreparedData, settings: MethodSettings, opts: { progress?: boolean }): Promise<RetrainResult>;
+  /**
+   * With `checkpoint`, the method's final training (and AutoDim's / AEmb's search) writes
+   * checkpoints there and resumes from them; other searches (NIS, RaS) rerun from the start.
+   */
+  run(data: PreparedData, settings: MethodSettings, opts: { progress?: boolean; checkpoint?: CheckpointSettings }): Promise<RetrainResult>;
 }

@@ -1,7 +1,6 @@
 // The one place that chooses the tfjs backend. Everything that computes with tensors
 // calls `initRuntime()` first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
-import { createRequire } from "node:module";
 import { AutodimError } from "../errors.js";
 import { registerSumGradientFix, registerWasmKernelFixes } from "./wasm-kernels.js";
 
@@ -22,9 +21,12 @@ export interface RuntimeInfo {
 
 let chosen: Promise<RuntimeInfo> | undefined;
 
-// `require` keeps this file free of `import.meta` (tslab loads src/ as CommonJS) and
-// lets a missing optional package fail at runtime instead of at link time.
-const requireOptional = createRequire(process.cwd() + "/");
+// A dynamic import resolves from this file, whatever the working directory (a require
+// rooted at process.cwd() missed the packages when the CLI ran elsewhere and fell back to
+// the slow cpu backend); the specifier is a variable so a missing optional package fails
+// at runtime, not at type-check time; and it needs no `import.meta` (tslab loads src/ as
+// CommonJS, where this becomes a require from this file).
+const loadOptional = (specifier: string): Promise<unknown> => import(specifier);
 
 /**
  * Picks the backend once: `AUTODIM_BACKEND` when set (an error if it cannot load),
@@ -69,10 +71,10 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   let tfBackend: string;
   let kernelFixes: string[] = [];
   if (name === "node") {
-    requireOptional("@tensorflow/tfjs-node");
+    await loadOptional("@tensorflow/tfjs-node");
     tfBackend = "tensorflow";
   } else if (name === "wasm") {
-    requireOptional("@tensorflow/tfjs-backend-wasm");
+    await loadOptional("@tensorflow/tfjs-backend-wasm");
     tfBackend = "wasm";
   } else {
     tfBackend = "cpu";

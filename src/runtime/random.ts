@@ -9,7 +9,7 @@ export type StreamName = (typeof STREAM_NAMES)[number];
 export type StreamState = seedrandom.State.Alea;
 
 export class RandomStream {
-  private readonly prng: seedrandom.StatefulPRNG<StreamState>;
+  private prng: seedrandom.StatefulPRNG<StreamState>;
   private spareNormal: number | undefined;
 
   constructor(
@@ -68,6 +68,12 @@ export class RandomStream {
       throw new Error(`stream ${this.key}: cannot save state between the two halves of a normal pair`);
     }
     return this.prng.state();
+  }
+
+  /** Continues from a state saved by `state()` (a checkpoint), in place: holders keep this object. */
+  restore(state: StreamState): void {
+    this.prng = seedrandom.alea(this.key, { state });
+    this.spareNormal = undefined;
   }
 }
 

@@ -2,10 +2,13 @@
 // early stopping with the best weights restored, then the test split. Metrics are exact
 // (all predictions of a split are kept and scored at once).
 import * as tf from "@tensorflow/tfjs";
-import type { PreparedData } from "../data/batches.js";
+import { BatchCursor, type CursorPosition, type PreparedData } from "../data/batches.js";
 import type { Split } from "../data/manifest.js";
 import { Progress } from "../runtime/progress.js";
-import type { RandomStream } from "../runtime/random.js";
+import type { RandomStream, StreamState } from "../runtime/random.js";
+import { AutodimError } from "../errors.js";
+import { Checkpointer, type CheckpointSettings } from "./checkpoint.js";
+import type { NamedArray } from "./weights.js";
 import { auc, logloss } from "./metrics.js";
 import type { Network } from "./network.js";
 
@@ -40,6 +43,9 @@ export interface FitOptions {
   dropout: RandomStream;
   label: string;
   progress?: boolean;
+  checkpoint?: CheckpointSettings;
+  /** Identity of the run for its checkpoints (config + data). */
+  identity?: unknown;
 }
 
 export interface FitHistoryEntry {
@@ -56,42 +62,84 @@ export interface FitOutcome {
   test: EvaluationResult;
 }
 
-export function fit(network: Network, data: PreparedData, opts: FitOptions): FitOutcome {
-  const history: FitHistoryEntry[] = [];
-  let best: (EvaluationResult & { epoch: number }) | undefined;
+/** Where a training run stands, saved in checkpoints. */
+interface FitLoopState {
+  /** The epoch to run (1-based); mid-epoch when `midEpoch`. */
+  epoch: number;
+  midEpoch: boolean;
+  stopped: boolean;
+  lossSum: number;
+  samples: number;
+  steps: number;
+  history: FitHistoryEntry[];
+  best: (EvaluationResult & { epoch: number }) | null;
+  train: CursorPosition | null;
+  dropout: StreamState;
+}
+
+export async function fit(network: Network, data: PreparedData, opts: FitOptions): Promise<FitOutcome> {
+  const checkpoints = opts.checkpoint ? new Checkpointer<FitLoopState>(opts.checkpoint, "retrain", opts.identity ?? null) : undefined;
+  const train = new BatchCursor(data, "train", { batchSize: opts.batchSize }, opts.shuffle);
+  const s: Omit<FitLoopState, "train" | "dropout"> = { epoch: 1, midEpoch: false, stopped: false, lossSum: 0, samples: 0, steps: 0, history: [], best: null };
   let bestWeights: Snapshot | undefined;
+  const resumed = await checkpoints?.restore(network);
+  if (resumed) {
+    const l = resumed.loop;
+    Object.assign(s, { epoch: l.epoch, midEpoch: l.midEpoch, stopped: l.stopped, lossSum: l.lossSum, samples: l.samples, steps: l.steps, history: l.history, best: l.best });
+    if (l.train) train.restore(l.train);
+    opts.dropout.restore(l.dropout);
+    if (l.best) bestWeights = snapshotFromArrays(network, resumed.extra);
+  }
+  const save = async () => {
+    if (!checkpoints) return;
+    const loop: FitLoopState = { ...s, train: train.pass > 0 ? train.position() : null, dropout: opts.dropout.state() };
+    await checkpoints.save(network, network.steps, loop, bestWeights ? snapshotArrays(bestWeights) : []);
+  };
   const stepsPerEpoch = Math.ceil(data.rows("train") / opts.batchSize);
   const show = opts.progress !== false;
-  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+  for (; !s.stopped && s.epoch <= opts.epochs; s.epoch++) {
+    const epoch = s.epoch;
     const started = Date.now();
     const progress = show ? new Progress(`${opts.label} epoch ${epoch}/${opts.epochs}`, stepsPerEpoch, "steps") : undefined;
-    let lossSum = 0;
-    let samples = 0;
-    let steps = 0;
-    for (const batch of data.batches("train", { batchSize: opts.batchSize, shuffle: true, rng: opts.shuffle })) {
+    if (!s.midEpoch) {
+      train.startPass();
+      Object.assign(s, { lossSum: 0, samples: 0, steps: 0, midEpoch: true });
+    }
+    for (let batch = train.next(); batch; batch = train.next()) {
       const loss = network.trainStep(batch, { training: true, step: network.steps, dropout: opts.dropout });
-      lossSum += loss * batch.size;
-      samples += batch.size;
-      steps++;
-      progress?.update(steps, `loss ${(lossSum / samples).toFixed(4)}, ${Math.round(samples / ((Date.now() - started) / 1000))} samples/s`);
+      s.lossSum += loss * batch.size;
+      s.samples += batch.size;
+      s.steps++;
+      progress?.update(s.steps, `loss ${(s.lossSum / s.samples).toFixed(4)}, ${Math.round(s.samples / ((Date.now() - started) / 1000))} samples/s`);
+      if (checkpoints?.due(network.steps)) await save();
     }
     const trainSeconds = (Date.now() - started) / 1000;
     const validation = evaluate(network, data, "val", opts.batchSize);
-    history.push({ epoch, trainLoss: lossSum / samples, validation, seconds: trainSeconds, samplesPerSecond: samples / trainSeconds });
-    progress?.finish(steps, `loss ${(lossSum / samples).toFixed(4)}, val AUC ${validation.auc.toFixed(4)}, val logloss ${validation.logloss.toFixed(4)}`);
-    if (!best || validation.auc > best.auc) {
-      best = { ...validation, epoch };
+    s.history.push({ epoch, trainLoss: s.lossSum / s.samples, validation, seconds: trainSeconds, samplesPerSecond: s.samples / trainSeconds });
+    progress?.finish(s.steps, `loss ${(s.lossSum / s.samples).toFixed(4)}, val AUC ${validation.auc.toFixed(4)}, val logloss ${validation.logloss.toFixed(4)}`);
+    if (!s.best || validation.auc > s.best.auc) {
+      s.best = { ...validation, epoch };
       bestWeights?.dispose();
       bestWeights = snapshot(network);
-    } else if (epoch - best.epoch >= opts.patience) {
-      break;
+    } else if (epoch - s.best.epoch >= opts.patience) {
+      s.stopped = true;
+    }
+    s.midEpoch = false;
+    if (!s.stopped) {
+      // Saved as "the next epoch to run", so a resume starts it afresh.
+      s.epoch++;
+      await save();
+      s.epoch--;
+    } else {
+      await save();
     }
   }
+  const best = s.best;
   if (!best || !bestWeights) throw new Error("fit: no epoch was run (epochs must be ≥ 1)");
   restore(network, bestWeights);
   bestWeights.dispose();
   const test = evaluate(network, data, "test", opts.batchSize);
-  return { history, bestValidation: best, test };
+  return { history: s.history, bestValidation: best, test };
 }
 
 /** A copy of every weight and state (not optimiser moments: training stops after restore). */
@@ -110,4 +158,22 @@ function snapshot(network: Network): Snapshot {
 function restore(network: Network, s: Snapshot): void {
   network.sparse.forEach((p, i) => p.table.data.set(s.tables[i]));
   [...network.dense, ...network.state].forEach((v, i) => v.assign(s.variables[i]));
+}
+
+function snapshotArrays(s: Snapshot): NamedArray[] {
+  return [
+    ...s.tables.map((data, i) => ({ name: `best/table/${i}`, shape: [data.length], data })),
+    ...s.variables.map((v, i) => ({ name: `best/variable/${i}`, shape: v.shape, data: Float32Array.from(v.dataSync()) })),
+  ];
+}
+
+function snapshotFromArrays(network: Network, arrays: Map<string, NamedArray>): Snapshot {
+  const get = (name: string) => {
+    const a = arrays.get(name);
+    if (!a) throw new AutodimError(`checkpoint: ${name} is missing (the best epoch's weights)`);
+    return a;
+  };
+  const tables = network.sparse.map((_, i) => get(`best/table/${i}`).data);
+  const variables = [...network.dense, ...network.state].map((v, i) => tf.keep(tf.tensor(get(`best/variable/${i}`).data, v.shape)));
+  return { tables, variables, dispose: () => tf.dispose(variables) };
 }

@@ -8,12 +8,25 @@ import { DEFAULT_ADAM, disposeTouched, TouchCollector, type AdamConfig, type Spa
 import type { CtrModel } from "../models/ctr.js";
 import type { StepContext } from "../models/layers.js";
 import { AutodimError } from "../errors.js";
+import type { NamedArray } from "./weights.js";
 
 export interface NetworkOptions {
   adam?: AdamConfig;
   architectureAdam?: AdamConfig;
   /** Optimiser of α: Adam (default) or plain SGD at the same learning rate. */
   architectureOptimizer?: "adam" | "sgd";
+}
+
+export interface NetworkStateMeta {
+  steps: number;
+  tableSteps: number[];
+  optimizers: { key: "weights" | "architecture"; iterations: number; names: string[]; betaPowers?: number[] }[];
+}
+
+/** Adam's running β1^t, β2^t (private in tfjs; read for exact checkpoints). */
+function adamBetaPowers(opt: tf.AdamOptimizer): tf.Variable[] {
+  const o = opt as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+  return [o.accBeta1, o.accBeta2];
 }
 
 export class Network {
@@ -244,6 +257,63 @@ export class Network {
     } finally {
       disposeTouched(touched);
     }
+  }
+
+  /**
+   * Everything a resumed run needs: tables with their Adam moments, dense weights,
+   * BatchNorm statistics, architecture weights and both optimisers' state.
+   */
+  async exportState(): Promise<{ arrays: NamedArray[]; meta: NetworkStateMeta }> {
+    const arrays: NamedArray[] = [];
+    this.sparse.forEach((p, i) => {
+      const s = p.table.state();
+      arrays.push({ name: `table/${i}/data`, shape: [p.table.rows, p.table.dim], data: s.data }, { name: `table/${i}/moments`, shape: [p.table.rows, 2 * p.table.dim], data: s.moments });
+    });
+    const put = (prefix: string, vars: tf.Variable[]) => vars.forEach((v, i) => arrays.push({ name: `${prefix}/${i}`, shape: v.shape, data: Float32Array.from(v.dataSync()) }));
+    put("dense", this.dense);
+    put("state", this.state);
+    put("architecture", this.embedding.architecture);
+    const optimizers: NetworkStateMeta["optimizers"] = [];
+    for (const [key, opt] of [["weights", this.optimizer], ["architecture", this.architectureOptimizer]] as const) {
+      const weights = await opt.getWeights();
+      const iterations = (await weights[0].tensor.data())[0];
+      const rest = weights.slice(1);
+      rest.forEach((w, i) => arrays.push({ name: `optimizer/${key}/${i}`, shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync()) }));
+      // tfjs recomputes Adam's β^t as pow() on setWeights, which can differ from its running
+      // product in the last bit: keep the exact values so a resumed run matches bit for bit.
+      const beta = opt instanceof tf.AdamOptimizer ? adamBetaPowers(opt).map((v) => v.dataSync()[0]) : undefined;
+      optimizers.push({ key, iterations, names: rest.map((w) => w.name), betaPowers: beta });
+    }
+    return { arrays, meta: { steps: this.steps, tableSteps: this.sparse.map((p) => p.table.step), optimizers } };
+  }
+
+  /** Restores `exportState()` of a network built the same way; `file` names it in errors. */
+  async importState(arrays: Map<string, NamedArray>, meta: NetworkStateMeta, file: string): Promise<void> {
+    const need = (name: string, shape: number[]) => {
+      const a = arrays.get(name);
+      if (!a || a.shape.join("×") !== shape.join("×")) throw new AutodimError(`${file}: ${name} ${a ? `has shape ${a.shape.join("×")}` : "is missing"}, this run needs ${shape.join("×")} (a checkpoint of another configuration?)`);
+      return a.data;
+    };
+    this.sparse.forEach((p, i) => {
+      p.table.restore({ data: need(`table/${i}/data`, [p.table.rows, p.table.dim]), moments: need(`table/${i}/moments`, [p.table.rows, 2 * p.table.dim]), step: meta.tableSteps[i] });
+    });
+    const take = (prefix: string, vars: tf.Variable[]) => vars.forEach((v, i) => v.assign(tf.tensor(need(`${prefix}/${i}`, v.shape), v.shape)));
+    take("dense", this.dense);
+    take("state", this.state);
+    take("architecture", this.embedding.architecture);
+    for (const o of meta.optimizers) {
+      const opt = o.key === "weights" ? this.optimizer : this.architectureOptimizer;
+      const weights: { name: string; tensor: tf.Tensor }[] = [{ name: "iter", tensor: tf.scalar(o.iterations, "int32") }];
+      o.names.forEach((name, i) => {
+        const a = arrays.get(`optimizer/${o.key}/${i}`);
+        if (!a) throw new AutodimError(`${file}: optimizer/${o.key}/${i} is missing`);
+        weights.push({ name, tensor: tf.tensor(a.data, a.shape) });
+      });
+      await opt.setWeights(weights);
+      tf.dispose(weights.map((w) => w.tensor));
+      if (o.betaPowers && opt instanceof tf.AdamOptimizer) adamBetaPowers(opt).forEach((v, i) => v.assign(tf.scalar((o.betaPowers as number[])[i])));
+    }
+    this.steps = meta.steps;
   }
 
   private guard(loss: number, what: string): void {

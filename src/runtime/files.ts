@@ -1,0 +1,15 @@
+// Writing files so that a reader (or a resumed run after a crash) never sees half of one.
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+
+/** Writes `text` to a temporary file beside `path`, fsyncs it and renames it into place. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

@@ -1,0 +1,129 @@
+// Checkpoints of long runs: every N steps and at each epoch end, the network's whole state
+// (tables with Adam moments, dense weights, BatchNorm statistics, α, both optimisers) plus
+// the loop's own state (counters, data-cursor positions, random-stream states, history) —
+// enough for a resumed run to continue bit for bit as if it had never stopped.
+//
+// Files, per job: `<job>-<step>.bin` (arrays, ADWEIGHT layout) and `<job>-<step>.json`
+// (meta + the .bin's sha256), both written to a temporary file, fsynced and renamed; the
+// .json goes last, so a checkpoint exists only once it is whole. A checkpoint whose .bin is
+// missing or does not match its sha256 is skipped for the previous one. The two newest
+// are kept.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AutodimError } from "../errors.js";
+import { writeFileAtomic } from "../runtime/files.js";
+import type { Network, NetworkStateMeta } from "./network.js";
+import { parseWeights, saveWeights, type NamedArray } from "./weights.js";
+
+export interface CheckpointSettings {
+  dir: string;
+  /** Training steps between checkpoints (epoch ends always write one). */
+  every: number;
+  /** Continue from the newest valid checkpoint in `dir`, if there is one. */
+  resume: boolean;
+}
+
+interface CheckpointFile<L> {
+  kind: "autodim-checkpoint";
+  version: 1;
+  job: string;
+  /** sha256 of the run's configuration and data: a checkpoint only resumes its own run. */
+  run: string;
+  step: number;
+  createdAt: string;
+  weights: { file: string; sha256: string };
+  network: NetworkStateMeta;
+  loop: L;
+}
+
+const KEEP = 2;
+
+export class Checkpointer<L> {
+  private readonly run: string;
+  private lastStep = -1;
+
+  /** `identity`: what makes a run this run (config, data identity), hashed. */
+  constructor(
+    readonly settings: CheckpointSettings,
+    readonly job: string,
+    identity: unknown,
+  ) {
+    if (!Number.isInteger(settings.every) || settings.every < 1) throw new AutodimError(`--checkpoint-every must be a positive integer, got ${settings.every}`);
+    this.run = createHash("sha256").update(JSON.stringify(identity)).digest("hex");
+    mkdirSync(settings.dir, { recursive: true });
+  }
+
+  /** True when `step` is a multiple of `every` (and not already saved). */
+  due(step: number): boolean {
+    return step % this.settings.every === 0 && step !== this.lastStep;
+  }
+
+  async save(network: Network, step: number, loop: L, extra: NamedArray[] = []): Promise<void> {
+    if (step === this.lastStep) return;
+    const { arrays, meta } = await network.exportState();
+    const base = `${this.job}-${String(step).padStart(10, "0")}`;
+    const sha256 = saveWeights(join(this.settings.dir, `${base}.bin`), [...arrays, ...extra.map((a) => ({ ...a, name: `loop/${a.name}` }))]);
+    const file: CheckpointFile<L> = { kind: "autodim-checkpoint", version: 1, job: this.job, run: this.run, step, createdAt: new Date().toISOString(), weights: { file: `${base}.bin`, sha256 }, network: meta, loop };
+    writeFileAtomic(join(this.settings.dir, `${base}.json`), JSON.stringify(file) + "\n");
+    this.lastStep = step;
+    this.prune();
+  }
+
+  /**
+   * With `resume`, loads the newest valid checkpoint of this job into `network` and returns
+   * its loop state and extra arrays; undefined when there is none (a fresh start).
+   */
+  async restore(network: Network): Promise<{ step: number; loop: L; extra: Map<string, NamedArray> } | undefined> {
+    if (!this.settings.resume) return undefined;
+    for (const name of this.metaFiles().reverse()) {
+      const path = join(this.settings.dir, name);
+      let meta: CheckpointFile<L>;
+      try {
+        meta = JSON.parse(readFileSync(path, "utf8")) as CheckpointFile<L>;
+      } catch {
+        process.stderr.write(`checkpoint: ${path} is unreadable; trying an older one\n`);
+        continue;
+      }
+      if (meta.kind !== "autodim-checkpoint" || meta.version !== 1) continue;
+      if (meta.run !== this.run) {
+        throw new AutodimError(`${path}: a checkpoint of another run (different configuration or data); resume with the same command, or use another --checkpoint-dir`);
+      }
+      const binPath = join(this.settings.dir, meta.weights.file);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(binPath);
+      } catch {
+        process.stderr.write(`checkpoint: ${binPath} is missing; trying an older one\n`);
+        continue;
+      }
+      if (createHash("sha256").update(bytes).digest("hex") !== meta.weights.sha256) {
+        process.stderr.write(`checkpoint: ${binPath} does not match its sha256 (damaged); trying an older one\n`);
+        continue;
+      }
+      const arrays = parseWeights(bytes, binPath);
+      await network.importState(arrays, meta.network, binPath);
+      const extra = new Map<string, NamedArray>();
+      for (const [k, a] of arrays) if (k.startsWith("loop/")) extra.set(k.slice(5), { ...a, name: k.slice(5) });
+      this.lastStep = meta.step;
+      process.stderr.write(`checkpoint: resuming ${this.job} from step ${meta.step} (${path})\n`);
+      return { step: meta.step, loop: meta.loop, extra };
+    }
+    return undefined;
+  }
+
+  private metaFiles(): string[] {
+    const prefix = `${this.job}-`;
+    return readdirSync(this.settings.dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith(".json") && /^\d+$/.test(f.slice(prefix.length, -5)))
+      .sort();
+  }
+
+  private prune(): void {
+    const metas = this.metaFiles();
+    for (const name of metas.slice(0, Math.max(0, metas.length - KEEP))) {
+      rmSync(join(this.settings.dir, name), { force: true });
+      rmSync(join(this.settings.dir, `${name.slice(0, -5)}.bin`), { force: true });
+    }
+  }
+}
