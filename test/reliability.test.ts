@@ -4,7 +4,7 @@
 // checkpoint of another run is refused; a diverging run stops and keeps its last good one.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
@@ -127,5 +127,51 @@ test("NaN guard with checkpoints: a diverging run stops naming the step, and its
   assert.ok(last.step <= failedAt, `checkpoint step ${last.step} vs failure at ${failedAt}`);
   for (const a of parseWeights(readFileSync(join(dir, last.weights.file)), last.weights.file).values()) {
     assert.ok(a.data.every(Number.isFinite), `${a.name} is finite`);
+  }
+});
+
+test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a manifest that does not match its shards is an error that says to re-run prepare", () => {
+  const cases: { name: string; damage: (dir: string) => void; message: RegExp }[] = [
+    {
+      name: "a byte flipped in a training shard (same size)",
+      damage: (dir) => {
+        const f = join(dir, "train-00000.ids.i32");
+        const b = readFileSync(f);
+        b[100] ^= 0x01;
+        writeFileSync(f, b);
+      },
+      message: /train-00000\.ids\.i32: content does not match the manifest's sha256; the prepared data is damaged, re-run `autodim prepare`/,
+    },
+    {
+      name: "a truncated label shard",
+      damage: (dir) => {
+        const f = join(dir, "val-00000.labels.u8");
+        writeFileSync(f, readFileSync(f).subarray(0, 10));
+      },
+      message: /val-00000\.labels\.u8: 10 bytes, manifest says \d+; the prepared data is damaged, re-run `autodim prepare`/,
+    },
+    {
+      name: "a missing shard",
+      damage: (dir) => rmSync(join(dir, "test-00000.ids.i32")),
+      message: /test-00000\.ids\.i32: missing; the prepared data is damaged, re-run `autodim prepare`/,
+    },
+    {
+      name: "a manifest whose row count does not match its shard",
+      damage: (dir) => {
+        const f = join(dir, "manifest.json");
+        const m = JSON.parse(readFileSync(f, "utf8")) as { shards: { split: string; rows: number }[] };
+        m.shards.filter((s) => s.split === "train")[0].rows -= 1;
+        writeFileSync(f, JSON.stringify(m));
+      },
+      message: /train-00000\.ids\.i32: \d+ rows of 39 fields do not fit its \d+ bytes \(the manifest does not match its shards\); re-run `autodim prepare`/,
+    },
+  ];
+  for (const c of cases) {
+    const dir = join(tempDir(), "prepared");
+    cpSync(dataDir, dir, { recursive: true });
+    c.damage(dir);
+    const r = run(["retrain", "--data", dir, "--model", "fm", "--dim", "8", "--epochs", "1", "--out", join(dir, "x.json")]);
+    assert.equal(r.status, 1, `${c.name}: ${r.stderr}`);
+    assert.match(r.stderr, c.message, c.name);
   }
 });
