@@ -20,7 +20,7 @@ test("usage errors exit 2 and name the flag and what it accepts", () => {
   assert.equal(format.code, 2);
   assert.match(format.err, /--format must be one of criteo, avazu, criteo-deepctr, csv, tsv, libfm, got "csvx"/);
   const min = autodim(["prepare", "--format", "criteo", "--input", "x", "--out", "y", "--min-count", "0"]);
-  assert.match(min.err, /--min-count must be an integer in 1\.\./);
+  assert.match(min.err, /--min-count must be an integer ≥ 1, got 0/);
   const split = autodim(["prepare", "--format", "criteo", "--input", "x", "--out", "y", "--split", "8:1"]);
   assert.match(split.err, /--split must be train:val:test/);
   const missing = autodim(["prepare", "--format", "criteo", "--out", "y"]);
@@ -95,4 +95,41 @@ test("the CLI loads its backend from any working directory (not only the repo ro
   const r = spawnSync(process.execPath, [join(process.cwd(), "bin", "autodim.js"), "backend"], { cwd: tempDir(), encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^backend wasm/);
+});
+
+test("training commands: each bad flag value is a usage error naming the flag and what it accepts", () => {
+  const dir = tempDir();
+  const data = join(dir, "prepared");
+  const raw = join(dir, "s.txt");
+  assert.equal(autodim(["synth", "--rows", "2000", "--seed", "1", "--out", raw]).code, 0);
+  assert.equal(autodim(["prepare", "--format", "criteo", "--input", raw, "--out", data]).code, 0);
+  const base = ["--data", data, "--model", "fm", "--out", join(dir, "x.json")];
+  const cases: [string[], number, RegExp][] = [
+    [["search", ...base, "--candidates", "8,2"], 2, /--candidates must be strictly increasing, got 8,2/],
+    [["search", ...base, "--candidates", "0,2"], 2, /--candidates must be a comma-separated list of integers in 1\.\.4096, got "0"/],
+    [["search", ...base, "--unify", "foo"], 2, /--unify must be one of linear, zeropad, got "foo"/],
+    [["search", ...base, "--embedding", "foo"], 2, /--embedding must be one of shared, separate, got "foo"/],
+    [["search", ...base, "--freq", "0"], 2, /--freq must be an integer ≥ 1, got 0/],
+    [["search", ...base, "--lr", "-1"], 2, /--lr: a value that starts with "-" must be written --lr=VALUE/],
+    [["search", ...base, "--lr=-1"], 2, /--lr must be a number in \[1e-8, 10\], got "-1"/],
+    [["search", ...base, "--tau-decay", "abc"], 2, /--tau-decay must be a number in \[0, 1\], got "abc"/],
+    [["search", ...base, "--one-level", "--second-order"], 2, /--one-level \(AutoDim-s\) and --second-order exclude each other/],
+    [["search", ...base, "--model", "xx"], 2, /--model must be one of fm, wd, deepfm, got "xx"/],
+    [["search", "--data", join(dir, "nowhere"), "--model", "fm", "--out", "x.json"], 1, /nowhere\/manifest\.json not found: run `autodim prepare/],
+    [["retrain", ...base], 2, /give exactly one of --plan plan\.json or --dim D/],
+    [["retrain", ...base, "--plan", join(dir, "none.json")], 1, /--plan .*none\.json: file not found/],
+    [["retrain", ...base, "--dim", "8", "--projection", "foo"], 2, /--projection applies with --plan only/],
+    [["retrain", ...base, "--dim", "0"], 2, /--dim must be an integer in 1\.\.4096, got 0/],
+    [["run", ...base, "--method", "ras", "--trials", "0"], 2, /--trials must be an integer in 1\.\.1000, got 0/],
+    [["run", ...base, "--method", "mde", "--mde-temperature=-1"], 2, /--mde-temperature must be a number/],
+    [["run", ...base, "--method", "fde", "--epochs", "1.5"], 2, /--epochs must be an integer in 1\.\.1000, got "1\.5"/],
+    [["run", ...base, "--method", "fde", "--seed", "x"], 2, /--seed must be an integer/],
+    [["bench", "--steps", "5"], 2, /--steps must be an integer in 10\.\.100000, got 5/],
+    [["search", ...base, "--bogus", "1"], 2, /Unknown option '--bogus'/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = autodim(args);
+    assert.equal(r.code, code, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, message, args.join(" "));
+  }
 });

@@ -14,6 +14,8 @@ export function parseFlags(command: string, argv: string[], spec: FlagSpec): Rec
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    const ambiguous = /Option '(--[\w-]+)' argument is ambiguous/.exec((err as Error).message);
+    if (ambiguous) throw new UsageError(`autodim ${command}: ${ambiguous[1]}: a value that starts with "-" must be written ${ambiguous[1]}=VALUE`);
     const known = Object.keys(spec).map((k) => `--${k}`).join(", ");
     throw new UsageError(`autodim ${command}: ${(err as Error).message.replace(/\. To specify.*$/s, "")}\n  flags: ${known}`);
   }
@@ -29,9 +31,10 @@ export function intFlag(flags: Record<string, unknown>, name: string, fallback: 
   const v = flags[name];
   if (v === undefined) return fallback;
   const s = String(v);
-  if (!/^-?\d+$/.test(s)) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(s)}`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in ${min}..${max}`;
+  if (!/^-?\d+$/.test(s)) throw new UsageError(`--${name} must be ${range}, got ${JSON.stringify(s)}`);
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${s}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be ${range}, got ${s}`);
   return n;
 }
 
