@@ -11,11 +11,14 @@ import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
+import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
+import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
+import { RESULTS_DIR } from "../experiments/report.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 
 /** Training steps between checkpoints. */
 const DEFAULT_CHECKPOINT_EVERY = 500;
-import { generateSynthetic, FIELD_NAMES, MAX_RANK, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
+import { generateSynthetic, FIELD_NAMES, MAX_RANK } from "../data/synthetic.js";
 import { choiceFlag, intFlag, intListFlag, nameListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, retrain, search, type DimensionPlan, type RetrainConfig, type SearchConfig } from "../embedding/autodim.js";
@@ -52,6 +55,9 @@ commands:
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
+  reproduce [data|all] [--scale smoke|quick|paper] [--force] [--out results]
+           run the notebooks' experiments without Jupyter; tables to results/<name>-<scale>.{md,json}
+           (experiments finished earlier are kept unless --force)
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
@@ -61,8 +67,7 @@ commands:
 
 environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_QUIET=1 hides progress.`;
 
-export const DEFAULT_SEED = 2026;
-export const DEFAULT_SYNTH_ROWS = 200_000;
+export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };
 
 
 type Command = (argv: string[]) => Promise<void>;
@@ -145,6 +150,25 @@ const commands: Record<string, Command> = {
     console.log(`backend ${info.backend} (tfjs ${info.tfjsVersion}${info.kernelFixes.length ? `, kernel fixes: ${info.kernelFixes.join(", ")}` : ""})`);
     for (const why of info.fallbacks) console.log(`  passed over ${why}`);
     console.log(`hardware ${describeHardware()}`);
+  },
+
+  async reproduce(argv) {
+    const positional = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
+    const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, { scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" } });
+    const names = Object.keys(EXPERIMENTS);
+    const which = positional ?? "all";
+    if (which !== "all" && !names.includes(which)) throw new UsageError(`reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`);
+    const scale = choiceFlag(f, "scale", SCALES, "quick");
+    const dir = typeof f.out === "string" ? f.out : RESULTS_DIR;
+    for (const name of which === "all" ? names : [which]) {
+      if (!f.force && finishedResult(name, scale, dir)) {
+        console.log(`${name} (${scale}): done earlier, kept ${join(dir, `${name}-${scale}.md`)} (--force to run again)`);
+        continue;
+      }
+      const out = await EXPERIMENTS[name](scale);
+      const files = saveOutput(out, dir);
+      console.log(`${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${files.md}`);
+    }
   },
 
   async bench(argv) {
@@ -314,24 +338,9 @@ const commands: Record<string, Command> = {
     const dir = typeof f.dir === "string" ? f.dir : join("data", "synthetic");
     const info = await initRuntime();
     console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
-    const raw = join(dir, `criteo-synth-${rows}-s${seed}.txt`);
-    if (!sameSynth(raw, rows, seed)) {
-      console.log(`generating ${raw} ...`);
-      await generateSynthetic(raw, { rows, seed });
-    }
-    const truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
-    const prepared = join(dir, `prepared-${rows}-s${seed}`);
-    const { manifest, reused } = await prepare({
-      format: "criteo",
-      input: raw,
-      out: prepared,
-      minCount: 10,
-      split: [0.8, 0.1, 0.1],
-      seed,
-      onBadRow: "error",
-      avazuTimeFields: false,
-      rowsPerShard: DEFAULT_ROWS_PER_SHARD,
-    });
+    const synthetic = await syntheticDataset(rows, seed, dir);
+    const { truth, prepared, reused } = synthetic;
+    const manifest = synthetic.data.manifest;
     console.log(`${reused ? "reused" : "prepared"} ${prepared}`);
     console.log(summarizeManifest(manifest));
     console.log(`planted ranks: ${truth.fields.map((n, i) => `${n}=${truth.ranks[i]}`).join(" ")}`);
@@ -400,17 +409,6 @@ function readPlan(path: string, data: PreparedData): DimensionPlan {
     if (!plan.candidates.includes(x.dim)) throw new AutodimError(`--plan ${path}: field ${x.name} has size ${x.dim}, not one of the candidates ${plan.candidates.join(",")}`);
   }
   return plan;
-}
-
-function sameSynth(raw: string, rows: number, seed: number): boolean {
-  const truthFile = `${raw}.truth.json`;
-  if (!existsSync(raw) || !existsSync(truthFile)) return false;
-  try {
-    const t = JSON.parse(readFileSync(truthFile, "utf8")) as SynthTruth;
-    return t.rows === rows && t.seed === seed && t.version === SYNTH_VERSION;
-  } catch {
-    return false;
-  }
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,0 +1,94 @@
+// Experiment 1 — the data: per field its cardinality, missing share, how concentrated its
+// values are (share of the most frequent value, values covering 90% of rows), and for the
+// synthetic set the planted rank; plus rows and click rate per split. Everything comes from
+// the prepared manifest and the training-split counts (counts.u32): no pass over the rows.
+import type { Dataset } from "./datasets.js";
+import { MISSING_ID, RARE_ID, RESERVED_IDS } from "../data/vocab.js";
+
+export interface FieldOverview {
+  field: string;
+  kind: string;
+  /** Ids of the field: kept values + missing + rare. */
+  vocabulary: number;
+  /** Distinct values seen fewer than min-count times (all share the rare id). */
+  rareValues: number;
+  /** Share of training rows where the field is empty. */
+  missingShare: number;
+  /** Share of training rows (with a value) taken by the most frequent kept value. */
+  topShare: number;
+  /** Fewest ids (the rare id counting as one) that cover 90% of the rows with a value. */
+  idsFor90: number;
+  /** Planted rank of the field's interaction factors (synthetic data only). */
+  plantedRank?: number;
+  /** Zipf exponent of the field's value distribution (synthetic data only). */
+  zipf?: number;
+}
+
+export interface DataOverview {
+  dataset: string;
+  description: string;
+  rows: { train: number; val: number; test: number };
+  clickRate: { train: number; val: number; test: number };
+  totalFeatures: number;
+  fields: FieldOverview[];
+  /** Per field, (rank, training count) of its ids by descending count: the rank–frequency curve. */
+  rankFrequency: { field: string; points: [number, number][] }[];
+  /** For synthetic data: the AUC of the noise-free logit, the ceiling of any model. */
+  ceilingAuc?: number;
+}
+
+export function dataOverview(ds: Dataset, opts: { maxCurvePoints?: number } = {}): DataOverview {
+  const m = ds.data.manifest;
+  const counts = ds.data.counts();
+  const truthIndex = new Map((ds.truth?.fields ?? []).map((name, i) => [name, i]));
+  const fields: FieldOverview[] = [];
+  const rankFrequency: DataOverview["rankFrequency"] = [];
+  for (const f of m.fields) {
+    const c = Array.from(counts.subarray(f.offset, f.offset + f.vocabularySize));
+    const missing = c[MISSING_ID];
+    const present = m.rows.train - missing;
+    const values = c.slice(RARE_ID).sort((a, b) => b - a); // rare bucket as one id
+    let covered = 0;
+    let idsFor90 = 0;
+    while (idsFor90 < values.length && covered < 0.9 * present) covered += values[idsFor90++];
+    const kept = c.slice(RESERVED_IDS);
+    const t = truthIndex.get(f.name);
+    fields.push({
+      field: f.name,
+      kind: f.kind,
+      vocabulary: f.vocabularySize,
+      rareValues: f.rareValues,
+      missingShare: missing / m.rows.train,
+      topShare: present > 0 ? Math.max(0, ...kept) / present : 0,
+      idsFor90,
+      plantedRank: t === undefined ? undefined : ds.truth?.ranks[t],
+      zipf: t === undefined ? undefined : ds.truth?.zipfExponents[t],
+    });
+    const curve = values.filter((x) => x > 0);
+    rankFrequency.push({ field: f.name, points: thin(curve, opts.maxCurvePoints ?? 200) });
+  }
+  const rate = (s: "train" | "val" | "test") => (m.rows[s] > 0 ? m.positives[s] / m.rows[s] : NaN);
+  return {
+    dataset: ds.name,
+    description: ds.description,
+    rows: { ...m.rows },
+    clickRate: { train: rate("train"), val: rate("val"), test: rate("test") },
+    totalFeatures: m.totalFeatures,
+    fields,
+    rankFrequency,
+    ceilingAuc: ds.truth?.ceilingAuc,
+  };
+}
+
+/** At most `n` (rank, count) points of a descending curve, log-spaced in rank (1-based). */
+export function thin(curve: number[], n: number): [number, number][] {
+  if (curve.length <= n) return curve.map((c, i) => [i + 1, c]);
+  const out: [number, number][] = [];
+  let last = -1;
+  for (let k = 0; k < n; k++) {
+    const i = Math.min(curve.length - 1, Math.round(Math.exp((Math.log(curve.length) * k) / (n - 1))) - 1);
+    if (i !== last) out.push([i + 1, curve[i]]);
+    last = i;
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+// The data sets the experiments run on, by scale: the planted-rank synthetic set (made and
+// prepared on first use, reused afterwards) at smoke and quick scale; real Criteo at paper
+// scale when the user has put it under data/criteo/. Paths are relative to the repo root —
+// the working directory of the CLI and of the notebook kernel.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PreparedData } from "../data/batches.js";
+import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
+import { generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
+import { AutodimError } from "../errors.js";
+
+export const DEFAULT_SEED = 2026;
+export const DEFAULT_SYNTH_ROWS = 200_000;
+
+export const SCALES = ["smoke", "quick", "paper"] as const;
+export type Scale = (typeof SCALES)[number];
+
+/** `AUTODIM_SCALE` (smoke | quick | paper), default quick; anything else is an error. */
+export function scaleFromEnv(env: NodeJS.ProcessEnv = process.env): Scale {
+  const s = env.AUTODIM_SCALE ?? "quick";
+  if (!(SCALES as readonly string[]).includes(s)) throw new AutodimError(`AUTODIM_SCALE must be one of ${SCALES.join(", ")}, got ${JSON.stringify(s)}`);
+  return s as Scale;
+}
+
+export interface Dataset {
+  name: string;
+  data: PreparedData;
+  /** The planted structure, for synthetic data. */
+  truth?: SynthTruth;
+  /** What it is, for notebook headers and result files. */
+  description: string;
+}
+
+/** Rows of the synthetic set per scale. */
+export const SYNTH_ROWS: Record<Exclude<Scale, "paper">, number> = { smoke: 5_000, quick: DEFAULT_SYNTH_ROWS };
+
+function sameSynth(raw: string, rows: number, seed: number): boolean {
+  const truthFile = `${raw}.truth.json`;
+  if (!existsSync(raw) || !existsSync(truthFile)) return false;
+  try {
+    const t = JSON.parse(readFileSync(truthFile, "utf8")) as SynthTruth;
+    return t.rows === rows && t.seed === seed && t.version === SYNTH_VERSION;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The planted-rank synthetic set of `rows` rows: generated into `dir` if absent, prepared
+ * (min count 10, 8:1:1) or reused from the cache.
+ */
+export async function syntheticDataset(rows: number, seed = DEFAULT_SEED, dir = join("data", "synthetic"), opts: { progress?: boolean } = {}): Promise<Dataset & { truth: SynthTruth; reused: boolean; raw: string; prepared: string }> {
+  const raw = join(dir, `criteo-synth-${rows}-s${seed}.txt`);
+  if (!sameSynth(raw, rows, seed)) await generateSynthetic(raw, { rows, seed, progress: opts.progress });
+  const truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
+  const prepared = join(dir, `prepared-${rows}-s${seed}`);
+  const { reused } = await prepare({
+    format: "criteo",
+    input: raw,
+    out: prepared,
+    minCount: 10,
+    split: [0.8, 0.1, 0.1],
+    seed,
+    onBadRow: "error",
+    avazuTimeFields: false,
+    rowsPerShard: DEFAULT_ROWS_PER_SHARD,
+    progress: opts.progress,
+  });
+  return {
+    name: `synthetic-${rows}`,
+    data: new PreparedData(prepared),
+    truth,
+    description: `planted-rank synthetic data, ${rows.toLocaleString("en")} rows (seed ${seed}), Criteo layout, min count 10, 8:1:1 split`,
+    reused,
+    raw,
+    prepared,
+  };
+}
+
+/** The paper-scale Criteo set, prepared by the user (see data/README.md). */
+export const CRITEO_PREPARED = join("data", "criteo", "prepared");
+
+/** The data set of a scale. */
+export async function datasetForScale(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
+  if (scale !== "paper") return syntheticDataset(SYNTH_ROWS[scale], seed, undefined, { progress: scale === "quick" });
+  if (!existsSync(join(CRITEO_PREPARED, "manifest.json"))) {
+    throw new AutodimError(
+      `paper scale needs the Criteo data: put Kaggle's train.txt (~11 GB, 45M rows) under data/criteo/ and run ` +
+        `\`npx autodim prepare --format criteo --input data/criteo/train.txt --out ${CRITEO_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 4–5 minutes)`,
+    );
+  }
+  return { name: "criteo", data: new PreparedData(CRITEO_PREPARED), description: "Criteo (Kaggle Display Advertising Challenge), the paper's preset" };
+}

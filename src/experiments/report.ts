@@ -1,0 +1,56 @@
+// Tables of the experiments: arquero tables rendered as Markdown (notebooks, results/*.md)
+// and kept as JSON (results/*.json); each result states what produced it.
+import * as aq from "arquero";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../runtime/files.js";
+import { describeHardware, hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
+
+export const RESULTS_DIR = "results";
+
+/** What produced a result: published with every table. */
+export interface Provenance {
+  experiment: string;
+  scale: string;
+  data: string;
+  seed: number;
+  backend: string;
+  hardware: HardwareInfo;
+  wallSeconds: number;
+  createdAt: string;
+}
+
+export function provenance(experiment: string, scale: string, data: string, seed: number, backend: string, wallSeconds: number): Provenance {
+  return { experiment, scale, data, seed, backend, hardware: hardwareInfo(), wallSeconds, createdAt: new Date().toISOString() };
+}
+
+export function provenanceMarkdown(p: Provenance): string {
+  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s (${p.createdAt.slice(0, 10)}).*`;
+}
+
+type Row = Record<string, string | number | null | undefined>;
+
+/** Rows as a Markdown table, numbers formatted per column (`digits`, or `%` for shares). */
+export function markdownTable(rows: Row[], format: Record<string, number | "%"> = {}): string {
+  const formatted = rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => {
+        const f = format[k];
+        if (typeof v !== "number" || f === undefined) return [k, v ?? ""];
+        if (!Number.isFinite(v)) return [k, "–"];
+        return [k, f === "%" ? `${(100 * v).toFixed(1)}%` : v.toFixed(f)];
+      }),
+    ),
+  );
+  return aq.from(formatted).toMarkdown();
+}
+
+/** Writes results/<name>.json (payload + provenance) and results/<name>.md. */
+export function writeResult(name: string, payload: unknown, markdown: string, p: Provenance, dir = RESULTS_DIR): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${name}.json`);
+  const md = join(dir, `${name}.md`);
+  writeFileAtomic(json, JSON.stringify({ provenance: p, markdown, result: payload }, null, 1) + "\n");
+  writeFileAtomic(md, `${markdown}\n\n${provenanceMarkdown(p)}\n`);
+  return { json, md };
+}

@@ -1,0 +1,145 @@
+// `npm run notebooks [-- [--scale smoke|quick|paper] [--out DIR] names...]`: executes the
+// notebooks headlessly through the real tslab kernel (the repo's kernelspec), cell by cell,
+// writes the outputs and execution counts back into the .ipynb (or into DIR), and stops at
+// the first failing cell, printing that cell's stderr — tslab reports errors only there.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { AutodimError } from "../errors.js";
+import { writeFileAtomic } from "../runtime/files.js";
+import { SCALES, type Scale } from "../experiments/datasets.js";
+import { TslabKernel, type CellOutput } from "./kernel.js";
+
+export const NOTEBOOK_DIR = "notebooks";
+export const KERNEL_LAUNCHER = join(".jupyter", "kernels", "autodim-tslab", "launch.sh");
+
+interface Cell {
+  cell_type: "code" | "markdown" | "raw";
+  source: string | string[];
+  metadata: Record<string, unknown>;
+  outputs?: CellOutput[];
+  execution_count?: number | null;
+}
+
+interface Notebook {
+  cells: Cell[];
+  metadata: Record<string, unknown>;
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+export interface NotebookRun {
+  path: string;
+  ok: boolean;
+  cells: number;
+  seconds: number;
+  /** The failing cell (1-based, counting code cells) and its stderr. */
+  failure?: { cell: number; source: string; stderr: string };
+}
+
+function readNotebook(path: string): Notebook {
+  let nb: Notebook;
+  try {
+    nb = JSON.parse(readFileSync(path, "utf8")) as Notebook;
+  } catch (err) {
+    throw new AutodimError(`${path}: not a notebook (${(err as Error).message})`);
+  }
+  if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) throw new AutodimError(`${path}: not an nbformat 4 notebook`);
+  return nb;
+}
+
+const sourceOf = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+
+/** Runs one notebook in a fresh kernel; writes it (with outputs) to `outPath`. */
+export async function runNotebook(path: string, outPath: string, scale: Scale): Promise<NotebookRun> {
+  const started = Date.now();
+  const nb = readNotebook(path);
+  const work = mkdtempSync(join(tmpdir(), "autodim-kernel-"));
+  const kernel = await TslabKernel.start(resolve(KERNEL_LAUNCHER), work, { AUTODIM_SCALE: scale, AUTODIM_QUIET: "1" });
+  const onExit = () => kernel.kill();
+  process.once("exit", onExit);
+  let count = 0;
+  let failure: NotebookRun["failure"];
+  try {
+    for (const cell of nb.cells) {
+      if (cell.cell_type !== "code") continue;
+      if (failure) {
+        // Cells after a failure did not run: no stale outputs from an earlier run.
+        cell.outputs = [];
+        cell.execution_count = null;
+        continue;
+      }
+      count++;
+      const result = await kernel.execute(sourceOf(cell), count);
+      cell.outputs = result.outputs;
+      cell.execution_count = count;
+      if (!result.ok) failure = { cell: count, source: sourceOf(cell), stderr: result.stderr };
+    }
+  } finally {
+    await kernel.stop();
+    process.removeListener("exit", onExit);
+    rmSync(work, { recursive: true, force: true });
+  }
+  nb.metadata = {
+    ...nb.metadata,
+    kernelspec: { name: "autodim-tslab", display_name: "TypeScript (autodim, tslab)", language: "typescript" },
+    language_info: { name: "typescript", file_extension: ".ts" },
+  };
+  writeFileAtomic(outPath, JSON.stringify(nb, null, 1) + "\n");
+  return { path, ok: !failure, cells: count, seconds: (Date.now() - started) / 1000, failure };
+}
+
+/** The notebooks to run: the named ones (with or without .ipynb / the folder), else all. */
+export function selectNotebooks(names: string[]): string[] {
+  const all = readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith(".ipynb")).sort();
+  if (names.length === 0) return all.map((f) => join(NOTEBOOK_DIR, f));
+  return names.map((n) => {
+    const want = basename(n).replace(/\.ipynb$/, "");
+    const hit = all.find((f) => f.replace(/\.ipynb$/, "") === want || f.startsWith(`${want}-`));
+    if (!hit) throw new AutodimError(`notebook ${n} not found; notebooks: ${all.join(", ")}`);
+    return join(NOTEBOOK_DIR, hit);
+  });
+}
+
+/** The `npm run notebooks` command; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let scale: Scale = (process.env.AUTODIM_SCALE as Scale | undefined) ?? "quick";
+  let outDir: string | undefined;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--scale") scale = argv[++i] as Scale;
+    else if (a === "--out") outDir = argv[++i];
+    else if (a.startsWith("--")) {
+      process.stderr.write(`notebooks: unknown flag ${a} (flags: --scale smoke|quick|paper, --out DIR; then notebook names)\n`);
+      return 2;
+    } else names.push(a);
+  }
+  if (!(SCALES as readonly string[]).includes(scale)) {
+    process.stderr.write(`notebooks: --scale must be one of ${SCALES.join(", ")}, got ${JSON.stringify(scale)}\n`);
+    return 2;
+  }
+  if (outDir === "") {
+    process.stderr.write("notebooks: --out needs a directory\n");
+    return 2;
+  }
+  try {
+    for (const path of selectNotebooks(names)) {
+      const out = outDir ? join(outDir, basename(path)) : path;
+      process.stderr.write(`notebook ${path} (scale ${scale}) ...\n`);
+      const r = await runNotebook(path, out, scale);
+      if (!r.ok && r.failure) {
+        process.stderr.write(`notebook ${path}: cell ${r.failure.cell} failed after ${r.seconds.toFixed(1)} s\n--- cell ---\n${r.failure.source}\n--- stderr ---\n${r.failure.stderr || "(nothing on stderr)"}\n`);
+        return 1;
+      }
+      process.stderr.write(`notebook ${path}: ${r.cells} cells ok in ${r.seconds.toFixed(1)} s → ${out}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof AutodimError) {
+      process.stderr.write(`notebooks: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

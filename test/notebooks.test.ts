@@ -1,0 +1,58 @@
+// The notebooks run headlessly through the real tslab kernel (the repo's kernelspec) at the
+// smoke scale; a failing cell stops the run and its stderr is reported.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runNotebook } from "../src/notebooks/run.js";
+import { FIXTURES, tempDir } from "./helpers.js";
+
+interface Cell {
+  cell_type: string;
+  outputs?: { output_type: string; data?: Record<string, unknown> }[];
+  execution_count?: number | null;
+}
+
+test("the kernelspec starts tslab at the repo root through its launcher", () => {
+  const spec = JSON.parse(readFileSync(".jupyter/kernels/autodim-tslab/kernel.json", "utf8")) as { argv: string[]; language: string };
+  assert.deepEqual(spec.argv, ["bash", "{resource_dir}/launch.sh", "{connection_file}"]);
+  assert.equal(spec.language, "typescript");
+  const launcher = ".jupyter/kernels/autodim-tslab/launch.sh";
+  assert.ok(statSync(launcher).mode & 0o100, "launch.sh is executable");
+  assert.match(readFileSync(launcher, "utf8"), /cd "\$\(dirname "\$0"\)\/\.\.\/\.\.\/\.\."/);
+});
+
+test("every notebook executes cleanly at smoke scale; each code cell gets its count and outputs", () => {
+  const out = tempDir();
+  const r = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "smoke", "--out", out], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const names = readdirSync("notebooks").filter((f) => f.endsWith(".ipynb"));
+  assert.ok(names.length >= 1);
+  for (const name of names) {
+    const nb = JSON.parse(readFileSync(join(out, name), "utf8")) as { cells: Cell[]; metadata: { kernelspec?: { name: string } } };
+    assert.equal(nb.metadata.kernelspec?.name, "autodim-tslab");
+    const code = nb.cells.filter((c) => c.cell_type === "code");
+    code.forEach((c, i) => {
+      assert.equal(c.execution_count, i + 1, `${name} cell ${i + 1}`);
+      assert.ok((c.outputs ?? []).length > 0, `${name} cell ${i + 1} shows something`);
+      assert.ok(!(c.outputs ?? []).some((o) => o.output_type === "error"), `${name} cell ${i + 1}`);
+    });
+  }
+});
+
+test("a failing cell stops the notebook: its stderr is reported, later cells are left without outputs", async () => {
+  const out = join(tempDir(), "failing.ipynb");
+  const r = await runNotebook(join(FIXTURES, "notebooks", "failing.ipynb"), out, "smoke");
+  assert.equal(r.ok, false);
+  assert.equal(r.failure?.cell, 2);
+  assert.match(r.failure?.stderr ?? "", /Type 'string' is not assignable to type 'number'/);
+  const nb = JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] };
+  assert.equal(nb.cells[0].execution_count, 1);
+  assert.equal(nb.cells[2].execution_count, null);
+  assert.deepEqual(nb.cells[2].outputs, []);
+  // The CLI exits 1 and prints the cell and its stderr; unknown flags are usage errors.
+  const bad = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "huge"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--scale must be one of smoke, quick, paper/);
+});
