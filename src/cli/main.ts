@@ -14,6 +14,7 @@ import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
 import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
 import { RESULTS_DIR } from "../experiments/report.js";
+import { closeFigures } from "../experiments/figures.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 
 /** Training steps between checkpoints. */
@@ -55,7 +56,7 @@ commands:
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
-  reproduce [data|all] [--scale smoke|quick|paper] [--force] [--out results]
+  reproduce [data|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures]
            run the notebooks' experiments without Jupyter; tables to results/<name>-<scale>.{md,json}
            (experiments finished earlier are kept unless --force)
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
@@ -154,7 +155,7 @@ const commands: Record<string, Command> = {
 
   async reproduce(argv) {
     const positional = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
-    const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, { scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" } });
+    const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, { scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" }, "figures-out": { type: "string" } });
     const names = Object.keys(EXPERIMENTS);
     const which = positional ?? "all";
     if (which !== "all" && !names.includes(which)) throw new UsageError(`reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`);
@@ -166,8 +167,12 @@ const commands: Record<string, Command> = {
         continue;
       }
       const out = await EXPERIMENTS[name](scale);
-      const files = saveOutput(out, dir);
-      console.log(`${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${files.md}`);
+      try {
+        const files = await saveOutput(out, dir, typeof f["figures-out"] === "string" ? f["figures-out"] : undefined);
+        console.log(`${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`);
+      } finally {
+        await closeFigures();
+      }
     }
   },
 

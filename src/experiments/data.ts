@@ -3,6 +3,7 @@
 // synthetic set the planted rank; plus rows and click rate per split. Everything comes from
 // the prepared manifest and the training-split counts (counts.u32): no pass over the rows.
 import type { Dataset } from "./datasets.js";
+import type { Figure } from "./figures.js";
 import { MISSING_ID, RARE_ID, RESERVED_IDS } from "../data/vocab.js";
 
 export interface FieldOverview {
@@ -91,4 +92,47 @@ export function thin(curve: number[], n: number): [number, number][] {
     last = i;
   }
   return out;
+}
+
+/** A colour per planted rank (0 … 16): grey-blue for noise, through to red for the most signal. */
+export function rankColor(rank: number | undefined): string {
+  if (rank === undefined) return "#4c72b0";
+  return `hsl(${Math.round(220 - 13.75 * Math.min(16, rank))}, 65%, 45%)`;
+}
+
+/** The figures of the data notebook: ids per field, and every field's rank–frequency curve. */
+export function dataFigures(o: DataOverview): Record<string, Figure> {
+  const ranked = o.fields.some((f) => f.plantedRank !== undefined);
+  const legend = ranked ? " (colour: planted rank, blue 0 → red 16)" : "";
+  return {
+    fields: {
+      data: [
+        {
+          type: "bar",
+          x: o.fields.map((f) => f.field),
+          y: o.fields.map((f) => f.vocabulary),
+          marker: { color: o.fields.map((f) => rankColor(f.plantedRank)) },
+          customdata: o.fields.map((f) => (f.plantedRank === undefined ? "" : `, planted rank ${f.plantedRank}`)),
+          hovertemplate: "%{x}: %{y} ids%{customdata}<extra></extra>",
+        },
+      ],
+      layout: { title: { text: `Ids per field — ${o.dataset}${legend}` }, yaxis: { type: "log", title: { text: "ids (log)" } }, xaxis: { tickangle: -60 }, margin: { b: 80 } },
+    },
+    "rank-frequency": {
+      data: o.rankFrequency.map((c, i) => ({
+        type: "scatter",
+        mode: "lines",
+        name: o.fields[i].plantedRank === undefined ? c.field : `${c.field} (rank ${o.fields[i].plantedRank})`,
+        x: c.points.map((p) => p[0]),
+        y: c.points.map((p) => p[1]),
+        line: { color: rankColor(o.fields[i].plantedRank), width: 1.2 },
+      })),
+      layout: {
+        title: { text: `Training count by value rank, per field — ${o.dataset}${legend}` },
+        xaxis: { type: "log", title: { text: "value rank (log)" } },
+        yaxis: { type: "log", title: { text: "training count (log)" } },
+        showlegend: false,
+      },
+    },
+  };
 }

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
-import { dataOverview, type DataOverview } from "./data.js";
+import { dataFigures, dataOverview, type DataOverview } from "./data.js";
+import { FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
 import { datasetForScale, DEFAULT_SEED, type Scale } from "./datasets.js";
 import { markdownTable, provenance, provenanceMarkdown, RESULTS_DIR, writeResult, type Provenance } from "./report.js";
 
@@ -15,6 +16,8 @@ export interface ExperimentOutput<P = unknown> {
   markdown: string;
   payload: P;
   provenance: Provenance;
+  /** Figures by short name; saved as figures/<experiment>-<name>-<scale>.svg (+ .json). */
+  figures: Record<string, Figure>;
 }
 
 export type Experiment<P = unknown> = (scale: Scale) => Promise<ExperimentOutput<P>>;
@@ -38,7 +41,7 @@ export const dataExperiment: Experiment<DataOverview> = async (scale) => {
     { missing: "%", "top value": "%", zipf: 2 },
   );
   const p = provenance("data", scale, o.description, DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
-  return { name: "data", scale, markdown: `${summary}\n\n${table}`, payload: o, provenance: p };
+  return { name: "data", scale, markdown: `${summary}\n\n${table}`, payload: o, provenance: p, figures: dataFigures(o) };
 };
 
 export const EXPERIMENTS: Record<string, Experiment> = { data: dataExperiment };
@@ -49,15 +52,22 @@ export function finishedResult(name: string, scale: Scale, dir = RESULTS_DIR): E
   if (!existsSync(json)) return undefined;
   try {
     const saved = JSON.parse(readFileSync(json, "utf8")) as { provenance: Provenance; result: unknown; markdown: string };
-    return { name, scale, markdown: saved.markdown, payload: saved.result, provenance: saved.provenance };
+    return { name, scale, markdown: saved.markdown, payload: saved.result, provenance: saved.provenance, figures: {} };
   } catch {
     return undefined; // unreadable: run it again
   }
 }
 
-/** Writes an experiment's output under results/. */
-export function saveOutput(out: ExperimentOutput, dir = RESULTS_DIR): { json: string; md: string } {
-  return writeResult(`${out.name}-${out.scale}`, out.payload, out.markdown, out.provenance, dir);
+/** Writes an experiment's tables under results/ and its figures under figures/. */
+export async function saveOutput(out: ExperimentOutput, dir = RESULTS_DIR, figuresDir = FIGURES_DIR): Promise<{ json: string; md: string; figures: string[] }> {
+  const figures: string[] = [];
+  for (const [name, fig] of Object.entries(out.figures)) figures.push((await saveFigure(figureName(out, name), fig, figuresDir)).svg);
+  // Tables last: a result file marks the experiment finished (figures included) for a resume.
+  return { ...writeResult(`${out.name}-${out.scale}`, out.payload, out.markdown, out.provenance, dir), figures };
+}
+
+export function figureName(out: Pick<ExperimentOutput, "name" | "scale">, figure: string): string {
+  return `${out.name}-${figure}-${out.scale}`;
 }
 
 export { provenanceMarkdown };

@@ -1,0 +1,91 @@
+// Figures: plotly specs (data + layout, plain JSON) rendered to static SVG by plotly.js in
+// Debian's chromium driven by playwright-core (plotly.js cannot run in plain Node). In a
+// notebook a figure is one display output holding the interactive plotly JSON and the SVG
+// beside it, so it shows in JupyterLab, the classic notebook, nbconvert and on GitHub alike.
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { AutodimError } from "../errors.js";
+import { writeFileAtomic } from "../runtime/files.js";
+
+export const FIGURES_DIR = "figures";
+export const CHROMIUM = process.env.AUTODIM_CHROMIUM ?? "/usr/bin/chromium";
+
+/** A plotly figure: traces and layout as plotly.js takes them. */
+export interface Figure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+// Packages resolve from the running program (bin/autodim.js, or tslab's bin in the kernel),
+// both inside the repo: no `import.meta` (tslab loads src/ as CommonJS).
+const requireHere = createRequire(process.argv[1] ?? join(process.cwd(), "package.json"));
+
+let browser: Promise<{ browser: Browser; page: Page }> | undefined;
+
+async function page(): Promise<Page> {
+  browser ??= (async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new AutodimError(`static figures need Chromium at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set AUTODIM_CHROMIUM to a Chromium binary`);
+    }
+    const { chromium } = (await import("playwright-core")) as typeof import("playwright-core");
+    const b = await chromium.launch({
+      executablePath: CHROMIUM,
+      // No sandbox as root in containers; no background networking on a closed network.
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    const p = await b.newPage();
+    await p.setContent("<!doctype html><html><body><div id=fig></div></body></html>");
+    await p.addScriptTag({ path: requireHere.resolve("plotly.js-dist/plotly.js") });
+    return { browser: b, page: p };
+  })();
+  return (await browser).page;
+}
+
+/** The figure as an SVG document (width × height px). */
+export async function toSvg(fig: Figure, width = 800, height = 480): Promise<string> {
+  const p = await page();
+  const url = await p.evaluate(
+    async ({ fig, width, height }) => {
+      const Plotly = (globalThis as unknown as { Plotly: { newPlot: (...a: unknown[]) => Promise<unknown>; toImage: (...a: unknown[]) => Promise<string> } }).Plotly;
+      const gd = await Plotly.newPlot("fig", fig.data, { ...fig.layout, width, height }, { staticPlot: true });
+      return Plotly.toImage(gd, { format: "svg", width, height });
+    },
+    { fig, width, height },
+  );
+  const comma = url.indexOf(",");
+  const body = url.slice(comma + 1);
+  return url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+}
+
+/** Closes the browser (the process would otherwise wait for it). */
+export async function closeFigures(): Promise<void> {
+  if (!browser) return;
+  const b = await browser.catch(() => undefined);
+  browser = undefined;
+  await b?.browser.close();
+}
+
+/** Writes figures/<name>.svg and figures/<name>.json (the plotly spec). */
+export async function saveFigure(name: string, fig: Figure, dir = FIGURES_DIR): Promise<{ svg: string; json: string }> {
+  mkdirSync(dir, { recursive: true });
+  const svg = join(dir, `${name}.svg`);
+  const json = join(dir, `${name}.json`);
+  writeFileAtomic(svg, await toSvg(fig));
+  writeFileAtomic(json, JSON.stringify(fig) + "\n");
+  return { svg, json };
+}
+
+/**
+ * Shows a figure in a tslab notebook: one display output with the plotly JSON (interactive
+ * where a plotly renderer is installed) and the SVG beside it (shown everywhere else).
+ * tslab's public `display` sends one MIME type per output; the bundle goes through its
+ * internal writer (tslab is pinned to 1.0.22 for this).
+ */
+export async function displayFigure(fig: Figure, title: string): Promise<void> {
+  const svg = await toSvg(fig);
+  const jupyter = requireHere("tslab/dist/jupyter") as { lastWriteDisplayData?: (d: unknown, update: boolean) => void };
+  if (!jupyter.lastWriteDisplayData) throw new AutodimError("displayFigure runs inside a tslab notebook kernel only");
+  jupyter.lastWriteDisplayData({ data: { "application/vnd.plotly.v1+json": fig, "image/svg+xml": svg, "text/plain": title }, metadata: {}, transient: {} }, false);
+}

@@ -1,0 +1,84 @@
+// The experiments behind the notebooks: the data overview against hand counts of a real
+// sample, figures rendered to SVG by chromium, and `reproduce` writing and resuming results.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { PreparedData } from "../src/data/batches.js";
+import { dataOverview, thin } from "../src/experiments/data.js";
+import { closeFigures, saveFigure, toSvg } from "../src/experiments/figures.js";
+import { CRITEO_DEEPCTR, fixtureLines, prepareQuiet, tempDir } from "./helpers.js";
+
+after(async () => {
+  await closeFigures();
+});
+
+test("data overview: missing share, top-value share and ids covering 90% equal hand counts on the real Criteo sample", async () => {
+  const out = join(tempDir(), "prepared");
+  await prepareQuiet({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", minCount: 1, out });
+  const o = dataOverview({ name: "sample", description: "DeepCTR Criteo sample", data: new PreparedData(out) });
+  const rows = fixtureLines(CRITEO_DEEPCTR).slice(1).map((l) => l.split(","));
+  assert.equal(o.rows.train, rows.length);
+  assert.equal(o.clickRate.train, rows.filter((r) => r[0] === "1").length / rows.length);
+  for (const [field, column] of [["C1", 14], ["C3", 16], ["C20", 33]] as const) {
+    const values = rows.map((r) => r[column]);
+    const present = values.filter((v) => v !== "");
+    const counts = new Map<string, number>();
+    for (const v of present) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const sorted = [...counts.values()].sort((a, b) => b - a);
+    let covered = 0;
+    let need = 0;
+    while (covered < 0.9 * present.length) covered += sorted[need++];
+    const f = o.fields.find((x) => x.field === field);
+    assert.ok(f);
+    assert.equal(f.missingShare, (values.length - present.length) / values.length, field);
+    assert.equal(f.topShare, sorted[0] / present.length, field);
+    assert.equal(f.idsFor90, need, field);
+    assert.equal(f.vocabulary, counts.size + 2, `${field}: kept values + missing + rare`);
+    assert.equal(f.plantedRank, undefined);
+  }
+});
+
+test("thin: log-spaced (rank, count) points keep the head and the last rank", () => {
+  const curve = Array.from({ length: 1000 }, (_, i) => 1000 - i);
+  const pts = thin(curve, 20);
+  assert.ok(pts.length <= 20);
+  assert.deepEqual(pts[0], [1, 1000]);
+  assert.deepEqual(pts[pts.length - 1], [1000, 1]);
+  assert.ok(pts.every((p, i) => i === 0 || p[0] > pts[i - 1][0]));
+  assert.deepEqual(thin([5, 3], 20), [[1, 5], [2, 3]]);
+});
+
+test("figures: a plotly spec renders to SVG in chromium with its title and bars; saveFigure writes the SVG and the spec", async () => {
+  const fig = { data: [{ type: "bar", x: ["a", "b", "c"], y: [3, 1, 2] }], layout: { title: { text: "Three bars" } } };
+  const svg = await toSvg(fig, 400, 300);
+  assert.match(svg, /^<svg[^>]*width="400" height="300"/);
+  assert.match(svg, /Three bars/);
+  assert.equal((svg.match(/class="point"/g) ?? []).length, 3);
+  const dir = tempDir();
+  const files = await saveFigure("three", fig, dir);
+  assert.match(readFileSync(files.svg, "utf8"), /Three bars/);
+  assert.deepEqual(JSON.parse(readFileSync(files.json, "utf8")), fig);
+});
+
+test("reproduce: writes results and figures, keeps finished experiments on a rerun, reruns with --force; says what to install without chromium", () => {
+  const dir = tempDir();
+  const args = ["bin/autodim.js", "reproduce", "data", "--scale", "smoke", "--out", join(dir, "results"), "--figures-out", join(dir, "figures")];
+  const first = spawnSync(process.execPath, args, { encoding: "utf8" });
+  assert.equal(first.status, 0, first.stderr);
+  for (const f of ["results/data-smoke.md", "results/data-smoke.json", "figures/data-fields-smoke.svg", "figures/data-rank-frequency-smoke.svg"]) assert.ok(existsSync(join(dir, f)), f);
+  const saved = JSON.parse(readFileSync(join(dir, "results/data-smoke.json"), "utf8")) as { provenance: { backend: string; seed: number; scale: string }; markdown: string };
+  assert.deepEqual([saved.provenance.backend, saved.provenance.seed, saved.provenance.scale], ["wasm", 2026, "smoke"]);
+  assert.match(saved.markdown, /\|field\|kind\|ids\|/);
+  const again = spawnSync(process.execPath, args, { encoding: "utf8" });
+  assert.match(again.stdout, /data \(smoke\): done earlier, kept/);
+  const forced = spawnSync(process.execPath, [...args, "--force"], { encoding: "utf8" });
+  assert.match(forced.stdout, /data \(smoke\): [\d.]+ s →/);
+  const bad = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "nope"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /the experiment must be one of data, all; got "nope"/);
+  const noChromium = spawnSync(process.execPath, [...args, "--force"], { encoding: "utf8", env: { ...process.env, AUTODIM_CHROMIUM: "/nonexistent/chromium" } });
+  assert.equal(noChromium.status, 1);
+  assert.match(noChromium.stderr, /static figures need Chromium at \/nonexistent\/chromium: install Debian's package \(apt-get install -y chromium\)/);
+});
