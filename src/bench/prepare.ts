@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { prepare, DEFAULT_ROWS_PER_SHARD } from "../data/prepare.js";
+import { prepare } from "../data/prepare.js";
+import { syntheticPrepareRequest } from "../experiments/datasets.js";
 import { generateSynthetic } from "../data/synthetic.js";
 
 export interface PrepareBenchResult {
@@ -20,18 +21,7 @@ export async function benchPrepare(rows: number, seed = 1): Promise<PrepareBench
   try {
     const input = join(dir, "train.txt");
     await generateSynthetic(input, { rows, seed, progress: false });
-    const { manifest } = await prepare({
-      input,
-      out: join(dir, "prepared"),
-      format: "criteo",
-      minCount: 10,
-      split: [0.8, 0.1, 0.1],
-      seed,
-      onBadRow: "error",
-      avazuTimeFields: false,
-      rowsPerShard: DEFAULT_ROWS_PER_SHARD,
-      progress: false,
-    });
+    const { manifest } = await prepare(syntheticPrepareRequest(input, join(dir, "prepared"), seed, false));
     const mb = statSync(input).size / 1e6;
     return {
       rows,

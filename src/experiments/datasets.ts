@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
-import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
+import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
 import { generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
 import { AutodimError } from "../errors.js";
 
@@ -45,6 +45,11 @@ function sameSynth(raw: string, rows: number, seed: number): boolean {
   }
 }
 
+/** How the synthetic set is prepared: the paper's preset (min count 10, random 8:1:1). */
+export function syntheticPrepareRequest(input: string, out: string, seed: number, progress?: boolean): PrepareRequest {
+  return { format: "criteo", input, out, minCount: 10, split: [0.8, 0.1, 0.1], seed, onBadRow: "error", avazuTimeFields: false, rowsPerShard: DEFAULT_ROWS_PER_SHARD, progress };
+}
+
 /**
  * The planted-rank synthetic set of `rows` rows: generated into `dir` if absent, prepared
  * (min count 10, 8:1:1) or reused from the cache.
@@ -54,18 +59,7 @@ export async function syntheticDataset(rows: number, seed = DEFAULT_SEED, dir = 
   if (!sameSynth(raw, rows, seed)) await generateSynthetic(raw, { rows, seed, progress: opts.progress });
   const truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
   const prepared = join(dir, `prepared-${rows}-s${seed}`);
-  const { reused } = await prepare({
-    format: "criteo",
-    input: raw,
-    out: prepared,
-    minCount: 10,
-    split: [0.8, 0.1, 0.1],
-    seed,
-    onBadRow: "error",
-    avazuTimeFields: false,
-    rowsPerShard: DEFAULT_ROWS_PER_SHARD,
-    progress: opts.progress,
-  });
+  const { reused } = await prepare(syntheticPrepareRequest(raw, prepared, seed, opts.progress));
   return {
     name: `synthetic-${rows}`,
     data: new PreparedData(prepared),
