@@ -25,7 +25,9 @@ test("the kernelspec starts tslab at the repo root through its launcher", () => 
 
 test("every notebook executes cleanly at smoke scale; each code cell gets its count and outputs", () => {
   const out = tempDir();
-  const r = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "smoke", "--out", out], { encoding: "utf8" });
+  // Fresh results and figures in temporary folders: the notebooks run their experiments.
+  const env = { ...process.env, AUTODIM_RESULTS_DIR: tempDir(), AUTODIM_FIGURES_DIR: tempDir() };
+  const r = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "smoke", "--out", out], { encoding: "utf8", env });
   assert.equal(r.status, 0, r.stderr);
   const names = readdirSync("notebooks").filter((f) => f.endsWith(".ipynb"));
   assert.ok(names.length >= 1);

@@ -14,7 +14,7 @@ import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
 import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
 import { RESULTS_DIR } from "../experiments/report.js";
-import { closeFigures } from "../experiments/figures.js";
+import { closeFigures, FIGURES_DIR } from "../experiments/figures.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 
 /** Training steps between checkpoints. */
@@ -161,14 +161,15 @@ const commands: Record<string, Command> = {
     if (which !== "all" && !names.includes(which)) throw new UsageError(`reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`);
     const scale = choiceFlag(f, "scale", SCALES, "quick");
     const dir = typeof f.out === "string" ? f.out : RESULTS_DIR;
+    const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
     for (const name of which === "all" ? names : [which]) {
-      if (!f.force && finishedResult(name, scale, dir)) {
+      if (!f.force && finishedResult(name, scale, dir, figuresDir)) {
         console.log(`${name} (${scale}): done earlier, kept ${join(dir, `${name}-${scale}.md`)} (--force to run again)`);
         continue;
       }
       const out = await EXPERIMENTS[name](scale);
       try {
-        const files = await saveOutput(out, dir, typeof f["figures-out"] === "string" ? f["figures-out"] : undefined);
+        const files = await saveOutput(out, dir, figuresDir);
         console.log(`${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`);
       } finally {
         await closeFigures();

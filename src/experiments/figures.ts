@@ -9,7 +9,8 @@ import type { Browser, Page } from "playwright-core";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 
-export const FIGURES_DIR = "figures";
+/** Where figures go: figures/ (AUTODIM_FIGURES_DIR overrides it, e.g. for tests). */
+export const FIGURES_DIR = process.env.AUTODIM_FIGURES_DIR ?? "figures";
 export const CHROMIUM = process.env.AUTODIM_CHROMIUM ?? "/usr/bin/chromium";
 
 /** A plotly figure: traces and layout as plotly.js takes them. */
@@ -20,7 +21,7 @@ export interface Figure {
 
 // Packages resolve from the running program (bin/autodim.js, or tslab's bin in the kernel),
 // both inside the repo: no `import.meta` (tslab loads src/ as CommonJS).
-const requireHere = createRequire(process.argv[1] ?? join(process.cwd(), "package.json"));
+export const requireFromProgram = createRequire(process.argv[1] ?? join(process.cwd(), "package.json"));
 
 let browser: Promise<{ browser: Browser; page: Page }> | undefined;
 
@@ -37,7 +38,7 @@ async function page(): Promise<Page> {
     });
     const p = await b.newPage();
     await p.setContent("<!doctype html><html><body><div id=fig></div></body></html>");
-    await p.addScriptTag({ path: requireHere.resolve("plotly.js-dist/plotly.js") });
+    await p.addScriptTag({ path: requireFromProgram.resolve("plotly.js-dist/plotly.js") });
     return { browser: b, page: p };
   })();
   return (await browser).page;
@@ -85,7 +86,7 @@ export async function saveFigure(name: string, fig: Figure, dir = FIGURES_DIR): 
  */
 export async function displayFigure(fig: Figure, title: string): Promise<void> {
   const svg = await toSvg(fig);
-  const jupyter = requireHere("tslab/dist/jupyter") as { lastWriteDisplayData?: (d: unknown, update: boolean) => void };
+  const jupyter = requireFromProgram("tslab/dist/jupyter") as { lastWriteDisplayData?: (d: unknown, update: boolean) => void };
   if (!jupyter.lastWriteDisplayData) throw new AutodimError("displayFigure runs inside a tslab notebook kernel only");
   jupyter.lastWriteDisplayData({ data: { "application/vnd.plotly.v1+json": fig, "image/svg+xml": svg, "text/plain": title }, metadata: {}, transient: {} }, false);
 }

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../runtime/files.js";
 import { describeHardware, hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
 
-export const RESULTS_DIR = "results";
+/** Where tables go: results/ (AUTODIM_RESULTS_DIR overrides it, e.g. for tests). */
+export const RESULTS_DIR = process.env.AUTODIM_RESULTS_DIR ?? "results";
 
 /** What produced a result: published with every table. */
 export interface Provenance {
@@ -46,11 +47,11 @@ export function markdownTable(rows: Row[], format: Record<string, number | "%"> 
 }
 
 /** Writes results/<name>.json (payload + provenance) and results/<name>.md. */
-export function writeResult(name: string, payload: unknown, markdown: string, p: Provenance, dir = RESULTS_DIR): { json: string; md: string } {
+export function writeResult(name: string, payload: unknown, markdown: string, p: Provenance, dir = RESULTS_DIR, figures: string[] = []): { json: string; md: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
   const md = join(dir, `${name}.md`);
-  writeFileAtomic(json, JSON.stringify({ provenance: p, markdown, result: payload }, null, 1) + "\n");
+  writeFileAtomic(json, JSON.stringify({ provenance: p, markdown, figures, result: payload }, null, 1) + "\n");
   writeFileAtomic(md, `${markdown}\n\n${provenanceMarkdown(p)}\n`);
   return { json, md };
 }

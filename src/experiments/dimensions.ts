@@ -1,0 +1,103 @@
+// Experiment 6 — the dimension distribution: which size AutoDim gives each field, against the
+// field's cardinality and (synthetic data) its planted rank, and how α moved during the search.
+import { search, type DimensionPlan } from "../embedding/autodim.js";
+import { spearman } from "../train/metrics.js";
+import type { Dataset } from "./datasets.js";
+import { rankColor } from "./data.js";
+import type { Figure } from "./figures.js";
+
+export interface DimensionsResult {
+  fields: { field: string; ids: number; dim: number; plantedRank?: number; alpha: number[] }[];
+  candidates: number[];
+  /** Spearman correlation of the chosen size with the planted rank (synthetic) and with log ids. */
+  spearmanRank?: number;
+  spearmanCardinality: number;
+  reduction: number;
+  embeddingParams: number;
+  fullDimensionParams: number;
+  supernetValidationAuc: number;
+  /** Per snapshot step, per field, the softmax of α (the selection probabilities without noise). */
+  selectionHistory: { step: number; p: number[][] }[];
+  plan: Pick<DimensionPlan, "config" | "runtime" | "data">;
+}
+
+/** softmax(log α) = α / Σα (α clamped at 1e-6 as in the search): selection probabilities without noise at τ = 1. */
+export function selectionProbabilities(alpha: number[]): number[] {
+  const clamped = alpha.map((a) => Math.max(a, 1e-6));
+  const s = clamped.reduce((a, b) => a + b, 0);
+  return clamped.map((a) => a / s);
+}
+
+export function summarizePlan(plan: DimensionPlan, ds: Dataset): DimensionsResult {
+  const truth = ds.truth;
+  const rankOf = new Map((truth?.fields ?? []).map((f, i) => [f, truth?.ranks[i] as number]));
+  const fields = plan.fields.map((f) => ({ field: f.name, ids: f.vocabularySize, dim: f.dim, plantedRank: rankOf.get(f.name), alpha: f.alpha }));
+  const dims = fields.map((f) => f.dim);
+  return {
+    fields,
+    candidates: plan.candidates,
+    spearmanRank: truth ? spearman(fields.map((f) => f.plantedRank as number), dims) : undefined,
+    spearmanCardinality: spearman(fields.map((f) => Math.log(f.ids)), dims),
+    reduction: plan.totals.reduction,
+    embeddingParams: plan.totals.embeddingParams,
+    fullDimensionParams: plan.totals.fullDimensionParams,
+    supernetValidationAuc: plan.search.supernetValidation.auc,
+    selectionHistory: plan.search.alphaHistory.map((h) => ({ step: h.step, p: h.alpha.map(selectionProbabilities) })),
+    plan: { config: plan.config, runtime: plan.runtime, data: plan.data },
+  };
+}
+
+export async function runDimensionSearch(ds: Dataset, config: Parameters<typeof search>[1]): Promise<DimensionsResult> {
+  const plan = await search(ds.data, config, { progress: process.env.AUTODIM_QUIET !== "1" });
+  return summarizePlan(plan, ds);
+}
+
+export function dimensionFigures(r: DimensionsResult, dataset: string): Record<string, Figure> {
+  const ranked = r.fields.some((f) => f.plantedRank !== undefined);
+  const colours = r.fields.map((f) => rankColor(f.plantedRank));
+  const hover = r.fields.map((f) => `${f.field}: ${f.ids} ids${f.plantedRank === undefined ? "" : `, planted rank ${f.plantedRank}`}`);
+  const dimAxis = { title: { text: "chosen size" }, tickvals: r.candidates };
+  const figures: Record<string, Figure> = {
+    fields: {
+      data: [{ type: "bar", x: r.fields.map((f) => f.field), y: r.fields.map((f) => f.dim), marker: { color: colours }, customdata: hover, hovertemplate: "%{customdata}: size %{y}<extra></extra>" }],
+      layout: { title: { text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 → red 16)" : ""}` }, yaxis: dimAxis, xaxis: { tickangle: -60 }, margin: { b: 80 } },
+    },
+    cardinality: {
+      data: [{ type: "scatter", mode: "markers", x: r.fields.map((f) => f.ids), y: r.fields.map((f) => f.dim), marker: { color: colours, size: 9 }, customdata: hover, hovertemplate: "%{customdata}: size %{y}<extra></extra>" }],
+      layout: { title: { text: `Chosen size vs field cardinality (Spearman ${r.spearmanCardinality.toFixed(2)})` }, xaxis: { type: "log", title: { text: "ids in the field (log)" } }, yaxis: dimAxis },
+    },
+    selection: {
+      // How sure the search became: the probability of each field's final choice over the steps.
+      data: r.fields.map((f, m) => {
+        const k = r.candidates.indexOf(f.dim);
+        return {
+          type: "scatter",
+          mode: "lines",
+          name: `${f.field} → ${f.dim}`,
+          x: r.selectionHistory.map((h) => h.step),
+          y: r.selectionHistory.map((h) => h.p[m][k]),
+          line: { color: colours[m], width: 1.2 },
+        };
+      }),
+      layout: { title: { text: "Selection probability of each field's final size during the search" }, xaxis: { title: { text: "search step" } }, yaxis: { title: { text: "softmax(log α) of the chosen size" }, range: [0, 1] }, showlegend: false },
+    },
+  };
+  if (ranked) {
+    // A little horizontal jitter (deterministic) so fields with the same rank and size stay visible.
+    figures.rank = {
+      data: [
+        {
+          type: "scatter",
+          mode: "markers",
+          x: r.fields.map((f, i) => (f.plantedRank as number) + ((i % 5) - 2) * 0.12),
+          y: r.fields.map((f) => f.dim),
+          marker: { color: colours, size: 9 },
+          customdata: hover,
+          hovertemplate: "%{customdata}: size %{y}<extra></extra>",
+        },
+      ],
+      layout: { title: { text: `Chosen size vs planted rank (Spearman ${(r.spearmanRank as number).toFixed(2)})` }, xaxis: { title: { text: "planted rank of the field's interactions" }, dtick: 2 }, yaxis: dimAxis },
+    };
+  }
+  return figures;
+}

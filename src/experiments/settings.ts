@@ -1,0 +1,29 @@
+// Search and training settings of each scale. quick = the main job's settings (minutes on the
+// 200k-row synthetic set); smoke = the same shape in seconds (tests); paper = the paper's
+// setup (batch 2000, α learning rate 1e-3 every 10 steps, linear unification, one epoch).
+import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, type SearchConfig } from "../embedding/autodim.js";
+import type { ModelName } from "../models/ctr.js";
+import type { Scale } from "./datasets.js";
+
+export type SearchSettings = Omit<SearchConfig, "model" | "seed">;
+export interface RetrainSettings {
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export function searchSettings(scale: Scale): SearchSettings {
+  if (scale === "smoke") return { ...QUICK_SEARCH, batchSize: 256, epochs: 1, warmupSteps: 8 };
+  if (scale === "quick") return { ...QUICK_SEARCH };
+  return { ...DEFAULT_SEARCH };
+}
+
+export function retrainSettings(scale: Scale): RetrainSettings {
+  if (scale === "smoke") return { epochs: 1, patience: 1, batchSize: 256, learningRate: 1e-3 };
+  if (scale === "quick") return { ...QUICK_RETRAIN };
+  return { epochs: 10, patience: 2, batchSize: 2000, learningRate: 1e-3 };
+}
+
+/** The base model the dimension experiments search with (the paper's figures use FM). */
+export const SEARCH_MODEL: ModelName = "fm";
