@@ -82,3 +82,27 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.equal(noChromium.status, 1);
   assert.match(noChromium.stderr, /static figures need Chromium at \/nonexistent\/chromium: install Debian's package \(apt-get install -y chromium\)/);
 });
+
+test("stability summary: Pearson of size vectors and of selection probabilities, agreement and consensus, by hand", async () => {
+  const { summarizeStability } = await import("../src/experiments/stability.js");
+  const { selectionProbabilities } = await import("../src/experiments/dimensions.js");
+  assert.deepEqual(selectionProbabilities([0.2, 0.6, 0.2]).map((x) => +x.toFixed(12)), [0.2, 0.6, 0.2]);
+  assert.deepEqual(selectionProbabilities([-1, 1]).map((x) => +x.toFixed(6)), [0.000001, 0.999999]);
+  const run = (dims: number[], alpha: number[][]) =>
+    ({ fields: dims.map((d, m) => ({ field: `f${m}`, ids: 10, dim: d, plantedRank: m, alpha: alpha[m] })), reduction: 0.5 }) as unknown as Parameters<typeof summarizeStability>[0][number];
+  const a = run([2, 8, 16], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+  const b = run([2, 16, 16], [[1, 0, 0], [0, 0, 1], [0, 0, 1]]);
+  const c = run([16, 8, 2], [[0, 0, 1], [0, 1, 0], [1, 0, 0]]);
+  const r = summarizeStability([a, b, c], [1, 2, 3]);
+  // a vs b: sizes (2, 8, 16) and (2, 16, 16); deviations ×3: (−20, −2, 22) and (−28, 14, 14):
+  // Pearson = 840 / √(888 · 1176) = 0.8220; two of three fields agree.
+  assert.ok(Math.abs(r.pairs[0].pearsonDims - 840 / Math.sqrt(888 * 1176)) < 1e-12);
+  assert.equal(r.pairs[0].agreement, 2 / 3);
+  // a vs c: (2, 8, 16) and (16, 8, 2): deviations ×3 (−20, −2, 22) and (22, −2, −20):
+  // Pearson = −876 / 888; one field (the middle) agrees.
+  assert.ok(Math.abs(r.pairs[1].pearsonDims + 876 / 888) < 1e-12);
+  assert.equal(r.pairs[1].agreement, 1 / 3);
+  assert.deepEqual(r.fieldConsensus, [2 / 3, 2 / 3, 2 / 3]);
+  assert.deepEqual(r.plantedRanks, [0, 1, 2]);
+  assert.ok(Math.abs(r.meanAgreement - (2 / 3 + 1 / 3 + 0) / 3) < 1e-12);
+});

@@ -9,6 +9,7 @@ import { FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
 import { datasetForScale, DEFAULT_SEED, type Scale } from "./datasets.js";
 import { dimensionFigures, runDimensionSearch, selectionProbabilities, type DimensionsResult } from "./dimensions.js";
 import { searchSettings, SEARCH_MODEL } from "./settings.js";
+import { runStability, stabilityFigures, type StabilityResult } from "./stability.js";
 import { markdownTable, provenance, provenanceMarkdown, RESULTS_DIR, writeResult, type Provenance } from "./report.js";
 
 export interface ExperimentOutput<P = unknown> {
@@ -68,7 +69,26 @@ export const dimensionsExperiment: Experiment<DimensionsResult> = async (scale) 
   return { name: "dimensions", scale, markdown: `${summary}\n\n${table}`, payload: r, provenance: p, figures: dimensionFigures(r, ds.name) };
 };
 
-export const EXPERIMENTS: Record<string, Experiment> = { data: dataExperiment, dimensions: dimensionsExperiment };
+/** 9 — stability: the search under five seeds; agreement of the chosen sizes and of α. */
+export const stabilityExperiment: Experiment<StabilityResult> = async (scale) => {
+  const started = Date.now();
+  const info = await initRuntime();
+  const ds = await datasetForScale(scale);
+  const settings = searchSettings(scale);
+  const r = await runStability(ds, settings, SEARCH_MODEL);
+  const summary = [
+    `**AutoDim search with seeds ${r.seeds.join(", ")}** (${SEARCH_MODEL.toUpperCase()}, the settings of notebook 6) on ${ds.description}.`,
+    `Mean Pearson correlation between two seeds' size vectors: **${r.meanPearsonDims.toFixed(3)}** (paper, Criteo DeepFM: ≈ 0.85); between their selection probabilities softmax(log α): ${r.meanPearsonAlpha.toFixed(3)}; a field gets the same size from two seeds ${(100 * r.meanAgreement).toFixed(1)}% of the time. Parameter reduction per seed: ${r.reductions.map((x) => `${(100 * x).toFixed(1)}%`).join(", ")}.`,
+  ].join("\n\n");
+  const table = markdownTable(
+    r.pairs.map((p) => ({ "seed a": p.a, "seed b": p.b, "Pearson (sizes)": p.pearsonDims, "Pearson (α)": p.pearsonAlpha, "same size": p.agreement })),
+    { "Pearson (sizes)": 3, "Pearson (α)": 3, "same size": "%" },
+  );
+  const p = provenance("stability", scale, ds.description, r.seeds[0], info.backend, (Date.now() - started) / 1000);
+  return { name: "stability", scale, markdown: `${summary}\n\n${table}`, payload: r, provenance: p, figures: stabilityFigures(r) };
+};
+
+export const EXPERIMENTS: Record<string, Experiment> = { data: dataExperiment, dimensions: dimensionsExperiment, stability: stabilityExperiment };
 
 /**
  * results/<name>-<scale>.json with its figures' specs, if an earlier run finished it (to
