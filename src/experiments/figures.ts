@@ -44,8 +44,10 @@ async function page(): Promise<Page> {
   return (await browser).page;
 }
 
-/** The figure as an SVG document (width × height px). */
-export async function toSvg(fig: Figure, width = 800, height = 480): Promise<string> {
+/** The figure as an SVG document: the layout's width × height, else the given size in px. */
+export async function toSvg(fig: Figure, defaultWidth = 800, defaultHeight = 480): Promise<string> {
+  const width = typeof fig.layout.width === "number" ? fig.layout.width : defaultWidth;
+  const height = typeof fig.layout.height === "number" ? fig.layout.height : defaultHeight;
   const p = await page();
   const url = await p.evaluate(
     async ({ fig, width, height }) => {
