@@ -3,7 +3,7 @@
 //   AD-3 separate tables + zero-padding  AD-4 separate tables + linear
 // each searched and its plan re-trained, reporting the paper's six panels: search-stage
 // parameters, search speed, test AUC, Logloss, final embedding parameters, inference time.
-import { retrain, search, type LookupKind, type UnifyKind } from "../embedding/autodim.js";
+import { retrain, search, type DimensionPlan, type LookupKind, type RetrainResult, type SearchConfig, type UnifyKind } from "../embedding/autodim.js";
 import type { ModelName } from "../models/ctr.js";
 import type { Dataset } from "./datasets.js";
 import type { Figure } from "./figures.js";
@@ -33,14 +33,20 @@ export interface VariantResult {
   dims: number[];
 }
 
+/** AutoDim end to end: search, then re-train the plan (projection = the search's unification). */
+export async function searchAndRetrain(ds: Dataset, config: SearchConfig, train: RetrainSettings, method: string): Promise<{ plan: DimensionPlan; result: RetrainResult; dims: number[] }> {
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  const plan = await search(ds.data, config, { progress });
+  const dims = plan.fields.map((f) => f.dim);
+  const D = config.candidates[config.candidates.length - 1];
+  const result = await retrain(ds.data, { ...train, model: config.model, dims, projection: config.unify, outputDim: D, seed: config.seed }, { method, plan, progress });
+  return { plan, result, dims };
+}
+
 export async function runComponents(ds: Dataset, settings: SearchSettings, train: RetrainSettings, model: ModelName, seed: number): Promise<VariantResult[]> {
   const out: VariantResult[] = [];
-  const D = settings.candidates[settings.candidates.length - 1];
   for (const v of VARIANTS) {
-    const config = { ...settings, lookup: v.lookup, unify: v.unify, model, seed };
-    const plan = await search(ds.data, config, { progress: process.env.AUTODIM_QUIET !== "1" });
-    const dims = plan.fields.map((f) => f.dim);
-    const r = await retrain(ds.data, { ...train, model, dims, projection: v.unify, outputDim: D, seed }, { method: `autodim ${v.name}`, plan, progress: process.env.AUTODIM_QUIET !== "1" });
+    const { plan, result: r, dims } = await searchAndRetrain(ds, { ...settings, lookup: v.lookup, unify: v.unify, model, seed }, train, `autodim ${v.name}`);
     const pc = plan.search.parameterCounts;
     const trainedSamples = (plan.config.warmupSteps + plan.search.steps) * plan.config.batchSize;
     out.push({
