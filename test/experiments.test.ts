@@ -2,7 +2,7 @@
 // sample, figures rendered to SVG by chromium, and `reproduce` writing and resuming results.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
@@ -105,4 +105,24 @@ test("stability summary: Pearson of size vectors and of selection probabilities,
   assert.deepEqual(r.fieldConsensus, [2 / 3, 2 / 3, 2 / 3]);
   assert.deepEqual(r.plantedRanks, [0, 1, 2]);
   assert.ok(Math.abs(r.meanAgreement - (2 / 3 + 1 / 3 + 0) / 3) < 1e-12);
+});
+
+test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced rerun with --resume continues from them and gives the same result", () => {
+  const dir = tempDir();
+  const base = ["bin/autodim.js", "reproduce", "dimensions", "--scale", "smoke", "--out", join(dir, "results"), "--figures-out", join(dir, "figures"), "--checkpoint-dir", join(dir, "ck"), "--checkpoint-every", "5"];
+  const first = spawnSync(process.execPath, base, { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  assert.equal(first.status, 0, first.stderr);
+  const runs = readdirSync(join(dir, "ck"));
+  assert.equal(runs.length, 1);
+  assert.ok(readdirSync(join(dir, "ck", runs[0])).some((f) => /^search-\d+\.json$/.test(f)));
+  const payload = () => {
+    const r = JSON.parse(readFileSync(join(dir, "results", "dimensions-smoke.json"), "utf8")) as { result: { plan: unknown } & Record<string, unknown> };
+    delete (r.result as { plan?: unknown }).plan; // holds the run's wall time
+    return r.result;
+  };
+  const before = payload();
+  const again = spawnSync(process.execPath, [...base, "--force", "--resume"], { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /checkpoint: resuming search from step \d+/);
+  assert.deepEqual(payload(), before);
 });

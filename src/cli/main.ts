@@ -13,6 +13,7 @@ import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
 import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
+import { useCheckpoints } from "../experiments/settings.js";
 import { RESULTS_DIR } from "../experiments/report.js";
 import { closeFigures, FIGURES_DIR } from "../experiments/figures.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
@@ -56,8 +57,10 @@ commands:
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
-  reproduce [data|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures]
-           run the notebooks' experiments without Jupyter; tables to results/<name>-<scale>.{md,json}
+  reproduce [EXPERIMENT|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
+           run the notebooks' experiments without Jupyter (data, components, frequency, dimensions, stability);
+           tables to results/<name>-<scale>.{md,json}, figures to figures/
            (experiments finished earlier are kept unless --force)
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
@@ -155,7 +158,11 @@ const commands: Record<string, Command> = {
 
   async reproduce(argv) {
     const positional = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
-    const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, { scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" }, "figures-out": { type: "string" } });
+    const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, {
+      scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" }, "figures-out": { type: "string" },
+      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
+    });
+    useCheckpoints(checkpointFlags(f));
     const names = Object.keys(EXPERIMENTS);
     const which = positional ?? "all";
     if (which !== "all" && !names.includes(which)) throw new UsageError(`reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`);

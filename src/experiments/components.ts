@@ -7,7 +7,7 @@ import { retrain, search, type DimensionPlan, type LookupKind, type RetrainResul
 import type { ModelName } from "../models/ctr.js";
 import type { Dataset } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import type { RetrainSettings, SearchSettings } from "./settings.js";
+import { checkpointsFor, type RetrainSettings, type SearchSettings } from "./settings.js";
 
 export const VARIANTS: { name: string; lookup: LookupKind; unify: UnifyKind }[] = [
   { name: "AD-1", lookup: "shared", unify: "zeropad" },
@@ -36,10 +36,11 @@ export interface VariantResult {
 /** AutoDim end to end: search, then re-train the plan (projection = the search's unification). */
 export async function searchAndRetrain(ds: Dataset, config: SearchConfig, train: RetrainSettings, method: string): Promise<{ plan: DimensionPlan; result: RetrainResult; dims: number[] }> {
   const progress = process.env.AUTODIM_QUIET !== "1";
-  const plan = await search(ds.data, config, { progress });
+  const checkpoint = checkpointsFor(`${ds.name}-${method}-${config.model}-seed${config.seed}`);
+  const plan = await search(ds.data, config, { progress, checkpoint });
   const dims = plan.fields.map((f) => f.dim);
   const D = config.candidates[config.candidates.length - 1];
-  const result = await retrain(ds.data, { ...train, model: config.model, dims, projection: config.unify, outputDim: D, seed: config.seed }, { method, plan, progress });
+  const result = await retrain(ds.data, { ...train, model: config.model, dims, projection: config.unify, outputDim: D, seed: config.seed }, { method, plan, progress, checkpoint });
   return { plan, result, dims };
 }
 

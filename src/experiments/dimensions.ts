@@ -5,6 +5,7 @@ import { spearman } from "../train/metrics.js";
 import type { Dataset } from "./datasets.js";
 import { rankColor } from "./data.js";
 import type { Figure } from "./figures.js";
+import { checkpointsFor } from "./settings.js";
 
 export interface DimensionsResult {
   fields: { field: string; ids: number; dim: number; plantedRank?: number; alpha: number[] }[];
@@ -48,7 +49,8 @@ export function summarizePlan(plan: DimensionPlan, ds: Dataset): DimensionsResul
 }
 
 export async function runDimensionSearch(ds: Dataset, config: Parameters<typeof search>[1]): Promise<DimensionsResult> {
-  const plan = await search(ds.data, config, { progress: process.env.AUTODIM_QUIET !== "1" });
+  const checkpoint = checkpointsFor(`${ds.name}-autodim-${config.model}-seed${config.seed}`);
+  const plan = await search(ds.data, config, { progress: process.env.AUTODIM_QUIET !== "1", checkpoint });
   return summarizePlan(plan, ds);
 }
 

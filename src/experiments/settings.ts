@@ -3,6 +3,8 @@
 // setup (batch 2000, α learning rate 1e-3 every 10 steps, linear unification, one epoch).
 import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, type SearchConfig } from "../embedding/autodim.js";
 import type { ModelName } from "../models/ctr.js";
+import { join } from "node:path";
+import type { CheckpointSettings } from "../train/checkpoint.js";
 import type { Scale } from "./datasets.js";
 
 export type SearchSettings = Omit<SearchConfig, "model" | "seed">;
@@ -27,3 +29,15 @@ export function retrainSettings(scale: Scale): RetrainSettings {
 
 /** The base model the dimension experiments search with (the paper's figures use FM). */
 export const SEARCH_MODEL: ModelName = "fm";
+
+let checkpointRoot: CheckpointSettings | undefined;
+
+/** `reproduce --checkpoint-dir`: every search and re-train of the experiments checkpoints there. */
+export function useCheckpoints(settings: CheckpointSettings | undefined): void {
+  checkpointRoot = settings;
+}
+
+/** The checkpoint settings of one run inside an experiment (its own subfolder), if enabled. */
+export function checkpointsFor(run: string): CheckpointSettings | undefined {
+  return checkpointRoot && { ...checkpointRoot, dir: join(checkpointRoot.dir, run.replace(/[^\w.=-]+/g, "_")) };
+}
