@@ -77,7 +77,7 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.match(forced.stdout, /data \(smoke\): [\d.]+ s →/);
   const bad = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "nope"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /the experiment must be one of data, all; got "nope"/);
+  assert.match(bad.stderr, /the experiment must be one of data, components, frequency, dimensions, stability, all; got "nope"/);
   const noChromium = spawnSync(process.execPath, [...args, "--force"], { encoding: "utf8", env: { ...process.env, AUTODIM_CHROMIUM: "/nonexistent/chromium" } });
   assert.equal(noChromium.status, 1);
   assert.match(noChromium.stderr, /static figures need Chromium at \/nonexistent\/chromium: install Debian's package \(apt-get install -y chromium\)/);
