@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { initRuntime } from "../runtime/backend.js";
 import { dataFigures, dataOverview, type DataOverview } from "./data.js";
 import { FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
-import { datasetForScale, DEFAULT_SEED, type Scale } from "./datasets.js";
+import { datasetForScale, DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
 import { dimensionFigures, runDimensionSearch, selectionProbabilities, type DimensionsResult } from "./dimensions.js";
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
 import { componentFigures, runComponents, type VariantResult } from "./components.js";
@@ -27,11 +27,28 @@ export interface ExperimentOutput<P = unknown> {
 
 export type Experiment<P = unknown> = (scale: Scale) => Promise<ExperimentOutput<P>>;
 
+interface ExperimentBody<P> {
+  markdown: string;
+  payload: P;
+  figures: Record<string, Figure>;
+  /** The root seed the numbers come from (default: the project's). */
+  seed?: number;
+}
+
+/** An experiment: its body gets the scale's data set; timing, backend and provenance are added here. */
+function experiment<P>(name: string, body: (scale: Scale, ds: Dataset) => Promise<ExperimentBody<P>>): Experiment<P> {
+  return async (scale) => {
+    const started = Date.now();
+    const info = await initRuntime();
+    const ds = await datasetForScale(scale);
+    const out = await body(scale, ds);
+    const p = provenance(name, scale, ds.description, out.seed ?? DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
+    return { name, scale, markdown: out.markdown, payload: out.payload, provenance: p, figures: out.figures };
+  };
+}
+
 /** 1 — the data set of the scale: rows, click rate, per-field cardinality and skew. */
-export const dataExperiment: Experiment<DataOverview> = async (scale) => {
-  const started = Date.now();
-  const info = await initRuntime();
-  const ds = await datasetForScale(scale);
+export const dataExperiment: Experiment<DataOverview> = experiment("data", async (scale, ds) => {
   const o = dataOverview(ds);
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const summary = [
@@ -45,15 +62,11 @@ export const dataExperiment: Experiment<DataOverview> = async (scale) => {
     o.fields.map((f) => ({ field: f.field, kind: f.kind, ids: f.vocabulary, "rare values": f.rareValues, missing: f.missingShare, "top value": f.topShare, "ids for 90%": f.idsFor90, "planted rank": f.plantedRank, zipf: f.zipf })),
     { missing: "%", "top value": "%", zipf: 2 },
   );
-  const p = provenance("data", scale, o.description, DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
-  return { name: "data", scale, markdown: `${summary}\n\n${table}`, payload: o, provenance: p, figures: dataFigures(o) };
-};
+  return { markdown: `${summary}\n\n${table}`, payload: o, figures: dataFigures(o) };
+});
 
 /** 6 — the dimension distribution: AutoDim's size per field vs cardinality and planted rank, α over the search. */
-export const dimensionsExperiment: Experiment<DimensionsResult> = async (scale) => {
-  const started = Date.now();
-  const info = await initRuntime();
-  const ds = await datasetForScale(scale);
+export const dimensionsExperiment: Experiment<DimensionsResult> = experiment("dimensions", async (scale, ds) => {
   const settings = searchSettings(scale);
   const r = await runDimensionSearch(ds, { ...settings, model: SEARCH_MODEL, seed: DEFAULT_SEED });
   const c = r.candidates;
@@ -67,15 +80,11 @@ export const dimensionsExperiment: Experiment<DimensionsResult> = async (scale) 
     r.fields.map((f) => ({ field: f.field, ids: f.ids, "planted rank": f.plantedRank, size: f.dim, ...Object.fromEntries(c.map((d, n) => [`p(${d})`, selectionProbabilities(f.alpha)[n]])) })),
     Object.fromEntries(c.map((d) => [`p(${d})`, 2])),
   );
-  const p = provenance("dimensions", scale, ds.description, DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
-  return { name: "dimensions", scale, markdown: `${summary}\n\n${table}`, payload: r, provenance: p, figures: dimensionFigures(r, ds.name) };
-};
+  return { markdown: `${summary}\n\n${table}`, payload: r, figures: dimensionFigures(r, ds.name) };
+});
 
 /** 9 — stability: the search under five seeds; agreement of the chosen sizes and of α. */
-export const stabilityExperiment: Experiment<StabilityResult> = async (scale) => {
-  const started = Date.now();
-  const info = await initRuntime();
-  const ds = await datasetForScale(scale);
+export const stabilityExperiment: Experiment<StabilityResult> = experiment("stability", async (scale, ds) => {
   const settings = searchSettings(scale);
   const r = await runStability(ds, settings, SEARCH_MODEL);
   const summary = [
@@ -86,15 +95,11 @@ export const stabilityExperiment: Experiment<StabilityResult> = async (scale) =>
     r.pairs.map((p) => ({ "seed a": p.a, "seed b": p.b, "Pearson (sizes)": p.pearsonDims, "Pearson (α)": p.pearsonAlpha, "same size": p.agreement })),
     { "Pearson (sizes)": 3, "Pearson (α)": 3, "same size": "%" },
   );
-  const p = provenance("stability", scale, ds.description, r.seeds[0], info.backend, (Date.now() - started) / 1000);
-  return { name: "stability", scale, markdown: `${summary}\n\n${table}`, payload: r, provenance: p, figures: stabilityFigures(r) };
-};
+  return { markdown: `${summary}\n\n${table}`, payload: r, figures: stabilityFigures(r), seed: r.seeds[0] };
+});
 
 /** 4 — components: AD-1..AD-4 (sharing/separate × zero-pad/linear), searched and re-trained with DeepFM. */
-export const componentsExperiment: Experiment<VariantResult[]> = async (scale) => {
-  const started = Date.now();
-  const info = await initRuntime();
-  const ds = await datasetForScale(scale);
+export const componentsExperiment: Experiment<VariantResult[]> = experiment("components", async (scale, ds) => {
   const settings = searchSettings(scale);
   const train = retrainSettings(scale);
   const rows = await runComponents(ds, settings, train, "deepfm", DEFAULT_SEED);
@@ -106,15 +111,11 @@ export const componentsExperiment: Experiment<VariantResult[]> = async (scale) =
     rows.map((r) => ({ variant: r.variant, lookup: r.lookup, unification: r.unify, "search params": r.searchParams, "search samples/s": r.searchSamplesPerSecond, "test AUC": r.testAuc, "test Logloss": r.testLogloss, "final params": r.finalParams, "inference ms / 1k rows": r.inferenceMsPer1k })),
     { "search samples/s": 0, "test AUC": 4, "test Logloss": 4, "inference ms / 1k rows": 2 },
   );
-  const p = provenance("components", scale, ds.description, DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
-  return { name: "components", scale, markdown: `${summary}\n\n${table}`, payload: rows, provenance: p, figures: componentFigures(rows) };
-};
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: componentFigures(rows) };
+});
 
 /** 5 — update frequency f of α: AUC, Logloss, Params and search time for f ∈ {1, 5, 10, 20, 50}. */
-export const frequencyExperiment: Experiment<FrequencyResult[]> = async (scale) => {
-  const started = Date.now();
-  const info = await initRuntime();
-  const ds = await datasetForScale(scale);
+export const frequencyExperiment: Experiment<FrequencyResult[]> = experiment("frequency", async (scale, ds) => {
   const settings = searchSettings(scale);
   const train = retrainSettings(scale);
   const rows = await runFrequencies(ds, settings, train, SEARCH_MODEL, DEFAULT_SEED);
@@ -126,9 +127,8 @@ export const frequencyExperiment: Experiment<FrequencyResult[]> = async (scale) 
     rows.map((r) => ({ f: r.frequency, "α steps": r.architectureSteps, "search s": r.searchSeconds, "test AUC": r.testAuc, "test Logloss": r.testLogloss, params: r.params, reduction: r.reduction })),
     { "search s": 1, "test AUC": 4, "test Logloss": 4, reduction: "%" },
   );
-  const p = provenance("frequency", scale, ds.description, DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
-  return { name: "frequency", scale, markdown: `${summary}\n\n${table}`, payload: rows, provenance: p, figures: frequencyFigures(rows) };
-};
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: frequencyFigures(rows) };
+});
 
 export const EXPERIMENTS: Record<string, Experiment> = {
   data: dataExperiment,
