@@ -58,3 +58,14 @@ test("a failing cell stops the notebook: its stderr is reported, later cells are
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--scale must be one of smoke, quick, paper/);
 });
+
+test("notebooks are named by file, number or experiment; reproduce --notebooks rewrites the committed notebooks only", async () => {
+  const { selectNotebooks } = await import("../src/notebooks/run.js");
+  assert.deepEqual(selectNotebooks(["data"]), [join("notebooks", "01-data.ipynb")]);
+  assert.deepEqual(selectNotebooks(["01"]), [join("notebooks", "01-data.ipynb")]);
+  assert.deepEqual(selectNotebooks(["notebooks/01-data.ipynb"]), [join("notebooks", "01-data.ipynb")]);
+  assert.throws(() => selectNotebooks(["nope"]), /notebook nope not found; notebooks: 01-data\.ipynb/);
+  const r = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "data", "--notebooks", "--out", tempDir()], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--notebooks regenerates the committed notebooks from results\/ and figures\/: it cannot be combined with --out or --figures-out/);
+});

@@ -14,6 +14,7 @@ import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
 import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
 import { useCheckpoints } from "../experiments/settings.js";
+import { runNotebook, selectNotebooks } from "../notebooks/run.js";
 import { RESULTS_DIR } from "../experiments/report.js";
 import { closeFigures, FIGURES_DIR } from "../experiments/figures.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
@@ -57,10 +58,11 @@ commands:
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
-  reproduce [EXPERIMENT|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures]
+  reproduce [EXPERIMENT|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures] [--notebooks]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            run the notebooks' experiments without Jupyter (data, components, frequency, dimensions, stability);
-           tables to results/<name>-<scale>.{md,json}, figures to figures/
+           tables to results/<name>-<scale>.{md,json}, figures to figures/; --notebooks then re-executes
+           the matching notebooks in place (their outputs show those results)
            (experiments finished earlier are kept unless --force)
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
@@ -160,9 +162,10 @@ const commands: Record<string, Command> = {
     const positional = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
     const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, {
       scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" }, "figures-out": { type: "string" },
-      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
+      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, notebooks: { type: "boolean" },
     });
     useCheckpoints(checkpointFlags(f));
+    if (f.notebooks && (f.out !== undefined || f["figures-out"] !== undefined)) throw new UsageError("--notebooks regenerates the committed notebooks from results/ and figures/: it cannot be combined with --out or --figures-out");
     const names = Object.keys(EXPERIMENTS);
     const which = positional ?? "all";
     if (which !== "all" && !names.includes(which)) throw new UsageError(`reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`);
@@ -180,6 +183,14 @@ const commands: Record<string, Command> = {
         console.log(`${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`);
       } finally {
         await closeFigures();
+      }
+    }
+    if (f.notebooks) {
+      // The notebooks show the finished results just written: their outputs come from here too.
+      for (const path of selectNotebooks(which === "all" ? [] : [which])) {
+        const r = await runNotebook(path, path, scale);
+        if (!r.ok) throw new AutodimError(`${path}: cell ${r.failure?.cell} failed:\n${r.failure?.stderr}`);
+        console.log(`${path}: ${r.cells} cells in ${r.seconds.toFixed(1)} s`);
       }
     }
   },

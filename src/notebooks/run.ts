@@ -95,7 +95,11 @@ export function selectNotebooks(names: string[]): string[] {
   if (names.length === 0) return all.map((f) => join(NOTEBOOK_DIR, f));
   return names.map((n) => {
     const want = basename(n).replace(/\.ipynb$/, "");
-    const hit = all.find((f) => f.replace(/\.ipynb$/, "") === want || f.startsWith(`${want}-`));
+    // "01-data", "01", "data" all name notebooks/01-data.ipynb.
+    const hit = all.find((f) => {
+      const stem = f.replace(/\.ipynb$/, "");
+      return stem === want || stem.startsWith(`${want}-`) || stem.endsWith(`-${want}`);
+    });
     if (!hit) throw new AutodimError(`notebook ${n} not found; notebooks: ${all.join(", ")}`);
     return join(NOTEBOOK_DIR, hit);
   });
