@@ -14,6 +14,7 @@ import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
 import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
 import { useCheckpoints } from "../experiments/settings.js";
+import { joinMovieLens, MOVIELENS_FIELDS } from "../data/movielens.js";
 import { runNotebook, selectNotebooks } from "../notebooks/run.js";
 import { RESULTS_DIR } from "../experiments/report.js";
 import { closeFigures, FIGURES_DIR } from "../experiments/figures.js";
@@ -41,6 +42,9 @@ commands:
            csv/tsv: [--label label] [--fields a,b] [--numeric x,y] [--delimiter C]
            libfm:   [--field-names a,b,...] [--numeric x,y]
            encode raw files into id shards + manifest.json (reused when inputs and options match)
+  movielens --input ml-1m/ --out FILE
+           join MovieLens-1M's ratings/users/movies.dat into one TSV (label = rating > 3; fields userId,
+           movieId, gender, age, occupation, zip, year, genres) for "prepare --format tsv"
   summary  --data DIR          print a prepared data set's summary
   search   --data DIR --model fm|wd|deepfm --out plan.json [--candidates 2,8,16,24,32]
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
@@ -86,6 +90,17 @@ const commands: Record<string, Command> = {
     const out = requireString(f, "out");
     const truth = await generateSynthetic(out, { rows: intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1), seed: intFlag(f, "seed", DEFAULT_SEED, 0), ranks });
     console.log(`wrote ${out} (${truth.rows} rows, click rate ${truth.clickRate.toFixed(4)}, ceiling AUC ${truth.ceilingAuc.toFixed(4)}) and ${out}.truth.json`);
+  },
+
+  async movielens(argv) {
+    const f = parseFlags("movielens", argv, { input: { type: "string" }, out: { type: "string" } });
+    const input = requireString(f, "input");
+    const out = requireString(f, "out");
+    for (const file of ["ratings.dat", "users.dat", "movies.dat"]) if (!existsSync(join(input, file))) throw new AutodimError(`--input ${input}: no ${file} (the unzipped ml-1m folder holds ratings.dat, users.dat and movies.dat)`);
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    const rows = await joinMovieLens(input, out);
+    console.log(`wrote ${out}: ${rows} ratings, label = rating > 3, fields ${MOVIELENS_FIELDS.join(", ")}`);
+    console.log(`next: npx autodim prepare --format tsv --input ${out} --out <DIR>`);
   },
 
   async prepare(argv) {

@@ -1,0 +1,49 @@
+// MovieLens-1M: the three `::` files joined into one TSV by hand-checkable rules, prepared by
+// the ordinary tsv path; bad lines name file:line: field.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { joinMovieLens, MOVIELENS_FIELDS } from "../src/data/movielens.js";
+import { FIXTURES, prepareQuiet, tempDir } from "./helpers.js";
+
+const ML = join(FIXTURES, "movielens");
+
+test("join: label = rating > 3; user and movie attributes attached; year from the title; genres as one value", async () => {
+  const out = join(tempDir(), "ml.tsv");
+  assert.equal(await joinMovieLens(ML, out), 6);
+  const lines = readFileSync(out, "latin1").trim().split("\n").map((l) => l.split("\t"));
+  assert.deepEqual(lines[0], ["label", ...MOVIELENS_FIELDS]);
+  // ratings.dat line 1: user 1 rated movie 1 (Toy Story (1995)) 5 → label 1.
+  assert.deepEqual(lines[1], ["1", "1", "1", "F", "1", "10", "48067", "1995", "Animation|Children's|Comedy"]);
+  // line 2: rating 3 → 0 (ratings above 3 are positive)
+  assert.equal(lines[2][0], "0");
+  assert.deepEqual(lines.slice(1).map((l) => l[0]), ["1", "0", "1", "0", "0", "1"]);
+  const { manifest } = await prepareQuiet({ input: out, format: "tsv", minCount: 1 });
+  assert.deepEqual(manifest.fields.map((f) => f.name), MOVIELENS_FIELDS);
+  assert.equal(manifest.rows.train, 6);
+  assert.equal(manifest.positives.train, 3);
+  // userId: 3 users + missing + rare ids
+  assert.equal(manifest.fields[0].vocabularySize, 3 + 2);
+});
+
+test("bad MovieLens lines stop with file:line: field", async () => {
+  const cases: [string, string, RegExp][] = [
+    ["ratings.dat", "1::1::5::978300760\n9::1::4::1\n", /ratings\.dat:2: field UserID: 9 is not in users\.dat/],
+    ["ratings.dat", "1::7::5::978300760\n", /ratings\.dat:1: field MovieID: 7 is not in movies\.dat/],
+    ["ratings.dat", "1::1::6::978300760\n", /ratings\.dat:1: field Rating: expected 1–5, found "6"/],
+    ["ratings.dat", "1::1::5\n", /ratings\.dat:1: expected 4 '::'-separated columns, found 3/],
+    ["movies.dat", "1::Toy Story::Comedy\n", /movies\.dat:1: field Title: no "\(YYYY\)" year at its end/],
+    ["users.dat", "x::F::1::10::48067\n", /users\.dat:1: field UserID: expected an integer, found "x"/],
+  ];
+  for (const [file, content, message] of cases) {
+    const dir = tempDir();
+    cpSync(ML, dir, { recursive: true });
+    writeFileSync(join(dir, file), content);
+    await assert.rejects(joinMovieLens(dir, join(dir, "out.tsv")), message);
+  }
+  const missing = spawnSync(process.execPath, ["bin/autodim.js", "movielens", "--input", tempDir(), "--out", join(tempDir(), "x.tsv")], { encoding: "utf8" });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no ratings\.dat \(the unzipped ml-1m folder holds ratings\.dat, users\.dat and movies\.dat\)/);
+});
