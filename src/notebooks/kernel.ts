@@ -79,11 +79,15 @@ export class TslabKernel {
     void kernel.read(kernel.shell, kernel.shellInbox);
     void kernel.read(kernel.iopub, kernel.iopubInbox);
     // kernel_info until it answers: the first requests may go out before tslab has bound.
+    // Ready means: the shell answers AND iopub delivers. A SUB socket only receives what is
+    // published after its connection is made ("slow joiner"); a cell whose "idle" status was
+    // published before would be waited on forever. Every request makes the kernel publish its
+    // status on iopub, so repeat kernel_info until one of those arrives.
     for (let attempt = 0; ; attempt++) {
       if (kernel.exited) throw new AutodimError(`the tslab kernel (${launcher}) exited while starting`);
       const id = await kernel.send("kernel_info_request", {});
       const reply = await kernel.shellReply(id, 2000);
-      if (reply) break;
+      if (reply && (await kernel.iopubFor(id, 1000))) break;
       if (attempt > 30) throw new AutodimError(`the tslab kernel (${launcher}) did not answer within a minute`);
     }
     return kernel;
@@ -136,15 +140,34 @@ export class TslabKernel {
     }
   }
 
+  /** True once an iopub message answering request `id` arrives within `timeoutMs` (others are dropped). */
+  private async iopubFor(id: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = await this.iopubInbox.next(deadline - Date.now());
+      if (!m) return false;
+      if (m.parent_header.msg_id === id) return true;
+    }
+  }
+
   /** Runs one cell; outputs as nbformat 4 outputs, stderr gathered for error reports. */
   async execute(code: string, executionCount: number): Promise<CellResult> {
     const id = await this.send("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
     const outputs: CellOutput[] = [];
     let stderr = "";
     let failed = false;
+    // The shell reply comes when the cell has run; iopub carries its outputs and ends with
+    // "idle". Wait for iopub without a limit while the cell runs; once the reply is in, a
+    // quiet iopub for 5 s means the idle was lost, and the outputs collected so far stand.
+    let reply: Message | undefined;
+    const replied = this.shellReply(id, Number.POSITIVE_INFINITY).then((r) => (reply = r));
     for (;;) {
-      const m = await this.iopubInbox.next(Number.POSITIVE_INFINITY);
-      if (!m) throw new AutodimError("the tslab kernel died while running a cell");
+      const m = await this.iopubInbox.next(reply ? 5000 : 1000);
+      if (!m) {
+        if (this.exited) throw new AutodimError("the tslab kernel died while running a cell");
+        if (reply) return { ok: !failed && reply.content.status === "ok", outputs, stderr };
+        continue;
+      }
       if (m.parent_header.msg_id !== id) continue;
       const c = m.content;
       switch (m.header.msg_type) {
@@ -169,9 +192,8 @@ export class TslabKernel {
           break;
         case "status":
           if (c.execution_state === "idle") {
-            const reply = await this.shellReply(id, 10_000);
-            const status = reply?.content.status;
-            return { ok: !failed && status === "ok", outputs, stderr };
+            await replied;
+            return { ok: !failed && reply?.content.status === "ok", outputs, stderr };
           }
           break;
       }
