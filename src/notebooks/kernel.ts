@@ -56,14 +56,14 @@ export class TslabKernel {
   private readonly shellInbox = new Inbox();
   private readonly iopubInbox = new Inbox();
 
-  private constructor(private readonly launcher: string) {}
+  private constructor() {}
 
   /**
    * Starts the kernel through `launcher` (the kernelspec's script, given the connection
    * file) with `env` added to the environment, and waits until it answers.
    */
   static async start(launcher: string, workDir: string, env: Record<string, string> = {}): Promise<TslabKernel> {
-    const kernel = new TslabKernel(launcher);
+    const kernel = new TslabKernel();
     const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
     const connection = join(workDir, `kernel-${process.pid}-${Date.now()}.json`);
     writeFileSync(connection, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", signature_scheme: "hmac-sha256", key: kernel.key }));
@@ -218,10 +218,6 @@ export class TslabKernel {
   /** Synchronous last resort for process exit handlers. */
   kill(): void {
     if (this.process && !this.exited) this.process.kill("SIGKILL");
-  }
-
-  get launcherPath(): string {
-    return this.launcher;
   }
 }
 

@@ -84,15 +84,15 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
   let bestWeights: Snapshot | undefined;
   const resumed = await checkpoints?.restore(network);
   if (resumed) {
-    const l = resumed.loop;
-    Object.assign(s, { epoch: l.epoch, midEpoch: l.midEpoch, stopped: l.stopped, lossSum: l.lossSum, samples: l.samples, steps: l.steps, history: l.history, best: l.best });
-    if (l.train) train.restore(l.train);
-    opts.dropout.restore(l.dropout);
-    if (l.best) bestWeights = snapshotFromArrays(network, resumed.extra);
+    const { train: position, dropout, ...loop } = resumed.loop;
+    Object.assign(s, loop);
+    if (position) train.restore(position);
+    opts.dropout.restore(dropout);
+    if (loop.best) bestWeights = snapshotFromArrays(network, resumed.extra);
   }
-  const save = async () => {
+  const save = async (epoch = s.epoch) => {
     if (!checkpoints) return;
-    const loop: FitLoopState = { ...s, train: train.pass > 0 ? train.position() : null, dropout: opts.dropout.state() };
+    const loop: FitLoopState = { ...s, epoch, train: train.pass > 0 ? train.position() : null, dropout: opts.dropout.state() };
     await checkpoints.save(network, network.steps, loop, bestWeights ? snapshotArrays(bestWeights) : []);
   };
   const stepsPerEpoch = Math.ceil(data.rows("train") / opts.batchSize);
@@ -125,14 +125,8 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
       s.stopped = true;
     }
     s.midEpoch = false;
-    if (!s.stopped) {
-      // Saved as "the next epoch to run", so a resume starts it afresh.
-      s.epoch++;
-      await save();
-      s.epoch--;
-    } else {
-      await save();
-    }
+    // Saved as the epoch a resume runs next: the following one, unless training stopped here.
+    await save(s.stopped ? s.epoch : s.epoch + 1);
   }
   const best = s.best;
   if (!best || !bestWeights) throw new Error("fit: no epoch was run (epochs must be ≥ 1)");
