@@ -126,3 +126,23 @@ test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced
   assert.match(again.stderr, /checkpoint: resuming search from step \d+/);
   assert.deepEqual(payload(), before);
 });
+
+test("main table rows: differences to FDE of the same model, and the paper's (Criteo) beside them, by hand", async () => {
+  const { relativeToFde, mainTableRows } = await import("../src/experiments/methods.js");
+  const base = { testLogloss: 0.5, selectionSeconds: 0, trainSeconds: 1, epochs: 1, trainSamplesPerSecond: 1, inferenceMsPer1k: 1, dims: [] };
+  const rows = relativeToFde([
+    { ...base, model: "fm", method: "fde", testAuc: 0.7, params: 1000 },
+    { ...base, model: "fm", method: "autodim", testAuc: 0.71, params: 400 },
+    { ...base, model: "wd", method: "fde", testAuc: 0.6, params: 2000 },
+    { ...base, model: "wd", method: "mde", testAuc: 0.59, params: 500 },
+  ]);
+  assert.ok(Math.abs(rows[1].aucVsFde - 0.01) < 1e-12);
+  assert.equal(rows[1].paramsVsFde, -0.6);
+  assert.equal(rows[3].paramsVsFde, -0.75);
+  assert.ok(Math.abs(rows[3].aucVsFde + 0.01) < 1e-12);
+  const table = mainTableRows(rows);
+  // Paper, Criteo FM: AutoDim .8078 vs FDE .8020; 11.632M vs 34.778M.
+  assert.ok(Math.abs((table[1]["paper ΔAUC"] as number) - 0.0058) < 1e-12);
+  assert.ok(Math.abs((table[1]["paper Params vs FDE"] as number) - (11.632 / 34.778 - 1)) < 1e-12);
+  assert.equal(table[2].model, "W&D");
+});

@@ -11,6 +11,7 @@ import { dimensionFigures, runDimensionSearch, selectionProbabilities, type Dime
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
 import { componentFigures, runComponents, type VariantResult } from "./components.js";
 import { frequencyFigures, runFrequencies, type FrequencyResult } from "./frequency.js";
+import { efficiencyFigures, mainTableRows, MAIN_MODELS, methodFigures, modelLabel, runMethods, type MethodRow } from "./methods.js";
 import { runStability, stabilityFigures, type StabilityResult } from "./stability.js";
 import { markdownTable, provenance, provenanceMarkdown, RESULTS_DIR, writeResult, type Provenance } from "./report.js";
 
@@ -130,8 +131,38 @@ export const frequencyExperiment: Experiment<FrequencyResult[]> = experiment("fr
   return { markdown: `${summary}\n\n${table}`, payload: rows, figures: frequencyFigures(rows) };
 });
 
+/** 2 — the main table: nine methods × FM, W&D, DeepFM: AUC, Logloss, Params (beside the paper's, as differences to FDE). */
+export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", async (scale, ds) => {
+  const rows = await runMethods(ds, scale, DEFAULT_SEED);
+  const train = retrainSettings(scale);
+  const summary = [
+    `**Nine methods × three base models** on ${ds.description}: each method chooses its sizes (AutoDim: search with the model itself, candidates {2, 8, 16, 24, 32}, linear unification in re-training), then the model is re-trained (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping on validation AUC, patience ${train.patience}) and tested.` +
+      (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is ~20× slower on wasm)." : ""),
+    "Paper columns: Criteo, as reported. Absolute AUCs of different data do not compare, so both sides are shown as differences to FDE of the same model. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).",
+  ].join("\n\n");
+  const table = markdownTable(mainTableRows(rows), { AUC: 4, Logloss: 4, "ΔAUC vs FDE": 4, "paper ΔAUC": 4, "Params vs FDE": "%", "paper Params vs FDE": "%" });
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: methodFigures(rows) };
+});
+
+/** 3 — efficiency (the paper's: DeepFM): time to choose sizes, final training, inference, per method. Reuses the main table's DeepFM runs. */
+export const efficiencyExperiment: Experiment<MethodRow[]> = experiment("efficiency", async (scale, ds) => {
+  const model = MAIN_MODELS[2];
+  const rows = await runMethods(ds, scale, DEFAULT_SEED, [model]);
+  const summary = [
+    `**Training and inference time per method** (${modelLabel(model)}, the runs of the main table — notebook 2 — on ${ds.description}). Choosing sizes: AutoDim's search, RaS's trials, NIS's policy search, AEmb's controller search, MDE's counting; DPQ/MGQE learn codes during training. Inference: scoring the whole test split, batch ${retrainSettings(scale).batchSize}.`,
+    "Paper (Criteo, DeepFM; qualitative): AutoDim and AutoDim-s train fast (five candidates are a small search space); AutoDim has the fastest inference (fewest embedding parameters).",
+  ].join("\n\n");
+  const table = markdownTable(
+    rows.map((r) => ({ method: r.method, "choosing sizes s": r.selectionSeconds, "final training s": r.trainSeconds, epochs: r.epochs, "train samples/s": r.trainSamplesPerSecond, "total s": r.selectionSeconds + r.trainSeconds, "inference ms / 1k rows": r.inferenceMsPer1k, Params: r.params })),
+    { "choosing sizes s": 1, "final training s": 1, "train samples/s": 0, "total s": 1, "inference ms / 1k rows": 2 },
+  );
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: efficiencyFigures(rows) };
+});
+
 export const EXPERIMENTS: Record<string, Experiment> = {
   data: dataExperiment,
+  methods: methodsExperiment,
+  efficiency: efficiencyExperiment,
   components: componentsExperiment,
   frequency: frequencyExperiment,
   dimensions: dimensionsExperiment,
