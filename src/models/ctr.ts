@@ -2,15 +2,21 @@
 //   FM      ŷ = b + Σ_m w[x_m] + ½ Σ_d ((Σ_m e_md)² − Σ_m e_md²)
 //   W&D     ŷ = b + Σ_m w[x_m] + MLP(e_1 ‖ … ‖ e_F)          (wide = first-order)
 //   DeepFM  ŷ = b + Σ_m w[x_m] + FM(e) + MLP(e_1 ‖ … ‖ e_F)
-// MLP as in the paper: two hidden layers of 128 with BatchNorm, ReLU, dropout 0.2.
+// and those of its transferability study:
+//   NFM     ŷ = b + Σ_m w[x_m] + MLP(½((Σ_m e_m)² − Σ_m e_m²))          (bi-interaction, He & Chua 2017)
+//   IPNN    ŷ = b + Σ_m w[x_m] + MLP(e_1 ‖ … ‖ e_F ‖ (⟨e_i, e_j⟩)_{i<j}) (inner products, Qu et al. 2016)
+//   AutoInt ŷ = b + Σ_m w[x_m] + w·flatten(3 × multi-head self-attention over fields) (Song et al. 2019)
+// MLP as in the paper: two hidden layers of 128 with BatchNorm, ReLU, dropout 0.2. Every model
+// keeps the first-order term (PNN and AutoInt's papers have none; FuxiCTR's `use_wide`): the
+// models then differ only in how they use the embeddings, which is what a plan changes.
 import * as tf from "@tensorflow/tfjs";
 import type { RandomStream } from "../runtime/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
-import { constantVariable, Mlp, type StepContext } from "./layers.js";
+import { constantVariable, Dense, Mlp, uniformVariable, type StepContext } from "./layers.js";
 import { AutodimError } from "../errors.js";
 import type { NamedArray } from "../train/weights.js";
 
-export const MODEL_NAMES = ["fm", "wd", "deepfm"] as const;
+export const MODEL_NAMES = ["fm", "wd", "deepfm", "nfm", "ipnn", "autoint"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export interface ModelConfig {
@@ -18,6 +24,11 @@ export interface ModelConfig {
   dropout: number;
 }
 export const PAPER_MLP: ModelConfig = { hidden: [128, 128], dropout: 0.2 };
+
+/** AutoInt as in its paper: 3 interacting layers, 2 heads of 16 (AutoInt's d' = 32 split in heads), residual. */
+export const AUTOINT_LAYERS = 3;
+export const AUTOINT_HEADS = 2;
+export const AUTOINT_HEAD_DIM = 16;
 
 export interface ModelParameterCounts {
   /** First-order weights, one per feature (the wide/linear part). */
@@ -30,6 +41,11 @@ export class CtrModel {
   readonly firstOrder: SparseParam;
   readonly bias: tf.Variable;
   readonly mlp?: Mlp;
+  readonly attention?: SelfAttention[];
+  /** AutoInt's output layer over the flattened attention output. */
+  readonly head?: Dense;
+  /** IPNN: flat [i·F + j] positions of the pairs i < j in the [F, F] inner-product matrix. */
+  private readonly pairs?: tf.Tensor1D;
 
   constructor(
     readonly name: ModelName,
@@ -44,7 +60,21 @@ export class CtrModel {
       fields: Int32Array.from({ length: fieldCount }, (_, i) => i),
     };
     this.bias = constantVariable([], 0, "model/bias");
-    if (name !== "fm") this.mlp = new Mlp(fieldCount * embeddingDim, config.hidden, config.dropout, rng, `${name}/mlp`);
+    const F = fieldCount;
+    const D = embeddingDim;
+    const mlpInputs: Partial<Record<ModelName, number>> = { wd: F * D, deepfm: F * D, nfm: D, ipnn: F * D + (F * (F - 1)) / 2 };
+    const inputs = mlpInputs[name];
+    if (inputs !== undefined) this.mlp = new Mlp(inputs, config.hidden, config.dropout, rng, `${name}/mlp`);
+    if (name === "ipnn") this.pairs = pairPositions(F);
+    if (name === "autoint") {
+      let width = D;
+      this.attention = Array.from({ length: AUTOINT_LAYERS }, (_, l) => {
+        const layer = new SelfAttention(width, AUTOINT_HEADS, AUTOINT_HEAD_DIM, rng, `autoint/layer${l}`);
+        width = AUTOINT_HEADS * AUTOINT_HEAD_DIM;
+        return layer;
+      });
+      this.head = new Dense(F * width, 1, rng, "autoint/out");
+    }
   }
 
   get sparse(): SparseParam[] {
@@ -52,7 +82,7 @@ export class CtrModel {
   }
 
   get dense(): tf.Variable[] {
-    return [this.bias, ...(this.mlp?.variables ?? [])];
+    return [this.bias, ...(this.mlp?.variables ?? []), ...(this.attention ?? []).flatMap((a) => a.variables), ...(this.head?.variables ?? [])];
   }
 
   get state(): tf.Variable[] {
@@ -64,9 +94,31 @@ export class CtrModel {
     const [batch, fields, dim] = x.shape;
     const linear = tf.sum(tf.reshape(tf.gather(firstOrder.values, firstOrder.local), [batch, fields]), 1);
     let logit: tf.Tensor1D = tf.add(linear, this.bias);
-    if (this.name !== "wd") logit = tf.add(logit, fmInteraction(x));
-    if (this.mlp) logit = tf.add(logit, this.mlp.apply(tf.reshape(x, [batch, fields * dim]), ctx));
-    return logit;
+    const flat = () => tf.reshape(x, [batch, fields * dim]) as tf.Tensor2D;
+    switch (this.name) {
+      case "fm":
+        return tf.add(logit, fmInteraction(x));
+      case "deepfm":
+        logit = tf.add(logit, fmInteraction(x));
+        break;
+      case "nfm":
+        return tf.add(logit, this.requireMlp().apply(biInteraction(x), ctx));
+      case "ipnn": {
+        return tf.add(logit, this.requireMlp().apply(tf.concat([flat(), innerProducts(x, this.pairs as tf.Tensor1D)], 1), ctx));
+      }
+      case "autoint": {
+        let h: tf.Tensor3D = x;
+        for (const layer of this.attention ?? []) h = layer.apply(h);
+        const out = (this.head as Dense).apply(tf.reshape(h, [batch, -1]) as tf.Tensor2D);
+        return tf.add(logit, tf.reshape(out, [batch]));
+      }
+    }
+    return tf.add(logit, this.requireMlp().apply(flat(), ctx));
+  }
+
+  private requireMlp(): Mlp {
+    if (!this.mlp) throw new AutodimError(`the ${this.name} model has no MLP`);
+    return this.mlp;
   }
 
   /** First-order weights, bias, MLP weights and BatchNorm statistics, by position. */
@@ -93,7 +145,7 @@ export class CtrModel {
   }
 
   parameterCounts(): ModelParameterCounts {
-    return { firstOrder: this.firstOrder.table.parameterCount, dense: 1 + (this.mlp?.parameterCount ?? 0) };
+    return { firstOrder: this.firstOrder.table.parameterCount, dense: this.dense.reduce((n, v) => n + v.size, 0) };
   }
 }
 
@@ -102,4 +154,65 @@ export function fmInteraction(x: tf.Tensor3D): tf.Tensor1D {
   const sumSquared = tf.square(tf.sum(x, 1));
   const squaredSum = tf.sum(tf.square(x), 1);
   return tf.mul(tf.sum(tf.sub(sumSquared, squaredSum), 1), 0.5);
+}
+
+/** Flat positions i·F + j of the pairs i < j in an [F, F] matrix, in row order. */
+export function pairPositions(fields: number): tf.Tensor1D {
+  const flat: number[] = [];
+  for (let i = 0; i < fields; i++) for (let j = i + 1; j < fields; j++) flat.push(i * fields + j);
+  return tf.tensor1d(flat, "int32");
+}
+
+/** IPNN's product layer: ⟨x_i, x_j⟩ for i < j (one batched x·xᵀ, then the upper triangle). [B, F, D] → [B, F(F−1)/2]. */
+export function innerProducts(x: tf.Tensor3D, pairs: tf.Tensor1D): tf.Tensor2D {
+  const [batch, fields] = x.shape;
+  return tf.gather(tf.reshape(tf.matMul(x, x, false, true), [batch, fields * fields]), pairs, 1) as tf.Tensor2D;
+}
+
+/** NFM's bi-interaction pooling ½((Σ_m x_m)² − Σ_m x_m²): [B, F, D] → [B, D]. */
+export function biInteraction(x: tf.Tensor3D): tf.Tensor2D {
+  return tf.mul(tf.sub(tf.square(tf.sum(x, 1)), tf.sum(tf.square(x), 1)), 0.5);
+}
+
+/**
+ * One AutoInt interacting layer: per head h, softmax_k(⟨W_Q^h x_m, W_K^h x_k⟩) weights W_V^h x_k
+ * (no scaling, as the paper), heads concatenated, plus a residual W_R x_m, then ReLU.
+ * [B, F, in] → [B, F, heads · headDim].
+ */
+export class SelfAttention {
+  readonly query: tf.Variable;
+  readonly key: tf.Variable;
+  readonly value: tf.Variable;
+  readonly residual: tf.Variable;
+
+  constructor(
+    readonly inputs: number,
+    readonly heads: number,
+    readonly headDim: number,
+    rng: RandomStream,
+    name: string,
+  ) {
+    const bound = 1 / Math.sqrt(inputs);
+    const shape = [inputs, heads * headDim];
+    this.query = uniformVariable(shape, bound, rng, `${name}/query`);
+    this.key = uniformVariable(shape, bound, rng, `${name}/key`);
+    this.value = uniformVariable(shape, bound, rng, `${name}/value`);
+    this.residual = uniformVariable(shape, bound, rng, `${name}/residual`);
+  }
+
+  apply(x: tf.Tensor3D): tf.Tensor3D {
+    const [batch, fields] = x.shape;
+    const H = this.heads;
+    const d = this.headDim;
+    const rows = tf.reshape(x, [batch * fields, this.inputs]) as tf.Tensor2D;
+    // [B·F, H·d] → [B·H, F, d]: one batched matmul per head pair of all examples.
+    const split = (w: tf.Variable) => tf.reshape(tf.transpose(tf.reshape(tf.matMul(rows, w), [batch, fields, H, d]), [0, 2, 1, 3]), [batch * H, fields, d]) as tf.Tensor3D;
+    const weights = tf.softmax(tf.matMul(split(this.query), split(this.key), false, true));
+    const attended = tf.reshape(tf.transpose(tf.reshape(tf.matMul(weights, split(this.value)), [batch, H, fields, d]), [0, 2, 1, 3]), [batch * fields, H * d]);
+    return tf.reshape(tf.relu(tf.add(attended, tf.matMul(rows, this.residual))), [batch, fields, H * d]) as tf.Tensor3D;
+  }
+
+  get variables(): tf.Variable[] {
+    return [this.query, this.key, this.value, this.residual];
+  }
 }
