@@ -77,7 +77,7 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.match(forced.stdout, /data \(smoke\): [\d.]+ s →/);
   const bad = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "nope"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /the experiment must be one of data, components, frequency, dimensions, stability, all; got "nope"/);
+  assert.match(bad.stderr, /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, all; got "nope"/);
   const noChromium = spawnSync(process.execPath, [...args, "--force"], { encoding: "utf8", env: { ...process.env, AUTODIM_CHROMIUM: "/nonexistent/chromium" } });
   assert.equal(noChromium.status, 1);
   assert.match(noChromium.stderr, /static figures need Chromium at \/nonexistent\/chromium: install Debian's package \(apt-get install -y chromium\)/);
@@ -145,4 +145,20 @@ test("main table rows: differences to FDE of the same model, and the paper's (Cr
   assert.ok(Math.abs((table[1]["paper ΔAUC"] as number) - 0.0058) < 1e-12);
   assert.ok(Math.abs((table[1]["paper Params vs FDE"] as number) - (11.632 / 34.778 - 1)) < 1e-12);
   assert.equal(table[2].model, "W&D");
+});
+
+test("case study importance: each value's training click rate shrunk to the global rate, scored on test, by hand", async () => {
+  const { singleFieldImportance } = await import("../src/experiments/casestudy.js");
+  // Two fields (ids 0–1 and 2–3); train rows (a, b, label); global click rate 0.5.
+  const split = (rows: number[][]) => ({ ids: Int32Array.from(rows.flatMap((r) => r.slice(0, 2))), labels: Uint8Array.from(rows.map((r) => r[2])) });
+  const train = split([[0, 2, 1], [0, 3, 1], [1, 2, 0], [1, 3, 0]]);
+  const test_ = split([[0, 2, 1], [1, 3, 0], [0, 3, 1], [1, 2, 0]]);
+  const data = { fieldCount: 2, totalFeatures: 4, manifest: { fields: [{ name: "a" }, { name: "b" }] }, readSplit: (s: string) => (s === "train" ? train : test_) };
+  // prior 2 pseudo-rows at 0.5: a=0 → (2 + 1) / 4 = 0.75, a=1 → 0.25; b=2, b=3 → (1 + 1) / 4 = 0.5.
+  const [a, b] = singleFieldImportance(data as unknown as Parameters<typeof singleFieldImportance>[0], 2);
+  assert.equal(a.field, "a");
+  assert.equal(a.auc, 1);
+  assert.ok(Math.abs(a.logloss + Math.log(0.75)) < 1e-6);
+  assert.equal(b.auc, 0.5);
+  assert.ok(Math.abs(b.logloss - Math.log(2)) < 1e-6);
 });

@@ -31,6 +31,12 @@ export interface Dataset {
   description: string;
 }
 
+/** Planted rank by field name (empty for real data). */
+export function plantedRanks(ds: Dataset): Map<string, number> {
+  const t = ds.truth;
+  return new Map((t?.fields ?? []).map((f, i) => [f, t?.ranks[i] as number]));
+}
+
 /** Rows of the synthetic set per scale. */
 export const SYNTH_ROWS: Record<Exclude<Scale, "paper">, number> = { smoke: 5_000, quick: DEFAULT_SYNTH_ROWS };
 
@@ -84,4 +90,15 @@ export async function datasetForScale(scale: Scale, seed = DEFAULT_SEED): Promis
     );
   }
   return { name: "criteo", data: new PreparedData(CRITEO_PREPARED), description: "Criteo (Kaggle Display Advertising Challenge), the paper's preset" };
+}
+
+/** MovieLens-1M prepared by the user for the case study (see notebook 7 / data/README.md). */
+export const MOVIELENS_PREPARED = join("data", "movielens", "prepared");
+
+/** The case study's data: MovieLens-1M when prepared (not at smoke scale), else the scale's data. */
+export async function caseStudyDataset(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
+  if (scale !== "smoke" && existsSync(join(MOVIELENS_PREPARED, "manifest.json"))) {
+    return { name: "movielens-1m", data: new PreparedData(MOVIELENS_PREPARED), description: "MovieLens-1M (GroupLens), label rating > 3, prepared by `autodim movielens` + `prepare --format tsv`" };
+  }
+  return datasetForScale(scale, seed);
 }

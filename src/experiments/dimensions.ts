@@ -2,7 +2,7 @@
 // field's cardinality and (synthetic data) its planted rank, and how α moved during the search.
 import { search, type DimensionPlan } from "../embedding/autodim.js";
 import { spearman } from "../train/metrics.js";
-import type { Dataset } from "./datasets.js";
+import { plantedRanks, type Dataset } from "./datasets.js";
 import { rankColor } from "./data.js";
 import type { Figure } from "./figures.js";
 import { checkpointsFor } from "./settings.js";
@@ -31,7 +31,7 @@ export function selectionProbabilities(alpha: number[]): number[] {
 
 export function summarizePlan(plan: DimensionPlan, ds: Dataset): DimensionsResult {
   const truth = ds.truth;
-  const rankOf = new Map((truth?.fields ?? []).map((f, i) => [f, truth?.ranks[i] as number]));
+  const rankOf = plantedRanks(ds);
   const fields = plan.fields.map((f) => ({ field: f.name, ids: f.vocabularySize, dim: f.dim, plantedRank: rankOf.get(f.name), alpha: f.alpha }));
   const dims = fields.map((f) => f.dim);
   return {

@@ -94,8 +94,11 @@ export function relativeToFde(rows: Omit<MethodRow, "paramsVsFde" | "aucVsFde">[
   });
 }
 
-/** Runs (or resumes) every method on every model: rows in model-then-paper-column order. */
-export async function runMethods(ds: Dataset, scale: Scale, seed: number, models = MAIN_MODELS, methods = MAIN_METHODS, experiment = "methods"): Promise<MethodRow[]> {
+/**
+ * Every (model, method) run's full result, keyed "<model>-<method>": run, resumed, or read
+ * from results/<experiment>-<scale>-runs/ (other experiments reuse the main table's runs).
+ */
+export async function methodResults(ds: Dataset, scale: Scale, seed: number, models = MAIN_MODELS, methods = MAIN_METHODS, experiment = "methods"): Promise<Map<string, RetrainResult>> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const cells = models.flatMap((model) =>
     methods.map((method) => ({
@@ -104,9 +107,14 @@ export async function runMethods(ds: Dataset, scale: Scale, seed: number, models
       run: () => METHODS[method].run(ds.data, methodSettings(scale, model, seed, method), { progress, checkpoint: checkpointsFor(`${ds.name}-${method}-${model}-seed${seed}`) }),
     })),
   );
-  const results = await runCells(join(RESULTS_DIR, `${experiment}-${scale}-runs`), cells, { log: progress ? undefined : () => {} });
+  return runCells(join(RESULTS_DIR, `${experiment}-${scale}-runs`), cells, { log: progress ? undefined : () => {} });
+}
+
+/** The main table's rows (model-then-paper-column order), from `methodResults`. */
+export async function runMethods(ds: Dataset, scale: Scale, seed: number, models = MAIN_MODELS, methods = MAIN_METHODS, experiment = "methods"): Promise<MethodRow[]> {
+  const results = await methodResults(ds, scale, seed, models, methods, experiment);
   const trainRows = ds.data.rows("train");
-  return relativeToFde(cells.map((c) => toRow(results.get(c.key) as RetrainResult, trainRows)));
+  return relativeToFde([...results.values()].map((r) => toRow(r, trainRows)));
 }
 
 const MODEL_LABEL: Record<string, string> = { fm: "FM", wd: "W&D", deepfm: "DeepFM", nfm: "NFM", ipnn: "IPNN", autoint: "AutoInt" };

@@ -1,0 +1,94 @@
+// Experiment 8 — transferability: the sizes AutoDim searched with FM (the main table's FM
+// AutoDim run), re-trained in NFM, IPNN and AutoInt, against each model at full dimension.
+// Each re-training is a cell under results/transfer-<scale>-runs/.
+import { join } from "node:path";
+import { retrain, type RetrainResult } from "../embedding/autodim.js";
+import type { ModelName } from "../models/ctr.js";
+import { AutodimError } from "../errors.js";
+import { runCells } from "./cells.js";
+import type { Dataset, Scale } from "./datasets.js";
+import type { Figure } from "./figures.js";
+import { methodResults, methodSettings, modelLabel } from "./methods.js";
+import { PAPER_TRANSFER } from "./paper.js";
+import { RESULTS_DIR } from "./report.js";
+import { checkpointsFor } from "./settings.js";
+
+export const TRANSFER_MODELS: ModelName[] = ["nfm", "ipnn", "autoint"];
+
+export interface TransferRow {
+  model: ModelName;
+  full: { auc: number; logloss: number; params: number };
+  autodim: { auc: number; logloss: number; params: number };
+  /** The FM plan's sizes. */
+  dims: number[];
+  seconds: { full: number; autodim: number };
+}
+
+export async function runTransfer(ds: Dataset, scale: Scale, seed: number, models = TRANSFER_MODELS): Promise<{ rows: TransferRow[]; source: RetrainResult }> {
+  const source = (await methodResults(ds, scale, seed, ["fm"], ["autodim"])).get("fm-autodim");
+  if (!source?.plan) throw new AutodimError("transfer: the main table's FM AutoDim run has no plan");
+  const plan = source.plan;
+  const dims = plan.fields.map((f) => f.dim);
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  const cells = models.flatMap((model) => {
+    const s = methodSettings(scale, model, seed, "autodim");
+    const D = s.candidates[s.candidates.length - 1];
+    const variants = [
+      { kind: "full", dims: dims.map(() => D), projection: "none" as const, method: "fde" },
+      { kind: "autodim", dims, projection: plan.config.unify, method: "autodim (fm plan)" },
+    ];
+    return variants.map((v) => ({
+      key: `${model}-${v.kind}`,
+      identity: { data: ds.description, train: s.train, dims: v.dims, projection: v.projection, seed },
+      run: () =>
+        retrain(ds.data, { ...s.train, model, dims: v.dims, projection: v.projection, outputDim: D, seed }, { method: v.method, plan: v.kind === "autodim" ? plan : undefined, progress, checkpoint: checkpointsFor(`${ds.name}-transfer-${v.kind}-${model}-seed${seed}`) }),
+    }));
+  });
+  const results = await runCells(join(RESULTS_DIR, `transfer-${scale}-runs`), cells, { log: progress ? undefined : () => {} });
+  const pick = (r: RetrainResult) => ({ auc: r.test.auc, logloss: r.test.logloss, params: r.params.embedding });
+  const rows = models.map((model) => {
+    const full = results.get(`${model}-full`) as RetrainResult;
+    const auto = results.get(`${model}-autodim`) as RetrainResult;
+    return { model, full: pick(full), autodim: pick(auto), dims, seconds: { full: full.runtime.wallSeconds, autodim: auto.runtime.wallSeconds } };
+  });
+  return { rows, source };
+}
+
+/** Rows of the notebook's table: ours and the paper's (Criteo) differences, AutoDim − full. */
+export function transferTableRows(rows: TransferRow[]): Record<string, string | number>[] {
+  return rows.map((r) => {
+    const p = PAPER_TRANSFER[r.model as keyof typeof PAPER_TRANSFER];
+    return {
+      model: modelLabel(r.model),
+      "full AUC": r.full.auc,
+      "AutoDim AUC": r.autodim.auc,
+      "ΔAUC": r.autodim.auc - r.full.auc,
+      "paper ΔAUC": p ? p.autodim.criteo[0] - p.full.criteo[0] : NaN,
+      "full Logloss": r.full.logloss,
+      "AutoDim Logloss": r.autodim.logloss,
+      "ΔLogloss": r.autodim.logloss - r.full.logloss,
+      "paper ΔLogloss": p ? p.autodim.criteo[1] - p.full.criteo[1] : NaN,
+      "full Params": r.full.params,
+      "AutoDim Params": r.autodim.params,
+    };
+  });
+}
+
+export function transferFigures(rows: TransferRow[]): Record<string, Figure> {
+  const x = rows.map((r) => modelLabel(r.model));
+  return {
+    auc: {
+      data: [
+        { type: "bar", name: "full dimension (32)", x, y: rows.map((r) => r.full.auc), marker: { color: "#4c72b0" } },
+        { type: "bar", name: "AutoDim sizes searched with FM", x, y: rows.map((r) => r.autodim.auc), marker: { color: "#c44e52" } },
+      ],
+      layout: {
+        title: { text: "Transferability: FM's AutoDim sizes in other models (test AUC)" },
+        barmode: "group",
+        yaxis: { title: { text: "test AUC" }, range: [Math.min(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) - 0.01, Math.max(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) + 0.005] },
+        width: 700,
+        height: 420,
+      },
+    },
+  };
+}
