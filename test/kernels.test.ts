@@ -1,5 +1,6 @@
 // The wasm kernel fixes against the cpu backend on random inputs.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { initRuntime } from "../src/runtime/backend.js";
@@ -28,10 +29,22 @@ function assertClose(a: { shape: number[]; values: Float32Array }, b: { shape: n
   assert.ok(worst <= tol, `max abs difference ${worst} > ${tol}`);
 }
 
+let native = false;
 before(async () => {
   const info = await initRuntime();
   assert.equal(info.backend, "wasm", "tests expect the wasm backend on machines without tfjs-node");
-  assert.deepEqual(info.kernelFixes, ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity", "Sum gradient"]);
+  native = info.matmul.startsWith("openblas");
+  assert.deepEqual(info.kernelFixes, [native ? "BatchMatMul (OpenBLAS)" : "BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity", "Sum gradient"]);
+  if (process.env.AUTODIM_NATIVE_BLAS === "0") assert.equal(info.matmul, "wasm");
+});
+
+test("with the OpenBLAS addon loaded, these tests run again in a process without it: both matmul paths are checked", { skip: process.env.AUTODIM_NATIVE_BLAS === "0" }, (t) => {
+  if (!native) return t.skip("the OpenBLAS addon is not loaded here: the wasm path is the one tested");
+  // Without NODE_TEST_CONTEXT the child reports in TAP, not to this runner.
+  const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "test/kernels.test.ts"], { encoding: "utf8", env: { ...env, AUTODIM_NATIVE_BLAS: "0" } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /# fail 0/);
 });
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {

@@ -2,7 +2,7 @@
 // Exit codes: 0 ok, 1 failure (bad data, runtime error), 2 usage error.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { initRuntime } from "../runtime/backend.js";
+import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
 import { BENCH_BATCH, benchRetrain, benchSearch, benchVocabScaling, runPeer, type PhaseResult } from "../bench/training.js";
@@ -170,6 +170,7 @@ const commands: Record<string, Command> = {
     const info = await initRuntime();
     console.log(`backend ${info.backend} (tfjs ${info.tfjsVersion}${info.kernelFixes.length ? `, kernel fixes: ${info.kernelFixes.join(", ")}` : ""})`);
     for (const why of info.fallbacks) console.log(`  passed over ${why}`);
+    if (info.backend === "wasm") console.log(`matmul ${info.matmul}${info.nativeBlasMissing ? ` (OpenBLAS addon not used: ${info.nativeBlasMissing})` : ""}`);
     console.log(`hardware ${describeHardware()}`);
   },
 
@@ -222,9 +223,9 @@ const commands: Record<string, Command> = {
     const say = (line: string) => {
       if (!quiet) console.log(line);
     };
-    say(`hardware ${describeHardware()}; backend ${info.backend}`);
+    say(`hardware ${describeHardware()}; backend ${backendLabel(info)}`);
     const rss = () => process.resourceUsage().maxRSS / 1024;
-    const report: Record<string, unknown> = { date: new Date().toISOString(), backend: info.backend, hardware: hardwareInfo(), steps };
+    const report: Record<string, unknown> = { date: new Date().toISOString(), backend: backendLabel(info), matmul: info.matmul, hardware: hardwareInfo(), steps };
     let search: PhaseResult | undefined;
     let retrainPhase: PhaseResult | undefined;
     if (only.includes("search")) {
@@ -296,7 +297,7 @@ const commands: Record<string, Command> = {
     };
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
-    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const plan = await search(data, config, { saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined, checkpoint: checkpointFlags(f) });
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
@@ -332,7 +333,7 @@ const commands: Record<string, Command> = {
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
     const info = await initRuntime();
-    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const result = await retrain(data, config, { method: plan ? plan.method : `full-${dim}`, plan, checkpoint: checkpointFlags(f) });
     writeJson(out, result);
     console.log(`test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`);
@@ -362,7 +363,7 @@ const commands: Record<string, Command> = {
     };
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
-    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const result = await method.run(data, settings, { checkpoint: checkpointFlags(f) });
     writeJson(out, result);
     console.log(`${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`);
@@ -376,7 +377,7 @@ const commands: Record<string, Command> = {
     const model = choiceFlag(f, "model", MODEL_NAMES, "fm");
     const dir = typeof f.dir === "string" ? f.dir : join("data", "synthetic");
     const info = await initRuntime();
-    console.log(`backend ${info.backend}; hardware ${describeHardware()}`);
+    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const synthetic = await syntheticDataset(rows, seed, dir);
     const { truth, prepared, reused } = synthetic;
     const manifest = synthetic.data.manifest;

@@ -28,7 +28,7 @@ import type { FieldEntry, Manifest, Split } from "../data/manifest.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, type ModelName, PAPER_MLP } from "../models/ctr.js";
 import { constantVariable, Dense, uniformVariable, variableName, type StepContext } from "../models/layers.js";
-import { initRuntime } from "../runtime/backend.js";
+import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
 import { Progress } from "../runtime/progress.js";
 import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
@@ -758,7 +758,7 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
       search: { weights, steps: t, architectureSteps, finalTemperature: temperature(t, config.tauDecay), supernetValidation, parameterCounts: embedding.parameterCounts(), alphaHistory },
       config,
       data: dataIdentity(data),
-      runtime: { backend: info.backend, hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
+      runtime: { backend: backendLabel(info), hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
     };
   } finally {
     network.dispose();
@@ -871,7 +871,7 @@ export async function trainWithEmbedding(
       plan: extra.plan,
       selection: extra.selection,
       data: dataIdentity(data),
-      runtime: { backend: info.backend, hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
+      runtime: { backend: backendLabel(info), hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
     };
   } finally {
     network.dispose();

@@ -3,7 +3,7 @@
 // `autodim reproduce` calls the same functions and writes results/.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { initRuntime } from "../runtime/backend.js";
+import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { dataFigures, dataOverview, type DataOverview } from "./data.js";
 import { FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
 import { caseStudyDataset, datasetForScale, DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
@@ -48,7 +48,7 @@ function experiment<P>(name: string, body: (scale: Scale, ds: Dataset) => Promis
     const info = await initRuntime();
     const ds = await datasetForScale(scale);
     const out = await body(scale, ds);
-    const p = provenance(name, scale, out.data ?? ds.description, out.seed ?? DEFAULT_SEED, info.backend, (Date.now() - started) / 1000);
+    const p = provenance(name, scale, out.data ?? ds.description, out.seed ?? DEFAULT_SEED, backendLabel(info), (Date.now() - started) / 1000);
     return { name, scale, markdown: out.markdown, payload: out.payload, provenance: p, figures: out.figures };
   };
 }

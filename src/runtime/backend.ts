@@ -2,7 +2,7 @@
 // calls `initRuntime()` first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
 import { AutodimError } from "../errors.js";
-import { registerSumGradientFix, registerWasmKernelFixes } from "./wasm-kernels.js";
+import { registerSumGradientFix, registerWasmKernelFixes, type NativeBlas } from "./wasm-kernels.js";
 
 export type BackendName = "node" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["node", "wasm", "cpu"];
@@ -17,6 +17,37 @@ export interface RuntimeInfo {
   kernelFixes: string[];
   /** Why preferred backends were passed over, when the choice was automatic. */
   fallbacks: string[];
+  /**
+   * On wasm: "openblas (N threads)" when matmuls run on the native OpenBLAS addon, else
+   * "wasm" with the reason in `nativeBlasMissing`.
+   */
+  matmul: string;
+  nativeBlasMissing?: string;
+}
+
+/** Backend and GEMM in one label, for provenance lines ("wasm", "wasm + OpenBLAS matmul"). */
+export function backendLabel(info: Pick<RuntimeInfo, "backend" | "matmul">): string {
+  return info.backend === "wasm" && info.matmul.startsWith("openblas") ? "wasm + OpenBLAS matmul" : info.backend;
+}
+
+/**
+ * The OpenBLAS addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_BLAS=0.
+ * One thread by default (AUTODIM_BLAS_THREADS): the PyTorch peer's setting, and the rest of
+ * a step runs on one core anyway.
+ */
+async function loadNativeBlas(): Promise<{ blas?: NativeBlas; missing?: string }> {
+  if (process.env.AUTODIM_NATIVE_BLAS === "0") return { missing: "disabled by AUTODIM_NATIVE_BLAS=0" };
+  try {
+    const mod = (await loadOptional("../../native/index.cjs")) as { default?: NativeBlas } & NativeBlas;
+    const blas = mod.default ?? mod;
+    const threads = Number(process.env.AUTODIM_BLAS_THREADS ?? 1);
+    if (!Number.isInteger(threads) || threads < 1) throw new AutodimError(`AUTODIM_BLAS_THREADS must be a positive integer, got ${JSON.stringify(process.env.AUTODIM_BLAS_THREADS)}`);
+    blas.threads(threads);
+    return { blas };
+  } catch (err) {
+    if (err instanceof AutodimError) throw err;
+    return { missing: firstLine((err as Error).message) };
+  }
 }
 
 let chosen: Promise<RuntimeInfo> | undefined;
@@ -81,9 +112,16 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   }
   if (!(await tf.setBackend(tfBackend))) throw new Error(`tf.setBackend("${tfBackend}") failed`);
   await tf.ready();
-  if (name === "wasm") kernelFixes = registerWasmKernelFixes();
+  let matmul = tfBackend;
+  let nativeBlasMissing: string | undefined;
+  if (name === "wasm") {
+    const { blas, missing } = await loadNativeBlas();
+    kernelFixes = registerWasmKernelFixes(blas);
+    matmul = blas ? `openblas (${blas.threads()} thread${blas.threads() === 1 ? "" : "s"})` : "wasm";
+    nativeBlasMissing = missing;
+  }
   kernelFixes = [...kernelFixes, registerSumGradientFix()];
-  return { backend: name, tfBackend, tfjsVersion: tf.version.tfjs, kernelFixes, fallbacks: [...fallbacks] };
+  return { backend: name, tfBackend, tfjsVersion: tf.version.tfjs, kernelFixes, fallbacks: [...fallbacks], matmul, ...(nativeBlasMissing ? { nativeBlasMissing } : {}) };
 }
 
 function installHint(name: BackendName): string {

@@ -37,15 +37,26 @@ interface KernelArgs {
 
 let registered: string[] | undefined;
 
-/** Registers the fixes on the wasm backend (idempotent); returns the kernel names. */
-export function registerWasmKernelFixes(): string[] {
+/** The GEMM of native/blas.c (OpenBLAS): c[i] = op(a[i])·op(b[i]), row-major. */
+export interface NativeBlas {
+  sgemm(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, batchStrideA: number, batchStrideB: number): void;
+  /** Sets OpenBLAS's thread count when n > 0; returns the count in use. */
+  threads(n?: number): number;
+}
+
+/**
+ * Registers the fixes on the wasm backend (idempotent); returns the kernel names. With
+ * `blas`, float32 matmuls run on it (transposes included) instead of wasm's GEMM.
+ */
+export function registerWasmKernelFixes(blas?: NativeBlas): string[] {
   if (registered) return registered;
   const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
   const stockTranspose = tf.getKernel("Transpose", "wasm");
   if (!stockMatMul || !stockTranspose) throw new Error("wasm backend is not registered: import @tensorflow/tfjs-backend-wasm first");
 
   tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel(fastTransposedMatMul(stockMatMul, stockTranspose.kernelFunc));
+  const wasmMatMul = fastTransposedMatMul(stockMatMul, stockTranspose.kernelFunc);
+  tf.registerKernel(blas ? { ...wasmMatMul, kernelFunc: blasMatMul(blas, wasmMatMul.kernelFunc) as unknown as KernelFunc } : wasmMatMul);
   if (tf.getKernel("UnsortedSegmentSum", "wasm") === undefined) {
     tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum as unknown as KernelFunc });
   }
@@ -64,7 +75,7 @@ export function registerWasmKernelFixes(): string[] {
   if (!identity) throw new Error("the wasm backend has no Identity kernel");
   tf.unregisterKernel("Identity", "wasm");
   tf.registerKernel({ ...identity, kernelFunc: sharedIdentity as unknown as KernelFunc });
-  registered = ["BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity"];
+  registered = [blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity"];
   return registered;
 }
 
@@ -131,6 +142,40 @@ function fastTransposedMatMul(stock: KernelConfig, transposeKernel: KernelFunc):
   };
   // setupFunc binds the wasm function the stock kernel calls: it must run for ours too.
   return { ...stock, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/**
+ * BatchMatMul on OpenBLAS, reading the operands in the wasm heap and writing the output
+ * there (no copies); BLAS takes transposed operands as they are. Batch dims must be equal
+ * or one side's all 1 (broadcast); anything else goes to `fallback`.
+ */
+function blasMatMul(blas: NativeBlas, fallback: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { a, b } = inputs;
+    const ta = attrs.transposeA === true;
+    const tb = attrs.transposeB === true;
+    if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2) return fallback(args as never) as TensorInfo;
+    const outer = (x: TensorInfo) => x.shape.slice(0, -2);
+    const count = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
+    const [ra, ca] = a.shape.slice(-2);
+    const [rb, cb] = b.shape.slice(-2);
+    const m = ta ? ca : ra;
+    const k = ta ? ra : ca;
+    const n = tb ? rb : cb;
+    if ((tb ? cb : rb) !== k) throw new Error(`BatchMatMul: inner dimensions ${k} and ${tb ? cb : rb} differ (shapes ${a.shape} and ${b.shape}, transposeA ${ta}, transposeB ${tb})`);
+    const batchA = count(outer(a));
+    const batchB = count(outer(b));
+    const sameOuter = outer(a).join(",") === outer(b).join(",");
+    if (!sameOuter && batchA !== 1 && batchB !== 1) return fallback(args as never) as TensorInfo;
+    const batchShape = batchA >= batchB ? outer(a) : outer(b);
+    const batch = Math.max(batchA, batchB);
+    const out = backend.makeOutput([...batchShape, m, n], "float32");
+    if (m * n * k === 0) return out;
+    // Views after makeOutput: an allocation can grow (and move) the wasm heap.
+    blas.sgemm(ta, tb, batch, m, n, k, backend.typedArrayFromHeap(a) as Float32Array, backend.typedArrayFromHeap(b) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    return out;
+  };
 }
 
 /**
