@@ -114,7 +114,7 @@ test("training commands: each bad flag value is a usage error naming the flag an
     [["search", ...base, "--lr=-1"], 2, /--lr must be a number in \[1e-8, 10\], got "-1"/],
     [["search", ...base, "--tau-decay", "abc"], 2, /--tau-decay must be a number in \[0, 1\], got "abc"/],
     [["search", ...base, "--one-level", "--second-order"], 2, /--one-level \(AutoDim-s\) and --second-order exclude each other/],
-    [["search", ...base, "--model", "xx"], 2, /--model must be one of fm, wd, deepfm, got "xx"/],
+    [["search", ...base, "--model", "xx"], 2, /--model must be one of fm, wd, deepfm, nfm, ipnn, autoint, got "xx"/],
     [["search", "--data", join(dir, "nowhere"), "--model", "fm", "--out", "x.json"], 1, /nowhere\/manifest\.json not found: run `autodim prepare/],
     [["retrain", ...base], 2, /give exactly one of --plan plan\.json or --dim D/],
     [["retrain", ...base, "--plan", join(dir, "none.json")], 1, /--plan .*none\.json: file not found/],

@@ -129,7 +129,7 @@ test("CLI: search writes plan.json; retrain --plan and --dim write result.json w
   // usage errors
   assert.match(autodim(["retrain", "--data", dataDir, "--model", "fm", "--out", out]).err, /give exactly one of --plan plan\.json or --dim D/);
   assert.match(autodim(["search", "--data", dataDir, "--model", "fm", "--candidates", "8,2", "--out", planFile]).err, /--candidates must be strictly increasing/);
-  assert.match(autodim(["search", "--data", dataDir, "--model", "lr", "--out", planFile]).err, /--model must be one of fm, wd, deepfm/);
+  assert.match(autodim(["search", "--data", dataDir, "--model", "lr", "--out", planFile]).err, /--model must be one of fm, wd, deepfm, nfm, ipnn, autoint/);
   const other = join(dir, "other.json");
   writeOther(other, plan);
   const bad = autodim(["retrain", "--data", dataDir, "--model", "fm", "--plan", other, "--out", out]);

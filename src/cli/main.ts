@@ -46,17 +46,19 @@ commands:
            join MovieLens-1M's ratings/users/movies.dat into one TSV (label = rating > 3; fields userId,
            movieId, gender, age, occupation, zip, year, genres) for "prepare --format tsv"
   summary  --data DIR          print a prepared data set's summary
-  search   --data DIR --model fm|wd|deepfm --out plan.json [--candidates 2,8,16,24,32]
+  search   --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint --out plan.json [--candidates 2,8,16,24,32]
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
            [--tau-decay 5e-5] [--seed 2026] [--save-weights FILE]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
-  retrain  --data DIR --model fm|wd|deepfm (--plan plan.json | --dim D) --out result.json
+  retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
+           --out result.json
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
            [--lr 1e-3] [--seed 2026] [--warm-start] [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
-  run      --method fde|mde|dpq|mgqe|nis|aemb|ras|autodim-s|autodim --data DIR --model fm|wd|deepfm --out result.json
+  run      --method fde|mde|dpq|mgqe|nis|aemb|ras|autodim-s|autodim --data DIR
+           --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
            [--trials 10] [--trial-epochs 1] (RaS) [--mde-temperature 0.3] (MDE)
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
@@ -64,10 +66,13 @@ commands:
   backend                      print the tfjs backend this machine uses
   reproduce [EXPERIMENT|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures] [--notebooks]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
-           run the notebooks' experiments without Jupyter (data, components, frequency, dimensions, stability);
+           run the notebooks' experiments without Jupyter (data, methods, efficiency, components, frequency,
+           dimensions, casestudy, transfer, stability);
            tables to results/<name>-<scale>.{md,json}, figures to figures/; --notebooks then re-executes
            the matching notebooks in place (their outputs show those results)
-           (experiments finished earlier are kept unless --force)
+           (experiments finished earlier are kept unless --force; the main table's 27 runs and the
+           transfer runs are saved one by one under results/<name>-<scale>-runs/, resumed after an
+           interruption, and shared by several reproduce processes started together)
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the

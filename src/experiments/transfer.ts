@@ -2,7 +2,7 @@
 // AutoDim run), re-trained in NFM, IPNN and AutoInt, against each model at full dimension.
 // Each re-training is a cell under results/transfer-<scale>-runs/.
 import { join } from "node:path";
-import { retrain, type RetrainResult } from "../embedding/autodim.js";
+import { retrain, type DimensionPlan, type RetrainResult } from "../embedding/autodim.js";
 import type { ModelName } from "../models/ctr.js";
 import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";
@@ -25,31 +25,31 @@ export interface TransferRow {
 }
 
 export async function runTransfer(ds: Dataset, scale: Scale, seed: number, models = TRANSFER_MODELS): Promise<{ rows: TransferRow[]; source: RetrainResult }> {
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  const dir = join(RESULTS_DIR, `transfer-${scale}-runs`);
+  const log = progress ? undefined : () => {};
+  const cell = (model: ModelName, kind: "full" | "autodim", dims: number[], projection: "none" | "linear" | "zeropad", plan?: DimensionPlan) => {
+    const s = methodSettings(scale, model, seed, "autodim");
+    const D = s.candidates[s.candidates.length - 1];
+    return {
+      key: `${model}-${kind}`,
+      identity: { data: ds.description, train: s.train, dims, projection, seed },
+      run: () => retrain(ds.data, { ...s.train, model, dims, projection, outputDim: D, seed }, { method: kind === "full" ? "fde" : "autodim (fm plan)", plan, progress, checkpoint: checkpointsFor(`${ds.name}-transfer-${kind}-${model}-seed${seed}`) }),
+    };
+  };
+  // The full-dimension runs need no plan: they go first (another process may still be searching).
+  const D = methodSettings(scale, "fm", seed, "autodim").candidates.slice(-1)[0];
+  const full = await runCells(dir, models.map((m) => cell(m, "full", ds.data.manifest.fields.map(() => D), "none")), { log });
   const source = (await methodResults(ds, scale, seed, ["fm"], ["autodim"])).get("fm-autodim");
   if (!source?.plan) throw new AutodimError("transfer: the main table's FM AutoDim run has no plan");
   const plan = source.plan;
   const dims = plan.fields.map((f) => f.dim);
-  const progress = process.env.AUTODIM_QUIET !== "1";
-  const cells = models.flatMap((model) => {
-    const s = methodSettings(scale, model, seed, "autodim");
-    const D = s.candidates[s.candidates.length - 1];
-    const variants = [
-      { kind: "full", dims: dims.map(() => D), projection: "none" as const, method: "fde" },
-      { kind: "autodim", dims, projection: plan.config.unify, method: "autodim (fm plan)" },
-    ];
-    return variants.map((v) => ({
-      key: `${model}-${v.kind}`,
-      identity: { data: ds.description, train: s.train, dims: v.dims, projection: v.projection, seed },
-      run: () =>
-        retrain(ds.data, { ...s.train, model, dims: v.dims, projection: v.projection, outputDim: D, seed }, { method: v.method, plan: v.kind === "autodim" ? plan : undefined, progress, checkpoint: checkpointsFor(`${ds.name}-transfer-${v.kind}-${model}-seed${seed}`) }),
-    }));
-  });
-  const results = await runCells(join(RESULTS_DIR, `transfer-${scale}-runs`), cells, { log: progress ? undefined : () => {} });
+  const auto = await runCells(dir, models.map((m) => cell(m, "autodim", dims, plan.config.unify, plan)), { log });
   const pick = (r: RetrainResult) => ({ auc: r.test.auc, logloss: r.test.logloss, params: r.params.embedding });
   const rows = models.map((model) => {
-    const full = results.get(`${model}-full`) as RetrainResult;
-    const auto = results.get(`${model}-autodim`) as RetrainResult;
-    return { model, full: pick(full), autodim: pick(auto), dims, seconds: { full: full.runtime.wallSeconds, autodim: auto.runtime.wallSeconds } };
+    const f = full.get(`${model}-full`) as RetrainResult;
+    const a = auto.get(`${model}-autodim`) as RetrainResult;
+    return { model, full: pick(f), autodim: pick(a), dims, seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds } };
   });
   return { rows, source };
 }
