@@ -90,8 +90,8 @@ function network(embedding: EmbeddingModule, totalFeatures: number, seed: number
   return new Network(embedding, model, embedding.fieldCount, { adam: DEFAULT_ADAM, architectureAdam: DEFAULT_ADAM, architectureOptimizer: "adam" });
 }
 
-/** The search phase: W step on a training batch, α step on a validation batch every 10. */
-export function benchSearch({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: PhaseOptions): PhaseResult {
+/** One search workload: `step(t)` is a W step, plus an α step on a validation batch every 10. */
+function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): { step: (t: number) => void; dispose: () => void } {
   const total = vocab.reduce((a, b) => a + b, 0);
   const embedding = new AutoDimSearchEmbedding(
     vocab.length,
@@ -105,14 +105,23 @@ export function benchSearch({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, s
   const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const val = batchSource(vocab, batch, randomStream(seed, "bench", "val"));
   const dropout = randomStream(seed, "dropout");
-  try {
-    return timed((t) => {
+  return {
+    step: (t) => {
       const ctx = { training: true, step: t, dropout };
       net.trainStep(train(), ctx);
       if (t % 10 === 0) net.architectureStep(val(), ctx);
-    }, steps, batch);
+    },
+    dispose: () => net.dispose(),
+  };
+}
+
+/** The search phase: W step on a training batch, α step on a validation batch every 10. */
+export function benchSearch({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: PhaseOptions): PhaseResult {
+  const s = searchStepper({ vocab, batch, seed });
+  try {
+    return timed(s.step, steps, batch);
   } finally {
-    net.dispose();
+    s.dispose();
   }
 }
 
@@ -164,11 +173,26 @@ export interface ScalingPoint {
   searchStepMs: number;
 }
 
-/** Search step time at growing vocabularies, same batch. */
-export function benchVocabScaling(totals: number[], steps: number): ScalingPoint[] {
-  return totals.map((total) => {
-    const vocab = scaledVocab(total);
-    const r = benchSearch({ steps, vocab });
-    return { totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: r.stepMs };
-  });
+/**
+ * Search step time at growing vocabularies, same batch. The workloads live side by side and
+ * their timing windows take turns (A B C A B C ...), so a slow spell of a shared machine
+ * hits every size alike; each size's step time is the median of its windows.
+ */
+export function benchVocabScaling(totals: number[], steps: number, batch = BENCH_BATCH): ScalingPoint[] {
+  const vocabs = totals.map(scaledVocab);
+  const steppers = vocabs.map((vocab) => searchStepper({ vocab, batch }));
+  try {
+    for (const s of steppers) for (let i = 0; i < WARMUP_STEPS; i++) s.step(0);
+    const windows: number[][] = steppers.map(() => []);
+    for (let w = 0; w < Math.max(1, Math.floor(steps / WINDOW)); w++) {
+      steppers.forEach((s, k) => {
+        const start = performance.now();
+        for (let i = 0; i < WINDOW; i++) s.step(w * WINDOW + i);
+        windows[k].push((performance.now() - start) / WINDOW);
+      });
+    }
+    return vocabs.map((vocab, k) => ({ totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: [...windows[k]].sort((a, b) => a - b)[Math.floor(windows[k].length / 2)] }));
+  } finally {
+    for (const s of steppers) s.dispose();
+  }
 }

@@ -66,6 +66,8 @@ export interface CaseStudyResult {
   spearman: number;
   fde: { auc: number; logloss: number; params: number };
   autodim: { auc: number; logloss: number; params: number };
+  /** Seconds of the two W&D runs (AutoDim's search included). */
+  computeSeconds: number;
 }
 
 /** Importance per field beside W&D AutoDim's sizes; W&D full-dimension vs AutoDim on the same data. */
@@ -79,7 +81,8 @@ export async function runCaseStudy(ds: Dataset, scale: Scale, seed: number, expe
     .map((f, m) => ({ ...f, dim: auto.dims[m].dim, ids: ds.data.manifest.fields[m].vocabularySize, plantedRank: rankOf.get(f.field) }))
     .sort((a, b) => b.auc - a.auc);
   const pick = (r: RetrainResult) => ({ auc: r.test.auc, logloss: r.test.logloss, params: r.params.embedding });
-  return { rows, spearman: spearman(rows.map((r) => r.auc), rows.map((r) => r.dim)), fde: pick(fde), autodim: pick(auto) };
+  const computeSeconds = fde.runtime.wallSeconds + auto.runtime.wallSeconds + (auto.plan?.runtime.wallSeconds ?? 0);
+  return { rows, spearman: spearman(rows.map((r) => r.auc), rows.map((r) => r.dim)), fde: pick(fde), autodim: pick(auto), computeSeconds };
 }
 
 export function caseStudyFigures(r: CaseStudyResult): Record<string, Figure> {

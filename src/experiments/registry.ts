@@ -140,14 +140,21 @@ export const frequencyExperiment: Experiment<FrequencyResult[]> = experiment("fr
 export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", async (scale, ds) => {
   const rows = await runMethods(ds, scale, DEFAULT_SEED);
   const train = retrainSettings(scale);
+  const unify = searchSettings(scale).unify;
   const summary = [
-    `**Nine methods × three base models** on ${ds.description}: each method chooses its sizes (AutoDim: search with the model itself, candidates {2, 8, 16, 24, 32}, linear unification in re-training), then the model is re-trained (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping on validation AUC, patience ${train.patience}) and tested.` +
-      (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is ~20× slower on wasm)." : ""),
+    `**Nine methods × three base models** on ${ds.description}: each method chooses its sizes (AutoDim and AutoDim-s: searched with the base model itself, candidates {2, 8, 16, 24, 32}, ${unify} unification, kept in re-training), then the model is re-trained (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping on validation AUC, patience ${train.patience}) and tested.` +
+      (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is ~20× slower than FDE's on this stack)." : "") +
+      ` Compute: ${computeMinutes(rows)} CPU-minutes summed over the ${rows.length} runs (the wall time below is one process's; several can share the runs).`,
     "Paper columns: Criteo, as reported. Absolute AUCs of different data do not compare, so both sides are shown as differences to FDE of the same model. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).",
   ].join("\n\n");
   const table = markdownTable(mainTableRows(rows), { AUC: 4, Logloss: 4, "ΔAUC vs FDE": 4, "paper ΔAUC": 4, "Params vs FDE": "%", "paper Params vs FDE": "%" });
   return { markdown: `${summary}\n\n${table}`, payload: rows, figures: methodFigures(rows) };
 });
+
+/** Minutes of the runs behind rows (choosing sizes + final training), to one decimal. */
+function computeMinutes(rows: { selectionSeconds: number; trainSeconds: number }[]): string {
+  return (rows.reduce((a, r) => a + r.selectionSeconds + r.trainSeconds, 0) / 60).toFixed(1);
+}
 
 /** 3 — efficiency (the paper's: DeepFM): time to choose sizes, final training, inference, per method. Reuses the main table's DeepFM runs. */
 export const efficiencyExperiment: Experiment<MethodRow[]> = experiment("efficiency", async (scale, ds) => {
@@ -174,7 +181,7 @@ export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("case
   const summary = [
     `**Field importance vs AutoDim's size** on ${ds.description}. Importance: the test AUC of one field alone — each value's training click rate, shrunk towards the global rate by ${PRIOR_ROWS} pseudo-rows (the optimum a single-field W&D trains towards; see src/experiments/casestudy.ts). Sizes: AutoDim searched with W&D, candidates {2, 8, 16, 24, 32}` +
       (own ? "." : " (the main table's W&D AutoDim run, notebook 2)."),
-    `Spearman(single-field AUC, chosen size) = **${r.spearman.toFixed(3)}**. W&D full dimension: AUC ${r.fde.auc.toFixed(4)}, Logloss ${r.fde.logloss.toFixed(4)}; AutoDim: AUC ${r.autodim.auc.toFixed(4)}, Logloss ${r.autodim.logloss.toFixed(4)} with ${pct(1 - r.autodim.params / r.fde.params)} fewer embedding parameters.`,
+    `Spearman(single-field AUC, chosen size) = **${r.spearman.toFixed(3)}**. Compute: the two W&D runs took ${(r.computeSeconds / 60).toFixed(1)} CPU-minutes. W&D full dimension: AUC ${r.fde.auc.toFixed(4)}, Logloss ${r.fde.logloss.toFixed(4)}; AutoDim: AUC ${r.autodim.auc.toFixed(4)}, Logloss ${r.autodim.logloss.toFixed(4)} with ${pct(1 - r.autodim.params / r.fde.params)} fewer embedding parameters.`,
     `Paper (MovieLens-1M, W&D, candidates up to 16): sizes follow importance — movieId and userId (AUC .73/.69) get 8, gender/age/occupation (≈ .51–.53) get 2; FDE AUC ${PAPER_CASE_STUDY_TOTALS.fde.auc} / Logloss ${PAPER_CASE_STUDY_TOTALS.fde.logloss} vs AutoDim ${PAPER_CASE_STUDY_TOTALS.autodim.auc} / ${PAPER_CASE_STUDY_TOTALS.autodim.logloss} with ${pct(PAPER_CASE_STUDY_TOTALS.reduction)} fewer parameters.` +
       (ranked ? " On the synthetic set the planted rank of each field is the ground truth of its importance; it is shown too." : ""),
   ].join("\n\n");
@@ -199,7 +206,7 @@ export const transferExperiment: Experiment<TransferRow[]> = experiment("transfe
   const { rows, source } = await runTransfer(ds, scale, DEFAULT_SEED);
   const train = retrainSettings(scale);
   const summary = [
-    `**AutoDim's sizes searched with FM** (the main table's FM AutoDim run: ${source.params.embedding.toLocaleString("en")} embedding parameters) **re-trained in NFM, IPNN and AutoInt**, against each model with every field at 32, on ${ds.description} (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping). NFM: bi-interaction → MLP 128-128; IPNN: embeddings ‖ pairwise inner products → MLP 128-128; AutoInt: 3 self-attention layers, 2 heads of 16, residual; all with the first-order term.`,
+    `**AutoDim's sizes searched with FM** (the main table's FM AutoDim run: ${source.params.embedding.toLocaleString("en")} embedding parameters; its search took ${((source.plan?.runtime.wallSeconds ?? 0) / 60).toFixed(1)} min) **re-trained in NFM, IPNN and AutoInt** (${(rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0) / 60).toFixed(1)} CPU-minutes for the six trainings), against each model with every field at 32, on ${ds.description} (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping). NFM: bi-interaction → MLP 128-128; IPNN: embeddings ‖ pairwise inner products → MLP 128-128; AutoInt: 3 self-attention layers, 2 heads of 16, residual; all with the first-order term.`,
     "Paper (Criteo, as reported): the FM sizes improve every model — ΔAUC +0.0047 (NFM), +0.0027 (IPNN), +0.0020 (AutoInt); Avazu +0.0025, +0.0014, +0.0015.",
   ].join("\n\n");
   const table = markdownTable(transferTableRows(rows), { "full AUC": 4, "AutoDim AUC": 4, "ΔAUC": 4, "paper ΔAUC": 4, "full Logloss": 4, "AutoDim Logloss": 4, "ΔLogloss": 4, "paper ΔLogloss": 4 });
