@@ -39,6 +39,8 @@ interface ExperimentBody<P> {
   seed?: number;
   /** The data the numbers come from, when not the scale's data set. */
   data?: string;
+  /** Seconds of the saved runs the result is assembled from (see Provenance.computeSeconds). */
+  computeSeconds?: number;
 }
 
 /** An experiment: its body gets the scale's data set; timing, backend and provenance are added here. */
@@ -48,7 +50,7 @@ function experiment<P>(name: string, body: (scale: Scale, ds: Dataset) => Promis
     const info = await initRuntime();
     const ds = await datasetForScale(scale);
     const out = await body(scale, ds);
-    const p = provenance(name, scale, out.data ?? ds.description, out.seed ?? DEFAULT_SEED, backendLabel(info), (Date.now() - started) / 1000);
+    const p = provenance(name, scale, out.data ?? ds.description, out.seed ?? DEFAULT_SEED, backendLabel(info), (Date.now() - started) / 1000, out.computeSeconds);
     return { name, scale, markdown: out.markdown, payload: out.payload, provenance: p, figures: out.figures };
   };
 }
@@ -144,16 +146,16 @@ export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", 
   const summary = [
     `**Nine methods × three base models** on ${ds.description}: each method chooses its sizes (AutoDim and AutoDim-s: searched with the base model itself, candidates {2, 8, 16, 24, 32}, ${unify} unification, kept in re-training), then the model is re-trained (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping on validation AUC, patience ${train.patience}) and tested.` +
       (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is ~20× slower than FDE's on this stack)." : "") +
-      ` Compute: ${computeMinutes(rows)} CPU-minutes summed over the ${rows.length} runs (the wall time below is one process's; several can share the runs).`,
+      ` Compute: ${(computeSeconds(rows) / 60).toFixed(1)} minutes summed over the ${rows.length} runs.`,
     "Paper columns: Criteo, as reported. Absolute AUCs of different data do not compare, so both sides are shown as differences to FDE of the same model. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).",
   ].join("\n\n");
   const table = markdownTable(mainTableRows(rows), { AUC: 4, Logloss: 4, "ΔAUC vs FDE": 4, "paper ΔAUC": 4, "Params vs FDE": "%", "paper Params vs FDE": "%" });
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: methodFigures(rows) };
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: methodFigures(rows), computeSeconds: computeSeconds(rows) };
 });
 
-/** Minutes of the runs behind rows (choosing sizes + final training), to one decimal. */
-function computeMinutes(rows: { selectionSeconds: number; trainSeconds: number }[]): string {
-  return (rows.reduce((a, r) => a + r.selectionSeconds + r.trainSeconds, 0) / 60).toFixed(1);
+/** Seconds of the runs behind rows (choosing sizes + final training). */
+function computeSeconds(rows: { selectionSeconds: number; trainSeconds: number }[]): number {
+  return rows.reduce((a, r) => a + r.selectionSeconds + r.trainSeconds, 0);
 }
 
 /** 3 — efficiency (the paper's: DeepFM): time to choose sizes, final training, inference, per method. Reuses the main table's DeepFM runs. */
@@ -168,7 +170,7 @@ export const efficiencyExperiment: Experiment<MethodRow[]> = experiment("efficie
     rows.map((r) => ({ method: r.method, "choosing sizes s": r.selectionSeconds, "final training s": r.trainSeconds, epochs: r.epochs, "train samples/s": r.trainSamplesPerSecond, "total s": r.selectionSeconds + r.trainSeconds, "inference ms / 1k rows": r.inferenceMsPer1k, Params: r.params })),
     { "choosing sizes s": 1, "final training s": 1, "train samples/s": 0, "total s": 1, "inference ms / 1k rows": 2 },
   );
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: efficiencyFigures(rows) };
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: efficiencyFigures(rows), computeSeconds: computeSeconds(rows) };
 });
 
 /** 7 — case study: each field's importance (single-field test AUC) beside the size AutoDim chose with W&D. */
@@ -181,7 +183,7 @@ export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("case
   const summary = [
     `**Field importance vs AutoDim's size** on ${ds.description}. Importance: the test AUC of one field alone — each value's training click rate, shrunk towards the global rate by ${PRIOR_ROWS} pseudo-rows (the optimum a single-field W&D trains towards; see src/experiments/casestudy.ts). Sizes: AutoDim searched with W&D, candidates {2, 8, 16, 24, 32}` +
       (own ? "." : " (the main table's W&D AutoDim run, notebook 2)."),
-    `Spearman(single-field AUC, chosen size) = **${r.spearman.toFixed(3)}**. Compute: the two W&D runs took ${(r.computeSeconds / 60).toFixed(1)} CPU-minutes. W&D full dimension: AUC ${r.fde.auc.toFixed(4)}, Logloss ${r.fde.logloss.toFixed(4)}; AutoDim: AUC ${r.autodim.auc.toFixed(4)}, Logloss ${r.autodim.logloss.toFixed(4)} with ${pct(1 - r.autodim.params / r.fde.params)} fewer embedding parameters.`,
+    `Spearman(single-field AUC, chosen size) = **${r.spearman.toFixed(3)}**. Compute: the two W&D runs took ${(r.computeSeconds / 60).toFixed(1)} minutes. W&D full dimension: AUC ${r.fde.auc.toFixed(4)}, Logloss ${r.fde.logloss.toFixed(4)}; AutoDim: AUC ${r.autodim.auc.toFixed(4)}, Logloss ${r.autodim.logloss.toFixed(4)} with ${pct(1 - r.autodim.params / r.fde.params)} fewer embedding parameters.`,
     `Paper (MovieLens-1M, W&D, candidates up to 16): sizes follow importance — movieId and userId (AUC .73/.69) get 8, gender/age/occupation (≈ .51–.53) get 2; FDE AUC ${PAPER_CASE_STUDY_TOTALS.fde.auc} / Logloss ${PAPER_CASE_STUDY_TOTALS.fde.logloss} vs AutoDim ${PAPER_CASE_STUDY_TOTALS.autodim.auc} / ${PAPER_CASE_STUDY_TOTALS.autodim.logloss} with ${pct(PAPER_CASE_STUDY_TOTALS.reduction)} fewer parameters.` +
       (ranked ? " On the synthetic set the planted rank of each field is the ground truth of its importance; it is shown too." : ""),
   ].join("\n\n");
@@ -198,7 +200,7 @@ export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("case
     })),
     { "single-field AUC": 4, "single-field Logloss": 4, "paper AUC": 4 },
   );
-  return { markdown: `${summary}\n\n${table}`, payload: r, figures: caseStudyFigures(r), data: ds.description };
+  return { markdown: `${summary}\n\n${table}`, payload: r, figures: caseStudyFigures(r), data: ds.description, computeSeconds: r.computeSeconds };
 });
 
 /** 8 — transferability: FM's AutoDim sizes re-trained in NFM, IPNN and AutoInt vs their full-dimension versions. */
@@ -206,11 +208,11 @@ export const transferExperiment: Experiment<TransferRow[]> = experiment("transfe
   const { rows, source } = await runTransfer(ds, scale, DEFAULT_SEED);
   const train = retrainSettings(scale);
   const summary = [
-    `**AutoDim's sizes searched with FM** (the main table's FM AutoDim run: ${source.params.embedding.toLocaleString("en")} embedding parameters; its search took ${((source.plan?.runtime.wallSeconds ?? 0) / 60).toFixed(1)} min) **re-trained in NFM, IPNN and AutoInt** (${(rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0) / 60).toFixed(1)} CPU-minutes for the six trainings), against each model with every field at 32, on ${ds.description} (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping). NFM: bi-interaction → MLP 128-128; IPNN: embeddings ‖ pairwise inner products → MLP 128-128; AutoInt: 3 self-attention layers, 2 heads of 16, residual; all with the first-order term.`,
+    `**AutoDim's sizes searched with FM** (the main table's FM AutoDim run: ${source.params.embedding.toLocaleString("en")} embedding parameters; its search took ${((source.plan?.runtime.wallSeconds ?? 0) / 60).toFixed(1)} min) **re-trained in NFM, IPNN and AutoInt** (${(rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0) / 60).toFixed(1)} minutes for the six trainings), against each model with every field at 32, on ${ds.description} (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping). NFM: bi-interaction → MLP 128-128; IPNN: embeddings ‖ pairwise inner products → MLP 128-128; AutoInt: 3 self-attention layers, 2 heads of 16, residual; all with the first-order term.`,
     "Paper (Criteo, as reported): the FM sizes improve every model — ΔAUC +0.0047 (NFM), +0.0027 (IPNN), +0.0020 (AutoInt); Avazu +0.0025, +0.0014, +0.0015.",
   ].join("\n\n");
   const table = markdownTable(transferTableRows(rows), { "full AUC": 4, "AutoDim AUC": 4, "ΔAUC": 4, "paper ΔAUC": 4, "full Logloss": 4, "AutoDim Logloss": 4, "ΔLogloss": 4, "paper ΔLogloss": 4 });
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: transferFigures(rows) };
+  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: transferFigures(rows), computeSeconds: rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0) };
 });
 
 export const EXPERIMENTS: Record<string, Experiment> = {

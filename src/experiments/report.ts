@@ -18,15 +18,17 @@ export interface Provenance {
   backend: string;
   hardware: HardwareInfo;
   wallSeconds: number;
+  /** Seconds of the runs the result is made of, when they were saved earlier or shared by processes. */
+  computeSeconds?: number;
   createdAt: string;
 }
 
-export function provenance(experiment: string, scale: string, data: string, seed: number, backend: string, wallSeconds: number): Provenance {
-  return { experiment, scale, data, seed, backend, hardware: hardwareInfo(), wallSeconds, createdAt: new Date().toISOString() };
+export function provenance(experiment: string, scale: string, data: string, seed: number, backend: string, wallSeconds: number, computeSeconds?: number): Provenance {
+  return { experiment, scale, data, seed, backend, hardware: hardwareInfo(), wallSeconds, ...(computeSeconds !== undefined ? { computeSeconds } : {}), createdAt: new Date().toISOString() };
 }
 
 export function provenanceMarkdown(p: Provenance): string {
-  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s (${p.createdAt.slice(0, 10)}).*`;
+  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s${p.computeSeconds !== undefined ? `, the runs it is made of ${p.computeSeconds.toFixed(0)} s (each saved when it finished; several processes may share them)` : ""} (${p.createdAt.slice(0, 10)}).*`;
 }
 
 type Row = Record<string, string | number | null | undefined>;
