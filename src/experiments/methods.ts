@@ -22,7 +22,7 @@ export const MAIN_METHODS: string[] = [...PAPER_METHODS];
 
 /**
  * Epoch caps for methods whose step is far slower on this stack: DPQ/MGQE score 64 centroids
- * per group and value (~20× FDE's step on wasm), so at quick scale they train 3 epochs.
+ * per group and value (5–9× FDE's step here), so at quick scale they train 3 epochs.
  */
 const EPOCH_CAPS: Partial<Record<Scale, Record<string, number>>> = { quick: { dpq: 3, mgqe: 3 } };
 

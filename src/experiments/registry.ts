@@ -145,7 +145,7 @@ export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", 
   const unify = searchSettings(scale).unify;
   const summary = [
     `**Nine methods × three base models** on ${ds.description}: each method chooses its sizes (AutoDim and AutoDim-s: searched with the base model itself, candidates {2, 8, 16, 24, 32}, ${unify} unification, kept in re-training), then the model is re-trained (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping on validation AUC, patience ${train.patience}) and tested.` +
-      (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is ~20× slower than FDE's on this stack)." : "") +
+      (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is 5–9× slower than FDE's here)." : "") +
       ` Compute: ${(computeSeconds(rows) / 60).toFixed(1)} minutes summed over the ${rows.length} runs.`,
     "Paper columns: Criteo, as reported. Absolute AUCs of different data do not compare, so both sides are shown as differences to FDE of the same model. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).",
   ].join("\n\n");
