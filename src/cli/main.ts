@@ -78,7 +78,7 @@ commands:
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
            ratio), step time vs vocabulary size, and prepare's encode MB/s
   main     [--rows N] [--seed S] [--dir DIR]
-           the main job on the embedded default data (synthetic; see README)
+           the 5-minute end-to-end job on the default data (synthetic; see README)
 
 environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_QUIET=1 hides progress.`;
 
