@@ -80,7 +80,9 @@ commands:
   main     [--rows N] [--seed S] [--dir DIR]
            the 5-minute end-to-end job on the default data (synthetic; see README)
 
-environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_QUIET=1 hides progress.`;
+environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
+(else the OpenBLAS addon runs them when built and libopenblas is installed; AUTODIM_BLAS_THREADS=N, default 1);
+AUTODIM_QUIET=1 hides progress.`;
 
 export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };
 
