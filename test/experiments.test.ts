@@ -163,3 +163,16 @@ test("case study importance: each value's training click rate shrunk to the glob
   assert.equal(b.auc, 0.5);
   assert.ok(Math.abs(b.logloss - Math.log(2)) < 1e-6);
 });
+
+test("paper scales: Criteo and Avazu each say how to prepare them when absent; the main table takes the matching paper columns", async () => {
+  const { datasetForScale } = await import("../src/experiments/datasets.js");
+  const { mainTableRows, relativeToFde } = await import("../src/experiments/methods.js");
+  if (!existsSync("data/avazu/prepared/manifest.json")) await assert.rejects(datasetForScale("paper-avazu"), /--format avazu --input data\/avazu\/train --out data\/avazu\/prepared/);
+  if (!existsSync("data/criteo/prepared/manifest.json")) await assert.rejects(datasetForScale("paper"), /--format criteo --input data\/criteo\/train.txt --out data\/criteo\/prepared/);
+  const base = { model: "deepfm" as const, testLogloss: 0.4, selectionSeconds: 0, trainSeconds: 1, epochs: 1, trainSamplesPerSecond: 1, inferenceMsPer1k: 1, dims: [] };
+  const rows = relativeToFde([{ ...base, method: "fde", testAuc: 0.78, params: 10 }, { ...base, method: "autodim", testAuc: 0.79, params: 2 }]);
+  // Paper, Avazu DeepFM: AutoDim .7881 vs FDE .7842; 13.976M vs 64.576M.
+  const avazu = mainTableRows(rows, "avazu");
+  assert.ok(Math.abs((avazu[1]["paper ΔAUC"] as number) - 0.0039) < 1e-12);
+  assert.ok(Math.abs((avazu[1]["paper Params vs FDE"] as number) - (13.976 / 64.576 - 1)) < 1e-12);
+});

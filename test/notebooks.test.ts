@@ -56,7 +56,7 @@ test("a failing cell stops the notebook: its stderr is reported, later cells are
   // The CLI exits 1 and prints the cell and its stderr; unknown flags are usage errors.
   const bad = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "huge"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--scale must be one of smoke, quick, paper/);
+  assert.match(bad.stderr, /--scale must be one of smoke, quick, paper, paper-avazu/);
 });
 
 test("notebooks are named by file, number or experiment; reproduce --notebooks rewrites the committed notebooks only", async () => {

@@ -64,7 +64,7 @@ commands:
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
-  reproduce [EXPERIMENT|all] [--scale smoke|quick|paper] [--force] [--out results] [--figures-out figures] [--notebooks]
+  reproduce [EXPERIMENT|all] [--scale smoke|quick|paper|paper-avazu] [--force] [--out results] [--figures-out figures] [--notebooks]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            run the notebooks' experiments without Jupyter (data, methods, efficiency, components, frequency,
            dimensions, casestudy, transfer, stability);

@@ -122,11 +122,14 @@ export function modelLabel(m: string): string {
   return MODEL_LABEL[m] ?? m;
 }
 
-/** Our table beside the paper's Criteo numbers, as differences to FDE (absolute AUCs of different data do not compare). */
-export function mainTableRows(rows: MethodRow[]): Record<string, string | number>[] {
+/**
+ * Our table beside the paper's numbers for `paperData` (Avazu's for our Avazu run, else
+ * Criteo's), as differences to FDE: absolute AUCs of different data do not compare.
+ */
+export function mainTableRows(rows: MethodRow[], paperData: "criteo" | "avazu" = "criteo"): Record<string, string | number>[] {
   return rows.map((r) => {
-    const paper = PAPER_MAIN.criteo[r.model as "fm" | "wd" | "deepfm"]?.[r.method];
-    const paperFde = PAPER_MAIN.criteo[r.model as "fm" | "wd" | "deepfm"]?.fde;
+    const paper = PAPER_MAIN[paperData][r.model as "fm" | "wd" | "deepfm"]?.[r.method];
+    const paperFde = PAPER_MAIN[paperData][r.model as "fm" | "wd" | "deepfm"]?.fde;
     return {
       model: modelLabel(r.model),
       method: r.method,

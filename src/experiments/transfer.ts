@@ -54,8 +54,8 @@ export async function runTransfer(ds: Dataset, scale: Scale, seed: number, model
   return { rows, source };
 }
 
-/** Rows of the notebook's table: ours and the paper's (Criteo) differences, AutoDim − full. */
-export function transferTableRows(rows: TransferRow[]): Record<string, string | number>[] {
+/** Rows of the notebook's table: ours and the paper's differences (Avazu's for Avazu, else Criteo's), AutoDim − full. */
+export function transferTableRows(rows: TransferRow[], paperData: "criteo" | "avazu" = "criteo"): Record<string, string | number>[] {
   return rows.map((r) => {
     const p = PAPER_TRANSFER[r.model as keyof typeof PAPER_TRANSFER];
     return {
@@ -63,11 +63,11 @@ export function transferTableRows(rows: TransferRow[]): Record<string, string | 
       "full AUC": r.full.auc,
       "AutoDim AUC": r.autodim.auc,
       "ΔAUC": r.autodim.auc - r.full.auc,
-      "paper ΔAUC": p ? p.autodim.criteo[0] - p.full.criteo[0] : NaN,
+      "paper ΔAUC": p ? p.autodim[paperData][0] - p.full[paperData][0] : NaN,
       "full Logloss": r.full.logloss,
       "AutoDim Logloss": r.autodim.logloss,
       "ΔLogloss": r.autodim.logloss - r.full.logloss,
-      "paper ΔLogloss": p ? p.autodim.criteo[1] - p.full.criteo[1] : NaN,
+      "paper ΔLogloss": p ? p.autodim[paperData][1] - p.full[paperData][1] : NaN,
       "full Params": r.full.params,
       "AutoDim Params": r.autodim.params,
     };

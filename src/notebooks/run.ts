@@ -1,4 +1,4 @@
-// `npm run notebooks [-- [--scale smoke|quick|paper] [--out DIR] names...]`: executes the
+// `npm run notebooks [-- [--scale smoke|quick|paper|paper-avazu] [--out DIR] names...]`: executes the
 // notebooks headlessly through the real tslab kernel (the repo's kernelspec), cell by cell,
 // writes the outputs and execution counts back into the .ipynb (or into DIR), and stops at
 // the first failing cell, printing that cell's stderr — tslab reports errors only there.
@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     if (a === "--scale") scale = argv[++i] as Scale;
     else if (a === "--out") outDir = argv[++i];
     else if (a.startsWith("--")) {
-      process.stderr.write(`notebooks: unknown flag ${a} (flags: --scale smoke|quick|paper, --out DIR; then notebook names)\n`);
+      process.stderr.write(`notebooks: unknown flag ${a} (flags: --scale smoke|quick|paper|paper-avazu, --out DIR; then notebook names)\n`);
       return 2;
     } else names.push(a);
   }
