@@ -72,6 +72,11 @@ function batchSource(vocab: number[], batch: number, rng: RandomStream): () => B
   };
 }
 
+/** The middle value (the upper one of an even count), as the peer reports. */
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
 function timed(step: (t: number) => void, steps: number, batch: number): PhaseResult {
   for (let i = 0; i < WARMUP_STEPS; i++) step(0);
   const tensorsBefore = tf.memory().numTensors;
@@ -81,8 +86,8 @@ function timed(step: (t: number) => void, steps: number, batch: number): PhaseRe
     for (let i = 0; i < WINDOW; i++) step(w * WINDOW + i);
     windows.push((WINDOW * batch) / ((performance.now() - start) / 1000));
   }
-  const median = [...windows].sort((a, b) => a - b)[Math.floor(windows.length / 2)];
-  return { batch, samplesPerSecond: median, windows, stepMs: (1000 * batch) / median, tensorGrowth: tf.memory().numTensors - tensorsBefore };
+  const mid = median(windows);
+  return { batch, samplesPerSecond: mid, windows, stepMs: (1000 * batch) / mid, tensorGrowth: tf.memory().numTensors - tensorsBefore };
 }
 
 function network(embedding: EmbeddingModule, totalFeatures: number, seed: number): Network {
@@ -191,7 +196,7 @@ export function benchVocabScaling(totals: number[], steps: number, batch = BENCH
         windows[k].push((performance.now() - start) / WINDOW);
       });
     }
-    return vocabs.map((vocab, k) => ({ totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: [...windows[k]].sort((a, b) => a - b)[Math.floor(windows[k].length / 2)] }));
+    return vocabs.map((vocab, k) => ({ totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: median(windows[k]) }));
   } finally {
     for (const s of steppers) s.dispose();
   }

@@ -12,7 +12,7 @@ import type { RetrainResult } from "../embedding/autodim.js";
 import { auc, logloss, spearman } from "../train/metrics.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { methodResults } from "./methods.js";
+import { methodResults, testSummary } from "./methods.js";
 
 /** Pseudo-rows at the global click rate added to each value's counts. */
 export const PRIOR_ROWS = 10;
@@ -80,9 +80,8 @@ export async function runCaseStudy(ds: Dataset, scale: Scale, seed: number, expe
   const rows = importance
     .map((f, m) => ({ ...f, dim: auto.dims[m].dim, ids: ds.data.manifest.fields[m].vocabularySize, plantedRank: rankOf.get(f.field) }))
     .sort((a, b) => b.auc - a.auc);
-  const pick = (r: RetrainResult) => ({ auc: r.test.auc, logloss: r.test.logloss, params: r.params.embedding });
   const computeSeconds = fde.runtime.wallSeconds + auto.runtime.wallSeconds + (auto.plan?.runtime.wallSeconds ?? 0);
-  return { rows, spearman: spearman(rows.map((r) => r.auc), rows.map((r) => r.dim)), fde: pick(fde), autodim: pick(auto), computeSeconds };
+  return { rows, spearman: spearman(rows.map((r) => r.auc), rows.map((r) => r.dim)), fde: testSummary(fde), autodim: testSummary(auto), computeSeconds };
 }
 
 export function caseStudyFigures(r: CaseStudyResult): Record<string, Figure> {

@@ -29,6 +29,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether another live process holds `lock` (a lock of a dead process, or none, is free). */
+function heldByOther(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lock, "utf8"));
+  } catch {
+    return false; // gone meanwhile
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
+}
+
 /** Claims `lock` for this process: true if it is ours now. */
 function claim(lock: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -39,8 +50,7 @@ function claim(lock: string): boolean {
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number(readFileSync(lock, "utf8"));
-      if (Number.isInteger(pid) && pid > 0 && alive(pid) && pid !== process.pid) return false;
+      if (heldByOther(lock)) return false;
       rmSync(lock, { force: true }); // its process died: take it over
     }
   }
@@ -98,12 +108,9 @@ export async function runCells<T>(dir: string, cells: Cell<T>[], opts: { log?: (
     while (!values.has(cell.key)) {
       const saved = load<T>(file(cell.key), cell.identity);
       if (saved !== undefined) values.set(cell.key, saved);
-      else if (!existsSync(lock(cell.key)) || claim(lock(cell.key))) {
-        rmSync(lock(cell.key), { force: true });
-        return runCells(dir, cells, opts); // its owner stopped without a result
-      } else await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 15) * 1000));
+      else if (!heldByOther(lock(cell.key))) return runCells(dir, cells, opts); // its owner stopped without a result
+      else await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 15) * 1000));
     }
   }
   return new Map(cells.map((c) => [c.key, values.get(c.key) as T])); // in cell order
-
 }

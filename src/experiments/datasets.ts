@@ -82,25 +82,27 @@ export async function syntheticDataset(rows: number, seed = DEFAULT_SEED, dir = 
 export const CRITEO_PREPARED = join("data", "criteo", "prepared");
 export const AVAZU_PREPARED = join("data", "avazu", "prepared");
 
+const PAPER_DATA: Record<"paper" | "paper-avazu", { name: string; dir: string; description: string; missing: string }> = {
+  paper: {
+    name: "criteo",
+    dir: CRITEO_PREPARED,
+    description: "Criteo (Kaggle Display Advertising Challenge), the paper's preset",
+    missing: `paper scale needs the Criteo data: put Kaggle's train.txt (~11 GB, 45M rows) under data/criteo/ and run \`npx autodim prepare --format criteo --input data/criteo/train.txt --out ${CRITEO_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 4–5 minutes)`,
+  },
+  "paper-avazu": {
+    name: "avazu",
+    dir: AVAZU_PREPARED,
+    description: "Avazu (Kaggle CTR prediction), the paper's preset",
+    missing: `scale paper-avazu needs the Avazu data: put Kaggle's train (~6 GB, 40M rows) under data/avazu/ and run \`npx autodim prepare --format avazu --input data/avazu/train --out ${AVAZU_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 2–3 minutes)`,
+  },
+};
+
 /** The data set of a scale. */
 export async function datasetForScale(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
   if (scale === "smoke" || scale === "quick") return syntheticDataset(SYNTH_ROWS[scale], seed, undefined, { progress: scale === "quick" });
-  if (scale === "paper-avazu") {
-    if (!existsSync(join(AVAZU_PREPARED, "manifest.json"))) {
-      throw new AutodimError(
-        `scale paper-avazu needs the Avazu data: put Kaggle's train (~6 GB, 40M rows) under data/avazu/ and run ` +
-          `\`npx autodim prepare --format avazu --input data/avazu/train --out ${AVAZU_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 2–3 minutes)`,
-      );
-    }
-    return { name: "avazu", data: new PreparedData(AVAZU_PREPARED), description: "Avazu (Kaggle CTR prediction), the paper's preset" };
-  }
-  if (!existsSync(join(CRITEO_PREPARED, "manifest.json"))) {
-    throw new AutodimError(
-      `paper scale needs the Criteo data: put Kaggle's train.txt (~11 GB, 45M rows) under data/criteo/ and run ` +
-        `\`npx autodim prepare --format criteo --input data/criteo/train.txt --out ${CRITEO_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 4–5 minutes)`,
-    );
-  }
-  return { name: "criteo", data: new PreparedData(CRITEO_PREPARED), description: "Criteo (Kaggle Display Advertising Challenge), the paper's preset" };
+  const real = PAPER_DATA[scale];
+  if (!existsSync(join(real.dir, "manifest.json"))) throw new AutodimError(real.missing);
+  return { name: real.name, data: new PreparedData(real.dir), description: real.description };
 }
 
 /** MovieLens-1M prepared by the user for the case study (see notebook 7 / data/README.md). */

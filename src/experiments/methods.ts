@@ -65,6 +65,11 @@ export interface MethodRow {
   dims: number[];
 }
 
+/** A re-trained model's test AUC, Logloss and embedding parameters. */
+export function testSummary(r: RetrainResult): { auc: number; logloss: number; params: number } {
+  return { auc: r.test.auc, logloss: r.test.logloss, params: r.params.embedding };
+}
+
 function selectionSeconds(r: RetrainResult): number {
   return r.plan ? r.plan.runtime.wallSeconds : (r.selection?.seconds ?? 0);
 }
@@ -101,11 +106,14 @@ export function relativeToFde(rows: Omit<MethodRow, "paramsVsFde" | "aucVsFde">[
 export async function methodResults(ds: Dataset, scale: Scale, seed: number, models = MAIN_MODELS, methods = MAIN_METHODS, experiment = "methods"): Promise<Map<string, RetrainResult>> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const cells = models.flatMap((model) =>
-    methods.map((method) => ({
-      key: `${model}-${method}`,
-      identity: { data: ds.description, settings: methodSettings(scale, model, seed, method) },
-      run: () => METHODS[method].run(ds.data, methodSettings(scale, model, seed, method), { progress, checkpoint: checkpointsFor(`${ds.name}-${method}-${model}-seed${seed}`) }),
-    })),
+    methods.map((method) => {
+      const settings = methodSettings(scale, model, seed, method);
+      return {
+        key: `${model}-${method}`,
+        identity: { data: ds.description, settings },
+        run: () => METHODS[method].run(ds.data, settings, { progress, checkpoint: checkpointsFor(`${ds.name}-${method}-${model}-seed${seed}`) }),
+      };
+    }),
   );
   return runCells(join(RESULTS_DIR, `${experiment}-${scale}-runs`), cells, { log: progress ? undefined : () => {} });
 }

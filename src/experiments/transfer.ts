@@ -8,7 +8,7 @@ import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { methodResults, methodSettings, modelLabel } from "./methods.js";
+import { methodResults, methodSettings, modelLabel, testSummary } from "./methods.js";
 import { PAPER_TRANSFER } from "./paper.js";
 import { RESULTS_DIR } from "./report.js";
 import { checkpointsFor } from "./settings.js";
@@ -45,11 +45,10 @@ export async function runTransfer(ds: Dataset, scale: Scale, seed: number, model
   const plan = source.plan;
   const dims = plan.fields.map((f) => f.dim);
   const auto = await runCells(dir, models.map((m) => cell(m, "autodim", dims, plan.config.unify, plan)), { log });
-  const pick = (r: RetrainResult) => ({ auc: r.test.auc, logloss: r.test.logloss, params: r.params.embedding });
   const rows = models.map((model) => {
     const f = full.get(`${model}-full`) as RetrainResult;
     const a = auto.get(`${model}-autodim`) as RetrainResult;
-    return { model, full: pick(f), autodim: pick(a), dims, seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds } };
+    return { model, full: testSummary(f), autodim: testSummary(a), dims, seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds } };
   });
   return { rows, source };
 }

@@ -117,7 +117,8 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   if (name === "wasm") {
     const { blas, missing } = await loadNativeBlas();
     kernelFixes = registerWasmKernelFixes(blas);
-    matmul = blas ? `openblas (${blas.threads()} thread${blas.threads() === 1 ? "" : "s"})` : "wasm";
+    const threads = blas?.threads();
+    matmul = threads ? `openblas (${threads} thread${threads === 1 ? "" : "s"})` : "wasm";
     nativeBlasMissing = missing;
   }
   kernelFixes = [...kernelFixes, registerSumGradientFix()];
