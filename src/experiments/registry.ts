@@ -177,7 +177,7 @@ export const efficiencyExperiment: Experiment<MethodRow[]> = experiment("efficie
 /** 7 — case study: each field's importance (single-field test AUC) beside the size AutoDim chose with W&D. */
 export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("casestudy", async (scale, scaleData) => {
   const ds = await caseStudyDataset(scale);
-  const own = ds.data !== scaleData.data;
+  const own = ds.name !== scaleData.name; // MovieLens: its own W&D runs; else the main table's
   const r = await runCaseStudy(ds, scale, DEFAULT_SEED, own ? "casestudy" : "methods");
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const ranked = r.rows.some((f) => f.plantedRank !== undefined);
