@@ -37,7 +37,7 @@ commands:
            write planted-rank synthetic data in raw Criteo layout (+ FILE.truth.json)
   prepare  --format ${FORMAT_NAMES.join("|")} --input FILE --out DIR [--min-count 10]
            [--split 8:1:1] [--seed 2026] [--on-bad-row error|skip] [--avazu-time-fields]
-           [--rows-per-shard N]
+           [--rows-per-shard N] [--threads N]
            (or --train FILE --val FILE --test FILE instead of --input/--split: pre-split files)
            csv/tsv: [--label label] [--fields a,b] [--numeric x,y] [--delimiter C]
            libfm:   [--field-names a,b,...] [--numeric x,y]
@@ -121,6 +121,7 @@ const commands: Record<string, Command> = {
       "on-bad-row": { type: "string" },
       "avazu-time-fields": { type: "boolean" },
       "rows-per-shard": { type: "string" },
+      threads: { type: "string" },
       train: { type: "string" },
       val: { type: "string" },
       test: { type: "string" },
@@ -162,6 +163,7 @@ const commands: Record<string, Command> = {
       onBadRow: choiceFlag(f, "on-bad-row", ["error", "skip"] as const, "error"),
       avazuTimeFields: f["avazu-time-fields"] === true,
       rowsPerShard: intFlag(f, "rows-per-shard", DEFAULT_ROWS_PER_SHARD, 1, 1 << 26),
+      ...(f.threads !== undefined ? { threads: intFlag(f, "threads", 0, 0, 64) } : {}),
     });
     console.log(`${reused ? "reused" : "prepared"} ${f.out}`);
     console.log(summarizeManifest(manifest));

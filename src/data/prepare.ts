@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../runtime/files.js";
 import { randomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
 import { countLibfmPairs, makeFormat, RowDecoder, RowError, SchemaError, splitHeader, type Format } from "./formats.js";
+import { defaultEncodeThreads, EncodePool, encodeFile, LINE_HEADER, LINE_ROW, type EncodeSetup } from "./encode.js";
 import { scanLines, type LineInfo } from "./lines.js";
 import {
   MANIFEST_FILE,
@@ -31,6 +32,11 @@ export interface PrepareRequest extends PrepareSettings {
   out: string;
   /** Print progress on stderr (default true). */
   progress?: boolean;
+  /**
+   * Worker threads for the encode pass (0: the calling thread). Default: one per core for
+   * files of 32 MB and more. The output is the same bytes whatever the number.
+   */
+  threads?: number;
 }
 
 export interface PrepareOutcome {
@@ -85,8 +91,28 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   mkdirSync(req.out, { recursive: true });
   removePrevious(req.out);
   const sourceBytes = inputs.reduce((a, i) => a + statSync(i.path).size, 0);
-  const show = req.progress !== false;
+  const threads = req.threads ?? defaultEncodeThreads(sourceBytes);
+  // Started now, so the workers load while the count pass runs.
+  const pool = threads > 0 ? await EncodePool.start(threads) : undefined;
+  try {
+    return await prepareWith(req, inputs, settings, format, sourceBytes, started, pool);
+  } finally {
+    await pool?.close();
+  }
+}
 
+async function prepareWith(
+  req: PrepareRequest,
+  inputs: { split: Split | "all"; path: string }[],
+  settings: PrepareSettings,
+  format: Format,
+  sourceBytes: number,
+  started: number,
+  pool: EncodePool | undefined,
+): Promise<PrepareOutcome> {
+  const input = inputs[0].path;
+  const preSplit = settings.preSplit === true;
+  const show = req.progress !== false;
   // Pass 1: validate every row, count training values.
   const vocabs = format.fields.map(() => new ByteVocab());
   const missing = new Float64Array(format.fields.length);
@@ -145,22 +171,37 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const countsEntry = writeChecked(req.out, "counts.u32", new Uint8Array(counts.buffer));
   const vocabEntry = writeChecked(req.out, "vocab.jsonl", Buffer.from(vocabLines.join("\n") + "\n", "latin1"));
 
-  // Pass 2: encode.
+  // Pass 2: encode. Chunks come back in file order; the split of each line is drawn here,
+  // in order, exactly as in pass 1 (bad lines draw too, the header does not).
   const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(req.out, s, fields.length, req.rowsPerShard)])) as Record<Split, ShardWriter>;
-  const offsets = Int32Array.from(fields.map((f) => f.offset));
-  const p2 = show ? new Progress("prepare pass 2/2 (encode)", sourceBytes / 1e6, "MB") : undefined;
+  const setup: EncodeSetup = { format, lookups: vocabs.map((v) => v.lookup()), offsets: Int32Array.from(fields.map((f) => f.offset)) };
+  const F = fields.length;
+  const p2 = show ? new Progress(`prepare pass 2/2 (encode${pool ? `, ${pool.threads} threads` : ""})`, sourceBytes / 1e6, "MB") : undefined;
   const encodeStarted = Date.now();
   let before2 = 0;
   for (const src of inputs) {
-  const scan2 = await scanRows(src.path, src.split, format, req, (decoder, split) => {
-    const row = writers[split].nextRow();
-    for (let m = 0; m < vocabs.length; m++) {
-      const s = decoder.tokenStart[m];
-      row.ids[row.at + m] = offsets[m] + (s < 0 ? MISSING_ID : vocabs[m].idOf(decoder.tokens, s, decoder.tokenEnd[m], decoder.tokenHash[m]));
-    }
-    row.labels[row.rowIndex] = decoder.label;
-  }, () => {}, false, (b) => p2?.update((before2 + b) / 1e6));
-  before2 += scan2.bytes;
+    const draw = splitDraw(req.split);
+    const rng = randomStream(req.seed, "split");
+    const splitOf = (): Split => (src.split === "all" ? draw(rng.next()) : src.split);
+    before2 += await encodeFile(src.path, setup, {
+      threads: pool?.threads ?? 0,
+      hasHeader: format.header !== null,
+      onChunk: (chunk) => {
+        let r = 0;
+        for (let i = 0; i < chunk.status.length; i++) {
+          const status = chunk.status[i];
+          if (status === LINE_HEADER) continue;
+          const split = splitOf();
+          if (status !== LINE_ROW) continue;
+          const row = writers[split].nextRow();
+          row.ids.set(chunk.ids.subarray(r * F, r * F + F), row.at);
+          row.labels[row.rowIndex] = chunk.labels[r];
+          r++;
+        }
+      },
+      onUnterminatedLine: () => void splitOf(),
+      onBytes: (b) => p2?.update((before2 + b) / 1e6),
+    }, pool);
   }
   const shards = SPLITS.flatMap((s) => writers[s].close());
   p2?.finish(before2 / 1e6);

@@ -22,10 +22,8 @@ export class ByteVocab {
   /** Number of distinct keys. */
   size = 0;
 
-  // Lookup phase (after assignIds): kept values only, in a table of [hash, id, start, length].
-  private keptTable = new Int32Array(0);
-  private keptMask = 0;
-  private keptArena = new Uint8Array(0);
+  // Lookup phase (after assignIds): kept values only.
+  private keptIds = new KeptIds({ table: new Int32Array(4 * 16).fill(-1), arena: new Uint8Array(0) });
   private keptEntries: number[] = [];
 
   /** Counts `times` occurrences of bytes[start, end), whose hashBytes() is `h`. */
@@ -76,27 +74,9 @@ export class ByteVocab {
     for (let e = 0; e < this.size; e++) if (this.counts[e] >= minCount) kept.push(e);
     kept.sort((a, b) => this.counts[b] - this.counts[a] || a - b);
     this.keptEntries = kept;
-    // A table of the kept values alone: on real data it is a small fraction of all values
-    // seen, so encode-time probes stay in cache.
-    let cap = 16;
-    while (cap < kept.length * 2) cap *= 2;
-    const table = new Int32Array(4 * cap).fill(-1);
-    let bytes = 0;
-    for (const e of kept) bytes += this.keyLength[e];
-    const arena = new Uint8Array(bytes);
-    let at = 0;
-    kept.forEach((e, rank) => {
-      const len = this.keyLength[e];
-      arena.set(this.arena.subarray(this.keyStart[e], this.keyStart[e] + len), at);
-      const h = hashBytes(arena, at, at + len);
-      let slot = h & (cap - 1);
-      while (table[4 * slot + 1] !== -1) slot = (slot + 1) & (cap - 1);
-      table.set([h, RESERVED_IDS + rank, at, len], 4 * slot);
-      at += len;
-    });
-    this.keptTable = table;
-    this.keptMask = cap - 1;
-    this.keptArena = arena;
+    this.keptIds = KeptIds.build(
+      kept.map((e) => this.arena.subarray(this.keyStart[e], this.keyStart[e] + this.keyLength[e])),
+    );
     return kept.length;
   }
 
@@ -107,22 +87,12 @@ export class ByteVocab {
 
   /** Id of bytes[start, end) after `assignIds`: RARE_ID for rare and unseen values. */
   idOf(bytes: Uint8Array, start: number, end: number, h = hashBytes(bytes, start, end)): number {
-    const t = this.keptTable;
-    const a = this.keptArena;
-    const len = end - start;
-    let slot = h & this.keptMask;
-    for (;;) {
-      const o = 4 * slot;
-      const id = t[o + 1];
-      if (id === -1) return RARE_ID;
-      if (t[o] === h && t[o + 3] === len) {
-        const s = t[o + 2];
-        let i = 0;
-        while (i < len && a[s + i] === bytes[start + i]) i++;
-        if (i === len) return id;
-      }
-      slot = (slot + 1) & this.keptMask;
-    }
+    return this.keptIds.idOf(bytes, start, end, h);
+  }
+
+  /** The kept values' lookup after `assignIds`, as plain arrays (to copy into a worker). */
+  lookup(): KeptIdsData {
+    return this.keptIds.data;
   }
 
   /** Total count of values that map to RARE_ID, and how many distinct values they are. */
@@ -180,6 +150,70 @@ export class ByteVocab {
     }
     this.table = table;
     this.mask = mask;
+  }
+}
+
+/** A KeptIds as plain typed arrays: what a worker thread receives. */
+export interface KeptIdsData {
+  /** Open-addressing slots of [hash, id, start, length]; id −1 marks an empty slot. */
+  table: Int32Array;
+  /** The kept values' bytes, back to back. */
+  arena: Uint8Array;
+}
+
+/**
+ * Value bytes → id for the kept values of one field (id = RESERVED_IDS + rank), RARE_ID
+ * for anything else. A table of the kept values alone: on real data they are a small
+ * fraction of all values seen, so encode-time probes stay in cache.
+ */
+export class KeptIds {
+  private readonly table: Int32Array;
+  private readonly arena: Uint8Array;
+  private readonly mask: number;
+
+  constructor(readonly data: KeptIdsData) {
+    this.table = data.table;
+    this.arena = data.arena;
+    this.mask = data.table.length / 4 - 1;
+    if (!Number.isInteger(Math.log2(this.mask + 1))) throw new Error(`KeptIds: table of ${data.table.length} ints is not 4 × a power of two`);
+  }
+
+  /** The lookup of `values` in rank order: values[r] gets id RESERVED_IDS + r. */
+  static build(values: readonly Uint8Array[]): KeptIds {
+    let cap = 16;
+    while (cap < values.length * 2) cap *= 2;
+    const table = new Int32Array(4 * cap).fill(-1);
+    const arena = new Uint8Array(values.reduce((a, v) => a + v.length, 0));
+    let at = 0;
+    values.forEach((v, rank) => {
+      arena.set(v, at);
+      const h = hashBytes(arena, at, at + v.length);
+      let slot = h & (cap - 1);
+      while (table[4 * slot + 1] !== -1) slot = (slot + 1) & (cap - 1);
+      table.set([h, RESERVED_IDS + rank, at, v.length], 4 * slot);
+      at += v.length;
+    });
+    return new KeptIds({ table, arena });
+  }
+
+  /** Id of bytes[start, end), whose hashBytes() is `h`. */
+  idOf(bytes: Uint8Array, start: number, end: number, h = hashBytes(bytes, start, end)): number {
+    const t = this.table;
+    const a = this.arena;
+    const len = end - start;
+    let slot = h & this.mask;
+    for (;;) {
+      const o = 4 * slot;
+      const id = t[o + 1];
+      if (id === -1) return RARE_ID;
+      if (t[o] === h && t[o + 3] === len) {
+        const s = t[o + 2];
+        let i = 0;
+        while (i < len && a[s + i] === bytes[start + i]) i++;
+        if (i === len) return id;
+      }
+      slot = (slot + 1) & this.mask;
+    }
   }
 }
 
