@@ -1,22 +1,30 @@
-// `npm install` step: compiles native/blas.c into build/autodim_blas.node with the system C
-// compiler and Node's headers. Optional: without a compiler, headers or OpenBLAS at run time,
-// matmuls stay on wasm (a warning here, and `autodim bench` reports which GEMM ran).
+// `npm install` step: compiles the native addons with the system C compiler and Node's
+// headers. Both are optional: without a compiler or headers (or OpenBLAS at run time for
+// the first), the same work runs in wasm / JS, and `autodim bench` and every result's
+// provenance say which ran.
+//   native/blas.c   → build/autodim_blas.node    GEMM for the wasm backend's BatchMatMul (OpenBLAS, dlopen'ed)
+//   native/sparse.c → build/autodim_sparse.node  embedding-row gather and lazy Adam, huge pages
 const { spawnSync } = require("node:child_process");
 const { existsSync, mkdirSync } = require("node:fs");
 const { dirname, join } = require("node:path");
 
 const root = join(__dirname, "..");
-const out = join(root, "build", "autodim_blas.node");
+const addons = [
+  { name: "autodim_blas", source: "blas.c", libs: ["-ldl"], fallback: "matmuls will run on wasm" },
+  // -ffp-contract=off: no fused multiply-adds, so Adam's results equal the JS loop's bit for bit.
+  { name: "autodim_sparse", source: "sparse.c", flags: ["-ffp-contract=off"], libs: ["-lm"], fallback: "sparse tables will update in JS" },
+];
 const include = [join(dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) => existsSync(join(d, "node_api.h")));
 if (!include) {
-  console.warn("autodim: Node's headers (node_api.h) not found; matmuls will run on wasm");
+  console.warn(`autodim: Node's headers (node_api.h) not found; ${addons.map((a) => a.fallback).join(", ")}`);
   process.exit(0);
 }
-mkdirSync(dirname(out), { recursive: true });
 const cc = process.env.CC || "cc";
-const r = spawnSync(cc, ["-O2", "-fPIC", "-shared", "-Wall", "-DNODE_GYP_MODULE_NAME=autodim_blas", `-I${include}`, join(root, "native", "blas.c"), "-o", out, "-ldl"], { encoding: "utf8" });
-if (r.status !== 0) {
-  console.warn(`autodim: building the OpenBLAS matmul addon failed (${r.error ? r.error.message : r.stderr.trim()}); matmuls will run on wasm`);
-  process.exit(0);
+for (const a of addons) {
+  const out = join(root, "build", `${a.name}.node`);
+  mkdirSync(dirname(out), { recursive: true });
+  const args = ["-O2", ...(a.flags ?? []), "-fPIC", "-shared", "-Wall", `-DNODE_GYP_MODULE_NAME=${a.name}`, `-I${include}`, join(root, "native", a.source), "-o", out, ...a.libs];
+  const r = spawnSync(cc, args, { encoding: "utf8" });
+  if (r.status !== 0) console.warn(`autodim: building ${a.name} failed (${r.error ? r.error.message : r.stderr.trim()}); ${a.fallback}`);
+  else console.log(`autodim: built ${out}`);
 }
-console.log(`autodim: built ${out}`);

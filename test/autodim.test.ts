@@ -154,7 +154,7 @@ test("plan embedding: fields grouped by size keep their order; linear projection
   const touched = emb.sparse.map((p) => new TouchCollector(p).collect(ids, 2, 3));
   const out = emb.forward(touched, 2, { training: false, step: 0 }).arraySync();
   // field 1 (size 4) is table "size4" row (4 − 3) = 1; field 2 (size 2) is table "size2" row 3 + (8 − 5) = 6
-  const row = (t: number, r: number, d: number) => [...emb.sparse[t].table.data.subarray(r * d, r * d + d)];
+  const row = (t: number, r: number, d: number) => [...emb.sparse[t].table.row(r)];
   assert.deepEqual(out[0][1].map((x) => Math.fround(x)), row(1, 1, 4));
   assert.deepEqual(out[0][2], [...row(0, 6, 2), 0, 0]);
   assert.deepEqual(out[1][0], [...row(0, 0, 2), 0, 0]);
@@ -193,10 +193,10 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
   const ctx = { training: true, step: 0 };
   const xi = 0.5; // large, so the second-order term is far from negligible
   const table = emb.sparse[0].table;
-  const before = { rows: table.data.slice(), dense: network.dense.map((v) => v.dataSync().slice()) };
+  const before = { rows: table.values(), dense: network.dense.map((v) => v.dataSync().slice()) };
 
   const second = network.secondOrderArchitectureGradient(train, val, ctx, xi)[0];
-  assert.deepEqual(table.data, before.rows, "embedding rows restored bit for bit");
+  assert.deepEqual(table.values(), before.rows, "embedding rows restored bit for bit");
   network.dense.forEach((v, i) => assert.deepEqual(v.dataSync(), before.dense[i], `${v.name} restored`));
 
   const alpha0 = emb.alpha.dataSync().slice() as Float32Array;
@@ -255,7 +255,7 @@ test("warm start: plan tables are the searched rows' prefixes (or the size's own
       for (let i = 0; i < 3; i++) {
         const id = 3 * m + i;
         const src = source(d);
-        assert.deepEqual(Array.from(t.data.subarray(rowOf[id] * d, rowOf[id] * d + d)), Array.from(src.data.subarray(id * src.dim, id * src.dim + d)), `${lookup}: field ${m} value ${i}`);
+        assert.deepEqual(Array.from(t.row(rowOf[id])), Array.from(src.row(id).subarray(0, d)), `${lookup}: field ${m} value ${i}`);
       }
     }
     // The projection of size 2 maps a row as the search's unification W_2ᵀx + b_2 does.

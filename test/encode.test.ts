@@ -18,7 +18,7 @@ const latin1 = (s: string) => Buffer.from(s, "latin1");
  * first-seen order. Each field has 50 ids.
  */
 function criteoSetup(lines: string[]): { setup: EncodeSetup; kept: string[][] } {
-  const format = makeFormat("criteo-deepctr", {});
+  const format = makeFormat("criteo-deepctr", { avazuTimeFields: false });
   const kept = format.fields.map((f, m) => {
     if (f.kind === "int") return [];
     const seen: string[] = [];

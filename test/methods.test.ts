@@ -120,7 +120,7 @@ test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group;
   const ids = Int32Array.from([0, 4, 1, 3]); // two rows × two fields
   const touched = new TouchCollector(emb.sparse[0]).collect(ids, 2, F);
   const out = emb.forward([touched], 2, { training: true, step: 0 }).dataSync();
-  const q = emb.sparse[0].table.data;
+  const q = emb.sparse[0].table.values();
   const keys = emb.keys.dataSync(); // [D, w, K]
   const values = emb.values.dataSync(); // [D, K, w]
   for (let i = 0; i < 4; i++) {

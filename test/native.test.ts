@@ -1,10 +1,12 @@
-// The OpenBLAS GEMM addon (native/blas.c) against plain loops: transposes, batches, a
-// broadcast operand; bad arguments are errors. Skipped where the addon is not built or
-// libopenblas is missing (matmuls then stay on wasm; test/kernels.test.ts covers that path).
+// The native addons against plain loops. The OpenBLAS GEMM (native/blas.c): transposes,
+// batches, a broadcast operand; the sparse-table kernels (native/sparse.c): gather and lazy
+// Adam bit-identical to SparseTable's JS loops. Bad arguments are errors. Skipped where an
+// addon is not built or libopenblas is missing (CI requires both to be built).
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
+import { DEFAULT_ADAM, SparseTable, useSparseKernels, type SparseKernels } from "../src/embedding/sparse.js";
 import type { NativeBlas } from "../src/runtime/wasm-kernels.js";
 import { randomStream } from "../src/runtime/random.js";
 
@@ -14,6 +16,14 @@ try {
   blas = createRequire(join(process.cwd(), "package.json"))("./native/index.cjs") as NativeBlas;
 } catch (err) {
   missing = (err as Error).message.split("\n")[0];
+}
+
+let sparse: SparseKernels | undefined;
+let sparseMissing = "";
+try {
+  sparse = createRequire(join(process.cwd(), "package.json"))("./native/sparse.cjs") as SparseKernels;
+} catch (err) {
+  sparseMissing = (err as Error).message.split("\n")[0];
 }
 
 const rng = randomStream(3, "init", "blas");
@@ -67,4 +77,80 @@ test("sgemm: arrays too small for the shapes, or not Float32Array, are errors", 
   assert.throws(() => b.sgemm(false, false, 1, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16), 0, 0), /shapes do not fit the arrays/);
   assert.throws(() => b.sgemm(false, false, 2, 2, 2, 2, new Float32Array(8), new Float32Array(4), new Float32Array(4), 4, 0), /shapes do not fit the arrays/);
   assert.throws(() => b.sgemm(false, false, 1, 2, 2, 2, new Float64Array(4) as unknown as Float32Array, new Float32Array(4), new Float32Array(4), 0, 0), /must be Float32Arrays/);
+});
+
+const skipSparse = { skip: sparse ? false : `sparse addon not loaded: ${sparseMissing}` };
+
+/** Two equal tables; `run` is applied to one with the JS loops and to the other natively. */
+function bothWays(rows: number, dim: number, run: (t: SparseTable) => void): { js: SparseTable; native: SparseTable } {
+  const make = () => new SparseTable("t", rows, dim).initNormal(randomStream(5, "init", "table"), 0.3);
+  useSparseKernels(undefined);
+  const js = make();
+  run(js);
+  useSparseKernels(sparse);
+  const native = make();
+  run(native);
+  useSparseKernels(undefined);
+  return { js, native };
+}
+
+const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+test("sparse kernels: gather and 20 lazy-Adam steps are bit-identical to the JS loops (dims 1, 5, 32; repeated rows)", skipSparse, () => {
+  for (const dim of [1, 5, 32]) {
+    const rows = 300;
+    const steps = Array.from({ length: 20 }, (_, s) => {
+      const r = randomStream(s, "bench", "rows");
+      // Some rows twice in one step: both updates apply, in order, in either path.
+      const touched = Int32Array.from({ length: 80 }, () => r.int(rows));
+      const grads = Float32Array.from({ length: 80 * dim }, () => r.normal() * 10 ** r.int(4));
+      return { touched, grads };
+    });
+    const gathered: Float32Array[] = [];
+    const cfg = { ...DEFAULT_ADAM, learningRate: 0.01 };
+    const { js, native } = bothWays(rows, dim, (t) => {
+      for (const s of steps) {
+        gathered.push(t.gather(s.touched, new Float32Array(s.touched.length * dim)));
+        t.applyAdam(s.touched, s.grads, cfg);
+      }
+    });
+    for (let i = 0; i < steps.length; i++) assert.ok(bits(gathered[i]).equals(bits(gathered[steps.length + i])), `dim ${dim}: gather of step ${i}`);
+    const a = js.state();
+    const b = native.state();
+    assert.ok(bits(a.data).equals(bits(b.data)), `dim ${dim}: values`);
+    assert.ok(bits(a.moments).equals(bits(b.moments)), `dim ${dim}: moments`);
+    assert.equal(a.step, b.step);
+    assert.ok(a.data.some((x, i) => x !== new SparseTable("t", rows, dim).initNormal(randomStream(5, "init", "table"), 0.3).values()[i]), "the steps moved the values");
+  }
+});
+
+test("sparse kernels: a row out of range, short arrays or wrong types are errors, not memory writes", skipSparse, () => {
+  const k = sparse as SparseKernels;
+  const store = new Float32Array(4 * 3 * 2); // 4 rows of [x, m, v], dim 2
+  const out = new Float32Array(4);
+  assert.throws(() => k.gather(store, 6, 2, Int32Array.from([0, 4]), out), RangeError);
+  assert.throws(() => k.gather(store, 6, 2, Int32Array.from([-1]), out), RangeError);
+  assert.throws(() => k.gather(store, 6, 2, Int32Array.from([0, 1, 2]), out), RangeError); // out holds 2 rows
+  assert.throws(() => k.adam(store, 6, 2, Int32Array.from([3]), new Float32Array(1), 1e-3, 0.9, 0.999, 1e-8, 1, 1), RangeError); // 1 gradient for 2 columns
+  assert.throws(() => k.adam(store, 4, 2, Int32Array.from([0]), new Float32Array(2), 1e-3, 0.9, 0.999, 1e-8, 1, 1), RangeError); // stride < 3·dim
+  assert.throws(() => k.gather(new Float64Array(24) as unknown as Float32Array, 6, 2, Int32Array.from([0]), out), RangeError);
+  assert.throws(() => k.hugePages(new Float64Array(8) as unknown as Float32Array), TypeError);
+  assert.deepEqual([...store], new Array(24).fill(0), "nothing written");
+  k.gather(store, 6, 2, Int32Array.from([3, 1]), out);
+});
+
+test("sparse kernels: huge-page advice on a 64 MB table leaves it zeroed and usable", skipSparse, () => {
+  useSparseKernels(sparse);
+  try {
+    const t = new SparseTable("big", 1 << 18, 21); // 3 × 21 floats × 262,144 rows = 66 MB
+    // Advice is taken where the kernel has THP in "madvise" or "always" mode; either way the
+    // table must read as zeros and update normally.
+    assert.equal(typeof (sparse as SparseKernels).hugePages(new Float32Array(1 << 20)), "boolean");
+    const rows = Int32Array.from([0, 200_000, (1 << 18) - 1]);
+    assert.deepEqual([...t.gather(rows, new Float32Array(63))], new Array(63).fill(0));
+    t.applyAdam(rows, new Float32Array(63).fill(1), DEFAULT_ADAM);
+    assert.ok(Math.abs(t.row(200_000)[20] - -1e-3) < 1e-9);
+  } finally {
+    useSparseKernels(undefined);
+  }
 });

@@ -180,6 +180,7 @@ const commands: Record<string, Command> = {
     console.log(`backend ${info.backend} (tfjs ${info.tfjsVersion}${info.kernelFixes.length ? `, kernel fixes: ${info.kernelFixes.join(", ")}` : ""})`);
     for (const why of info.fallbacks) console.log(`  passed over ${why}`);
     if (info.backend === "wasm") console.log(`matmul ${info.matmul}${info.nativeBlasMissing ? ` (OpenBLAS addon not used: ${info.nativeBlasMissing})` : ""}`);
+    console.log(`sparse tables ${info.sparseTables}${info.nativeSparseMissing ? ` (sparse addon not used: ${info.nativeSparseMissing})` : ""}`);
     console.log(`hardware ${describeHardware()}`);
   },
 
@@ -232,9 +233,9 @@ const commands: Record<string, Command> = {
     const say = (line: string) => {
       if (!quiet) console.log(line);
     };
-    say(`hardware ${describeHardware()}; backend ${backendLabel(info)}`);
+    say(`hardware ${describeHardware()}; backend ${backendLabel(info)}; sparse tables ${info.sparseTables}`);
     const rss = () => process.resourceUsage().maxRSS / 1024;
-    const report: Record<string, unknown> = { date: new Date().toISOString(), backend: backendLabel(info), matmul: info.matmul, hardware: hardwareInfo(), steps };
+    const report: Record<string, unknown> = { date: new Date().toISOString(), backend: backendLabel(info), matmul: info.matmul, sparseTables: info.sparseTables, hardware: hardwareInfo(), steps };
     let search: PhaseResult | undefined;
     let retrainPhase: PhaseResult | undefined;
     if (only.includes("search")) {

@@ -250,7 +250,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     const out: NamedArray[] = this.sparse.map((p, i) => ({
       name: this.config.lookup === "shared" ? "lookup/shared" : `lookup/separate${c[i]}`,
       shape: [p.table.rows, p.table.dim],
-      data: p.table.data,
+      data: p.table.values(),
     }));
     if (this.sharedKernel) {
       const kernel = tf.tidy(() => tf.mul(this.sharedKernel as tf.Variable, this.sharedKernelMask as tf.Tensor2D).dataSync() as Float32Array);
@@ -370,7 +370,7 @@ export class PlanEmbedding implements EmbeddingModule {
         const f = manifest.fields[m];
         for (let i = 0; i < f.vocabularySize; i++, row++) {
           const from = (f.offset + i) * width;
-          table.data.set(source.data.subarray(from, from + d), row * d);
+          table.row(row).set(source.data.subarray(from, from + d));
         }
       }
       const projection = this.projections.get(d);

@@ -15,13 +15,44 @@ export interface AdamConfig {
 /** PyTorch's Adam defaults (the benchmark peer); the paper sets the learning rate to 1e-3. */
 export const DEFAULT_ADAM: AdamConfig = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
+/** The native addon's kernels (native/sparse.c); the JS loops below do the same work. */
+export interface SparseKernels {
+  gather(store: Float32Array, stride: number, dim: number, rows: Int32Array, out: Float32Array): void;
+  adam(store: Float32Array, stride: number, dim: number, rows: Int32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
+  hugePages(array: Float32Array | Int32Array): boolean;
+}
+
+let kernels: SparseKernels | undefined;
+
+/**
+ * Routes row gathers and Adam updates of tables through the native kernels (bit-identical
+ * results), or back to JS with `undefined`. `initRuntime()` installs them when the addon loads.
+ */
+export function useSparseKernels(k: SparseKernels | undefined): void {
+  kernels = k;
+}
+
+export function sparseKernelsInUse(): boolean {
+  return kernels !== undefined;
+}
+
+/**
+ * A zeroed array whose pages are committed now (so training never page-faults on a first
+ * touch: +25% step time at 10M rows), on huge pages where the native addon can ask for them.
+ */
+function committed<T extends Float32Array | Int32Array>(array: T): T {
+  kernels?.hugePages(array);
+  return array.fill(0) as T;
+}
+
 export class SparseTable {
-  readonly data: Float32Array;
   /**
-   * Adam's moments, interleaved per row as [m(dim), v(dim)]: a row's update touches two
-   * places in memory instead of three, which matters when rows are far apart (10M rows).
+   * Each row's values and Adam moments side by side, [x(dim), m(dim), v(dim)]: a row's
+   * update is one place in memory, not three. Rows far apart (10M-feature tables) each cost
+   * a cache and TLB miss, so the number of places a step touches sets its cost.
    */
-  private readonly moments: Float32Array;
+  private readonly store: Float32Array;
+  private readonly stride: number;
   /** Adam steps taken (the t of the bias correction), shared by all rows. */
   step = 0;
 
@@ -30,43 +61,72 @@ export class SparseTable {
     readonly rows: number,
     readonly dim: number,
   ) {
-    this.data = new Float32Array(rows * dim);
-    // Written once here so the OS commits the pages now: otherwise every first touch of a
-    // row during training is a page fault (+25% step time at 10M rows in the benchmark).
-    this.moments = new Float32Array(rows * dim * 2).fill(0);
+    this.stride = 3 * dim;
+    this.store = committed(new Float32Array(rows * this.stride));
   }
 
   /** N(0, std²) init (torch's nn.Embedding default is std 1; CTR models use ~0.01). */
   initNormal(rng: RandomStream, std: number): this {
-    for (let i = 0; i < this.data.length; i++) this.data[i] = std * rng.normal();
+    const { store, stride, dim } = this;
+    for (let base = 0; base < store.length; base += stride) for (let j = 0; j < dim; j++) store[base + j] = std * rng.normal();
     return this;
   }
 
   initConstant(value: number): this {
-    this.data.fill(value);
+    for (let r = 0; r < this.rows; r++) this.row(r).fill(value);
     return this;
+  }
+
+  /** Row `r`'s values: a view (writes go to the table). */
+  row(r: number): Float32Array {
+    const base = r * this.stride;
+    return this.store.subarray(base, base + this.dim);
+  }
+
+  /** All values as a new row-major `rows × dim` array. */
+  values(): Float32Array {
+    const out = new Float32Array(this.rows * this.dim);
+    this.gatherAll(out);
+    return out;
+  }
+
+  /** Replaces all values from a row-major `rows × dim` array (moments untouched). */
+  setValues(values: Float32Array): void {
+    this.checkLength("setValues", values, this.dim);
+    const { store, stride, dim } = this;
+    for (let r = 0; r < this.rows; r++) for (let j = 0; j < dim; j++) store[r * stride + j] = values[r * dim + j];
   }
 
   /** Copies the given rows into `out` (row-major, `rows.length × dim`). */
   gather(rows: Int32Array, out: Float32Array): Float32Array {
-    const d = this.dim;
-    for (let i = 0; i < rows.length; i++) out.set(this.data.subarray(rows[i] * d, rows[i] * d + d), i * d);
+    const { store, stride, dim } = this;
+    if (kernels) {
+      kernels.gather(store, stride, dim, rows, out);
+      return out;
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const base = rows[i] * stride;
+      const o = i * dim;
+      for (let j = 0; j < dim; j++) out[o + j] = store[base + j];
+    }
     return out;
   }
 
   /** Writes `values` (row-major, `rows.length × dim`) into the given rows. */
   scatter(rows: Int32Array, values: Float32Array): void {
-    const d = this.dim;
-    for (let i = 0; i < rows.length; i++) this.data.set(values.subarray(i * d, i * d + d), rows[i] * d);
+    const { store, stride, dim } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const base = rows[i] * stride;
+      for (let j = 0; j < dim; j++) store[base + j] = values[i * dim + j];
+    }
   }
 
   /** rows += scale · delta, without touching the optimiser state (DARTS' virtual steps). */
   addScaled(rows: Int32Array, delta: Float32Array, scale: number): void {
-    const d = this.dim;
-    const x = this.data;
+    const { store, stride, dim } = this;
     for (let i = 0; i < rows.length; i++) {
-      const base = rows[i] * d;
-      for (let j = 0; j < d; j++) x[base + j] += scale * delta[i * d + j];
+      const base = rows[i] * stride;
+      for (let j = 0; j < dim; j++) store[base + j] += scale * delta[i * dim + j];
     }
   }
 
@@ -80,18 +140,22 @@ export class SparseTable {
     // The form of tf.train.adam and torch.optim.Adam: x −= lr·m̂ / (√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
     const c1 = 1 / (1 - b1 ** this.step);
     const c2 = 1 / (1 - b2 ** this.step);
-    const d = this.dim;
-    const { data, moments } = this;
+    const { store, stride, dim: d } = this;
+    if (kernels) {
+      if (grads.length < rows.length * d) throw new Error(`${this.name}.applyAdam: ${grads.length} gradients for ${rows.length} rows × ${d}`);
+      kernels.adam(store, stride, d, rows, grads, lr, b1, b2, eps, c1, c2);
+      return;
+    }
     for (let i = 0; i < rows.length; i++) {
-      const base = rows[i] * d;
-      const mBase = 2 * base;
-      const vBase = mBase + d;
+      const base = rows[i] * stride;
+      const mBase = base + d;
+      const vBase = base + 2 * d;
       const g0 = i * d;
       for (let j = 0; j < d; j++) {
         const g = grads[g0 + j];
-        const mk = (moments[mBase + j] = b1 * moments[mBase + j] + (1 - b1) * g);
-        const vk = (moments[vBase + j] = b2 * moments[vBase + j] + (1 - b2) * g * g);
-        data[base + j] -= (lr * mk * c1) / (Math.sqrt(vk * c2) + eps);
+        const mk = (store[mBase + j] = b1 * store[mBase + j] + (1 - b1) * g);
+        const vk = (store[vBase + j] = b2 * store[vBase + j] + (1 - b2) * g * g);
+        store[base + j] -= (lr * mk * c1) / (Math.sqrt(vk * c2) + eps);
       }
     }
   }
@@ -101,15 +165,32 @@ export class SparseTable {
     return this.rows * this.dim;
   }
 
-  /** Everything needed to continue training: values and optimiser state. */
+  /**
+   * Everything needed to continue training: values (`rows × dim`), moments (`rows × 2·dim`,
+   * each row [m, v]) and the step; new arrays, in the layout checkpoints keep.
+   */
   state(): { data: Float32Array; moments: Float32Array; step: number } {
-    return { data: this.data, moments: this.moments, step: this.step };
+    const { store, stride, dim, rows } = this;
+    const moments = new Float32Array(rows * 2 * dim);
+    for (let r = 0; r < rows; r++) moments.set(store.subarray(r * stride + dim, r * stride + stride), r * 2 * dim);
+    return { data: this.values(), moments, step: this.step };
   }
 
   restore(s: { data: Float32Array; moments: Float32Array; step: number }): void {
-    this.data.set(s.data);
-    this.moments.set(s.moments);
+    this.setValues(s.data);
+    this.checkLength("restore", s.moments, 2 * this.dim);
+    const { store, stride, dim, rows } = this;
+    for (let r = 0; r < rows; r++) store.set(s.moments.subarray(r * 2 * dim, (r + 1) * 2 * dim), r * stride + dim);
     this.step = s.step;
+  }
+
+  private gatherAll(out: Float32Array): void {
+    const { store, stride, dim } = this;
+    for (let r = 0; r < this.rows; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = store[r * stride + j];
+  }
+
+  private checkLength(what: string, a: Float32Array, perRow: number): void {
+    if (a.length !== this.rows * perRow) throw new Error(`${this.name}.${what}: ${a.length} values for ${this.rows} rows × ${perRow}`);
   }
 }
 
@@ -146,7 +227,7 @@ export class TouchCollector {
   private localScratch = new Int32Array(0);
 
   constructor(readonly param: SparseParam) {
-    this.mark = new Int32Array(param.table.rows * 2).fill(0); // [generation, index] per row; filled to commit its pages now, as the table's moments
+    this.mark = committed(new Int32Array(param.table.rows * 2)); // [generation, index] per row
   }
 
   collect(ids: Int32Array, batchSize: number, fieldCount: number): TouchedRows {

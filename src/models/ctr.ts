@@ -125,7 +125,7 @@ export class CtrModel {
   exportWeights(): NamedArray[] {
     const t = this.firstOrder.table;
     return [
-      { name: "model/first_order", shape: [t.rows, 1], data: t.data },
+      { name: "model/first_order", shape: [t.rows, 1], data: t.values() },
       ...this.dense.map((v, i) => ({ name: `model/dense/${i}`, shape: v.shape, data: v.dataSync() as Float32Array })),
       ...this.state.map((v, i) => ({ name: `model/state/${i}`, shape: v.shape, data: v.dataSync() as Float32Array })),
     ];
@@ -139,7 +139,7 @@ export class CtrModel {
       if (!w || w.shape.join("×") !== shape.join("×")) throw new AutodimError(`${file}: ${name} ${w ? `has shape ${w.shape.join("×")}` : "is missing"}, the ${this.name} model needs ${shape.join("×")}`);
       return w.data;
     };
-    t.data.set(get("model/first_order", [t.rows, 1]));
+    t.setValues(get("model/first_order", [t.rows, 1]));
     this.dense.forEach((v, i) => v.assign(tf.tensor(get(`model/dense/${i}`, v.shape), v.shape)));
     this.state.forEach((v, i) => v.assign(tf.tensor(get(`model/state/${i}`, v.shape), v.shape)));
   }

@@ -2,6 +2,7 @@
 // calls `initRuntime()` first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
 import { AutodimError } from "../errors.js";
+import { useSparseKernels, type SparseKernels } from "../embedding/sparse.js";
 import { registerSumGradientFix, registerWasmKernelFixes, type NativeBlas } from "./wasm-kernels.js";
 
 export type BackendName = "node" | "wasm" | "cpu";
@@ -23,6 +24,12 @@ export interface RuntimeInfo {
    */
   matmul: string;
   nativeBlasMissing?: string;
+  /**
+   * Where sparse tables gather rows and apply Adam: "native" (the addon of native/sparse.c,
+   * bit-identical to JS, tables on huge pages) or "js", with the reason in `nativeSparseMissing`.
+   */
+  sparseTables: "native" | "js";
+  nativeSparseMissing?: string;
 }
 
 /** Backend and GEMM in one label, for provenance lines ("wasm", "wasm + OpenBLAS matmul"). */
@@ -46,6 +53,17 @@ async function loadNativeBlas(): Promise<{ blas?: NativeBlas; missing?: string }
     return { blas };
   } catch (err) {
     if (err instanceof AutodimError) throw err;
+    return { missing: firstLine((err as Error).message) };
+  }
+}
+
+/** The sparse-table addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_SPARSE=0. */
+async function loadNativeSparse(): Promise<{ kernels?: SparseKernels; missing?: string }> {
+  if (process.env.AUTODIM_NATIVE_SPARSE === "0") return { missing: "disabled by AUTODIM_NATIVE_SPARSE=0" };
+  try {
+    const mod = (await loadOptional("../../native/sparse.cjs")) as { default?: SparseKernels } & SparseKernels;
+    return { kernels: mod.default ?? mod };
+  } catch (err) {
     return { missing: firstLine((err as Error).message) };
   }
 }
@@ -122,7 +140,19 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
     nativeBlasMissing = missing;
   }
   kernelFixes = [...kernelFixes, registerSumGradientFix()];
-  return { backend: name, tfBackend, tfjsVersion: tf.version.tfjs, kernelFixes, fallbacks: [...fallbacks], matmul, ...(nativeBlasMissing ? { nativeBlasMissing } : {}) };
+  const sparse = await loadNativeSparse();
+  useSparseKernels(sparse.kernels);
+  return {
+    backend: name,
+    tfBackend,
+    tfjsVersion: tf.version.tfjs,
+    kernelFixes,
+    fallbacks: [...fallbacks],
+    matmul,
+    ...(nativeBlasMissing ? { nativeBlasMissing } : {}),
+    sparseTables: sparse.kernels ? "native" : "js",
+    ...(sparse.missing ? { nativeSparseMissing: sparse.missing } : {}),
+  };
 }
 
 function installHint(name: BackendName): string {

@@ -146,11 +146,11 @@ interface Snapshot {
 function snapshot(network: Network): Snapshot {
   const vars = [...network.dense, ...network.state];
   const variables = vars.map((v) => tf.keep(v.clone()));
-  return { tables: network.sparse.map((p) => p.table.data.slice()), variables, dispose: () => tf.dispose(variables) };
+  return { tables: network.sparse.map((p) => p.table.values()), variables, dispose: () => tf.dispose(variables) };
 }
 
 function restore(network: Network, s: Snapshot): void {
-  network.sparse.forEach((p, i) => p.table.data.set(s.tables[i]));
+  network.sparse.forEach((p, i) => p.table.setValues(s.tables[i]));
   [...network.dense, ...network.state].forEach((v, i) => v.assign(s.variables[i]));
 }
 
