@@ -7,7 +7,7 @@
 // per-field tables of random candidate sizes projected to 32 by one linear map per size.
 // Timing as the peer: 5 untimed steps, then windows of 10 steps; samples/s is the median.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/batches.js";
@@ -183,9 +183,10 @@ export interface ScalingPoint {
  * their timing windows take turns (A B C A B C ...), so a slow spell of a shared machine
  * hits every size alike; each size's step time is the median of its windows.
  */
-export function benchVocabScaling(totals: number[], steps: number, batch = BENCH_BATCH): ScalingPoint[] {
+export function benchVocabScaling(totals: number[], steps: number, batch = BENCH_BATCH): { points: ScalingPoint[]; hugePagesMB?: number } {
   const vocabs = totals.map(scaledVocab);
   const steppers = vocabs.map((vocab) => searchStepper({ vocab, batch }));
+  const hugePagesMB = anonHugePagesMB();
   try {
     for (const s of steppers) for (let i = 0; i < WARMUP_STEPS; i++) s.step(0);
     const windows: number[][] = steppers.map(() => []);
@@ -196,8 +197,22 @@ export function benchVocabScaling(totals: number[], steps: number, batch = BENCH
         windows[k].push((performance.now() - start) / WINDOW);
       });
     }
-    return vocabs.map((vocab, k) => ({ totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: median(windows[k]) }));
+    const points = vocabs.map((vocab, k) => ({ totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: median(windows[k]) }));
+    return { points, ...(hugePagesMB !== undefined ? { hugePagesMB } : {}) };
   } finally {
     for (const s of steppers) s.dispose();
+  }
+}
+
+/**
+ * Memory of this process on transparent huge pages (Linux), in MB: how much of the tables
+ * the kernel could back with 2 MB pages (fragmented memory can leave them on 4 KB pages).
+ */
+function anonHugePagesMB(): number | undefined {
+  try {
+    const m = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -262,9 +262,10 @@ const commands: Record<string, Command> = {
       }
     }
     if (only.includes("scaling")) {
-      const points = benchVocabScaling([100_000, 1_000_000, 10_000_000], steps);
-      report.scaling = { points, ratio: points[points.length - 1].searchStepMs / points[0].searchStepMs };
+      const { points, hugePagesMB } = benchVocabScaling([100_000, 1_000_000, 10_000_000], steps);
+      report.scaling = { points, ratio: points[points.length - 1].searchStepMs / points[0].searchStepMs, hugePagesMB };
       for (const p of points) say(`search step at ${p.totalFeatures.toLocaleString("en")} features: ${p.searchStepMs.toFixed(0)} ms`);
+      if (hugePagesMB !== undefined) say(`memory on transparent huge pages with the three workloads built: ${hugePagesMB.toFixed(0)} MB (sparse tables ${info.sparseTables})`);
       say(`step time 10M ÷ 100k features: ${(report.scaling as { ratio: number }).ratio.toFixed(2)} (target ≤ 1.15)`);
     }
     if (only.includes("prepare")) {
