@@ -112,6 +112,30 @@ test("a failing worker rejects with its error instead of hanging", async () => {
   }
 });
 
+test("an error while consuming a chunk stops the pass with that error; chunks still in flight do not crash the process", async () => {
+  const { path, lines } = awkwardFile();
+  const { setup } = criteoSetup(lines);
+  const pool = await EncodePool.start(2);
+  let seen = 0;
+  try {
+    const run = encodeFile(path, setup, {
+      threads: 2,
+      hasHeader: true,
+      chunkBytes: 2000,
+      onChunk: () => {
+        if (++seen === 2) throw new Error("disk full");
+      },
+      onUnterminatedLine: () => {},
+    }, pool);
+    await assert.rejects(run, /disk full/);
+  } finally {
+    // Terminating rejects the chunks still queued in the workers: they must be handled.
+    await pool.close();
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(seen, 2);
+});
+
 test("prepare: 2 encode threads write the same shards as the calling thread (split draws, bad rows, pre-split files)", async () => {
   const dir = tempDir();
   const input = join(dir, "raw.txt");

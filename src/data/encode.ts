@@ -136,7 +136,11 @@ export async function encodeFile(path: string, setup: EncodeSetup, opts: EncodeF
       if (local) {
         opts.onChunk(local.encode(buf, 0, last + 1, headerFirst));
       } else {
-        pending.push((workers as EncodePool).encode(buf, last + 1, headerFirst));
+        const result = (workers as EncodePool).encode(buf, last + 1, headerFirst);
+        // Awaited in order below; if an earlier chunk fails first, this one is never awaited
+        // and its rejection (the pool closing) must not surface as an unhandled rejection.
+        result.catch(() => {});
+        pending.push(result);
         // Two chunks in flight per worker keep them busy; more would only hold memory.
         if (pending.length >= 2 * opts.threads) opts.onChunk(await (pending.shift() as Promise<EncodedChunk>));
       }

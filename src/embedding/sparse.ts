@@ -73,7 +73,8 @@ export class SparseTable {
   }
 
   initConstant(value: number): this {
-    for (let r = 0; r < this.rows; r++) this.row(r).fill(value);
+    const { store, stride, dim } = this;
+    for (let base = 0; base < store.length; base += stride) for (let j = 0; j < dim; j++) store[base + j] = value;
     return this;
   }
 
