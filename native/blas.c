@@ -3,7 +3,7 @@
 // only where libopenblas is installed. Wasm's XNNPACK GEMM runs at ~13 GMAC/s on one core
 // here; OpenBLAS at ~75 per core (bench/README.md).
 #include <dlfcn.h>
-#include <node_api.h>
+#include "napi_helpers.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,23 +16,6 @@ typedef int (*get_threads_fn)(void);
 static sgemm_fn sgemm = NULL;
 static set_threads_fn set_threads = NULL;
 static get_threads_fn get_threads = NULL;
-
-#define CHECK(call)                                            \
-  do {                                                         \
-    if ((call) != napi_ok) {                                   \
-      napi_throw_error(env, NULL, "autodim_blas: " #call);     \
-      return NULL;                                             \
-    }                                                          \
-  } while (0)
-
-static float* floats(napi_env env, napi_value v, size_t* length) {
-  napi_typedarray_type type;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array) return NULL;
-  return (float*)data;
-}
 
 // sgemm(transA, transB, batch, m, n, k, a, b, c, batchStrideA, batchStrideB): for each batch i,
 // c[i] = op(a[i]) · op(b[i]) with op(a) [m, k], op(b) [k, n], c [m, n], all row-major;
@@ -56,9 +39,9 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[9], &sa));
   CHECK(napi_get_value_int32(env, argv[10], &sb));
   size_t la, lb, lc;
-  float* a = floats(env, argv[6], &la);
-  float* b = floats(env, argv[7], &lb);
-  float* c = floats(env, argv[8], &lc);
+  float* a = typed(env, argv[6], napi_float32_array, &la);
+  float* b = typed(env, argv[7], napi_float32_array, &lb);
+  float* c = typed(env, argv[8], napi_float32_array, &lc);
   if (!a || !b || !c) {
     napi_throw_type_error(env, NULL, "autodim_blas.sgemm: a, b and c must be Float32Arrays");
     return NULL;

@@ -6,31 +6,14 @@
 // prefetched, so the misses overlap. Results are bit-identical to the JS loops: the same
 // double-precision operations in the same order (no FMA contraction: -ffp-contract=off).
 #include <math.h>
-#include <node_api.h>
+#include "napi_helpers.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
-#define CHECK(call)                                              \
-  do {                                                           \
-    if ((call) != napi_ok) {                                     \
-      napi_throw_error(env, NULL, "autodim_sparse: " #call);     \
-      return NULL;                                               \
-    }                                                            \
-  } while (0)
-
 // Rows prefetched ahead of the one being worked on.
 enum { AHEAD = 6 };
-
-static void* typed(napi_env env, napi_value v, napi_typedarray_type want, size_t* length) {
-  napi_typedarray_type type;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, &data, &buffer, &offset) != napi_ok || type != want) return NULL;
-  return data;
-}
 
 static inline void prefetch_row(const float* row, int32_t span) {
   for (int32_t o = 0; o < span; o += 16) __builtin_prefetch(row + o, 1, 3);

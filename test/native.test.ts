@@ -10,21 +10,17 @@ import { DEFAULT_ADAM, SparseTable, useSparseKernels, type SparseKernels } from 
 import type { NativeBlas } from "../src/runtime/wasm-kernels.js";
 import { randomStream } from "../src/runtime/random.js";
 
-let blas: NativeBlas | undefined;
-let missing = "";
-try {
-  blas = createRequire(join(process.cwd(), "package.json"))("./native/index.cjs") as NativeBlas;
-} catch (err) {
-  missing = (err as Error).message.split("\n")[0];
+/** An addon's loader module, or why it did not load (first line of the error). */
+function loadAddon<T>(loader: string): { addon?: T; missing: string } {
+  try {
+    return { addon: createRequire(join(process.cwd(), "package.json"))(loader) as T, missing: "" };
+  } catch (err) {
+    return { missing: (err as Error).message.split("\n")[0] };
+  }
 }
 
-let sparse: SparseKernels | undefined;
-let sparseMissing = "";
-try {
-  sparse = createRequire(join(process.cwd(), "package.json"))("./native/sparse.cjs") as SparseKernels;
-} catch (err) {
-  sparseMissing = (err as Error).message.split("\n")[0];
-}
+const { addon: blas, missing } = loadAddon<NativeBlas>("./native/index.cjs");
+const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("./native/sparse.cjs");
 
 const rng = randomStream(3, "init", "blas");
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);

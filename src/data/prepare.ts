@@ -180,9 +180,7 @@ async function prepareWith(
   const encodeStarted = Date.now();
   let before2 = 0;
   for (const src of inputs) {
-    const draw = splitDraw(req.split);
-    const rng = randomStream(req.seed, "split");
-    const splitOf = (): Split => (src.split === "all" ? draw(rng.next()) : src.split);
+    const splitOf = lineSplits(req, src.split);
     before2 += await encodeFile(src.path, setup, {
       threads: pool?.threads ?? 0,
       hasHeader: format.header !== null,
@@ -233,12 +231,20 @@ async function prepareWith(
   return { manifest, reused: false };
 }
 
-type SplitDraw = (u: number) => Split;
-
-function splitDraw(split: [number, number, number]): SplitDraw {
-  const a = split[0];
-  const b = split[0] + split[1];
-  return (u) => (u < a ? "train" : u < b ? "val" : "test");
+/**
+ * The split of each data line of one input file, called once per line in file order (bad
+ * lines included, the header not): a fixed split for pre-split files, else a draw from the
+ * seed's "split" stream. Both passes call it the same way, so they agree line by line.
+ */
+function lineSplits(req: PrepareRequest, fixedSplit: Split | "all"): () => Split {
+  if (fixedSplit !== "all") return () => fixedSplit;
+  const rng = randomStream(req.seed, "split");
+  const a = req.split[0];
+  const b = req.split[0] + req.split[1];
+  return () => {
+    const u = rng.next();
+    return u < a ? "train" : u < b ? "val" : "test";
+  };
 }
 
 /**
@@ -256,8 +262,7 @@ async function scanRows(
   onBytes: (bytes: number) => void,
 ) {
   const decoder = new RowDecoder(format);
-  const draw = splitDraw(req.split);
-  const rng = randomStream(req.seed, "split");
+  const splitOf = lineSplits(req, fixedSplit);
   const name = basename(input);
   const delimiter = String.fromCharCode(format.delimiter);
   const expectedHeader = format.header?.join(delimiter);
@@ -278,7 +283,7 @@ async function scanRows(
       }
       return;
     }
-    const split = fixedSplit === "all" ? draw(rng.next()) : fixedSplit;
+    const split = splitOf();
     if (!info.terminated) {
       bad(info, null, "truncated", `truncated last line: no line end at the end of ${name} (if the file is complete, append a newline)`);
       return;

@@ -32,10 +32,6 @@ export function useSparseKernels(k: SparseKernels | undefined): void {
   kernels = k;
 }
 
-export function sparseKernelsInUse(): boolean {
-  return kernels !== undefined;
-}
-
 /**
  * A zeroed array whose pages are committed now (so training never page-faults on a first
  * touch: +25% step time at 10M rows), on huge pages where the native addon can ask for them.
@@ -86,8 +82,9 @@ export class SparseTable {
 
   /** All values as a new row-major `rows × dim` array. */
   values(): Float32Array {
-    const out = new Float32Array(this.rows * this.dim);
-    this.gatherAll(out);
+    const { store, stride, dim } = this;
+    const out = new Float32Array(this.rows * dim);
+    for (let r = 0; r < this.rows; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = store[r * stride + j];
     return out;
   }
 
@@ -183,11 +180,6 @@ export class SparseTable {
     const { store, stride, dim, rows } = this;
     for (let r = 0; r < rows; r++) store.set(s.moments.subarray(r * 2 * dim, (r + 1) * 2 * dim), r * stride + dim);
     this.step = s.step;
-  }
-
-  private gatherAll(out: Float32Array): void {
-    const { store, stride, dim } = this;
-    for (let r = 0; r < this.rows; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = store[r * stride + j];
   }
 
   private checkLength(what: string, a: Float32Array, perRow: number): void {
