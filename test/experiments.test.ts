@@ -50,9 +50,14 @@ test("thin: log-spaced (rank, count) points keep the head and the last rank", ()
   assert.deepEqual(thin([5, 3], 20), [[1, 5], [2, 3]]);
 });
 
-test("figures: a plotly spec renders to SVG in chromium with its title and bars; saveFigure writes the SVG and the spec", async () => {
+test("figures: a plotly spec renders to SVG in chromium with its title and bars, the same bytes every time; saveFigure writes the SVG and the spec", async () => {
   const fig = { data: [{ type: "bar", x: ["a", "b", "c"], y: [3, 1, 2] }], layout: { title: { text: "Three bars" } } };
   const svg = await toSvg(fig, 400, 300);
+  const scatter = { data: [{ type: "scatter", mode: "markers", x: [1, 2], y: [2, 1], marker: { color: [0, 1], colorscale: "Viridis", showscale: true } }], layout: {} };
+  const once = await toSvg(scatter);
+  assert.match(once, /trace[0-9a-f]{6}/, "plotly names traces with Math.random");
+  await toSvg(fig);
+  assert.equal(await toSvg(scatter), once, "ids drawn from a seeded stream per figure");
   assert.match(svg, /^<svg[^>]*width="400" height="300"/);
   assert.match(svg, /Three bars/);
   assert.equal((svg.match(/class="point"/g) ?? []).length, 3);
@@ -81,7 +86,8 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.match(bad.stderr, /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, all; got "nope"/);
   const noChromium = spawnSync(process.execPath, [...args, "--force"], { encoding: "utf8", env: { ...process.env, AUTODIM_CHROMIUM: "/nonexistent/chromium" } });
   assert.equal(noChromium.status, 1);
-  assert.match(noChromium.stderr, /static figures need Chromium at \/nonexistent\/chromium: install Debian's package \(apt-get install -y chromium\)/);
+  assert.match(noChromium.stderr, /AUTODIM_CHROMIUM is \/nonexistent\/chromium, which does not exist: unset it to use the Chromium that npm installed/);
+  assert.doesNotMatch(noChromium.stderr, /\n\s+at /, "no stack trace");
 });
 
 test("stability summary: Pearson of size vectors and of selection probabilities, agreement and consensus, by hand", async () => {

@@ -2,7 +2,7 @@
 // Exit codes: 0 ok, 1 failure (bad data, runtime error), 2 usage error.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
+import { announceGemm, backendLabel, initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
 import { BENCH_BATCH, benchRetrain, benchSearch, benchVocabScaling, runPeer, type PhaseResult } from "../bench/training.js";
@@ -23,6 +23,8 @@ import type { CheckpointSettings } from "../train/checkpoint.js";
 /** Training steps between checkpoints. */
 const DEFAULT_CHECKPOINT_EVERY = 500;
 import { generateSynthetic, FIELD_NAMES, MAX_RANK } from "../data/synthetic.js";
+import { describeMainJob, runMainJob } from "./mainjob.js";
+import { START_DIR, startJob } from "./start.js";
 import { choiceFlag, intFlag, intListFlag, nameListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, retrain, search, type DimensionPlan, type RetrainConfig, type SearchConfig } from "../embedding/autodim.js";
@@ -79,6 +81,9 @@ commands:
            ratio), step time vs vocabulary size, and prepare's encode MB/s
   main     [--rows N] [--seed S] [--dir DIR]
            the 5-minute end-to-end job on the default data (synthetic; see README)
+  start    [--dir runs/start]
+           what \`npm start\` runs (~8 minutes on 2 cores): every experiment at smoke scale into DIR,
+           then the main job, printed beside the committed quick-scale results
 
 environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
 (else the OpenBLAS addon runs them when built and libopenblas is installed; AUTODIM_BLAS_THREADS=N, default 1);
@@ -387,38 +392,12 @@ const commands: Record<string, Command> = {
     const seed = intFlag(f, "seed", DEFAULT_SEED, 0);
     const model = choiceFlag(f, "model", MODEL_NAMES, "fm");
     const dir = typeof f.dir === "string" ? f.dir : join("data", "synthetic");
-    const info = await initRuntime();
-    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
-    const synthetic = await syntheticDataset(rows, seed, dir);
-    const { truth, prepared, reused } = synthetic;
-    const manifest = synthetic.data.manifest;
-    console.log(`${reused ? "reused" : "prepared"} ${prepared}`);
-    console.log(summarizeManifest(manifest));
-    console.log(`planted ranks: ${truth.fields.map((n, i) => `${n}=${truth.ranks[i]}`).join(" ")}`);
-    console.log(`ceiling AUC (true logits on all rows) ${truth.ceilingAuc.toFixed(4)}, click rate ${truth.clickRate.toFixed(4)}`);
+    console.log(`\n${describeMainJob(await runMainJob({ rows, seed, model, dir }))}`);
+  },
 
-    // Search → retrain → full-dimension baseline, at the quick scale of the default data.
-    const data = openData(prepared);
-    const runs = join(dir, `runs-${rows}-s${seed}-${model}`);
-    const plan = await search(data, { ...QUICK_SEARCH, model, seed });
-    writeJson(join(runs, "plan.json"), plan);
-    const retrainBase = { ...QUICK_RETRAIN, model, seed };
-    const auto = await retrain(data, { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: plan.config.unify, outputDim: 32 }, { method: "autodim", plan });
-    writeJson(join(runs, "result-autodim.json"), auto);
-    const full = await retrain(data, { ...retrainBase, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 }, { method: "fde" });
-    writeJson(join(runs, "result-fde.json"), full);
-    console.log(`\nplan (${model}): ${plan.fields.map((x, i) => `${x.name}=${x.dim}(r${truth.ranks[i]})`).join(" ")}`);
-    console.log(`Spearman(planted rank, chosen dim) = ${spearman(truth.ranks, plan.fields.map((x) => x.dim)).toFixed(3)}`);
-    const table = [
-      ["method", "test AUC", "Logloss", "embedding params", "wall s"],
-      ...[["FDE (all 32)", full], ["AutoDim", auto]].map(([name, r]) => {
-        const x = r as typeof full;
-        return [name as string, x.test.auc.toFixed(4), x.test.logloss.toFixed(4), String(x.params.embedding), x.runtime.wallSeconds.toFixed(1)];
-      }),
-    ];
-    const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
-    console.log(table.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ")).join("\n"));
-    console.log(`search took ${plan.runtime.wallSeconds.toFixed(1)} s; results in ${runs}/ (plan.json, result-autodim.json, result-fde.json)`);
+  async start(argv) {
+    const f = parseFlags("start", argv, { dir: { type: "string" } });
+    await startJob(typeof f.dir === "string" ? f.dir : START_DIR);
   },
 };
 
@@ -462,6 +441,9 @@ function readPlan(path: string, data: PreparedData): DimensionPlan {
   return plan;
 }
 
+/** Commands that train models: they say once which GEMM they use (announceGemm). */
+const TRAINING_COMMANDS = new Set(["search", "retrain", "run", "main", "reproduce", "start"]);
+
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
@@ -471,6 +453,7 @@ export async function run(argv: string[]): Promise<number> {
   const command = commands[name];
   try {
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    if (TRAINING_COMMANDS.has(name) && !rest.includes("--help")) announceGemm(await initRuntime());
     await command(rest);
     return 0;
   } catch (err) {

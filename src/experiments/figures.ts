@@ -1,17 +1,18 @@
 // Figures: plotly specs (data + layout, plain JSON) rendered to static SVG by plotly.js in
-// Debian's chromium driven by playwright-core (plotly.js cannot run in plain Node). In a
+// headless Chromium (src/runtime/browser.ts) driven by playwright-core (plotly.js cannot run
+// in plain Node). In a
 // notebook a figure is one display output holding the interactive plotly JSON and the SVG
 // beside it, so it shows in JupyterLab, the classic notebook, nbconvert and on GitHub alike.
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { AutodimError } from "../errors.js";
+import { launchChromium } from "../runtime/browser.js";
 import { writeFileAtomic } from "../runtime/files.js";
 
 /** Where figures go: figures/ (AUTODIM_FIGURES_DIR overrides it, e.g. for tests). */
 export const FIGURES_DIR = process.env.AUTODIM_FIGURES_DIR ?? "figures";
-export const CHROMIUM = process.env.AUTODIM_CHROMIUM ?? "/usr/bin/chromium";
 
 /** A plotly figure: traces and layout as plotly.js takes them. */
 export interface Figure {
@@ -27,15 +28,7 @@ let browser: Promise<{ browser: Browser; page: Page }> | undefined;
 
 async function page(): Promise<Page> {
   browser ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new AutodimError(`static figures need Chromium at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set AUTODIM_CHROMIUM to a Chromium binary`);
-    }
-    const { chromium } = (await import("playwright-core")) as typeof import("playwright-core");
-    const b = await chromium.launch({
-      executablePath: CHROMIUM,
-      // No sandbox as root in containers; no background networking on a closed network.
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    const { browser: b } = await launchChromium();
     const p = await b.newPage();
     await p.setContent("<!doctype html><html><body><div id=fig></div></body></html>");
     await p.addScriptTag({ path: requireFromProgram.resolve("plotly.js-dist/plotly.js") });
@@ -51,6 +44,10 @@ export async function toSvg(fig: Figure, defaultWidth = 800, defaultHeight = 480
   const p = await page();
   const url = await p.evaluate(
     async ({ fig, width, height }) => {
+      // plotly names clip paths, gradients and traces with Math.random(): seeded per figure,
+      // the same spec gives the same SVG bytes.
+      let seed = 20260;
+      Math.random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
       const Plotly = (globalThis as unknown as { Plotly: { newPlot: (...a: unknown[]) => Promise<unknown>; toImage: (...a: unknown[]) => Promise<string> } }).Plotly;
       const gd = await Plotly.newPlot("fig", fig.data, { ...fig.layout, width, height }, { staticPlot: true });
       return Plotly.toImage(gd, { format: "svg", width, height });

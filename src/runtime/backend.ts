@@ -155,6 +155,33 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   };
 }
 
+let gemmAnnounced = false;
+
+/**
+ * Says once per process, on stderr, which GEMM the training's matmuls run on and, when it is
+ * wasm's, how to get OpenBLAS (2–3× faster steps with an MLP; same results up to float rounding).
+ */
+export function announceGemm(info: RuntimeInfo, write: (line: string) => void = (l) => process.stderr.write(l)): void {
+  // A child process of a command that already said it (autodim start) stays quiet.
+  if (gemmAnnounced || process.env.AUTODIM_GEMM_ANNOUNCED === "1") return;
+  gemmAnnounced = true;
+  if (info.backend !== "wasm") {
+    write(`autodim: matmuls on the ${info.backend} backend\n`);
+    return;
+  }
+  if (info.matmul.startsWith("openblas")) {
+    write(`autodim: matmuls on OpenBLAS, ${info.matmul.slice("openblas ".length).replace(/[()]/g, "")} (native/blas.c)\n`);
+    return;
+  }
+  const why = info.nativeBlasMissing ?? "not loaded";
+  const fix = /not found|ENOBLAS/.test(why)
+    ? "install OpenBLAS (Debian/Ubuntu: apt-get install -y libopenblas0-pthread); the next run picks it up"
+    : /disabled by/.test(why)
+      ? "unset AUTODIM_NATIVE_BLAS to use it"
+      : "the addon was not built at install: install a C compiler (Debian/Ubuntu: apt-get install -y gcc libc6-dev) and OpenBLAS (libopenblas0-pthread), then run `npm run postinstall`";
+  write(`autodim: matmuls on wasm, 2–3× slower than OpenBLAS for models with an MLP (${why}); to use OpenBLAS: ${fix}\n`);
+}
+
 function installHint(name: BackendName): string {
   if (name === "node") {
     return " (tfjs-node needs libtensorflow, which its install script downloads; run `npm install @tensorflow/tfjs-node` on a machine with internet access)";

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { PreparedData } from "../src/data/batches.js";
-import { prepare, DEFAULT_ROWS_PER_SHARD } from "../src/data/prepare.js";
-import { generateSynthetic, type SynthTruth } from "../src/data/synthetic.js";
-import { QUICK_RETRAIN, QUICK_SEARCH, retrain, search } from "../src/embedding/autodim.js";
-import { spearman } from "../src/train/metrics.js";
-import { tempDir } from "./helpers.js";
+import { PreparedData } from "../../src/data/batches.js";
+import { prepare, DEFAULT_ROWS_PER_SHARD } from "../../src/data/prepare.js";
+import { generateSynthetic, type SynthTruth } from "../../src/data/synthetic.js";
+import { QUICK_RETRAIN, QUICK_SEARCH, retrain, search } from "../../src/embedding/autodim.js";
+import { spearman } from "../../src/train/metrics.js";
+import { tempDir } from "../helpers.js";
 
 test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (−0.002) with ≥ 50% fewer parameters", async () => {
   const dir = tempDir();
