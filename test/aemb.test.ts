@@ -4,13 +4,19 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { PreparedData } from "../src/data/batches.js";
-import { TouchCollector } from "../src/embedding/sparse.js";
-import { AutoEmbSearchEmbedding, autoEmbSearch, groupSizes, PerValueEmbedding, popularity } from "../src/methods/aemb.js";
+import { TouchCollector } from "../src/tables/sparse.js";
+import {
+  AutoEmbSearchEmbedding,
+  autoEmbSearch,
+  groupSizes,
+  PerValueEmbedding,
+  popularity,
+} from "../src/methods/aemb.js";
 import { quickSettings } from "../src/methods/registry.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
-import { smallSyntheticData } from "./helpers.js";
+import { constantGumbelStream, smallSyntheticData } from "./helpers.js";
 
 before(async () => {
   await initRuntime();
@@ -18,7 +24,10 @@ before(async () => {
 
 test("popularity: log(1 + count) / log(1 + max count)", () => {
   const z = popularity(Uint32Array.from([0, 1, 3, 15]));
-  assert.deepEqual([...z].map((x) => +x.toFixed(6)), [0, Math.log(2) / Math.log(16), Math.log(4) / Math.log(16), 1].map((x) => +x.toFixed(6)));
+  assert.deepEqual(
+    [...z].map((x) => +x.toFixed(6)),
+    [0, Math.log(2) / Math.log(16), Math.log(4) / Math.log(16), 1].map((x) => +x.toFixed(6)),
+  );
   assert.deepEqual([...popularity(Uint32Array.from([0, 0]))], [0, 0]);
 });
 
@@ -26,11 +35,22 @@ test("AEmb supernet: values of equal popularity get equal weights; gradients in 
   const F = 2;
   const total = 6;
   const counts = Uint32Array.from([9, 1, 1, 30, 0, 4]);
-  const emb = new AutoEmbSearchEmbedding(F, total, popularity(counts), { candidates: [1, 2, 4], unify: "zeropad", tauDecay: 5e-5, mixScale: 0.1 }, randomStream(3, "init"), randomStream(3, "gumbel"));
-  emb.gumbel = false;
+  const emb = new AutoEmbSearchEmbedding(
+    F,
+    total,
+    popularity(counts),
+    { candidates: [1, 2, 4], unify: "zeropad", tauDecay: 5e-5, mixScale: 0.1 },
+    randomStream(3, "init"),
+    constantGumbelStream(),
+  );
   for (const p of emb.sparse) p.table.initNormal(randomStream(4, "init"), 1);
   // Move the controller off its zero start so every candidate weight differs.
-  emb.controller.w2.assign(tf.tensor2d(Float32Array.from({ length: 16 * 3 }, (_, i) => Math.sin(i)), [16, 3]));
+  emb.controller.w2.assign(
+    tf.tensor2d(
+      Float32Array.from({ length: 16 * 3 }, (_, i) => Math.sin(i)),
+      [16, 3],
+    ),
+  );
   const ids = Int32Array.from([0, 3, 1, 4, 2, 5, 1, 3]); // 4 rows × 2 fields; ids 1 and 2 share a count
   const touched = emb.sparse.map((p) => new TouchCollector(p).collect(ids, 4, F));
   const ctx = { training: true, step: 0 };
@@ -39,13 +59,25 @@ test("AEmb supernet: values of equal popularity get equal weights; gradients in 
   assert.notDeepEqual(p[0], p[2]);
   for (const row of p) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-6);
   const D = emb.outputDim;
-  const weights = tf.tensor3d(Float32Array.from({ length: 4 * F * D }, (_, i) => Math.cos(3 * i)), [4, F, D]);
+  const weights = tf.tensor3d(
+    Float32Array.from({ length: 4 * F * D }, (_, i) => Math.cos(3 * i)),
+    [4, F, D],
+  );
   const loss = (t: typeof touched) => tf.sum(tf.mul(emb.forward(t, 4, ctx), weights)) as tf.Scalar;
-  checkGradient((v) => loss([{ ...touched[0], values: v as tf.Variable }]), touched[0].values.dataSync() as Float32Array, touched[0].values.shape);
+  checkGradient(
+    (v) => loss([{ ...touched[0], values: v as tf.Variable }]),
+    touched[0].values.dataSync() as Float32Array,
+    touched[0].values.shape,
+  );
   for (const v of emb.architecture) checkVariableGradient(() => loss(touched), v, 6);
   // Warm-up: uniform weights whatever the controller says.
   emb.frozenUniform = true;
-  assert.ok(emb.selection(touched[0], ctx).arraySync().every((row) => row.every((x) => Math.abs(x - 1 / 3) < 1e-7)));
+  assert.ok(
+    emb
+      .selection(touched[0], ctx)
+      .arraySync()
+      .every((row) => row.every((x) => Math.abs(x - 1 / 3) < 1e-7)),
+  );
   assert.deepEqual(emb.parameterCounts(), { embedding: total * 4, transform: 0, architecture: 16 + 16 + 16 * 3 + 3 });
 });
 
@@ -70,7 +102,10 @@ test("per-value tables: each value reads its own size's row, other sizes add zer
   // The "other size" row never gets a gradient: it is masked out of the output.
   const lossOf = () => tf.sum(linear.forward(touchedLinear, 2, { training: true, step: 0 })) as tf.Scalar;
   const touchedLinear = linear.sparse.map((p) => new TouchCollector(p).collect(ids, 2, 2));
-  const { grads } = tf.variableGrads(lossOf, touchedLinear.map((t) => t.values));
+  const { grads } = tf.variableGrads(
+    lossOf,
+    touchedLinear.map((t) => t.values),
+  );
   touchedLinear.forEach((t, g) => {
     const other = t.rows.indexOf(linear.sparse[g].table.rows - 1);
     assert.ok(other >= 0, "each table is touched at its other-size row here");
@@ -104,5 +139,8 @@ test("AEmb search: the same sizes for the same seed; one size for every value, e
   assert.deepEqual(a.sizeIndex, b.sizeIndex);
   assert.deepEqual(a.meanDims, b.meanDims);
   assert.equal(a.sizeIndex.length, data.totalFeatures);
-  assert.equal(a.groups.reduce((n, g) => n + g.values, 0), data.totalFeatures);
+  assert.equal(
+    a.groups.reduce((n, g) => n + g.values, 0),
+    data.totalFeatures,
+  );
 });

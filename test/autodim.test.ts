@@ -7,17 +7,16 @@ import {
   derivePlanDims,
   gumbelNoise,
   gumbelSoftmax,
-  PlanEmbedding,
-  planParameterCount,
   temperature,
-  type LookupKind,
-  type UnifyKind,
 } from "../src/embedding/autodim.js";
-import { TouchCollector } from "../src/embedding/sparse.js";
+import { PlanEmbedding, planParameterCount } from "../src/train/plan-embedding.js";
+import type { LookupKind, UnifyKind } from "../src/train/schemas.js";
+import { TouchCollector } from "../src/tables/sparse.js";
 import { CtrModel, fmInteraction } from "../src/models/ctr.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
+import { constantGumbelStream } from "./helpers.js";
 
 before(async () => {
   await initRuntime();
@@ -43,7 +42,9 @@ test("Gumbel-softmax: hand value, rows sum to 1, and the gradient in α matches 
   const F = 3;
   const N = 5;
   const noise = tf.tensor2d(gumbelNoise(randomStream(1, "gumbel"), F * N), [F, N]);
-  const rows = gumbelSoftmax(tf.fill([F, N], 0.2) as tf.Tensor2D, noise, 0.7).sum(1).dataSync();
+  const rows = gumbelSoftmax(tf.fill([F, N], 0.2) as tf.Tensor2D, noise, 0.7)
+    .sum(1)
+    .dataSync();
   rows.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-6));
   const w = tf.tensor2d(randn(F * N, 2), [F, N]);
   const alpha0 = Float32Array.from({ length: F * N }, (_, i) => 0.1 + 0.05 * (i % 7));
@@ -66,7 +67,9 @@ test("FM term equals the brute-force pairwise sum, and its gradient matches fini
   const fm = fmInteraction(tf.tensor3d(x0, [B, F, D])).dataSync();
   for (let b = 0; b < B; b++) {
     let s = 0;
-    for (let i = 0; i < F; i++) for (let j = i + 1; j < F; j++) for (let d = 0; d < D; d++) s += x0[(b * F + i) * D + d] * x0[(b * F + j) * D + d];
+    for (let i = 0; i < F; i++)
+      for (let j = i + 1; j < F; j++)
+        for (let d = 0; d < D; d++) s += x0[(b * F + i) * D + d] * x0[(b * F + j) * D + d];
     assert.ok(Math.abs(fm[b] - s) < 1e-4, `batch ${b}: ${fm[b]} vs ${s}`);
   }
   const w = tf.tensor1d([0.3, -1.2, 0.7]);
@@ -77,7 +80,13 @@ test("FM term equals the brute-force pairwise sum, and its gradient matches fini
 function tinySearch(lookup: LookupKind, unify: UnifyKind) {
   const F = 3;
   const total = 12;
-  const emb = new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 }, randomStream(5, "init"), randomStream(5, "gumbel"));
+  const emb = new AutoDimSearchEmbedding(
+    F,
+    total,
+    { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 },
+    randomStream(5, "init"),
+    randomStream(5, "gumbel"),
+  );
   // Rows of unit scale, so a finite-difference step of 1e-2 is small against them.
   for (const p of emb.sparse) p.table.initNormal(randomStream(6, "init"), 1);
   const ids = Int32Array.from([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 4, 11, 0, 7, 8]); // 5 rows × 3 fields
@@ -99,16 +108,30 @@ for (const lookup of ["shared", "separate"] as const) {
       };
       // rows of the first table
       const v0 = touched[0].values;
-      checkGradient((v) => forwardWith((t) => [{ ...t[0], values: v as tf.Variable }, ...t.slice(1)]), v0.dataSync() as Float32Array, v0.shape);
+      checkGradient(
+        (v) => forwardWith((t) => [{ ...t[0], values: v as tf.Variable }, ...t.slice(1)]),
+        v0.dataSync() as Float32Array,
+        v0.shape,
+      );
       // α, away from uniform so the candidates get different weights
-      emb.alpha.assign(tf.tensor2d(Float32Array.from({ length: F * 3 }, (_, i) => 0.2 + 0.07 * (i % 4)), [F, 3]));
+      emb.alpha.assign(
+        tf.tensor2d(
+          Float32Array.from({ length: F * 3 }, (_, i) => 0.2 + 0.07 * (i % 4)),
+          [F, 3],
+        ),
+      );
       checkVariableGradient(() => forwardWith((t) => t), emb.alpha);
       // the transforms
       for (const v of emb.dense) checkVariableGradient(() => forwardWith((t) => t), v, 4);
       // the output of a zero-padded candidate keeps its padding at zero
       if (unify === "zeropad") {
         const u = emb.unifiedCandidates(touched, B, ctx()).arraySync();
-        for (const row of u) for (const field of row) assert.ok(field[0].slice(1).every((v) => v === 0), "padding stays zero");
+        for (const row of u)
+          for (const field of row)
+            assert.ok(
+              field[0].slice(1).every((v) => v === 0),
+              "padding stays zero",
+            );
       }
     });
   }
@@ -129,8 +152,20 @@ test("BatchNorm of the candidates: zero mean and unit variance per (field, candi
 });
 
 test("derive: argmax per field (ties → smaller size); parameters Σ|V_m|·d_m", () => {
-  assert.deepEqual(derivePlanDims([[0.1, 0.5, 0.2], [0.3, 0.3, 0.1], [0, 0, 0.9]], [2, 8, 16]), [8, 2, 16]);
-  const manifest = { fields: [{ vocabularySize: 10 }, { vocabularySize: 7 }] } as Parameters<typeof planParameterCount>[1];
+  assert.deepEqual(
+    derivePlanDims(
+      [
+        [0.1, 0.5, 0.2],
+        [0.3, 0.3, 0.1],
+        [0, 0, 0.9],
+      ],
+      [2, 8, 16],
+    ),
+    [8, 2, 16],
+  );
+  const manifest = { fields: [{ vocabularySize: 10 }, { vocabularySize: 7 }] } as Parameters<
+    typeof planParameterCount
+  >[1];
   assert.equal(planParameterCount([8, 2], manifest), 10 * 8 + 7 * 2);
 });
 
@@ -138,7 +173,13 @@ test("parameter counts of the search embedding equal a hand computation", () => 
   const F = 3;
   const total = 12;
   const counts = (lookup: LookupKind, unify: UnifyKind) =>
-    new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 }, randomStream(1, "init"), randomStream(1, "gumbel")).parameterCounts();
+    new AutoDimSearchEmbedding(
+      F,
+      total,
+      { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 },
+      randomStream(1, "init"),
+      randomStream(1, "gumbel"),
+    ).parameterCounts();
   // shared: 12 rows × 4; linear: Σ (d·4 + 4) = (4+4)+(8+4)+(16+4) = 40; α: 3 × 3
   assert.deepEqual(counts("shared", "linear"), { embedding: 48, transform: 40, architecture: 9 });
   // separate: 12 × (1 + 2 + 4)
@@ -146,7 +187,14 @@ test("parameter counts of the search embedding equal a hand computation", () => 
 });
 
 test("plan embedding: fields grouped by size keep their order; linear projection per size; counts", () => {
-  const manifest = { totalFeatures: 9, fields: [{ offset: 0, vocabularySize: 3 }, { offset: 3, vocabularySize: 2 }, { offset: 5, vocabularySize: 4 }] } as ConstructorParameters<typeof PlanEmbedding>[2];
+  const manifest = {
+    totalFeatures: 9,
+    fields: [
+      { offset: 0, vocabularySize: 3 },
+      { offset: 3, vocabularySize: 2 },
+      { offset: 5, vocabularySize: 4 },
+    ],
+  } as ConstructorParameters<typeof PlanEmbedding>[2];
   const dims = [2, 4, 2];
   const emb = new PlanEmbedding(3, dims, manifest, "zeropad", 4, randomStream(1, "init"));
   assert.deepEqual(emb.sizes, [2, 4]);
@@ -155,7 +203,10 @@ test("plan embedding: fields grouped by size keep their order; linear projection
   const out = emb.forward(touched, 2, { training: false, step: 0 }).arraySync();
   // field 1 (size 4) is table "size4" row (4 − 3) = 1; field 2 (size 2) is table "size2" row 3 + (8 − 5) = 6
   const row = (t: number, r: number, d: number) => [...emb.sparse[t].table.row(r)];
-  assert.deepEqual(out[0][1].map((x) => Math.fround(x)), row(1, 1, 4));
+  assert.deepEqual(
+    out[0][1].map((x) => Math.fround(x)),
+    row(1, 1, 4),
+  );
   assert.deepEqual(out[0][2], [...row(0, 6, 2), 0, 0]);
   assert.deepEqual(out[1][0], [...row(0, 0, 2), 0, 0]);
   assert.deepEqual(emb.parameterCounts(), { embedding: 3 * 2 + 2 * 4 + 4 * 2, transform: 0, architecture: 0 });
@@ -168,7 +219,10 @@ test("model parameter counts: first-order per feature; MLP as the paper's 2×128
   assert.deepEqual(fm.parameterCounts(), { firstOrder: 20, dense: 1 });
   const deep = new CtrModel("deepfm", 3, 4, 20, randomStream(1, "init"));
   // (12·128 + 128) + 2·128 (BN γ, β) + (128·128 + 128) + 2·128 + (128 + 1) + bias 1
-  assert.deepEqual(deep.parameterCounts(), { firstOrder: 20, dense: 12 * 128 + 128 + 256 + 128 * 128 + 128 + 256 + 129 + 1 });
+  assert.deepEqual(deep.parameterCounts(), {
+    firstOrder: 20,
+    dense: 12 * 128 + 128 + 256 + 128 * 128 + 128 + 256 + 129 + 1,
+  });
 });
 
 test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_train(w, α), α) by finite differences; W is left as it was", async () => {
@@ -183,8 +237,13 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
   };
   const train = makeBatch(16);
   const val = makeBatch(16);
-  const emb = new AutoDimSearchEmbedding(F, total, { candidates: [1, 2, 4], lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 }, randomStream(5, "init"), randomStream(5, "gumbel"));
-  emb.gumbel = false; // a deterministic loss for finite differences
+  const emb = new AutoDimSearchEmbedding(
+    F,
+    total,
+    { candidates: [1, 2, 4], lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 },
+    randomStream(5, "init"),
+    constantGumbelStream(),
+  ); // a deterministic loss for finite differences
   emb.sparse[0].table.initNormal(randomStream(6, "init"), 0.5);
   const model = new CtrModel("fm", F, emb.outputDim, total, randomStream(5, "init", "model"));
   const network = new Network(emb, model, F);
@@ -224,7 +283,10 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
     minus[i] -= h;
     const numeric = (unrolled(plus) - unrolled(minus)) / (2 * h);
     const tol = 0.03 * Math.max(Math.abs(numeric), Math.abs(second[i])) + 2e-3;
-    assert.ok(Math.abs(numeric - second[i]) <= tol, `α[${i}]: second-order ${second[i]} vs numeric ${numeric} (first-order ${first[i]})`);
+    assert.ok(
+      Math.abs(numeric - second[i]) <= tol,
+      `α[${i}]: second-order ${second[i]} vs numeric ${numeric} (first-order ${first[i]})`,
+    );
     correction = Math.max(correction, Math.abs(second[i] - first[i]));
   }
   assert.ok(correction > 0.01, `the second-order term is visible (max |second − first| = ${correction})`);
@@ -232,13 +294,29 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
 });
 
 test("warm start: plan tables are the searched rows' prefixes (or the size's own table); projections are the searched W_d, b_d", async () => {
-  const { saveWeights, loadWeights } = await import("../src/train/weights.js");
+  const { saveWeights, loadWeights } = await import("../src/tables/weights.js");
   const { tempDir } = await import("./helpers.js");
   const F = 3;
-  const manifest = { totalFeatures: 9, fields: [0, 1, 2].map((m) => ({ name: `f${m}`, kind: "cat" as const, vocabularySize: 3, offset: 3 * m, kept: 1, rareValues: 0 })) };
+  const manifest = {
+    totalFeatures: 9,
+    fields: [0, 1, 2].map((m) => ({
+      name: `f${m}`,
+      kind: "cat" as const,
+      vocabularySize: 3,
+      offset: 3 * m,
+      kept: 1,
+      rareValues: 0,
+    })),
+  };
   const candidates = [1, 2, 4];
   for (const lookup of ["shared", "separate"] as const) {
-    const search = new AutoDimSearchEmbedding(F, 9, { candidates, lookup, unify: "linear", tauDecay: 5e-5, mixScale: 0.1 }, randomStream(3, "init"), randomStream(3, "gumbel"));
+    const search = new AutoDimSearchEmbedding(
+      F,
+      9,
+      { candidates, lookup, unify: "linear", tauDecay: 5e-5, mixScale: 0.1 },
+      randomStream(3, "init"),
+      randomStream(3, "gumbel"),
+    );
     for (const p of search.sparse) p.table.initNormal(randomStream(4, "init", p.table.name), 1);
     const file = `${tempDir()}/w.bin`;
     saveWeights(file, search.exportWeights());
@@ -246,7 +324,8 @@ test("warm start: plan tables are the searched rows' prefixes (or the size's own
     const dims = [2, 4, 2];
     const plan = new PlanEmbedding(F, dims, manifest, "linear", 4, randomStream(9, "init"));
     plan.warmStart(weights, { candidates, lookup, unify: "linear" }, manifest, file);
-    const source = (d: number) => (lookup === "shared" ? search.sparse[0].table : search.sparse[candidates.indexOf(d)].table);
+    const source = (d: number) =>
+      lookup === "shared" ? search.sparse[0].table : search.sparse[candidates.indexOf(d)].table;
     for (let m = 0; m < F; m++) {
       const d = dims[m];
       const g = plan.sizes.indexOf(d);
@@ -255,7 +334,11 @@ test("warm start: plan tables are the searched rows' prefixes (or the size's own
       for (let i = 0; i < 3; i++) {
         const id = 3 * m + i;
         const src = source(d);
-        assert.deepEqual(Array.from(t.row(rowOf[id])), Array.from(src.row(id).subarray(0, d)), `${lookup}: field ${m} value ${i}`);
+        assert.deepEqual(
+          Array.from(t.row(rowOf[id])),
+          Array.from(src.row(id).subarray(0, d)),
+          `${lookup}: field ${m} value ${i}`,
+        );
       }
     }
     // The projection of size 2 maps a row as the search's unification W_2ᵀx + b_2 does.
@@ -267,16 +350,23 @@ test("warm start: plan tables are the searched rows' prefixes (or the size's own
       const W = weights.get("unify/W") as (typeof named)[number];
       const b = weights.get("unify/b") as (typeof named)[number];
       const n = 1;
-      expected = [0, 1, 2, 3].map((j) => 0.3 * W.data[0 * 12 + n * 4 + j] - 1.2 * W.data[1 * 12 + n * 4 + j] + b.data[n * 4 + j]);
+      expected = [0, 1, 2, 3].map(
+        (j) => 0.3 * W.data[0 * 12 + n * 4 + j] - 1.2 * W.data[1 * 12 + n * 4 + j] + b.data[n * 4 + j],
+      );
     } else {
       const W = weights.get("unify/W2") as (typeof named)[number];
       const b = weights.get("unify/b2") as (typeof named)[number];
       expected = [0, 1, 2, 3].map((j) => 0.3 * W.data[j] - 1.2 * W.data[4 + j] + b.data[j]);
     }
-    expected.forEach((e, j) => assert.ok(Math.abs(viaPlan[j] - e) < 1e-5, `${lookup}: projection coordinate ${j}: ${viaPlan[j]} vs ${e}`));
+    expected.forEach((e, j) =>
+      assert.ok(Math.abs(viaPlan[j] - e) < 1e-5, `${lookup}: projection coordinate ${j}: ${viaPlan[j]} vs ${e}`),
+    );
     // Weights of other data are refused with the file and the mismatch named.
     const other = { ...manifest, totalFeatures: 10 };
-    assert.throws(() => plan.warmStart(weights, { candidates, lookup, unify: "linear" }, other, file), /w\.bin: lookup\/(shared|separate\d) has shape .* need/);
+    assert.throws(
+      () => plan.warmStart(weights, { candidates, lookup, unify: "linear" }, other, file),
+      /w\.bin: lookup\/(shared|separate\d) has shape .* need/,
+    );
     x.dispose();
     search.dispose();
     plan.dispose();

@@ -26,7 +26,10 @@ test("unshuffled batches return every row once, in file order, with the last par
   const { rows, sizes } = collect(d, { batchSize: 30, shuffle: false });
   assert.deepEqual(sizes, [30, 30, 30, 30, 30, 30, 20]);
   const whole = d.readSplit("train");
-  assert.deepEqual(rows, Array.from({ length: 200 }, (_, r) => `${whole.labels[r]}|${whole.ids.subarray(r * 39, r * 39 + 39).join(",")}`));
+  assert.deepEqual(
+    rows,
+    Array.from({ length: 200 }, (_, r) => `${whole.labels[r]}|${whole.ids.subarray(r * 39, r * 39 + 39).join(",")}`),
+  );
   assert.deepEqual(collect(d, { batchSize: 30, shuffle: false, dropLast: true }).sizes, Array(6).fill(30));
 });
 

@@ -12,7 +12,10 @@ before(async () => {
 
 test("the peer's vocabulary: 39 fields summing to 1,086,810; scaled copies keep the proportions", () => {
   assert.equal(BENCH_VOCAB.length, 39);
-  assert.equal(BENCH_VOCAB.reduce((a, b) => a + b, 0), 1_086_810);
+  assert.equal(
+    BENCH_VOCAB.reduce((a, b) => a + b, 0),
+    1_086_810,
+  );
   for (const total of [100_000, 10_000_000]) {
     const v = scaledVocab(total);
     assert.equal(v.length, 39);

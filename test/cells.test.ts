@@ -30,7 +30,14 @@ test("cells: computed once and saved; a rerun reads them; a changed identity rec
   assert.ok(!existsSync(join(dir, "y.json")) && !existsSync(join(dir, "y.lock")));
   const values = await runCells(dir, counting(["x", "y", "z"], 1, ran), quiet);
   assert.deepEqual(ran, ["x", "y", "z"], "x resumed from its file");
-  assert.deepEqual([...values.entries()], [["x", { key: "x", n: 1 }], ["y", { key: "y", n: 2 }], ["z", { key: "z", n: 3 }]]);
+  assert.deepEqual(
+    [...values.entries()],
+    [
+      ["x", { key: "x", n: 1 }],
+      ["y", { key: "y", n: 2 }],
+      ["z", { key: "z", n: 3 }],
+    ],
+  );
   const cells = counting(["x", "y", "z"], 1, ran);
   cells[2].identity = 2;
   await runCells(dir, cells, quiet);
@@ -53,7 +60,9 @@ test("cells: two processes share the work — every cell computed exactly once, 
   const dir = tempDir();
   const worker = (who: string) =>
     new Promise<string>((resolve, reject) => {
-      const p = spawn(process.execPath, ["--import", "tsx", "test/fixtures/scripts/cells-worker.ts", dir, who], { stdio: ["ignore", "pipe", "inherit"] });
+      const p = spawn(process.execPath, ["--import", "tsx", "test/fixtures/scripts/cells-worker.ts", dir, who], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let out = "";
       p.stdout.on("data", (d) => (out += d));
       p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`worker ${who} exited ${code}`))));
@@ -62,7 +71,10 @@ test("cells: two processes share the work — every cell computed exactly once, 
   const expected = ["a", "b", "c", "d", "e", "f"].map((k) => [k, `${k}!`]);
   assert.deepEqual(JSON.parse(a), expected);
   assert.deepEqual(JSON.parse(b), expected);
-  const computed = readFileSync(join(dir, "computed.log"), "utf8").trim().split("\n").map((l) => l.split(" "));
+  const computed = readFileSync(join(dir, "computed.log"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" "));
   assert.deepEqual(computed.map(([k]) => k).sort(), ["a", "b", "c", "d", "e", "f"], "each cell once");
   assert.equal(new Set(computed.map(([, w]) => w)).size, 2, "both processes computed cells");
 });

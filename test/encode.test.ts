@@ -3,7 +3,16 @@ import { test } from "node:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../src/data/batches.js";
-import { ChunkEncoder, EncodePool, encodeFile, LINE_BAD, LINE_HEADER, LINE_ROW, type EncodedChunk, type EncodeSetup } from "../src/data/encode.js";
+import {
+  ChunkEncoder,
+  EncodePool,
+  encodeFile,
+  LINE_BAD,
+  LINE_HEADER,
+  LINE_ROW,
+  type EncodedChunk,
+  type EncodeSetup,
+} from "../src/data/encode.js";
 import { makeFormat } from "../src/data/formats.js";
 import { generateSynthetic } from "../src/data/synthetic.js";
 import { KeptIds, RARE_ID, RESERVED_IDS } from "../src/data/vocab.js";
@@ -38,7 +47,10 @@ function criteoSetup(lines: string[]): { setup: EncodeSetup; kept: string[][] } 
 function awkwardFile(): { path: string; lines: string[] } {
   const lines = fixtureLines(CRITEO_DEEPCTR);
   lines[4] = lines[4].split(",").slice(1).join(",");
-  const text = lines.map((l, i) => l + (i === 6 ? "\r\n" : "\n")).join("").replace(/\n$/, "");
+  const text = lines
+    .map((l, i) => l + (i === 6 ? "\r\n" : "\n"))
+    .join("")
+    .replace(/\n$/, "");
   const path = join(tempDir(), "awkward.csv");
   writeFileSync(path, text, "latin1");
   return { path, lines };
@@ -47,7 +59,13 @@ function awkwardFile(): { path: string; lines: string[] } {
 async function encodeAll(path: string, setup: EncodeSetup, threads: number, chunkBytes?: number) {
   const chunks: EncodedChunk[] = [];
   let unterminated = 0;
-  const bytes = await encodeFile(path, setup, { threads, hasHeader: true, chunkBytes, onChunk: (c) => chunks.push(c), onUnterminatedLine: () => unterminated++ });
+  const bytes = await encodeFile(path, setup, {
+    threads,
+    hasHeader: true,
+    chunkBytes,
+    onChunk: (c) => chunks.push(c),
+    onUnterminatedLine: () => unterminated++,
+  });
   const status = chunks.flatMap((c) => [...c.status]);
   const ids = chunks.flatMap((c) => [...c.ids]);
   const labels = chunks.flatMap((c) => [...c.labels]);
@@ -67,7 +85,11 @@ test("ChunkEncoder: header, bad and CRLF lines marked; ids by the lookups (hand-
   assert.equal(c.status.filter((s) => s === LINE_ROW).length, lines.length - 3);
   assert.equal(c.ids.length, 39 * (lines.length - 3));
   // Row 0 is line 2; line 5 is bad, so row 4 is line 7 (ends in CRLF: its last field is unaffected).
-  for (const [row, line] of [[0, 2], [4, 7], [100, 103]]) {
+  for (const [row, line] of [
+    [0, 2],
+    [4, 7],
+    [100, 103],
+  ]) {
     const cols = lines[line - 1].split(",");
     assert.equal(c.labels[row], Number(cols[0]));
     for (let m = 0; m < 39; m++) {
@@ -106,7 +128,15 @@ test("a failing worker rejects with its error instead of hanging", async () => {
   const broken: EncodeSetup = { ...setup, lookups: setup.lookups.map((l) => ({ ...l, table: new Int32Array(12) })) };
   const pool = await EncodePool.start(1);
   try {
-    await assert.rejects(encodeFile(CRITEO_DEEPCTR, broken, { threads: 1, hasHeader: true, onChunk: () => {}, onUnterminatedLine: () => {} }, pool), /encode worker: .*not 4 × a power of two/);
+    await assert.rejects(
+      encodeFile(
+        CRITEO_DEEPCTR,
+        broken,
+        { threads: 1, hasHeader: true, onChunk: () => {}, onUnterminatedLine: () => {} },
+        pool,
+      ),
+      /encode worker: .*not 4 × a power of two/,
+    );
   } finally {
     await pool.close();
   }
@@ -118,15 +148,20 @@ test("an error while consuming a chunk stops the pass with that error; chunks st
   const pool = await EncodePool.start(2);
   let seen = 0;
   try {
-    const run = encodeFile(path, setup, {
-      threads: 2,
-      hasHeader: true,
-      chunkBytes: 2000,
-      onChunk: () => {
-        if (++seen === 2) throw new Error("disk full");
+    const run = encodeFile(
+      path,
+      setup,
+      {
+        threads: 2,
+        hasHeader: true,
+        chunkBytes: 2000,
+        onChunk: () => {
+          if (++seen === 2) throw new Error("disk full");
+        },
+        onUnterminatedLine: () => {},
       },
-      onUnterminatedLine: () => {},
-    }, pool);
+      pool,
+    );
     await assert.rejects(run, /disk full/);
   } finally {
     // Terminating rejects the chunks still queued in the workers: they must be handled.
@@ -145,20 +180,37 @@ test("prepare: 2 encode threads write the same shards as the calling thread (spl
   const one = await prepareQuiet({ ...base, out: join(dir, "t0"), threads: 0 });
   const two = await prepareQuiet({ ...base, out: join(dir, "t2"), threads: 2 });
   assert.ok(one.manifest.rows.val > 0 && one.manifest.rows.test > 0);
-  const digest = (m: typeof one.manifest) => ({ rows: m.rows, skipped: m.skipped, shards: m.shards.map((s) => [s.rows, s.ids.sha256, s.labels.sha256]) });
+  const digest = (m: typeof one.manifest) => ({
+    rows: m.rows,
+    skipped: m.skipped,
+    shards: m.shards.map((s) => [s.rows, s.ids.sha256, s.labels.sha256]),
+  });
   assert.deepEqual(digest(two.manifest), digest(one.manifest));
-  assert.deepEqual(new PreparedData(join(dir, "t2")).readSplit("val"), new PreparedData(join(dir, "t0")).readSplit("val"));
+  assert.deepEqual(
+    new PreparedData(join(dir, "t2")).readSplit("val"),
+    new PreparedData(join(dir, "t0")).readSplit("val"),
+  );
 
   // Bad and truncated rows skipped, with a random split: the same rows land in each split.
   const { path } = awkwardFile();
-  const req = { input: path, format: "criteo-deepctr" as const, onBadRow: "skip" as const, split: [0.6, 0.2, 0.2] as [number, number, number], minCount: 2 };
+  const req = {
+    input: path,
+    format: "criteo-deepctr" as const,
+    onBadRow: "skip" as const,
+    split: [0.6, 0.2, 0.2] as [number, number, number],
+    minCount: 2,
+  };
   const a = await prepareQuiet({ ...req, out: join(dir, "a0"), threads: 0 });
   const b = await prepareQuiet({ ...req, out: join(dir, "a2"), threads: 2 });
   assert.equal(a.manifest.skipped.total, 2);
   assert.deepEqual(digest(b.manifest), digest(a.manifest));
 
   // Separate train/val/test files: each file's lines go to its split.
-  const pre = { input: { train: CRITEO_DEEPCTR, val: path, test: CRITEO_DEEPCTR }, format: "criteo-deepctr" as const, onBadRow: "skip" as const };
+  const pre = {
+    input: { train: CRITEO_DEEPCTR, val: path, test: CRITEO_DEEPCTR },
+    format: "criteo-deepctr" as const,
+    onBadRow: "skip" as const,
+  };
   const p0 = await prepareQuiet({ ...pre, out: join(dir, "p0"), threads: 0 });
   const p2 = await prepareQuiet({ ...pre, out: join(dir, "p2"), threads: 2 });
   assert.deepEqual(p0.manifest.rows, { train: 200, val: 198, test: 200 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { backendLabel, initRuntime } from "../src/runtime/backend.js";
 import { after, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { dataOverview, thin } from "../src/experiments/data.js";
@@ -18,10 +19,16 @@ test("data overview: missing share, top-value share and ids covering 90% equal h
   const out = join(tempDir(), "prepared");
   await prepareQuiet({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", minCount: 1, out });
   const o = dataOverview({ name: "sample", description: "DeepCTR Criteo sample", data: new PreparedData(out) });
-  const rows = fixtureLines(CRITEO_DEEPCTR).slice(1).map((l) => l.split(","));
+  const rows = fixtureLines(CRITEO_DEEPCTR)
+    .slice(1)
+    .map((l) => l.split(","));
   assert.equal(o.rows.train, rows.length);
   assert.equal(o.clickRate.train, rows.filter((r) => r[0] === "1").length / rows.length);
-  for (const [field, column] of [["C1", 14], ["C3", 16], ["C20", 33]] as const) {
+  for (const [field, column] of [
+    ["C1", 14],
+    ["C3", 16],
+    ["C20", 33],
+  ] as const) {
     const values = rows.map((r) => r[column]);
     const present = values.filter((v) => v !== "");
     const counts = new Map<string, number>();
@@ -47,13 +54,27 @@ test("thin: log-spaced (rank, count) points keep the head and the last rank", ()
   assert.deepEqual(pts[0], [1, 1000]);
   assert.deepEqual(pts[pts.length - 1], [1000, 1]);
   assert.ok(pts.every((p, i) => i === 0 || p[0] > pts[i - 1][0]));
-  assert.deepEqual(thin([5, 3], 20), [[1, 5], [2, 3]]);
+  assert.deepEqual(thin([5, 3], 20), [
+    [1, 5],
+    [2, 3],
+  ]);
 });
 
 test("figures: a plotly spec renders to SVG in chromium with its title and bars, the same bytes every time; saveFigure writes the SVG and the spec", async () => {
   const fig = { data: [{ type: "bar", x: ["a", "b", "c"], y: [3, 1, 2] }], layout: { title: { text: "Three bars" } } };
   const svg = await toSvg(fig, 400, 300);
-  const scatter = { data: [{ type: "scatter", mode: "markers", x: [1, 2], y: [2, 1], marker: { color: [0, 1], colorscale: "Viridis", showscale: true } }], layout: {} };
+  const scatter = {
+    data: [
+      {
+        type: "scatter",
+        mode: "markers",
+        x: [1, 2],
+        y: [2, 1],
+        marker: { color: [0, 1], colorscale: "Viridis", showscale: true },
+      },
+    ],
+    layout: {},
+  };
   const once = await toSvg(scatter);
   assert.match(once, /trace[0-9a-f]{6}/, "plotly names traces with Math.random");
   await toSvg(fig);
@@ -67,15 +88,34 @@ test("figures: a plotly spec renders to SVG in chromium with its title and bars,
   assert.deepEqual(JSON.parse(readFileSync(files.json, "utf8")), fig);
 });
 
-test("reproduce: writes results and figures, keeps finished experiments on a rerun, reruns with --force; says what to install without chromium", () => {
+test("reproduce: writes results and figures, keeps finished experiments on a rerun, reruns with --force; says what to do when AUTODIM_CHROMIUM is wrong", async () => {
   const dir = tempDir();
-  const args = ["bin/autodim.js", "reproduce", "data", "--scale", "smoke", "--out", join(dir, "results"), "--figures-out", join(dir, "figures")];
+  const args = [
+    "bin/autodim.js",
+    "reproduce",
+    "data",
+    "--scale",
+    "smoke",
+    "--out",
+    join(dir, "results"),
+    "--figures-out",
+    join(dir, "figures"),
+  ];
   const first = spawnSync(process.execPath, args, { encoding: "utf8" });
   assert.equal(first.status, 0, first.stderr);
-  for (const f of ["results/data-smoke.md", "results/data-smoke.json", "figures/data-fields-smoke.svg", "figures/data-rank-frequency-smoke.svg"]) assert.ok(existsSync(join(dir, f)), f);
-  const saved = JSON.parse(readFileSync(join(dir, "results/data-smoke.json"), "utf8")) as { provenance: { backend: string; seed: number; scale: string }; markdown: string };
+  for (const f of [
+    "results/data-smoke.md",
+    "results/data-smoke.json",
+    "figures/data-fields-smoke.svg",
+    "figures/data-rank-frequency-smoke.svg",
+  ])
+    assert.ok(existsSync(join(dir, f)), f);
+  const saved = JSON.parse(readFileSync(join(dir, "results/data-smoke.json"), "utf8")) as {
+    provenance: { backend: string; seed: number; scale: string };
+    markdown: string;
+  };
   assert.deepEqual([saved.provenance.seed, saved.provenance.scale], [2026, "smoke"]);
-  assert.match(saved.provenance.backend, /^wasm( \+ OpenBLAS matmul)?$/);
+  assert.equal(saved.provenance.backend, backendLabel(await initRuntime()));
   assert.match(saved.markdown, /\|field\|kind\|ids\|/);
   const again = spawnSync(process.execPath, args, { encoding: "utf8" });
   assert.match(again.stdout, /data \(smoke\): done earlier, kept/);
@@ -83,23 +123,62 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.match(forced.stdout, /data \(smoke\): [\d.]+ s →/);
   const bad = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "nope"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, all; got "nope"/);
-  const noChromium = spawnSync(process.execPath, [...args, "--force"], { encoding: "utf8", env: { ...process.env, AUTODIM_CHROMIUM: "/nonexistent/chromium" } });
+  assert.match(
+    bad.stderr,
+    /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, all; got "nope"/,
+  );
+  const noChromium = spawnSync(process.execPath, [...args, "--force"], {
+    encoding: "utf8",
+    env: { ...process.env, AUTODIM_CHROMIUM: "/nonexistent/chromium" },
+  });
   assert.equal(noChromium.status, 1);
-  assert.match(noChromium.stderr, /AUTODIM_CHROMIUM is \/nonexistent\/chromium, which does not exist: unset it to use the Chromium that npm installed/);
+  assert.match(
+    noChromium.stderr,
+    /AUTODIM_CHROMIUM is \/nonexistent\/chromium, which does not exist: unset it to use the Chromium that npm installed/,
+  );
   assert.doesNotMatch(noChromium.stderr, /\n\s+at /, "no stack trace");
 });
 
 test("stability summary: Pearson of size vectors and of selection probabilities, agreement and consensus, by hand", async () => {
   const { summarizeStability } = await import("../src/experiments/stability.js");
   const { selectionProbabilities } = await import("../src/experiments/dimensions.js");
-  assert.deepEqual(selectionProbabilities([0.2, 0.6, 0.2]).map((x) => +x.toFixed(12)), [0.2, 0.6, 0.2]);
-  assert.deepEqual(selectionProbabilities([-1, 1]).map((x) => +x.toFixed(6)), [0.000001, 0.999999]);
+  assert.deepEqual(
+    selectionProbabilities([0.2, 0.6, 0.2]).map((x) => +x.toFixed(12)),
+    [0.2, 0.6, 0.2],
+  );
+  assert.deepEqual(
+    selectionProbabilities([-1, 1]).map((x) => +x.toFixed(6)),
+    [0.000001, 0.999999],
+  );
   const run = (dims: number[], alpha: number[][]) =>
-    ({ fields: dims.map((d, m) => ({ field: `f${m}`, ids: 10, dim: d, plantedRank: m, alpha: alpha[m] })), reduction: 0.5 }) as unknown as Parameters<typeof summarizeStability>[0][number];
-  const a = run([2, 8, 16], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-  const b = run([2, 16, 16], [[1, 0, 0], [0, 0, 1], [0, 0, 1]]);
-  const c = run([16, 8, 2], [[0, 0, 1], [0, 1, 0], [1, 0, 0]]);
+    ({
+      fields: dims.map((d, m) => ({ field: `f${m}`, ids: 10, dim: d, plantedRank: m, alpha: alpha[m] })),
+      reduction: 0.5,
+    }) as unknown as Parameters<typeof summarizeStability>[0][number];
+  const a = run(
+    [2, 8, 16],
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  );
+  const b = run(
+    [2, 16, 16],
+    [
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 0, 1],
+    ],
+  );
+  const c = run(
+    [16, 8, 2],
+    [
+      [0, 0, 1],
+      [0, 1, 0],
+      [1, 0, 0],
+    ],
+  );
   const r = summarizeStability([a, b, c], [1, 2, 3]);
   // a vs b: sizes (2, 8, 16) and (2, 16, 16); deviations ×3: (−20, −2, 22) and (−28, 14, 14):
   // Pearson = 840 / √(888 · 1176) = 0.8220; two of three fields agree.
@@ -116,19 +195,38 @@ test("stability summary: Pearson of size vectors and of selection probabilities,
 
 test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced rerun with --resume continues from them and gives the same result", () => {
   const dir = tempDir();
-  const base = ["bin/autodim.js", "reproduce", "dimensions", "--scale", "smoke", "--out", join(dir, "results"), "--figures-out", join(dir, "figures"), "--checkpoint-dir", join(dir, "ck"), "--checkpoint-every", "5"];
+  const base = [
+    "bin/autodim.js",
+    "reproduce",
+    "dimensions",
+    "--scale",
+    "smoke",
+    "--out",
+    join(dir, "results"),
+    "--figures-out",
+    join(dir, "figures"),
+    "--checkpoint-dir",
+    join(dir, "ck"),
+    "--checkpoint-every",
+    "5",
+  ];
   const first = spawnSync(process.execPath, base, { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
   assert.equal(first.status, 0, first.stderr);
   const runs = readdirSync(join(dir, "ck"));
   assert.equal(runs.length, 1);
   assert.ok(readdirSync(join(dir, "ck", runs[0])).some((f) => /^search-\d+\.json$/.test(f)));
   const payload = () => {
-    const r = JSON.parse(readFileSync(join(dir, "results", "dimensions-smoke.json"), "utf8")) as { result: { plan: unknown } & Record<string, unknown> };
+    const r = JSON.parse(readFileSync(join(dir, "results", "dimensions-smoke.json"), "utf8")) as {
+      result: { plan: unknown } & Record<string, unknown>;
+    };
     delete (r.result as { plan?: unknown }).plan; // holds the run's wall time
     return r.result;
   };
   const before = payload();
-  const again = spawnSync(process.execPath, [...base, "--force", "--resume"], { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  const again = spawnSync(process.execPath, [...base, "--force", "--resume"], {
+    encoding: "utf8",
+    env: { ...process.env, AUTODIM_QUIET: "1" },
+  });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /checkpoint: resuming search from step \d+/);
   assert.deepEqual(payload(), before);
@@ -136,7 +234,15 @@ test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced
 
 test("main table rows: differences to FDE of the same model, and the paper's (Criteo) beside them, by hand", async () => {
   const { relativeToFde, mainTableRows } = await import("../src/experiments/methods.js");
-  const base = { testLogloss: 0.5, selectionSeconds: 0, trainSeconds: 1, epochs: 1, trainSamplesPerSecond: 1, inferenceMsPer1k: 1, dims: [] };
+  const base = {
+    testLogloss: 0.5,
+    selectionSeconds: 0,
+    trainSeconds: 1,
+    epochs: 1,
+    trainSamplesPerSecond: 1,
+    inferenceMsPer1k: 1,
+    dims: [],
+  };
   const rows = relativeToFde([
     { ...base, model: "fm", method: "fde", testAuc: 0.7, params: 1000 },
     { ...base, model: "fm", method: "autodim", testAuc: 0.71, params: 400 },
@@ -157,10 +263,28 @@ test("main table rows: differences to FDE of the same model, and the paper's (Cr
 test("case study importance: each value's training click rate shrunk to the global rate, scored on test, by hand", async () => {
   const { singleFieldImportance } = await import("../src/experiments/casestudy.js");
   // Two fields (ids 0–1 and 2–3); train rows (a, b, label); global click rate 0.5.
-  const split = (rows: number[][]) => ({ ids: Int32Array.from(rows.flatMap((r) => r.slice(0, 2))), labels: Uint8Array.from(rows.map((r) => r[2])) });
-  const train = split([[0, 2, 1], [0, 3, 1], [1, 2, 0], [1, 3, 0]]);
-  const test_ = split([[0, 2, 1], [1, 3, 0], [0, 3, 1], [1, 2, 0]]);
-  const data = { fieldCount: 2, totalFeatures: 4, manifest: { fields: [{ name: "a" }, { name: "b" }] }, readSplit: (s: string) => (s === "train" ? train : test_) };
+  const split = (rows: number[][]) => ({
+    ids: Int32Array.from(rows.flatMap((r) => r.slice(0, 2))),
+    labels: Uint8Array.from(rows.map((r) => r[2])),
+  });
+  const train = split([
+    [0, 2, 1],
+    [0, 3, 1],
+    [1, 2, 0],
+    [1, 3, 0],
+  ]);
+  const test_ = split([
+    [0, 2, 1],
+    [1, 3, 0],
+    [0, 3, 1],
+    [1, 2, 0],
+  ]);
+  const data = {
+    fieldCount: 2,
+    totalFeatures: 4,
+    manifest: { fields: [{ name: "a" }, { name: "b" }] },
+    readSplit: (s: string) => (s === "train" ? train : test_),
+  };
   // prior 2 pseudo-rows at 0.5: a=0 → (2 + 1) / 4 = 0.75, a=1 → 0.25; b=2, b=3 → (1 + 1) / 4 = 0.5.
   const [a, b] = singleFieldImportance(data as unknown as Parameters<typeof singleFieldImportance>[0], 2);
   assert.equal(a.field, "a");
@@ -173,10 +297,30 @@ test("case study importance: each value's training click rate shrunk to the glob
 test("paper scales: Criteo and Avazu each say how to prepare them when absent; the main table takes the matching paper columns", async () => {
   const { datasetForScale } = await import("../src/experiments/datasets.js");
   const { mainTableRows, relativeToFde } = await import("../src/experiments/methods.js");
-  if (!existsSync("data/avazu/prepared/manifest.json")) await assert.rejects(datasetForScale("paper-avazu"), /--format avazu --input data\/avazu\/train --out data\/avazu\/prepared/);
-  if (!existsSync("data/criteo/prepared/manifest.json")) await assert.rejects(datasetForScale("paper"), /--format criteo --input data\/criteo\/train.txt --out data\/criteo\/prepared/);
-  const base = { model: "deepfm" as const, testLogloss: 0.4, selectionSeconds: 0, trainSeconds: 1, epochs: 1, trainSamplesPerSecond: 1, inferenceMsPer1k: 1, dims: [] };
-  const rows = relativeToFde([{ ...base, method: "fde", testAuc: 0.78, params: 10 }, { ...base, method: "autodim", testAuc: 0.79, params: 2 }]);
+  if (!existsSync("data/avazu/prepared/manifest.json"))
+    await assert.rejects(
+      datasetForScale("paper-avazu"),
+      /--format avazu --input data\/avazu\/train --out data\/avazu\/prepared/,
+    );
+  if (!existsSync("data/criteo/prepared/manifest.json"))
+    await assert.rejects(
+      datasetForScale("paper"),
+      /--format criteo --input data\/criteo\/train.txt --out data\/criteo\/prepared/,
+    );
+  const base = {
+    model: "deepfm" as const,
+    testLogloss: 0.4,
+    selectionSeconds: 0,
+    trainSeconds: 1,
+    epochs: 1,
+    trainSamplesPerSecond: 1,
+    inferenceMsPer1k: 1,
+    dims: [],
+  };
+  const rows = relativeToFde([
+    { ...base, method: "fde", testAuc: 0.78, params: 10 },
+    { ...base, method: "autodim", testAuc: 0.79, params: 2 },
+  ]);
   // Paper, Avazu DeepFM: AutoDim .7881 vs FDE .7842; 13.976M vs 64.576M.
   const avazu = mainTableRows(rows, "avazu");
   assert.ok(Math.abs((avazu[1]["paper ΔAUC"] as number) - 0.0039) < 1e-12);

@@ -32,13 +32,16 @@ test("parseInteger: integers, signs, zero fractions only where allowed", () => {
 });
 
 function tokens(d: RowDecoder): (string | null)[] {
-  return d.format.fields.map((_, m) => (d.tokenStart[m] < 0 ? null : Buffer.from(d.tokens.subarray(d.tokenStart[m], d.tokenEnd[m])).toString("latin1")));
+  return d.format.fields.map((_, m) =>
+    d.tokenStart[m] < 0 ? null : Buffer.from(d.tokens.subarray(d.tokenStart[m], d.tokenEnd[m])).toString("latin1"),
+  );
 }
 
 test("criteo-deepctr row: tokens computed by hand", () => {
   const d = new RowDecoder(makeFormat("criteo-deepctr", { avazuTimeFields: false }));
   // The first row of the DeepCTR sample.
-  const line = "0,,3,260.0,,17668.0,,,33.0,,,,0.0,,05db9164,08d6d899,9143c832,f56b7dd5,25c83c98,7e0ccccf,df5c2d18,0b153874,a73ee510,8f48ce11,a7b606c4,ae1bb660,eae197fd,b28479f6,bfef54b3,bad5ee18,e5ba7672,87c6f83c,,,0429f84b,,3a171ecb,c0d61a5c,,";
+  const line =
+    "0,,3,260.0,,17668.0,,,33.0,,,,0.0,,05db9164,08d6d899,9143c832,f56b7dd5,25c83c98,7e0ccccf,df5c2d18,0b153874,a73ee510,8f48ce11,a7b606c4,ae1bb660,eae197fd,b28479f6,bfef54b3,bad5ee18,e5ba7672,87c6f83c,,,0429f84b,,3a171ecb,c0d61a5c,,";
   d.decode(b(line), 0, line.length);
   const t = tokens(d);
   assert.equal(d.label, 0);
@@ -57,11 +60,26 @@ test("small and negative integers are tokens of their own, apart from buckets", 
   const line = ["1", ...ints, ...Array(26).fill("ab")].join("\t");
   d.decode(b(line), 0, line.length);
   assert.equal(d.label, 1);
-  assert.deepEqual(tokens(d).slice(0, 13), ["v-3", "v-1", "v0", "v1", "v2", "b1", "b1", "b2", null, "b190", "b3", "b4", "b4"]);
+  assert.deepEqual(tokens(d).slice(0, 13), [
+    "v-3",
+    "v-1",
+    "v0",
+    "v1",
+    "v2",
+    "b1",
+    "b1",
+    "b2",
+    null,
+    "b190",
+    "b3",
+    "b4",
+    "b4",
+  ]);
 });
 
 test("avazu: id dropped, click is the label, optional hour-of-day and weekday", () => {
-  const line = "1000009418151094273,1,14102100,1005,0,1fbe01fe,f3845767,28905ebd,ecad2386,7801e8d9,07d7df22,a99f214a,ddd2926e,44956a24,1,2,15706,320,50,1722,0,35,-1,79";
+  const line =
+    "1000009418151094273,1,14102100,1005,0,1fbe01fe,f3845767,28905ebd,ecad2386,7801e8d9,07d7df22,a99f214a,ddd2926e,44956a24,1,2,15706,320,50,1722,0,35,-1,79";
   const plain = new RowDecoder(makeFormat("avazu", { avazuTimeFields: false }));
   plain.decode(b(line), 0, line.length);
   assert.equal(plain.label, 1);
@@ -74,7 +92,10 @@ test("avazu: id dropped, click is the label, optional hour-of-day and weekday", 
   // 2014-10-21 was a Tuesday (getUTCDay 2); hour 00
   assert.deepEqual(tokens(timed).slice(22), ["0", "2"]);
   const bad = line.replace("14102100", "14103224");
-  assert.throws(() => timed.decode(b(bad), 0, bad.length), (e: RowError) => e.field === "hour" && /YYMMDDHH/.test(e.message));
+  assert.throws(
+    () => timed.decode(b(bad), 0, bad.length),
+    (e: RowError) => e.field === "hour" && /YYMMDDHH/.test(e.message),
+  );
 });
 
 test("row errors name the field and what was found", () => {
@@ -82,7 +103,10 @@ test("row errors name the field and what was found", () => {
   const good = ["0", ...Array(13).fill("1"), ...Array(26).fill("ab")];
   const check = (cols: string[], field: string | null, re: RegExp) => {
     const line = cols.join("\t");
-    assert.throws(() => d.decode(b(line), 0, line.length), (e: RowError) => e instanceof RowError && e.field === field && re.test(e.message));
+    assert.throws(
+      () => d.decode(b(line), 0, line.length),
+      (e: RowError) => e instanceof RowError && e.field === field && re.test(e.message),
+    );
   };
   check(good.slice(0, 39), null, /expected 40 columns, found 39/);
   check([...good, "x"], null, /expected 40 columns, found 41/);

@@ -33,8 +33,26 @@ const criteoFields = (offset: number) => ({
 });
 const avazuHeader = readFileSync(AVAZU, "latin1").split("\n")[0].split(",");
 const LAYOUTS: Layout[] = [
-  { name: "criteo raw", fixture: CRITEO_RAW, format: "criteo", delimiter: "\t", header: false, columns: 40, labelColumn: 0, ...criteoFields(1) },
-  { name: "criteo deepctr", fixture: CRITEO_DEEPCTR, format: "criteo-deepctr", delimiter: ",", header: true, columns: 40, labelColumn: 0, ...criteoFields(1) },
+  {
+    name: "criteo raw",
+    fixture: CRITEO_RAW,
+    format: "criteo",
+    delimiter: "\t",
+    header: false,
+    columns: 40,
+    labelColumn: 0,
+    ...criteoFields(1),
+  },
+  {
+    name: "criteo deepctr",
+    fixture: CRITEO_DEEPCTR,
+    format: "criteo-deepctr",
+    delimiter: ",",
+    header: true,
+    columns: 40,
+    labelColumn: 0,
+    ...criteoFields(1),
+  },
   {
     name: "avazu",
     fixture: AVAZU,
@@ -96,12 +114,16 @@ test("prepare on 300 seeded mutations of the real samples: a file:line error or 
   // Skip mode reports its skips on stderr: 300 runs of that would bury the test output.
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
-    typeof chunk === "string" && chunk.startsWith("prepare: skipped") ? true : write(chunk, ...(rest as []))) as typeof process.stderr.write;
+    typeof chunk === "string" && chunk.startsWith("prepare: skipped")
+      ? true
+      : write(chunk, ...(rest as []))) as typeof process.stderr.write;
   t.after(() => {
     process.stderr.write = write;
   });
   for (const layout of LAYOUTS) {
-    const clean = readFileSync(layout.fixture, "latin1").split("\n").filter((l) => l.length > 0);
+    const clean = readFileSync(layout.fixture, "latin1")
+      .split("\n")
+      .filter((l) => l.length > 0);
     for (let k = 0; k < 100; k++) {
       const mutated = mutate(clean, layout, rng);
       const text = mutated.join("\n") + "\n";
@@ -109,7 +131,10 @@ test("prepare on 300 seeded mutations of the real samples: a file:line error or 
       const input = join(dir, "input.txt");
       writeFileSync(input, text, "latin1");
       // The lines as the reader sees them: split at \n, one \r before it dropped (CRLF).
-      const physical = text.split("\n").slice(0, -1).map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+      const physical = text
+        .split("\n")
+        .slice(0, -1)
+        .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
       const where = `${layout.name} case ${k}`;
 
       let errorLine = -1;
@@ -117,16 +142,22 @@ test("prepare on 300 seeded mutations of the real samples: a file:line error or 
         await prepareQuiet({ input, format: layout.format, onBadRow: "error" });
       } catch (err) {
         assert.ok(err instanceof DataError, `${where}: ${(err as Error).stack}`);
-        const m = new RegExp(`^${input.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)(: field \\S+)?: `).exec(err.message);
+        const m = new RegExp(`^${input.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)(: field \\S+)?: `).exec(
+          err.message,
+        );
         assert.ok(m, `${where}: message without file:line: ${err.message}`);
         errorLine = Number(m[1]);
       }
       const skip = await prepareQuiet({ input, format: layout.format, onBadRow: "skip", out: join(dir, "skip") });
       const s = skip.manifest.skipped;
       const skippedLines = new Set(s.examples.map((e) => e.line));
-      if (errorLine < 0) assert.equal(s.total, 0, `${where}: error mode accepted everything, skip mode skipped ${s.total}`);
+      if (errorLine < 0)
+        assert.equal(s.total, 0, `${where}: error mode accepted everything, skip mode skipped ${s.total}`);
       else {
-        assert.ok(s.total >= 1 && Math.min(...skippedLines) === errorLine, `${where}: error at line ${errorLine}, skipped ${[...skippedLines]}`);
+        assert.ok(
+          s.total >= 1 && Math.min(...skippedLines) === errorLine,
+          `${where}: error at line ${errorLine}, skipped ${[...skippedLines]}`,
+        );
       }
       const dataLines = physical.length - (layout.header ? 1 : 0);
       assert.equal(skip.manifest.rows.train, dataLines - s.total, `${where}: rows`);
@@ -135,10 +166,15 @@ test("prepare on 300 seeded mutations of the real samples: a file:line error or 
 
       // Every accepted row decodes to its own line's values (all rows are in the train split, in order).
       const data = new PreparedData(join(dir, "skip"));
-      const vocab = new Map<string, string[]>(readFileSync(join(dir, "skip", "vocab.jsonl"), "latin1").trim().split("\n").map((l) => {
-        const v = JSON.parse(l) as { field: string; values: string[] };
-        return [v.field, v.values];
-      }));
+      const vocab = new Map<string, string[]>(
+        readFileSync(join(dir, "skip", "vocab.jsonl"), "latin1")
+          .trim()
+          .split("\n")
+          .map((l) => {
+            const v = JSON.parse(l) as { field: string; values: string[] };
+            return [v.field, v.values];
+          }),
+      );
       const { ids, labels } = data.readSplit("train");
       const F = data.fieldCount;
       let row = 0;
@@ -150,15 +186,20 @@ test("prepare on 300 seeded mutations of the real samples: a file:line error or 
         assert.equal(labels[row], Number(cols[layout.labelColumn]), `${where}: line ${lineNo} label`);
         data.manifest.fields.forEach((f, m) => {
           const local = ids[row * F + m] - f.offset;
-          assert.ok(local >= 0 && local < f.vocabularySize, `${where}: line ${lineNo} field ${f.name}: id out of range`);
+          assert.ok(
+            local >= 0 && local < f.vocabularySize,
+            `${where}: line ${lineNo} field ${f.name}: id out of range`,
+          );
           const rawColumn = layout.categorical[f.name] ?? layout.numeric[f.name];
           if (rawColumn === undefined) return; // derived fields
           const raw = cols[rawColumn];
-          if (raw === "") assert.equal(local, MISSING_ID, `${where}: line ${lineNo} field ${f.name}: empty must be missing`);
+          if (raw === "")
+            assert.equal(local, MISSING_ID, `${where}: line ${lineNo} field ${f.name}: empty must be missing`);
           else if (f.name in layout.categorical) {
             // min count 1: every value is kept, so the id names the value exactly.
             assert.equal((vocab.get(f.name) as string[])[local - 2], raw, `${where}: line ${lineNo} field ${f.name}`);
-          } else assert.notEqual(local, MISSING_ID, `${where}: line ${lineNo} field ${f.name}: a number encoded as missing`);
+          } else
+            assert.notEqual(local, MISSING_ID, `${where}: line ${lineNo} field ${f.name}: a number encoded as missing`);
         });
         row++;
       });

@@ -22,7 +22,10 @@ async function encode(req: Parameters<typeof prepareQuiet>[0]) {
   const read = (split: "train" | "val" | "test") => {
     const { ids, labels } = data.readSplit(split);
     const F = manifest.fields.length;
-    return { rows: Array.from({ length: labels.length }, (_, r) => Array.from(ids.subarray(r * F, r * F + F))), labels: Array.from(labels) };
+    return {
+      rows: Array.from({ length: labels.length }, (_, r) => Array.from(ids.subarray(r * F, r * F + F))),
+      labels: Array.from(labels),
+    };
   };
   return { manifest, read, out };
 }
@@ -35,14 +38,28 @@ test("csv: RFC 4180 quotes, embedded delimiters and quotes, CRLF, missing values
     '1,paris,"a,b",10,1\r\n' +
     '2,"paris","say ""hi""",,-1\r\n' +
     '3,rome,"a,b",2,1\r\n' +
-    '4,,plain,10,-1\r\n';
+    "4,,plain,10,-1\r\n";
   const path = file("d.csv", text);
-  const { manifest, read } = await encode({ input: path, format: "csv", schema: { label: "y", fields: ["city", "note"], numeric: ["clicks"] } });
-  assert.deepEqual(manifest.fields.map((f) => [f.name, f.kind]), [["city", "cat"], ["note", "cat"], ["clicks", "int"]]);
+  const { manifest, read } = await encode({
+    input: path,
+    format: "csv",
+    schema: { label: "y", fields: ["city", "note"], numeric: ["clicks"] },
+  });
+  assert.deepEqual(
+    manifest.fields.map((f) => [f.name, f.kind]),
+    [
+      ["city", "cat"],
+      ["note", "cat"],
+      ["clicks", "int"],
+    ],
+  );
   // Ids: 0 missing, 1 rare, then kept values most frequent first (ties: first seen).
   // city: paris×2 → 2, rome → 3 (size 4); note: "a,b"×2 → 2, 'say "hi"' → 3, plain → 4 (size 5);
   // clicks: 10 → b⌊ln(10)²⌋ = b5 ×2 → 2, 2 → v2 → 3 (size 4). Offsets 0, 4, 9.
-  assert.deepEqual(manifest.fields.map((f) => f.vocabularySize), [4, 5, 4]);
+  assert.deepEqual(
+    manifest.fields.map((f) => f.vocabularySize),
+    [4, 5, 4],
+  );
   const { rows, labels } = read("train");
   assert.deepEqual(rows, [
     [2, 4 + 2, 9 + 2],
@@ -56,8 +73,14 @@ test("csv: RFC 4180 quotes, embedded delimiters and quotes, CRLF, missing values
 test("tsv and --delimiter: the header names the columns; label defaults to 'label'; all other columns are fields", async () => {
   const tsv = file("d.tsv", "label\tu\tv\n1\ta\tx\n0\tb\tx\n");
   const t = await encode({ input: tsv, format: "tsv" });
-  assert.deepEqual(t.manifest.fields.map((f) => f.name), ["u", "v"]);
-  assert.deepEqual(t.read("train").rows, [[2, 4 + 2], [3, 4 + 2]]);
+  assert.deepEqual(
+    t.manifest.fields.map((f) => f.name),
+    ["u", "v"],
+  );
+  assert.deepEqual(t.read("train").rows, [
+    [2, 4 + 2],
+    [3, 4 + 2],
+  ]);
   const semi = file("d.txt", "u;label\na;0\na;1\n");
   const s = await encode({ input: semi, format: "csv", schema: { delimiter: ";" } });
   assert.deepEqual(s.read("train").rows, [[2], [2]]);
@@ -66,20 +89,55 @@ test("tsv and --delimiter: the header names the columns; label defaults to 'labe
 
 test("csv schema errors name the flag and the header's columns", async () => {
   const path = file("d.csv", "a,b,click\nx,y,1\n");
-  await assert.rejects(prepareQuiet({ input: path, format: "csv" }), /d\.csv: --label: no column "label" in the header \(columns: a,b,click\); name the label column with --label/);
-  await assert.rejects(prepareQuiet({ input: path, format: "csv", schema: { label: "click", fields: ["a", "zz"] } }), /--fields: no column "zz" in the header/);
-  await assert.rejects(prepareQuiet({ input: path, format: "csv", schema: { label: "click", numeric: ["click"] } }), /--numeric: "click" is the label column/);
-  await assert.rejects(prepareQuiet({ input: path, format: "csv", schema: { label: "click", delimiter: "ab" } }), /--delimiter must be one ASCII character/);
-  await assert.rejects(prepareQuiet({ input: file("dup.csv", "a,a,label\n"), format: "csv" }), /names column "a" twice/);
+  await assert.rejects(
+    prepareQuiet({ input: path, format: "csv" }),
+    /d\.csv: --label: no column "label" in the header \(columns: a,b,click\); name the label column with --label/,
+  );
+  await assert.rejects(
+    prepareQuiet({ input: path, format: "csv", schema: { label: "click", fields: ["a", "zz"] } }),
+    /--fields: no column "zz" in the header/,
+  );
+  await assert.rejects(
+    prepareQuiet({ input: path, format: "csv", schema: { label: "click", numeric: ["click"] } }),
+    /--numeric: "click" is the label column/,
+  );
+  await assert.rejects(
+    prepareQuiet({ input: path, format: "csv", schema: { label: "click", delimiter: "ab" } }),
+    /--delimiter must be one ASCII character/,
+  );
+  await assert.rejects(
+    prepareQuiet({ input: file("dup.csv", "a,a,label\n"), format: "csv" }),
+    /names column "a" twice/,
+  );
 });
 
 const csvBad: { name: string; row: string; message: RegExp; reason: string }[] = [
-  { name: "label 2", row: "x,2", message: /bad\.csv:3: field y: label must be 0\/1 or -1\/1, found "2"/, reason: "label" },
-  { name: "label text", row: "x,yes", message: /bad\.csv:3: field y: label must be 0\/1 or -1\/1, found "yes"/, reason: "label" },
+  {
+    name: "label 2",
+    row: "x,2",
+    message: /bad\.csv:3: field y: label must be 0\/1 or -1\/1, found "2"/,
+    reason: "label",
+  },
+  {
+    name: "label text",
+    row: "x,yes",
+    message: /bad\.csv:3: field y: label must be 0\/1 or -1\/1, found "yes"/,
+    reason: "label",
+  },
   { name: "too many columns", row: "x,1,extra", message: /bad\.csv:3: expected 2 columns, found 3/, reason: "columns" },
   { name: "too few columns", row: "x", message: /bad\.csv:3: expected 2 columns, found 1/, reason: "columns" },
-  { name: "unterminated quote", row: '"x,1', message: /bad\.csv:3: field u: unterminated quoted value \(a quoted value spanning lines is not supported\)/, reason: "quote" },
-  { name: "text after a closing quote", row: '"x"z,1', message: /bad\.csv:3: field u: text after the closing quote/, reason: "quote" },
+  {
+    name: "unterminated quote",
+    row: '"x,1',
+    message: /bad\.csv:3: field u: unterminated quoted value \(a quoted value spanning lines is not supported\)/,
+    reason: "quote",
+  },
+  {
+    name: "text after a closing quote",
+    row: '"x"z,1',
+    message: /bad\.csv:3: field u: text after the closing quote/,
+    reason: "quote",
+  },
 ];
 
 for (const c of csvBad) {
@@ -100,18 +158,35 @@ for (const c of csvBad) {
 
 test("a numeric csv field refuses a non-integer with file:line: field", async () => {
   const path = file("n.csv", "x,label\n3,1\n2.5,0\n");
-  await assert.rejects(prepareQuiet({ input: path, format: "csv", schema: { numeric: ["x"] } }), /n\.csv:3: field x: expected an integer, found "2\.5"/);
+  await assert.rejects(
+    prepareQuiet({ input: path, format: "csv", schema: { numeric: ["x"] } }),
+    /n\.csv:3: field x: expected an integer, found "2\.5"/,
+  );
 });
 
 test("libfm: one field per pair, idx as the token, 1/−1 labels, numeric fields bucketised, --field-names", async () => {
   // Frappe-like: 3 fields; field 2 numeric ("count").
   const text = "1 10:1 20:1 30:5\n-1 11:1 20:1 30:1\n1 10:1 21:1.0 30:20\n";
   const path = file("d.libfm", text);
-  const { manifest, read } = await encode({ input: path, format: "libfm", schema: { fieldNames: ["user", "item", "count"], numeric: ["count"] } });
-  assert.deepEqual(manifest.fields.map((f) => [f.name, f.kind]), [["user", "cat"], ["item", "cat"], ["count", "int"]]);
+  const { manifest, read } = await encode({
+    input: path,
+    format: "libfm",
+    schema: { fieldNames: ["user", "item", "count"], numeric: ["count"] },
+  });
+  assert.deepEqual(
+    manifest.fields.map((f) => [f.name, f.kind]),
+    [
+      ["user", "cat"],
+      ["item", "cat"],
+      ["count", "int"],
+    ],
+  );
   // user: 10×2 → 2, 11 → 3 (size 4); item: 20×2 → 2, 21 → 3 (size 4);
   // count: 5 → "30:b2" (⌊ln 5²⌋ = 2), 1 → "30:v1", 20 → "30:b8" (⌊ln 20²⌋ = 8), each once → 2, 3, 4 (size 5).
-  assert.deepEqual(manifest.fields.map((f) => f.vocabularySize), [4, 4, 5]);
+  assert.deepEqual(
+    manifest.fields.map((f) => f.vocabularySize),
+    [4, 4, 5],
+  );
   assert.deepEqual(read("train").rows, [
     [2, 4 + 2, 8 + 2],
     [3, 4 + 2, 8 + 3],
@@ -119,16 +194,50 @@ test("libfm: one field per pair, idx as the token, 1/−1 labels, numeric fields
   ]);
   assert.deepEqual(read("train").labels, [1, 0, 1]);
   const plain = await encode({ input: path, format: "libfm", schema: { numeric: ["f2"] } });
-  assert.deepEqual(plain.manifest.fields.map((f) => f.name), ["f0", "f1", "f2"]);
+  assert.deepEqual(
+    plain.manifest.fields.map((f) => f.name),
+    ["f0", "f1", "f2"],
+  );
 });
 
 const libfmBad: { name: string; row: string; message: RegExp; reason: string }[] = [
-  { name: "value other than 1", row: "1 10:0.5 20:1", message: /bad\.libfm:2: field f0: value must be 1 for a categorical field \(declare it with --numeric to bucketise values\), found "10:0\.5"/, reason: "value" },
-  { name: "fewer pairs", row: "1 10:1", message: /bad\.libfm:2: expected 2 idx:val pairs \(as on the first data line\), found 1/, reason: "columns" },
-  { name: "more pairs", row: "1 10:1 20:1 30:1", message: /bad\.libfm:2: expected 2 idx:val pairs \(as on the first data line\), found 3/, reason: "columns" },
-  { name: "no colon", row: "1 10 20:1", message: /bad\.libfm:2: field f0: expected idx:val, found "10"/, reason: "pair" },
-  { name: "bad label", row: "2 10:1 20:1", message: /bad\.libfm:2: field label: label must be 0\/1 or -1\/1, found "2"/, reason: "label" },
-  { name: "non-integer index", row: "1 a:1 20:1", message: /bad\.libfm:2: field f0: feature index must be a non-negative integer, found "a:1"/, reason: "pair" },
+  {
+    name: "value other than 1",
+    row: "1 10:0.5 20:1",
+    message:
+      /bad\.libfm:2: field f0: value must be 1 for a categorical field \(declare it with --numeric to bucketise values\), found "10:0\.5"/,
+    reason: "value",
+  },
+  {
+    name: "fewer pairs",
+    row: "1 10:1",
+    message: /bad\.libfm:2: expected 2 idx:val pairs \(as on the first data line\), found 1/,
+    reason: "columns",
+  },
+  {
+    name: "more pairs",
+    row: "1 10:1 20:1 30:1",
+    message: /bad\.libfm:2: expected 2 idx:val pairs \(as on the first data line\), found 3/,
+    reason: "columns",
+  },
+  {
+    name: "no colon",
+    row: "1 10 20:1",
+    message: /bad\.libfm:2: field f0: expected idx:val, found "10"/,
+    reason: "pair",
+  },
+  {
+    name: "bad label",
+    row: "2 10:1 20:1",
+    message: /bad\.libfm:2: field label: label must be 0\/1 or -1\/1, found "2"/,
+    reason: "label",
+  },
+  {
+    name: "non-integer index",
+    row: "1 a:1 20:1",
+    message: /bad\.libfm:2: field f0: feature index must be a non-negative integer, found "a:1"/,
+    reason: "pair",
+  },
 ];
 
 for (const c of libfmBad) {
@@ -160,7 +269,10 @@ test("pre-split inputs: vocabularies from the training file only; each file's ro
   assert.equal(first.reused, false);
   assert.deepEqual(m.rows, { train: 3, val: 2, test: 1 });
   assert.equal(m.settings.preSplit, true);
-  assert.deepEqual(m.sources.map((s) => s.split), ["train", "val", "test"]);
+  assert.deepEqual(
+    m.sources.map((s) => s.split),
+    ["train", "val", "test"],
+  );
   assert.equal(m.source.path, train);
   // u: a×2 → 2, b → 3; "c" is unseen in training → rare 1.
   const data = new PreparedData(out);
@@ -175,18 +287,53 @@ test("pre-split inputs: vocabularies from the training file only; each file's ro
 });
 
 test("CLI: prepare --format csv/libfm flags are validated and name what they accept", () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ["bin/autodim.js", "prepare", ...args], { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ["bin/autodim.js", "prepare", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, AUTODIM_QUIET: "1" },
+    });
   const csv = file("c.csv", "click,a\n1,x\n");
   const out = tempDir();
-  const ok = run(["--format", "csv", "--input", csv, "--label", "click", "--split", "1:0:0", "--min-count", "1", "--out", out]);
+  const ok = run([
+    "--format",
+    "csv",
+    "--input",
+    csv,
+    "--label",
+    "click",
+    "--split",
+    "1:0:0",
+    "--min-count",
+    "1",
+    "--out",
+    out,
+  ]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /fields 1, total features 3/);
-  assert.match(run(["--format", "criteo", "--input", csv, "--label", "click", "--out", out]).stderr, /--label applies to --format csv, tsv, libfm only/);
-  assert.match(run(["--format", "libfm", "--input", csv, "--label", "click", "--out", out]).stderr, /--label applies to --format csv and tsv, not libfm/);
-  assert.match(run(["--format", "csv", "--input", csv, "--field-names", "a", "--out", out]).stderr, /--field-names applies to --format libfm only/);
-  assert.match(run(["--format", "csv", "--train", csv, "--val", csv, "--out", out]).stderr, /pre-split input needs all three of --train, --val and --test/);
-  assert.match(run(["--format", "csv", "--input", csv, "--train", csv, "--val", csv, "--test", csv, "--out", out]).stderr, /give either --input FILE \[--split 8:1:1\] or --train/);
-  assert.match(run(["--format", "csv", "--input", csv, "--fields", "a,a", "--label", "click", "--out", out]).stderr, /--fields names "a" twice/);
+  assert.match(
+    run(["--format", "criteo", "--input", csv, "--label", "click", "--out", out]).stderr,
+    /--label applies to --format csv, tsv, libfm only/,
+  );
+  assert.match(
+    run(["--format", "libfm", "--input", csv, "--label", "click", "--out", out]).stderr,
+    /--label applies to --format csv and tsv, not libfm/,
+  );
+  assert.match(
+    run(["--format", "csv", "--input", csv, "--field-names", "a", "--out", out]).stderr,
+    /--field-names applies to --format libfm only/,
+  );
+  assert.match(
+    run(["--format", "csv", "--train", csv, "--val", csv, "--out", out]).stderr,
+    /pre-split input needs all three of --train, --val and --test/,
+  );
+  assert.match(
+    run(["--format", "csv", "--input", csv, "--train", csv, "--val", csv, "--test", csv, "--out", out]).stderr,
+    /give either --input FILE \[--split 8:1:1\] or --train/,
+  );
+  assert.match(
+    run(["--format", "csv", "--input", csv, "--fields", "a,a", "--label", "click", "--out", out]).stderr,
+    /--fields names "a" twice/,
+  );
   const bad = run(["--format", "csv", "--input", csv, "--out", out]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /c\.csv: --label: no column "label"/);

@@ -7,7 +7,15 @@ import { randomStream } from "../src/runtime/random.js";
  * Central differences of `valueAt` on a few coordinates of `x0` against `analytic`.
  * float32 arithmetic: a step of 1e-2 and a relative tolerance of 2% (plus an absolute floor).
  */
-function compareWithFiniteDifferences(valueAt: (x: Float32Array) => number, x0: Float32Array, analytic: ArrayLike<number>, label: string, coords: number, h: number, seed: number) {
+function compareWithFiniteDifferences(
+  valueAt: (x: Float32Array) => number,
+  x0: Float32Array,
+  analytic: ArrayLike<number>,
+  label: string,
+  coords: number,
+  h: number,
+  seed: number,
+) {
   const rng = randomStream(seed, "init", "fd");
   for (let k = 0; k < coords; k++) {
     const i = rng.int(x0.length);
@@ -24,7 +32,15 @@ function compareWithFiniteDifferences(valueAt: (x: Float32Array) => number, x0: 
 /** Checks tf.grad of `f` at `x0` against central differences. */
 export function checkGradient(f: (x: tf.Tensor) => tf.Scalar, x0: Float32Array, shape: number[], coords = 8, h = 1e-2) {
   const analytic = tf.grad(f)(tf.tensor(x0, shape)).dataSync();
-  compareWithFiniteDifferences((v) => tf.tidy(() => f(tf.tensor(v, shape)).dataSync()[0]), x0, analytic, "coordinate", coords, h, 7);
+  compareWithFiniteDifferences(
+    (v) => tf.tidy(() => f(tf.tensor(v, shape)).dataSync()[0]),
+    x0,
+    analytic,
+    "coordinate",
+    coords,
+    h,
+    7,
+  );
 }
 
 /** The same check for a variable read inside `f` (perturbed by assignment). */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepare, type PrepareRequest } from "../src/data/prepare.js";
 import { generateSynthetic } from "../src/data/synthetic.js";
+import { RandomStream } from "../src/runtime/random.js";
 
 export const FIXTURES = join(process.cwd(), "test", "fixtures");
 export const CRITEO_DEEPCTR = join(FIXTURES, "criteo_sample_deepctr.csv");
@@ -22,7 +23,9 @@ export function tempDir(prefix = "autodim-test-"): string {
 }
 
 export function fixtureLines(path: string): string[] {
-  return readFileSync(path, "latin1").split("\n").filter((l) => l.length > 0);
+  return readFileSync(path, "latin1")
+    .split("\n")
+    .filter((l) => l.length > 0);
 }
 
 /** prepare() with test defaults: quiet, all rows in train unless a split is given. */
@@ -48,4 +51,17 @@ export async function smallSyntheticData(): Promise<string> {
   const out = join(dir, "prepared");
   await prepareQuiet({ input: raw, format: "criteo", minCount: 5, split: [0.8, 0.1, 0.1], out });
   return out;
+}
+
+/**
+ * A "gumbel" stream whose every draw is 0.5: the Gumbel noise is then the same constant for
+ * every candidate, which the softmax ignores, so the selection is deterministic (what
+ * finite-difference gradient checks need) without a test-only switch in the embedding.
+ */
+export function constantGumbelStream(): RandomStream {
+  return new (class extends RandomStream {
+    override next(): number {
+      return 0.5;
+    }
+  })("constant-gumbel");
 }

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import type { RetrainResult } from "../src/embedding/autodim.js";
+import type { RetrainResult } from "../src/train/schemas.js";
 import { mdeDims, mdePopularity } from "../src/methods/mde.js";
 import { randomPlans } from "../src/methods/ras.js";
-import { METHODS, quickSettings } from "../src/methods/registry.js";
+import { METHOD_NAMES, METHODS, quickSettings } from "../src/methods/registry.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 import { smallSyntheticData, tempDir } from "./helpers.js";
@@ -23,13 +23,23 @@ before(async () => {
 
 test("MDE: popularity is the mean row access probability; d = λ·p^α rounded to a candidate, λ giving the most popular field d_max", () => {
   // Three fields of 2, 8 and 32 rows over N = 10 training rows (one value per field per row).
-  const fields = [2, 8, 32].map((v, m) => ({ name: `f${m}`, kind: "cat" as const, vocabularySize: v, offset: [0, 2, 10][m], kept: v - 2, rareValues: 0 }));
+  const fields = [2, 8, 32].map((v, m) => ({
+    name: `f${m}`,
+    kind: "cat" as const,
+    vocabularySize: v,
+    offset: [0, 2, 10][m],
+    kept: v - 2,
+    rareValues: 0,
+  }));
   const counts = new Uint32Array(42);
   counts.set([4, 6], 0);
   counts.set([10], 2);
   counts.set([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 10);
   const p = mdePopularity({ fields, rows: { train: 10, val: 0, test: 0 } }, counts);
-  assert.deepEqual(p.map((x) => +x.toFixed(12)), [1 / 2, 1 / 8, 1 / 32].map((x) => +x.toFixed(12)));
+  assert.deepEqual(
+    p.map((x) => +x.toFixed(12)),
+    [1 / 2, 1 / 8, 1 / 32].map((x) => +x.toFixed(12)),
+  );
   const { raw, dims } = mdeDims(p, [2, 8, 16, 24, 32], 0.3);
   // 32·(1/4)^0.3 = 21.11 → 24; 32·(1/16)^0.3 = 13.93 → 16.
   assert.ok(Math.abs(raw[1] - 32 * Math.pow(0.25, 0.3)) < 1e-9);
@@ -73,10 +83,17 @@ test("every registered method trains, beats a constant predictor, and counts its
     if (method.name === "aemb") {
       // Sizes per value: Params = Σ_v d_v over the value groups the search reports.
       const groups = (r.selection?.detail.groups ?? []) as { sizes: number[] }[];
-      assert.equal(r.params.embedding, groups.reduce((a, g) => a + g.sizes.reduce((b, n, k) => b + n * settings.candidates[k], 0), 0));
+      assert.equal(
+        r.params.embedding,
+        groups.reduce((a, g) => a + g.sizes.reduce((b, n, k) => b + n * settings.candidates[k], 0), 0),
+      );
       continue;
     }
-    assert.equal(r.params.embedding, dims.reduce((a, d, m) => a + d * sizes[m], 0), method.name);
+    assert.equal(
+      r.params.embedding,
+      dims.reduce((a, d, m) => a + d * sizes[m], 0),
+      method.name,
+    );
     if (method.name === "fde") assert.ok(dims.every((d) => d === 32));
     if (method.name === "mde") assert.deepEqual(dims, r.selection?.dims);
     if (method.name === "ras") {
@@ -89,9 +106,26 @@ test("every registered method trains, beats a constant predictor, and counts its
 });
 
 test("CLI: run --method writes the retrain result schema; an unknown method is a usage error", () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ["bin/autodim.js", "run", ...args], { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ["bin/autodim.js", "run", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, AUTODIM_QUIET: "1" },
+    });
   const out = join(tempDir(), "mde.json");
-  const r = run(["--method", "mde", "--data", dataDir, "--model", "wd", "--epochs", "1", "--batch-size", "256", "--out", out]);
+  const r = run([
+    "--method",
+    "mde",
+    "--data",
+    dataDir,
+    "--model",
+    "wd",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "256",
+    "--out",
+    out,
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(readFileSync(out, "utf8")) as RetrainResult;
   assert.equal(result.kind, "autodim-result");
@@ -99,17 +133,28 @@ test("CLI: run --method writes the retrain result schema; an unknown method is a
   assert.equal(result.model, "wd");
   assert.equal(result.selection?.method, "mde");
   assert.equal(result.config.epochs, 1);
-  assert.match(run(["--method", "xyz", "--data", dataDir, "--model", "fm", "--out", out]).stderr, /--method must be one of fde, mde, dpq, mgqe, nis, aemb, ras, autodim-s, autodim/);
+  assert.match(
+    run(["--method", "xyz", "--data", dataDir, "--model", "fm", "--out", out]).stderr,
+    new RegExp(`--method must be one of ${METHOD_NAMES.join(", ")}`),
+  );
 });
 
 test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group; tiers restrict codes; Params = codebook + code bits / 32", async () => {
   const tf = await import("@tensorflow/tfjs");
   const { ProductQuantizedEmbedding, centroidsPerFeature, quantizedParams } = await import("../src/methods/dpq.js");
-  const { TouchCollector } = await import("../src/embedding/sparse.js");
+  const { TouchCollector } = await import("../src/tables/sparse.js");
   const F = 2;
   const total = 6;
   const counts = Uint32Array.from([50, 3, 9, 40, 1, 7]);
-  const cfg = { dim: 4, groups: 2, centroids: 4, tiers: [{ share: 1 / 3, centroids: 4 }, { share: 2 / 3, centroids: 2 }] };
+  const cfg = {
+    dim: 4,
+    groups: 2,
+    centroids: 4,
+    tiers: [
+      { share: 1 / 3, centroids: 4 },
+      { share: 2 / 3, centroids: 2 },
+    ],
+  };
   // The 2 most frequent ids (0: 50, 3: 40) get 4 centroids, the others 2.
   const centroidsOf = centroidsPerFeature(counts, cfg);
   assert.deepEqual(Array.from(centroidsOf), [4, 2, 2, 4, 2, 2]);
@@ -132,11 +177,16 @@ test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group;
         const score = q[id * 4 + j * 2] * keys[j * 8 + 0 * 4 + k] + q[id * 4 + j * 2 + 1] * keys[j * 8 + 1 * 4 + k];
         if (score > bestScore) [best, bestScore] = [k, score];
       }
-      for (let c = 0; c < 2; c++) assert.ok(Math.abs(out[i * 4 + j * 2 + c] - values[j * 8 + best * 2 + c]) < 1e-6, `id ${id} group ${j}`);
+      for (let c = 0; c < 2; c++)
+        assert.ok(Math.abs(out[i * 4 + j * 2 + c] - values[j * 8 + best * 2 + c]) < 1e-6, `id ${id} group ${j}`);
     }
   }
   // Straight through: the queries and keys get gradients (through the softmax), the values too.
-  const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(emb.forward([touched], 2, { training: true, step: 0 }))) as import("@tensorflow/tfjs").Scalar, [touched.values, emb.keys, emb.values]);
+  const { grads, value } = tf.variableGrads(
+    () =>
+      tf.sum(tf.square(emb.forward([touched], 2, { training: true, step: 0 }))) as import("@tensorflow/tfjs").Scalar,
+    [touched.values, emb.keys, emb.values],
+  );
   value.dispose();
   for (const [name, g] of Object.entries(grads)) assert.ok(g.abs().sum().dataSync()[0] > 0, `${name} has a gradient`);
   const counted = emb.parameterCounts();
@@ -155,8 +205,43 @@ test("NIS: the one-shot REINFORCE search is deterministic under a seed; its poli
   assert.deepEqual(a, b);
   assert.ok(a.rewards.length >= 10, `reward evaluations: ${a.rewards.length}`);
   for (const r of a.rewards) assert.ok(Math.abs(r.reward - (r.auc - 0.02 * r.cost)) < 1e-12);
-  assert.ok(a.probabilities.some((p) => p.some((x) => Math.abs(x - 0.2) > 1e-3)), "policy moved");
+  assert.ok(
+    a.probabilities.some((p) => p.some((x) => Math.abs(x - 0.2) > 1e-3)),
+    "policy moved",
+  );
   a.probabilities.forEach((p, m) => assert.equal(a.dims[m], base.candidates[p.indexOf(Math.max(...p))]));
   const c = nisSearch(data, { ...settings, seed: 5 }, { progress: false });
   assert.notDeepEqual(c.probabilities, a.probabilities);
+});
+
+test("registry: every method describes itself — label, paper column, flags — and the CLI usage and main table derive from it", async () => {
+  const { METHODS, METHOD_FLAGS } = await import("../src/methods/registry.js");
+  const { PAPER_MAIN } = await import("../src/experiments/paper.js");
+  const { MAIN_METHODS } = await import("../src/experiments/methods.js");
+  const { quickSettings } = await import("../src/methods/defaults.js");
+  assert.deepEqual(MAIN_METHODS, METHOD_NAMES);
+  for (const name of METHOD_NAMES) {
+    const m = METHODS[name];
+    assert.equal(m.name, name);
+    assert.ok(m.label.length > 0 && m.source.length > 0, name);
+    if (m.paperColumn !== undefined)
+      assert.ok(m.paperColumn in PAPER_MAIN.criteo.fm, `${name}: paper column ${m.paperColumn}`);
+  }
+  // Paper numbers by name, as printed in shared/paper/AUTODIM.md (Criteo, FM: FDE 0.8020, AutoDim 0.8078).
+  assert.equal(PAPER_MAIN.criteo.fm[METHODS.fde.paperColumn as string].auc, 0.802);
+  assert.equal(PAPER_MAIN.criteo.fm[METHODS.autodim.paperColumn as string].auc, 0.8078);
+  for (const f of METHOD_FLAGS) {
+    const s = quickSettings("fm", 1);
+    assert.equal(f.get(f.set(s, f.min)), f.min, f.flag);
+  }
+  const usage = spawnSync(process.execPath, ["bin/autodim.js", "help"], { encoding: "utf8" }).stdout;
+  assert.ok(usage.includes(`--method ${METHOD_NAMES.join("|")}`));
+  for (const f of METHOD_FLAGS) assert.ok(usage.includes(`[--${f.flag} `), f.flag);
+  const other = spawnSync(
+    process.execPath,
+    ["bin/autodim.js", "run", "--method", "fde", "--trials", "3", "--data", "x", "--model", "fm", "--out", "y"],
+    { encoding: "utf8" },
+  );
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /--trials applies to --method ras only/);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { auc, logloss } from "../src/train/metrics.js";
+import { auc, logloss } from "../src/data/metrics.js";
 
 test("auc: perfect, reversed and hand-computed with ties (midranks)", () => {
   assert.equal(auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]), 1);
@@ -13,18 +13,19 @@ test("auc: perfect, reversed and hand-computed with ties (midranks)", () => {
 
 test("auc equals the O(n²) pair count on random data with many ties", () => {
   let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const n = 500;
   const labels = Array.from({ length: n }, () => (rand() < 0.3 ? 1 : 0));
   const scores = Array.from({ length: n }, () => Math.floor(rand() * 20) / 20);
   let wins = 0;
   let pairs = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    if (labels[i] === 1 && labels[j] === 0) {
-      pairs++;
-      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      if (labels[i] === 1 && labels[j] === 0) {
+        pairs++;
+        wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+      }
     }
-  }
   assert.ok(Math.abs(auc(labels, scores) - wins / pairs) < 1e-12);
 });
 
@@ -42,7 +43,7 @@ test("logloss: hand values and clipping", () => {
 });
 
 test("pearson and spearman: hand values, ties, constant series", async () => {
-  const { pearson, spearman, midranks } = await import("../src/train/metrics.js");
+  const { pearson, spearman, midranks } = await import("../src/data/metrics.js");
   assert.ok(Math.abs(pearson([1, 2, 3], [2, 4, 6]) - 1) < 1e-12);
   assert.ok(Math.abs(pearson([1, 2, 3], [3, 2, 1]) + 1) < 1e-12);
   // x = [1,2,3,4], y = [1,3,2,4]: cov = 4/4... r = (Σdxdy)/√(ΣdxΣdy) = 4/5

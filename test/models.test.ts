@@ -3,7 +3,16 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { AUTOINT_HEAD_DIM, AUTOINT_HEADS, AUTOINT_LAYERS, biInteraction, CtrModel, innerProducts, pairPositions, SelfAttention } from "../src/models/ctr.js";
+import {
+  AUTOINT_HEAD_DIM,
+  AUTOINT_HEADS,
+  AUTOINT_LAYERS,
+  biInteraction,
+  CtrModel,
+  innerProducts,
+  pairPositions,
+  SelfAttention,
+} from "../src/models/ctr.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
@@ -96,7 +105,13 @@ test("AutoInt interacting layer equals softmax attention per head + residual + R
   const x0 = randn(B * F * D, 6);
   const got = layer.apply(tf.tensor3d(x0, [B, F, D])).arraySync();
   const want = attentionByHand(x0, layer);
-  for (let b = 0; b < B; b++) for (let m = 0; m < F; m++) for (let c = 0; c < 6; c++) assert.ok(Math.abs(got[b][m][c] - want[b][m][c]) < 1e-4, `[${b}, ${m}, ${c}]: ${got[b][m][c]} vs ${want[b][m][c]}`);
+  for (let b = 0; b < B; b++)
+    for (let m = 0; m < F; m++)
+      for (let c = 0; c < 6; c++)
+        assert.ok(
+          Math.abs(got[b][m][c] - want[b][m][c]) < 1e-4,
+          `[${b}, ${m}, ${c}]: ${got[b][m][c]} vs ${want[b][m][c]}`,
+        );
   const w = tf.tensor3d(randn(B * F * 6, 7), [B, F, 6]);
   checkGradient((x) => tf.sum(tf.mul(layer.apply(x as tf.Tensor3D), w)), x0, [B, F, D]);
   const x = tf.tensor3d(x0, [B, F, D]);
@@ -105,10 +120,21 @@ test("AutoInt interacting layer equals softmax attention per head + residual + R
 
 test("parameter counts of the new models by hand (F = 4 fields, D = 5, MLP 128-128)", () => {
   const mlp = (inputs: number) => inputs * 128 + 128 + 2 * 128 + 128 * 128 + 128 + 2 * 128 + 128 + 1;
-  const count = (name: "nfm" | "ipnn" | "autoint") => new CtrModel(name, F, D, 30, randomStream(1, "init")).parameterCounts();
+  const count = (name: "nfm" | "ipnn" | "autoint") =>
+    new CtrModel(name, F, D, 30, randomStream(1, "init")).parameterCounts();
   assert.deepEqual(count("nfm"), { firstOrder: 30, dense: 1 + mlp(D) });
   assert.deepEqual(count("ipnn"), { firstOrder: 30, dense: 1 + mlp(F * D + 6) });
   const width = AUTOINT_HEADS * AUTOINT_HEAD_DIM;
   const attention = 4 * D * width + (AUTOINT_LAYERS - 1) * 4 * width * width;
   assert.deepEqual(count("autoint"), { firstOrder: 30, dense: 1 + attention + F * width + 1 });
+});
+
+test("CtrModel.dispose frees every tensor it made, IPNN's pair positions included", () => {
+  for (const name of ["ipnn", "deepfm", "autoint"] as const) {
+    const before = tf.memory().numTensors;
+    const model = new CtrModel(name, 4, 5, 20, randomStream(1, "init", "model"));
+    assert.ok(tf.memory().numTensors > before, name);
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before, `${name}: tensors left after dispose`);
+  }
 });

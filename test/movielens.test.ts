@@ -13,15 +13,24 @@ const ML = join(FIXTURES, "movielens");
 test("join: label = rating > 3; user and movie attributes attached; year from the title; genres as one value", async () => {
   const out = join(tempDir(), "ml.tsv");
   assert.equal(await joinMovieLens(ML, out), 6);
-  const lines = readFileSync(out, "latin1").trim().split("\n").map((l) => l.split("\t"));
+  const lines = readFileSync(out, "latin1")
+    .trim()
+    .split("\n")
+    .map((l) => l.split("\t"));
   assert.deepEqual(lines[0], ["label", ...MOVIELENS_FIELDS]);
   // ratings.dat line 1: user 1 rated movie 1 (Toy Story (1995)) 5 → label 1.
   assert.deepEqual(lines[1], ["1", "1", "1", "F", "1", "10", "48067", "1995", "Animation|Children's|Comedy"]);
   // line 2: rating 3 → 0 (ratings above 3 are positive)
   assert.equal(lines[2][0], "0");
-  assert.deepEqual(lines.slice(1).map((l) => l[0]), ["1", "0", "1", "0", "0", "1"]);
+  assert.deepEqual(
+    lines.slice(1).map((l) => l[0]),
+    ["1", "0", "1", "0", "0", "1"],
+  );
   const { manifest } = await prepareQuiet({ input: out, format: "tsv", minCount: 1 });
-  assert.deepEqual(manifest.fields.map((f) => f.name), MOVIELENS_FIELDS);
+  assert.deepEqual(
+    manifest.fields.map((f) => f.name),
+    MOVIELENS_FIELDS,
+  );
   assert.equal(manifest.rows.train, 6);
   assert.equal(manifest.positives.train, 3);
   // userId: 3 users + missing + rare ids
@@ -43,7 +52,14 @@ test("bad MovieLens lines stop with file:line: field", async () => {
     writeFileSync(join(dir, file), content);
     await assert.rejects(joinMovieLens(dir, join(dir, "out.tsv")), message);
   }
-  const missing = spawnSync(process.execPath, ["bin/autodim.js", "movielens", "--input", tempDir(), "--out", join(tempDir(), "x.tsv")], { encoding: "utf8" });
+  const missing = spawnSync(
+    process.execPath,
+    ["bin/autodim.js", "movielens", "--input", tempDir(), "--out", join(tempDir(), "x.tsv")],
+    { encoding: "utf8" },
+  );
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /no ratings\.dat \(the unzipped ml-1m folder holds ratings\.dat, users\.dat and movies\.dat\)/);
+  assert.match(
+    missing.stderr,
+    /no ratings\.dat \(the unzipped ml-1m folder holds ratings\.dat, users\.dat and movies\.dat\)/,
+  );
 });

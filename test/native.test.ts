@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DEFAULT_ADAM, SparseTable, useSparseKernels, type SparseKernels } from "../src/embedding/sparse.js";
+import { DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
+import { useSparseKernels, type SparseKernels } from "../src/runtime/sparse-kernels.js";
 import type { NativeBlas } from "../src/runtime/wasm-kernels.js";
 import { randomStream } from "../src/runtime/random.js";
 
@@ -25,55 +26,97 @@ const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("./na
 const rng = randomStream(3, "init", "blas");
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 
-test("sgemm: op(A)·op(B) per batch equals plain loops, for every transpose and a broadcast operand", { skip: blas ? false : `addon not loaded: ${missing}` }, () => {
-  const b = blas as NativeBlas;
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-    const [batch, m, k, n] = [3, 5, 7, 4];
-    for (const broadcastB of [false, true]) {
-      const A = rand(batch * m * k);
-      const B = rand((broadcastB ? 1 : batch) * k * n);
-      const C = new Float32Array(batch * m * n).fill(99); // overwritten, not accumulated
-      b.sgemm(ta, tb, batch, m, n, k, A, B, C, m * k, broadcastB ? 0 : k * n);
-      for (let s = 0; s < batch; s++)
-        for (let i = 0; i < m; i++)
-          for (let j = 0; j < n; j++) {
-            let want = 0;
-            for (let l = 0; l < k; l++) {
-              const a = ta ? A[s * m * k + l * m + i] : A[s * m * k + i * k + l];
-              const bb = broadcastB ? 0 : s * k * n;
-              const w = tb ? B[bb + j * k + l] : B[bb + l * n + j];
-              want += a * w;
+test(
+  "sgemm: op(A)·op(B) per batch equals plain loops, for every transpose and a broadcast operand",
+  { skip: blas ? false : `addon not loaded: ${missing}` },
+  () => {
+    const b = blas as NativeBlas;
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const [batch, m, k, n] = [3, 5, 7, 4];
+      for (const broadcastB of [false, true]) {
+        const A = rand(batch * m * k);
+        const B = rand((broadcastB ? 1 : batch) * k * n);
+        const C = new Float32Array(batch * m * n).fill(99); // overwritten, not accumulated
+        b.sgemm(ta, tb, batch, m, n, k, A, B, C, m * k, broadcastB ? 0 : k * n);
+        for (let s = 0; s < batch; s++)
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let want = 0;
+              for (let l = 0; l < k; l++) {
+                const a = ta ? A[s * m * k + l * m + i] : A[s * m * k + i * k + l];
+                const bb = broadcastB ? 0 : s * k * n;
+                const w = tb ? B[bb + j * k + l] : B[bb + l * n + j];
+                want += a * w;
+              }
+              const got = C[s * m * n + i * n + j];
+              assert.ok(
+                Math.abs(got - want) < 1e-5,
+                `ta=${ta} tb=${tb} broadcast=${broadcastB} [${s},${i},${j}]: ${got} vs ${want}`,
+              );
             }
-            const got = C[s * m * n + i * n + j];
-            assert.ok(Math.abs(got - want) < 1e-5, `ta=${ta} tb=${tb} broadcast=${broadcastB} [${s},${i},${j}]: ${got} vs ${want}`);
-          }
+      }
     }
-  }
-});
+  },
+);
 
-test("sgemm: the same result with one and two OpenBLAS threads (no split of the inner dimension)", { skip: blas ? false : `addon not loaded: ${missing}` }, () => {
-  const b = blas as NativeBlas;
-  const [m, k, n] = [300, 257, 130];
-  const A = rand(m * k);
-  const B = rand(k * n);
-  const run = (threads: number) => {
-    b.threads(threads);
-    const C = new Float32Array(m * n);
-    b.sgemm(false, true, 1, m, n, k, A, B, C, 0, 0);
-    return C;
-  };
-  const one = run(1);
-  const two = run(2);
-  b.threads(1);
-  assert.deepEqual(two, one);
-});
+test(
+  "sgemm: the same result with one and two OpenBLAS threads (no split of the inner dimension)",
+  { skip: blas ? false : `addon not loaded: ${missing}` },
+  () => {
+    const b = blas as NativeBlas;
+    const [m, k, n] = [300, 257, 130];
+    const A = rand(m * k);
+    const B = rand(k * n);
+    const run = (threads: number) => {
+      b.threads(threads);
+      const C = new Float32Array(m * n);
+      b.sgemm(false, true, 1, m, n, k, A, B, C, 0, 0);
+      return C;
+    };
+    const one = run(1);
+    const two = run(2);
+    b.threads(1);
+    assert.deepEqual(two, one);
+  },
+);
 
-test("sgemm: arrays too small for the shapes, or not Float32Array, are errors", { skip: blas ? false : `addon not loaded: ${missing}` }, () => {
-  const b = blas as NativeBlas;
-  assert.throws(() => b.sgemm(false, false, 1, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16), 0, 0), /shapes do not fit the arrays/);
-  assert.throws(() => b.sgemm(false, false, 2, 2, 2, 2, new Float32Array(8), new Float32Array(4), new Float32Array(4), 4, 0), /shapes do not fit the arrays/);
-  assert.throws(() => b.sgemm(false, false, 1, 2, 2, 2, new Float64Array(4) as unknown as Float32Array, new Float32Array(4), new Float32Array(4), 0, 0), /must be Float32Arrays/);
-});
+test(
+  "sgemm: arrays too small for the shapes, or not Float32Array, are errors",
+  { skip: blas ? false : `addon not loaded: ${missing}` },
+  () => {
+    const b = blas as NativeBlas;
+    assert.throws(
+      () => b.sgemm(false, false, 1, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16), 0, 0),
+      /shapes do not fit the arrays/,
+    );
+    assert.throws(
+      () => b.sgemm(false, false, 2, 2, 2, 2, new Float32Array(8), new Float32Array(4), new Float32Array(4), 4, 0),
+      /shapes do not fit the arrays/,
+    );
+    assert.throws(
+      () =>
+        b.sgemm(
+          false,
+          false,
+          1,
+          2,
+          2,
+          2,
+          new Float64Array(4) as unknown as Float32Array,
+          new Float32Array(4),
+          new Float32Array(4),
+          0,
+          0,
+        ),
+      /must be Float32Arrays/,
+    );
+  },
+);
 
 const skipSparse = { skip: sparse ? false : `sparse addon not loaded: ${sparseMissing}` };
 
@@ -92,48 +135,71 @@ function bothWays(rows: number, dim: number, run: (t: SparseTable) => void): { j
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-test("sparse kernels: gather and 20 lazy-Adam steps are bit-identical to the JS loops (dims 1, 5, 32; repeated rows)", skipSparse, () => {
-  for (const dim of [1, 5, 32]) {
-    const rows = 300;
-    const steps = Array.from({ length: 20 }, (_, s) => {
-      const r = randomStream(s, "bench", "rows");
-      // Some rows twice in one step: both updates apply, in order, in either path.
-      const touched = Int32Array.from({ length: 80 }, () => r.int(rows));
-      const grads = Float32Array.from({ length: 80 * dim }, () => r.normal() * 10 ** r.int(4));
-      return { touched, grads };
-    });
-    const gathered: Float32Array[] = [];
-    const cfg = { ...DEFAULT_ADAM, learningRate: 0.01 };
-    const { js, native } = bothWays(rows, dim, (t) => {
-      for (const s of steps) {
-        gathered.push(t.gather(s.touched, new Float32Array(s.touched.length * dim)));
-        t.applyAdam(s.touched, s.grads, cfg);
-      }
-    });
-    for (let i = 0; i < steps.length; i++) assert.ok(bits(gathered[i]).equals(bits(gathered[steps.length + i])), `dim ${dim}: gather of step ${i}`);
-    const a = js.state();
-    const b = native.state();
-    assert.ok(bits(a.data).equals(bits(b.data)), `dim ${dim}: values`);
-    assert.ok(bits(a.moments).equals(bits(b.moments)), `dim ${dim}: moments`);
-    assert.equal(a.step, b.step);
-    assert.ok(a.data.some((x, i) => x !== new SparseTable("t", rows, dim).initNormal(randomStream(5, "init", "table"), 0.3).values()[i]), "the steps moved the values");
-  }
-});
+test(
+  "sparse kernels: gather and 20 lazy-Adam steps are bit-identical to the JS loops (dims 1, 5, 32; repeated rows)",
+  skipSparse,
+  () => {
+    for (const dim of [1, 5, 32]) {
+      const rows = 300;
+      const steps = Array.from({ length: 20 }, (_, s) => {
+        const r = randomStream(s, "bench", "rows");
+        // Some rows twice in one step: both updates apply, in order, in either path.
+        const touched = Int32Array.from({ length: 80 }, () => r.int(rows));
+        const grads = Float32Array.from({ length: 80 * dim }, () => r.normal() * 10 ** r.int(4));
+        return { touched, grads };
+      });
+      const gathered: Float32Array[] = [];
+      const cfg = { ...DEFAULT_ADAM, learningRate: 0.01 };
+      const { js, native } = bothWays(rows, dim, (t) => {
+        for (const s of steps) {
+          gathered.push(t.gather(s.touched, new Float32Array(s.touched.length * dim)));
+          t.applyAdam(s.touched, s.grads, cfg);
+        }
+      });
+      for (let i = 0; i < steps.length; i++)
+        assert.ok(bits(gathered[i]).equals(bits(gathered[steps.length + i])), `dim ${dim}: gather of step ${i}`);
+      const a = js.state();
+      const b = native.state();
+      assert.ok(bits(a.data).equals(bits(b.data)), `dim ${dim}: values`);
+      assert.ok(bits(a.moments).equals(bits(b.moments)), `dim ${dim}: moments`);
+      assert.equal(a.step, b.step);
+      assert.ok(
+        a.data.some(
+          (x, i) => x !== new SparseTable("t", rows, dim).initNormal(randomStream(5, "init", "table"), 0.3).values()[i],
+        ),
+        "the steps moved the values",
+      );
+    }
+  },
+);
 
-test("sparse kernels: a row out of range, short arrays or wrong types are errors, not memory writes", skipSparse, () => {
-  const k = sparse as SparseKernels;
-  const store = new Float32Array(4 * 3 * 2); // 4 rows of [x, m, v], dim 2
-  const out = new Float32Array(4);
-  assert.throws(() => k.gather(store, 6, 2, Int32Array.from([0, 4]), out), RangeError);
-  assert.throws(() => k.gather(store, 6, 2, Int32Array.from([-1]), out), RangeError);
-  assert.throws(() => k.gather(store, 6, 2, Int32Array.from([0, 1, 2]), out), RangeError); // out holds 2 rows
-  assert.throws(() => k.adam(store, 6, 2, Int32Array.from([3]), new Float32Array(1), 1e-3, 0.9, 0.999, 1e-8, 1, 1), RangeError); // 1 gradient for 2 columns
-  assert.throws(() => k.adam(store, 4, 2, Int32Array.from([0]), new Float32Array(2), 1e-3, 0.9, 0.999, 1e-8, 1, 1), RangeError); // stride < 3·dim
-  assert.throws(() => k.gather(new Float64Array(24) as unknown as Float32Array, 6, 2, Int32Array.from([0]), out), RangeError);
-  assert.throws(() => k.hugePages(new Float64Array(8) as unknown as Float32Array), TypeError);
-  assert.deepEqual([...store], new Array(24).fill(0), "nothing written");
-  k.gather(store, 6, 2, Int32Array.from([3, 1]), out);
-});
+test(
+  "sparse kernels: a row out of range, short arrays or wrong types are errors, not memory writes",
+  skipSparse,
+  () => {
+    const k = sparse as SparseKernels;
+    const store = new Float32Array(4 * 3 * 2); // 4 rows of [x, m, v], dim 2
+    const out = new Float32Array(4);
+    assert.throws(() => k.gather(store, 6, 2, Int32Array.from([0, 4]), out), RangeError);
+    assert.throws(() => k.gather(store, 6, 2, Int32Array.from([-1]), out), RangeError);
+    assert.throws(() => k.gather(store, 6, 2, Int32Array.from([0, 1, 2]), out), RangeError); // out holds 2 rows
+    assert.throws(
+      () => k.adam(store, 6, 2, Int32Array.from([3]), new Float32Array(1), 1e-3, 0.9, 0.999, 1e-8, 1, 1),
+      RangeError,
+    ); // 1 gradient for 2 columns
+    assert.throws(
+      () => k.adam(store, 4, 2, Int32Array.from([0]), new Float32Array(2), 1e-3, 0.9, 0.999, 1e-8, 1, 1),
+      RangeError,
+    ); // stride < 3·dim
+    assert.throws(
+      () => k.gather(new Float64Array(24) as unknown as Float32Array, 6, 2, Int32Array.from([0]), out),
+      RangeError,
+    );
+    assert.throws(() => k.hugePages(new Float64Array(8) as unknown as Float32Array), TypeError);
+    assert.deepEqual([...store], new Array(24).fill(0), "nothing written");
+    k.gather(store, 6, 2, Int32Array.from([3, 1]), out);
+  },
+);
 
 test("sparse kernels: huge-page advice on a 64 MB table leaves it zeroed and usable", skipSparse, () => {
   useSparseKernels(sparse);

@@ -15,7 +15,10 @@ interface Cell {
 }
 
 test("the kernelspec starts tslab at the repo root through its launcher", () => {
-  const spec = JSON.parse(readFileSync(".jupyter/kernels/autodim-tslab/kernel.json", "utf8")) as { argv: string[]; language: string };
+  const spec = JSON.parse(readFileSync(".jupyter/kernels/autodim-tslab/kernel.json", "utf8")) as {
+    argv: string[];
+    language: string;
+  };
   assert.deepEqual(spec.argv, ["bash", "{resource_dir}/launch.sh", "{connection_file}"]);
   assert.equal(spec.language, "typescript");
   const launcher = ".jupyter/kernels/autodim-tslab/launch.sh";
@@ -27,12 +30,18 @@ test("every notebook executes cleanly at smoke scale; each code cell gets its co
   const out = tempDir();
   // Fresh results and figures in temporary folders: the notebooks run their experiments.
   const env = { ...process.env, AUTODIM_RESULTS_DIR: tempDir(), AUTODIM_FIGURES_DIR: tempDir() };
-  const r = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "smoke", "--out", out], { encoding: "utf8", env });
+  const r = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "smoke", "--out", out], {
+    encoding: "utf8",
+    env,
+  });
   assert.equal(r.status, 0, r.stderr);
   const names = readdirSync("notebooks").filter((f) => f.endsWith(".ipynb"));
   assert.ok(names.length >= 1);
   for (const name of names) {
-    const nb = JSON.parse(readFileSync(join(out, name), "utf8")) as { cells: Cell[]; metadata: { kernelspec?: { name: string } } };
+    const nb = JSON.parse(readFileSync(join(out, name), "utf8")) as {
+      cells: Cell[];
+      metadata: { kernelspec?: { name: string } };
+    };
     assert.equal(nb.metadata.kernelspec?.name, "autodim-tslab");
     const code = nb.cells.filter((c) => c.cell_type === "code");
     code.forEach((c, i) => {
@@ -65,7 +74,12 @@ test("notebooks are named by file, number or experiment; reproduce --notebooks r
   assert.deepEqual(selectNotebooks(["01"]), [join("notebooks", "01-data.ipynb")]);
   assert.deepEqual(selectNotebooks(["notebooks/01-data.ipynb"]), [join("notebooks", "01-data.ipynb")]);
   assert.throws(() => selectNotebooks(["nope"]), /notebook nope not found; notebooks: 01-data\.ipynb/);
-  const r = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "data", "--notebooks", "--out", tempDir()], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["bin/autodim.js", "reproduce", "data", "--notebooks", "--out", tempDir()], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /--notebooks regenerates the committed notebooks from results\/ and figures\/: it cannot be combined with --out or --figures-out/);
+  assert.match(
+    r.stderr,
+    /--notebooks regenerates the committed notebooks from results\/ and figures\/: it cannot be combined with --out or --figures-out/,
+  );
 });

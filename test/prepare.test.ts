@@ -10,7 +10,14 @@ import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, fixtureLines, prepareQuiet, tempDir 
  * An independent, string-based encoder of the preset (Map counts, Math.log buckets), to
  * check the byte-level pipeline against: ids per row in file order.
  */
-function referenceEncode(lines: string[], delimiter: string, labelCol: number, fieldCols: number[], intFields: number, minCount: number): { ids: number[][]; labels: number[]; sizes: number[] } {
+function referenceEncode(
+  lines: string[],
+  delimiter: string,
+  labelCol: number,
+  fieldCols: number[],
+  intFields: number,
+  minCount: number,
+): { ids: number[][]; labels: number[]; sizes: number[] } {
   const rows = lines.map((l) => l.split(delimiter));
   const tokenOf = (v: string, m: number): string | null => {
     if (v === "") return null;
@@ -31,10 +38,12 @@ function referenceEncode(lines: string[], delimiter: string, labelCol: number, f
     return new Map(order.map(([t], i) => [t, 2 + i]));
   });
   const offsets = sizes.map((_, m) => sizes.slice(0, m).reduce((a, b) => a + b, 0));
-  const ids = rows.map((r) => fieldCols.map((c, m) => {
-    const t = tokenOf(r[c], m);
-    return offsets[m] + (t === null ? 0 : (maps[m].get(t) ?? 1));
-  }));
+  const ids = rows.map((r) =>
+    fieldCols.map((c, m) => {
+      const t = tokenOf(r[c], m);
+      return offsets[m] + (t === null ? 0 : (maps[m].get(t) ?? 1));
+    }),
+  );
   return { ids, labels: rows.map((r) => Number(r[labelCol])), sizes };
 }
 
@@ -54,14 +63,19 @@ for (const minCount of [1, 3]) {
     assert.equal(manifest.fields.length, 39);
     assert.equal(manifest.skipped.total, 0);
     const ref = referenceEncode(fixtureLines(CRITEO_DEEPCTR).slice(1), ",", 0, criteoCols, 13, minCount);
-    assert.deepEqual(manifest.fields.map((f) => f.vocabularySize), ref.sizes);
-    assert.equal(manifest.totalFeatures, ref.sizes.reduce((a, b) => a + b));
+    assert.deepEqual(
+      manifest.fields.map((f) => f.vocabularySize),
+      ref.sizes,
+    );
+    assert.equal(
+      manifest.totalFeatures,
+      ref.sizes.reduce((a, b) => a + b),
+    );
     const { ids, labels } = data.readSplit("train");
     assert.deepEqual([...ids], ref.ids.flat());
     assert.deepEqual([...labels], ref.labels);
   });
 }
-
 
 test("hand-checked counts: I1 and C1 of the Criteo sample, site_id of the Avazu sample", async () => {
   const c = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr" });
@@ -73,7 +87,10 @@ test("hand-checked counts: I1 and C1 of the Criteo sample, site_id of the Avazu 
   assert.equal(c1.name, "C1");
   // C1: 05db9164 × 87, 68fd1e64 × 36, 8cf07265 × 16
   assert.deepEqual([...counts.subarray(c1.offset + 2, c1.offset + 5)], [87, 36, 16]);
-  const vocab = readFileSync(join(c.out, "vocab.jsonl"), "latin1").trim().split("\n").map((l) => JSON.parse(l));
+  const vocab = readFileSync(join(c.out, "vocab.jsonl"), "latin1")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.deepEqual(vocab[13].values.slice(0, 3), ["05db9164", "68fd1e64", "8cf07265"]);
   assert.deepEqual(vocab[0].values.slice(0, 4), ["v0", "v1", "v2", "b1"]);
   assert.equal(c.manifest.positives.train, 49);
@@ -86,17 +103,32 @@ test("hand-checked counts: I1 and C1 of the Criteo sample, site_id of the Avazu 
   assert.equal(site, 3); // hour, C1, banner_pos, site_id
   const ac = a.data.counts();
   // site_id: 1fbe01fe × 40, 85f751fd × 21, e151e245 × 8
-  assert.deepEqual([...ac.subarray(a.manifest.fields[site].offset + 2, a.manifest.fields[site].offset + 5)], [40, 21, 8]);
+  assert.deepEqual(
+    [...ac.subarray(a.manifest.fields[site].offset + 2, a.manifest.fields[site].offset + 5)],
+    [40, 21, 8],
+  );
   const t = await prepared({ input: AVAZU, format: "avazu", avazuTimeFields: true });
-  assert.deepEqual(t.manifest.fields.slice(22).map((f) => [f.name, f.kept]), [["hour_of_day", 1], ["weekday", 1]]);
+  assert.deepEqual(
+    t.manifest.fields.slice(22).map((f) => [f.name, f.kept]),
+    [
+      ["hour_of_day", 1],
+      ["weekday", 1],
+    ],
+  );
 });
 
 test("raw Criteo layout and the DeepCTR layout of the same rows encode identically", async () => {
-  const raw = await prepared({ input: CRITEO_RAW, format: "criteo", minCount: 2, split: [8, 1, 1].map((x) => x / 10) as [number, number, number] });
+  const raw = await prepared({
+    input: CRITEO_RAW,
+    format: "criteo",
+    minCount: 2,
+    split: [8, 1, 1].map((x) => x / 10) as [number, number, number],
+  });
   const deep = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", minCount: 2, split: [0.8, 0.1, 0.1] });
   assert.deepEqual(raw.manifest.fields, deep.manifest.fields);
   assert.deepEqual(raw.manifest.rows, deep.manifest.rows);
-  for (const split of ["train", "val", "test"] as const) assert.deepEqual(raw.data.readSplit(split), deep.data.readSplit(split));
+  for (const split of ["train", "val", "test"] as const)
+    assert.deepEqual(raw.data.readSplit(split), deep.data.readSplit(split));
 });
 
 test("the 8:1:1 split is drawn per line from the seed's split stream; vocabularies from train only", async () => {
@@ -108,24 +140,40 @@ test("the 8:1:1 split is drawn per line from the seed's split stream; vocabulari
     return u < 0.8 ? "train" : u < 0.9 ? "val" : "test";
   });
   const p = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", split: [0.8, 0.1, 0.1], seed });
-  for (const s of ["train", "val", "test"] as const) assert.equal(p.manifest.rows[s], splits.filter((x) => x === s).length);
+  for (const s of ["train", "val", "test"] as const)
+    assert.equal(p.manifest.rows[s], splits.filter((x) => x === s).length);
   const trainLines = lines.filter((_, i) => splits[i] === "train");
   const ref = referenceEncode(trainLines, ",", 0, criteoCols, 13, 1);
-  assert.deepEqual(p.manifest.fields.map((f) => f.vocabularySize), ref.sizes);
+  assert.deepEqual(
+    p.manifest.fields.map((f) => f.vocabularySize),
+    ref.sizes,
+  );
   assert.deepEqual([...p.data.readSplit("train").ids], ref.ids.flat());
   // A value seen only outside train is rare (id 1) in val/test.
   const valIds = p.data.readSplit("val").ids;
-  assert.ok(valIds.some((id, k) => id === p.manifest.fields[k % 39].offset + 1), "some validation value is unseen in train");
+  assert.ok(
+    valIds.some((id, k) => id === p.manifest.fields[k % 39].offset + 1),
+    "some validation value is unseen in train",
+  );
 
   const again = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", split: [0.8, 0.1, 0.1], seed });
-  assert.deepEqual(again.manifest.shards.map((s) => s.ids.sha256), p.manifest.shards.map((s) => s.ids.sha256));
+  assert.deepEqual(
+    again.manifest.shards.map((s) => s.ids.sha256),
+    p.manifest.shards.map((s) => s.ids.sha256),
+  );
   const other = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", split: [0.8, 0.1, 0.1], seed: 6 });
-  assert.notDeepEqual(other.manifest.shards.map((s) => s.ids.sha256), p.manifest.shards.map((s) => s.ids.sha256));
+  assert.notDeepEqual(
+    other.manifest.shards.map((s) => s.ids.sha256),
+    p.manifest.shards.map((s) => s.ids.sha256),
+  );
 });
 
 test("shards: rows split across files of --rows-per-shard rows, each with size and sha256", async () => {
   const p = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", rowsPerShard: 64 });
-  assert.deepEqual(p.manifest.shards.filter((s) => s.split === "train").map((s) => s.rows), [64, 64, 64, 8]);
+  assert.deepEqual(
+    p.manifest.shards.filter((s) => s.split === "train").map((s) => s.rows),
+    [64, 64, 64, 8],
+  );
   for (const s of p.manifest.shards) {
     assert.equal(readFileSync(join(p.out, s.ids.file)).byteLength, s.rows * 39 * 4);
     assert.equal(s.ids.bytes, s.rows * 39 * 4);
@@ -154,24 +202,97 @@ function mutated(src: string, n: number, edit: (cols: string[]) => string[] | st
   return path;
 }
 
-const badCases: { name: string; file: () => string; format: "criteo" | "criteo-deepctr" | "avazu"; avazuTimeFields?: boolean; message: RegExp; reason: string }[] = [
-  { name: "too few columns", file: () => mutated(CRITEO_DEEPCTR, 17, (c) => c.slice(1)), format: "criteo-deepctr", message: /bad\.csv:17: expected 40 columns, found 39/, reason: "columns" },
-  { name: "label other than 0/1", file: () => mutated(CRITEO_DEEPCTR, 9, (c) => ["1.0", ...c.slice(1)]), format: "criteo-deepctr", message: /bad\.csv:9: field label: label must be 0 or 1, found "1\.0"/, reason: "label" },
-  { name: "non-numeric integer field", file: () => mutated(CRITEO_DEEPCTR, 30, (c) => { c[3] = "twelve"; return c; }), format: "criteo-deepctr", message: /bad\.csv:30: field I3: expected an integer, found "twelve"/, reason: "integer" },
-  { name: "fractional integer", file: () => mutated(CRITEO_DEEPCTR, 4, (c) => { c[5] = "1.5"; return c; }), format: "criteo-deepctr", message: /bad\.csv:4: field I5: expected an integer, found "1\.5"/, reason: "integer" },
-  { name: "float in raw Criteo", file: () => mutated(CRITEO_RAW, 7, (c) => { c[4] = "35.0"; return c; }, "\t"), format: "criteo", message: /bad\.csv:7: field I4: expected an integer, found "35\.0"/, reason: "integer" },
-  { name: "bad avazu hour", file: () => mutated(AVAZU, 12, (c) => { c[2] = "141021"; return c; }), format: "avazu", avazuTimeFields: true, message: /bad\.csv:12: field hour: expected YYMMDDHH, found "141021"/, reason: "hour" },
+const badCases: {
+  name: string;
+  file: () => string;
+  format: "criteo" | "criteo-deepctr" | "avazu";
+  avazuTimeFields?: boolean;
+  message: RegExp;
+  reason: string;
+}[] = [
+  {
+    name: "too few columns",
+    file: () => mutated(CRITEO_DEEPCTR, 17, (c) => c.slice(1)),
+    format: "criteo-deepctr",
+    message: /bad\.csv:17: expected 40 columns, found 39/,
+    reason: "columns",
+  },
+  {
+    name: "label other than 0/1",
+    file: () => mutated(CRITEO_DEEPCTR, 9, (c) => ["1.0", ...c.slice(1)]),
+    format: "criteo-deepctr",
+    message: /bad\.csv:9: field label: label must be 0 or 1, found "1\.0"/,
+    reason: "label",
+  },
+  {
+    name: "non-numeric integer field",
+    file: () =>
+      mutated(CRITEO_DEEPCTR, 30, (c) => {
+        c[3] = "twelve";
+        return c;
+      }),
+    format: "criteo-deepctr",
+    message: /bad\.csv:30: field I3: expected an integer, found "twelve"/,
+    reason: "integer",
+  },
+  {
+    name: "fractional integer",
+    file: () =>
+      mutated(CRITEO_DEEPCTR, 4, (c) => {
+        c[5] = "1.5";
+        return c;
+      }),
+    format: "criteo-deepctr",
+    message: /bad\.csv:4: field I5: expected an integer, found "1\.5"/,
+    reason: "integer",
+  },
+  {
+    name: "float in raw Criteo",
+    file: () =>
+      mutated(
+        CRITEO_RAW,
+        7,
+        (c) => {
+          c[4] = "35.0";
+          return c;
+        },
+        "\t",
+      ),
+    format: "criteo",
+    message: /bad\.csv:7: field I4: expected an integer, found "35\.0"/,
+    reason: "integer",
+  },
+  {
+    name: "bad avazu hour",
+    file: () =>
+      mutated(AVAZU, 12, (c) => {
+        c[2] = "141021";
+        return c;
+      }),
+    format: "avazu",
+    avazuTimeFields: true,
+    message: /bad\.csv:12: field hour: expected YYMMDDHH, found "141021"/,
+    reason: "hour",
+  },
 ];
 
 for (const c of badCases) {
   test(`bad row (${c.name}): error names file, line and field; skip mode counts it`, async () => {
     const file = c.file();
-    await assert.rejects(prepareQuiet({ input: file, format: c.format, avazuTimeFields: c.avazuTimeFields ?? false }), (e: Error) => {
-      assert.match(e.message, c.message);
-      assert.match(e.message, /--on-bad-row skip/);
-      return true;
+    await assert.rejects(
+      prepareQuiet({ input: file, format: c.format, avazuTimeFields: c.avazuTimeFields ?? false }),
+      (e: Error) => {
+        assert.match(e.message, c.message);
+        assert.match(e.message, /--on-bad-row skip/);
+        return true;
+      },
+    );
+    const p = await prepared({
+      input: file,
+      format: c.format,
+      avazuTimeFields: c.avazuTimeFields ?? false,
+      onBadRow: "skip",
     });
-    const p = await prepared({ input: file, format: c.format, avazuTimeFields: c.avazuTimeFields ?? false, onBadRow: "skip" });
     const total = fixtureLines(file).length - (c.format === "criteo" ? 0 : 1); // minus the header
     assert.equal(p.manifest.skipped.total, 1);
     assert.deepEqual(p.manifest.skipped.byReason, { [c.reason]: 1 });
@@ -191,9 +312,15 @@ test("truncated last line (no line end) is a bad row; a header that does not mat
 
   const header = join(tempDir(), "header.csv");
   writeFileSync(header, text.replace("label,I1", "click,I1"));
-  await assert.rejects(prepareQuiet({ input: header, format: "criteo-deepctr" }), /header\.csv:1: header does not match the criteo-deepctr layout/);
+  await assert.rejects(
+    prepareQuiet({ input: header, format: "criteo-deepctr" }),
+    /header\.csv:1: header does not match the criteo-deepctr layout/,
+  );
   // Avazu data given as Criteo: every row has the wrong column count.
-  await assert.rejects(prepareQuiet({ input: AVAZU, format: "criteo" }), /avazu_sample\.csv:1: expected 40 columns, found 1/);
+  await assert.rejects(
+    prepareQuiet({ input: AVAZU, format: "criteo" }),
+    /avazu_sample\.csv:1: expected 40 columns, found 1/,
+  );
 });
 
 test("skipping several kinds of bad rows: exact counts by reason; the split of good rows does not move", async () => {
@@ -203,9 +330,18 @@ test("skipping several kinds of bad rows: exact counts by reason; the split of g
   lines[21] = "7" + lines[21].slice(1);
   const path = join(tempDir(), "many.csv");
   writeFileSync(path, lines.join("\n") + "\n");
-  const p = await prepared({ input: path, format: "criteo-deepctr", onBadRow: "skip", split: [0.8, 0.1, 0.1], seed: 3 });
+  const p = await prepared({
+    input: path,
+    format: "criteo-deepctr",
+    onBadRow: "skip",
+    split: [0.8, 0.1, 0.1],
+    seed: 3,
+  });
   assert.deepEqual(p.manifest.skipped.byReason, { columns: 1, label: 2 });
-  assert.deepEqual(p.manifest.skipped.examples.map((e) => e.line), [11, 21, 22]);
+  assert.deepEqual(
+    p.manifest.skipped.examples.map((e) => e.line),
+    [11, 21, 22],
+  );
   // Each line draws its split whether or not it is good, so good rows keep their split.
   const clean = await prepared({ input: CRITEO_DEEPCTR, format: "criteo-deepctr", split: [0.8, 0.1, 0.1], seed: 3 });
   const rng = randomStream(3, "split");
@@ -231,8 +367,16 @@ test("cache: reused for the same input and options; rebuilt when either changes"
   // Another option: rebuilt, and the old extra shards are gone.
   const bigger = await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000 });
   assert.equal(bigger.reused, false);
-  assert.deepEqual(readdirSync(out).filter((f) => f.startsWith("train-")).sort(), ["train-00000.ids.i32", "train-00000.labels.u8"]);
-  assert.equal((await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused, false);
+  assert.deepEqual(
+    readdirSync(out)
+      .filter((f) => f.startsWith("train-"))
+      .sort(),
+    ["train-00000.ids.i32", "train-00000.labels.u8"],
+  );
+  assert.equal(
+    (await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused,
+    false,
+  );
   // Changed input: rebuilt with the new row.
   appendFileSync(input, fixtureLines(CRITEO_DEEPCTR)[1] + "\n");
   const grown = await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 });
@@ -240,7 +384,10 @@ test("cache: reused for the same input and options; rebuilt when either changes"
   assert.equal(grown.manifest.rows.train, 201);
   // A damaged shard is not reused.
   writeFileSync(join(out, "train-00000.labels.u8"), "x");
-  assert.equal((await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused, false);
+  assert.equal(
+    (await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused,
+    false,
+  );
   assert.ok(existsSync(join(out, "manifest.json")));
 });
 
@@ -256,6 +403,9 @@ test("manifest holds format, options, source bytes and sha256, rows, skipped, fi
   assert.equal(m.skipped.total, 0);
   assert.equal(m.fields.length, 39);
   assert.deepEqual(Object.keys(m.fields[0]).sort(), ["kept", "kind", "name", "offset", "rareValues", "vocabularySize"]);
-  assert.equal(m.totalFeatures, m.fields.reduce((a: number, f: { vocabularySize: number }) => a + f.vocabularySize, 0));
+  assert.equal(
+    m.totalFeatures,
+    m.fields.reduce((a: number, f: { vocabularySize: number }) => a + f.vocabularySize, 0),
+  );
   assert.match(m.preset, /⌊ln\(v\)²⌋/);
 });

@@ -38,7 +38,13 @@ test("int, normal and shuffle behave", () => {
   assert.ok(Math.abs(variance - 1) < 0.05, `variance ${variance}`);
   const arr = Int32Array.from({ length: 100 }, (_, i) => i);
   s.shuffle(arr);
-  assert.deepEqual([...arr].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
-  assert.notDeepEqual([...arr], Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    [...arr].sort((a, b) => a - b),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    [...arr],
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.throws(() => randomStream(1.5, "init"), /integer/);
 });

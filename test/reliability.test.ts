@@ -8,9 +8,9 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { retrain } from "../src/embedding/autodim.js";
+import { retrain } from "../src/train/retrain.js";
 import { initRuntime } from "../src/runtime/backend.js";
-import { parseWeights } from "../src/train/weights.js";
+import { parseWeights } from "../src/tables/weights.js";
 import { smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";
@@ -41,11 +41,45 @@ async function killAt(args: string[], dir: string, job: string, step: number): P
 
 /** A plan or result without what depends on the clock. */
 function withoutTiming(path: string): unknown {
-  return JSON.parse(readFileSync(path, "utf8"), (key, value) => (["runtime", "seconds", "samplesPerSecond", "wallSeconds", "createdAt"].includes(key) ? undefined : value));
+  return JSON.parse(readFileSync(path, "utf8"), (key, value) =>
+    ["runtime", "seconds", "samplesPerSecond", "wallSeconds", "createdAt"].includes(key) ? undefined : value,
+  );
 }
 
-const SEARCH = (out: string) => ["search", "--data", dataDir, "--model", "fm", "--unify", "zeropad", "--batch-size", "64", "--epochs", "2", "--warmup-steps", "40", "--out", out];
-const RETRAIN = (plan: string, out: string) => ["retrain", "--data", dataDir, "--model", "deepfm", "--plan", plan, "--batch-size", "64", "--epochs", "3", "--patience", "3", "--out", out];
+const SEARCH = (out: string) => [
+  "search",
+  "--data",
+  dataDir,
+  "--model",
+  "fm",
+  "--unify",
+  "zeropad",
+  "--batch-size",
+  "64",
+  "--epochs",
+  "2",
+  "--warmup-steps",
+  "40",
+  "--out",
+  out,
+];
+const RETRAIN = (plan: string, out: string) => [
+  "retrain",
+  "--data",
+  dataDir,
+  "--model",
+  "deepfm",
+  "--plan",
+  plan,
+  "--batch-size",
+  "64",
+  "--epochs",
+  "3",
+  "--patience",
+  "3",
+  "--out",
+  out,
+];
 
 test("search: killed mid-epoch and resumed, the plan is identical to an uninterrupted run's; the same command twice gives the same plan", async () => {
   const dir = tempDir();
@@ -58,7 +92,10 @@ test("search: killed mid-epoch and resumed, the plan is identical to an uninterr
   const ck = join(dir, "ck");
   const resumed = join(dir, "resumed.json");
   // 40 warm-up steps, then 125 per epoch: step 150 is in the first search epoch.
-  assert.equal(await killAt([...SEARCH(resumed), "--checkpoint-dir", ck, "--checkpoint-every", "25"], ck, "search", 150), "SIGKILL");
+  assert.equal(
+    await killAt([...SEARCH(resumed), "--checkpoint-dir", ck, "--checkpoint-every", "25"], ck, "search", 150),
+    "SIGKILL",
+  );
   assert.equal(existsSync(resumed), false, "the killed run wrote no plan");
   const r = run([...SEARCH(resumed), "--checkpoint-dir", ck, "--checkpoint-every", "25", "--resume"]);
   assert.equal(r.status, 0, r.stderr);
@@ -79,9 +116,15 @@ test("retrain: killed mid-epoch (after a best epoch was saved) and resumed, the 
   const ck = join(dir, "ck");
   const resumed = join(dir, "resumed.json");
   // 125 steps per epoch: step 160 is in epoch 2, with epoch 1's best weights in the checkpoint.
-  assert.equal(await killAt([...RETRAIN(plan, resumed), "--checkpoint-dir", ck, "--checkpoint-every", "40"], ck, "retrain", 160), "SIGKILL");
+  assert.equal(
+    await killAt([...RETRAIN(plan, resumed), "--checkpoint-dir", ck, "--checkpoint-every", "40"], ck, "retrain", 160),
+    "SIGKILL",
+  );
   // Damage the newest checkpoint's arrays: resume must notice and take the older one.
-  const newest = readdirSync(ck).filter((f) => f.endsWith(".bin")).sort().pop() as string;
+  const newest = readdirSync(ck)
+    .filter((f) => f.endsWith(".bin"))
+    .sort()
+    .pop() as string;
   const bytes = readFileSync(join(ck, newest));
   bytes[bytes.length - 5] ^= 0xff;
   writeFileSync(join(ck, newest), bytes);
@@ -102,10 +145,34 @@ test("checkpoint flags: --resume and --checkpoint-every need --checkpoint-dir; -
   const a = run(["retrain", "--data", dataDir, "--model", "fm", "--dim", "8", "--out", out, "--resume"]);
   assert.equal(a.status, 2);
   assert.match(a.stderr, /--resume needs --checkpoint-dir DIR/);
-  const b = run(["retrain", "--data", dataDir, "--model", "fm", "--dim", "8", "--out", out, "--checkpoint-every", "10"]);
+  const b = run([
+    "retrain",
+    "--data",
+    dataDir,
+    "--model",
+    "fm",
+    "--dim",
+    "8",
+    "--out",
+    out,
+    "--checkpoint-every",
+    "10",
+  ]);
   assert.equal(b.status, 2);
   assert.match(b.stderr, /--checkpoint-every needs --checkpoint-dir DIR/);
-  const c = run(["search", "--data", dataDir, "--model", "fm", "--out", out, "--checkpoint-dir", tempDir(), "--checkpoint-every", "0"]);
+  const c = run([
+    "search",
+    "--data",
+    dataDir,
+    "--model",
+    "fm",
+    "--out",
+    out,
+    "--checkpoint-dir",
+    tempDir(),
+    "--checkpoint-every",
+    "0",
+  ]);
   assert.equal(c.status, 2);
   assert.match(c.stderr, /--checkpoint-every/);
 });
@@ -113,17 +180,35 @@ test("checkpoint flags: --resume and --checkpoint-every need --checkpoint-dir; -
 test("NaN guard with checkpoints: a diverging run stops naming the step, and its newest checkpoint is from before, all finite", async () => {
   const data = new PreparedData(dataDir);
   const dir = tempDir();
-  const cfg = { model: "fm" as const, dims: data.manifest.fields.map(() => 8), projection: "none" as const, outputDim: 8, epochs: 2, patience: 2, batchSize: 256, learningRate: 1e38, seed: 1 };
+  const cfg = {
+    model: "fm" as const,
+    dims: data.manifest.fields.map(() => 8),
+    projection: "none" as const,
+    outputDim: 8,
+    epochs: 2,
+    patience: 2,
+    batchSize: 256,
+    learningRate: 1e38,
+    seed: 1,
+  };
   let failedAt = -1;
-  await assert.rejects(retrain(data, cfg, { method: "fde", progress: false, checkpoint: { dir, every: 1, resume: false } }), (err: Error) => {
-    const m = /non-finite training loss \((NaN|Infinity|-Infinity)\) at step (\d+)/.exec(err.message);
-    assert.ok(m, err.message);
-    failedAt = Number(m[2]);
-    return true;
-  });
-  const metas = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+  await assert.rejects(
+    retrain(data, cfg, { method: "fde", progress: false, checkpoint: { dir, every: 1, resume: false } }),
+    (err: Error) => {
+      const m = /non-finite training loss \((NaN|Infinity|-Infinity)\) at step (\d+)/.exec(err.message);
+      assert.ok(m, err.message);
+      failedAt = Number(m[2]);
+      return true;
+    },
+  );
+  const metas = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
   assert.ok(metas.length > 0, "at least one good checkpoint was written before the divergence");
-  const last = JSON.parse(readFileSync(join(dir, metas[metas.length - 1]), "utf8")) as { step: number; weights: { file: string } };
+  const last = JSON.parse(readFileSync(join(dir, metas[metas.length - 1]), "utf8")) as {
+    step: number;
+    weights: { file: string };
+  };
   assert.ok(last.step <= failedAt, `checkpoint step ${last.step} vs failure at ${failedAt}`);
   for (const a of parseWeights(readFileSync(join(dir, last.weights.file)), last.weights.file).values()) {
     assert.ok(a.data.every(Number.isFinite), `${a.name} is finite`);
@@ -140,7 +225,8 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
         b[100] ^= 0x01;
         writeFileSync(f, b);
       },
-      message: /train-00000\.ids\.i32: content does not match the manifest's sha256; the prepared data is damaged, re-run `autodim prepare`/,
+      message:
+        /train-00000\.ids\.i32: content does not match the manifest's sha256; the prepared data is damaged, re-run `autodim prepare`/,
     },
     {
       name: "a truncated label shard",
@@ -148,7 +234,8 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
         const f = join(dir, "val-00000.labels.u8");
         writeFileSync(f, readFileSync(f).subarray(0, 10));
       },
-      message: /val-00000\.labels\.u8: 10 bytes, manifest says \d+; the prepared data is damaged, re-run `autodim prepare`/,
+      message:
+        /val-00000\.labels\.u8: 10 bytes, manifest says \d+; the prepared data is damaged, re-run `autodim prepare`/,
     },
     {
       name: "a missing shard",
@@ -163,14 +250,27 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
         m.shards.filter((s) => s.split === "train")[0].rows -= 1;
         writeFileSync(f, JSON.stringify(m));
       },
-      message: /train-00000\.ids\.i32: \d+ rows of 39 fields do not fit its \d+ bytes \(the manifest does not match its shards\); re-run `autodim prepare`/,
+      message:
+        /train-00000\.ids\.i32: \d+ rows of 39 fields do not fit its \d+ bytes \(the manifest does not match its shards\); re-run `autodim prepare`/,
     },
   ];
   for (const c of cases) {
     const dir = join(tempDir(), "prepared");
     cpSync(dataDir, dir, { recursive: true });
     c.damage(dir);
-    const r = run(["retrain", "--data", dir, "--model", "fm", "--dim", "8", "--epochs", "1", "--out", join(dir, "x.json")]);
+    const r = run([
+      "retrain",
+      "--data",
+      dir,
+      "--model",
+      "fm",
+      "--dim",
+      "8",
+      "--epochs",
+      "1",
+      "--out",
+      join(dir, "x.json"),
+    ]);
     assert.equal(r.status, 1, `${c.name}: ${r.stderr}`);
     assert.match(r.stderr, c.message, c.name);
   }

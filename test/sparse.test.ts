@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { DEFAULT_ADAM, SparseTable, TouchCollector } from "../src/embedding/sparse.js";
+import { DEFAULT_ADAM, SparseTable, TouchCollector } from "../src/tables/sparse.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 
@@ -29,7 +29,8 @@ test("lazy Adam equals tf.train.adam when every row is touched, over several ste
   }
   const expected = dense.dataSync();
   const got = table.values();
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(expected[i] - got[i]) < 1e-6, `element ${i}: ${got[i]} vs ${expected[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(expected[i] - got[i]) < 1e-6, `element ${i}: ${got[i]} vs ${expected[i]}`);
 });
 
 test("lazy Adam leaves untouched rows and their moments alone", () => {
@@ -45,7 +46,12 @@ test("lazy Adam leaves untouched rows and their moments alone", () => {
   assert.deepEqual([...s.data], [...v]);
   assert.equal(s.step, 1);
   // Moments [m, v] per row: m = (1−β1)·g, v = (1−β2)·g² after one step; untouched rows 0.
-  const expectM = (g: number) => [(1 - DEFAULT_ADAM.beta1) * g, (1 - DEFAULT_ADAM.beta1) * g, (1 - DEFAULT_ADAM.beta2) * g * g, (1 - DEFAULT_ADAM.beta2) * g * g];
+  const expectM = (g: number) => [
+    (1 - DEFAULT_ADAM.beta1) * g,
+    (1 - DEFAULT_ADAM.beta1) * g,
+    (1 - DEFAULT_ADAM.beta2) * g * g,
+    (1 - DEFAULT_ADAM.beta2) * g * g,
+  ];
   const want = [0, 0, 0, 0, ...expectM(1), 0, 0, 0, 0, ...expectM(-1)];
   s.moments.forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-7, `moment ${i}: ${x} vs ${want[i]}`));
 });
@@ -61,16 +67,27 @@ test("touched rows: deduplicated, local indices address them, rowOf remaps, grad
   const t = c.collect(ids, 4, fieldCount);
   assert.deepEqual([...t.rows], [1, 7, 8, 2, 9]);
   assert.deepEqual([...t.local.dataSync()], [0, 1, 0, 2, 3, 1, 4, 1]);
-  const weights = tf.tensor2d(Float32Array.from({ length: 8 * 4 }, () => rng.normal()), [8, 4]);
-  const sparseGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, t.local), weights)))(t.values).arraySync() as number[][];
+  const weights = tf.tensor2d(
+    Float32Array.from({ length: 8 * 4 }, () => rng.normal()),
+    [8, 4],
+  );
+  const sparseGrad = tf
+    .grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, t.local), weights)))(t.values)
+    .arraySync() as number[][];
   const full = tf.tensor2d(table.values(), [total, 4]);
   const denseIds = tf.tensor1d(Int32Array.from([1, 7, 1, 8, 2, 7, 9, 7]), "int32");
-  const denseGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, denseIds), weights)))(full).arraySync() as number[][];
+  const denseGrad = tf
+    .grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, denseIds), weights)))(full)
+    .arraySync() as number[][];
   [...t.rows].forEach((r, i) => sparseGrad[i].forEach((g, j) => assert.ok(Math.abs(g - denseGrad[r][j]) < 1e-5)));
   // A second batch reuses the scratch without leaking marks from the first.
   const t2 = c.collect(Int32Array.from([3, 0, 3]), 1, fieldCount);
   assert.deepEqual([...t2.rows], [3]);
-  const remapped = new TouchCollector({ table, fields: Int32Array.from([1]), rowOf: Int32Array.from([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]) });
+  const remapped = new TouchCollector({
+    table,
+    fields: Int32Array.from([1]),
+    rowOf: Int32Array.from([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]),
+  });
   assert.deepEqual([...remapped.collect(ids, 4, fieldCount).rows], [4, 3]); // field 1 ids 5, 5, 6, 5
 });
 

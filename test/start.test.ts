@@ -11,7 +11,14 @@ function result(auc: number, embedding: number) {
 }
 
 const job = {
-  plan: { config: { unify: "zeropad", model: "fm" }, fields: [{ name: "a", dim: 2 }, { name: "b", dim: 16 }], runtime: { wallSeconds: 3 } },
+  plan: {
+    config: { unify: "zeropad", model: "fm" },
+    fields: [
+      { name: "a", dim: 2 },
+      { name: "b", dim: 16 },
+    ],
+    runtime: { wallSeconds: 3 },
+  },
   autodim: result(0.70571, 100),
   fde: result(0.70318, 300),
   truth: { ranks: [0, 8] },
@@ -31,14 +38,24 @@ test("start: this run's FM rows beside the committed ones, with the difference; 
   assert.match(lines[2], /^AutoDim \(zero-pad, AD-1\)\s+0\.7057\s+0\.7047\s+0\.0010\s+100\s+100$/);
   assert.match(comparison(job, undefined).split("\n")[1], /^FDE\s+0\.7032\s+—\s+—\s+300\s+—$/);
   assert.equal(autodimLabel({ config: { unify: "linear" } } as Parameters<typeof autodimLabel>[0]), "AutoDim");
-  assert.match(describeMainJob(job), /plan \(fm\): a=2\(r0\) b=16\(r8\)\nSpearman\(planted rank, chosen dim\) = 1\.000/);
+  assert.match(
+    describeMainJob(job),
+    /plan \(fm\): a=2\(r0\) b=16\(r8\)\nSpearman\(planted rank, chosen dim\) = 1\.000/,
+  );
 });
 
 test("announceGemm: once per process; on wasm it says why and how to get OpenBLAS", () => {
   const lines: string[] = [];
-  const info = { backend: "wasm", matmul: "wasm", nativeBlasMissing: "autodim_blas: libopenblas.so.0 not found (Debian: apt-get install -y libopenblas0-pthread)" } as RuntimeInfo;
+  const info = {
+    backend: "wasm",
+    matmul: "wasm",
+    nativeBlasMissing: "autodim_blas: libopenblas.so.0 not found (Debian: apt-get install -y libopenblas0-pthread)",
+  } as RuntimeInfo;
   announceGemm(info, (l) => lines.push(l));
   announceGemm(info, (l) => lines.push(l));
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /^autodim: matmuls on wasm, 2–3× slower than OpenBLAS .*libopenblas\.so\.0 not found.*to use OpenBLAS: install OpenBLAS \(Debian\/Ubuntu: apt-get install -y libopenblas0-pthread\); the next run picks it up\n$/);
+  assert.match(
+    lines[0],
+    /^autodim: matmuls on wasm, 2–3× slower than OpenBLAS .*libopenblas\.so\.0 not found.*to use OpenBLAS: install OpenBLAS \(Debian\/Ubuntu: apt-get install -y libopenblas0-pthread\); the next run picks it up\n$/,
+  );
 });

@@ -3,8 +3,14 @@ import { test } from "node:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../src/data/batches.js";
-import { DEFAULT_RANKS, FIELD_NAMES, generateSynthetic, syntheticVocabularySize, type SynthTruth } from "../src/data/synthetic.js";
-import { auc, spearman } from "../src/train/metrics.js";
+import {
+  DEFAULT_RANKS,
+  FIELD_NAMES,
+  generateSynthetic,
+  syntheticVocabularySize,
+  type SynthTruth,
+} from "../src/data/synthetic.js";
+import { auc, spearman } from "../src/data/metrics.js";
 import { prepareQuiet, tempDir } from "./helpers.js";
 
 const ROWS = 20000;
@@ -38,7 +44,10 @@ test("truth file is consistent with the generated rows", async () => {
   assert.ok(Math.abs(truth.clickRate - 0.256) < 0.02, `click rate ${truth.clickRate}`);
   assert.deepEqual(truth.ranks, DEFAULT_RANKS);
   assert.deepEqual(truth.fields, FIELD_NAMES);
-  assert.deepEqual(truth.vocabularySizes, FIELD_NAMES.map((_, m) => syntheticVocabularySize(m, ROWS)));
+  assert.deepEqual(
+    truth.vocabularySizes,
+    FIELD_NAMES.map((_, m) => syntheticVocabularySize(m, ROWS)),
+  );
   assert.ok(truth.ceilingAuc > 0.7 && truth.ceilingAuc < 0.95, `ceiling AUC ${truth.ceilingAuc}`);
   // Default ranks span 0..16.
   assert.equal(Math.min(...truth.ranks), 0);
@@ -50,7 +59,10 @@ test("the reader recovers exactly the planted values: distinct tokens ≤ plante
   const { manifest } = await prepareQuiet({ input: file, format: "criteo", minCount: 1 });
   assert.equal(manifest.rows.train, ROWS);
   manifest.fields.forEach((f, m) => {
-    assert.ok(f.kept <= truth.vocabularySizes[m], `${f.name}: ${f.kept} tokens from ${truth.vocabularySizes[m]} values`);
+    assert.ok(
+      f.kept <= truth.vocabularySizes[m],
+      `${f.name}: ${f.kept} tokens from ${truth.vocabularySizes[m]} values`,
+    );
   });
   // Small integer fields see (nearly) every planted value: the bucketing inverts the rendering.
   const i1 = manifest.fields[0];
@@ -97,6 +109,9 @@ test("planted structure: a field's own predictive power grows with its rank; ran
 test("bad options are refused with the flag named", async () => {
   const f = join(tempDir(), "x.txt");
   await assert.rejects(generateSynthetic(f, { rows: 10, seed: 1, ranks: [1, 2] }), /--ranks needs 39 values/);
-  await assert.rejects(generateSynthetic(f, { rows: 10, seed: 1, ranks: FIELD_NAMES.map(() => 17) }), /--ranks: 17 is not an integer in 0\.\.16/);
+  await assert.rejects(
+    generateSynthetic(f, { rows: 10, seed: 1, ranks: FIELD_NAMES.map(() => 17) }),
+    /--ranks: 17 is not an integer in 0\.\.16/,
+  );
   await assert.rejects(generateSynthetic(f, { rows: 0, seed: 1 }), /--rows must be a positive integer/);
 });

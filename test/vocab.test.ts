@@ -18,7 +18,10 @@ test("counts and ids: frequent first, ties in first-seen order, rare below min c
   assert.equal(id(v, "d"), RARE_ID);
   assert.equal(id(v, "never"), RARE_ID);
   assert.deepEqual(v.rareTotals(2), { count: 2, distinct: 2 });
-  assert.deepEqual(v.kept().map((e) => v.key(e)), ["a", "b", "c"]);
+  assert.deepEqual(
+    v.kept().map((e) => v.key(e)),
+    ["a", "b", "c"],
+  );
 });
 
 test("keys are exact bytes: prefixes, empty-vs-long and many keys never merge", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadWeights, saveWeights } from "../src/train/weights.js";
+import { loadWeights, saveWeights } from "../src/tables/weights.js";
 import { tempDir } from "./helpers.js";
 
 test("weights file: round trip by name; bad signature, truncation and duplicate names are refused", () => {
@@ -21,5 +21,8 @@ test("weights file: round trip by name; bad signature, truncation and duplicate 
   assert.throws(() => loadWeights(file), /no ADWEIGHT signature/);
   assert.throws(() => loadWeights(join(tempDir(), "none.bin")), /none\.bin: weights file not found/);
   assert.throws(() => saveWeights(file, [a, a]), /duplicate name a/);
-  assert.throws(() => saveWeights(file, [{ name: "c", shape: [4], data: new Float32Array(3) }]), /c has 3 values, shape 4 needs 4/);
+  assert.throws(
+    () => saveWeights(file, [{ name: "c", shape: [4], data: new Float32Array(3) }]),
+    /c has 3 values, shape 4 needs 4/,
+  );
 });

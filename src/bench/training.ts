@@ -11,17 +11,19 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/batches.js";
-import { AutoDimSearchEmbedding, PAPER_CANDIDATES, PlanEmbedding } from "../embedding/autodim.js";
-import type { EmbeddingModule } from "../embedding/interface.js";
-import { DEFAULT_ADAM } from "../embedding/sparse.js";
+import { AutoDimSearchEmbedding } from "../embedding/autodim.js";
+import { PAPER_CANDIDATES } from "../methods/defaults.js";
+import { PlanEmbedding } from "../train/plan-embedding.js";
+import type { EmbeddingModule } from "../models/embedding.js";
+import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Network } from "../train/network.js";
 
 /** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
 export const BENCH_VOCAB = [
-  49, 101, 126, 52, 224, 148, 102, 56, 104, 10, 35, 43, 68, 1460, 558, 251259, 158609, 306, 21, 12136, 634, 4, 29951, 5374, 214401, 3168, 28,
-  11043, 104428, 11, 4654, 2032, 5, 189787, 18, 16, 51732, 105, 43952,
+  49, 101, 126, 52, 224, 148, 102, 56, 104, 10, 35, 43, 68, 1460, 558, 251259, 158609, 306, 21, 12136, 634, 4, 29951,
+  5374, 214401, 3168, 28, 11043, 104428, 11, 4654, 2032, 5, 189787, 18, 16, 51732, 105, 43952,
 ];
 export const BENCH_BATCH = 2000;
 const WARMUP_STEPS = 5;
@@ -87,16 +89,36 @@ function timed(step: (t: number) => void, steps: number, batch: number): PhaseRe
     windows.push((WINDOW * batch) / ((performance.now() - start) / 1000));
   }
   const mid = median(windows);
-  return { batch, samplesPerSecond: mid, windows, stepMs: (1000 * batch) / mid, tensorGrowth: tf.memory().numTensors - tensorsBefore };
+  return {
+    batch,
+    samplesPerSecond: mid,
+    windows,
+    stepMs: (1000 * batch) / mid,
+    tensorGrowth: tf.memory().numTensors - tensorsBefore,
+  };
 }
 
 function network(embedding: EmbeddingModule, totalFeatures: number, seed: number): Network {
-  const model = new CtrModel("deepfm", embedding.fieldCount, embedding.outputDim, totalFeatures, randomStream(seed, "init", "model"), PAPER_MLP);
-  return new Network(embedding, model, embedding.fieldCount, { adam: DEFAULT_ADAM, architectureAdam: DEFAULT_ADAM, architectureOptimizer: "adam" });
+  const model = new CtrModel(
+    "deepfm",
+    embedding.fieldCount,
+    embedding.outputDim,
+    totalFeatures,
+    randomStream(seed, "init", "model"),
+    PAPER_MLP,
+  );
+  return new Network(embedding, model, embedding.fieldCount, {
+    adam: DEFAULT_ADAM,
+    architectureAdam: DEFAULT_ADAM,
+    architectureOptimizer: "adam",
+  });
 }
 
 /** One search workload: `step(t)` is a W step, plus an α step on a validation batch every 10. */
-function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): { step: (t: number) => void; dispose: () => void } {
+function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): {
+  step: (t: number) => void;
+  dispose: () => void;
+} {
   const total = vocab.reduce((a, b) => a + b, 0);
   const embedding = new AutoDimSearchEmbedding(
     vocab.length,
@@ -135,14 +157,25 @@ export function benchRetrain({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, 
   const total = vocab.reduce((a, b) => a + b, 0);
   const rng = randomStream(seed, "bench", "plan");
   const dims = vocab.map(() => PAPER_CANDIDATES[rng.int(PAPER_CANDIDATES.length)]);
-  const embedding = new PlanEmbedding(vocab.length, dims, { fields: fieldsOf(vocab), totalFeatures: total }, "linear", 32, randomStream(seed, "init", "embedding"));
+  const embedding = new PlanEmbedding(
+    vocab.length,
+    dims,
+    { fields: fieldsOf(vocab), totalFeatures: total },
+    "linear",
+    32,
+    randomStream(seed, "init", "embedding"),
+  );
   const net = network(embedding, total, seed);
   const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const dropout = randomStream(seed, "dropout");
   try {
-    return timed((t) => {
-      net.trainStep(train(), { training: true, step: t, dropout });
-    }, steps, batch);
+    return timed(
+      (t) => {
+        net.trainStep(train(), { training: true, step: t, dropout });
+      },
+      steps,
+      batch,
+    );
   } finally {
     net.dispose();
   }
@@ -157,15 +190,24 @@ export interface PeerResult {
 }
 
 export const PEER_SCRIPT = join("bench", "autodim_torch_reference.py");
-export const PEER_INSTALL_HINT = "apt-get install -y python3-torch libopenblas0-pthread (then it runs with /usr/bin/python3)";
+export const PEER_INSTALL_HINT =
+  "apt-get install -y python3-torch libopenblas0-pthread (then it runs with /usr/bin/python3)";
 
 /** Runs the PyTorch reference in a child process (Debian's python3 with python3-torch). */
 export function runPeer(steps: number, python = "/usr/bin/python3"): PeerResult {
   if (!existsSync(python)) return { available: false, message: `${python} not found; install: ${PEER_INSTALL_HINT}` };
   const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return { available: false, message: `python3-torch is not installed (${python} -c "import torch" failed); install: ${PEER_INSTALL_HINT}` };
+  if (probe.status !== 0)
+    return {
+      available: false,
+      message: `python3-torch is not installed (${python} -c "import torch" failed); install: ${PEER_INSTALL_HINT}`,
+    };
   const r = spawnSync(python, [PEER_SCRIPT, "--steps", String(steps)], { encoding: "utf8" });
-  if (r.status !== 0) return { available: false, message: `the PyTorch reference failed (exit ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}` };
+  if (r.status !== 0)
+    return {
+      available: false,
+      message: `the PyTorch reference failed (exit ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`,
+    };
   const number = (label: string) => {
     const m = new RegExp(`${label} samples/s (\\d+)`).exec(r.stdout);
     return m ? Number(m[1]) : undefined;
@@ -183,7 +225,11 @@ export interface ScalingPoint {
  * their timing windows take turns (A B C A B C ...), so a slow spell of a shared machine
  * hits every size alike; each size's step time is the median of its windows.
  */
-export function benchVocabScaling(totals: number[], steps: number, batch = BENCH_BATCH): { points: ScalingPoint[]; hugePagesMB?: number } {
+export function benchVocabScaling(
+  totals: number[],
+  steps: number,
+  batch = BENCH_BATCH,
+): { points: ScalingPoint[]; hugePagesMB?: number } {
   const vocabs = totals.map(scaledVocab);
   const steppers = vocabs.map((vocab) => searchStepper({ vocab, batch }));
   const hugePagesMB = anonHugePagesMB();
@@ -197,7 +243,10 @@ export function benchVocabScaling(totals: number[], steps: number, batch = BENCH
         windows[k].push((performance.now() - start) / WINDOW);
       });
     }
-    const points = vocabs.map((vocab, k) => ({ totalFeatures: vocab.reduce((a, b) => a + b, 0), searchStepMs: median(windows[k]) }));
+    const points = vocabs.map((vocab, k) => ({
+      totalFeatures: vocab.reduce((a, b) => a + b, 0),
+      searchStepMs: median(windows[k]),
+    }));
     return { points, ...(hugePagesMB !== undefined ? { hugePagesMB } : {}) };
   } finally {
     for (const s of steppers) s.dispose();

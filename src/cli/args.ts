@@ -7,17 +7,29 @@ export class UsageError extends Error {}
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
 
-export function parseFlags(command: string, argv: string[], spec: FlagSpec): Record<string, string | boolean | undefined> {
+export function parseFlags(
+  command: string,
+  argv: string[],
+  spec: FlagSpec,
+): Record<string, string | boolean | undefined> {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: true });
-    if (positionals.length > 0) throw new UsageError(`autodim ${command}: unexpected argument ${JSON.stringify(positionals[0])}`);
+    if (positionals.length > 0)
+      throw new UsageError(`autodim ${command}: unexpected argument ${JSON.stringify(positionals[0])}`);
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const ambiguous = /Option '(--[\w-]+)' argument is ambiguous/.exec((err as Error).message);
-    if (ambiguous) throw new UsageError(`autodim ${command}: ${ambiguous[1]}: a value that starts with "-" must be written ${ambiguous[1]}=VALUE`);
-    const known = Object.keys(spec).map((k) => `--${k}`).join(", ");
-    throw new UsageError(`autodim ${command}: ${(err as Error).message.replace(/\. To specify.*$/s, "")}\n  flags: ${known}`);
+    if (ambiguous)
+      throw new UsageError(
+        `autodim ${command}: ${ambiguous[1]}: a value that starts with "-" must be written ${ambiguous[1]}=VALUE`,
+      );
+    const known = Object.keys(spec)
+      .map((k) => `--${k}`)
+      .join(", ");
+    throw new UsageError(
+      `autodim ${command}: ${(err as Error).message.replace(/\. To specify.*$/s, "")}\n  flags: ${known}`,
+    );
   }
 }
 
@@ -27,7 +39,13 @@ export function requireString(flags: Record<string, unknown>, name: string): str
   return v;
 }
 
-export function intFlag(flags: Record<string, unknown>, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  flags: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const v = flags[name];
   if (v === undefined) return fallback;
   const s = String(v);
@@ -38,7 +56,13 @@ export function intFlag(flags: Record<string, unknown>, name: string, fallback: 
   return n;
 }
 
-export function numberFlag(flags: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+export function numberFlag(
+  flags: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const v = flags[name];
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -48,7 +72,12 @@ export function numberFlag(flags: Record<string, unknown>, name: string, fallbac
   return n;
 }
 
-export function choiceFlag<T extends string>(flags: Record<string, unknown>, name: string, choices: readonly T[], fallback?: T): T {
+export function choiceFlag<T extends string>(
+  flags: Record<string, unknown>,
+  name: string,
+  choices: readonly T[],
+  fallback?: T,
+): T {
   const v = flags[name];
   if (v === undefined) {
     if (fallback === undefined) throw new UsageError(`--${name} is required (one of ${choices.join(", ")})`);
@@ -61,26 +90,43 @@ export function choiceFlag<T extends string>(flags: Record<string, unknown>, nam
 }
 
 /** "8:1:1" → fractions summing to 1. */
-export function splitFlag(flags: Record<string, unknown>, name: string, fallback: [number, number, number]): [number, number, number] {
+export function splitFlag(
+  flags: Record<string, unknown>,
+  name: string,
+  fallback: [number, number, number],
+): [number, number, number] {
   const v = flags[name];
   if (v === undefined) return fallback;
   const parts = String(v).split(":");
   const nums = parts.map(Number);
-  if (parts.length !== 3 || nums.some((x, i) => parts[i].trim() === "" || !Number.isFinite(x) || x < 0) || nums[0] <= 0) {
-    throw new UsageError(`--${name} must be train:val:test with non-negative numbers and train > 0 (e.g. 8:1:1), got ${JSON.stringify(v)}`);
+  if (
+    parts.length !== 3 ||
+    nums.some((x, i) => parts[i].trim() === "" || !Number.isFinite(x) || x < 0) ||
+    nums[0] <= 0
+  ) {
+    throw new UsageError(
+      `--${name} must be train:val:test with non-negative numbers and train > 0 (e.g. 8:1:1), got ${JSON.stringify(v)}`,
+    );
   }
   const total = nums[0] + nums[1] + nums[2];
   return [nums[0] / total, nums[1] / total, nums[2] / total];
 }
 
 /** "1,2,3" → integers, each in [min, max]. */
-export function intListFlag(flags: Record<string, unknown>, name: string, min: number, max: number): number[] | undefined {
+export function intListFlag(
+  flags: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+): number[] | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
   const parts = String(v).split(",");
   return parts.map((p) => {
     if (!/^\s*-?\d+\s*$/.test(p) || Number(p) < min || Number(p) > max) {
-      throw new UsageError(`--${name} must be a comma-separated list of integers in ${min}..${max}, got ${JSON.stringify(p)} in ${JSON.stringify(v)}`);
+      throw new UsageError(
+        `--${name} must be a comma-separated list of integers in ${min}..${max}, got ${JSON.stringify(p)} in ${JSON.stringify(v)}`,
+      );
     }
     return Number(p);
   });
@@ -91,7 +137,8 @@ export function nameListFlag(flags: Record<string, unknown>, name: string): stri
   const v = flags[name];
   if (v === undefined) return undefined;
   const names = String(v).split(",");
-  if (names.some((n) => n === "")) throw new UsageError(`--${name} must be comma-separated non-empty names, got ${JSON.stringify(v)}`);
+  if (names.some((n) => n === ""))
+    throw new UsageError(`--${name} must be comma-separated non-empty names, got ${JSON.stringify(v)}`);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new UsageError(`--${name} names ${JSON.stringify(dup)} twice`);
   return names;

@@ -5,7 +5,14 @@ import { dirname, join, resolve } from "node:path";
 import { announceGemm, backendLabel, initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
-import { BENCH_BATCH, benchRetrain, benchSearch, benchVocabScaling, runPeer, type PhaseResult } from "../bench/training.js";
+import {
+  BENCH_BATCH,
+  benchRetrain,
+  benchSearch,
+  benchVocabScaling,
+  runPeer,
+  type PhaseResult,
+} from "../bench/training.js";
 import { FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
@@ -25,12 +32,31 @@ const DEFAULT_CHECKPOINT_EVERY = 500;
 import { generateSynthetic, FIELD_NAMES, MAX_RANK } from "../data/synthetic.js";
 import { describeMainJob, runMainJob } from "./mainjob.js";
 import { START_DIR, startJob } from "./start.js";
-import { choiceFlag, intFlag, intListFlag, nameListFlag, numberFlag, parseFlags, requireString, splitFlag, UsageError } from "./args.js";
+import {
+  choiceFlag,
+  intFlag,
+  intListFlag,
+  nameListFlag,
+  numberFlag,
+  parseFlags,
+  requireString,
+  splitFlag,
+  UsageError,
+} from "./args.js";
 import { PreparedData } from "../data/batches.js";
-import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, retrain, search, type DimensionPlan, type RetrainConfig, type SearchConfig } from "../embedding/autodim.js";
+import { retrain } from "../train/retrain.js";
+import { search } from "../embedding/autodim.js";
+import {
+  dimensionPlanSchema,
+  readJsonFile,
+  type DimensionPlan,
+  type RetrainConfig,
+  type SearchConfig,
+} from "../train/schemas.js";
 import { MODEL_NAMES } from "../models/ctr.js";
-import { spearman } from "../train/metrics.js";
-import { METHOD_NAMES, METHODS, quickSettings } from "../methods/registry.js";
+import { spearman } from "../data/metrics.js";
+import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
+import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
 
 const USAGE = `usage: autodim <command> [flags]
 
@@ -59,10 +85,10 @@ commands:
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
            [--lr 1e-3] [--seed 2026] [--warm-start] [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
-  run      --method fde|mde|dpq|mgqe|nis|aemb|ras|autodim-s|autodim --data DIR
+  run      --method ${METHOD_NAMES.join("|")} --data DIR
            --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
-           [--trials 10] [--trial-epochs 1] (RaS) [--mde-temperature 0.3] (MDE)
+           ${METHOD_FLAGS.map((f) => `[--${f.flag} ${f.get(quickSettings("fm", DEFAULT_SEED))}] (${METHODS[f.method].label})`).join(" ")}
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
@@ -91,24 +117,39 @@ AUTODIM_QUIET=1 hides progress.`;
 
 export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };
 
-
 type Command = (argv: string[]) => Promise<void>;
 
 const commands: Record<string, Command> = {
   async synth(argv) {
-    const f = parseFlags("synth", argv, { rows: { type: "string" }, seed: { type: "string" }, ranks: { type: "string" }, out: { type: "string" } });
+    const f = parseFlags("synth", argv, {
+      rows: { type: "string" },
+      seed: { type: "string" },
+      ranks: { type: "string" },
+      out: { type: "string" },
+    });
     const ranks = intListFlag(f, "ranks", 0, MAX_RANK);
-    if (ranks && ranks.length !== FIELD_NAMES.length) throw new UsageError(`--ranks needs ${FIELD_NAMES.length} values (I1..I13, C1..C26), got ${ranks.length}`);
+    if (ranks && ranks.length !== FIELD_NAMES.length)
+      throw new UsageError(`--ranks needs ${FIELD_NAMES.length} values (I1..I13, C1..C26), got ${ranks.length}`);
     const out = requireString(f, "out");
-    const truth = await generateSynthetic(out, { rows: intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1), seed: intFlag(f, "seed", DEFAULT_SEED, 0), ranks });
-    console.log(`wrote ${out} (${truth.rows} rows, click rate ${truth.clickRate.toFixed(4)}, ceiling AUC ${truth.ceilingAuc.toFixed(4)}) and ${out}.truth.json`);
+    const truth = await generateSynthetic(out, {
+      rows: intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1),
+      seed: intFlag(f, "seed", DEFAULT_SEED, 0),
+      ranks,
+    });
+    console.log(
+      `wrote ${out} (${truth.rows} rows, click rate ${truth.clickRate.toFixed(4)}, ceiling AUC ${truth.ceilingAuc.toFixed(4)}) and ${out}.truth.json`,
+    );
   },
 
   async movielens(argv) {
     const f = parseFlags("movielens", argv, { input: { type: "string" }, out: { type: "string" } });
     const input = requireString(f, "input");
     const out = requireString(f, "out");
-    for (const file of ["ratings.dat", "users.dat", "movies.dat"]) if (!existsSync(join(input, file))) throw new AutodimError(`--input ${input}: no ${file} (the unzipped ml-1m folder holds ratings.dat, users.dat and movies.dat)`);
+    for (const file of ["ratings.dat", "users.dat", "movies.dat"])
+      if (!existsSync(join(input, file)))
+        throw new AutodimError(
+          `--input ${input}: no ${file} (the unzipped ml-1m folder holds ratings.dat, users.dat and movies.dat)`,
+        );
     mkdirSync(dirname(resolve(out)), { recursive: true });
     const rows = await joinMovieLens(input, out);
     console.log(`wrote ${out}: ${rows} ratings, label = rating > 3, fields ${MOVIELENS_FIELDS.join(", ")}`);
@@ -137,17 +178,25 @@ const commands: Record<string, Command> = {
       "field-names": { type: "string" },
     });
     const format = choiceFlag(f, "format", FORMAT_NAMES);
-    if (f["avazu-time-fields"] && format !== "avazu") throw new UsageError(`--avazu-time-fields applies to --format avazu only`);
+    if (f["avazu-time-fields"] && format !== "avazu")
+      throw new UsageError(`--avazu-time-fields applies to --format avazu only`);
     const generic = GENERIC_FORMATS.includes(format);
     for (const flag of ["label", "fields", "numeric", "delimiter", "field-names"]) {
-      if (f[flag] !== undefined && !generic) throw new UsageError(`--${flag} applies to --format ${GENERIC_FORMATS.join(", ")} only`);
+      if (f[flag] !== undefined && !generic)
+        throw new UsageError(`--${flag} applies to --format ${GENERIC_FORMATS.join(", ")} only`);
     }
-    if (format === "libfm") for (const flag of ["label", "fields", "delimiter"]) if (f[flag] !== undefined) throw new UsageError(`--${flag} applies to --format csv and tsv, not libfm`);
-    if (format !== "libfm" && f["field-names"] !== undefined) throw new UsageError(`--field-names applies to --format libfm only (csv and tsv take names from the header)`);
+    if (format === "libfm")
+      for (const flag of ["label", "fields", "delimiter"])
+        if (f[flag] !== undefined) throw new UsageError(`--${flag} applies to --format csv and tsv, not libfm`);
+    if (format !== "libfm" && f["field-names"] !== undefined)
+      throw new UsageError(`--field-names applies to --format libfm only (csv and tsv take names from the header)`);
     const splitFiles = [f.train, f.val, f.test].filter((x) => x !== undefined).length;
-    if (splitFiles > 0 && splitFiles < 3) throw new UsageError("pre-split input needs all three of --train, --val and --test");
-    if (splitFiles === 3 && (f.input !== undefined || f.split !== undefined)) throw new UsageError("give either --input FILE [--split 8:1:1] or --train FILE --val FILE --test FILE, not both");
-    if (splitFiles === 0 && f.input === undefined) throw new UsageError("--input is required (or --train, --val and --test for pre-split files)");
+    if (splitFiles > 0 && splitFiles < 3)
+      throw new UsageError("pre-split input needs all three of --train, --val and --test");
+    if (splitFiles === 3 && (f.input !== undefined || f.split !== undefined))
+      throw new UsageError("give either --input FILE [--split 8:1:1] or --train FILE --val FILE --test FILE, not both");
+    if (splitFiles === 0 && f.input === undefined)
+      throw new UsageError("--input is required (or --train, --val and --test for pre-split files)");
     const schema = generic
       ? {
           ...(f.label !== undefined ? { label: requireString(f, "label") } : {}),
@@ -160,7 +209,10 @@ const commands: Record<string, Command> = {
     const { manifest, reused } = await prepare({
       format,
       schema,
-      input: splitFiles === 3 ? { train: requireString(f, "train"), val: requireString(f, "val"), test: requireString(f, "test") } : requireString(f, "input"),
+      input:
+        splitFiles === 3
+          ? { train: requireString(f, "train"), val: requireString(f, "val"), test: requireString(f, "test") }
+          : requireString(f, "input"),
       out: requireString(f, "out"),
       minCount: intFlag(f, "min-count", 10, 1),
       split: splitFlag(f, "split", [0.8, 0.1, 0.1]),
@@ -182,36 +234,59 @@ const commands: Record<string, Command> = {
   async backend(argv) {
     parseFlags("backend", argv, {});
     const info = await initRuntime();
-    console.log(`backend ${info.backend} (tfjs ${info.tfjsVersion}${info.kernelFixes.length ? `, kernel fixes: ${info.kernelFixes.join(", ")}` : ""})`);
+    console.log(
+      `backend ${info.backend} (tfjs ${info.tfjsVersion}${info.kernelFixes.length ? `, kernel fixes: ${info.kernelFixes.join(", ")}` : ""})`,
+    );
     for (const why of info.fallbacks) console.log(`  passed over ${why}`);
-    if (info.backend === "wasm") console.log(`matmul ${info.matmul}${info.nativeBlasMissing ? ` (OpenBLAS addon not used: ${info.nativeBlasMissing})` : ""}`);
-    console.log(`sparse tables ${info.sparseTables}${info.nativeSparseMissing ? ` (sparse addon not used: ${info.nativeSparseMissing})` : ""}`);
+    if (info.backend === "wasm")
+      console.log(
+        `matmul ${info.matmul}${info.nativeBlasMissing ? ` (OpenBLAS addon not used: ${info.nativeBlasMissing})` : ""}`,
+      );
+    console.log(
+      `sparse tables ${info.sparseTables}${info.nativeSparseMissing ? ` (sparse addon not used: ${info.nativeSparseMissing})` : ""}`,
+    );
     console.log(`hardware ${describeHardware()}`);
   },
 
   async reproduce(argv) {
     const positional = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
     const f = parseFlags("reproduce", positional ? argv.slice(1) : argv, {
-      scale: { type: "string" }, force: { type: "boolean" }, out: { type: "string" }, "figures-out": { type: "string" },
-      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, notebooks: { type: "boolean" },
+      scale: { type: "string" },
+      force: { type: "boolean" },
+      out: { type: "string" },
+      "figures-out": { type: "string" },
+      "checkpoint-dir": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      resume: { type: "boolean" },
+      notebooks: { type: "boolean" },
     });
     useCheckpoints(checkpointFlags(f));
-    if (f.notebooks && (f.out !== undefined || f["figures-out"] !== undefined)) throw new UsageError("--notebooks regenerates the committed notebooks from results/ and figures/: it cannot be combined with --out or --figures-out");
+    if (f.notebooks && (f.out !== undefined || f["figures-out"] !== undefined))
+      throw new UsageError(
+        "--notebooks regenerates the committed notebooks from results/ and figures/: it cannot be combined with --out or --figures-out",
+      );
     const names = Object.keys(EXPERIMENTS);
     const which = positional ?? "all";
-    if (which !== "all" && !names.includes(which)) throw new UsageError(`reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`);
+    if (which !== "all" && !names.includes(which))
+      throw new UsageError(
+        `reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`,
+      );
     const scale = choiceFlag(f, "scale", SCALES, "quick");
     const dir = typeof f.out === "string" ? f.out : RESULTS_DIR;
     const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
     for (const name of which === "all" ? names : [which]) {
       if (!f.force && finishedResult(name, scale, dir, figuresDir)) {
-        console.log(`${name} (${scale}): done earlier, kept ${join(dir, `${name}-${scale}.md`)} (--force to run again)`);
+        console.log(
+          `${name} (${scale}): done earlier, kept ${join(dir, `${name}-${scale}.md`)} (--force to run again)`,
+        );
         continue;
       }
       const out = await EXPERIMENTS[name](scale);
       try {
         const files = await saveOutput(out, dir, figuresDir);
-        console.log(`${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`);
+        console.log(
+          `${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`,
+        );
       } finally {
         await closeFigures();
       }
@@ -227,10 +302,18 @@ const commands: Record<string, Command> = {
   },
 
   async bench(argv) {
-    const f = parseFlags("bench", argv, { rows: { type: "string" }, steps: { type: "string" }, json: { type: "boolean" }, peer: { type: "boolean" }, only: { type: "string" } });
+    const f = parseFlags("bench", argv, {
+      rows: { type: "string" },
+      steps: { type: "string" },
+      json: { type: "boolean" },
+      peer: { type: "boolean" },
+      only: { type: "string" },
+    });
     const parts = ["search", "retrain", "scaling", "prepare"] as const;
     const only = typeof f.only === "string" ? f.only.split(",") : [...parts];
-    for (const p of only) if (!(parts as readonly string[]).includes(p)) throw new UsageError(`--only: ${p} is not one of ${parts.join(", ")}`);
+    for (const p of only)
+      if (!(parts as readonly string[]).includes(p))
+        throw new UsageError(`--only: ${p} is not one of ${parts.join(", ")}`);
     const rows = intFlag(f, "rows", 1_000_000, 1000);
     const steps = intFlag(f, "steps", 60, 10, 100000);
     const info = await initRuntime();
@@ -240,18 +323,29 @@ const commands: Record<string, Command> = {
     };
     say(`hardware ${describeHardware()}; backend ${backendLabel(info)}; sparse tables ${info.sparseTables}`);
     const rss = () => process.resourceUsage().maxRSS / 1024;
-    const report: Record<string, unknown> = { date: new Date().toISOString(), backend: backendLabel(info), matmul: info.matmul, sparseTables: info.sparseTables, hardware: hardwareInfo(), steps };
+    const report: Record<string, unknown> = {
+      date: new Date().toISOString(),
+      backend: backendLabel(info),
+      matmul: info.matmul,
+      sparseTables: info.sparseTables,
+      hardware: hardwareInfo(),
+      steps,
+    };
     let search: PhaseResult | undefined;
     let retrainPhase: PhaseResult | undefined;
     if (only.includes("search")) {
       search = benchSearch({ steps });
       report.search = { ...search, peakRssMB: rss() };
-      say(`search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}): ${search.samplesPerSecond.toFixed(0)} samples/s, ${search.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048); live tensors +${search.tensorGrowth} over the timed steps`);
+      say(
+        `search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}): ${search.samplesPerSecond.toFixed(0)} samples/s, ${search.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048); live tensors +${search.tensorGrowth} over the timed steps`,
+      );
     }
     if (only.includes("retrain")) {
       retrainPhase = benchRetrain({ steps });
       report.retrain = retrainPhase;
-      say(`retrain (DeepFM, random plan, linear projection):       ${retrainPhase.samplesPerSecond.toFixed(0)} samples/s, ${retrainPhase.stepMs.toFixed(0)} ms/step; live tensors +${retrainPhase.tensorGrowth}`);
+      say(
+        `retrain (DeepFM, random plan, linear projection):       ${retrainPhase.samplesPerSecond.toFixed(0)} samples/s, ${retrainPhase.stepMs.toFixed(0)} ms/step; live tensors +${retrainPhase.tensorGrowth}`,
+      );
     }
     if (f.peer) {
       say("running the PyTorch reference (bench/autodim_torch_reference.py) ...");
@@ -260,23 +354,32 @@ const commands: Record<string, Command> = {
       if (!peer.available) say(`peer skipped: ${peer.message}`);
       else {
         say(`peer ${peer.message}: search ${peer.search} samples/s, retrain ${peer.retrain} samples/s`);
-        const ratio = (ours: PhaseResult | undefined, theirs: number | undefined) => (ours && theirs ? ours.samplesPerSecond / theirs : undefined);
+        const ratio = (ours: PhaseResult | undefined, theirs: number | undefined) =>
+          ours && theirs ? ours.samplesPerSecond / theirs : undefined;
         report.ratio = { search: ratio(search, peer.search), retrain: ratio(retrainPhase, peer.retrain) };
         const r = report.ratio as { search?: number; retrain?: number };
-        say(`ours ÷ PyTorch: search ${r.search?.toFixed(2) ?? "–"}, retrain ${r.retrain?.toFixed(2) ?? "–"} (target ≥ 1.0)`);
+        say(
+          `ours ÷ PyTorch: search ${r.search?.toFixed(2) ?? "–"}, retrain ${r.retrain?.toFixed(2) ?? "–"} (target ≥ 1.0)`,
+        );
       }
     }
     if (only.includes("scaling")) {
       const { points, hugePagesMB } = benchVocabScaling([100_000, 1_000_000, 10_000_000], steps);
       report.scaling = { points, ratio: points[points.length - 1].searchStepMs / points[0].searchStepMs, hugePagesMB };
-      for (const p of points) say(`search step at ${p.totalFeatures.toLocaleString("en")} features: ${p.searchStepMs.toFixed(0)} ms`);
-      if (hugePagesMB !== undefined) say(`memory on transparent huge pages with the three workloads built: ${hugePagesMB.toFixed(0)} MB (sparse tables ${info.sparseTables})`);
+      for (const p of points)
+        say(`search step at ${p.totalFeatures.toLocaleString("en")} features: ${p.searchStepMs.toFixed(0)} ms`);
+      if (hugePagesMB !== undefined)
+        say(
+          `memory on transparent huge pages with the three workloads built: ${hugePagesMB.toFixed(0)} MB (sparse tables ${info.sparseTables})`,
+        );
       say(`step time 10M ÷ 100k features: ${(report.scaling as { ratio: number }).ratio.toFixed(2)} (target ≤ 1.15)`);
     }
     if (only.includes("prepare")) {
       const r = await benchPrepare(rows);
       report.prepare = r;
-      say(`prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s`);
+      say(
+        `prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s`,
+      );
     }
     report.peakRssMB = rss();
     if (quiet) console.log(JSON.stringify(report, null, 2));
@@ -284,16 +387,35 @@ const commands: Record<string, Command> = {
 
   async search(argv) {
     const f = parseFlags("search", argv, {
-      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, 
-      data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, candidates: { type: "string" },
-      embedding: { type: "string" }, unify: { type: "string" }, freq: { type: "string" }, "one-level": { type: "boolean" },
-      "second-order": { type: "boolean" }, "save-weights": { type: "string" }, epochs: { type: "string" }, "warmup-steps": { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
-      "arch-lr": { type: "string" }, "tau-decay": { type: "string" }, seed: { type: "string" },
+      "checkpoint-dir": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      resume: { type: "boolean" },
+      data: { type: "string" },
+      model: { type: "string" },
+      out: { type: "string" },
+      candidates: { type: "string" },
+      embedding: { type: "string" },
+      unify: { type: "string" },
+      freq: { type: "string" },
+      "one-level": { type: "boolean" },
+      "second-order": { type: "boolean" },
+      "save-weights": { type: "string" },
+      epochs: { type: "string" },
+      "warmup-steps": { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      "arch-lr": { type: "string" },
+      "tau-decay": { type: "string" },
+      seed: { type: "string" },
     });
     const out = requireString(f, "out");
-    if (f["one-level"] && f["second-order"]) throw new UsageError("--one-level (AutoDim-s) and --second-order exclude each other: AutoDim-s has no validation step");
+    if (f["one-level"] && f["second-order"])
+      throw new UsageError(
+        "--one-level (AutoDim-s) and --second-order exclude each other: AutoDim-s has no validation step",
+      );
     const candidates = intListFlag(f, "candidates", 1, 4096) ?? DEFAULT_SEARCH.candidates;
-    if (candidates.some((c, i) => i > 0 && c <= candidates[i - 1])) throw new UsageError(`--candidates must be strictly increasing, got ${candidates.join(",")}`);
+    if (candidates.some((c, i) => i > 0 && c <= candidates[i - 1]))
+      throw new UsageError(`--candidates must be strictly increasing, got ${candidates.join(",")}`);
     const config: SearchConfig = {
       ...DEFAULT_SEARCH,
       model: choiceFlag(f, "model", MODEL_NAMES),
@@ -314,23 +436,41 @@ const commands: Record<string, Command> = {
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
-    const plan = await search(data, config, { saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined, checkpoint: checkpointFlags(f) });
+    const plan = await search(data, config, {
+      saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined,
+      checkpoint: checkpointFlags(f),
+    });
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
-    console.log(`embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; ${plan.runtime.wallSeconds.toFixed(1)} s`);
+    console.log(
+      `embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; ${plan.runtime.wallSeconds.toFixed(1)} s`,
+    );
     console.log(`wrote ${out}`);
   },
 
   async retrain(argv) {
     const f = parseFlags("retrain", argv, {
-      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, 
-      data: { type: "string" }, model: { type: "string" }, out: { type: "string" }, plan: { type: "string" }, dim: { type: "string" },
-      projection: { type: "string" }, epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" },
-      lr: { type: "string" }, seed: { type: "string" }, "warm-start": { type: "boolean" },
+      "checkpoint-dir": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      resume: { type: "boolean" },
+      data: { type: "string" },
+      model: { type: "string" },
+      out: { type: "string" },
+      plan: { type: "string" },
+      dim: { type: "string" },
+      projection: { type: "string" },
+      epochs: { type: "string" },
+      patience: { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      seed: { type: "string" },
+      "warm-start": { type: "boolean" },
     });
     const out = requireString(f, "out");
-    if (f["warm-start"] && f.plan === undefined) throw new UsageError("--warm-start needs --plan (a plan whose search ran with --save-weights)");
-    if ((f.plan === undefined) === (f.dim === undefined)) throw new UsageError("give exactly one of --plan plan.json or --dim D");
+    if (f["warm-start"] && f.plan === undefined)
+      throw new UsageError("--warm-start needs --plan (a plan whose search ran with --save-weights)");
+    if ((f.plan === undefined) === (f.dim === undefined))
+      throw new UsageError("give exactly one of --plan plan.json or --dim D");
     const data = openData(requireString(f, "data"));
     const plan = typeof f.plan === "string" ? readPlan(f.plan, data) : undefined;
     const dim = plan ? undefined : intFlag(f, "dim", 32, 1, 4096);
@@ -340,33 +480,48 @@ const commands: Record<string, Command> = {
       // Default: project as the search unified (linear → linear map, zero-pad → padding).
       projection: plan ? choiceFlag(f, "projection", ["linear", "zeropad"] as const, plan.config.unify) : "none",
       outputDim: plan ? plan.candidates[plan.candidates.length - 1] : (dim as number),
-      epochs: intFlag(f, "epochs", 10, 1, 1000),
-      patience: intFlag(f, "patience", 2, 1, 1000),
-      batchSize: intFlag(f, "batch-size", 2000, 1, 1 << 20),
-      learningRate: numberFlag(f, "lr", 1e-3, 1e-8, 10),
+      epochs: intFlag(f, "epochs", PAPER_RETRAIN.epochs, 1, 1000),
+      patience: intFlag(f, "patience", PAPER_RETRAIN.patience, 1, 1000),
+      batchSize: intFlag(f, "batch-size", PAPER_RETRAIN.batchSize, 1, 1 << 20),
+      learningRate: numberFlag(f, "lr", PAPER_RETRAIN.learningRate, 1e-8, 10),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
       warmStart: f["warm-start"] === true,
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
-    const result = await retrain(data, config, { method: plan ? plan.method : `full-${dim}`, plan, checkpoint: checkpointFlags(f) });
+    const result = await retrain(data, config, {
+      method: plan ? plan.method : `full-${dim}`,
+      plan,
+      checkpoint: checkpointFlags(f),
+    });
     writeJson(out, result);
-    console.log(`test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`);
+    console.log(
+      `test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`,
+    );
     console.log(`wrote ${out}`);
   },
 
   async run(argv) {
     const f = parseFlags("run", argv, {
-      "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, 
-      method: { type: "string" }, data: { type: "string" }, model: { type: "string" }, seed: { type: "string" }, out: { type: "string" },
-      epochs: { type: "string" }, patience: { type: "string" }, "batch-size": { type: "string" }, lr: { type: "string" },
-      trials: { type: "string" }, "trial-epochs": { type: "string" }, "mde-temperature": { type: "string" },
+      "checkpoint-dir": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      resume: { type: "boolean" },
+      method: { type: "string" },
+      data: { type: "string" },
+      model: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      epochs: { type: "string" },
+      patience: { type: "string" },
+      "batch-size": { type: "string" },
+      lr: { type: "string" },
+      ...Object.fromEntries(METHOD_FLAGS.map((m) => [m.flag, { type: "string" as const }])),
     });
     const method = METHODS[choiceFlag(f, "method", METHOD_NAMES)];
     const out = requireString(f, "out");
     const base = quickSettings(choiceFlag(f, "model", MODEL_NAMES), intFlag(f, "seed", DEFAULT_SEED, 0));
-    const settings = {
+    let settings = {
       ...base,
       train: {
         epochs: intFlag(f, "epochs", base.train.epochs, 1, 1000),
@@ -374,20 +529,35 @@ const commands: Record<string, Command> = {
         batchSize: intFlag(f, "batch-size", base.train.batchSize, 1, 1 << 20),
         learningRate: numberFlag(f, "lr", base.train.learningRate, 1e-8, 10),
       },
-      randomSearch: { trials: intFlag(f, "trials", base.randomSearch.trials, 1, 1000), trialEpochs: intFlag(f, "trial-epochs", base.randomSearch.trialEpochs, 1, 100) },
-      mde: { temperature: numberFlag(f, "mde-temperature", base.mde.temperature, 0, 1) },
     };
+    // Each method's own flags (from the registry); another method's flag is a usage error.
+    for (const m of METHOD_FLAGS) {
+      if (f[m.flag] === undefined) continue;
+      if (m.method !== method.name) throw new UsageError(`--${m.flag} applies to --method ${m.method} only`);
+      const value =
+        m.kind === "int"
+          ? intFlag(f, m.flag, m.get(settings), m.min, m.max)
+          : numberFlag(f, m.flag, m.get(settings), m.min, m.max);
+      settings = m.set(settings, value);
+    }
     const data = openData(requireString(f, "data"));
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const result = await method.run(data, settings, { checkpoint: checkpointFlags(f) });
     writeJson(out, result);
-    console.log(`${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`);
+    console.log(
+      `${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`,
+    );
     console.log(`wrote ${out}`);
   },
 
   async main(argv) {
-    const f = parseFlags("main", argv, { rows: { type: "string" }, seed: { type: "string" }, dir: { type: "string" }, model: { type: "string" } });
+    const f = parseFlags("main", argv, {
+      rows: { type: "string" },
+      seed: { type: "string" },
+      dir: { type: "string" },
+      model: { type: "string" },
+    });
     const rows = intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1000);
     const seed = intFlag(f, "seed", DEFAULT_SEED, 0);
     const model = choiceFlag(f, "model", MODEL_NAMES, "fm");
@@ -421,22 +591,14 @@ function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
-/** A plan file, checked against the data it is applied to. */
+/** A plan file, validated (src/train/schemas.ts) and checked against the data it is applied to. */
 function readPlan(path: string, data: PreparedData): DimensionPlan {
-  if (!existsSync(path)) throw new AutodimError(`--plan ${path}: file not found`);
-  let plan: DimensionPlan;
-  try {
-    plan = JSON.parse(readFileSync(path, "utf8")) as DimensionPlan;
-  } catch (err) {
-    throw new AutodimError(`--plan ${path}: not valid JSON (${(err as Error).message})`);
-  }
-  if (plan.kind !== "autodim-plan") throw new AutodimError(`--plan ${path}: not a dimension plan (kind ${JSON.stringify(plan.kind)})`);
+  const plan = readJsonFile(dimensionPlanSchema, path, `--plan ${path}`);
   const names = data.manifest.fields.map((x) => x.name);
   if (plan.fields.length !== names.length || plan.fields.some((x, i) => x.name !== names[i])) {
-    throw new AutodimError(`--plan ${path}: its fields (${plan.fields.map((x) => x.name).join(",")}) are not the data's (${names.join(",")})`);
-  }
-  for (const x of plan.fields) {
-    if (!plan.candidates.includes(x.dim)) throw new AutodimError(`--plan ${path}: field ${x.name} has size ${x.dim}, not one of the candidates ${plan.candidates.join(",")}`);
+    throw new AutodimError(
+      `--plan ${path}: its fields (${plan.fields.map((x) => x.name).join(",")}) are not the data's (${names.join(",")})`,
+    );
   }
   return plan;
 }

@@ -5,13 +5,16 @@
 import { join } from "node:path";
 import { summarizeManifest } from "../data/manifest.js";
 import type { SynthTruth } from "../data/synthetic.js";
-import { QUICK_RETRAIN, QUICK_SEARCH, retrain, search, type DimensionPlan, type RetrainResult } from "../embedding/autodim.js";
+import { QUICK_RETRAIN, QUICK_SEARCH } from "../methods/defaults.js";
+import { retrain } from "../train/retrain.js";
+import { search } from "../embedding/autodim.js";
+import type { DimensionPlan, RetrainResult } from "../train/schemas.js";
 import { syntheticDataset } from "../experiments/datasets.js";
 import type { ModelName } from "../models/ctr.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { describeHardware } from "../runtime/hardware.js";
-import { spearman } from "../train/metrics.js";
+import { spearman } from "../data/metrics.js";
 import { mkdirSync } from "node:fs";
 
 export interface MainJobResult {
@@ -30,7 +33,13 @@ function writeJson(path: string, value: unknown): void {
 }
 
 /** Runs the main job, printing what it does; `dir` holds the data and the runs. */
-export async function runMainJob(opts: { rows: number; seed: number; model: ModelName; dir: string; runsDir?: string }): Promise<MainJobResult> {
+export async function runMainJob(opts: {
+  rows: number;
+  seed: number;
+  model: ModelName;
+  dir: string;
+  runsDir?: string;
+}): Promise<MainJobResult> {
   const { rows, seed, model, dir } = opts;
   const info = await initRuntime();
   console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
@@ -40,7 +49,9 @@ export async function runMainJob(opts: { rows: number; seed: number; model: Mode
   console.log(`${reused ? "reused" : "prepared"} ${prepared}`);
   console.log(summarizeManifest(manifest));
   console.log(`planted ranks: ${truth.fields.map((n, i) => `${n}=${truth.ranks[i]}`).join(" ")}`);
-  console.log(`ceiling AUC (true logits on all rows) ${truth.ceilingAuc.toFixed(4)}, click rate ${truth.clickRate.toFixed(4)}`);
+  console.log(
+    `ceiling AUC (true logits on all rows) ${truth.ceilingAuc.toFixed(4)}, click rate ${truth.clickRate.toFixed(4)}`,
+  );
 
   const data = synthetic.data;
   const runs = opts.runsDir ?? join(dir, `runs-${rows}-s${seed}-${model}`);
@@ -48,18 +59,36 @@ export async function runMainJob(opts: { rows: number; seed: number; model: Mode
   const plan = await search(data, { ...QUICK_SEARCH, model, seed });
   writeJson(join(runs, "plan.json"), plan);
   const retrainBase = { ...QUICK_RETRAIN, model, seed };
-  const autodim = await retrain(data, { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: plan.config.unify, outputDim: 32 }, { method: "autodim", plan });
+  const autodim = await retrain(
+    data,
+    { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: plan.config.unify, outputDim: 32 },
+    { method: "autodim", plan },
+  );
   writeJson(join(runs, "result-autodim.json"), autodim);
-  const fde = await retrain(data, { ...retrainBase, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 }, { method: "fde" });
+  const fde = await retrain(
+    data,
+    { ...retrainBase, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 },
+    { method: "fde" },
+  );
   writeJson(join(runs, "result-fde.json"), fde);
-  const spearmanRank = spearman(truth.ranks, plan.fields.map((x) => x.dim));
+  const spearmanRank = spearman(
+    truth.ranks,
+    plan.fields.map((x) => x.dim),
+  );
   return { plan, autodim, fde, truth, spearmanRank, runs };
 }
 
 /** Pads the columns of a table of strings. */
 export function textTable(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** The paper's name for the searched variant: AutoDim is AD-2 (linear); zero-padding is AD-1. */
@@ -74,7 +103,18 @@ export function describeMainJob(r: MainJobResult): string {
     `Spearman(planted rank, chosen dim) = ${r.spearmanRank.toFixed(3)}`,
     textTable([
       ["method", "test AUC", "Logloss", "embedding params", "wall s"],
-      ...([["FDE (all 32)", r.fde], [autodimLabel(r.plan), r.autodim]] as const).map(([name, x]) => [name, x.test.auc.toFixed(4), x.test.logloss.toFixed(4), String(x.params.embedding), x.runtime.wallSeconds.toFixed(1)]),
+      ...(
+        [
+          ["FDE (all 32)", r.fde],
+          [autodimLabel(r.plan), r.autodim],
+        ] as const
+      ).map(([name, x]) => [
+        name,
+        x.test.auc.toFixed(4),
+        x.test.logloss.toFixed(4),
+        String(x.params.embedding),
+        x.runtime.wallSeconds.toFixed(1),
+      ]),
     ]),
     `search took ${r.plan.runtime.wallSeconds.toFixed(1)} s; results in ${r.runs}/ (plan.json, result-autodim.json, result-fde.json)`,
   ].join("\n");

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { AutodimError } from "../errors.js";
-import type { FieldKind, FormatName, Schema } from "./formats.js";
+import { z } from "zod";
+import { FORMAT_NAMES, type FieldKind, type FormatName, type Schema } from "./formats.js";
 
 export const SPLITS = ["train", "val", "test"] as const;
 export type Split = (typeof SPLITS)[number];
@@ -100,6 +101,111 @@ export interface Manifest {
   passSeconds: { count: number; encode: number };
 }
 
+// The schema: the raw zod objects (`…Shape`) are checked against the interfaces above under
+// \`tsc --strict\` in test/schemas.test.ts (tslab's non-strict compile infers zod types as optional).
+const count = z.number().int().nonnegative();
+export const fileEntryShape = z.object({ file: z.string().min(1), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const splitCounts = z.object({ train: count, val: count, test: count });
+const formatSchema = z.object({
+  label: z.string().optional(),
+  fields: z.array(z.string()).optional(),
+  numeric: z.array(z.string()).optional(),
+  delimiter: z.string().optional(),
+  fieldNames: z.array(z.string()).optional(),
+});
+
+export const prepareSettingsShape = z.object({
+  format: z.enum(FORMAT_NAMES as [FormatName, ...FormatName[]]),
+  minCount: z.number().int().positive(),
+  /** Fractions of train/val/test, summing to 1. */
+  split: z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]),
+  seed: z.number().int(),
+  onBadRow: z.enum(["error", "skip"]),
+  avazuTimeFields: z.boolean(),
+  rowsPerShard: z.number().int().positive(),
+  /** csv / tsv / libfm: the columns' roles (label, fields, numeric, delimiter, field names). */
+  schema: formatSchema.optional(),
+  /** Inputs came as separate train/val/test files (`split` is then unused). */
+  preSplit: z.boolean().optional(),
+});
+
+/** One input file as it was when prepared. */
+export const sourceEntryShape = z.object({
+  /** The split its rows went to, or "all" for a file split at random. */
+  split: z.enum([...SPLITS, "all"]),
+  path: z.string(),
+  bytes: count,
+  mtimeMs: z.number(),
+  sha256: z.string(),
+  lines: count,
+});
+
+export const shardEntryShape = z.object({
+  split: z.enum(SPLITS),
+  rows: count,
+  /** Row-major int32 global feature ids, `rows × fields`. */
+  ids: fileEntryShape,
+  /** One uint8 label (0/1) per row. */
+  labels: fileEntryShape,
+});
+
+export const fieldEntryShape = z.object({
+  name: z.string().min(1),
+  kind: z.enum(["int", "cat"]),
+  /** Rows of this field's table: missing + rare + kept values. */
+  vocabularySize: z.number().int().positive(),
+  /** Global id of this field's local id 0. */
+  offset: count,
+  /** Distinct training values kept (seen ≥ minCount times). */
+  kept: count,
+  /** Distinct training values merged into the rare id. */
+  rareValues: count,
+});
+
+export const skippedRowShape = z.object({
+  /** The input file (pre-split inputs have several). */
+  file: z.string().optional(),
+  line: count,
+  field: z.string().nullable(),
+  reason: z.string(),
+  message: z.string(),
+});
+
+export const manifestShape = z.object({
+    version: z.number().int(),
+    createdAt: z.string(),
+    settings: prepareSettingsShape,
+    /** Human description of the preprocessing preset. */
+    preset: z.string(),
+    /** The input file, or the training file of pre-split inputs. */
+    source: sourceEntryShape,
+    /** Every input file (one unless pre-split). */
+    sources: z.array(sourceEntryShape).min(1),
+    rows: splitCounts,
+    positives: splitCounts,
+    skipped: z.object({ total: count, byReason: z.record(count), examples: z.array(skippedRowShape) }),
+    fields: z.array(fieldEntryShape).min(1),
+    totalFeatures: z.number().int().positive(),
+    /** Per global id: its count in the training split (uint32 little-endian). */
+    counts: fileEntryShape,
+    /** One JSON line per field: its kept values in id order (ids from 2 on). */
+    vocab: fileEntryShape,
+    shards: z.array(shardEntryShape),
+    prepareSeconds: z.number(),
+    /** Wall time of pass 1 (validate + count) and pass 2 (encode + write shards). */
+    passSeconds: z.object({ count: z.number(), encode: z.number() }),
+  });
+
+/** A manifest, with its offsets checked against the vocabularies. */
+export const manifestSchema = manifestShape.superRefine((m, ctx) => {
+    let offset = 0;
+    m.fields.forEach((f, i) => {
+      if (f.offset !== offset) ctx.addIssue({ code: "custom", path: ["fields", i, "offset"], message: `${f.offset}, expected ${offset} (the sum of the vocabularies before it)` });
+      offset += f.vocabularySize;
+    });
+    if (m.totalFeatures !== offset) ctx.addIssue({ code: "custom", path: ["totalFeatures"], message: `${m.totalFeatures}, the fields' vocabularies sum to ${offset}` });
+  }) as unknown as z.ZodType<Manifest>;
+
 export const MANIFEST_FILE = "manifest.json";
 
 /** Reads and checks a prepared directory's manifest (files present, sizes right). */
@@ -108,12 +214,22 @@ export function readManifest(dir: string): Manifest {
   if (!existsSync(path)) {
     throw new AutodimError(`${path} not found: run \`autodim prepare --out ${dir} ...\` first`);
   }
-  let m: Manifest;
+  let raw: unknown;
   try {
-    m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+    raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
     throw new AutodimError(`${path}: not valid JSON (${(err as Error).message}); re-run \`autodim prepare\``);
   }
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (version !== PREPARE_VERSION) {
+    throw new AutodimError(`${path}: written by prepare version ${String(version)}, this is version ${PREPARE_VERSION}; re-run \`autodim prepare\``);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AutodimError(`${path}: ${issue.path.join(".") || "(top level)"}: ${issue.message}; the manifest is damaged, re-run \`autodim prepare\``);
+  }
+  const m = parsed.data;
   if (m.version !== PREPARE_VERSION) {
     throw new AutodimError(`${path}: written by prepare version ${m.version}, this is version ${PREPARE_VERSION}; re-run \`autodim prepare\``);
   }

@@ -12,7 +12,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:f
 import { dirname, resolve } from "node:path";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
-import { auc } from "../train/metrics.js";
+import { auc } from "./metrics.js";
 
 /** Criteo's per-field cardinalities after a min-count-10 filter (as in the benchmark). */
 export const CRITEO_VOCAB = [

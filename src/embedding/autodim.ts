@@ -18,82 +18,37 @@
 //   6. Re-train              per-field tables of the chosen size d_{k_m}, projected to d_N
 //                            (one linear map per size, shared by fields) so FM/DeepFM inner
 //                            products are defined; no Gumbel noise, no search BatchNorm.
+//                            Shared with every baseline, so it lives below this file:
+//                            src/train/plan-embedding.ts and src/train/retrain.ts.
 //
 // Choices the paper leaves open are marked "Choice:".
 import * as tf from "@tensorflow/tfjs";
-import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { BatchCursor, PreparedData, type CursorPosition } from "../data/batches.js";
-import type { FieldEntry, Manifest, Split } from "../data/manifest.js";
+import type { Split } from "../data/manifest.js";
 import { AutodimError } from "../errors.js";
-import { CtrModel, type ModelName, PAPER_MLP } from "../models/ctr.js";
+import { CtrModel, PAPER_MLP } from "../models/ctr.js";
+import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts } from "../models/embedding.js";
 import { constantVariable, Dense, uniformVariable, variableName, type StepContext } from "../models/layers.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
-import { hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
+import { hardwareInfo } from "../runtime/hardware.js";
 import { Progress } from "../runtime/progress.js";
 import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
+import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
+import { saveWeights, type NamedArray } from "../tables/weights.js";
 import { Checkpointer, type CheckpointSettings } from "../train/checkpoint.js";
-import { evaluate, fit, type EvaluationResult, type FitHistoryEntry } from "../train/fit.js";
+import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
-import { parseWeights, readWeightsFile, saveWeights, type NamedArray } from "../train/weights.js";
-import type { EmbeddingModule, EmbeddingParameterCounts } from "./interface.js";
-import type { SelectionRecord } from "../methods/types.js";
-import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "./sparse.js";
+import { planParameterCount } from "../train/plan-embedding.js";
+import { dataIdentity } from "../train/retrain.js";
+import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind } from "../train/schemas.js";
 
-export const PAPER_CANDIDATES = [2, 8, 16, 24, 32];
-export type LookupKind = "shared" | "separate";
-export type UnifyKind = "linear" | "zeropad";
-/** Initial std of embedding rows. Choice: N(0, 0.01²), as the PyTorch peer's search table. */
-export const EMBEDDING_INIT_STD = 0.01;
+export type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind };
+
 const BN_EPSILON = 1e-5;
 const BN_MOMENTUM = 0.1;
 
-// ───────────────────────────── 3. selection ─────────────────────────────
-
-/** τ at training step t: max(0.01, 1 − decay·t); the paper's decay is 5e-5. */
-export function temperature(step: number, decay = 5e-5): number {
-  return Math.max(0.01, 1 - decay * step);
-}
-
-/** Gumbel(0, 1) noise −log(−log u), u ~ U(0, 1) from the "gumbel" stream. */
-export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
-  const g = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let u = rng.next();
-    while (u === 0) u = rng.next();
-    g[i] = -Math.log(-Math.log(u));
-  }
-  return g;
-}
-
-/**
- * Selection probabilities p [F, N] = softmax((log α + g) / τ) over candidates. α is
- * clamped at 1e-6 before the log: Adam can push a weight to zero or below (as the PyTorch
- * peer does, `alpha.clamp_min(1e-6)`).
- */
-export function gumbelSoftmax(alpha: tf.Tensor2D, noise: tf.Tensor2D | null, tau: number): tf.Tensor2D {
-  let logits = tf.log(tf.maximum(alpha, 1e-6)) as tf.Tensor2D;
-  if (noise) logits = tf.add(logits, noise);
-  return tf.softmax(tf.div(logits, tau)) as tf.Tensor2D;
-}
-
-// ─────────────────────── 1–3. the search embedding ───────────────────────
-
-export interface SearchEmbeddingConfig {
-  candidates: number[];
-  lookup: LookupKind;
-  unify: UnifyKind;
-  /** Anneal rate of τ per training step. */
-  tauDecay: number;
-  /**
-   * Constant factor on the mixed field embedding. Choice: 0.1. The unification's BatchNorm
-   * (no affine) gives every field embedding unit variance, which makes FM's Σ of 741
-   * pairwise inner products explode (initial FM loss ≈ 1,400); nothing trainable can shrink
-   * it. Scaling all candidates alike keeps them comparable. Measured on 50k synthetic rows,
-   * FM supernet validation AUC: 0.507 unscaled, 0.625 with 1/√32, 0.661 with 0.1.
-   */
-  mixScale: number;
-}
+// ─────────────────────── 1–3. the search embedding (lookup, unification, mixing) ───────────────────────
 
 /**
  * The supernet's embedding: every field offers every candidate size, unified to d_N and
@@ -120,8 +75,6 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   private readonly runningVar: tf.Variable;
   /** When set, α is treated as fixed uniform and no noise is drawn (the warm-up). */
   frozenUniform = false;
-  /** Gumbel noise in training (turned off only by gradient tests, which need a deterministic loss). */
-  gumbel = true;
 
   constructor(
     readonly fieldCount: number,
@@ -136,9 +89,17 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     const D = c[N - 1];
     this.outputDim = D;
     if (config.lookup === "shared") {
-      this.sparse = [{ table: new SparseTable("autodim/shared", totalFeatures, D).initNormal(initRng, EMBEDDING_INIT_STD), fields: allFields(fieldCount) }];
+      this.sparse = [
+        {
+          table: new SparseTable("autodim/shared", totalFeatures, D).initNormal(initRng, EMBEDDING_INIT_STD),
+          fields: allFields(fieldCount),
+        },
+      ];
     } else {
-      this.sparse = c.map((d) => ({ table: new SparseTable(`autodim/separate${d}`, totalFeatures, d).initNormal(initRng, EMBEDDING_INIT_STD), fields: allFields(fieldCount) }));
+      this.sparse = c.map((d) => ({
+        table: new SparseTable(`autodim/separate${d}`, totalFeatures, d).initNormal(initRng, EMBEDDING_INIT_STD),
+        fields: allFields(fieldCount),
+      }));
     }
     const dense: tf.Variable[] = [];
     if (config.unify === "linear") {
@@ -196,7 +157,12 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     } else {
       const perN = c.map((d, n) => {
         const e = tf.gather(touched[n].values, touched[n].local) as tf.Tensor2D; // [B·F, d_n]
-        return this.perCandidate ? this.perCandidate[n].apply(e) : tf.pad(e, [[0, 0], [0, D - d]]);
+        return this.perCandidate
+          ? this.perCandidate[n].apply(e)
+          : tf.pad(e, [
+              [0, 0],
+              [0, D - d],
+            ]);
       });
       x = tf.reshape(tf.stack(perN, 1), [batch, F, N, D]);
     }
@@ -232,7 +198,9 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     const N = this.config.candidates.length;
     if (this.frozenUniform) return tf.fill([this.fieldCount, N], 1 / N) as tf.Tensor2D;
     const tau = temperature(ctx.step, this.config.tauDecay);
-    const noise = ctx.training && this.gumbel ? tf.tensor2d(gumbelNoise(this.gumbelRng, this.fieldCount * N), [this.fieldCount, N]) : null;
+    const noise = ctx.training
+      ? tf.tensor2d(gumbelNoise(this.gumbelRng, this.fieldCount * N), [this.fieldCount, N])
+      : null;
     return gumbelSoftmax(this.alpha as tf.Tensor as tf.Tensor2D, noise, tau);
   }
 
@@ -253,8 +221,17 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
       data: p.table.values(),
     }));
     if (this.sharedKernel) {
-      const kernel = tf.tidy(() => tf.mul(this.sharedKernel as tf.Variable, this.sharedKernelMask as tf.Tensor2D).dataSync() as Float32Array);
-      out.push({ name: "unify/W", shape: this.sharedKernel.shape, data: kernel }, { name: "unify/b", shape: (this.bias as tf.Variable).shape, data: (this.bias as tf.Variable).dataSync() as Float32Array });
+      const kernel = tf.tidy(
+        () => tf.mul(this.sharedKernel as tf.Variable, this.sharedKernelMask as tf.Tensor2D).dataSync() as Float32Array,
+      );
+      out.push(
+        { name: "unify/W", shape: this.sharedKernel.shape, data: kernel },
+        {
+          name: "unify/b",
+          shape: (this.bias as tf.Variable).shape,
+          data: (this.bias as tf.Variable).dataSync() as Float32Array,
+        },
+      );
     }
     this.perCandidate?.forEach((l, n) => {
       out.push({ name: `unify/W${c[n]}`, shape: l.kernel.shape, data: l.kernel.dataSync() as Float32Array });
@@ -288,7 +265,8 @@ function validateCandidates(c: number[]): void {
   if (c.length === 0) throw new AutodimError("--candidates: at least one dimension is needed");
   for (let i = 0; i < c.length; i++) {
     if (!Number.isInteger(c[i]) || c[i] < 1) throw new AutodimError(`--candidates: ${c[i]} is not a positive integer`);
-    if (i > 0 && c[i] <= c[i - 1]) throw new AutodimError(`--candidates must be strictly increasing, got ${c.join(",")}`);
+    if (i > 0 && c[i] <= c[i - 1])
+      throw new AutodimError(`--candidates must be strictly increasing, got ${c.join(",")}`);
   }
 }
 
@@ -296,265 +274,36 @@ function allFields(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-// ─────────────────────── 6. the re-train embedding ───────────────────────
+// ───────────────────────────── 3. selection: Gumbel-softmax over α ─────────────────────────────
+
+/** τ at training step t: max(0.01, 1 − decay·t); the paper's decay is 5e-5. */
+export function temperature(step: number, decay = 5e-5): number {
+  return Math.max(0.01, 1 - decay * step);
+}
+
+/** Gumbel(0, 1) noise −log(−log u), u ~ U(0, 1) from the "gumbel" stream. */
+export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
+  const g = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let u = rng.next();
+    while (u === 0) u = rng.next();
+    g[i] = -Math.log(-Math.log(u));
+  }
+  return g;
+}
 
 /**
- * Per-field tables of fixed sizes. Fields of equal size share one table (rows = the sum of
- * their vocabularies) and one projection to `outputDim`:
- *   linear   — x = W_dᵀ e + b_d (the paper's choice for FM/DeepFM)
- *   zeropad  — e padded with zeros to `outputDim`
- *   none     — every field has the same size, used as is (FDE: the full-dimension model)
+ * Selection probabilities p [F, N] = softmax((log α + g) / τ) over candidates. α is
+ * clamped at 1e-6 before the log: Adam can push a weight to zero or below (as the PyTorch
+ * peer does, `alpha.clamp_min(1e-6)`).
  */
-export type ProjectionKind = "linear" | "zeropad" | "none";
-
-export class PlanEmbedding implements EmbeddingModule {
-  readonly outputDim: number;
-  readonly sparse: SparseParam[];
-  readonly dense: tf.Variable[];
-  readonly state: tf.Variable[] = [];
-  readonly architecture: tf.Variable[] = [];
-  /** Distinct sizes, ascending; `sparse[g]` holds the fields of size `sizes[g]`. */
-  readonly sizes: number[];
-  readonly projections: Map<number, Dense>;
-  private rowOrderCache?: { batch: number; index: tf.Tensor1D };
-
-  constructor(
-    readonly fieldCount: number,
-    readonly dims: number[],
-    manifest: { fields: Pick<FieldEntry, "offset" | "vocabularySize">[]; totalFeatures: number },
-    readonly projection: ProjectionKind,
-    outputDim: number,
-    rng: RandomStream,
-  ) {
-    if (dims.length !== fieldCount) throw new AutodimError(`the plan has ${dims.length} fields, the data ${fieldCount}`);
-    this.sizes = [...new Set(dims)].sort((a, b) => a - b);
-    if (projection === "none" && this.sizes.length !== 1) throw new AutodimError("projection 'none' needs one size for every field");
-    this.outputDim = projection === "none" ? this.sizes[0] : outputDim;
-    if (this.sizes[this.sizes.length - 1] > this.outputDim) throw new AutodimError(`a field size ${this.sizes[this.sizes.length - 1]} exceeds the output size ${this.outputDim}`);
-    this.sparse = this.sizes.map((d) => {
-      const fields = dims.map((x, m) => (x === d ? m : -1)).filter((m) => m >= 0);
-      const rowOf = new Int32Array(manifest.totalFeatures).fill(-1);
-      let rows = 0;
-      for (const m of fields) {
-        const f = manifest.fields[m];
-        for (let i = 0; i < f.vocabularySize; i++) rowOf[f.offset + i] = rows++;
-      }
-      const table = new SparseTable(`plan/size${d}`, rows, d).initNormal(rng, EMBEDDING_INIT_STD);
-      return { table, fields: Int32Array.from(fields), rowOf };
-    });
-    this.projections = new Map();
-    if (projection === "linear") for (const d of this.sizes) this.projections.set(d, new Dense(d, this.outputDim, rng, `plan/W${d}`, true));
-    this.dense = [...this.projections.values()].flatMap((p) => p.variables);
-  }
-
-  /**
-   * Warm start from the search's weights: field m's rows of size d are the first d entries
-   * of its shared rows (or its rows of the size-d table, separate lookup); the projection of
-   * size d is the search's W_d, b_d when both unify linearly. Choice: with zero-padding
-   * search and linear projection the projection starts fresh (there is no W_d to take).
-   */
-  warmStart(weights: Map<string, NamedArray>, search: Pick<SearchEmbeddingConfig, "lookup" | "unify" | "candidates">, manifest: Pick<Manifest, "fields" | "totalFeatures">, file: string): void {
-    const need = (name: string, shape?: number[]) => {
-      const w = weights.get(name);
-      if (!w) throw new AutodimError(`${file}: no ${name} (the weights do not belong to this plan's search)`);
-      if (shape && w.shape.join("×") !== shape.join("×")) throw new AutodimError(`${file}: ${name} has shape ${w.shape.join("×")}, this data and plan need ${shape.join("×")} (weights from other data?)`);
-      return w;
-    };
-    const D = search.candidates[search.candidates.length - 1];
-    this.sizes.forEach((d, g) => {
-      const source = search.lookup === "shared" ? need("lookup/shared", [manifest.totalFeatures, D]) : need(`lookup/separate${d}`, [manifest.totalFeatures, d]);
-      const width = source.shape[1];
-      const { table, fields } = this.sparse[g];
-      let row = 0;
-      for (const m of fields) {
-        const f = manifest.fields[m];
-        for (let i = 0; i < f.vocabularySize; i++, row++) {
-          const from = (f.offset + i) * width;
-          table.row(row).set(source.data.subarray(from, from + d));
-        }
-      }
-      const projection = this.projections.get(d);
-      if (!projection || search.unify !== "linear") return;
-      const n = search.candidates.indexOf(d);
-      if (search.lookup === "shared") {
-        const N = search.candidates.length;
-        const W = need("unify/W", [D, N * D]);
-        const b = need("unify/b", [N * D]);
-        const kernel = new Float32Array(d * this.outputDim);
-        for (let i = 0; i < d; i++) kernel.set(W.data.subarray(i * N * D + n * D, i * N * D + n * D + D), i * D);
-        projection.kernel.assign(tf.tensor2d(kernel, [d, D]));
-        projection.bias.assign(tf.tensor1d(b.data.slice(n * D, n * D + D)));
-      } else {
-        projection.kernel.assign(tf.tensor2d(need(`unify/W${d}`, [d, D]).data, [d, D]));
-        projection.bias.assign(tf.tensor1d(need(`unify/b${d}`, [D]).data));
-      }
-    });
-  }
-
-  forward(touched: TouchedRows[], batch: number, _ctx: StepContext): tf.Tensor3D {
-    const D = this.outputDim;
-    const groups = this.sizes.map((d, g) => {
-      const e = tf.gather(touched[g].values, touched[g].local) as tf.Tensor2D; // [B·F_g, d]
-      return this.projection === "linear" ? (this.projections.get(d) as Dense).apply(e) : d < D ? tf.pad(e, [[0, 0], [0, D - d]]) : e;
-    });
-    if (groups.length === 1) return tf.reshape(groups[0], [batch, this.fieldCount, D]) as tf.Tensor3D;
-    // Groups stacked row-wise, then one row gather into (row, field) order: both are row
-    // copies. (A concat and gather along the field axis ran strided kernels on wasm: 17% of
-    // a re-train step at batch 2000.)
-    return tf.reshape(tf.gather(tf.concat(groups, 0), this.rowOrder(batch)), [batch, this.fieldCount, D]) as tf.Tensor3D;
-  }
-
-  /** For row b, field m: the row of [group 0 rows; group 1 rows; …] that holds it. */
-  private rowOrder(batch: number): tf.Tensor1D {
-    if (this.rowOrderCache?.batch === batch) return this.rowOrderCache.index;
-    this.rowOrderCache?.index.dispose();
-    const F = this.fieldCount;
-    const index = new Int32Array(batch * F);
-    let start = 0;
-    for (const p of this.sparse) {
-      const nf = p.fields.length;
-      p.fields.forEach((m, j) => {
-        for (let b = 0; b < batch; b++) index[b * F + m] = start + b * nf + j;
-      });
-      start += batch * nf;
-    }
-    const tensor = tf.keep(tf.tensor1d(index, "int32"));
-    this.rowOrderCache = { batch, index: tensor };
-    return tensor;
-  }
-
-  parameterCounts(): EmbeddingParameterCounts {
-    return {
-      embedding: this.sparse.reduce((a, p) => a + p.table.parameterCount, 0),
-      transform: [...this.projections.values()].reduce((a, p) => a + p.parameterCount, 0),
-      architecture: 0,
-    };
-  }
-
-  dispose(): void {
-    tf.dispose(this.dense);
-    this.rowOrderCache?.index.dispose();
-  }
+export function gumbelSoftmax(alpha: tf.Tensor2D, noise: tf.Tensor2D | null, tau: number): tf.Tensor2D {
+  let logits = tf.log(tf.maximum(alpha, 1e-6)) as tf.Tensor2D;
+  if (noise) logits = tf.add(logits, noise);
+  return tf.softmax(tf.div(logits, tau)) as tf.Tensor2D;
 }
 
 // ─────────────────────────── 4–5. search, derive ───────────────────────────
-
-export interface SearchConfig extends SearchEmbeddingConfig {
-  model: ModelName;
-  /** Update α once every `frequency` training steps (paper: 10). */
-  frequency: number;
-  /** AutoDim-s: update α on the training batch together with W. */
-  oneLevel: boolean;
-  /**
-   * Second-order DARTS for α (virtual step w' = w − ξ∇_w L_train with ξ = the W learning
-   * rate — Choice: a plain-gradient virtual step although W is trained by Adam, as DARTS'
-   * own code does with momentum SGD). Three extra forward/backward passes per α step.
-   */
-  secondOrder: boolean;
-  /** Search epochs over the training split. */
-  epochs: number;
-  /** Warm-up steps with α fixed uniform before α is trained. */
-  warmupSteps: number;
-  batchSize: number;
-  learningRate: number;
-  architectureLearningRate: number;
-  /**
-   * Optimiser of α. The paper gives the learning rate (1e-3) but not the optimiser; Adam
-   * is the usual reading.
-   */
-  architectureOptimizer: "adam" | "sgd";
-  seed: number;
-  /** Snapshots of α kept for the α-evolution figure. */
-  alphaSnapshots: number;
-}
-
-export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
-  candidates: PAPER_CANDIDATES,
-  lookup: "shared",
-  unify: "linear",
-  tauDecay: 5e-5,
-  mixScale: 0.1,
-  frequency: 10,
-  oneLevel: false,
-  secondOrder: false,
-  epochs: 1,
-  warmupSteps: 0,
-  batchSize: 2000,
-  learningRate: 1e-3,
-  architectureLearningRate: 1e-3,
-  architectureOptimizer: "adam",
-  alphaSnapshots: 20,
-};
-
-/**
- * The search of the main job (minutes on the default synthetic data, 2 cores). Zero-padding
- * unification, not the paper's default linear one: on the planted data only zero-padding's
- * chosen sizes track the planted ranks (Spearman 0.76 vs 0.30 for linear at 200k rows; see
- * README "What the search finds"). One warm-up epoch (313 steps of 512), four search epochs;
- * α's learning rate 1e-2 because a short run takes ~150 α steps where the paper's takes ~1,800.
- */
-export const QUICK_SEARCH: Omit<SearchConfig, "model" | "seed"> = { ...DEFAULT_SEARCH, unify: "zeropad", batchSize: 512, epochs: 4, warmupSteps: 313, architectureLearningRate: 1e-2 };
-
-/** Re-training at the quick scale (plan and full-dimension model alike). */
-export const QUICK_RETRAIN = { epochs: 12, patience: 2, batchSize: 512, learningRate: 1e-3 };
-
-export interface PlanField {
-  name: string;
-  vocabularySize: number;
-  dim: number;
-  /** Final α of the field over the candidates. */
-  alpha: number[];
-}
-
-export interface DimensionPlan {
-  kind: "autodim-plan";
-  version: 1;
-  method: "autodim" | "autodim-s";
-  candidates: number[];
-  fields: PlanField[];
-  totals: {
-    embeddingParams: number;
-    embeddingBytes: number;
-    fullDimensionParams: number;
-    fullDimensionBytes: number;
-    /** 1 − plan / full. */
-    reduction: number;
-  };
-  search: {
-    /** The trained supernet (`--save-weights`), for a warm-started re-train. */
-    weights?: { file: string; sha256: string };
-    steps: number;
-    architectureSteps: number;
-    finalTemperature: number;
-    supernetValidation: EvaluationResult;
-    parameterCounts: EmbeddingParameterCounts;
-    /** α [F][N] at evenly spaced steps of the search. */
-    alphaHistory: { step: number; alpha: number[][] }[];
-  };
-  config: SearchConfig;
-  data: DataIdentity;
-  runtime: RunIdentity;
-}
-
-export interface DataIdentity {
-  dir: string;
-  format: string;
-  sourceSha256: string;
-  rows: Record<Split, number>;
-  totalFeatures: number;
-}
-
-export interface RunIdentity {
-  backend: string;
-  hardware: HardwareInfo;
-  createdAt: string;
-  wallSeconds: number;
-}
-
-export function dataIdentity(data: PreparedData): DataIdentity {
-  const m = data.manifest;
-  return { dir: data.dir, format: m.settings.format, sourceSha256: m.source.sha256, rows: m.rows, totalFeatures: m.totalFeatures };
-}
 
 /** k_m = argmax_n α_m^n (ties: the smaller size). */
 export function derivePlanDims(alpha: number[][], candidates: number[]): number[] {
@@ -565,18 +314,24 @@ export function derivePlanDims(alpha: number[][], candidates: number[]): number[
   });
 }
 
-/** Embedding parameters of per-field sizes: Σ_m |V_m|·d_m. */
-export function planParameterCount(dims: number[], manifest: Pick<Manifest, "fields">): number {
-  return dims.reduce((a, d, m) => a + d * manifest.fields[m].vocabularySize, 0);
-}
-
 /** What the bi-level loop needs of a search embedding besides its architecture weights. */
 export interface FreezableArchitecture {
   /** While set, the architecture is fixed uniform (the warm-up). */
   frozenUniform: boolean;
 }
 
-export type BiLevelSettings = Pick<SearchConfig, "warmupSteps" | "epochs" | "batchSize" | "frequency" | "oneLevel" | "secondOrder" | "learningRate" | "seed" | "tauDecay">;
+export type BiLevelSettings = Pick<
+  SearchConfig,
+  | "warmupSteps"
+  | "epochs"
+  | "batchSize"
+  | "frequency"
+  | "oneLevel"
+  | "secondOrder"
+  | "learningRate"
+  | "seed"
+  | "tauDecay"
+>;
 
 /** The bi-level loop's position, saved in checkpoints. */
 interface BiLevelLoopState {
@@ -613,19 +368,42 @@ export interface BiLevelHooks {
  * the training batch (one level). Steps count from 0 after the warm-up (τ's t). With
  * checkpoints, a killed run resumed with `resume` ends exactly as an uninterrupted one.
  */
-export async function runBiLevel(network: Network, embedding: FreezableArchitecture, data: PreparedData, config: BiLevelSettings, progress: Progress | undefined, hooks: BiLevelHooks = {}): Promise<{ steps: number; architectureSteps: number; loss: number }> {
-  if (config.oneLevel && config.secondOrder) throw new AutodimError("AutoDim-s (one level) has no second-order variant: drop one of --one-level, --second-order");
+export async function runBiLevel(
+  network: Network,
+  embedding: FreezableArchitecture,
+  data: PreparedData,
+  config: BiLevelSettings,
+  progress: Progress | undefined,
+  hooks: BiLevelHooks = {},
+): Promise<{ steps: number; architectureSteps: number; loss: number }> {
+  if (config.oneLevel && config.secondOrder)
+    throw new AutodimError(
+      "AutoDim-s (one level) has no second-order variant: drop one of --one-level, --second-order",
+    );
   const dropout = randomStream(config.seed, "dropout");
   const streams: Record<string, RandomStream> = { dropout, ...(hooks.streams ?? {}) };
   const train = new BatchCursor(data, "train", { batchSize: config.batchSize }, randomStream(config.seed, "shuffle"));
-  const validation = new BatchCursor(data, "val", { batchSize: config.batchSize, dropLast: data.rows("val") >= config.batchSize }, randomStream(config.seed, "shuffle", "validation"));
+  const validation = new BatchCursor(
+    data,
+    "val",
+    { batchSize: config.batchSize, dropLast: data.rows("val") >= config.batchSize },
+    randomStream(config.seed, "shuffle", "validation"),
+  );
   const state = { warmupDone: 0, epoch: 0, t: 0, architectureSteps: 0, loss: NaN };
-  const checkpoints = hooks.checkpoint ? new Checkpointer<BiLevelLoopState>(hooks.checkpoint, "search", hooks.identity ?? config) : undefined;
+  const checkpoints = hooks.checkpoint
+    ? new Checkpointer<BiLevelLoopState>(hooks.checkpoint, "search", hooks.identity ?? config)
+    : undefined;
   let midPass = false;
   const resumed = await checkpoints?.restore(network);
   if (resumed) {
     const l = resumed.loop;
-    Object.assign(state, { warmupDone: l.warmupDone, epoch: l.epoch, t: l.t, architectureSteps: l.architectureSteps, loss: l.loss });
+    Object.assign(state, {
+      warmupDone: l.warmupDone,
+      epoch: l.epoch,
+      t: l.t,
+      architectureSteps: l.architectureSteps,
+      loss: l.loss,
+    });
     train.restore(l.train);
     if (l.validation) validation.restore(l.validation);
     for (const [name, st] of Object.entries(l.streams)) {
@@ -651,7 +429,8 @@ export async function runBiLevel(network: Network, embedding: FreezableArchitect
     if (!batch) {
       validation.startPass();
       batch = validation.next();
-      if (!batch) throw new AutodimError(`${data.dir}: the validation split is empty; the bi-level search needs validation data`);
+      if (!batch)
+        throw new AutodimError(`${data.dir}: the validation split is empty; the bi-level search needs validation data`);
     }
     return batch;
   };
@@ -693,7 +472,10 @@ export async function runBiLevel(network: Network, embedding: FreezableArchitect
       }
       state.t++;
       hooks.afterStep?.(state.t);
-      progress?.update(config.warmupSteps + state.t, `loss ${state.loss.toFixed(4)}, τ ${temperature(state.t, config.tauDecay).toFixed(3)}`);
+      progress?.update(
+        config.warmupSteps + state.t,
+        `loss ${state.loss.toFixed(4)}, τ ${temperature(state.t, config.tauDecay).toFixed(3)}`,
+      );
       if (checkpoints?.due(state.warmupDone + state.t)) await save();
     }
     // Epoch end: the position is the end of this pass, so a resume goes on with the next epoch.
@@ -703,13 +485,30 @@ export async function runBiLevel(network: Network, embedding: FreezableArchitect
 }
 
 /** Runs warm-up and the bi-level search, then derives the plan. */
-export async function search(data: PreparedData, config: SearchConfig, opts: { progress?: boolean; saveWeights?: string; checkpoint?: CheckpointSettings } = {}): Promise<DimensionPlan> {
+export async function search(
+  data: PreparedData,
+  config: SearchConfig,
+  opts: { progress?: boolean; saveWeights?: string; checkpoint?: CheckpointSettings } = {},
+): Promise<DimensionPlan> {
   const started = Date.now();
   const info = await initRuntime();
   const F = data.fieldCount;
   const gumbel = randomStream(config.seed, "gumbel");
-  const embedding = new AutoDimSearchEmbedding(F, data.totalFeatures, config, randomStream(config.seed, "init", "embedding"), gumbel);
-  const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
+  const embedding = new AutoDimSearchEmbedding(
+    F,
+    data.totalFeatures,
+    config,
+    randomStream(config.seed, "init", "embedding"),
+    gumbel,
+  );
+  const model = new CtrModel(
+    config.model,
+    F,
+    embedding.outputDim,
+    data.totalFeatures,
+    randomStream(config.seed, "init", "model"),
+    PAPER_MLP,
+  );
   const network = new Network(embedding, model, F, {
     adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
     architectureAdam: { ...DEFAULT_ADAM, learningRate: config.architectureLearningRate },
@@ -717,7 +516,10 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
   });
   const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
   const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
-  const progress = opts.progress === false ? undefined : new Progress(`search (${config.oneLevel ? "autodim-s" : "autodim"}, ${config.model})`, totalSteps, "steps");
+  const progress =
+    opts.progress === false
+      ? undefined
+      : new Progress(`search (${config.oneLevel ? "autodim-s" : "autodim"}, ${config.model})`, totalSteps, "steps");
   const snapshotEvery = Math.max(1, Math.floor((totalSteps - config.warmupSteps) / Math.max(1, config.alphaSnapshots)));
   const alphaHistory: { step: number; alpha: number[][] }[] = [];
 
@@ -733,7 +535,8 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
       saveExtra: () => alphaHistory,
       restoreExtra: (saved) => alphaHistory.splice(0, alphaHistory.length, ...(saved as typeof alphaHistory)),
     });
-    if (alphaHistory[alphaHistory.length - 1].step !== t) alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
+    if (alphaHistory[alphaHistory.length - 1].step !== t)
+      alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
     const supernetValidation = evaluate(network, data, "val", config.batchSize);
     progress?.finish(totalSteps, `supernet val AUC ${supernetValidation.auc.toFixed(4)}`);
 
@@ -753,125 +556,36 @@ export async function search(data: PreparedData, config: SearchConfig, opts: { p
       version: 1,
       method: config.oneLevel ? "autodim-s" : "autodim",
       candidates: config.candidates,
-      fields: m.fields.map((f, i) => ({ name: f.name, vocabularySize: f.vocabularySize, dim: dims[i], alpha: alpha[i] })),
-      totals: { embeddingParams: planParams, embeddingBytes: 4 * planParams, fullDimensionParams: full, fullDimensionBytes: 4 * full, reduction: 1 - planParams / full },
-      search: { weights, steps: t, architectureSteps, finalTemperature: temperature(t, config.tauDecay), supernetValidation, parameterCounts: embedding.parameterCounts(), alphaHistory },
+      fields: m.fields.map((f, i) => ({
+        name: f.name,
+        vocabularySize: f.vocabularySize,
+        dim: dims[i],
+        alpha: alpha[i],
+      })),
+      totals: {
+        embeddingParams: planParams,
+        embeddingBytes: 4 * planParams,
+        fullDimensionParams: full,
+        fullDimensionBytes: 4 * full,
+        reduction: 1 - planParams / full,
+      },
+      search: {
+        weights,
+        steps: t,
+        architectureSteps,
+        finalTemperature: temperature(t, config.tauDecay),
+        supernetValidation,
+        parameterCounts: embedding.parameterCounts(),
+        alphaHistory,
+      },
       config,
       data: dataIdentity(data),
-      runtime: { backend: backendLabel(info), hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
-    };
-  } finally {
-    network.dispose();
-  }
-}
-
-// ───────────────────────────────── 6. re-train ─────────────────────────────────
-
-/**
- * Loads the plan's saved search weights into a fresh re-train network. Model weights are
- * taken only when the model is the one searched with (other models start fresh).
- */
-function warmStartFromSearch(embedding: PlanEmbedding, model: CtrModel, data: PreparedData, plan: DimensionPlan | undefined): void {
-  const w = plan?.search.weights;
-  if (!plan || !w) throw new AutodimError("warm start needs a plan whose search saved its weights (search --save-weights FILE)");
-  const bytes = readWeightsFile(w.file);
-  if (createHash("sha256").update(bytes).digest("hex") !== w.sha256) throw new AutodimError(`${w.file}: changed since the search wrote it (sha256 differs from the plan's)`);
-  if (plan.data.sourceSha256 !== data.manifest.source.sha256) throw new AutodimError(`${w.file}: searched on other data (source sha256 ${plan.data.sourceSha256.slice(0, 12)}…, this data ${data.manifest.source.sha256.slice(0, 12)}…)`);
-  const weights = parseWeights(bytes, w.file);
-  embedding.warmStart(weights, plan.config, data.manifest, w.file);
-  if (plan.config.model === model.name) model.importWeights(weights, w.file);
-}
-
-export interface RetrainConfig {
-  model: ModelName;
-  /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
-  dims: number[];
-  projection: ProjectionKind;
-  /** Width the fields are projected to (d_N). */
-  outputDim: number;
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
-  warmStart?: boolean;
-}
-
-export interface RetrainResult {
-  kind: "autodim-result";
-  version: 1;
-  method: string;
-  model: ModelName;
-  test: EvaluationResult;
-  bestValidation: EvaluationResult & { epoch: number };
-  params: EmbeddingParameterCounts & { firstOrder: number; model: number; total: number; embeddingBytes: number };
-  dims: { name: string; dim: number }[];
-  history: FitHistoryEntry[];
-  config: RetrainConfig;
-  plan?: DimensionPlan;
-  /** How a non-AutoDim method chose the sizes (MDE, RaS, ...). */
-  selection?: SelectionRecord;
-  data: DataIdentity;
-  runtime: RunIdentity;
-}
-
-/** Trains a fresh model with the given per-field sizes; evaluates on the test split. */
-export async function retrain(data: PreparedData, config: RetrainConfig, extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean; checkpoint?: CheckpointSettings }): Promise<RetrainResult> {
-  await initRuntime();
-  const embedding = new PlanEmbedding(data.fieldCount, config.dims, data.manifest, config.projection, config.outputDim, randomStream(config.seed, "init", "embedding"));
-  return trainWithEmbedding(data, embedding, config, {
-    ...extra,
-    beforeTraining: config.warmStart ? (model) => warmStartFromSearch(embedding, model, data, extra.plan) : undefined,
-  });
-}
-
-/**
- * Trains any embedding module with the base model and evaluates on the test split: the one
- * training path of every method (AutoDim's re-train, the baselines), so their numbers are
- * comparable. `config.dims` are the per-field sizes reported in the result.
- */
-export async function trainWithEmbedding(
-  data: PreparedData,
-  embedding: EmbeddingModule,
-  config: RetrainConfig,
-  extra: { method: string; plan?: DimensionPlan; selection?: SelectionRecord; progress?: boolean; beforeTraining?: (model: CtrModel) => void; checkpoint?: CheckpointSettings },
-): Promise<RetrainResult> {
-  const started = Date.now();
-  const info = await initRuntime();
-  const F = data.fieldCount;
-  const model = new CtrModel(config.model, F, embedding.outputDim, data.totalFeatures, randomStream(config.seed, "init", "model"), PAPER_MLP);
-  const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
-  try {
-    extra.beforeTraining?.(model);
-    const outcome = await fit(network, data, {
-      epochs: config.epochs,
-      patience: config.patience,
-      batchSize: config.batchSize,
-      shuffle: randomStream(config.seed, "shuffle"),
-      dropout: randomStream(config.seed, "dropout"),
-      label: `retrain (${extra.method}, ${config.model})`,
-      progress: extra.progress,
-      checkpoint: extra.checkpoint,
-      identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
-    });
-    const e = embedding.parameterCounts();
-    const mc = model.parameterCounts();
-    return {
-      kind: "autodim-result",
-      version: 1,
-      method: extra.method,
-      model: config.model,
-      test: outcome.test,
-      bestValidation: outcome.bestValidation,
-      params: { ...e, firstOrder: mc.firstOrder, model: mc.dense, total: e.embedding + e.transform + mc.firstOrder + mc.dense, embeddingBytes: e.embeddingBytes ?? 4 * e.embedding },
-      dims: data.manifest.fields.map((f, i) => ({ name: f.name, dim: config.dims[i] })),
-      history: outcome.history,
-      config,
-      plan: extra.plan,
-      selection: extra.selection,
-      data: dataIdentity(data),
-      runtime: { backend: backendLabel(info), hardware: hardwareInfo(), createdAt: new Date().toISOString(), wallSeconds: (Date.now() - started) / 1000 },
+      runtime: {
+        backend: backendLabel(info),
+        hardware: hardwareInfo(),
+        createdAt: new Date().toISOString(),
+        wallSeconds: (Date.now() - started) / 1000,
+      },
     };
   } finally {
     network.dispose();

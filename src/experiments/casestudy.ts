@@ -8,8 +8,8 @@
 // unseen → global rate) — and score the test split with it. That is the optimum the paper's
 // single-field W&D trains towards, without 8–39 trainings and their early-stopping noise.
 import type { PreparedData } from "../data/batches.js";
-import type { RetrainResult } from "../embedding/autodim.js";
-import { auc, logloss, spearman } from "../train/metrics.js";
+import type { RetrainResult } from "../train/schemas.js";
+import { auc, logloss, spearman } from "../data/metrics.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import { methodResults, testSummary } from "./methods.js";
@@ -71,17 +71,36 @@ export interface CaseStudyResult {
 }
 
 /** Importance per field beside W&D AutoDim's sizes; W&D full-dimension vs AutoDim on the same data. */
-export async function runCaseStudy(ds: Dataset, scale: Scale, seed: number, experiment: string): Promise<CaseStudyResult> {
+export async function runCaseStudy(
+  ds: Dataset,
+  scale: Scale,
+  seed: number,
+  experiment: string,
+): Promise<CaseStudyResult> {
   const results = await methodResults(ds, scale, seed, ["wd"], ["fde", "autodim"], experiment);
   const auto = results.get("wd-autodim") as RetrainResult;
   const fde = results.get("wd-fde") as RetrainResult;
   const importance = singleFieldImportance(ds.data);
   const rankOf = plantedRanks(ds);
   const rows = importance
-    .map((f, m) => ({ ...f, dim: auto.dims[m].dim, ids: ds.data.manifest.fields[m].vocabularySize, plantedRank: rankOf.get(f.field) }))
+    .map((f, m) => ({
+      ...f,
+      dim: auto.dims[m].dim,
+      ids: ds.data.manifest.fields[m].vocabularySize,
+      plantedRank: rankOf.get(f.field),
+    }))
     .sort((a, b) => b.auc - a.auc);
   const computeSeconds = fde.runtime.wallSeconds + auto.runtime.wallSeconds + (auto.plan?.runtime.wallSeconds ?? 0);
-  return { rows, spearman: spearman(rows.map((r) => r.auc), rows.map((r) => r.dim)), fde: testSummary(fde), autodim: testSummary(auto), computeSeconds };
+  return {
+    rows,
+    spearman: spearman(
+      rows.map((r) => r.auc),
+      rows.map((r) => r.dim),
+    ),
+    fde: testSummary(fde),
+    autodim: testSummary(auto),
+    computeSeconds,
+  };
 }
 
 export function caseStudyFigures(r: CaseStudyResult): Record<string, Figure> {
@@ -100,7 +119,9 @@ export function caseStudyFigures(r: CaseStudyResult): Record<string, Figure> {
         },
       ],
       layout: {
-        title: { text: `Field importance (single-field test AUC) vs AutoDim's size (W&D) — Spearman ${r.spearman.toFixed(3)}` },
+        title: {
+          text: `Field importance (single-field test AUC) vs AutoDim's size (W&D) — Spearman ${r.spearman.toFixed(3)}`,
+        },
         xaxis: { title: { text: "single-field test AUC" } },
         yaxis: { title: { text: "chosen embedding size" } },
         width: 800,

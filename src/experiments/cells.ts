@@ -71,7 +71,11 @@ function load<T>(file: string, identity: unknown): T | undefined {
  * Every cell's value, by key in cell order: saved ones read from `dir`, the rest computed (in order, those
  * no other live process holds) and saved as `<dir>/<key>.json` with their identity.
  */
-export async function runCells<T>(dir: string, cells: Cell<T>[], opts: { log?: (line: string) => void; pollSeconds?: number } = {}): Promise<Map<string, T>> {
+export async function runCells<T>(
+  dir: string,
+  cells: Cell<T>[],
+  opts: { log?: (line: string) => void; pollSeconds?: number } = {},
+): Promise<Map<string, T>> {
   mkdirSync(dir, { recursive: true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const values = new Map<string, T>();
@@ -108,7 +112,8 @@ export async function runCells<T>(dir: string, cells: Cell<T>[], opts: { log?: (
     while (!values.has(cell.key)) {
       const saved = load<T>(file(cell.key), cell.identity);
       if (saved !== undefined) values.set(cell.key, saved);
-      else if (!heldByOther(lock(cell.key))) return runCells(dir, cells, opts); // its owner stopped without a result
+      else if (!heldByOther(lock(cell.key)))
+        return runCells(dir, cells, opts); // its owner stopped without a result
       else await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 15) * 1000));
     }
   }

@@ -3,7 +3,9 @@
 //   AD-3 separate tables + zero-padding  AD-4 separate tables + linear
 // each searched and its plan re-trained, reporting the paper's six panels: search-stage
 // parameters, search speed, test AUC, Logloss, final embedding parameters, inference time.
-import { retrain, search, type DimensionPlan, type LookupKind, type RetrainResult, type SearchConfig, type UnifyKind } from "../embedding/autodim.js";
+import { retrain } from "../train/retrain.js";
+import { search } from "../embedding/autodim.js";
+import type { DimensionPlan, LookupKind, RetrainResult, SearchConfig, UnifyKind } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import type { Dataset } from "./datasets.js";
 import type { Figure } from "./figures.js";
@@ -34,20 +36,44 @@ export interface VariantResult {
 }
 
 /** AutoDim end to end: search, then re-train the plan (projection = the search's unification). */
-export async function searchAndRetrain(ds: Dataset, config: SearchConfig, train: RetrainSettings, method: string): Promise<{ plan: DimensionPlan; result: RetrainResult; dims: number[] }> {
+export async function searchAndRetrain(
+  ds: Dataset,
+  config: SearchConfig,
+  train: RetrainSettings,
+  method: string,
+): Promise<{ plan: DimensionPlan; result: RetrainResult; dims: number[] }> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const checkpoint = checkpointsFor(`${ds.name}-${method}-${config.model}-seed${config.seed}`);
   const plan = await search(ds.data, config, { progress, checkpoint });
   const dims = plan.fields.map((f) => f.dim);
   const D = config.candidates[config.candidates.length - 1];
-  const result = await retrain(ds.data, { ...train, model: config.model, dims, projection: config.unify, outputDim: D, seed: config.seed }, { method, plan, progress, checkpoint });
+  const result = await retrain(
+    ds.data,
+    { ...train, model: config.model, dims, projection: config.unify, outputDim: D, seed: config.seed },
+    { method, plan, progress, checkpoint },
+  );
   return { plan, result, dims };
 }
 
-export async function runComponents(ds: Dataset, settings: SearchSettings, train: RetrainSettings, model: ModelName, seed: number): Promise<VariantResult[]> {
+export async function runComponents(
+  ds: Dataset,
+  settings: SearchSettings,
+  train: RetrainSettings,
+  model: ModelName,
+  seed: number,
+): Promise<VariantResult[]> {
   const out: VariantResult[] = [];
   for (const v of VARIANTS) {
-    const { plan, result: r, dims } = await searchAndRetrain(ds, { ...settings, lookup: v.lookup, unify: v.unify, model, seed }, train, `autodim ${v.name}`);
+    const {
+      plan,
+      result: r,
+      dims,
+    } = await searchAndRetrain(
+      ds,
+      { ...settings, lookup: v.lookup, unify: v.unify, model, seed },
+      train,
+      `autodim ${v.name}`,
+    );
     const pc = plan.search.parameterCounts;
     const trainedSamples = (plan.config.warmupSteps + plan.search.steps) * plan.config.batchSize;
     out.push({
@@ -88,7 +114,16 @@ export function componentFigures(rows: VariantResult[]): Record<string, Figure> 
     hovertemplate: "%{x}: %{y}<extra></extra>",
   }));
   // Panel titles as annotations above each subplot (paper coordinates of a 2 × 3 grid).
-  const annotations = panels.map(([, title], i) => ({ text: title, showarrow: false, xref: "paper", yref: "paper", x: (i % 3) / 3 + 1 / 6, y: i < 3 ? 1.04 : 0.47, xanchor: "center", font: { size: 12 } }));
+  const annotations = panels.map(([, title], i) => ({
+    text: title,
+    showarrow: false,
+    xref: "paper",
+    yref: "paper",
+    x: (i % 3) / 3 + 1 / 6,
+    y: i < 3 ? 1.04 : 0.47,
+    xanchor: "center",
+    font: { size: 12 },
+  }));
   // AUC and Logloss differ in the third decimal: start those axes near the data, not at 0.
   const near = (key: keyof VariantResult) => {
     const v = rows.map((r) => r[key] as number);
@@ -98,7 +133,9 @@ export function componentFigures(rows: VariantResult[]): Record<string, Figure> 
     return { range: [lo - pad, hi + pad] };
   };
   const layout: Record<string, unknown> = {
-    title: { text: "AD-1 sharing + zero-pad · AD-2 sharing + linear · AD-3 separate + zero-pad · AD-4 separate + linear" },
+    title: {
+      text: "AD-1 sharing + zero-pad · AD-2 sharing + linear · AD-3 separate + zero-pad · AD-4 separate + linear",
+    },
     grid: { rows: 2, columns: 3, pattern: "independent" },
     annotations,
     width: 1000,

@@ -116,7 +116,12 @@ export function dataFigures(o: DataOverview): Record<string, Figure> {
           hovertemplate: "%{x}: %{y} ids%{customdata}<extra></extra>",
         },
       ],
-      layout: { title: { text: `Ids per field — ${o.dataset}${legend}` }, yaxis: { type: "log", title: { text: "ids (log)" } }, xaxis: { tickangle: -60 }, margin: { b: 80 } },
+      layout: {
+        title: { text: `Ids per field — ${o.dataset}${legend}` },
+        yaxis: { type: "log", title: { text: "ids (log)" } },
+        xaxis: { tickangle: -60 },
+        margin: { b: 80 },
+      },
     },
     "rank-frequency": {
       data: o.rankFrequency.map((c, i) => ({

@@ -19,7 +19,8 @@ export type Scale = (typeof SCALES)[number];
 /** `AUTODIM_SCALE` (smoke | quick | paper), default quick; anything else is an error. */
 export function scaleFromEnv(env: NodeJS.ProcessEnv = process.env): Scale {
   const s = env.AUTODIM_SCALE ?? "quick";
-  if (!(SCALES as readonly string[]).includes(s)) throw new AutodimError(`AUTODIM_SCALE must be one of ${SCALES.join(", ")}, got ${JSON.stringify(s)}`);
+  if (!(SCALES as readonly string[]).includes(s))
+    throw new AutodimError(`AUTODIM_SCALE must be one of ${SCALES.join(", ")}, got ${JSON.stringify(s)}`);
   return s as Scale;
 }
 
@@ -54,14 +55,30 @@ function sameSynth(raw: string, rows: number, seed: number): boolean {
 
 /** How the synthetic set is prepared: the paper's preset (min count 10, random 8:1:1). */
 export function syntheticPrepareRequest(input: string, out: string, seed: number, progress?: boolean): PrepareRequest {
-  return { format: "criteo", input, out, minCount: 10, split: [0.8, 0.1, 0.1], seed, onBadRow: "error", avazuTimeFields: false, rowsPerShard: DEFAULT_ROWS_PER_SHARD, progress };
+  return {
+    format: "criteo",
+    input,
+    out,
+    minCount: 10,
+    split: [0.8, 0.1, 0.1],
+    seed,
+    onBadRow: "error",
+    avazuTimeFields: false,
+    rowsPerShard: DEFAULT_ROWS_PER_SHARD,
+    progress,
+  };
 }
 
 /**
  * The planted-rank synthetic set of `rows` rows: generated into `dir` if absent, prepared
  * (min count 10, 8:1:1) or reused from the cache.
  */
-export async function syntheticDataset(rows: number, seed = DEFAULT_SEED, dir = join("data", "synthetic"), opts: { progress?: boolean } = {}): Promise<Dataset & { truth: SynthTruth; reused: boolean; raw: string; prepared: string }> {
+export async function syntheticDataset(
+  rows: number,
+  seed = DEFAULT_SEED,
+  dir = join("data", "synthetic"),
+  opts: { progress?: boolean } = {},
+): Promise<Dataset & { truth: SynthTruth; reused: boolean; raw: string; prepared: string }> {
   const raw = join(dir, `criteo-synth-${rows}-s${seed}.txt`);
   if (!sameSynth(raw, rows, seed)) await generateSynthetic(raw, { rows, seed, progress: opts.progress });
   const truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
@@ -82,24 +99,26 @@ export async function syntheticDataset(rows: number, seed = DEFAULT_SEED, dir = 
 export const CRITEO_PREPARED = join("data", "criteo", "prepared");
 export const AVAZU_PREPARED = join("data", "avazu", "prepared");
 
-const PAPER_DATA: Record<"paper" | "paper-avazu", { name: string; dir: string; description: string; missing: string }> = {
-  paper: {
-    name: "criteo",
-    dir: CRITEO_PREPARED,
-    description: "Criteo (Kaggle Display Advertising Challenge), the paper's preset",
-    missing: `paper scale needs the Criteo data: put Kaggle's train.txt (~11 GB, 45M rows) under data/criteo/ and run \`npx autodim prepare --format criteo --input data/criteo/train.txt --out ${CRITEO_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 4–5 minutes)`,
-  },
-  "paper-avazu": {
-    name: "avazu",
-    dir: AVAZU_PREPARED,
-    description: "Avazu (Kaggle CTR prediction), the paper's preset",
-    missing: `scale paper-avazu needs the Avazu data: put Kaggle's train (~6 GB, 40M rows) under data/avazu/ and run \`npx autodim prepare --format avazu --input data/avazu/train --out ${AVAZU_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 2–3 minutes)`,
-  },
-};
+const PAPER_DATA: Record<"paper" | "paper-avazu", { name: string; dir: string; description: string; missing: string }> =
+  {
+    paper: {
+      name: "criteo",
+      dir: CRITEO_PREPARED,
+      description: "Criteo (Kaggle Display Advertising Challenge), the paper's preset",
+      missing: `paper scale needs the Criteo data: put Kaggle's train.txt (~11 GB, 45M rows) under data/criteo/ and run \`npx autodim prepare --format criteo --input data/criteo/train.txt --out ${CRITEO_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 4–5 minutes)`,
+    },
+    "paper-avazu": {
+      name: "avazu",
+      dir: AVAZU_PREPARED,
+      description: "Avazu (Kaggle CTR prediction), the paper's preset",
+      missing: `scale paper-avazu needs the Avazu data: put Kaggle's train (~6 GB, 40M rows) under data/avazu/ and run \`npx autodim prepare --format avazu --input data/avazu/train --out ${AVAZU_PREPARED}\` (two passes at ~80–100 MB/s on 2 cores here: about 2–3 minutes)`,
+    },
+  };
 
 /** The data set of a scale. */
 export async function datasetForScale(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
-  if (scale === "smoke" || scale === "quick") return syntheticDataset(SYNTH_ROWS[scale], seed, undefined, { progress: scale === "quick" });
+  if (scale === "smoke" || scale === "quick")
+    return syntheticDataset(SYNTH_ROWS[scale], seed, undefined, { progress: scale === "quick" });
   const real = PAPER_DATA[scale];
   if (!existsSync(join(real.dir, "manifest.json"))) throw new AutodimError(real.missing);
   return { name: real.name, data: new PreparedData(real.dir), description: real.description };
@@ -111,7 +130,12 @@ export const MOVIELENS_PREPARED = join("data", "movielens", "prepared");
 /** The case study's data: MovieLens-1M when prepared (not at smoke scale), else the scale's data. */
 export async function caseStudyDataset(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
   if (scale !== "smoke" && existsSync(join(MOVIELENS_PREPARED, "manifest.json"))) {
-    return { name: "movielens-1m", data: new PreparedData(MOVIELENS_PREPARED), description: "MovieLens-1M (GroupLens), label rating > 3, prepared by `autodim movielens` + `prepare --format tsv`" };
+    return {
+      name: "movielens-1m",
+      data: new PreparedData(MOVIELENS_PREPARED),
+      description:
+        "MovieLens-1M (GroupLens), label rating > 3, prepared by `autodim movielens` + `prepare --format tsv`",
+    };
   }
   return datasetForScale(scale, seed);
 }

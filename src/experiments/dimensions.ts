@@ -1,7 +1,8 @@
 // Experiment 6 — the dimension distribution: which size AutoDim gives each field, against the
 // field's cardinality and (synthetic data) its planted rank, and how α moved during the search.
-import { search, type DimensionPlan } from "../embedding/autodim.js";
-import { spearman } from "../train/metrics.js";
+import { search } from "../embedding/autodim.js";
+import type { DimensionPlan } from "../train/schemas.js";
+import { spearman } from "../data/metrics.js";
 import { plantedRanks, type Dataset } from "./datasets.js";
 import { rankColor } from "./data.js";
 import type { Figure } from "./figures.js";
@@ -32,13 +33,27 @@ export function selectionProbabilities(alpha: number[]): number[] {
 export function summarizePlan(plan: DimensionPlan, ds: Dataset): DimensionsResult {
   const truth = ds.truth;
   const rankOf = plantedRanks(ds);
-  const fields = plan.fields.map((f) => ({ field: f.name, ids: f.vocabularySize, dim: f.dim, plantedRank: rankOf.get(f.name), alpha: f.alpha }));
+  const fields = plan.fields.map((f) => ({
+    field: f.name,
+    ids: f.vocabularySize,
+    dim: f.dim,
+    plantedRank: rankOf.get(f.name),
+    alpha: f.alpha,
+  }));
   const dims = fields.map((f) => f.dim);
   return {
     fields,
     candidates: plan.candidates,
-    spearmanRank: truth ? spearman(fields.map((f) => f.plantedRank as number), dims) : undefined,
-    spearmanCardinality: spearman(fields.map((f) => Math.log(f.ids)), dims),
+    spearmanRank: truth
+      ? spearman(
+          fields.map((f) => f.plantedRank as number),
+          dims,
+        )
+      : undefined,
+    spearmanCardinality: spearman(
+      fields.map((f) => Math.log(f.ids)),
+      dims,
+    ),
     reduction: plan.totals.reduction,
     embeddingParams: plan.totals.embeddingParams,
     fullDimensionParams: plan.totals.fullDimensionParams,
@@ -57,16 +72,48 @@ export async function runDimensionSearch(ds: Dataset, config: Parameters<typeof 
 export function dimensionFigures(r: DimensionsResult, dataset: string): Record<string, Figure> {
   const ranked = r.fields.some((f) => f.plantedRank !== undefined);
   const colours = r.fields.map((f) => rankColor(f.plantedRank));
-  const hover = r.fields.map((f) => `${f.field}: ${f.ids} ids${f.plantedRank === undefined ? "" : `, planted rank ${f.plantedRank}`}`);
+  const hover = r.fields.map(
+    (f) => `${f.field}: ${f.ids} ids${f.plantedRank === undefined ? "" : `, planted rank ${f.plantedRank}`}`,
+  );
   const dimAxis = { title: { text: "chosen size" }, tickvals: r.candidates };
   const figures: Record<string, Figure> = {
     fields: {
-      data: [{ type: "bar", x: r.fields.map((f) => f.field), y: r.fields.map((f) => f.dim), marker: { color: colours }, customdata: hover, hovertemplate: "%{customdata}: size %{y}<extra></extra>" }],
-      layout: { title: { text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 → red 16)" : ""}` }, yaxis: dimAxis, xaxis: { tickangle: -60 }, margin: { b: 80 } },
+      data: [
+        {
+          type: "bar",
+          x: r.fields.map((f) => f.field),
+          y: r.fields.map((f) => f.dim),
+          marker: { color: colours },
+          customdata: hover,
+          hovertemplate: "%{customdata}: size %{y}<extra></extra>",
+        },
+      ],
+      layout: {
+        title: {
+          text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 → red 16)" : ""}`,
+        },
+        yaxis: dimAxis,
+        xaxis: { tickangle: -60 },
+        margin: { b: 80 },
+      },
     },
     cardinality: {
-      data: [{ type: "scatter", mode: "markers", x: r.fields.map((f) => f.ids), y: r.fields.map((f) => f.dim), marker: { color: colours, size: 9 }, customdata: hover, hovertemplate: "%{customdata}: size %{y}<extra></extra>" }],
-      layout: { title: { text: `Chosen size vs field cardinality (Spearman ${r.spearmanCardinality.toFixed(2)})` }, xaxis: { type: "log", title: { text: "ids in the field (log)" } }, yaxis: dimAxis },
+      data: [
+        {
+          type: "scatter",
+          mode: "markers",
+          x: r.fields.map((f) => f.ids),
+          y: r.fields.map((f) => f.dim),
+          marker: { color: colours, size: 9 },
+          customdata: hover,
+          hovertemplate: "%{customdata}: size %{y}<extra></extra>",
+        },
+      ],
+      layout: {
+        title: { text: `Chosen size vs field cardinality (Spearman ${r.spearmanCardinality.toFixed(2)})` },
+        xaxis: { type: "log", title: { text: "ids in the field (log)" } },
+        yaxis: dimAxis,
+      },
     },
     selection: {
       // How sure the search became: the probability of each field's final choice over the steps.
@@ -81,7 +128,12 @@ export function dimensionFigures(r: DimensionsResult, dataset: string): Record<s
           line: { color: colours[m], width: 1.2 },
         };
       }),
-      layout: { title: { text: "Selection probability of each field's final size during the search" }, xaxis: { title: { text: "search step" } }, yaxis: { title: { text: "softmax(log α) of the chosen size" }, range: [0, 1] }, showlegend: false },
+      layout: {
+        title: { text: "Selection probability of each field's final size during the search" },
+        xaxis: { title: { text: "search step" } },
+        yaxis: { title: { text: "softmax(log α) of the chosen size" }, range: [0, 1] },
+        showlegend: false,
+      },
     },
   };
   if (ranked) {
@@ -98,7 +150,11 @@ export function dimensionFigures(r: DimensionsResult, dataset: string): Record<s
           hovertemplate: "%{customdata}: size %{y}<extra></extra>",
         },
       ],
-      layout: { title: { text: `Chosen size vs planted rank (Spearman ${(r.spearmanRank as number).toFixed(2)})` }, xaxis: { title: { text: "planted rank of the field's interactions" }, dtick: 2 }, yaxis: dimAxis },
+      layout: {
+        title: { text: `Chosen size vs planted rank (Spearman ${(r.spearmanRank as number).toFixed(2)})` },
+        xaxis: { title: { text: "planted rank of the field's interactions" }, dtick: 2 },
+        yaxis: dimAxis,
+      },
     };
   }
   return figures;

@@ -48,7 +48,11 @@ export async function toSvg(fig: Figure, defaultWidth = 800, defaultHeight = 480
       // the same spec gives the same SVG bytes.
       let seed = 20260;
       Math.random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-      const Plotly = (globalThis as unknown as { Plotly: { newPlot: (...a: unknown[]) => Promise<unknown>; toImage: (...a: unknown[]) => Promise<string> } }).Plotly;
+      const Plotly = (
+        globalThis as unknown as {
+          Plotly: { newPlot: (...a: unknown[]) => Promise<unknown>; toImage: (...a: unknown[]) => Promise<string> };
+        }
+      ).Plotly;
       const gd = await Plotly.newPlot("fig", fig.data, { ...fig.layout, width, height }, { staticPlot: true });
       return Plotly.toImage(gd, { format: "svg", width, height });
     },
@@ -56,7 +60,9 @@ export async function toSvg(fig: Figure, defaultWidth = 800, defaultHeight = 480
   );
   const comma = url.indexOf(",");
   const body = url.slice(comma + 1);
-  return url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+  return url.slice(0, comma).endsWith(";base64")
+    ? Buffer.from(body, "base64").toString("utf8")
+    : decodeURIComponent(body);
 }
 
 /** Closes the browser (the process would otherwise wait for it). */
@@ -85,7 +91,16 @@ export async function saveFigure(name: string, fig: Figure, dir = FIGURES_DIR): 
  */
 export async function displayFigure(fig: Figure, title: string): Promise<void> {
   const svg = await toSvg(fig);
-  const jupyter = requireFromProgram("tslab/dist/jupyter") as { lastWriteDisplayData?: (d: unknown, update: boolean) => void };
+  const jupyter = requireFromProgram("tslab/dist/jupyter") as {
+    lastWriteDisplayData?: (d: unknown, update: boolean) => void;
+  };
   if (!jupyter.lastWriteDisplayData) throw new AutodimError("displayFigure runs inside a tslab notebook kernel only");
-  jupyter.lastWriteDisplayData({ data: { "application/vnd.plotly.v1+json": fig, "image/svg+xml": svg, "text/plain": title }, metadata: {}, transient: {} }, false);
+  jupyter.lastWriteDisplayData(
+    {
+      data: { "application/vnd.plotly.v1+json": fig, "image/svg+xml": svg, "text/plain": title },
+      metadata: {},
+      transient: {},
+    },
+    false,
+  );
 }

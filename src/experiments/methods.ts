@@ -3,28 +3,24 @@
 // Each (model, method) run is a cell saved under results/<experiment>-<scale>-runs/ as soon as
 // it finishes, so the ~27 runs resume after an interruption and can be shared by processes.
 import { join } from "node:path";
-import { PAPER_CANDIDATES } from "../embedding/autodim.js";
-import type { RetrainResult } from "../embedding/autodim.js";
-import { METHODS } from "../methods/registry.js";
-import { quickSettings } from "../methods/registry.js";
+import { PAPER_CANDIDATES } from "../methods/defaults.js";
+import type { RetrainResult } from "../train/schemas.js";
+import { METHOD_NAMES, METHODS } from "../methods/registry.js";
+import { QUICK_EPOCH_CAPS, quickSettings, SMOKE_RANDOM_SEARCH } from "../methods/defaults.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
 import { runCells } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { PAPER_MAIN, PAPER_METHODS } from "./paper.js";
+import { PAPER_MAIN } from "./paper.js";
 import { RESULTS_DIR } from "./report.js";
 import { checkpointsFor, retrainSettings, searchSettings } from "./settings.js";
 
 export const MAIN_MODELS: ModelName[] = ["fm", "wd", "deepfm"];
-/** Paper column order. */
-export const MAIN_METHODS: string[] = [...PAPER_METHODS];
+/** The registry's methods, in its (the paper's column) order. */
+export const MAIN_METHODS: string[] = [...METHOD_NAMES];
 
-/**
- * Epoch caps for methods whose step is far slower on this stack: DPQ/MGQE score 64 centroids
- * per group and value (5–9× FDE's step here), so at quick scale they train 3 epochs.
- */
-const EPOCH_CAPS: Partial<Record<Scale, Record<string, number>>> = { quick: { dpq: 3, mgqe: 3 } };
+const EPOCH_CAPS: Partial<Record<Scale, Record<string, number>>> = { quick: QUICK_EPOCH_CAPS };
 
 /** The settings every method runs with at a scale (MDE α 0.3, RaS 10 one-epoch trials at quick). */
 export function methodSettings(scale: Scale, model: ModelName, seed: number, method: string): MethodSettings {
@@ -36,7 +32,7 @@ export function methodSettings(scale: Scale, model: ModelName, seed: number, met
     candidates: PAPER_CANDIDATES,
     search,
     train,
-    randomSearch: scale === "smoke" ? { trials: 2, trialEpochs: 1 } : base.randomSearch,
+    randomSearch: scale === "smoke" ? { ...SMOKE_RANDOM_SEARCH } : base.randomSearch,
   };
   const cap = EPOCH_CAPS[scale]?.[method];
   return cap === undefined ? s : { ...s, train: { ...s.train, epochs: Math.min(s.train.epochs, cap) } };
@@ -103,7 +99,14 @@ export function relativeToFde(rows: Omit<MethodRow, "paramsVsFde" | "aucVsFde">[
  * Every (model, method) run's full result, keyed "<model>-<method>": run, resumed, or read
  * from results/<experiment>-<scale>-runs/ (other experiments reuse the main table's runs).
  */
-export async function methodResults(ds: Dataset, scale: Scale, seed: number, models = MAIN_MODELS, methods = MAIN_METHODS, experiment = "methods"): Promise<Map<string, RetrainResult>> {
+export async function methodResults(
+  ds: Dataset,
+  scale: Scale,
+  seed: number,
+  models = MAIN_MODELS,
+  methods = MAIN_METHODS,
+  experiment = "methods",
+): Promise<Map<string, RetrainResult>> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const cells = models.flatMap((model) =>
     methods.map((method) => {
@@ -111,7 +114,11 @@ export async function methodResults(ds: Dataset, scale: Scale, seed: number, mod
       return {
         key: `${model}-${method}`,
         identity: { data: ds.description, settings },
-        run: () => METHODS[method].run(ds.data, settings, { progress, checkpoint: checkpointsFor(`${ds.name}-${method}-${model}-seed${seed}`) }),
+        run: () =>
+          METHODS[method].run(ds.data, settings, {
+            progress,
+            checkpoint: checkpointsFor(`${ds.name}-${method}-${model}-seed${seed}`),
+          }),
       };
     }),
   );
@@ -119,13 +126,27 @@ export async function methodResults(ds: Dataset, scale: Scale, seed: number, mod
 }
 
 /** The main table's rows (model-then-paper-column order), from `methodResults`. */
-export async function runMethods(ds: Dataset, scale: Scale, seed: number, models = MAIN_MODELS, methods = MAIN_METHODS, experiment = "methods"): Promise<MethodRow[]> {
+export async function runMethods(
+  ds: Dataset,
+  scale: Scale,
+  seed: number,
+  models = MAIN_MODELS,
+  methods = MAIN_METHODS,
+  experiment = "methods",
+): Promise<MethodRow[]> {
   const results = await methodResults(ds, scale, seed, models, methods, experiment);
   const trainRows = ds.data.rows("train");
   return relativeToFde([...results.values()].map((r) => toRow(r, trainRows)));
 }
 
-const MODEL_LABEL: Record<string, string> = { fm: "FM", wd: "W&D", deepfm: "DeepFM", nfm: "NFM", ipnn: "IPNN", autoint: "AutoInt" };
+const MODEL_LABEL: Record<string, string> = {
+  fm: "FM",
+  wd: "W&D",
+  deepfm: "DeepFM",
+  nfm: "NFM",
+  ipnn: "IPNN",
+  autoint: "AutoInt",
+};
 export function modelLabel(m: string): string {
   return MODEL_LABEL[m] ?? m;
 }
@@ -134,9 +155,13 @@ export function modelLabel(m: string): string {
  * Our table beside the paper's numbers for `paperData` (Avazu's for our Avazu run, else
  * Criteo's), as differences to FDE: absolute AUCs of different data do not compare.
  */
-export function mainTableRows(rows: MethodRow[], paperData: "criteo" | "avazu" = "criteo"): Record<string, string | number>[] {
+export function mainTableRows(
+  rows: MethodRow[],
+  paperData: "criteo" | "avazu" = "criteo",
+): Record<string, string | number>[] {
   return rows.map((r) => {
-    const paper = PAPER_MAIN[paperData][r.model as "fm" | "wd" | "deepfm"]?.[r.method];
+    const column = METHODS[r.method]?.paperColumn;
+    const paper = column === undefined ? undefined : PAPER_MAIN[paperData][r.model as "fm" | "wd" | "deepfm"]?.[column];
     const paperFde = PAPER_MAIN[paperData][r.model as "fm" | "wd" | "deepfm"]?.fde;
     return {
       model: modelLabel(r.model),
@@ -177,11 +202,22 @@ export function methodFigures(rows: MethodRow[]): Record<string, Figure> {
   const layout: Record<string, unknown> = {
     title: { text: "Test AUC against embedding parameters, per base model (AutoDim in red)" },
     grid: { rows: 1, columns: models.length, pattern: "independent" },
-    annotations: models.map((m, i) => ({ text: modelLabel(m), showarrow: false, xref: "paper", yref: "paper", x: (i + 0.5) / models.length, y: 1.06, xanchor: "center", font: { size: 13 } })),
+    annotations: models.map((m, i) => ({
+      text: modelLabel(m),
+      showarrow: false,
+      xref: "paper",
+      yref: "paper",
+      x: (i + 0.5) / models.length,
+      y: 1.06,
+      xanchor: "center",
+      font: { size: 13 },
+    })),
     width: 360 * models.length + 80,
     height: 420,
     margin: { t: 90 },
-    ...Object.fromEntries(models.map((_, i) => [`xaxis${i === 0 ? "" : i + 1}`, { type: "log", title: { text: "embedding params" } }])),
+    ...Object.fromEntries(
+      models.map((_, i) => [`xaxis${i === 0 ? "" : i + 1}`, { type: "log", title: { text: "embedding params" } }]),
+    ),
     yaxis: { title: { text: "test AUC" } },
   };
   return { tradeoff: { data, layout } };
@@ -193,9 +229,25 @@ export function efficiencyFigures(rows: MethodRow[]): Record<string, Figure> {
   return {
     time: {
       data: [
-        { type: "bar", name: "choosing sizes (search)", x, y: rows.map((r) => r.selectionSeconds), xaxis: "x", yaxis: "y" },
+        {
+          type: "bar",
+          name: "choosing sizes (search)",
+          x,
+          y: rows.map((r) => r.selectionSeconds),
+          xaxis: "x",
+          yaxis: "y",
+        },
         { type: "bar", name: "final training", x, y: rows.map((r) => r.trainSeconds), xaxis: "x", yaxis: "y" },
-        { type: "bar", name: "inference", x, y: rows.map((r) => r.inferenceMsPer1k), xaxis: "x2", yaxis: "y2", showlegend: false, marker: { color: "#55a868" } },
+        {
+          type: "bar",
+          name: "inference",
+          x,
+          y: rows.map((r) => r.inferenceMsPer1k),
+          xaxis: "x2",
+          yaxis: "y2",
+          showlegend: false,
+          marker: { color: "#55a868" },
+        },
       ],
       layout: {
         title: { text: `Training and inference time per method (${modelLabel(rows[0]?.model ?? "")})` },

@@ -11,7 +11,15 @@ import { dimensionFigures, runDimensionSearch, selectionProbabilities, type Dime
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
 import { componentFigures, runComponents, type VariantResult } from "./components.js";
 import { frequencyFigures, runFrequencies, type FrequencyResult } from "./frequency.js";
-import { efficiencyFigures, mainTableRows, MAIN_MODELS, methodFigures, modelLabel, runMethods, type MethodRow } from "./methods.js";
+import {
+  efficiencyFigures,
+  mainTableRows,
+  MAIN_MODELS,
+  methodFigures,
+  modelLabel,
+  runMethods,
+  type MethodRow,
+} from "./methods.js";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { runTransfer, transferFigures, transferTableRows, type TransferRow } from "./transfer.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS } from "./paper.js";
@@ -50,7 +58,15 @@ function experiment<P>(name: string, body: (scale: Scale, ds: Dataset) => Promis
     const info = await initRuntime();
     const ds = await datasetForScale(scale);
     const out = await body(scale, ds);
-    const p = provenance(name, scale, out.data ?? ds.description, out.seed ?? DEFAULT_SEED, backendLabel(info), (Date.now() - started) / 1000, out.computeSeconds);
+    const p = provenance(
+      name,
+      scale,
+      out.data ?? ds.description,
+      out.seed ?? DEFAULT_SEED,
+      backendLabel(info),
+      (Date.now() - started) / 1000,
+      out.computeSeconds,
+    );
     return { name, scale, markdown: out.markdown, payload: out.payload, provenance: p, figures: out.figures };
   };
 }
@@ -62,12 +78,24 @@ export const dataExperiment: Experiment<DataOverview> = experiment("data", async
   const summary = [
     `**${o.description}.** Rows: train ${o.rows.train.toLocaleString("en")}, validation ${o.rows.val.toLocaleString("en")}, test ${o.rows.test.toLocaleString("en")}; ` +
       `click rate ${pct(o.clickRate.train)} / ${pct(o.clickRate.val)} / ${pct(o.clickRate.test)}; ${o.totalFeatures.toLocaleString("en")} features in ${o.fields.length} fields` +
-      (o.ceilingAuc !== undefined ? `; AUC of the noise-free logit (the ceiling of any model): ${o.ceilingAuc.toFixed(4)}` : "") +
+      (o.ceilingAuc !== undefined
+        ? `; AUC of the noise-free logit (the ceiling of any model): ${o.ceilingAuc.toFixed(4)}`
+        : "") +
       ".",
     "Paper (Criteo): 45,840,617 rows, 39 fields, 1,086,810 features after filtering; Avazu: 40,428,968 rows, 22 fields, 2,018,012 features.",
   ].join("\n\n");
   const table = markdownTable(
-    o.fields.map((f) => ({ field: f.field, kind: f.kind, ids: f.vocabulary, "rare values": f.rareValues, missing: f.missingShare, "top value": f.topShare, "ids for 90%": f.idsFor90, "planted rank": f.plantedRank, zipf: f.zipf })),
+    o.fields.map((f) => ({
+      field: f.field,
+      kind: f.kind,
+      ids: f.vocabulary,
+      "rare values": f.rareValues,
+      missing: f.missingShare,
+      "top value": f.topShare,
+      "ids for 90%": f.idsFor90,
+      "planted rank": f.plantedRank,
+      zipf: f.zipf,
+    })),
     { missing: "%", "top value": "%", zipf: 2 },
   );
   return { markdown: `${summary}\n\n${table}`, payload: o, figures: dataFigures(o) };
@@ -81,11 +109,18 @@ export const dimensionsExperiment: Experiment<DimensionsResult> = experiment("di
   const summary = [
     `**AutoDim search** (${SEARCH_MODEL.toUpperCase()}, ${settings.unify} unification, ${settings.lookup} lookup, batch ${settings.batchSize}, ${settings.warmupSteps} warm-up steps + ${settings.epochs} epoch(s), α every ${settings.frequency} steps, α learning rate ${settings.architectureLearningRate}) on ${ds.description}.`,
     `Embedding parameters ${r.embeddingParams.toLocaleString("en")} vs ${r.fullDimensionParams.toLocaleString("en")} at full size (−${(100 * r.reduction).toFixed(1)}%); supernet validation AUC ${r.supernetValidationAuc.toFixed(4)}.`,
-    (r.spearmanRank !== undefined ? `Spearman(planted rank, chosen size) = **${r.spearmanRank.toFixed(3)}**; ` : "") + `Spearman(log ids, chosen size) = ${r.spearmanCardinality.toFixed(3)}.`,
+    (r.spearmanRank !== undefined ? `Spearman(planted rank, chosen size) = **${r.spearmanRank.toFixed(3)}**; ` : "") +
+      `Spearman(log ids, chosen size) = ${r.spearmanCardinality.toFixed(3)}.`,
     "Paper: the chosen sizes differ across fields and are not set by cardinality; fields that matter more get larger sizes (on Criteo/Avazu there is no ground truth; here the planted rank is one).",
   ].join("\n\n");
   const table = markdownTable(
-    r.fields.map((f) => ({ field: f.field, ids: f.ids, "planted rank": f.plantedRank, size: f.dim, ...Object.fromEntries(c.map((d, n) => [`p(${d})`, selectionProbabilities(f.alpha)[n]])) })),
+    r.fields.map((f) => ({
+      field: f.field,
+      ids: f.ids,
+      "planted rank": f.plantedRank,
+      size: f.dim,
+      ...Object.fromEntries(c.map((d, n) => [`p(${d})`, selectionProbabilities(f.alpha)[n]])),
+    })),
     Object.fromEntries(c.map((d) => [`p(${d})`, 2])),
   );
   return { markdown: `${summary}\n\n${table}`, payload: r, figures: dimensionFigures(r, ds.name) };
@@ -100,7 +135,13 @@ export const stabilityExperiment: Experiment<StabilityResult> = experiment("stab
     `Mean Pearson correlation between two seeds' size vectors: **${r.meanPearsonDims.toFixed(3)}** (paper, Criteo DeepFM: ≈ 0.85); between their selection probabilities softmax(log α): ${r.meanPearsonAlpha.toFixed(3)}; a field gets the same size from two seeds ${(100 * r.meanAgreement).toFixed(1)}% of the time. Parameter reduction per seed: ${r.reductions.map((x) => `${(100 * x).toFixed(1)}%`).join(", ")}.`,
   ].join("\n\n");
   const table = markdownTable(
-    r.pairs.map((p) => ({ "seed a": p.a, "seed b": p.b, "Pearson (sizes)": p.pearsonDims, "Pearson (α)": p.pearsonAlpha, "same size": p.agreement })),
+    r.pairs.map((p) => ({
+      "seed a": p.a,
+      "seed b": p.b,
+      "Pearson (sizes)": p.pearsonDims,
+      "Pearson (α)": p.pearsonAlpha,
+      "same size": p.agreement,
+    })),
     { "Pearson (sizes)": 3, "Pearson (α)": 3, "same size": "%" },
   );
   return { markdown: `${summary}\n\n${table}`, payload: r, figures: stabilityFigures(r), seed: r.seeds[0] };
@@ -116,7 +157,17 @@ export const componentsExperiment: Experiment<VariantResult[]> = experiment("com
     "Paper (Criteo, DeepFM; qualitative): the weight-sharing variants search with fewer parameters and faster; AD-2 (sharing + linear) is best on AUC, Logloss, final parameters and inference time; zero-padding is worse.",
   ].join("\n\n");
   const table = markdownTable(
-    rows.map((r) => ({ variant: r.variant, lookup: r.lookup, unification: r.unify, "search params": r.searchParams, "search samples/s": r.searchSamplesPerSecond, "test AUC": r.testAuc, "test Logloss": r.testLogloss, "final params": r.finalParams, "inference ms / 1k rows": r.inferenceMsPer1k })),
+    rows.map((r) => ({
+      variant: r.variant,
+      lookup: r.lookup,
+      unification: r.unify,
+      "search params": r.searchParams,
+      "search samples/s": r.searchSamplesPerSecond,
+      "test AUC": r.testAuc,
+      "test Logloss": r.testLogloss,
+      "final params": r.finalParams,
+      "inference ms / 1k rows": r.inferenceMsPer1k,
+    })),
     { "search samples/s": 0, "test AUC": 4, "test Logloss": 4, "inference ms / 1k rows": 2 },
   );
   return { markdown: `${summary}\n\n${table}`, payload: rows, figures: componentFigures(rows) };
@@ -132,7 +183,15 @@ export const frequencyExperiment: Experiment<FrequencyResult[]> = experiment("fr
     "Paper (qualitative): f = 10 gives the best AUC and Logloss; small f costs search time.",
   ].join("\n\n");
   const table = markdownTable(
-    rows.map((r) => ({ f: r.frequency, "α steps": r.architectureSteps, "search s": r.searchSeconds, "test AUC": r.testAuc, "test Logloss": r.testLogloss, params: r.params, reduction: r.reduction })),
+    rows.map((r) => ({
+      f: r.frequency,
+      "α steps": r.architectureSteps,
+      "search s": r.searchSeconds,
+      "test AUC": r.testAuc,
+      "test Logloss": r.testLogloss,
+      params: r.params,
+      reduction: r.reduction,
+    })),
     { "search s": 1, "test AUC": 4, "test Logloss": 4, reduction: "%" },
   );
   return { markdown: `${summary}\n\n${table}`, payload: rows, figures: frequencyFigures(rows) };
@@ -150,8 +209,20 @@ export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", 
       ` Compute: ${(computeSeconds(rows) / 60).toFixed(1)} minutes summed over the ${rows.length} runs.`,
     `Paper columns: ${paperData === "avazu" ? "Avazu" : "Criteo"}, as reported. Absolute AUCs of different data do not compare, so both sides are shown as differences to FDE of the same model. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).`,
   ].join("\n\n");
-  const table = markdownTable(mainTableRows(rows, paperData), { AUC: 4, Logloss: 4, "ΔAUC vs FDE": 4, "paper ΔAUC": 4, "Params vs FDE": "%", "paper Params vs FDE": "%" });
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: methodFigures(rows), computeSeconds: computeSeconds(rows) };
+  const table = markdownTable(mainTableRows(rows, paperData), {
+    AUC: 4,
+    Logloss: 4,
+    "ΔAUC vs FDE": 4,
+    "paper ΔAUC": 4,
+    "Params vs FDE": "%",
+    "paper Params vs FDE": "%",
+  });
+  return {
+    markdown: `${summary}\n\n${table}`,
+    payload: rows,
+    figures: methodFigures(rows),
+    computeSeconds: computeSeconds(rows),
+  };
 });
 
 /** Seconds of the runs behind rows (choosing sizes + final training). */
@@ -168,10 +239,24 @@ export const efficiencyExperiment: Experiment<MethodRow[]> = experiment("efficie
     "Paper (Criteo, DeepFM; qualitative): AutoDim and AutoDim-s train fast (five candidates are a small search space); AutoDim has the fastest inference (fewest embedding parameters).",
   ].join("\n\n");
   const table = markdownTable(
-    rows.map((r) => ({ method: r.method, "choosing sizes s": r.selectionSeconds, "final training s": r.trainSeconds, epochs: r.epochs, "train samples/s": r.trainSamplesPerSecond, "total s": r.selectionSeconds + r.trainSeconds, "inference ms / 1k rows": r.inferenceMsPer1k, Params: r.params })),
+    rows.map((r) => ({
+      method: r.method,
+      "choosing sizes s": r.selectionSeconds,
+      "final training s": r.trainSeconds,
+      epochs: r.epochs,
+      "train samples/s": r.trainSamplesPerSecond,
+      "total s": r.selectionSeconds + r.trainSeconds,
+      "inference ms / 1k rows": r.inferenceMsPer1k,
+      Params: r.params,
+    })),
     { "choosing sizes s": 1, "final training s": 1, "train samples/s": 0, "total s": 1, "inference ms / 1k rows": 2 },
   );
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: efficiencyFigures(rows), computeSeconds: computeSeconds(rows) };
+  return {
+    markdown: `${summary}\n\n${table}`,
+    payload: rows,
+    figures: efficiencyFigures(rows),
+    computeSeconds: computeSeconds(rows),
+  };
 });
 
 /** 7 — case study: each field's importance (single-field test AUC) beside the size AutoDim chose with W&D. */
@@ -186,7 +271,9 @@ export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("case
       (own ? "." : " (the main table's W&D AutoDim run, notebook 2)."),
     `Spearman(single-field AUC, chosen size) = **${r.spearman.toFixed(3)}**. Compute: the two W&D runs took ${(r.computeSeconds / 60).toFixed(1)} minutes. W&D full dimension: AUC ${r.fde.auc.toFixed(4)}, Logloss ${r.fde.logloss.toFixed(4)}; AutoDim: AUC ${r.autodim.auc.toFixed(4)}, Logloss ${r.autodim.logloss.toFixed(4)} with ${pct(1 - r.autodim.params / r.fde.params)} fewer embedding parameters.`,
     `Paper (MovieLens-1M, W&D, candidates up to 16): sizes follow importance — movieId and userId (AUC .73/.69) get 8, gender/age/occupation (≈ .51–.53) get 2; FDE AUC ${PAPER_CASE_STUDY_TOTALS.fde.auc} / Logloss ${PAPER_CASE_STUDY_TOTALS.fde.logloss} vs AutoDim ${PAPER_CASE_STUDY_TOTALS.autodim.auc} / ${PAPER_CASE_STUDY_TOTALS.autodim.logloss} with ${pct(PAPER_CASE_STUDY_TOTALS.reduction)} fewer parameters.` +
-      (ranked ? " On the synthetic set the planted rank of each field is the ground truth of its importance; it is shown too." : ""),
+      (ranked
+        ? " On the synthetic set the planted rank of each field is the ground truth of its importance; it is shown too."
+        : ""),
   ].join("\n\n");
   const paperDim = new Map(PAPER_CASE_STUDY.map((p) => [p.field, p]));
   const table = markdownTable(
@@ -197,11 +284,19 @@ export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("case
       "single-field AUC": f.auc,
       "single-field Logloss": f.logloss,
       size: f.dim,
-      ...(paperDim.has(f.field) ? { "paper AUC": paperDim.get(f.field)?.auc, "paper size": paperDim.get(f.field)?.dim } : {}),
+      ...(paperDim.has(f.field)
+        ? { "paper AUC": paperDim.get(f.field)?.auc, "paper size": paperDim.get(f.field)?.dim }
+        : {}),
     })),
     { "single-field AUC": 4, "single-field Logloss": 4, "paper AUC": 4 },
   );
-  return { markdown: `${summary}\n\n${table}`, payload: r, figures: caseStudyFigures(r), data: ds.description, computeSeconds: r.computeSeconds };
+  return {
+    markdown: `${summary}\n\n${table}`,
+    payload: r,
+    figures: caseStudyFigures(r),
+    data: ds.description,
+    computeSeconds: r.computeSeconds,
+  };
 });
 
 /** 8 — transferability: FM's AutoDim sizes re-trained in NFM, IPNN and AutoInt vs their full-dimension versions. */
@@ -213,8 +308,22 @@ export const transferExperiment: Experiment<TransferRow[]> = experiment("transfe
     `**AutoDim's sizes searched with FM** (the main table's FM AutoDim run: ${source.params.embedding.toLocaleString("en")} embedding parameters; its search took ${((source.plan?.runtime.wallSeconds ?? 0) / 60).toFixed(1)} min) **re-trained in NFM, IPNN and AutoInt** (${(trainingSeconds / 60).toFixed(1)} minutes for the six trainings), against each model with every field at 32, on ${ds.description} (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping). NFM: bi-interaction → MLP 128-128; IPNN: embeddings ‖ pairwise inner products → MLP 128-128; AutoInt: 3 self-attention layers, 2 heads of 16, residual; all with the first-order term.`,
     `Paper (as reported): the FM sizes improve every model — ΔAUC on Criteo +0.0047 (NFM), +0.0027 (IPNN), +0.0020 (AutoInt); on Avazu +0.0025, +0.0014, +0.0015. The paper columns below are ${ds.name === "avazu" ? "Avazu's" : "Criteo's"}.`,
   ].join("\n\n");
-  const table = markdownTable(transferTableRows(rows, ds.name === "avazu" ? "avazu" : "criteo"), { "full AUC": 4, "AutoDim AUC": 4, "ΔAUC": 4, "paper ΔAUC": 4, "full Logloss": 4, "AutoDim Logloss": 4, "ΔLogloss": 4, "paper ΔLogloss": 4 });
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: transferFigures(rows), computeSeconds: trainingSeconds };
+  const table = markdownTable(transferTableRows(rows, ds.name === "avazu" ? "avazu" : "criteo"), {
+    "full AUC": 4,
+    "AutoDim AUC": 4,
+    ΔAUC: 4,
+    "paper ΔAUC": 4,
+    "full Logloss": 4,
+    "AutoDim Logloss": 4,
+    ΔLogloss: 4,
+    "paper ΔLogloss": 4,
+  });
+  return {
+    markdown: `${summary}\n\n${table}`,
+    payload: rows,
+    figures: transferFigures(rows),
+    computeSeconds: trainingSeconds,
+  };
 });
 
 export const EXPERIMENTS: Record<string, Experiment> = {
@@ -232,13 +341,26 @@ export const EXPERIMENTS: Record<string, Experiment> = {
  * results/<name>-<scale>.json with its figures' specs, if an earlier run finished it (to
  * resume `reproduce all`, and so a notebook shows a finished experiment without redoing it).
  */
-export function finishedResult(name: string, scale: Scale, dir = RESULTS_DIR, figuresDir = FIGURES_DIR): ExperimentOutput | undefined {
+export function finishedResult(
+  name: string,
+  scale: Scale,
+  dir = RESULTS_DIR,
+  figuresDir = FIGURES_DIR,
+): ExperimentOutput | undefined {
   const json = join(dir, `${name}-${scale}.json`);
   if (!existsSync(json)) return undefined;
   try {
-    const saved = JSON.parse(readFileSync(json, "utf8")) as { provenance: Provenance; result: unknown; markdown: string; figures?: string[] };
+    const saved = JSON.parse(readFileSync(json, "utf8")) as {
+      provenance: Provenance;
+      result: unknown;
+      markdown: string;
+      figures?: string[];
+    };
     const figures: Record<string, Figure> = {};
-    for (const f of saved.figures ?? []) figures[f] = JSON.parse(readFileSync(join(figuresDir, `${figureName({ name, scale }, f)}.json`), "utf8")) as Figure;
+    for (const f of saved.figures ?? [])
+      figures[f] = JSON.parse(
+        readFileSync(join(figuresDir, `${figureName({ name, scale }, f)}.json`), "utf8"),
+      ) as Figure;
     return { name, scale, markdown: saved.markdown, payload: saved.result, provenance: saved.provenance, figures };
   } catch {
     return undefined; // unreadable or incomplete: run it again
@@ -249,7 +371,11 @@ export function finishedResult(name: string, scale: Scale, dir = RESULTS_DIR, fi
  * The experiment's output: the finished one from results/ when there is one (unless
  * AUTODIM_FORCE=1), else a fresh run, saved to results/ and figures/.
  */
-export async function loadOrRun<P>(experiment: Experiment<P>, name: string, scale: Scale): Promise<ExperimentOutput<P>> {
+export async function loadOrRun<P>(
+  experiment: Experiment<P>,
+  name: string,
+  scale: Scale,
+): Promise<ExperimentOutput<P>> {
   const done = process.env.AUTODIM_FORCE === "1" ? undefined : finishedResult(name, scale);
   if (done) return done as ExperimentOutput<P>;
   const out = await experiment(scale);
@@ -258,11 +384,26 @@ export async function loadOrRun<P>(experiment: Experiment<P>, name: string, scal
 }
 
 /** Writes an experiment's tables under results/ and its figures under figures/. */
-export async function saveOutput(out: ExperimentOutput, dir = RESULTS_DIR, figuresDir = FIGURES_DIR): Promise<{ json: string; md: string; figures: string[] }> {
+export async function saveOutput(
+  out: ExperimentOutput,
+  dir = RESULTS_DIR,
+  figuresDir = FIGURES_DIR,
+): Promise<{ json: string; md: string; figures: string[] }> {
   const figures: string[] = [];
-  for (const [name, fig] of Object.entries(out.figures)) figures.push((await saveFigure(figureName(out, name), fig, figuresDir)).svg);
+  for (const [name, fig] of Object.entries(out.figures))
+    figures.push((await saveFigure(figureName(out, name), fig, figuresDir)).svg);
   // Tables last: a result file marks the experiment finished (figures included) for a resume.
-  return { ...writeResult(`${out.name}-${out.scale}`, out.payload, out.markdown, out.provenance, dir, Object.keys(out.figures)), figures };
+  return {
+    ...writeResult(
+      `${out.name}-${out.scale}`,
+      out.payload,
+      out.markdown,
+      out.provenance,
+      dir,
+      Object.keys(out.figures),
+    ),
+    figures,
+  };
 }
 
 export function figureName(out: Pick<ExperimentOutput, "name" | "scale">, figure: string): string {

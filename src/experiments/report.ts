@@ -23,8 +23,26 @@ export interface Provenance {
   createdAt: string;
 }
 
-export function provenance(experiment: string, scale: string, data: string, seed: number, backend: string, wallSeconds: number, computeSeconds?: number): Provenance {
-  return { experiment, scale, data, seed, backend, hardware: hardwareInfo(), wallSeconds, ...(computeSeconds !== undefined ? { computeSeconds } : {}), createdAt: new Date().toISOString() };
+export function provenance(
+  experiment: string,
+  scale: string,
+  data: string,
+  seed: number,
+  backend: string,
+  wallSeconds: number,
+  computeSeconds?: number,
+): Provenance {
+  return {
+    experiment,
+    scale,
+    data,
+    seed,
+    backend,
+    hardware: hardwareInfo(),
+    wallSeconds,
+    ...(computeSeconds !== undefined ? { computeSeconds } : {}),
+    createdAt: new Date().toISOString(),
+  };
 }
 
 export function provenanceMarkdown(p: Provenance): string {
@@ -49,7 +67,14 @@ export function markdownTable(rows: Row[], format: Record<string, number | "%"> 
 }
 
 /** Writes results/<name>.json (payload + provenance) and results/<name>.md. */
-export function writeResult(name: string, payload: unknown, markdown: string, p: Provenance, dir = RESULTS_DIR, figures: string[] = []): { json: string; md: string } {
+export function writeResult(
+  name: string,
+  payload: unknown,
+  markdown: string,
+  p: Provenance,
+  dir = RESULTS_DIR,
+  figures: string[] = [],
+): { json: string; md: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
   const md = join(dir, `${name}.md`);

@@ -1,30 +1,34 @@
 // Search and training settings of each scale. quick = the main job's settings (minutes on the
 // 200k-row synthetic set); smoke = the same shape in seconds (tests); paper = the paper's
 // setup (batch 2000, α learning rate 1e-3 every 10 steps, linear unification, one epoch).
-import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, type SearchConfig } from "../embedding/autodim.js";
+import {
+  DEFAULT_SEARCH,
+  PAPER_RETRAIN,
+  QUICK_RETRAIN,
+  QUICK_SEARCH,
+  SMOKE_RETRAIN,
+  SMOKE_SEARCH,
+  type RetrainSettings,
+} from "../methods/defaults.js";
+import type { SearchConfig } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import { join } from "node:path";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 import type { Scale } from "./datasets.js";
 
 export type SearchSettings = Omit<SearchConfig, "model" | "seed">;
-export interface RetrainSettings {
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-}
+export type { RetrainSettings };
 
 export function searchSettings(scale: Scale): SearchSettings {
-  if (scale === "smoke") return { ...QUICK_SEARCH, batchSize: 256, epochs: 1, warmupSteps: 8 };
+  if (scale === "smoke") return { ...SMOKE_SEARCH };
   if (scale === "quick") return { ...QUICK_SEARCH };
   return { ...DEFAULT_SEARCH };
 }
 
 export function retrainSettings(scale: Scale): RetrainSettings {
-  if (scale === "smoke") return { epochs: 1, patience: 1, batchSize: 256, learningRate: 1e-3 };
+  if (scale === "smoke") return { ...SMOKE_RETRAIN };
   if (scale === "quick") return { ...QUICK_RETRAIN };
-  return { epochs: 10, patience: 2, batchSize: 2000, learningRate: 1e-3 };
+  return { ...PAPER_RETRAIN };
 }
 
 /** The base model the dimension experiments search with (the paper's figures use FM). */

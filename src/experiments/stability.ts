@@ -2,7 +2,7 @@
 // Gumbel noise, dropout all change with the seed; the data does not). Reported: the Pearson
 // correlation between the seeds' chosen-size vectors (the paper's measure: ≈ 0.85 on Criteo,
 // DeepFM) and between their α, and how often two seeds agree on a field's size.
-import { pearson } from "../train/metrics.js";
+import { pearson } from "../data/metrics.js";
 import type { Dataset } from "./datasets.js";
 import { rankColor } from "./data.js";
 import { runDimensionSearch, selectionProbabilities, type DimensionsResult } from "./dimensions.js";
@@ -29,7 +29,12 @@ export interface StabilityResult {
   reductions: number[];
 }
 
-export async function runStability(ds: Dataset, settings: SearchSettings, model: ModelName, seeds = STABILITY_SEEDS): Promise<StabilityResult> {
+export async function runStability(
+  ds: Dataset,
+  settings: SearchSettings,
+  model: ModelName,
+  seeds = STABILITY_SEEDS,
+): Promise<StabilityResult> {
   const runs: DimensionsResult[] = [];
   for (const seed of seeds) runs.push(await runDimensionSearch(ds, { ...settings, model, seed }));
   return summarizeStability(runs, seeds);
@@ -42,7 +47,13 @@ export function summarizeStability(runs: DimensionsResult[], seeds: number[]): S
   for (let a = 0; a < runs.length; a++) {
     for (let b = a + 1; b < runs.length; b++) {
       const same = dims[a].filter((d, m) => d === dims[b][m]).length;
-      pairs.push({ a: seeds[a], b: seeds[b], pearsonDims: pearson(dims[a], dims[b]), pearsonAlpha: pearson(probs[a], probs[b]), agreement: same / dims[a].length });
+      pairs.push({
+        a: seeds[a],
+        b: seeds[b],
+        pearsonDims: pearson(dims[a], dims[b]),
+        pearsonAlpha: pearson(probs[a], probs[b]),
+        agreement: same / dims[a].length,
+      });
     }
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -81,7 +92,11 @@ export function stabilityFigures(r: StabilityResult): Record<string, Figure> {
           hovertemplate: "%{y}, %{x}: size %{z}<extra></extra>",
         },
       ],
-      layout: { title: { text: `Chosen size per field and seed (mean Pearson between seeds ${r.meanPearsonDims.toFixed(2)})` }, xaxis: { tickangle: -60 }, margin: { b: 80 } },
+      layout: {
+        title: { text: `Chosen size per field and seed (mean Pearson between seeds ${r.meanPearsonDims.toFixed(2)})` },
+        xaxis: { tickangle: -60 },
+        margin: { b: 80 },
+      },
     },
     consensus: {
       data: [
@@ -93,7 +108,14 @@ export function stabilityFigures(r: StabilityResult): Record<string, Figure> {
           hovertemplate: "%{x}: %{y:.0%} of seeds agree<extra></extra>",
         },
       ],
-      layout: { title: { text: `Share of seeds choosing each field's most common size${r.plantedRanks ? " (colour: planted rank)" : ""}` }, yaxis: { range: [0, 1], tickformat: ".0%" }, xaxis: { tickangle: -60 }, margin: { b: 80 } },
+      layout: {
+        title: {
+          text: `Share of seeds choosing each field's most common size${r.plantedRanks ? " (colour: planted rank)" : ""}`,
+        },
+        yaxis: { range: [0, 1], tickformat: ".0%" },
+        xaxis: { tickangle: -60 },
+        margin: { b: 80 },
+      },
     },
   };
 }

@@ -2,7 +2,8 @@
 // AutoDim run), re-trained in NFM, IPNN and AutoInt, against each model at full dimension.
 // Each re-training is a cell under results/transfer-<scale>-runs/.
 import { join } from "node:path";
-import { retrain, type DimensionPlan, type RetrainResult } from "../embedding/autodim.js";
+import { retrain } from "../train/retrain.js";
+import type { DimensionPlan, RetrainResult } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";
@@ -24,48 +25,93 @@ export interface TransferRow {
   seconds: { full: number; autodim: number };
 }
 
-export async function runTransfer(ds: Dataset, scale: Scale, seed: number, models = TRANSFER_MODELS): Promise<{ rows: TransferRow[]; source: RetrainResult }> {
+export async function runTransfer(
+  ds: Dataset,
+  scale: Scale,
+  seed: number,
+  models = TRANSFER_MODELS,
+): Promise<{ rows: TransferRow[]; source: RetrainResult }> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const dir = join(RESULTS_DIR, `transfer-${scale}-runs`);
   const log = progress ? undefined : () => {};
-  const cell = (model: ModelName, kind: "full" | "autodim", dims: number[], projection: "none" | "linear" | "zeropad", plan?: DimensionPlan) => {
+  const cell = (
+    model: ModelName,
+    kind: "full" | "autodim",
+    dims: number[],
+    projection: "none" | "linear" | "zeropad",
+    plan?: DimensionPlan,
+  ) => {
     const s = methodSettings(scale, model, seed, "autodim");
     const D = s.candidates[s.candidates.length - 1];
     return {
       key: `${model}-${kind}`,
       identity: { data: ds.description, train: s.train, dims, projection, seed },
-      run: () => retrain(ds.data, { ...s.train, model, dims, projection, outputDim: D, seed }, { method: kind === "full" ? "fde" : "autodim (fm plan)", plan, progress, checkpoint: checkpointsFor(`${ds.name}-transfer-${kind}-${model}-seed${seed}`) }),
+      run: () =>
+        retrain(
+          ds.data,
+          { ...s.train, model, dims, projection, outputDim: D, seed },
+          {
+            method: kind === "full" ? "fde" : "autodim (fm plan)",
+            plan,
+            progress,
+            checkpoint: checkpointsFor(`${ds.name}-transfer-${kind}-${model}-seed${seed}`),
+          },
+        ),
     };
   };
   // The full-dimension runs need no plan: they go first (another process may still be searching).
   const D = methodSettings(scale, "fm", seed, "autodim").candidates.slice(-1)[0];
-  const full = await runCells(dir, models.map((m) => cell(m, "full", ds.data.manifest.fields.map(() => D), "none")), { log });
+  const full = await runCells(
+    dir,
+    models.map((m) =>
+      cell(
+        m,
+        "full",
+        ds.data.manifest.fields.map(() => D),
+        "none",
+      ),
+    ),
+    { log },
+  );
   const source = (await methodResults(ds, scale, seed, ["fm"], ["autodim"])).get("fm-autodim");
   if (!source?.plan) throw new AutodimError("transfer: the main table's FM AutoDim run has no plan");
   const plan = source.plan;
   const dims = plan.fields.map((f) => f.dim);
-  const auto = await runCells(dir, models.map((m) => cell(m, "autodim", dims, plan.config.unify, plan)), { log });
+  const auto = await runCells(
+    dir,
+    models.map((m) => cell(m, "autodim", dims, plan.config.unify, plan)),
+    { log },
+  );
   const rows = models.map((model) => {
     const f = full.get(`${model}-full`) as RetrainResult;
     const a = auto.get(`${model}-autodim`) as RetrainResult;
-    return { model, full: testSummary(f), autodim: testSummary(a), dims, seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds } };
+    return {
+      model,
+      full: testSummary(f),
+      autodim: testSummary(a),
+      dims,
+      seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds },
+    };
   });
   return { rows, source };
 }
 
 /** Rows of the notebook's table: ours and the paper's differences (Avazu's for Avazu, else Criteo's), AutoDim − full. */
-export function transferTableRows(rows: TransferRow[], paperData: "criteo" | "avazu" = "criteo"): Record<string, string | number>[] {
+export function transferTableRows(
+  rows: TransferRow[],
+  paperData: "criteo" | "avazu" = "criteo",
+): Record<string, string | number>[] {
   return rows.map((r) => {
     const p = PAPER_TRANSFER[r.model as keyof typeof PAPER_TRANSFER];
     return {
       model: modelLabel(r.model),
       "full AUC": r.full.auc,
       "AutoDim AUC": r.autodim.auc,
-      "ΔAUC": r.autodim.auc - r.full.auc,
+      ΔAUC: r.autodim.auc - r.full.auc,
       "paper ΔAUC": p ? p.autodim[paperData][0] - p.full[paperData][0] : NaN,
       "full Logloss": r.full.logloss,
       "AutoDim Logloss": r.autodim.logloss,
-      "ΔLogloss": r.autodim.logloss - r.full.logloss,
+      ΔLogloss: r.autodim.logloss - r.full.logloss,
       "paper ΔLogloss": p ? p.autodim[paperData][1] - p.full[paperData][1] : NaN,
       "full Params": r.full.params,
       "AutoDim Params": r.autodim.params,
@@ -79,12 +125,24 @@ export function transferFigures(rows: TransferRow[]): Record<string, Figure> {
     auc: {
       data: [
         { type: "bar", name: "full dimension (32)", x, y: rows.map((r) => r.full.auc), marker: { color: "#4c72b0" } },
-        { type: "bar", name: "AutoDim sizes searched with FM", x, y: rows.map((r) => r.autodim.auc), marker: { color: "#c44e52" } },
+        {
+          type: "bar",
+          name: "AutoDim sizes searched with FM",
+          x,
+          y: rows.map((r) => r.autodim.auc),
+          marker: { color: "#c44e52" },
+        },
       ],
       layout: {
         title: { text: "Transferability: FM's AutoDim sizes in other models (test AUC)" },
         barmode: "group",
-        yaxis: { title: { text: "test AUC" }, range: [Math.min(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) - 0.01, Math.max(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) + 0.005] },
+        yaxis: {
+          title: { text: "test AUC" },
+          range: [
+            Math.min(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) - 0.01,
+            Math.max(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) + 0.005,
+          ],
+        },
         width: 700,
         height: 420,
       },

@@ -22,18 +22,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { PreparedData } from "../data/batches.js";
 import type { Manifest } from "../data/manifest.js";
-import {
-  AutoDimSearchEmbedding,
-  dataIdentity,
-  gumbelNoise,
-  runBiLevel,
-  temperature,
-  trainWithEmbedding,
-  type ProjectionKind,
-  type SearchEmbeddingConfig,
-} from "../embedding/autodim.js";
-import type { EmbeddingModule, EmbeddingParameterCounts } from "../embedding/interface.js";
-import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
+import { AutoDimSearchEmbedding, gumbelNoise, runBiLevel, temperature } from "../embedding/autodim.js";
+import { dataIdentity, trainWithEmbedding } from "../train/retrain.js";
+import type { ProjectionKind } from "../train/plan-embedding.js";
+import type { SearchEmbeddingConfig } from "../train/schemas.js";
+import type { EmbeddingModule, EmbeddingParameterCounts } from "../models/embedding.js";
+import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { constantVariable, Dense, uniformVariable, type StepContext } from "../models/layers.js";
@@ -42,8 +36,7 @@ import { randomStream, type RandomStream } from "../runtime/random.js";
 import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import type { Method } from "./types.js";
-
-export const CONTROLLER_HIDDEN = 16;
+import { AEMB_CONTROLLER_HIDDEN } from "./defaults.js";
 
 /** z = log(1 + count) / log(1 + max count) ∈ [0, 1] for every global id. */
 export function popularity(counts: Uint32Array): Float32Array {
@@ -60,7 +53,11 @@ export class PopularityController {
   readonly w2: tf.Variable;
   readonly b2: tf.Variable;
 
-  constructor(readonly candidates: number, rng: RandomStream, readonly hidden = CONTROLLER_HIDDEN) {
+  constructor(
+    readonly candidates: number,
+    rng: RandomStream,
+    readonly hidden = AEMB_CONTROLLER_HIDDEN,
+  ) {
     // Hidden units spread over z ∈ [0, 1]: slopes U(−4, 4) and offsets U(−2, 2), so tanh bends
     // at different popularities. The last layer starts at zero: uniform weights at first.
     this.w1 = uniformVariable([1, hidden], 4, rng, "aemb/controller/w1");
@@ -102,7 +99,6 @@ export class AutoEmbSearchEmbedding implements EmbeddingModule {
   readonly outputDim: number;
   /** While set, every value mixes its candidates uniformly (the warm-up). */
   frozenUniform = false;
-  gumbel = true;
 
   constructor(
     readonly fieldCount: number,
@@ -113,8 +109,15 @@ export class AutoEmbSearchEmbedding implements EmbeddingModule {
     initRng: RandomStream,
     private readonly gumbelRng: RandomStream,
   ) {
-    if (z.length !== totalFeatures) throw new AutodimError(`popularity has ${z.length} entries, the data ${totalFeatures} features`);
-    this.candidates = new AutoDimSearchEmbedding(fieldCount, totalFeatures, { ...config, lookup: "shared" }, initRng, gumbelRng);
+    if (z.length !== totalFeatures)
+      throw new AutodimError(`popularity has ${z.length} entries, the data ${totalFeatures} features`);
+    this.candidates = new AutoDimSearchEmbedding(
+      fieldCount,
+      totalFeatures,
+      { ...config, lookup: "shared" },
+      initRng,
+      gumbelRng,
+    );
     this.controller = new PopularityController(config.candidates.length, initRng);
     this.outputDim = this.candidates.outputDim;
   }
@@ -141,7 +144,7 @@ export class AutoEmbSearchEmbedding implements EmbeddingModule {
     const z = new Float32Array(rows.length);
     for (let i = 0; i < rows.length; i++) z[i] = this.z[rows[i]];
     let logits = tf.gather(this.controller.logits(tf.tensor2d(z, [rows.length, 1])), touched.local) as tf.Tensor2D;
-    if (ctx.training && this.gumbel) logits = tf.add(logits, tf.tensor2d(gumbelNoise(this.gumbelRng, n * N), [n, N]));
+    if (ctx.training) logits = tf.add(logits, tf.tensor2d(gumbelNoise(this.gumbelRng, n * N), [n, N]));
     return tf.softmax(tf.div(logits, temperature(ctx.step, this.config.tauDecay))) as tf.Tensor2D;
   }
 
@@ -190,9 +193,11 @@ export class PerValueEmbedding implements EmbeddingModule {
     rng: RandomStream,
   ) {
     const used = [...new Set(sizeIndex)].sort((a, b) => a - b);
-    if (used.some((n) => n >= candidates.length)) throw new AutodimError(`a size index exceeds the ${candidates.length} candidates`);
+    if (used.some((n) => n >= candidates.length))
+      throw new AutodimError(`a size index exceeds the ${candidates.length} candidates`);
     this.sizes = used.map((n) => candidates[n]);
-    if (this.sizes[this.sizes.length - 1] > outputDim) throw new AutodimError(`a size ${this.sizes[this.sizes.length - 1]} exceeds the output size ${outputDim}`);
+    if (this.sizes[this.sizes.length - 1] > outputDim)
+      throw new AutodimError(`a size ${this.sizes[this.sizes.length - 1]} exceeds the output size ${outputDim}`);
     const fields = Int32Array.from({ length: fieldCount }, (_, i) => i);
     this.otherRow = [];
     this.sparse = used.map((n) => {
@@ -204,7 +209,9 @@ export class PerValueEmbedding implements EmbeddingModule {
       this.otherRow.push(rows);
       return { table: new SparseTable(`aemb/size${d}`, rows + 1, d).initNormal(rng, 0.01), fields, rowOf };
     });
-    this.projections = this.sizes.map((d) => (projection === "linear" ? new Dense(d, outputDim, rng, `aemb/W${d}`, true) : null));
+    this.projections = this.sizes.map((d) =>
+      projection === "linear" ? new Dense(d, outputDim, rng, `aemb/W${d}`, true) : null,
+    );
     this.dense = this.projections.flatMap((p) => p?.variables ?? []);
   }
 
@@ -216,7 +223,14 @@ export class PerValueEmbedding implements EmbeddingModule {
       const mask = tf.reshape(tf.gather(tf.tensor1d(held), t.local), [-1, 1]);
       const e = tf.gather(t.values, t.local) as tf.Tensor2D; // [B·F, d]
       const p = this.projections[g];
-      const x = p ? p.apply(e) : d < D ? tf.pad(e, [[0, 0], [0, D - d]]) : e;
+      const x = p
+        ? p.apply(e)
+        : d < D
+          ? tf.pad(e, [
+              [0, 0],
+              [0, D - d],
+            ])
+          : e;
       return tf.mul(x, mask);
     });
     return tf.reshape(parts.length === 1 ? parts[0] : tf.addN(parts), [batch, this.fieldCount, D]) as tf.Tensor3D;
@@ -257,7 +271,12 @@ export interface AutoEmbOutcome {
 }
 
 /** Value groups by field and log2-count bucket, with the sizes chosen in each. */
-export function groupSizes(sizeIndex: Uint8Array, counts: Uint32Array, manifest: Pick<Manifest, "fields">, candidates: number): AutoEmbGroup[] {
+export function groupSizes(
+  sizeIndex: Uint8Array,
+  counts: Uint32Array,
+  manifest: Pick<Manifest, "fields">,
+  candidates: number,
+): AutoEmbGroup[] {
   const groups: AutoEmbGroup[] = [];
   for (const f of manifest.fields) {
     const byBucket = new Map<number, number[]>();
@@ -267,21 +286,40 @@ export function groupSizes(sizeIndex: Uint8Array, counts: Uint32Array, manifest:
       if (!sizes) byBucket.set(k, (sizes = new Array<number>(candidates).fill(0)));
       sizes[sizeIndex[id]]++;
     }
-    for (const [bucket, sizes] of [...byBucket].sort((a, b) => a[0] - b[0])) groups.push({ field: f.name, bucket, values: sizes.reduce((a, b) => a + b, 0), sizes });
+    for (const [bucket, sizes] of [...byBucket].sort((a, b) => a[0] - b[0]))
+      groups.push({ field: f.name, bucket, values: sizes.reduce((a, b) => a + b, 0), sizes });
   }
   return groups;
 }
 
 /** The bi-level controller search; deterministic under the seed. */
-export async function autoEmbSearch(data: PreparedData, s: Parameters<Method["run"]>[1], opts: Parameters<Method["run"]>[2]): Promise<AutoEmbOutcome> {
+export async function autoEmbSearch(
+  data: PreparedData,
+  s: Parameters<Method["run"]>[1],
+  opts: Parameters<Method["run"]>[2],
+): Promise<AutoEmbOutcome> {
   const c = s.candidates;
   const F = data.fieldCount;
   const counts = data.counts();
   const z = popularity(counts);
   const config = { ...s.search, candidates: c, oneLevel: false, model: s.model, seed: s.seed };
   const gumbel = randomStream(s.seed, "gumbel");
-  const embedding = new AutoEmbSearchEmbedding(F, data.totalFeatures, z, config, randomStream(s.seed, "init", "embedding"), gumbel);
-  const model = new CtrModel(s.model, F, embedding.outputDim, data.totalFeatures, randomStream(s.seed, "init", "model"), PAPER_MLP);
+  const embedding = new AutoEmbSearchEmbedding(
+    F,
+    data.totalFeatures,
+    z,
+    config,
+    randomStream(s.seed, "init", "embedding"),
+    gumbel,
+  );
+  const model = new CtrModel(
+    s.model,
+    F,
+    embedding.outputDim,
+    data.totalFeatures,
+    randomStream(s.seed, "init", "model"),
+    PAPER_MLP,
+  );
   const network = new Network(embedding, model, F, {
     adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
     architectureAdam: { ...DEFAULT_ADAM, learningRate: config.architectureLearningRate },
@@ -303,7 +341,14 @@ export async function autoEmbSearch(data: PreparedData, s: Parameters<Method["ru
       for (let id = f.offset; id < f.offset + f.vocabularySize; id++) sum += c[sizeIndex[id]];
       return Math.round((10 * sum) / f.vocabularySize) / 10;
     });
-    return { sizeIndex, meanDims, groups: groupSizes(sizeIndex, counts, data.manifest, c.length), steps: outcome.steps, architectureSteps: outcome.architectureSteps, supernetValidationAuc: supernet.auc };
+    return {
+      sizeIndex,
+      meanDims,
+      groups: groupSizes(sizeIndex, counts, data.manifest, c.length),
+      steps: outcome.steps,
+      architectureSteps: outcome.architectureSteps,
+      supernetValidationAuc: supernet.auc,
+    };
   } finally {
     network.dispose();
   }
@@ -311,20 +356,41 @@ export async function autoEmbSearch(data: PreparedData, s: Parameters<Method["ru
 
 export const aemb: Method = {
   name: "aemb",
-  source: "Zhao et al., AutoEmb: Automated Embedding Dimensionality Search in Streaming Recommendations, ICDM 2021 (arXiv 2002.11252)",
+  label: "AEmb",
+  paperColumn: "aemb",
+  source:
+    "Zhao et al., AutoEmb: Automated Embedding Dimensionality Search in Streaming Recommendations, ICDM 2021 (arXiv 2002.11252)",
   async run(data, s, opts) {
     const started = Date.now();
     const outcome = await autoEmbSearch(data, s, opts);
     const D = s.candidates[s.candidates.length - 1];
     const projection = s.search.unify;
-    const embedding = new PerValueEmbedding(data.fieldCount, outcome.sizeIndex, s.candidates, projection, D, randomStream(s.seed, "init", "embedding"));
+    const embedding = new PerValueEmbedding(
+      data.fieldCount,
+      outcome.sizeIndex,
+      s.candidates,
+      projection,
+      D,
+      randomStream(s.seed, "init", "embedding"),
+    );
     const selection = {
       method: "aemb",
       seconds: (Date.now() - started) / 1000,
       dims: outcome.meanDims,
-      detail: { controllerHidden: CONTROLLER_HIDDEN, steps: outcome.steps, architectureSteps: outcome.architectureSteps, supernetValidationAuc: outcome.supernetValidationAuc, groups: outcome.groups },
+      detail: {
+        controllerHidden: AEMB_CONTROLLER_HIDDEN,
+        steps: outcome.steps,
+        architectureSteps: outcome.architectureSteps,
+        supernetValidationAuc: outcome.supernetValidationAuc,
+        groups: outcome.groups,
+      },
     };
     // `dims` of the result: the mean size of each field's values (sizes are per value).
-    return trainWithEmbedding(data, embedding, { ...s.train, model: s.model, dims: outcome.meanDims, projection, outputDim: D, seed: s.seed }, { method: "aemb", selection, progress: opts.progress, checkpoint: opts.checkpoint });
+    return trainWithEmbedding(
+      data,
+      embedding,
+      { ...s.train, model: s.model, dims: outcome.meanDims, projection, outputDim: D, seed: s.seed },
+      { method: "aemb", selection, progress: opts.progress, checkpoint: opts.checkpoint },
+    );
   },
 };

@@ -1,6 +1,7 @@
 // AutoDim and AutoDim-s (one-level) through the registry: search → plan → re-train. The
 // algorithm itself is in src/embedding/autodim.ts.
-import { retrain, search } from "../embedding/autodim.js";
+import { retrain } from "../train/retrain.js";
+import { search } from "../embedding/autodim.js";
 import type { Method, MethodSettings } from "./types.js";
 import type { PreparedData } from "../data/batches.js";
 
@@ -8,12 +9,24 @@ function autodimMethod(oneLevel: boolean): Method {
   const name = oneLevel ? "autodim-s" : "autodim";
   return {
     name,
-    source: oneLevel ? "Zhao et al., AutoDim (WWW'21), §3.3: the one-level variant AutoDim-s" : "Zhao et al., AutoDim (WWW'21; arXiv 2006.14827)",
+    label: oneLevel ? "AutoDim-s" : "AutoDim",
+    paperColumn: name,
+    source: oneLevel
+      ? "Zhao et al., AutoDim (WWW'21), §3.3: the one-level variant AutoDim-s"
+      : "Zhao et al., AutoDim (WWW'21; arXiv 2006.14827)",
     async run(data: PreparedData, s: MethodSettings, opts) {
-      const plan = await search(data, { ...s.search, candidates: s.candidates, oneLevel, model: s.model, seed: s.seed }, opts);
+      const plan = await search(
+        data,
+        { ...s.search, candidates: s.candidates, oneLevel, model: s.model, seed: s.seed },
+        opts,
+      );
       const dims = plan.fields.map((f) => f.dim);
       const D = s.candidates[s.candidates.length - 1];
-      return retrain(data, { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed }, { method: name, plan, progress: opts.progress, checkpoint: opts.checkpoint });
+      return retrain(
+        data,
+        { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed },
+        { method: name, plan, progress: opts.progress, checkpoint: opts.checkpoint },
+      );
     },
   };
 }

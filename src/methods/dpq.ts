@@ -19,9 +19,10 @@
 // Σ_v D·⌈log2 K_v⌉ bits, converted to float32 equivalents at 32 bits per float.
 import * as tf from "@tensorflow/tfjs";
 import type { PreparedData } from "../data/batches.js";
-import type { EmbeddingModule, EmbeddingParameterCounts } from "../embedding/interface.js";
-import { SparseTable, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
-import { EMBEDDING_INIT_STD, trainWithEmbedding } from "../embedding/autodim.js";
+import type { EmbeddingModule, EmbeddingParameterCounts } from "../models/embedding.js";
+import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
+import { EMBEDDING_INIT_STD } from "../models/embedding.js";
+import { trainWithEmbedding } from "../train/retrain.js";
 import { variableName, type StepContext } from "../models/layers.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { AutodimError } from "../errors.js";
@@ -43,7 +44,15 @@ export interface QuantizationConfig {
 
 export const DEFAULT_DPQ: QuantizationConfig = { dim: 32, groups: 8, centroids: 64, tiers: [] };
 /** MGQE: the top 10% of values use 64 centroids, the rest 16 (Choice: the paper's 2-tier setting, scaled). */
-export const DEFAULT_MGQE: QuantizationConfig = { dim: 32, groups: 8, centroids: 64, tiers: [{ share: 0.1, centroids: 64 }, { share: 0.9, centroids: 16 }] };
+export const DEFAULT_MGQE: QuantizationConfig = {
+  dim: 32,
+  groups: 8,
+  centroids: 64,
+  tiers: [
+    { share: 0.1, centroids: 64 },
+    { share: 0.9, centroids: 16 },
+  ],
+};
 
 /** Centroids each feature may use: tiers by training count (ties keep id order). */
 export function centroidsPerFeature(counts: Uint32Array, config: QuantizationConfig): Int32Array {
@@ -60,7 +69,10 @@ export function centroidsPerFeature(counts: Uint32Array, config: QuantizationCon
 }
 
 /** The paper's "Params" of a quantised table: codebooks + code bits as float32 equivalents. */
-export function quantizedParams(centroidsOf: Int32Array, config: QuantizationConfig): { codebook: number; codeBits: number; params: number } {
+export function quantizedParams(
+  centroidsOf: Int32Array,
+  config: QuantizationConfig,
+): { codebook: number; codeBits: number; params: number } {
   const w = config.dim / config.groups;
   const codebook = config.groups * config.centroids * w;
   let codeBits = 0;
@@ -88,10 +100,16 @@ export class ProductQuantizedEmbedding implements EmbeddingModule {
   ) {
     const { dim, groups: D, centroids: K } = config;
     if (dim % D !== 0) throw new AutodimError(`quantisation: width ${dim} is not a multiple of ${D} groups`);
-    if (centroidsOf.some((k) => k < 1 || k > K)) throw new AutodimError(`quantisation: a tier's centroids must be in 1..${K}`);
+    if (centroidsOf.some((k) => k < 1 || k > K))
+      throw new AutodimError(`quantisation: a tier's centroids must be in 1..${K}`);
     const w = dim / D;
     this.outputDim = dim;
-    this.sparse = [{ table: new SparseTable("dpq/query", totalFeatures, dim).initNormal(rng, EMBEDDING_INIT_STD), fields: Int32Array.from({ length: fieldCount }, (_, i) => i) }];
+    this.sparse = [
+      {
+        table: new SparseTable("dpq/query", totalFeatures, dim).initNormal(rng, EMBEDDING_INIT_STD),
+        fields: Int32Array.from({ length: fieldCount }, (_, i) => i),
+      },
+    ];
     const normal = (shape: number[], std: number) => {
       const n = shape.reduce((a, b) => a * b, 1);
       const v = new Float32Array(n);
@@ -99,13 +117,24 @@ export class ProductQuantizedEmbedding implements EmbeddingModule {
       return v;
     };
     // Keys ~ N(0, 1/w) so ⟨q, key⟩ starts O(|q|); values ~ N(0, 0.01²) like embedding rows.
-    this.keys = tf.variable(tf.tensor3d(normal([D, w, K], 1 / Math.sqrt(w)), [D, w, K]), true, variableName("dpq/keys"));
-    this.values = tf.variable(tf.tensor3d(normal([D, K, w], EMBEDDING_INIT_STD), [D, K, w]), true, variableName("dpq/values"));
+    this.keys = tf.variable(
+      tf.tensor3d(normal([D, w, K], 1 / Math.sqrt(w)), [D, w, K]),
+      true,
+      variableName("dpq/keys"),
+    );
+    this.values = tf.variable(
+      tf.tensor3d(normal([D, K, w], EMBEDDING_INIT_STD), [D, K, w]),
+      true,
+      variableName("dpq/values"),
+    );
     this.dense = [this.keys, this.values];
     // Forward: the one-hot of the argmax; backward: the softmax's gradient (straight through).
     this.straightThrough = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const p = args[0] as tf.Tensor;
-      return { value: tf.oneHot(tf.argMax(p, -1), p.shape[p.shape.length - 1]).toFloat(), gradFunc: (dy: tf.Tensor) => dy };
+      return {
+        value: tf.oneHot(tf.argMax(p, -1), p.shape[p.shape.length - 1]).toFloat(),
+        gradFunc: (dy: tf.Tensor) => dy,
+      };
     }) as (p: tf.Tensor) => tf.Tensor;
   }
 
@@ -137,7 +166,13 @@ export class ProductQuantizedEmbedding implements EmbeddingModule {
   parameterCounts(): EmbeddingParameterCounts {
     const q = quantizedParams(this.centroidsOf, this.config);
     const keys = this.keys.size;
-    return { embedding: q.params, transform: 0, architecture: 0, embeddingBytes: 4 * q.codebook + Math.ceil(q.codeBits / 8), trainingOnly: this.totalFeatures * this.config.dim + keys };
+    return {
+      embedding: q.params,
+      transform: 0,
+      architecture: 0,
+      embeddingBytes: 4 * q.codebook + Math.ceil(q.codeBits / 8),
+      trainingOnly: this.totalFeatures * this.config.dim + keys,
+    };
   }
 
   dispose(): void {
@@ -148,18 +183,44 @@ export class ProductQuantizedEmbedding implements EmbeddingModule {
 function quantizationMethod(name: "dpq" | "mgqe", config: QuantizationConfig, source: string): Method {
   return {
     name,
+    label: name.toUpperCase(),
+    paperColumn: name,
     source,
     async run(data: PreparedData, s, opts) {
       const cfg = { ...config, dim: s.candidates[s.candidates.length - 1] };
       const centroidsOf = centroidsPerFeature(data.counts(), cfg);
-      const embedding = new ProductQuantizedEmbedding(data.fieldCount, data.totalFeatures, cfg, centroidsOf, randomStream(s.seed, "init", "embedding"));
+      const embedding = new ProductQuantizedEmbedding(
+        data.fieldCount,
+        data.totalFeatures,
+        cfg,
+        centroidsOf,
+        randomStream(s.seed, "init", "embedding"),
+      );
       const dims = data.manifest.fields.map(() => cfg.dim);
       const q = quantizedParams(centroidsOf, cfg);
-      const selection = { method: name, seconds: 0, dims, detail: { config: cfg, codebookFloats: q.codebook, codeBits: q.codeBits, params: q.params } };
-      return trainWithEmbedding(data, embedding, { ...s.train, model: s.model, dims, projection: "none", outputDim: cfg.dim, seed: s.seed }, { method: name, selection, progress: opts.progress, checkpoint: opts.checkpoint });
+      const selection = {
+        method: name,
+        seconds: 0,
+        dims,
+        detail: { config: cfg, codebookFloats: q.codebook, codeBits: q.codeBits, params: q.params },
+      };
+      return trainWithEmbedding(
+        data,
+        embedding,
+        { ...s.train, model: s.model, dims, projection: "none", outputDim: cfg.dim, seed: s.seed },
+        { method: name, selection, progress: opts.progress, checkpoint: opts.checkpoint },
+      );
     },
   };
 }
 
-export const dpq = quantizationMethod("dpq", DEFAULT_DPQ, "Chen et al., Differentiable Product Quantization, ICML 2020 (DPQ-SX)");
-export const mgqe = quantizationMethod("mgqe", DEFAULT_MGQE, "Kang et al., Multi-granular Quantized Embeddings, WWW 2020");
+export const dpq = quantizationMethod(
+  "dpq",
+  DEFAULT_DPQ,
+  "Chen et al., Differentiable Product Quantization, ICML 2020 (DPQ-SX)",
+);
+export const mgqe = quantizationMethod(
+  "mgqe",
+  DEFAULT_MGQE,
+  "Kang et al., Multi-granular Quantized Embeddings, WWW 2020",
+);

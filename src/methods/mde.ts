@@ -9,7 +9,7 @@
 // Choice: λ makes the most popular field d_max (the reading of the paper's λ);
 // each size is rounded to the nearest candidate (ties to the larger).
 import type { Manifest } from "../data/manifest.js";
-import { retrain } from "../embedding/autodim.js";
+import { retrain } from "../train/retrain.js";
 import type { Method } from "./types.js";
 
 export function mdePopularity(manifest: Pick<Manifest, "fields" | "rows">, counts: Uint32Array): number[] {
@@ -22,7 +22,11 @@ export function mdePopularity(manifest: Pick<Manifest, "fields" | "rows">, count
 }
 
 /** d_m = λ·p_m^α with λ = d_max / max(p)^α, rounded to the nearest candidate. */
-export function mdeDims(popularity: number[], candidates: number[], temperature: number): { raw: number[]; dims: number[] } {
+export function mdeDims(
+  popularity: number[],
+  candidates: number[],
+  temperature: number,
+): { raw: number[]; dims: number[] } {
   const D = candidates[candidates.length - 1];
   const top = Math.max(...popularity);
   const raw = popularity.map((p) => D * Math.pow(p / top, temperature));
@@ -36,13 +40,35 @@ export function mdeDims(popularity: number[], candidates: number[], temperature:
 
 export const mde: Method = {
   name: "mde",
+  label: "MDE",
+  paperColumn: "mde",
+  flags: [
+    {
+      flag: "mde-temperature",
+      help: "MDE's temperature α of d ∝ p^α",
+      kind: "number",
+      min: 0,
+      max: 1,
+      get: (s) => s.mde.temperature,
+      set: (s, temperature) => ({ ...s, mde: { temperature } }),
+    },
+  ],
   source: "Ginart et al., Mixed Dimension Embeddings, ISIT 2021 (arXiv 1909.11810)",
   async run(data, s, opts) {
     const started = Date.now();
     const popularity = mdePopularity(data.manifest, data.counts());
     const { raw, dims } = mdeDims(popularity, s.candidates, s.mde.temperature);
     const D = s.candidates[s.candidates.length - 1];
-    const selection = { method: "mde", seconds: (Date.now() - started) / 1000, dims, detail: { temperature: s.mde.temperature, popularity, rawDims: raw } };
-    return retrain(data, { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "mde", progress: opts.progress, selection, checkpoint: opts.checkpoint });
+    const selection = {
+      method: "mde",
+      seconds: (Date.now() - started) / 1000,
+      dims,
+      detail: { temperature: s.mde.temperature, popularity, rawDims: raw },
+    };
+    return retrain(
+      data,
+      { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
+      { method: "mde", progress: opts.progress, selection, checkpoint: opts.checkpoint },
+    );
   },
 };

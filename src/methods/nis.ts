@@ -15,17 +15,18 @@
 // policy moves; the whole search takes `search.epochs` epochs of training batches.
 import * as tf from "@tensorflow/tfjs";
 import type { PreparedData } from "../data/batches.js";
-import { EMBEDDING_INIT_STD, planParameterCount, retrain } from "../embedding/autodim.js";
-import type { EmbeddingModule, EmbeddingParameterCounts } from "../embedding/interface.js";
-import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
+import { EMBEDDING_INIT_STD } from "../models/embedding.js";
+import { planParameterCount } from "../train/plan-embedding.js";
+import { retrain } from "../train/retrain.js";
+import type { EmbeddingModule, EmbeddingParameterCounts } from "../models/embedding.js";
+import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import type { StepContext } from "../models/layers.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
-import { auc } from "../train/metrics.js";
+import { auc } from "../data/metrics.js";
 import { Network } from "../train/network.js";
 import type { Method } from "./types.js";
-
-export const NIS_DEFAULTS = { memoryCost: 0.02, controllerLearningRate: 0.05, rewardEvery: 5, baselineMomentum: 0.9 };
+import { NIS_DEFAULTS } from "./defaults.js";
 
 /** One shared d_max table; field m reads the first `dims[m]` entries (zero beyond). */
 export class MaskedSharedEmbedding implements EmbeddingModule {
@@ -41,7 +42,12 @@ export class MaskedSharedEmbedding implements EmbeddingModule {
     readonly outputDim: number,
     rng: RandomStream,
   ) {
-    this.sparse = [{ table: new SparseTable("nis/shared", totalFeatures, outputDim).initNormal(rng, EMBEDDING_INIT_STD), fields: Int32Array.from({ length: fieldCount }, (_, i) => i) }];
+    this.sparse = [
+      {
+        table: new SparseTable("nis/shared", totalFeatures, outputDim).initNormal(rng, EMBEDDING_INIT_STD),
+        fields: Int32Array.from({ length: fieldCount }, (_, i) => i),
+      },
+    ];
     this.dims = Array.from({ length: fieldCount }, () => outputDim);
   }
 
@@ -86,7 +92,11 @@ export interface NisSearchOutcome {
 }
 
 /** The one-shot REINFORCE search; deterministic under the seed. */
-export function nisSearch(data: PreparedData, s: Parameters<Method["run"]>[1], opts: { progress?: boolean }): NisSearchOutcome {
+export function nisSearch(
+  data: PreparedData,
+  s: Parameters<Method["run"]>[1],
+  opts: { progress?: boolean },
+): NisSearchOutcome {
   const c = s.candidates;
   const D = c[c.length - 1];
   const F = data.fieldCount;
@@ -130,13 +140,16 @@ export function nisSearch(data: PreparedData, s: Parameters<Method["run"]>[1], o
         variance = cfg.baselineMomentum * variance + (1 - cfg.baselineMomentum) * advantage * advantage;
         const scaled = advantage / (Math.sqrt(variance) + 1e-8);
         // ∇ log π(choice) = onehot(choice) − π, per field.
-        for (let m = 0; m < F; m++) for (let k = 0; k < c.length; k++) logits[m][k] += cfg.controllerLearningRate * scaled * ((k === choice[m] ? 1 : 0) - policy[m][k]);
+        for (let m = 0; m < F; m++)
+          for (let k = 0; k < c.length; k++)
+            logits[m][k] += cfg.controllerLearningRate * scaled * ((k === choice[m] ? 1 : 0) - policy[m][k]);
         baseline = cfg.baselineMomentum * baseline + (1 - cfg.baselineMomentum) * reward;
         rewards.push({ step: t, reward, auc: a, cost });
       }
     }
     t++;
-    if (opts.progress !== false && t % 100 === 0) process.stderr.write(`nis: step ${t}, baseline reward ${baseline.toFixed(4)}\n`);
+    if (opts.progress !== false && t % 100 === 0)
+      process.stderr.write(`nis: step ${t}, baseline reward ${baseline.toFixed(4)}\n`);
   };
   try {
     // Warm-up: uniformly random plans, no policy updates.
@@ -159,12 +172,23 @@ export function nisSearch(data: PreparedData, s: Parameters<Method["run"]>[1], o
 
 export const nis: Method = {
   name: "nis",
+  label: "NIS",
+  paperColumn: "nis",
   source: "Joglekar et al., Neural Input Search for Large Scale Recommendation Models, KDD 2020 (one-shot, REINFORCE)",
   async run(data, s, opts) {
     const started = Date.now();
     const outcome = nisSearch(data, s, opts);
     const D = s.candidates[s.candidates.length - 1];
-    const selection = { method: "nis", seconds: (Date.now() - started) / 1000, dims: outcome.dims, detail: { ...NIS_DEFAULTS, probabilities: outcome.probabilities, rewards: outcome.rewards } };
-    return retrain(data, { ...s.train, model: s.model, dims: outcome.dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "nis", selection, progress: opts.progress, checkpoint: opts.checkpoint });
+    const selection = {
+      method: "nis",
+      seconds: (Date.now() - started) / 1000,
+      dims: outcome.dims,
+      detail: { ...NIS_DEFAULTS, probabilities: outcome.probabilities, rewards: outcome.rewards },
+    };
+    return retrain(
+      data,
+      { ...s.train, model: s.model, dims: outcome.dims, projection: "linear", outputDim: D, seed: s.seed },
+      { method: "nis", selection, progress: opts.progress, checkpoint: opts.checkpoint },
+    );
   },
 };

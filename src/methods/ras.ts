@@ -2,18 +2,42 @@
 // the candidates, each trained briefly; the plan with the best validation AUC is re-trained
 // in full. Choice (the paper gives no details): K = 10, each trial trains `trialEpochs`
 // epochs without early stopping, sizes drawn uniformly per field from the "search" stream.
-import { retrain } from "../embedding/autodim.js";
+import { retrain } from "../train/retrain.js";
 import { randomStream } from "../runtime/random.js";
 import type { Method } from "./types.js";
 
 /** The K random plans of a seed (deterministic). */
 export function randomPlans(fields: number, candidates: number[], trials: number, seed: number): number[][] {
   const rng = randomStream(seed, "search", "ras");
-  return Array.from({ length: trials }, () => Array.from({ length: fields }, () => candidates[rng.int(candidates.length)]));
+  return Array.from({ length: trials }, () =>
+    Array.from({ length: fields }, () => candidates[rng.int(candidates.length)]),
+  );
 }
 
 export const ras: Method = {
   name: "ras",
+  label: "RaS",
+  paperColumn: "ras",
+  flags: [
+    {
+      flag: "trials",
+      help: "RaS: random plans tried",
+      kind: "int",
+      min: 1,
+      max: 1000,
+      get: (s) => s.randomSearch.trials,
+      set: (s, trials) => ({ ...s, randomSearch: { ...s.randomSearch, trials } }),
+    },
+    {
+      flag: "trial-epochs",
+      help: "RaS: epochs each plan trains before the best is chosen",
+      kind: "int",
+      min: 1,
+      max: 100,
+      get: (s) => s.randomSearch.trialEpochs,
+      set: (s, trialEpochs) => ({ ...s, randomSearch: { ...s.randomSearch, trialEpochs } }),
+    },
+  ],
   source: "random search baseline of Zhao et al., AutoDim (WWW'21, §4)",
   async run(data, s, opts) {
     const started = Date.now();
@@ -22,7 +46,20 @@ export const ras: Method = {
     const trials: { dims: number[]; validationAuc: number }[] = [];
     for (const [k, dims] of plans.entries()) {
       if (opts.progress !== false) process.stderr.write(`ras: trial ${k + 1}/${plans.length}\n`);
-      const r = await retrain(data, { ...s.train, epochs: s.randomSearch.trialEpochs, patience: s.randomSearch.trialEpochs, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed + 1 + k }, { method: "ras-trial", progress: false });
+      const r = await retrain(
+        data,
+        {
+          ...s.train,
+          epochs: s.randomSearch.trialEpochs,
+          patience: s.randomSearch.trialEpochs,
+          model: s.model,
+          dims,
+          projection: "linear",
+          outputDim: D,
+          seed: s.seed + 1 + k,
+        },
+        { method: "ras-trial", progress: false },
+      );
       trials.push({ dims, validationAuc: r.bestValidation.auc });
     }
     let best = 0;
@@ -31,6 +68,10 @@ export const ras: Method = {
     });
     const dims = trials[best].dims;
     const selection = { method: "ras", seconds: (Date.now() - started) / 1000, dims, detail: { trials, chosen: best } };
-    return retrain(data, { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed }, { method: "ras", progress: opts.progress, selection, checkpoint: opts.checkpoint });
+    return retrain(
+      data,
+      { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
+      { method: "ras", progress: opts.progress, selection, checkpoint: opts.checkpoint },
+    );
   },
 };

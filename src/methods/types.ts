@@ -2,7 +2,7 @@
 // that turns (data, base model, settings) into a re-trained, test-evaluated result with the
 // same schema as `autodim retrain` — same training loop, metrics and parameter accounting.
 import type { PreparedData } from "../data/batches.js";
-import type { RetrainResult, SearchConfig } from "../embedding/autodim.js";
+import type { RetrainResult, SearchConfig } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 
@@ -31,13 +31,42 @@ export interface SelectionRecord {
   detail: Record<string, unknown>;
 }
 
+/** A CLI flag of one method (`autodim run --method M --FLAG V`), read into its settings. */
+export interface MethodFlag {
+  /** The flag without dashes, e.g. "trials". */
+  flag: string;
+  /** What it sets, for the usage text. */
+  help: string;
+  kind: "int" | "number";
+  min: number;
+  max: number;
+  get(settings: MethodSettings): number;
+  set(settings: MethodSettings, value: number): MethodSettings;
+}
+
+/**
+ * A method of the paper's comparison, self-describing: the CLI usage, `run`'s flags, the main
+ * table's columns and the paper's numbers beside ours all derive from these fields, so a new
+ * method is its file plus one line in registry.ts.
+ */
 export interface Method {
+  /** The name on the command line and in result files. */
   name: string;
+  /** The name in tables and figures (the paper's). */
+  label: string;
   /** The paper the method is implemented from. */
   source: string;
+  /** Its column in the paper's main table (a key of PAPER_MAIN's rows); absent when the paper has none. */
+  paperColumn?: string;
+  /** Flags of `autodim run` that only this method reads. */
+  flags?: MethodFlag[];
   /**
    * With `checkpoint`, the method's final training (and AutoDim's / AEmb's search) writes
    * checkpoints there and resumes from them; other searches (NIS, RaS) rerun from the start.
    */
-  run(data: PreparedData, settings: MethodSettings, opts: { progress?: boolean; checkpoint?: CheckpointSettings }): Promise<RetrainResult>;
+  run(
+    data: PreparedData,
+    settings: MethodSettings,
+    opts: { progress?: boolean; checkpoint?: CheckpointSettings },
+  ): Promise<RetrainResult>;
 }

@@ -11,10 +11,10 @@
 // models then differ only in how they use the embeddings, which is what a plan changes.
 import * as tf from "@tensorflow/tfjs";
 import type { RandomStream } from "../runtime/random.js";
-import { SparseTable, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
+import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { constantVariable, Dense, Mlp, uniformVariable, type StepContext } from "./layers.js";
 import { AutodimError } from "../errors.js";
-import type { NamedArray } from "../train/weights.js";
+import type { NamedArray } from "../tables/weights.js";
 
 export const MODEL_NAMES = ["fm", "wd", "deepfm", "nfm", "ipnn", "autoint"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -62,7 +62,12 @@ export class CtrModel {
     this.bias = constantVariable([], 0, "model/bias");
     const F = fieldCount;
     const D = embeddingDim;
-    const mlpInputs: Partial<Record<ModelName, number>> = { wd: F * D, deepfm: F * D, nfm: D, ipnn: F * D + (F * (F - 1)) / 2 };
+    const mlpInputs: Partial<Record<ModelName, number>> = {
+      wd: F * D,
+      deepfm: F * D,
+      nfm: D,
+      ipnn: F * D + (F * (F - 1)) / 2,
+    };
     const inputs = mlpInputs[name];
     if (inputs !== undefined) this.mlp = new Mlp(inputs, config.hidden, config.dropout, rng, `${name}/mlp`);
     if (name === "ipnn") this.pairs = pairPositions(F);
@@ -82,7 +87,12 @@ export class CtrModel {
   }
 
   get dense(): tf.Variable[] {
-    return [this.bias, ...(this.mlp?.variables ?? []), ...(this.attention ?? []).flatMap((a) => a.variables), ...(this.head?.variables ?? [])];
+    return [
+      this.bias,
+      ...(this.mlp?.variables ?? []),
+      ...(this.attention ?? []).flatMap((a) => a.variables),
+      ...(this.head?.variables ?? []),
+    ];
   }
 
   get state(): tf.Variable[] {
@@ -104,7 +114,10 @@ export class CtrModel {
       case "nfm":
         return tf.add(logit, this.requireMlp().apply(biInteraction(x), ctx));
       case "ipnn": {
-        return tf.add(logit, this.requireMlp().apply(tf.concat([flat(), innerProducts(x, this.pairs as tf.Tensor1D)], 1), ctx));
+        return tf.add(
+          logit,
+          this.requireMlp().apply(tf.concat([flat(), innerProducts(x, this.pairs as tf.Tensor1D)], 1), ctx),
+        );
       }
       case "autoint": {
         let h: tf.Tensor3D = x;
@@ -136,12 +149,21 @@ export class CtrModel {
     const t = this.firstOrder.table;
     const get = (name: string, shape: number[]) => {
       const w = weights.get(name);
-      if (!w || w.shape.join("×") !== shape.join("×")) throw new AutodimError(`${file}: ${name} ${w ? `has shape ${w.shape.join("×")}` : "is missing"}, the ${this.name} model needs ${shape.join("×")}`);
+      if (!w || w.shape.join("×") !== shape.join("×"))
+        throw new AutodimError(
+          `${file}: ${name} ${w ? `has shape ${w.shape.join("×")}` : "is missing"}, the ${this.name} model needs ${shape.join("×")}`,
+        );
       return w.data;
     };
     t.setValues(get("model/first_order", [t.rows, 1]));
     this.dense.forEach((v, i) => v.assign(tf.tensor(get(`model/dense/${i}`, v.shape), v.shape)));
     this.state.forEach((v, i) => v.assign(tf.tensor(get(`model/state/${i}`, v.shape), v.shape)));
+  }
+
+  /** Frees the model's tensors: weights, BatchNorm statistics and IPNN's pair positions. */
+  dispose(): void {
+    tf.dispose([...this.dense, ...this.state]);
+    this.pairs?.dispose();
   }
 
   parameterCounts(): ModelParameterCounts {
@@ -206,9 +228,17 @@ export class SelfAttention {
     const d = this.headDim;
     const rows = tf.reshape(x, [batch * fields, this.inputs]) as tf.Tensor2D;
     // [B·F, H·d] → [B·H, F, d]: one batched matmul per head pair of all examples.
-    const split = (w: tf.Variable) => tf.reshape(tf.transpose(tf.reshape(tf.matMul(rows, w), [batch, fields, H, d]), [0, 2, 1, 3]), [batch * H, fields, d]) as tf.Tensor3D;
+    const split = (w: tf.Variable) =>
+      tf.reshape(tf.transpose(tf.reshape(tf.matMul(rows, w), [batch, fields, H, d]), [0, 2, 1, 3]), [
+        batch * H,
+        fields,
+        d,
+      ]) as tf.Tensor3D;
     const weights = tf.softmax(tf.matMul(split(this.query), split(this.key), false, true));
-    const attended = tf.reshape(tf.transpose(tf.reshape(tf.matMul(weights, split(this.value)), [batch, H, fields, d]), [0, 2, 1, 3]), [batch * fields, H * d]);
+    const attended = tf.reshape(
+      tf.transpose(tf.reshape(tf.matMul(weights, split(this.value)), [batch, H, fields, d]), [0, 2, 1, 3]),
+      [batch * fields, H * d],
+    );
     return tf.reshape(tf.relu(tf.add(attended, tf.matMul(rows, this.residual))), [batch, fields, H * d]) as tf.Tensor3D;
   }
 

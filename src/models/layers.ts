@@ -54,7 +54,9 @@ export class Dense {
   ) {
     const bound = 1 / Math.sqrt(inputs);
     this.kernel = uniformVariable([inputs, outputs], bound, rng, `${name}/kernel`);
-    this.bias = zeroBias ? constantVariable([outputs], 0, `${name}/bias`) : uniformVariable([outputs], bound, rng, `${name}/bias`);
+    this.bias = zeroBias
+      ? constantVariable([outputs], 0, `${name}/bias`)
+      : uniformVariable([outputs], bound, rng, `${name}/bias`);
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
@@ -155,7 +157,10 @@ export class Mlp {
   ) {
     let width = inputs;
     this.hidden = hiddenSizes.map((h, i) => {
-      const layer = { dense: new Dense(width, h, rng, `${name}/dense${i}`), norm: new BatchNorm(h, true, `${name}/bn${i}`) };
+      const layer = {
+        dense: new Dense(width, h, rng, `${name}/dense${i}`),
+        norm: new BatchNorm(h, true, `${name}/bn${i}`),
+      };
       width = h;
       return layer;
     });
@@ -165,7 +170,8 @@ export class Mlp {
   /** [B, inputs] → [B] logits. */
   apply(x: tf.Tensor2D, ctx: StepContext): tf.Tensor1D {
     let h = x;
-    for (const { dense, norm } of this.hidden) h = dropout(tf.relu(norm.apply(dense.apply(h), ctx)), this.dropoutRate, ctx);
+    for (const { dense, norm } of this.hidden)
+      h = dropout(tf.relu(norm.apply(dense.apply(h), ctx)), this.dropoutRate, ctx);
     return tf.reshape(this.out.apply(h), [-1]) as tf.Tensor1D;
   }
 
@@ -178,6 +184,8 @@ export class Mlp {
   }
 
   get parameterCount(): number {
-    return this.hidden.reduce((a, l) => a + l.dense.parameterCount + l.norm.parameterCount, 0) + this.out.parameterCount;
+    return (
+      this.hidden.reduce((a, l) => a + l.dense.parameterCount + l.norm.parameterCount, 0) + this.out.parameterCount
+    );
   }
 }

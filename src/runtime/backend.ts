@@ -2,7 +2,7 @@
 // calls `initRuntime()` first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
 import { AutodimError } from "../errors.js";
-import { useSparseKernels, type SparseKernels } from "../embedding/sparse.js";
+import { useSparseKernels, type SparseKernels } from "./sparse-kernels.js";
 import { registerSumGradientFix, registerWasmKernelFixes, type NativeBlas } from "./wasm-kernels.js";
 
 export type BackendName = "node" | "wasm" | "cpu";
@@ -48,7 +48,10 @@ async function loadNativeBlas(): Promise<{ blas?: NativeBlas; missing?: string }
     const mod = (await loadOptional("../../native/index.cjs")) as { default?: NativeBlas } & NativeBlas;
     const blas = mod.default ?? mod;
     const threads = Number(process.env.AUTODIM_BLAS_THREADS ?? 1);
-    if (!Number.isInteger(threads) || threads < 1) throw new AutodimError(`AUTODIM_BLAS_THREADS must be a positive integer, got ${JSON.stringify(process.env.AUTODIM_BLAS_THREADS)}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new AutodimError(
+        `AUTODIM_BLAS_THREADS must be a positive integer, got ${JSON.stringify(process.env.AUTODIM_BLAS_THREADS)}`,
+      );
     blas.threads(threads);
     return { blas };
   } catch (err) {
@@ -102,7 +105,9 @@ async function choose(forced: string | undefined): Promise<RuntimeInfo> {
     try {
       return (current = await activate(name, []));
     } catch (err) {
-      throw new AutodimError(`AUTODIM_BACKEND=${name} could not be loaded: ${firstLine((err as Error).message)}${installHint(name)}`);
+      throw new AutodimError(
+        `AUTODIM_BACKEND=${name} could not be loaded: ${firstLine((err as Error).message)}${installHint(name)}`,
+      );
     }
   }
   const fallbacks: string[] = [];
@@ -170,7 +175,9 @@ export function announceGemm(info: RuntimeInfo, write: (line: string) => void = 
     return;
   }
   if (info.matmul.startsWith("openblas")) {
-    write(`autodim: matmuls on OpenBLAS, ${info.matmul.slice("openblas ".length).replace(/[()]/g, "")} (native/blas.c)\n`);
+    write(
+      `autodim: matmuls on OpenBLAS, ${info.matmul.slice("openblas ".length).replace(/[()]/g, "")} (native/blas.c)\n`,
+    );
     return;
   }
   const why = info.nativeBlasMissing ?? "not loaded";
@@ -179,7 +186,9 @@ export function announceGemm(info: RuntimeInfo, write: (line: string) => void = 
     : /disabled by/.test(why)
       ? "unset AUTODIM_NATIVE_BLAS to use it"
       : "the addon was not built at install: install a C compiler (Debian/Ubuntu: apt-get install -y gcc libc6-dev) and OpenBLAS (libopenblas0-pthread), then run `npm run postinstall`";
-  write(`autodim: matmuls on wasm, 2–3× slower than OpenBLAS for models with an MLP (${why}); to use OpenBLAS: ${fix}\n`);
+  write(
+    `autodim: matmuls on wasm, 2–3× slower than OpenBLAS for models with an MLP (${why}); to use OpenBLAS: ${fix}\n`,
+  );
 }
 
 function installHint(name: BackendName): string {

@@ -22,7 +22,14 @@ export interface ChromiumLaunch {
 }
 
 // No sandbox as root in containers; no background networking on a closed network.
-const COMMON_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const COMMON_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 interface PackagedChromium {
   executablePath(): Promise<string>;
@@ -55,7 +62,10 @@ async function withUnpackLock<T>(work: () => Promise<T>): Promise<T> {
       } catch {
         // Gone between the two calls: try again.
       }
-      if (Date.now() > deadline) throw new AutodimError(`waited 3 minutes for ${lock} (another process unpacking Chromium); remove it if no such process runs`);
+      if (Date.now() > deadline)
+        throw new AutodimError(
+          `waited 3 minutes for ${lock} (another process unpacking Chromium); remove it if no such process runs`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -71,7 +81,9 @@ export async function chromiumLaunch(): Promise<ChromiumLaunch> {
   const chosen = process.env.AUTODIM_CHROMIUM;
   if (chosen !== undefined && chosen !== "") {
     if (!existsSync(chosen)) {
-      throw new AutodimError(`AUTODIM_CHROMIUM is ${chosen}, which does not exist: unset it to use the Chromium that npm installed (@sparticuz/chromium), or point it at a Chromium binary`);
+      throw new AutodimError(
+        `AUTODIM_CHROMIUM is ${chosen}, which does not exist: unset it to use the Chromium that npm installed (@sparticuz/chromium), or point it at a Chromium binary`,
+      );
     }
     return { executablePath: chosen, args: ["--headless", ...COMMON_ARGS], env: {}, source: "AUTODIM_CHROMIUM" };
   }
@@ -79,7 +91,9 @@ export async function chromiumLaunch(): Promise<ChromiumLaunch> {
   try {
     packaged = ((await import("@sparticuz/chromium")) as unknown as { default: PackagedChromium }).default;
   } catch (e) {
-    throw new AutodimError(`the packaged Chromium (@sparticuz/chromium) is not installed (${(e as Error).message}): run \`npm ci\`, or set AUTODIM_CHROMIUM to a Chromium binary`);
+    throw new AutodimError(
+      `the packaged Chromium (@sparticuz/chromium) is not installed (${(e as Error).message}): run \`npm ci\`, or set AUTODIM_CHROMIUM to a Chromium binary`,
+    );
   }
   const executablePath = await withUnpackLock(() => packaged.executablePath());
   // Only the package's fonts (Open Sans, plotly's first choice): the system's do not leak in.
@@ -92,19 +106,30 @@ export async function chromiumLaunch(): Promise<ChromiumLaunch> {
 /** Launches headless Chromium through playwright-core; a damaged unpacked copy is unpacked again once. */
 export async function launchChromium(): Promise<{ browser: Browser; launch: ChromiumLaunch }> {
   const { chromium } = (await import("playwright-core")) as typeof import("playwright-core");
-  const start = async (l: ChromiumLaunch) => chromium.launch({ executablePath: l.executablePath, args: l.args, env: { ...process.env, ...l.env } as Record<string, string>, headless: true });
+  const start = async (l: ChromiumLaunch) =>
+    chromium.launch({
+      executablePath: l.executablePath,
+      args: l.args,
+      env: { ...process.env, ...l.env } as Record<string, string>,
+      headless: true,
+    });
   let launch = await chromiumLaunch();
   try {
     return { browser: await start(launch), launch };
   } catch (e) {
-    if (launch.source !== "@sparticuz/chromium") throw new AutodimError(`Chromium at ${launch.executablePath} did not start: ${(e as Error).message.split("\n")[0]}`);
+    if (launch.source !== "@sparticuz/chromium")
+      throw new AutodimError(
+        `Chromium at ${launch.executablePath} did not start: ${(e as Error).message.split("\n")[0]}`,
+      );
     // An unpack cut short (a killed process) leaves a binary that exists but does not run.
     await withUnpackLock(async () => rmSync(unpackedBinary(), { force: true }));
     launch = await chromiumLaunch();
     try {
       return { browser: await start(launch), launch };
     } catch (e2) {
-      throw new AutodimError(`the packaged Chromium at ${launch.executablePath} did not start: ${(e2 as Error).message.split("\n")[0]}; set AUTODIM_CHROMIUM to another Chromium binary`);
+      throw new AutodimError(
+        `the packaged Chromium at ${launch.executablePath} did not start: ${(e2 as Error).message.split("\n")[0]}; set AUTODIM_CHROMIUM to another Chromium binary`,
+      );
     }
   }
 }

@@ -39,7 +39,19 @@ let registered: string[] | undefined;
 
 /** The GEMM of native/blas.c (OpenBLAS): c[i] = op(a[i])·op(b[i]), row-major. */
 export interface NativeBlas {
-  sgemm(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, batchStrideA: number, batchStrideB: number): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batchStrideA: number,
+    batchStrideB: number,
+  ): void;
   /** Sets OpenBLAS's thread count when n > 0; returns the count in use. */
   threads(n?: number): number;
 }
@@ -52,15 +64,25 @@ export function registerWasmKernelFixes(blas?: NativeBlas): string[] {
   if (registered) return registered;
   const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
   const stockTranspose = tf.getKernel("Transpose", "wasm");
-  if (!stockMatMul || !stockTranspose) throw new Error("wasm backend is not registered: import @tensorflow/tfjs-backend-wasm first");
+  if (!stockMatMul || !stockTranspose)
+    throw new Error("wasm backend is not registered: import @tensorflow/tfjs-backend-wasm first");
 
   tf.unregisterKernel("BatchMatMul", "wasm");
   const wasmMatMul = fastTransposedMatMul(stockMatMul, stockTranspose.kernelFunc);
-  tf.registerKernel(blas ? { ...wasmMatMul, kernelFunc: blasMatMul(blas, wasmMatMul.kernelFunc) as unknown as KernelFunc } : wasmMatMul);
+  tf.registerKernel(
+    blas ? { ...wasmMatMul, kernelFunc: blasMatMul(blas, wasmMatMul.kernelFunc) as unknown as KernelFunc } : wasmMatMul,
+  );
   if (tf.getKernel("UnsortedSegmentSum", "wasm") === undefined) {
-    tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum as unknown as KernelFunc });
+    tf.registerKernel({
+      kernelName: "UnsortedSegmentSum",
+      backendName: "wasm",
+      kernelFunc: unsortedSegmentSum as unknown as KernelFunc,
+    });
   }
-  for (const [name, make] of [["GatherV2", rowGather], ["Slice", contiguousSlice]] as const) {
+  for (const [name, make] of [
+    ["GatherV2", rowGather],
+    ["Slice", contiguousSlice],
+  ] as const) {
     const stock = tf.getKernel(name, "wasm");
     if (!stock) throw new Error(`the wasm backend has no ${name} kernel`);
     tf.unregisterKernel(name, "wasm");
@@ -75,7 +97,14 @@ export function registerWasmKernelFixes(blas?: NativeBlas): string[] {
   if (!identity) throw new Error("the wasm backend has no Identity kernel");
   tf.unregisterKernel("Identity", "wasm");
   tf.registerKernel({ ...identity, kernelFunc: sharedIdentity as unknown as KernelFunc });
-  registered = [blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul", "UnsortedSegmentSum", "GatherV2", "Slice", "SplitV", "Identity"];
+  registered = [
+    blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul",
+    "UnsortedSegmentSum",
+    "GatherV2",
+    "Slice",
+    "SplitV",
+    "Identity",
+  ];
   return registered;
 }
 
@@ -120,7 +149,11 @@ function fastTransposedMatMul(stock: KernelConfig, transposeKernel: KernelFunc):
       if (size(inputs.a) > k * n + m * n) {
         const bt = swapLastTwo(inputs.b, backend);
         try {
-          const ct = plain({ inputs: { a: bt, b: inputs.a }, backend: backend as never, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+          const ct = plain({
+            inputs: { a: bt, b: inputs.a },
+            backend: backend as never,
+            attrs: { ...attrs, transposeA: false, transposeB: false },
+          }) as TensorInfo;
           try {
             return swapLastTwo(ct, backend);
           } finally {
@@ -134,7 +167,11 @@ function fastTransposedMatMul(stock: KernelConfig, transposeKernel: KernelFunc):
     const a = attrs.transposeA ? swapLastTwo(inputs.a, backend) : inputs.a;
     const b = attrs.transposeB ? swapLastTwo(inputs.b, backend) : inputs.b;
     try {
-      return plain({ inputs: { a, b }, backend: backend as never, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+      return plain({
+        inputs: { a, b },
+        backend: backend as never,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      }) as TensorInfo;
     } finally {
       if (a !== inputs.a) backend.disposeData(a.dataId);
       if (b !== inputs.b) backend.disposeData(b.dataId);
@@ -155,7 +192,8 @@ function blasMatMul(blas: NativeBlas, fallback: KernelFunc) {
     const { a, b } = inputs;
     const ta = attrs.transposeA === true;
     const tb = attrs.transposeB === true;
-    if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2) return fallback(args as never) as TensorInfo;
+    if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2)
+      return fallback(args as never) as TensorInfo;
     const outer = (x: TensorInfo) => x.shape.slice(0, -2);
     const count = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
     const [ra, ca] = a.shape.slice(-2);
@@ -163,7 +201,10 @@ function blasMatMul(blas: NativeBlas, fallback: KernelFunc) {
     const m = ta ? ca : ra;
     const k = ta ? ra : ca;
     const n = tb ? rb : cb;
-    if ((tb ? cb : rb) !== k) throw new Error(`BatchMatMul: inner dimensions ${k} and ${tb ? cb : rb} differ (shapes ${a.shape} and ${b.shape}, transposeA ${ta}, transposeB ${tb})`);
+    if ((tb ? cb : rb) !== k)
+      throw new Error(
+        `BatchMatMul: inner dimensions ${k} and ${tb ? cb : rb} differ (shapes ${a.shape} and ${b.shape}, transposeA ${ta}, transposeB ${tb})`,
+      );
     const batchA = count(outer(a));
     const batchB = count(outer(b));
     const sameOuter = outer(a).join(",") === outer(b).join(",");
@@ -173,7 +214,19 @@ function blasMatMul(blas: NativeBlas, fallback: KernelFunc) {
     const out = backend.makeOutput([...batchShape, m, n], "float32");
     if (m * n * k === 0) return out;
     // Views after makeOutput: an allocation can grow (and move) the wasm heap.
-    blas.sgemm(ta, tb, batch, m, n, k, backend.typedArrayFromHeap(a) as Float32Array, backend.typedArrayFromHeap(b) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    blas.sgemm(
+      ta,
+      tb,
+      batch,
+      m,
+      n,
+      k,
+      backend.typedArrayFromHeap(a) as Float32Array,
+      backend.typedArrayFromHeap(b) as Float32Array,
+      backend.typedArrayFromHeap(out) as Float32Array,
+      batchA === 1 ? 0 : m * k,
+      batchB === 1 ? 0 : k * n,
+    );
     return out;
   };
 }
@@ -186,7 +239,8 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, segmentIds } = inputs;
   const numSegments = attrs.numSegments as number;
-  if (x.dtype !== "float32" && x.dtype !== "int32") throw new Error(`UnsortedSegmentSum: dtype ${x.dtype} is not supported`);
+  if (x.dtype !== "float32" && x.dtype !== "int32")
+    throw new Error(`UnsortedSegmentSum: dtype ${x.dtype} is not supported`);
   const idCount = segmentIds.shape.reduce((a, b) => a * b, 1);
   const innerShape = x.shape.slice(segmentIds.shape.length);
   const inner = innerShape.reduce((a, b) => a * b, 1);
@@ -212,7 +266,8 @@ function rowGather(stock: KernelFunc) {
     const { inputs, backend, attrs } = args;
     const { x, indices } = inputs;
     const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
-    if (axis !== 0 || (attrs.batchDims as number) !== 0 || x.dtype === "string" || indices.dtype !== "int32") return stock(args as never) as TensorInfo;
+    if (axis !== 0 || (attrs.batchDims as number) !== 0 || x.dtype === "string" || indices.dtype !== "int32")
+      return stock(args as never) as TensorInfo;
     const rows = x.shape[0];
     const inner = x.shape.slice(1).reduce((a, b) => a * b, 1);
     const n = indices.shape.reduce((a, b) => a * b, 1);
@@ -237,7 +292,11 @@ function contiguousSlice(stock: KernelFunc) {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     if (x.dtype === "string") return stock(args as never) as TensorInfo;
-    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x as tf.TensorInfo as tf.Tensor,
+      attrs.begin as number[],
+      attrs.size as number[],
+    );
     if (!tf.slice_util.isSliceContinous(x.shape, begin, size)) return stock(args as never) as TensorInfo;
     const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
     const out = backend.makeOutput(size, x.dtype);
@@ -261,12 +320,20 @@ function splitBySlices(slice: KernelFunc) {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
-    const sizes = tf.backend_util.prepareSplitSize(x as tf.TensorInfo as tf.Tensor, attrs.numOrSizeSplits as number[] | number, axis);
+    const sizes = tf.backend_util.prepareSplitSize(
+      x as tf.TensorInfo as tf.Tensor,
+      attrs.numOrSizeSplits as number[] | number,
+      axis,
+    );
     const begin = x.shape.map(() => 0);
     return sizes.map((s) => {
       const size = x.shape.slice();
       size[axis] = s;
-      const part = slice({ inputs: { x }, backend: backend as never, attrs: { begin: [...begin], size } }) as TensorInfo;
+      const part = slice({
+        inputs: { x },
+        backend: backend as never,
+        attrs: { begin: [...begin], size },
+      }) as TensorInfo;
       begin[axis] += s;
       return part;
     });

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import type { Network, NetworkStateMeta } from "./network.js";
-import { parseWeights, saveWeights, type NamedArray } from "./weights.js";
+import { parseWeights, saveWeights, type NamedArray } from "../tables/weights.js";
+import { z } from "zod";
 
 export interface CheckpointSettings {
   dir: string;
@@ -24,6 +25,7 @@ export interface CheckpointSettings {
   resume: boolean;
 }
 
+/** A checkpoint's `.json`; the loop state is the trainer's own (checked by the trainer). */
 interface CheckpointFile<L> {
   kind: "autodim-checkpoint";
   version: 1;
@@ -37,6 +39,34 @@ interface CheckpointFile<L> {
   loop: L;
 }
 
+/** The schema of a checkpoint's `.json` (raw zod object; checked against CheckpointFile in test/schemas.test.ts). */
+export const checkpointFileShape = z.object({
+  kind: z.literal("autodim-checkpoint"),
+  version: z.literal(1),
+  job: z.string(),
+  /** sha256 of the run's configuration and data: a checkpoint only resumes its own run. */
+  run: z.string(),
+  step: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  weights: z.object({ file: z.string().min(1), sha256: z.string() }),
+  network: z.object({
+    steps: z.number().int().nonnegative(),
+    tableSteps: z.array(z.number().int().nonnegative()),
+    optimizers: z.array(
+      z.object({
+        key: z.enum(["weights", "architecture"]),
+        iterations: z.number(),
+        names: z.array(z.string()),
+        betaPowers: z.array(z.number()).optional(),
+      }),
+    ),
+  }),
+  loop: z.unknown(),
+});
+const checkpointFileSchema = checkpointFileShape as unknown as z.ZodType<CheckpointFile<unknown>>;
+/** For test/schemas.test.ts. */
+export type { CheckpointFile };
+
 const KEEP = 2;
 
 export class Checkpointer<L> {
@@ -49,7 +79,8 @@ export class Checkpointer<L> {
     readonly job: string,
     identity: unknown,
   ) {
-    if (!Number.isInteger(settings.every) || settings.every < 1) throw new AutodimError(`--checkpoint-every must be a positive integer, got ${settings.every}`);
+    if (!Number.isInteger(settings.every) || settings.every < 1)
+      throw new AutodimError(`--checkpoint-every must be a positive integer, got ${settings.every}`);
     this.run = createHash("sha256").update(JSON.stringify(identity)).digest("hex");
     mkdirSync(settings.dir, { recursive: true });
   }
@@ -63,8 +94,21 @@ export class Checkpointer<L> {
     if (step === this.lastStep) return;
     const { arrays, meta } = await network.exportState();
     const base = `${this.job}-${String(step).padStart(10, "0")}`;
-    const sha256 = saveWeights(join(this.settings.dir, `${base}.bin`), [...arrays, ...extra.map((a) => ({ ...a, name: `loop/${a.name}` }))]);
-    const file: CheckpointFile<L> = { kind: "autodim-checkpoint", version: 1, job: this.job, run: this.run, step, createdAt: new Date().toISOString(), weights: { file: `${base}.bin`, sha256 }, network: meta, loop };
+    const sha256 = saveWeights(join(this.settings.dir, `${base}.bin`), [
+      ...arrays,
+      ...extra.map((a) => ({ ...a, name: `loop/${a.name}` })),
+    ]);
+    const file: CheckpointFile<L> = {
+      kind: "autodim-checkpoint",
+      version: 1,
+      job: this.job,
+      run: this.run,
+      step,
+      createdAt: new Date().toISOString(),
+      weights: { file: `${base}.bin`, sha256 },
+      network: meta,
+      loop,
+    };
     writeFileAtomic(join(this.settings.dir, `${base}.json`), JSON.stringify(file) + "\n");
     this.lastStep = step;
     this.prune();
@@ -78,16 +122,26 @@ export class Checkpointer<L> {
     if (!this.settings.resume) return undefined;
     for (const name of this.metaFiles().reverse()) {
       const path = join(this.settings.dir, name);
-      let meta: CheckpointFile<L>;
+      let raw: unknown;
       try {
-        meta = JSON.parse(readFileSync(path, "utf8")) as CheckpointFile<L>;
+        raw = JSON.parse(readFileSync(path, "utf8"));
       } catch {
         process.stderr.write(`checkpoint: ${path} is unreadable; trying an older one\n`);
         continue;
       }
-      if (meta.kind !== "autodim-checkpoint" || meta.version !== 1) continue;
+      const parsed = checkpointFileSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        process.stderr.write(
+          `checkpoint: ${path}: ${issue.path.join(".") || "(top level)"}: ${issue.message}; trying an older one\n`,
+        );
+        continue;
+      }
+      const meta = parsed.data as CheckpointFile<L>;
       if (meta.run !== this.run) {
-        throw new AutodimError(`${path}: a checkpoint of another run (different configuration or data); resume with the same command, or use another --checkpoint-dir`);
+        throw new AutodimError(
+          `${path}: a checkpoint of another run (different configuration or data); resume with the same command, or use another --checkpoint-dir`,
+        );
       }
       const binPath = join(this.settings.dir, meta.weights.file);
       let bytes: Buffer;

@@ -8,8 +8,8 @@ import { Progress } from "../runtime/progress.js";
 import type { RandomStream, StreamState } from "../runtime/random.js";
 import { AutodimError } from "../errors.js";
 import { Checkpointer, type CheckpointSettings } from "./checkpoint.js";
-import type { NamedArray } from "./weights.js";
-import { auc, logloss } from "./metrics.js";
+import type { NamedArray } from "../tables/weights.js";
+import { auc, logloss } from "../data/metrics.js";
 import type { Network } from "./network.js";
 
 export interface EvaluationResult {
@@ -78,9 +78,20 @@ interface FitLoopState {
 }
 
 export async function fit(network: Network, data: PreparedData, opts: FitOptions): Promise<FitOutcome> {
-  const checkpoints = opts.checkpoint ? new Checkpointer<FitLoopState>(opts.checkpoint, "retrain", opts.identity ?? null) : undefined;
+  const checkpoints = opts.checkpoint
+    ? new Checkpointer<FitLoopState>(opts.checkpoint, "retrain", opts.identity ?? null)
+    : undefined;
   const train = new BatchCursor(data, "train", { batchSize: opts.batchSize }, opts.shuffle);
-  const s: Omit<FitLoopState, "train" | "dropout"> = { epoch: 1, midEpoch: false, stopped: false, lossSum: 0, samples: 0, steps: 0, history: [], best: null };
+  const s: Omit<FitLoopState, "train" | "dropout"> = {
+    epoch: 1,
+    midEpoch: false,
+    stopped: false,
+    lossSum: 0,
+    samples: 0,
+    steps: 0,
+    history: [],
+    best: null,
+  };
   let bestWeights: Snapshot | undefined;
   const resumed = await checkpoints?.restore(network);
   if (resumed) {
@@ -92,7 +103,12 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
   }
   const save = async (epoch = s.epoch) => {
     if (!checkpoints) return;
-    const loop: FitLoopState = { ...s, epoch, train: train.pass > 0 ? train.position() : null, dropout: opts.dropout.state() };
+    const loop: FitLoopState = {
+      ...s,
+      epoch,
+      train: train.pass > 0 ? train.position() : null,
+      dropout: opts.dropout.state(),
+    };
     await checkpoints.save(network, network.steps, loop, bestWeights ? snapshotArrays(bestWeights) : []);
   };
   const stepsPerEpoch = Math.ceil(data.rows("train") / opts.batchSize);
@@ -100,7 +116,9 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
   for (; !s.stopped && s.epoch <= opts.epochs; s.epoch++) {
     const epoch = s.epoch;
     const started = Date.now();
-    const progress = show ? new Progress(`${opts.label} epoch ${epoch}/${opts.epochs}`, stepsPerEpoch, "steps") : undefined;
+    const progress = show
+      ? new Progress(`${opts.label} epoch ${epoch}/${opts.epochs}`, stepsPerEpoch, "steps")
+      : undefined;
     if (!s.midEpoch) {
       train.startPass();
       Object.assign(s, { lossSum: 0, samples: 0, steps: 0, midEpoch: true });
@@ -110,13 +128,25 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
       s.lossSum += loss * batch.size;
       s.samples += batch.size;
       s.steps++;
-      progress?.update(s.steps, `loss ${(s.lossSum / s.samples).toFixed(4)}, ${Math.round(s.samples / ((Date.now() - started) / 1000))} samples/s`);
+      progress?.update(
+        s.steps,
+        `loss ${(s.lossSum / s.samples).toFixed(4)}, ${Math.round(s.samples / ((Date.now() - started) / 1000))} samples/s`,
+      );
       if (checkpoints?.due(network.steps)) await save();
     }
     const trainSeconds = (Date.now() - started) / 1000;
     const validation = evaluate(network, data, "val", opts.batchSize);
-    s.history.push({ epoch, trainLoss: s.lossSum / s.samples, validation, seconds: trainSeconds, samplesPerSecond: s.samples / trainSeconds });
-    progress?.finish(s.steps, `loss ${(s.lossSum / s.samples).toFixed(4)}, val AUC ${validation.auc.toFixed(4)}, val logloss ${validation.logloss.toFixed(4)}`);
+    s.history.push({
+      epoch,
+      trainLoss: s.lossSum / s.samples,
+      validation,
+      seconds: trainSeconds,
+      samplesPerSecond: s.samples / trainSeconds,
+    });
+    progress?.finish(
+      s.steps,
+      `loss ${(s.lossSum / s.samples).toFixed(4)}, val AUC ${validation.auc.toFixed(4)}, val logloss ${validation.logloss.toFixed(4)}`,
+    );
     if (!s.best || validation.auc > s.best.auc) {
       s.best = { ...validation, epoch };
       bestWeights?.dispose();
@@ -157,7 +187,11 @@ function restore(network: Network, s: Snapshot): void {
 function snapshotArrays(s: Snapshot): NamedArray[] {
   return [
     ...s.tables.map((data, i) => ({ name: `best/table/${i}`, shape: [data.length], data })),
-    ...s.variables.map((v, i) => ({ name: `best/variable/${i}`, shape: v.shape, data: Float32Array.from(v.dataSync()) })),
+    ...s.variables.map((v, i) => ({
+      name: `best/variable/${i}`,
+      shape: v.shape,
+      data: Float32Array.from(v.dataSync()),
+    })),
   ];
 }
 
@@ -168,6 +202,8 @@ function snapshotFromArrays(network: Network, arrays: Map<string, NamedArray>): 
     return a;
   };
   const tables = network.sparse.map((_, i) => get(`best/table/${i}`).data);
-  const variables = [...network.dense, ...network.state].map((v, i) => tf.keep(tf.tensor(get(`best/variable/${i}`).data, v.shape)));
+  const variables = [...network.dense, ...network.state].map((v, i) =>
+    tf.keep(tf.tensor(get(`best/variable/${i}`).data, v.shape)),
+  );
   return { tables, variables, dispose: () => tf.dispose(variables) };
 }

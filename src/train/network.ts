@@ -3,12 +3,19 @@
 // Adam in JS; dense weights and α get tf.train.adam.
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/batches.js";
-import type { EmbeddingModule } from "../embedding/interface.js";
-import { DEFAULT_ADAM, disposeTouched, TouchCollector, type AdamConfig, type SparseParam, type TouchedRows } from "../embedding/sparse.js";
+import type { EmbeddingModule } from "../models/embedding.js";
+import {
+  DEFAULT_ADAM,
+  disposeTouched,
+  TouchCollector,
+  type AdamConfig,
+  type SparseParam,
+  type TouchedRows,
+} from "../tables/sparse.js";
 import type { CtrModel } from "../models/ctr.js";
 import type { StepContext } from "../models/layers.js";
 import { AutodimError } from "../errors.js";
-import type { NamedArray } from "./weights.js";
+import type { NamedArray } from "../tables/weights.js";
 
 export interface NetworkOptions {
   adam?: AdamConfig;
@@ -52,7 +59,10 @@ export class Network {
     const a = this.adam;
     this.optimizer = tf.train.adam(a.learningRate, a.beta1, a.beta2, a.epsilon);
     const b = opts.architectureAdam ?? DEFAULT_ADAM;
-    this.architectureOptimizer = opts.architectureOptimizer === "sgd" ? tf.train.sgd(b.learningRate) : tf.train.adam(b.learningRate, b.beta1, b.beta2, b.epsilon);
+    this.architectureOptimizer =
+      opts.architectureOptimizer === "sgd"
+        ? tf.train.sgd(b.learningRate)
+        : tf.train.adam(b.learningRate, b.beta1, b.beta2, b.epsilon);
   }
 
   /** Non-trainable state of embedding and model (BatchNorm running averages). */
@@ -92,7 +102,8 @@ export class Network {
       }
       // Arrays in a fixed order: tfjs's Adam keys its moments by position, not by name.
       this.optimizer.applyGradients(this.dense.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-      if (arch.length) this.architectureOptimizer.applyGradients(arch.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      if (arch.length)
+        this.architectureOptimizer.applyGradients(arch.map((v) => ({ name: v.name, tensor: grads[v.name] })));
       tf.dispose(grads);
       this.steps++;
       return loss;
@@ -142,7 +153,10 @@ export class Network {
     const touched = this.touch(batch);
     const rows = touched.map((t) => t.param.table.gather(t.rows, new Float32Array(t.rows.length * t.param.table.dim)));
     try {
-      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx), [...touched.map((t) => t.values), ...this.dense]);
+      const { value, grads } = tf.variableGrads(
+        () => this.loss(batch, touched, ctx),
+        [...touched.map((t) => t.values), ...this.dense],
+      );
       value.dispose();
       touched.forEach((t) => t.param.table.addScaled(t.rows, grads[t.values.name].dataSync() as Float32Array, -xi));
       for (const v of this.dense) tf.tidy(() => v.assign(tf.sub(v, tf.mul(grads[v.name], xi))));
@@ -167,11 +181,18 @@ export class Network {
     const atVirtual = this.withVirtualStep(train, ctx, xi, () => {
       const touched = this.touch(val);
       try {
-        const { value, grads } = tf.variableGrads(() => this.loss(val, touched, ctx), [...arch, ...touched.map((t) => t.values), ...this.dense]);
+        const { value, grads } = tf.variableGrads(
+          () => this.loss(val, touched, ctx),
+          [...arch, ...touched.map((t) => t.values), ...this.dense],
+        );
         value.dispose();
         const out = {
           alpha: arch.map((v) => grads[v.name].dataSync().slice() as Float32Array),
-          rows: touched.map((t) => ({ table: t.param.table, rows: t.rows, grad: grads[t.values.name].dataSync().slice() as Float32Array })),
+          rows: touched.map((t) => ({
+            table: t.param.table,
+            rows: t.rows,
+            grad: grads[t.values.name].dataSync().slice() as Float32Array,
+          })),
           dense: this.dense.map((v) => grads[v.name].dataSync().slice() as Float32Array),
         };
         tf.dispose(grads);
@@ -181,14 +202,17 @@ export class Network {
       }
     });
     let norm2 = 0;
-    for (const g of [...atVirtual.rows.map((r) => r.grad), ...atVirtual.dense]) for (let i = 0; i < g.length; i++) norm2 += g[i] * g[i];
+    for (const g of [...atVirtual.rows.map((r) => r.grad), ...atVirtual.dense])
+      for (let i = 0; i < g.length; i++) norm2 += g[i] * g[i];
     if (norm2 === 0) return atVirtual.alpha;
     const eps = 0.01 / Math.sqrt(norm2);
     const saved = this.snapshotDense();
     const rows = atVirtual.rows.map((r) => r.table.gather(r.rows, new Float32Array(r.grad.length)));
     const shift = (scale: number) => {
       atVirtual.rows.forEach((r) => r.table.addScaled(r.rows, r.grad, scale));
-      this.dense.forEach((v, i) => tf.tidy(() => v.assign(tf.add(v, tf.mul(tf.tensor(atVirtual.dense[i], v.shape), scale)))));
+      this.dense.forEach((v, i) =>
+        tf.tidy(() => v.assign(tf.add(v, tf.mul(tf.tensor(atVirtual.dense[i], v.shape), scale)))),
+      );
     };
     const restore = () => {
       atVirtual.rows.forEach((r, i) => r.table.scatter(r.rows, rows[i]));
@@ -226,7 +250,10 @@ export class Network {
     const tensors = arch.map((v, k) => ({ name: v.name, tensor: tf.tensor(g[k], v.shape) }));
     for (const { tensor } of tensors) {
       const sum = tensor.sum().dataSync()[0];
-      if (!Number.isFinite(sum)) throw new AutodimError(`non-finite second-order architecture gradient at step ${this.steps}: the run diverged; lower the learning rate`);
+      if (!Number.isFinite(sum))
+        throw new AutodimError(
+          `non-finite second-order architecture gradient at step ${this.steps}: the run diverged; lower the learning rate`,
+        );
     }
     this.architectureOptimizer.applyGradients(tensors);
     tf.dispose(tensors.map((t) => t.tensor));
@@ -267,18 +294,33 @@ export class Network {
     const arrays: NamedArray[] = [];
     this.sparse.forEach((p, i) => {
       const s = p.table.state();
-      arrays.push({ name: `table/${i}/data`, shape: [p.table.rows, p.table.dim], data: s.data }, { name: `table/${i}/moments`, shape: [p.table.rows, 2 * p.table.dim], data: s.moments });
+      arrays.push(
+        { name: `table/${i}/data`, shape: [p.table.rows, p.table.dim], data: s.data },
+        { name: `table/${i}/moments`, shape: [p.table.rows, 2 * p.table.dim], data: s.moments },
+      );
     });
-    const put = (prefix: string, vars: tf.Variable[]) => vars.forEach((v, i) => arrays.push({ name: `${prefix}/${i}`, shape: v.shape, data: Float32Array.from(v.dataSync()) }));
+    const put = (prefix: string, vars: tf.Variable[]) =>
+      vars.forEach((v, i) =>
+        arrays.push({ name: `${prefix}/${i}`, shape: v.shape, data: Float32Array.from(v.dataSync()) }),
+      );
     put("dense", this.dense);
     put("state", this.state);
     put("architecture", this.embedding.architecture);
     const optimizers: NetworkStateMeta["optimizers"] = [];
-    for (const [key, opt] of [["weights", this.optimizer], ["architecture", this.architectureOptimizer]] as const) {
+    for (const [key, opt] of [
+      ["weights", this.optimizer],
+      ["architecture", this.architectureOptimizer],
+    ] as const) {
       const weights = await opt.getWeights();
       const iterations = (await weights[0].tensor.data())[0];
       const rest = weights.slice(1);
-      rest.forEach((w, i) => arrays.push({ name: `optimizer/${key}/${i}`, shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync()) }));
+      rest.forEach((w, i) =>
+        arrays.push({
+          name: `optimizer/${key}/${i}`,
+          shape: w.tensor.shape,
+          data: Float32Array.from(w.tensor.dataSync()),
+        }),
+      );
       // tfjs recomputes Adam's β^t as pow() on setWeights, which can differ from its running
       // product in the last bit: keep the exact values so a resumed run matches bit for bit.
       const beta = opt instanceof tf.AdamOptimizer ? adamBetaPowers(opt).map((v) => v.dataSync()[0]) : undefined;
@@ -291,19 +333,29 @@ export class Network {
   async importState(arrays: Map<string, NamedArray>, meta: NetworkStateMeta, file: string): Promise<void> {
     const need = (name: string, shape: number[]) => {
       const a = arrays.get(name);
-      if (!a || a.shape.join("×") !== shape.join("×")) throw new AutodimError(`${file}: ${name} ${a ? `has shape ${a.shape.join("×")}` : "is missing"}, this run needs ${shape.join("×")} (a checkpoint of another configuration?)`);
+      if (!a || a.shape.join("×") !== shape.join("×"))
+        throw new AutodimError(
+          `${file}: ${name} ${a ? `has shape ${a.shape.join("×")}` : "is missing"}, this run needs ${shape.join("×")} (a checkpoint of another configuration?)`,
+        );
       return a.data;
     };
     this.sparse.forEach((p, i) => {
-      p.table.restore({ data: need(`table/${i}/data`, [p.table.rows, p.table.dim]), moments: need(`table/${i}/moments`, [p.table.rows, 2 * p.table.dim]), step: meta.tableSteps[i] });
+      p.table.restore({
+        data: need(`table/${i}/data`, [p.table.rows, p.table.dim]),
+        moments: need(`table/${i}/moments`, [p.table.rows, 2 * p.table.dim]),
+        step: meta.tableSteps[i],
+      });
     });
-    const take = (prefix: string, vars: tf.Variable[]) => vars.forEach((v, i) => v.assign(tf.tensor(need(`${prefix}/${i}`, v.shape), v.shape)));
+    const take = (prefix: string, vars: tf.Variable[]) =>
+      vars.forEach((v, i) => v.assign(tf.tensor(need(`${prefix}/${i}`, v.shape), v.shape)));
     take("dense", this.dense);
     take("state", this.state);
     take("architecture", this.embedding.architecture);
     for (const o of meta.optimizers) {
       const opt = o.key === "weights" ? this.optimizer : this.architectureOptimizer;
-      const weights: { name: string; tensor: tf.Tensor }[] = [{ name: "iter", tensor: tf.scalar(o.iterations, "int32") }];
+      const weights: { name: string; tensor: tf.Tensor }[] = [
+        { name: "iter", tensor: tf.scalar(o.iterations, "int32") },
+      ];
       o.names.forEach((name, i) => {
         const a = arrays.get(`optimizer/${o.key}/${i}`);
         if (!a) throw new AutodimError(`${file}: optimizer/${o.key}/${i} is missing`);
@@ -311,14 +363,17 @@ export class Network {
       });
       await opt.setWeights(weights);
       tf.dispose(weights.map((w) => w.tensor));
-      if (o.betaPowers && opt instanceof tf.AdamOptimizer) adamBetaPowers(opt).forEach((v, i) => v.assign(tf.scalar((o.betaPowers as number[])[i])));
+      if (o.betaPowers && opt instanceof tf.AdamOptimizer)
+        adamBetaPowers(opt).forEach((v, i) => v.assign(tf.scalar((o.betaPowers as number[])[i])));
     }
     this.steps = meta.steps;
   }
 
   private guard(loss: number, what: string): void {
     if (!Number.isFinite(loss)) {
-      throw new AutodimError(`non-finite ${what} loss (${loss}) at step ${this.steps}: the run diverged; lower the learning rate`);
+      throw new AutodimError(
+        `non-finite ${what} loss (${loss}) at step ${this.steps}: the run diverged; lower the learning rate`,
+      );
     }
   }
 
@@ -326,6 +381,6 @@ export class Network {
     this.optimizer.dispose();
     this.architectureOptimizer.dispose();
     this.embedding.dispose();
-    tf.dispose([...this.model.dense, ...this.model.state]);
+    this.model.dispose();
   }
 }

@@ -11,8 +11,10 @@ import { test } from "node:test";
 import { PreparedData } from "../../src/data/batches.js";
 import { prepare, DEFAULT_ROWS_PER_SHARD } from "../../src/data/prepare.js";
 import { generateSynthetic, type SynthTruth } from "../../src/data/synthetic.js";
-import { QUICK_RETRAIN, QUICK_SEARCH, retrain, search } from "../../src/embedding/autodim.js";
-import { spearman } from "../../src/train/metrics.js";
+import { QUICK_RETRAIN, QUICK_SEARCH } from "../../src/methods/defaults.js";
+import { retrain } from "../../src/train/retrain.js";
+import { search } from "../../src/embedding/autodim.js";
+import { spearman } from "../../src/data/metrics.js";
 import { tempDir } from "../helpers.js";
 
 test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (âˆ’0.002) with â‰¥ 50% fewer parameters", async () => {
@@ -21,7 +23,18 @@ test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (â
   await generateSynthetic(raw, { rows: 200_000, seed: 2026, progress: false });
   const truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
   const out = join(dir, "prepared");
-  await prepare({ format: "criteo", input: raw, out, minCount: 10, split: [0.8, 0.1, 0.1], seed: 2026, onBadRow: "error", avazuTimeFields: false, rowsPerShard: DEFAULT_ROWS_PER_SHARD, progress: false });
+  await prepare({
+    format: "criteo",
+    input: raw,
+    out,
+    minCount: 10,
+    split: [0.8, 0.1, 0.1],
+    seed: 2026,
+    onBadRow: "error",
+    avazuTimeFields: false,
+    rowsPerShard: DEFAULT_ROWS_PER_SHARD,
+    progress: false,
+  });
   const data = new PreparedData(out);
 
   const plan = await search(data, { ...QUICK_SEARCH, model: "fm", seed: 2026 }, { progress: false });
@@ -35,9 +48,23 @@ test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (â
   assert.ok(plan.totals.reduction >= 0.5, `reduction ${plan.totals.reduction}`);
 
   const base = { ...QUICK_RETRAIN, model: "fm" as const, outputDim: 32, seed: 2026 };
-  const auto = await retrain(data, { ...base, dims, projection: plan.config.unify }, { method: "autodim", plan, progress: false });
-  const full = await retrain(data, { ...base, dims: dims.map(() => 32), projection: "none" }, { method: "fde", progress: false });
+  const auto = await retrain(
+    data,
+    { ...base, dims, projection: plan.config.unify },
+    { method: "autodim", plan, progress: false },
+  );
+  const full = await retrain(
+    data,
+    { ...base, dims: dims.map(() => 32), projection: "none" },
+    { method: "fde", progress: false },
+  );
   assert.equal(auto.params.embedding, plan.totals.embeddingParams);
-  assert.ok(auto.params.embedding <= 0.5 * full.params.embedding, `params ${auto.params.embedding} vs ${full.params.embedding}`);
-  assert.ok(auto.test.auc >= full.test.auc - 0.002, `test AUC: AutoDim ${auto.test.auc.toFixed(4)}, FDE ${full.test.auc.toFixed(4)}`);
+  assert.ok(
+    auto.params.embedding <= 0.5 * full.params.embedding,
+    `params ${auto.params.embedding} vs ${full.params.embedding}`,
+  );
+  assert.ok(
+    auto.test.auc >= full.test.auc - 0.002,
+    `test AUC: AutoDim ${auto.test.auc.toFixed(4)}, FDE ${full.test.auc.toFixed(4)}`,
+  );
 });

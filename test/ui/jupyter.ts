@@ -50,16 +50,24 @@ interface CellReport {
 
 /** Restarts the kernel, runs every cell through the page's notebook API, and reports each code cell. */
 async function runAll(page: Page): Promise<CellReport[]> {
-  await page.waitForFunction(() => {
-    const J = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter;
-    return J?.notebook?.kernel?.is_connected() === true;
-  }, undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => {
+      const J = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter;
+      return J?.notebook?.kernel?.is_connected() === true;
+    },
+    undefined,
+    { timeout: 120_000 },
+  );
   // Record each cell's execute_reply status: the prompt alone does not tell "ok" from "aborted".
   await page.evaluate(
     () =>
       new Promise<void>((done, fail) => {
         const w = window as unknown as {
-          require: (deps: string[], cb: (m: { CodeCell: { prototype: Record<string, (...a: unknown[]) => unknown> } }) => void, err: (e: Error) => void) => void;
+          require: (
+            deps: string[],
+            cb: (m: { CodeCell: { prototype: Record<string, (...a: unknown[]) => unknown> } }) => void,
+            err: (e: Error) => void,
+          ) => void;
           Jupyter: { notebook: { find_cell_index(c: unknown): number; set_autosave_interval(ms: number): void } };
           __replies: Record<number, string>;
         };
@@ -71,7 +79,9 @@ async function runAll(page: Page): Promise<CellReport[]> {
             const proto = m.CodeCell.prototype;
             const original = proto._handle_execute_reply;
             proto._handle_execute_reply = function (this: unknown, msg: unknown) {
-              w.__replies[w.Jupyter.notebook.find_cell_index(this)] = (msg as { content: { status: string } }).content.status;
+              w.__replies[w.Jupyter.notebook.find_cell_index(this)] = (
+                msg as { content: { status: string } }
+              ).content.status;
               return original.call(this, msg);
             };
             done();
@@ -84,17 +94,41 @@ async function runAll(page: Page): Promise<CellReport[]> {
   await page.evaluate(
     () =>
       new Promise<void>((done) => {
-        const J = (window as unknown as { Jupyter: { notebook: { kernel: { restart(cb: () => void): void }; clear_all_output(): void; execute_all_cells(): void } } }).Jupyter;
+        const J = (
+          window as unknown as {
+            Jupyter: {
+              notebook: {
+                kernel: { restart(cb: () => void): void };
+                clear_all_output(): void;
+                execute_all_cells(): void;
+              };
+            };
+          }
+        ).Jupyter;
         J.notebook.clear_all_output();
         J.notebook.kernel.restart(() => done());
       }),
   );
-  await page.waitForFunction(() => (window as unknown as { Jupyter: { notebook: { kernel: { is_connected(): boolean } } } }).Jupyter.notebook.kernel.is_connected(), undefined, { timeout: 120_000 });
-  await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+  await page.waitForFunction(
+    () =>
+      (
+        window as unknown as { Jupyter: { notebook: { kernel: { is_connected(): boolean } } } }
+      ).Jupyter.notebook.kernel.is_connected(),
+    undefined,
+    { timeout: 120_000 },
+  );
+  await page.evaluate(() =>
+    (
+      window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }
+    ).Jupyter.notebook.execute_all_cells(),
+  );
   // Done when every code cell has its reply (a cell left behind by an abort has none).
   await page.waitForFunction(
     () => {
-      const w = window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string }[] } }; __replies: Record<number, string> };
+      const w = window as unknown as {
+        Jupyter: { notebook: { get_cells(): { cell_type: string }[] } };
+        __replies: Record<number, string>;
+      };
       const cells = w.Jupyter.notebook.get_cells();
       return cells.every((c, i) => c.cell_type !== "code" || w.__replies[i] !== undefined);
     },
@@ -103,7 +137,17 @@ async function runAll(page: Page): Promise<CellReport[]> {
   );
   return page.evaluate(() => {
     const w = window as unknown as {
-      Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: number | string | null; output_area?: { outputs: { output_type: string; name?: string; text?: string; data?: Record<string, unknown> }[] } }[] } };
+      Jupyter: {
+        notebook: {
+          get_cells(): {
+            cell_type: string;
+            input_prompt_number?: number | string | null;
+            output_area?: {
+              outputs: { output_type: string; name?: string; text?: string; data?: Record<string, unknown> }[];
+            };
+          }[];
+        };
+      };
       __replies: Record<number, string>;
     };
     return w.Jupyter.notebook
@@ -114,7 +158,12 @@ async function runAll(page: Page): Promise<CellReport[]> {
         index,
         prompt: c.input_prompt_number ?? null,
         status: w.__replies[index],
-        outputs: (c.output_area?.outputs ?? []).map((o) => ({ type: o.output_type, name: o.name, text: typeof o.text === "string" ? o.text.slice(0, 2000) : undefined, mimes: Object.keys(o.data ?? {}) })),
+        outputs: (c.output_area?.outputs ?? []).map((o) => ({
+          type: o.output_type,
+          name: o.name,
+          text: typeof o.text === "string" ? o.text.slice(0, 2000) : undefined,
+          mimes: Object.keys(o.data ?? {}),
+        })),
       }));
   });
 }
@@ -124,16 +173,26 @@ async function problems(page: Page, cells: CellReport[]): Promise<string[]> {
   const found: string[] = [];
   for (const c of cells) {
     if (c.status !== "ok") found.push(`cell ${c.index + 1}: execute_reply status ${c.status ?? "missing"}`);
-    if (typeof c.prompt !== "number") found.push(`cell ${c.index + 1}: left unexecuted (prompt ${JSON.stringify(c.prompt)})`);
+    if (typeof c.prompt !== "number")
+      found.push(`cell ${c.index + 1}: left unexecuted (prompt ${JSON.stringify(c.prompt)})`);
     for (const o of c.outputs) {
       if (o.type === "error") found.push(`cell ${c.index + 1}: error output`);
       // tslab reports type errors and exceptions on stderr only.
-      if (o.type === "stream" && o.name === "stderr" && /error TS\d+|^\s*\d+:\d+ - |Error:|at .+\(.+:\d+:\d+\)/m.test(o.text ?? "")) {
+      if (
+        o.type === "stream" &&
+        o.name === "stderr" &&
+        /error TS\d+|^\s*\d+:\d+ - |Error:|at .+\(.+:\d+:\d+\)/m.test(o.text ?? "")
+      ) {
         found.push(`cell ${c.index + 1}: stderr: ${(o.text ?? "").split("\n").slice(0, 3).join(" | ")}`);
       }
     }
   }
-  const rendered = await page.evaluate(() => document.querySelectorAll(".output_area .rendered_html table, .output_area svg, .output_area img, .output_area .js-plotly-plot").length);
+  const rendered = await page.evaluate(
+    () =>
+      document.querySelectorAll(
+        ".output_area .rendered_html table, .output_area svg, .output_area img, .output_area .js-plotly-plot",
+      ).length,
+  );
   if (rendered === 0) found.push("no rendered table or figure");
   return found;
 }
@@ -141,7 +200,9 @@ async function problems(page: Page, cells: CellReport[]): Promise<string[]> {
 async function main(): Promise<number> {
   const which = spawnSync("jupyter", ["notebook", "--version"], { encoding: "utf8" });
   if (which.status !== 0) {
-    process.stderr.write("test:jupyter needs the classic Jupyter Notebook: on Debian/Ubuntu `apt-get install -y jupyter-notebook` (`.ci/run` installs it); not found on PATH\n");
+    process.stderr.write(
+      "test:jupyter needs the classic Jupyter Notebook: on Debian/Ubuntu `apt-get install -y jupyter-notebook` (`.ci/run` installs it); not found on PATH\n",
+    );
     return 1;
   }
   const work = mkdtempSync(join(tmpdir(), "autodim-jupyter-"));
@@ -149,14 +210,22 @@ async function main(): Promise<number> {
   const shots = join(work, "screenshots");
   mkdirSync(shots, { recursive: true });
   cpSync(join(REPO, "notebooks"), served, { recursive: true });
-  const names = readdirSync(served).filter((f) => f.endsWith(".ipynb")).sort();
+  const names = readdirSync(served)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   const only = process.argv.slice(2);
   const selected = only.length ? names.filter((n) => only.some((o) => n.includes(o))) : names;
   // The checks themselves are checked: a notebook with a type error in its second cell (and a
   // third cell tslab then aborts) must be reported, with both problems.
   const fixture = "zz-failing-fixture.ipynb";
-  const nb = JSON.parse(readFileSync(join(REPO, "test", "fixtures", "notebooks", "failing.ipynb"), "utf8")) as { metadata: Record<string, unknown> };
-  nb.metadata.kernelspec = { name: "autodim-tslab", display_name: "TypeScript (autodim, tslab)", language: "typescript" };
+  const nb = JSON.parse(readFileSync(join(REPO, "test", "fixtures", "notebooks", "failing.ipynb"), "utf8")) as {
+    metadata: Record<string, unknown>;
+  };
+  nb.metadata.kernelspec = {
+    name: "autodim-tslab",
+    display_name: "TypeScript (autodim, tslab)",
+    language: "typescript",
+  };
   writeFileSync(join(served, fixture), JSON.stringify(nb));
   const port = await freePort();
   const token = `autodim${process.pid}${Date.now()}`;
@@ -170,7 +239,17 @@ async function main(): Promise<number> {
   let log = "";
   const server = spawn(
     "jupyter",
-    ["notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--NotebookApp.token=${token}`, `--notebook-dir=${served}`, "--NotebookApp.open_browser=False"],
+    [
+      "notebook",
+      "--no-browser",
+      "--allow-root",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      "--port-retries=0",
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${served}`,
+      "--NotebookApp.open_browser=False",
+    ],
     { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   server.stdout?.on("data", (d: Buffer) => (log += d.toString()));
@@ -191,9 +270,16 @@ async function main(): Promise<number> {
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitForServer(`${base}/api/kernelspecs?token=${token}`, server, () => log);
-    const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, unknown> };
-    if (!("autodim-tslab" in specs.kernelspecs)) throw new Error(`Jupyter does not see the repo's kernelspec autodim-tslab (JUPYTER_PATH=${env.JUPYTER_PATH}); it has ${Object.keys(specs.kernelspecs).join(", ")}`);
-    console.log(`jupyter notebook ${which.stdout.trim()} on ${base}; browser ${launch.source} (${browser.version()}); screenshots in ${shots}`);
+    const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as {
+      kernelspecs: Record<string, unknown>;
+    };
+    if (!("autodim-tslab" in specs.kernelspecs))
+      throw new Error(
+        `Jupyter does not see the repo's kernelspec autodim-tslab (JUPYTER_PATH=${env.JUPYTER_PATH}); it has ${Object.keys(specs.kernelspecs).join(", ")}`,
+      );
+    console.log(
+      `jupyter notebook ${which.stdout.trim()} on ${base}; browser ${launch.source} (${browser.version()}); screenshots in ${shots}`,
+    );
     for (const name of [...selected, fixture]) {
       const started = Date.now();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -204,9 +290,13 @@ async function main(): Promise<number> {
         await page.screenshot({ path: join(shots, name.replace(/\.ipynb$/, ".png")), fullPage: true });
         const secs = ((Date.now() - started) / 1000).toFixed(1);
         if (name === fixture) {
-          const caught = found.some((f) => f.startsWith("cell 2: stderr: ") && /not assignable to type 'number'/.test(f)) && found.some((f) => f.startsWith("cell 3: "));
+          const caught =
+            found.some((f) => f.startsWith("cell 2: stderr: ") && /not assignable to type 'number'/.test(f)) &&
+            found.some((f) => f.startsWith("cell 3: "));
           if (!caught) failed++;
-          console.log(`${caught ? "ok    " : "not ok"}  the failing fixture is reported (${found.length} problems: ${found.join("; ")})`);
+          console.log(
+            `${caught ? "ok    " : "not ok"}  the failing fixture is reported (${found.length} problems: ${found.join("; ")})`,
+          );
           continue;
         }
         if (found.length) {
@@ -217,7 +307,9 @@ async function main(): Promise<number> {
         }
       } catch (e) {
         failed++;
-        await page.screenshot({ path: join(shots, name.replace(/\.ipynb$/, ".png")), fullPage: true }).catch(() => undefined);
+        await page
+          .screenshot({ path: join(shots, name.replace(/\.ipynb$/, ".png")), fullPage: true })
+          .catch(() => undefined);
         console.log(`not ok  ${name}: ${(e as Error).message.split("\n")[0]}`);
       } finally {
         await page.close();

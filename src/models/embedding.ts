@@ -2,7 +2,7 @@
 // rows a batch touches into field embeddings [B, F, D]; a model never sees how.
 import type * as tf from "@tensorflow/tfjs";
 import type { StepContext } from "../models/layers.js";
-import type { SparseParam, TouchedRows } from "./sparse.js";
+import type { SparseParam, TouchedRows } from "../tables/sparse.js";
 
 export interface EmbeddingParameterCounts {
   /** Embedding-table parameters: the paper's "Params". */
@@ -34,3 +34,6 @@ export interface EmbeddingModule {
   parameterCounts(): EmbeddingParameterCounts;
   dispose(): void;
 }
+
+/** Initial std of embedding rows. Choice: N(0, 0.01²), as the PyTorch peer's search table. */
+export const EMBEDDING_INIT_STD = 0.01;

@@ -4,6 +4,7 @@
 // the cost of a step depends on the batch, never on the vocabulary.
 import * as tf from "@tensorflow/tfjs";
 import type { RandomStream } from "../runtime/random.js";
+import { sparseKernels } from "../runtime/sparse-kernels.js";
 
 export interface AdamConfig {
   learningRate: number;
@@ -15,29 +16,12 @@ export interface AdamConfig {
 /** PyTorch's Adam defaults (the benchmark peer); the paper sets the learning rate to 1e-3. */
 export const DEFAULT_ADAM: AdamConfig = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
-/** The native addon's kernels (native/sparse.c); the JS loops below do the same work. */
-export interface SparseKernels {
-  gather(store: Float32Array, stride: number, dim: number, rows: Int32Array, out: Float32Array): void;
-  adam(store: Float32Array, stride: number, dim: number, rows: Int32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
-  hugePages(array: Float32Array | Int32Array): boolean;
-}
-
-let kernels: SparseKernels | undefined;
-
-/**
- * Routes row gathers and Adam updates of tables through the native kernels (bit-identical
- * results), or back to JS with `undefined`. `initRuntime()` installs them when the addon loads.
- */
-export function useSparseKernels(k: SparseKernels | undefined): void {
-  kernels = k;
-}
-
 /**
  * A zeroed array whose pages are committed now (so training never page-faults on a first
  * touch: +25% step time at 10M rows), on huge pages where the native addon can ask for them.
  */
 function committed<T extends Float32Array | Int32Array>(array: T): T {
-  kernels?.hugePages(array);
+  sparseKernels()?.hugePages(array);
   return array.fill(0) as T;
 }
 
@@ -64,7 +48,8 @@ export class SparseTable {
   /** N(0, std²) init (torch's nn.Embedding default is std 1; CTR models use ~0.01). */
   initNormal(rng: RandomStream, std: number): this {
     const { store, stride, dim } = this;
-    for (let base = 0; base < store.length; base += stride) for (let j = 0; j < dim; j++) store[base + j] = std * rng.normal();
+    for (let base = 0; base < store.length; base += stride)
+      for (let j = 0; j < dim; j++) store[base + j] = std * rng.normal();
     return this;
   }
 
@@ -98,6 +83,7 @@ export class SparseTable {
   /** Copies the given rows into `out` (row-major, `rows.length × dim`). */
   gather(rows: Int32Array, out: Float32Array): Float32Array {
     const { store, stride, dim } = this;
+    const kernels = sparseKernels();
     if (kernels) {
       kernels.gather(store, stride, dim, rows, out);
       return out;
@@ -139,8 +125,10 @@ export class SparseTable {
     const c1 = 1 / (1 - b1 ** this.step);
     const c2 = 1 / (1 - b2 ** this.step);
     const { store, stride, dim: d } = this;
+    const kernels = sparseKernels();
     if (kernels) {
-      if (grads.length < rows.length * d) throw new Error(`${this.name}.applyAdam: ${grads.length} gradients for ${rows.length} rows × ${d}`);
+      if (grads.length < rows.length * d)
+        throw new Error(`${this.name}.applyAdam: ${grads.length} gradients for ${rows.length} rows × ${d}`);
       kernels.adam(store, stride, d, rows, grads, lr, b1, b2, eps, c1, c2);
       return;
     }
@@ -183,7 +171,8 @@ export class SparseTable {
   }
 
   private checkLength(what: string, a: Float32Array, perRow: number): void {
-    if (a.length !== this.rows * perRow) throw new Error(`${this.name}.${what}: ${a.length} values for ${this.rows} rows × ${perRow}`);
+    if (a.length !== this.rows * perRow)
+      throw new Error(`${this.name}.${what}: ${a.length} values for ${this.rows} rows × ${perRow}`);
   }
 }
 

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { AutodimError } from "../errors.js";
+import { z } from "zod";
 
 const MAGIC = "ADWEIGHT";
 
@@ -14,12 +15,21 @@ export interface NamedArray {
   data: Float32Array;
 }
 
-interface HeaderEntry {
+export interface HeaderEntry {
   name: string;
   shape: number[];
   /** Offset in floats from the start of the payload. */
   offset: number;
 }
+
+/** The weights file's header: one entry per array (raw zod object; checked against HeaderEntry in test/schemas.test.ts). */
+export const headerEntryShape = z.object({
+  name: z.string().min(1),
+  shape: z.array(z.number().int().nonnegative()),
+  /** Offset in floats from the start of the payload. */
+  offset: z.number().int().nonnegative(),
+});
+const headerSchema = z.array(headerEntryShape) as unknown as z.ZodType<HeaderEntry[]>;
 
 /** Writes the file; returns its sha256 (hex), computed from the bytes as they are written. */
 export function saveWeights(path: string, arrays: NamedArray[]): string {
@@ -30,7 +40,8 @@ export function saveWeights(path: string, arrays: NamedArray[]): string {
     if (names.has(a.name)) throw new Error(`saveWeights: duplicate name ${a.name}`);
     names.add(a.name);
     const size = a.shape.reduce((x, y) => x * y, 1);
-    if (size !== a.data.length) throw new Error(`saveWeights: ${a.name} has ${a.data.length} values, shape ${a.shape.join("×")} needs ${size}`);
+    if (size !== a.data.length)
+      throw new Error(`saveWeights: ${a.name} has ${a.data.length} values, shape ${a.shape.join("×")} needs ${size}`);
     header.push({ name: a.name, shape: a.shape, offset });
     offset += size;
   }
@@ -44,7 +55,10 @@ export function saveWeights(path: string, arrays: NamedArray[]): string {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w");
   try {
-    for (const bytes of [head, ...arrays.map((a) => new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))]) {
+    for (const bytes of [
+      head,
+      ...arrays.map((a) => new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength)),
+    ]) {
       writeSync(fd, bytes);
       hash.update(bytes);
     }
@@ -70,17 +84,22 @@ export function readWeightsFile(path: string): Buffer {
 
 /** The arrays of a weights file already in memory (`path` names it in errors). */
 export function parseWeights(bytes: Buffer, path: string): Map<string, NamedArray> {
-  const bad = (why: string) => new AutodimError(`${path}: not a weights file written by \`autodim search --save-weights\` (${why})`);
-  if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC) throw bad("no ADWEIGHT signature");
+  const bad = (why: string) =>
+    new AutodimError(`${path}: not a weights file written by \`autodim search --save-weights\` (${why})`);
+  if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC)
+    throw bad("no ADWEIGHT signature");
   const headerBytes = bytes.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerBytes;
   if (start > bytes.length) throw bad("truncated header");
-  let header: HeaderEntry[];
+  let raw: unknown;
   try {
-    header = JSON.parse(bytes.toString("utf8", MAGIC.length + 4, start)) as HeaderEntry[];
+    raw = JSON.parse(bytes.toString("utf8", MAGIC.length + 4, start));
   } catch {
     throw bad("unreadable header");
   }
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) throw bad(`header ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
+  const header: HeaderEntry[] = parsed.data;
   const payload = bytes.subarray(start);
   const out = new Map<string, NamedArray>();
   for (const h of header) {

@@ -1,0 +1,131 @@
+// A lock file that works on one machine and on a filesystem shared by several: created with
+// O_EXCL, it names its owner (host, pid); the owner touches it every HEARTBEAT_MS. A lock is
+// stale when its owner is a dead process on this host, or when it has not been touched for
+// STALE_MS (an owner on another host is judged by its heartbeat alone: its pid means nothing
+// here). A stale lock is taken over by renaming it away first, so two processes that find it
+// stale at once cannot both take it.
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { AutodimError } from "../errors.js";
+
+export const HEARTBEAT_MS = 15_000;
+export const STALE_MS = 120_000;
+
+export interface LockOwner {
+  host: string;
+  pid: number;
+  started: string;
+  /** What the owner is doing, for the message a waiting process prints. */
+  what: string;
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Why the lock at `path` may be taken over, or undefined while its owner looks alive. */
+export function staleReason(path: string, now = Date.now()): string | undefined {
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(path).mtimeMs;
+  } catch {
+    return "gone";
+  }
+  const owner = readOwner(path);
+  if (owner && owner.host === hostname() && !processAlive(owner.pid))
+    return `its owner (pid ${owner.pid} on this host) is dead`;
+  if (now - mtimeMs > STALE_MS) return `not touched for ${Math.round((now - mtimeMs) / 1000)} s`;
+  if (!owner && now - mtimeMs > HEARTBEAT_MS * 2) return "unreadable and not touched";
+  return undefined;
+}
+
+export class FileLock {
+  private readonly timer: NodeJS.Timeout;
+  private released = false;
+
+  private constructor(readonly path: string) {
+    this.timer = setInterval(() => {
+      try {
+        const t = new Date();
+        utimesSync(path, t, t);
+      } catch {
+        // Removed under us (taken over as stale): nothing to refresh.
+      }
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /** One attempt: the lock, or the current owner when someone else holds it. */
+  static tryAcquire(path: string, what: string): FileLock | LockOwner {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(path, "wx");
+        const owner: LockOwner = { host: hostname(), pid: process.pid, started: new Date().toISOString(), what };
+        writeSync(fd, JSON.stringify(owner) + "\n");
+        closeSync(fd);
+        return new FileLock(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const stale = staleReason(path);
+      if (stale === undefined) return readOwner(path) ?? { host: "?", pid: 0, started: "?", what: "unknown" };
+      const aside = `${path}.stale-${hostname()}-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        unlinkSync(aside);
+        process.stderr.write(`lock: took over ${path} (${stale})\n`);
+      } catch {
+        // Another process took it over first; try again.
+      }
+    }
+    return readOwner(path) ?? { host: "?", pid: 0, started: "?", what: "unknown" };
+  }
+
+  /** Waits (polling) until the lock is ours; says once on stderr whom it waits for. */
+  static async acquire(path: string, what: string, opts: { timeoutMs?: number } = {}): Promise<FileLock> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 24 * 3600_000);
+    let said = false;
+    for (;;) {
+      const got = FileLock.tryAcquire(path, what);
+      if (got instanceof FileLock) return got;
+      if (!said) {
+        process.stderr.write(
+          `waiting for ${path}: ${got.what} by pid ${got.pid} on ${got.host} since ${got.started}\n`,
+        );
+        said = true;
+      }
+      if (Date.now() > deadline)
+        throw new AutodimError(
+          `${path}: still held by pid ${got.pid} on ${got.host} (${got.what}); remove the file if that process is gone`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    clearInterval(this.timer);
+    const owner = readOwner(this.path);
+    if (owner && owner.host === hostname() && owner.pid === process.pid) {
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}

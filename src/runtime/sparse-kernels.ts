@@ -1,0 +1,37 @@
+// Where the native sparse-table kernels are registered. The runtime (backend.ts) loads the
+// addon and installs it here; the tables layer (src/tables/sparse.ts) reads it. Kept in the
+// runtime so the runtime never imports the layers above it.
+
+/** The native addon's kernels (native/sparse.c); the JS loops in src/tables/sparse.ts do the same work. */
+export interface SparseKernels {
+  gather(store: Float32Array, stride: number, dim: number, rows: Int32Array, out: Float32Array): void;
+  adam(
+    store: Float32Array,
+    stride: number,
+    dim: number,
+    rows: Int32Array,
+    grads: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
+  hugePages(array: Float32Array | Int32Array): boolean;
+}
+
+let kernels: SparseKernels | undefined;
+
+/**
+ * Routes row gathers and Adam updates of tables through the native kernels (bit-identical
+ * results), or back to JS with `undefined`. `initRuntime()` installs them when the addon loads.
+ */
+export function useSparseKernels(k: SparseKernels | undefined): void {
+  kernels = k;
+}
+
+/** The kernels in use, if any. */
+export function sparseKernels(): SparseKernels | undefined {
+  return kernels;
+}

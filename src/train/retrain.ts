@@ -1,0 +1,160 @@
+// The one training path of every method: AutoDim's re-train and every baseline train a model
+// through `trainWithEmbedding` (same loop, early stopping, metrics, parameter accounting), so
+// their numbers compare. `retrain` builds the plan's per-field tables (PlanEmbedding).
+import { createHash } from "node:crypto";
+import type { PreparedData } from "../data/batches.js";
+import { AutodimError } from "../errors.js";
+import { CtrModel, PAPER_MLP } from "../models/ctr.js";
+import type { EmbeddingModule } from "../models/embedding.js";
+import { backendLabel, initRuntime } from "../runtime/backend.js";
+import { hardwareInfo } from "../runtime/hardware.js";
+import { randomStream } from "../runtime/random.js";
+import { DEFAULT_ADAM } from "../tables/sparse.js";
+import { parseWeights, readWeightsFile } from "../tables/weights.js";
+import type { CheckpointSettings } from "./checkpoint.js";
+import { fit } from "./fit.js";
+import { Network } from "./network.js";
+import { PlanEmbedding } from "./plan-embedding.js";
+import type { DataIdentity, DimensionPlan, RetrainConfig, RetrainResult, SelectionRecord } from "./schemas.js";
+
+export type { RetrainConfig, RetrainResult, SelectionRecord };
+
+export function dataIdentity(data: PreparedData): DataIdentity {
+  const m = data.manifest;
+  return {
+    dir: data.dir,
+    format: m.settings.format,
+    sourceSha256: m.source.sha256,
+    rows: m.rows,
+    totalFeatures: m.totalFeatures,
+  };
+}
+
+/**
+ * Loads the plan's saved search weights into a fresh re-train network. Model weights are
+ * taken only when the model is the one searched with (other models start fresh).
+ */
+function warmStartFromSearch(
+  embedding: PlanEmbedding,
+  model: CtrModel,
+  data: PreparedData,
+  plan: DimensionPlan | undefined,
+): void {
+  const w = plan?.search.weights;
+  if (!plan || !w)
+    throw new AutodimError("warm start needs a plan whose search saved its weights (search --save-weights FILE)");
+  const bytes = readWeightsFile(w.file);
+  if (createHash("sha256").update(bytes).digest("hex") !== w.sha256)
+    throw new AutodimError(`${w.file}: changed since the search wrote it (sha256 differs from the plan's)`);
+  if (plan.data.sourceSha256 !== data.manifest.source.sha256)
+    throw new AutodimError(
+      `${w.file}: searched on other data (source sha256 ${plan.data.sourceSha256.slice(0, 12)}…, this data ${data.manifest.source.sha256.slice(0, 12)}…)`,
+    );
+  const weights = parseWeights(bytes, w.file);
+  embedding.warmStart(weights, plan.config, data.manifest, w.file);
+  if (plan.config.model === model.name) model.importWeights(weights, w.file);
+}
+
+/** Trains a fresh model with the given per-field sizes; evaluates on the test split. */
+export async function retrain(
+  data: PreparedData,
+  config: RetrainConfig,
+  extra: {
+    method: string;
+    plan?: DimensionPlan;
+    selection?: SelectionRecord;
+    progress?: boolean;
+    checkpoint?: CheckpointSettings;
+  },
+): Promise<RetrainResult> {
+  await initRuntime();
+  const embedding = new PlanEmbedding(
+    data.fieldCount,
+    config.dims,
+    data.manifest,
+    config.projection,
+    config.outputDim,
+    randomStream(config.seed, "init", "embedding"),
+  );
+  return trainWithEmbedding(data, embedding, config, {
+    ...extra,
+    beforeTraining: config.warmStart ? (model) => warmStartFromSearch(embedding, model, data, extra.plan) : undefined,
+  });
+}
+
+/**
+ * Trains any embedding module with the base model and evaluates on the test split: the one
+ * training path of every method (AutoDim's re-train, the baselines), so their numbers are
+ * comparable. `config.dims` are the per-field sizes reported in the result.
+ */
+export async function trainWithEmbedding(
+  data: PreparedData,
+  embedding: EmbeddingModule,
+  config: RetrainConfig,
+  extra: {
+    method: string;
+    plan?: DimensionPlan;
+    selection?: SelectionRecord;
+    progress?: boolean;
+    beforeTraining?: (model: CtrModel) => void;
+    checkpoint?: CheckpointSettings;
+  },
+): Promise<RetrainResult> {
+  const started = Date.now();
+  const info = await initRuntime();
+  const F = data.fieldCount;
+  const model = new CtrModel(
+    config.model,
+    F,
+    embedding.outputDim,
+    data.totalFeatures,
+    randomStream(config.seed, "init", "model"),
+    PAPER_MLP,
+  );
+  const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
+  try {
+    extra.beforeTraining?.(model);
+    const outcome = await fit(network, data, {
+      epochs: config.epochs,
+      patience: config.patience,
+      batchSize: config.batchSize,
+      shuffle: randomStream(config.seed, "shuffle"),
+      dropout: randomStream(config.seed, "dropout"),
+      label: `retrain (${extra.method}, ${config.model})`,
+      progress: extra.progress,
+      checkpoint: extra.checkpoint,
+      identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
+    });
+    const e = embedding.parameterCounts();
+    const mc = model.parameterCounts();
+    return {
+      kind: "autodim-result",
+      version: 1,
+      method: extra.method,
+      model: config.model,
+      test: outcome.test,
+      bestValidation: outcome.bestValidation,
+      params: {
+        ...e,
+        firstOrder: mc.firstOrder,
+        model: mc.dense,
+        total: e.embedding + e.transform + mc.firstOrder + mc.dense,
+        embeddingBytes: e.embeddingBytes ?? 4 * e.embedding,
+      },
+      dims: data.manifest.fields.map((f, i) => ({ name: f.name, dim: config.dims[i] })),
+      history: outcome.history,
+      config,
+      plan: extra.plan,
+      selection: extra.selection,
+      data: dataIdentity(data),
+      runtime: {
+        backend: backendLabel(info),
+        hardware: hardwareInfo(),
+        createdAt: new Date().toISOString(),
+        wallSeconds: (Date.now() - started) / 1000,
+      },
+    };
+  } finally {
+    network.dispose();
+  }
+}

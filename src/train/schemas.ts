@@ -1,0 +1,413 @@
+// The persisted formats of a run — the dimension plan (`plan.json`) and the result
+// (`result.json`) — as TypeScript types and zod schemas. Every read of such a file goes through
+// `readJsonFile`, so a damaged or hand-edited file is an error naming the file and the field,
+// never a TypeError deep inside training.
+//
+// Why the types are written out and not inferred (z.infer): tslab compiles notebooks (and the
+// src/ they import) without strictNullChecks, where zod 3 infers every property as optional.
+// So each schema is the raw zod object (`…Shape`, exported) cast to its interface here, and
+// test/schemas.test.ts proves under `tsc --strict` that the two describe the same type.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { SPLITS, type Split } from "../data/manifest.js";
+import { AutodimError } from "../errors.js";
+import { MODEL_NAMES, type ModelName } from "../models/ctr.js";
+import type { EmbeddingParameterCounts } from "../models/embedding.js";
+import type { HardwareInfo } from "../runtime/hardware.js";
+import type { EvaluationResult, FitHistoryEntry } from "./fit.js";
+
+export const LOOKUP_KINDS = ["shared", "separate"] as const;
+export const UNIFY_KINDS = ["linear", "zeropad"] as const;
+export const PROJECTION_KINDS = ["linear", "zeropad", "none"] as const;
+export type LookupKind = (typeof LOOKUP_KINDS)[number];
+export type UnifyKind = (typeof UNIFY_KINDS)[number];
+/** How re-trained fields reach the common width d_N (see PlanEmbedding). */
+export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
+
+// ───────────── the types ─────────────
+
+export interface PlanField {
+  name: string;
+  vocabularySize: number;
+  dim: number;
+  /** Final α of the field over the candidates. */
+  alpha: number[];
+}
+
+export interface DimensionPlan {
+  kind: "autodim-plan";
+  version: 1;
+  method: "autodim" | "autodim-s";
+  candidates: number[];
+  fields: PlanField[];
+  totals: {
+    embeddingParams: number;
+    embeddingBytes: number;
+    fullDimensionParams: number;
+    fullDimensionBytes: number;
+    /** 1 − plan / full. */
+    reduction: number;
+  };
+  search: {
+    /** The trained supernet (`--save-weights`), for a warm-started re-train. */
+    weights?: { file: string; sha256: string };
+    steps: number;
+    architectureSteps: number;
+    finalTemperature: number;
+    supernetValidation: EvaluationResult;
+    parameterCounts: EmbeddingParameterCounts;
+    /** α [F][N] at evenly spaced steps of the search. */
+    alphaHistory: { step: number; alpha: number[][] }[];
+  };
+  config: SearchConfig;
+  data: DataIdentity;
+  runtime: RunIdentity;
+}
+
+export interface DataIdentity {
+  dir: string;
+  format: string;
+  sourceSha256: string;
+  rows: Record<Split, number>;
+  totalFeatures: number;
+}
+
+export interface RunIdentity {
+  backend: string;
+  hardware: HardwareInfo;
+  createdAt: string;
+  wallSeconds: number;
+}
+
+export interface RetrainConfig {
+  model: ModelName;
+  /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
+  dims: number[];
+  projection: ProjectionKind;
+  /** Width the fields are projected to (d_N). */
+  outputDim: number;
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
+  warmStart?: boolean;
+}
+
+/** How a method other than AutoDim chose its sizes, recorded in the result. */
+export interface SelectionRecord {
+  method: string;
+  seconds: number;
+  /** Per-field chosen size. */
+  dims: number[];
+  /** Method-specific facts (popularities, trials, ...), JSON-serialisable. */
+  detail: Record<string, unknown>;
+}
+
+export interface RetrainResult {
+  kind: "autodim-result";
+  version: 1;
+  method: string;
+  model: ModelName;
+  test: EvaluationResult;
+  bestValidation: EvaluationResult & { epoch: number };
+  params: EmbeddingParameterCounts & { firstOrder: number; model: number; total: number; embeddingBytes: number };
+  dims: { name: string; dim: number }[];
+  history: FitHistoryEntry[];
+  config: RetrainConfig;
+  plan?: DimensionPlan;
+  /** How a non-AutoDim method chose the sizes (MDE, RaS, ...). */
+  selection?: SelectionRecord;
+  data: DataIdentity;
+  runtime: RunIdentity;
+}
+
+/** The schema of T: a zod schema whose output is T (see the header for why a cast). */
+function typed<T>(schema: z.ZodTypeAny): z.ZodType<T> {
+  return schema as unknown as z.ZodType<T>;
+}
+
+const finite = z.number().finite();
+const count = z.number().int().nonnegative();
+const positiveInt = z.number().int().positive();
+
+/** Candidate sizes d_1 < … < d_N: positive integers, ascending, no repeats. */
+export const candidatesSchema = z
+  .array(positiveInt)
+  .min(1)
+  .refine((c) => c.every((d, i) => i === 0 || d > c[i - 1]), {
+    message: "candidates must be ascending without repeats",
+  });
+
+export const searchEmbeddingConfigShape = z.object({
+  candidates: candidatesSchema,
+  lookup: z.enum(LOOKUP_KINDS),
+  unify: z.enum(UNIFY_KINDS),
+  /** Anneal rate of τ per training step. */
+  tauDecay: finite.nonnegative(),
+  /**
+   * Constant factor on the mixed field embedding. Choice: 0.1. The unification's BatchNorm
+   * (no affine) gives every field embedding unit variance, which makes FM's Σ of 741
+   * pairwise inner products explode (initial FM loss ≈ 1,400); nothing trainable can shrink
+   * it. Scaling all candidates alike keeps them comparable. Measured on 50k synthetic rows,
+   * FM supernet validation AUC: 0.507 unscaled, 0.625 with 1/√32, 0.661 with 0.1.
+   */
+  mixScale: finite.positive(),
+});
+export interface SearchEmbeddingConfig {
+  candidates: number[];
+  lookup: LookupKind;
+  unify: UnifyKind;
+  /** Anneal rate of τ per training step. */
+  tauDecay: number;
+  /**
+   * Constant factor on the mixed field embedding. Choice: 0.1. The unification's BatchNorm
+   * (no affine) gives every field embedding unit variance, which makes FM's Σ of 741
+   * pairwise inner products explode (initial FM loss ≈ 1,400); nothing trainable can shrink
+   * it. Scaling all candidates alike keeps them comparable. Measured on 50k synthetic rows,
+   * FM supernet validation AUC: 0.507 unscaled, 0.625 with 1/√32, 0.661 with 0.1.
+   */
+  mixScale: number;
+}
+
+export const searchConfigShape = searchEmbeddingConfigShape.extend({
+  model: z.enum(MODEL_NAMES),
+  /** Update α once every `frequency` training steps (paper: 10). */
+  frequency: positiveInt,
+  /** AutoDim-s: update α on the training batch together with W. */
+  oneLevel: z.boolean(),
+  /**
+   * Second-order DARTS for α (virtual step w' = w − ξ∇_w L_train with ξ = the W learning
+   * rate — Choice: a plain-gradient virtual step although W is trained by Adam, as DARTS'
+   * own code does with momentum SGD). Three extra forward/backward passes per α step.
+   */
+  secondOrder: z.boolean(),
+  /** Search epochs over the training split. */
+  epochs: positiveInt,
+  /** Warm-up steps with α fixed uniform before α is trained. */
+  warmupSteps: count,
+  batchSize: positiveInt,
+  learningRate: finite.positive(),
+  architectureLearningRate: finite.positive(),
+  /** Optimiser of α. The paper gives the learning rate (1e-3) but not the optimiser; Adam is the usual reading. */
+  architectureOptimizer: z.enum(["adam", "sgd"]),
+  seed: z.number().int(),
+  /** Snapshots of α kept for the α-evolution figure. */
+  alphaSnapshots: count,
+});
+export interface SearchConfig extends SearchEmbeddingConfig {
+  model: ModelName;
+  /** Update α once every `frequency` training steps (paper: 10). */
+  frequency: number;
+  /** AutoDim-s: update α on the training batch together with W. */
+  oneLevel: boolean;
+  /**
+   * Second-order DARTS for α (virtual step w' = w − ξ∇_w L_train with ξ = the W learning
+   * rate — Choice: a plain-gradient virtual step although W is trained by Adam, as DARTS'
+   * own code does with momentum SGD). Three extra forward/backward passes per α step.
+   */
+  secondOrder: boolean;
+  /** Search epochs over the training split. */
+  epochs: number;
+  /** Warm-up steps with α fixed uniform before α is trained. */
+  warmupSteps: number;
+  batchSize: number;
+  learningRate: number;
+  architectureLearningRate: number;
+  /**
+   * Optimiser of α. The paper gives the learning rate (1e-3) but not the optimiser; Adam
+   * is the usual reading.
+   */
+  architectureOptimizer: "adam" | "sgd";
+  seed: number;
+  /** Snapshots of α kept for the α-evolution figure. */
+  alphaSnapshots: number;
+}
+
+export const evaluationShape = z.object({ auc: finite, logloss: finite, rows: count, seconds: finite });
+const evaluationSchema = typed<EvaluationResult>(evaluationShape);
+export const parameterCountsShape = z.object({
+  embedding: count,
+  transform: count,
+  architecture: count,
+  embeddingBytes: count.optional(),
+  trainingOnly: count.optional(),
+});
+const parameterCountsSchema = typed<EmbeddingParameterCounts>(parameterCountsShape);
+export const hardwareShape = z.object({
+  cpuModel: z.string(),
+  cores: count,
+  memoryGiB: finite,
+  platform: z.string(),
+  node: z.string(),
+});
+const hardwareSchema = typed<HardwareInfo>(hardwareShape);
+export const historyShape = z.object({
+  epoch: count,
+  trainLoss: finite,
+  validation: evaluationSchema,
+  seconds: finite,
+  samplesPerSecond: finite,
+});
+const historySchema = typed<FitHistoryEntry>(historyShape);
+
+export const dataIdentityShape = z.object({
+  dir: z.string(),
+  format: z.string(),
+  sourceSha256: z.string(),
+  rows: z.object(Object.fromEntries(SPLITS.map((s) => [s, count])) as Record<(typeof SPLITS)[number], typeof count>),
+  totalFeatures: count,
+});
+const dataIdentitySchema = typed<DataIdentity>(dataIdentityShape);
+
+export const runIdentityShape = z.object({
+  backend: z.string(),
+  hardware: hardwareSchema,
+  createdAt: z.string(),
+  wallSeconds: finite,
+});
+const runIdentitySchema = typed<RunIdentity>(runIdentityShape);
+
+export const planFieldShape = z.object({
+  name: z.string(),
+  vocabularySize: positiveInt,
+  dim: positiveInt,
+  /** Final α of the field over the candidates. */
+  alpha: z.array(finite),
+});
+
+export const dimensionPlanShape = z.object({
+  kind: z.literal("autodim-plan"),
+  version: z.literal(1),
+  method: z.enum(["autodim", "autodim-s"]),
+  candidates: candidatesSchema,
+  fields: z.array(planFieldShape).min(1),
+  totals: z.object({
+    embeddingParams: count,
+    embeddingBytes: count,
+    fullDimensionParams: count,
+    fullDimensionBytes: count,
+    /** 1 − plan / full. */
+    reduction: finite,
+  }),
+  search: z.object({
+    /** The trained supernet (`--save-weights`), for a warm-started re-train. */
+    weights: z.object({ file: z.string(), sha256: z.string() }).optional(),
+    steps: count,
+    architectureSteps: count,
+    finalTemperature: finite,
+    supernetValidation: evaluationSchema,
+    parameterCounts: parameterCountsSchema,
+    /** α [F][N] at evenly spaced steps of the search. */
+    alphaHistory: z.array(z.object({ step: count, alpha: z.array(z.array(finite)) })),
+  }),
+  config: searchConfigShape,
+  data: dataIdentitySchema,
+  runtime: runIdentitySchema,
+});
+
+/** A plan, with the checks across its fields. */
+export const dimensionPlanSchema = typed<DimensionPlan>(
+  dimensionPlanShape.superRefine((plan, ctx) => {
+    plan.fields.forEach((f, i) => {
+      if (!plan.candidates.includes(f.dim))
+        ctx.addIssue({
+          code: "custom",
+          path: ["fields", i, "dim"],
+          message: `field ${f.name} has size ${f.dim}, not one of the candidates ${plan.candidates.join(",")}`,
+        });
+      if (f.alpha.length !== plan.candidates.length)
+        ctx.addIssue({
+          code: "custom",
+          path: ["fields", i, "alpha"],
+          message: `${f.alpha.length} α values for ${plan.candidates.length} candidates`,
+        });
+    });
+    if (plan.config.candidates.join(",") !== plan.candidates.join(","))
+      ctx.addIssue({ code: "custom", path: ["config", "candidates"], message: "differ from the plan's candidates" });
+  }),
+);
+
+export const retrainConfigShape = z.object({
+  model: z.enum(MODEL_NAMES),
+  /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
+  dims: z.array(positiveInt).min(1),
+  projection: z.enum(PROJECTION_KINDS),
+  /** Width the fields are projected to (d_N). */
+  outputDim: positiveInt,
+  epochs: positiveInt,
+  patience: positiveInt,
+  batchSize: positiveInt,
+  learningRate: finite.positive(),
+  seed: z.number().int(),
+  /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
+  warmStart: z.boolean().optional(),
+});
+
+/** How a method other than AutoDim chose its sizes, recorded in the result. */
+export const selectionRecordShape = z.object({
+  method: z.string(),
+  seconds: finite,
+  /** Per-field chosen size. */
+  dims: z.array(positiveInt),
+  /** Method-specific facts (popularities, trials, ...), JSON-serialisable. */
+  detail: z.record(z.unknown()),
+});
+
+export const retrainResultShape = z.object({
+  kind: z.literal("autodim-result"),
+  version: z.literal(1),
+  method: z.string(),
+  model: z.enum(MODEL_NAMES),
+  test: evaluationSchema,
+  bestValidation: z.intersection(evaluationSchema, z.object({ epoch: count })),
+  params: z.intersection(
+    parameterCountsSchema,
+    z.object({ firstOrder: count, model: count, total: count, embeddingBytes: count }),
+  ),
+  dims: z.array(z.object({ name: z.string(), dim: positiveInt })),
+  history: z.array(historySchema),
+  config: retrainConfigShape,
+  plan: dimensionPlanSchema.optional(),
+  selection: selectionRecordShape.optional(),
+  data: dataIdentitySchema,
+  runtime: runIdentitySchema,
+});
+export const retrainResultSchema = typed<RetrainResult>(retrainResultShape);
+
+/** "fields.3.dim: size 2.5 …" — a zod issue as the path to the field and what is wrong. */
+export function describeIssues(error: z.ZodError, max = 3): string {
+  const issues = error.issues
+    .slice(0, max)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(top level)"}: ${i.message}`);
+  const more = error.issues.length > max ? `; and ${error.issues.length - max} more` : "";
+  return issues.join("; ") + more;
+}
+
+/** Validates a parsed value against a schema; the error names `what` (a file) and the field. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AutodimError(`${what}: ${describeIssues(r.error)}`);
+  return r.data;
+}
+
+/** Reads and validates a JSON file: missing file, bad JSON and a bad field are each one clear error. */
+export function readJsonFile<T>(schema: z.ZodType<T>, path: string, label = path): T {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new AutodimError(
+      `${label}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : (e as Error).message}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    throw new AutodimError(`${label}: not valid JSON (${(e as Error).message})`);
+  }
+  return validate(schema, value, label);
+}

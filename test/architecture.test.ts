@@ -1,0 +1,101 @@
+// The shape of src/: imports only point down the layers (DESIGN: runtime → data → tables →
+// models → train → embedding → methods → experiments → notebooks / bench → cli), and the
+// AutoDim algorithm stays alone in its file.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { test } from "node:test";
+
+/** Folders of src/ from the bottom up; a folder may import its own and lower layers only. */
+export const LAYERS: Record<string, number> = {
+  runtime: 0,
+  data: 1,
+  tables: 2,
+  models: 3,
+  train: 4,
+  embedding: 5,
+  methods: 6,
+  experiments: 7,
+  notebooks: 8,
+  bench: 8,
+  cli: 9,
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? sources(p) : /\.(ts|cjs)$/.test(name) ? [p] : [];
+  });
+}
+
+/** Every relative import or re-export of a file, resolved to a path under src/. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const specs = [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)|require\(\s*"([^"]+)"\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
+  return specs.filter((s) => s.startsWith(".")).map((s) => normalize(join(dirname(file), s)));
+}
+
+function layerOf(path: string): string | undefined {
+  const parts = relative("src", path).split("/");
+  return parts.length > 1 ? parts[0] : undefined;
+}
+
+test("imports only point down the layers of src/", () => {
+  const upward: string[] = [];
+  const files = sources("src");
+  for (const folder of new Set(files.map(layerOf)))
+    if (folder !== undefined) assert.ok(folder in LAYERS, `src/${folder}/ has no layer in LAYERS`);
+  for (const file of files) {
+    const from = layerOf(file);
+    if (from === undefined) continue; // src/index.ts (the package root) and src/errors.ts
+    for (const target of importsOf(file)) {
+      if (!target.startsWith("src/")) continue;
+      const to = layerOf(target);
+      if (to === undefined) {
+        assert.ok(
+          target.startsWith("src/errors"),
+          `${file} imports ${target}: only src/errors.ts is below every layer`,
+        );
+        continue;
+      }
+      if (LAYERS[to] > LAYERS[from]) upward.push(`${file} (${from}) → ${target} (${to})`);
+    }
+  }
+  assert.deepEqual(upward, []);
+});
+
+test("the check sees an upward import when there is one", () => {
+  assert.deepEqual(
+    importsOf("src/train/retrain.ts").filter((t) => layerOf(t) === "embedding"),
+    [],
+  );
+  assert.ok(LAYERS.models < LAYERS.embedding && LAYERS.runtime === 0);
+  // A line as the checker reads it: an upward import is caught by the same rule.
+  const upwardLine = 'import { search } from "../embedding/autodim.js";';
+  const target = normalize(join("src/train", /"([^"]+)"/.exec(upwardLine)?.[1] ?? ""));
+  assert.equal(layerOf(target), "embedding");
+  assert.ok(LAYERS[layerOf(target) as string] > LAYERS.train);
+});
+
+test("src/embedding/autodim.ts holds the AutoDim algorithm alone, in at most ~500 lines", () => {
+  const text = readFileSync("src/embedding/autodim.ts", "utf8");
+  assert.ok(text.split("\n").length <= 520, `${text.split("\n").length} lines`);
+  assert.doesNotMatch(text, /class PlanEmbedding|function trainWithEmbedding|function retrain\(/);
+  // The sections follow the paper: 1–3 (embedding), 3 (selection), 4–5 (search, derive).
+  const sections = [...text.matchAll(/\/\/ ─+ ([0-9–]+)\./g)].map((m) => m[1]);
+  assert.deepEqual(sections, ["1–3", "3", "4–5"]);
+});
+
+test("src/ type-checks as tslab compiles it for the notebooks (no strict checks, where zod would infer optional fields)", () => {
+  const r = spawnSync(
+    process.execPath,
+    ["node_modules/typescript/bin/tsc", "--noEmit", "-p", ".", "--strict", "false", "--noImplicitAny", "false"],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
