@@ -12,7 +12,7 @@ import { PreparedData } from "../src/data/batches.js";
 import { DataError } from "../src/data/prepare.js";
 import { MISSING_ID } from "../src/data/vocab.js";
 import { randomStream, type RandomStream } from "../src/runtime/random.js";
-import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, prepareQuiet, tempDir } from "./helpers.js";
+import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, preparedFile, prepareQuiet, tempDir } from "./helpers.js";
 
 interface Layout {
   name: string;
@@ -167,7 +167,7 @@ test("prepare on 300 seeded mutations of the real samples: a file:line error or 
       // Every accepted row decodes to its own line's values (all rows are in the train split, in order).
       const data = new PreparedData(join(dir, "skip"));
       const vocab = new Map<string, string[]>(
-        readFileSync(join(dir, "skip", "vocab.jsonl"), "latin1")
+        readFileSync(preparedFile(join(dir, "skip"), "vocab.jsonl"), "latin1")
           .trim()
           .split("\n")
           .map((l) => {

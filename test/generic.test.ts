@@ -292,22 +292,13 @@ test("CLI: prepare --format csv/libfm flags are validated and name what they acc
       encoding: "utf8",
       env: { ...process.env, AUTODIM_QUIET: "1" },
     });
-  const csv = file("c.csv", "click,a\n1,x\n");
+  const csv = file("c.csv", "click,a\n" + "1,x\n".repeat(20));
   const out = tempDir();
-  const ok = run([
-    "--format",
-    "csv",
-    "--input",
-    csv,
-    "--label",
-    "click",
-    "--split",
-    "1:0:0",
-    "--min-count",
-    "1",
-    "--out",
-    out,
-  ]);
+  assert.match(
+    run(["--format", "csv", "--input", csv, "--label", "click", "--split", "8:0:0", "--out", out]).stderr,
+    /--split must be train:val:test with three positive numbers \(e\.g\. 8:1:1\): every split needs rows, got "8:0:0"/,
+  );
+  const ok = run(["--format", "csv", "--input", csv, "--label", "click", "--min-count", "1", "--out", out]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /fields 1, total features 3/);
   assert.match(

@@ -65,3 +65,16 @@ export function constantGumbelStream(): RandomStream {
     }
   })("constant-gumbel");
 }
+
+/** The path of a prepared directory's file by its name (`train-00000.ids.i32`), through its manifest. */
+export function preparedFile(dir: string, name: string): string {
+  const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as {
+    counts: { file: string };
+    vocab: { file: string };
+    shards: { ids: { file: string }; labels: { file: string } }[];
+  };
+  const files = [m.counts.file, m.vocab.file, ...m.shards.flatMap((s) => [s.ids.file, s.labels.file])];
+  const file = files.find((f) => f === name || f.endsWith(`/${name}`));
+  if (file === undefined) throw new Error(`${dir}: no ${name} in the manifest`);
+  return join(dir, file);
+}

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync, writ
 import { join } from "node:path";
 import { PreparedData } from "../src/data/batches.js";
 import { randomStream } from "../src/runtime/random.js";
-import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, fixtureLines, prepareQuiet, tempDir } from "./helpers.js";
+import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, fixtureLines, preparedFile, prepareQuiet, tempDir } from "./helpers.js";
 
 /**
  * An independent, string-based encoder of the preset (Map counts, Math.log buckets), to
@@ -87,7 +87,7 @@ test("hand-checked counts: I1 and C1 of the Criteo sample, site_id of the Avazu 
   assert.equal(c1.name, "C1");
   // C1: 05db9164 × 87, 68fd1e64 × 36, 8cf07265 × 16
   assert.deepEqual([...counts.subarray(c1.offset + 2, c1.offset + 5)], [87, 36, 16]);
-  const vocab = readFileSync(join(c.out, "vocab.jsonl"), "latin1")
+  const vocab = readFileSync(preparedFile(c.out, "vocab.jsonl"), "latin1")
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
@@ -367,8 +367,11 @@ test("cache: reused for the same input and options; rebuilt when either changes"
   // Another option: rebuilt, and the old extra shards are gone.
   const bigger = await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000 });
   assert.equal(bigger.reused, false);
+  // One data folder remains (the old one's files were removed), holding one training shard.
+  const folders = readdirSync(out).filter((f) => f.startsWith("data-"));
+  assert.equal(folders.length, 1);
   assert.deepEqual(
-    readdirSync(out)
+    readdirSync(join(out, folders[0]))
       .filter((f) => f.startsWith("train-"))
       .sort(),
     ["train-00000.ids.i32", "train-00000.labels.u8"],
@@ -382,13 +385,25 @@ test("cache: reused for the same input and options; rebuilt when either changes"
   const grown = await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 });
   assert.equal(grown.reused, false);
   assert.equal(grown.manifest.rows.train, 201);
-  // A damaged shard is not reused.
-  writeFileSync(join(out, "train-00000.labels.u8"), "x");
+  // A damaged shard is not reused: a shorter one, and one changed in place (same size).
+  writeFileSync(preparedFile(out, "train-00000.labels.u8"), "x");
+  assert.equal(
+    (await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused,
+    false,
+  );
+  const shard = preparedFile(out, "train-00000.ids.i32");
+  const bytes = readFileSync(shard);
+  bytes[8] ^= 1;
+  writeFileSync(shard, bytes);
   assert.equal(
     (await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused,
     false,
   );
   assert.ok(existsSync(join(out, "manifest.json")));
+  assert.equal(
+    (await prepared({ input, out, format: "criteo-deepctr", rowsPerShard: 1000, minCount: 2 })).reused,
+    true,
+  );
 });
 
 test("manifest holds format, options, source bytes and sha256, rows, skipped, fields, totals", async () => {

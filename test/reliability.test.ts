@@ -11,7 +11,7 @@ import { PreparedData } from "../src/data/batches.js";
 import { retrain } from "../src/train/retrain.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { parseWeights } from "../src/tables/weights.js";
-import { smallSyntheticData, tempDir } from "./helpers.js";
+import { preparedFile, smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";
 before(async () => {
@@ -220,7 +220,7 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
     {
       name: "a byte flipped in a training shard (same size)",
       damage: (dir) => {
-        const f = join(dir, "train-00000.ids.i32");
+        const f = preparedFile(dir, "train-00000.ids.i32");
         const b = readFileSync(f);
         b[100] ^= 0x01;
         writeFileSync(f, b);
@@ -231,7 +231,7 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
     {
       name: "a truncated label shard",
       damage: (dir) => {
-        const f = join(dir, "val-00000.labels.u8");
+        const f = preparedFile(dir, "val-00000.labels.u8");
         writeFileSync(f, readFileSync(f).subarray(0, 10));
       },
       message:
@@ -239,7 +239,7 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
     },
     {
       name: "a missing shard",
-      damage: (dir) => rmSync(join(dir, "test-00000.ids.i32")),
+      damage: (dir) => rmSync(preparedFile(dir, "test-00000.ids.i32")),
       message: /test-00000\.ids\.i32: missing; the prepared data is damaged, re-run `autodim prepare`/,
     },
     {

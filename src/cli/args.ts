@@ -99,13 +99,10 @@ export function splitFlag(
   if (v === undefined) return fallback;
   const parts = String(v).split(":");
   const nums = parts.map(Number);
-  if (
-    parts.length !== 3 ||
-    nums.some((x, i) => parts[i].trim() === "" || !Number.isFinite(x) || x < 0) ||
-    nums[0] <= 0
-  ) {
+  if (parts.length !== 3 || nums.some((x, i) => parts[i].trim() === "" || !Number.isFinite(x) || x <= 0)) {
+    // Validation (early stopping, α) and test (the reported AUC) must both get rows.
     throw new UsageError(
-      `--${name} must be train:val:test with non-negative numbers and train > 0 (e.g. 8:1:1), got ${JSON.stringify(v)}`,
+      `--${name} must be train:val:test with three positive numbers (e.g. 8:1:1): every split needs rows, got ${JSON.stringify(v)}`,
     );
   }
   const total = nums[0] + nums[1] + nums[2];

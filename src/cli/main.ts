@@ -2,7 +2,7 @@
 // Exit codes: 0 ok, 1 failure (bad data, runtime error), 2 usage error.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { announceGemm, backendLabel, initRuntime } from "../runtime/backend.js";
+import { announceGemmOnInit, backendLabel, initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { benchPrepare } from "../bench/prepare.js";
 import {
@@ -32,6 +32,8 @@ const DEFAULT_CHECKPOINT_EVERY = 500;
 import { generateSynthetic, FIELD_NAMES, MAX_RANK } from "../data/synthetic.js";
 import { describeMainJob, runMainJob } from "./mainjob.js";
 import { START_DIR, startJob } from "./start.js";
+import { reportError } from "./errors.js";
+import { checkOutputFile, checkOutputFolder } from "./outputs.js";
 import {
   choiceFlag,
   intFlag,
@@ -111,7 +113,10 @@ commands:
            what \`npm start\` runs (~8 minutes on 2 cores): every experiment at smoke scale into DIR,
            then the main job, printed beside the committed quick-scale results
 
-environment: AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
+search, retrain and run stop when the training loss grows 100× above its first steps' level (--allow-divergence
+goes on); --resume=require makes a missing checkpoint an error instead of a fresh start.
+
+environment: AUTODIM_DEBUG=1 adds stack traces to errors; AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
 (else the OpenBLAS addon runs them when built and libopenblas is installed; AUTODIM_BLAS_THREADS=N, default 1);
 AUTODIM_QUIET=1 hides progress.`;
 
@@ -274,6 +279,8 @@ const commands: Record<string, Command> = {
     const scale = choiceFlag(f, "scale", SCALES, "quick");
     const dir = typeof f.out === "string" ? f.out : RESULTS_DIR;
     const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
+    checkOutputFolder("--out", dir);
+    checkOutputFolder("--figures-out", figuresDir);
     for (const name of which === "all" ? names : [which]) {
       if (!f.force && finishedResult(name, scale, dir, figuresDir)) {
         console.log(
@@ -387,6 +394,7 @@ const commands: Record<string, Command> = {
 
   async search(argv) {
     const f = parseFlags("search", argv, {
+      "allow-divergence": { type: "boolean" },
       "checkpoint-dir": { type: "string" },
       "checkpoint-every": { type: "string" },
       resume: { type: "boolean" },
@@ -434,11 +442,17 @@ const commands: Record<string, Command> = {
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
     };
     const data = openData(requireString(f, "data"));
+    checkOutputFile("--out", out);
+    const saveWeights = typeof f["save-weights"] === "string" ? f["save-weights"] : undefined;
+    const tableBytes = 4 * data.totalFeatures * candidates[candidates.length - 1];
+    if (saveWeights) checkOutputFile("--save-weights", saveWeights, 1.2 * tableBytes);
+    const checkpoint = checkpointFlags(f, 3 * 2 * tableBytes);
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const plan = await search(data, config, {
-      saveWeights: typeof f["save-weights"] === "string" ? f["save-weights"] : undefined,
-      checkpoint: checkpointFlags(f),
+      saveWeights,
+      checkpoint,
+      allowDivergence: f["allow-divergence"] === true,
     });
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
@@ -450,6 +464,7 @@ const commands: Record<string, Command> = {
 
   async retrain(argv) {
     const f = parseFlags("retrain", argv, {
+      "allow-divergence": { type: "boolean" },
       "checkpoint-dir": { type: "string" },
       "checkpoint-every": { type: "string" },
       resume: { type: "boolean" },
@@ -488,12 +503,15 @@ const commands: Record<string, Command> = {
       warmStart: f["warm-start"] === true,
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
+    checkOutputFile("--out", out);
+    const checkpoint = checkpointFlags(f, 3 * 2 * 4 * data.totalFeatures * config.outputDim);
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const result = await retrain(data, config, {
       method: plan ? plan.method : `full-${dim}`,
       plan,
-      checkpoint: checkpointFlags(f),
+      checkpoint,
+      allowDivergence: f["allow-divergence"] === true,
     });
     writeJson(out, result);
     console.log(
@@ -504,6 +522,7 @@ const commands: Record<string, Command> = {
 
   async run(argv) {
     const f = parseFlags("run", argv, {
+      "allow-divergence": { type: "boolean" },
       "checkpoint-dir": { type: "string" },
       "checkpoint-every": { type: "string" },
       resume: { type: "boolean" },
@@ -541,9 +560,14 @@ const commands: Record<string, Command> = {
       settings = m.set(settings, value);
     }
     const data = openData(requireString(f, "data"));
+    checkOutputFile("--out", out);
+    const checkpoint = checkpointFlags(
+      f,
+      3 * 2 * 4 * data.totalFeatures * settings.candidates[settings.candidates.length - 1],
+    );
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
-    const result = await method.run(data, settings, { checkpoint: checkpointFlags(f) });
+    const result = await method.run(data, settings, { checkpoint, allowDivergence: f["allow-divergence"] === true });
     writeJson(out, result);
     console.log(
       `${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`,
@@ -576,14 +600,30 @@ function openData(dir: string): PreparedData {
 }
 
 /** --checkpoint-dir DIR [--checkpoint-every N] [--resume]; undefined without a directory. */
-function checkpointFlags(f: Record<string, string | boolean | undefined>): CheckpointSettings | undefined {
+/** `--resume=require`: resuming is the point, so nothing to resume is an error (see run()). */
+let resumeRequired = false;
+
+/**
+ * --checkpoint-dir DIR [--checkpoint-every N] [--resume]; undefined without a directory. The
+ * folder is checked now (writable, about `expectedBytes` free: two checkpoints are kept).
+ */
+function checkpointFlags(
+  f: Record<string, string | boolean | undefined>,
+  expectedBytes = 1e6,
+): CheckpointSettings | undefined {
   const dir = f["checkpoint-dir"];
   if (typeof dir !== "string") {
     if (f.resume) throw new UsageError("--resume needs --checkpoint-dir DIR (where the checkpoints are)");
     if (f["checkpoint-every"] !== undefined) throw new UsageError("--checkpoint-every needs --checkpoint-dir DIR");
     return undefined;
   }
-  return { dir, every: intFlag(f, "checkpoint-every", DEFAULT_CHECKPOINT_EVERY, 1), resume: f.resume === true };
+  checkOutputFolder("--checkpoint-dir", dir, expectedBytes);
+  return {
+    dir,
+    every: intFlag(f, "checkpoint-every", DEFAULT_CHECKPOINT_EVERY, 1),
+    resume: f.resume === true,
+    ...(resumeRequired && f.resume === true ? { requireResume: true } : {}),
+  };
 }
 
 function writeJson(path: string, value: unknown): void {
@@ -606,28 +646,43 @@ function readPlan(path: string, data: PreparedData): DimensionPlan {
 /** Commands that train models: they say once which GEMM they use (announceGemm). */
 const TRAINING_COMMANDS = new Set(["search", "retrain", "run", "main", "reproduce", "start"]);
 
+/** The usage text of one command: its block in USAGE. */
+export function commandHelp(name: string): string | undefined {
+  const lines = USAGE.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`  ${name} `) || l === `  ${name}`);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && lines[end].startsWith("   ")) end++;
+  return `usage: autodim ${lines
+    .slice(start, end)
+    .map((l) => l.trim())
+    .join("\n  ")}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    console.log(USAGE);
+    const help = name === "help" && rest[0] !== undefined ? commandHelp(rest[0]) : undefined;
+    console.log(help ?? USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  const command: Command | undefined = Object.prototype.hasOwnProperty.call(commands, name)
+    ? commands[name]
+    : undefined;
+  if (command && (rest.includes("--help") || rest.includes("-h"))) {
+    console.log(commandHelp(name) ?? USAGE);
+    return 0;
+  }
+  // --resume=require: like --resume, but a missing checkpoint is an error, not a fresh start.
+  resumeRequired = rest.includes("--resume=require");
+  const args = rest.map((a) => (a === "--resume=require" ? "--resume" : a));
   try {
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-    if (TRAINING_COMMANDS.has(name) && !rest.includes("--help")) announceGemm(await initRuntime());
-    await command(rest);
+    if (!command)
+      throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(", ")}`);
+    if (TRAINING_COMMANDS.has(name)) announceGemmOnInit();
+    await command(args);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`autodim: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof AutodimError || (err as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`autodim ${name}: ${(err as Error).message}\n`);
-      return 1;
-    }
-    process.stderr.write(`autodim ${name}: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    return reportError(command ? name : undefined, err);
   }
 }

@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { promises as fsp } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { skipBom } from "./lines.js";
 import { RowDecoder, RowError, type Format } from "./formats.js";
 import { KeptIds, MISSING_ID, type KeptIdsData } from "./vocab.js";
 
@@ -115,6 +116,7 @@ export async function encodeFile(path: string, setup: EncodeSetup, opts: EncodeF
   let bytes = 0;
   let first = true;
   try {
+    bytes += (await skipBom(fh))?.length ?? 0;
     for (;;) {
       // A fresh buffer per chunk: it is handed over to a worker, not copied.
       const buf = Buffer.from(new ArrayBuffer(carry.length + chunkBytes));

@@ -15,6 +15,22 @@ export interface ScanResult {
   bytes: number;
   /** sha256 of the whole file, when asked for. */
   sha256?: string;
+  /** The file began with a UTF-8 byte-order mark (Excel's "CSV UTF-8" writes one); it was skipped. */
+  bom: boolean;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Consumes a UTF-8 byte-order mark at the start of an open file, so reading goes on after it;
+ * returns its bytes, or undefined when the file has none (the position is then unchanged).
+ */
+export async function skipBom(fh: fsp.FileHandle): Promise<Buffer | undefined> {
+  const head = Buffer.alloc(3);
+  const { bytesRead } = await fh.read(head, 0, 3, 0); // a positioned read: the file position stays
+  if (bytesRead < 3 || !UTF8_BOM.every((b, i) => head[i] === b)) return undefined;
+  await fh.read(Buffer.alloc(3), 0, 3, null);
+  return head;
 }
 
 /**
@@ -32,7 +48,14 @@ export async function scanLines(
   let carry = 0; // bytes of an unfinished line at the front of buf
   let bytes = 0;
   const info: LineInfo = { line: 0, terminated: true };
+  let bom = false;
   try {
+    const mark = await skipBom(fh);
+    if (mark) {
+      bom = true;
+      hash?.update(mark);
+      bytes += mark.length;
+    }
     for (;;) {
       if (carry === buf.length) {
         // One line longer than the buffer: grow rather than split it.
@@ -66,5 +89,5 @@ export async function scanLines(
   } finally {
     await fh.close();
   }
-  return { lines: info.line, bytes, sha256: hash?.digest("hex") };
+  return { lines: info.line, bytes, sha256: hash?.digest("hex"), bom };
 }

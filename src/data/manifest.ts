@@ -37,6 +37,8 @@ export interface SourceEntry {
   mtimeMs: number;
   sha256: string;
   lines: number;
+  /** The file began with a UTF-8 byte-order mark, which was skipped. */
+  bom?: boolean;
 }
 
 export interface FileEntry {
@@ -138,6 +140,7 @@ export const sourceEntryShape = z.object({
   mtimeMs: z.number(),
   sha256: z.string(),
   lines: count,
+  bom: z.boolean().optional(),
 });
 
 export const shardEntryShape = z.object({
@@ -211,6 +214,9 @@ export const MANIFEST_FILE = "manifest.json";
 /** Reads and checks a prepared directory's manifest (files present, sizes right). */
 export function readManifest(dir: string): Manifest {
   const path = join(dir, MANIFEST_FILE);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new AutodimError(`${dir} is a file: --data takes the folder that \`autodim prepare --out DIR\` wrote (it holds manifest.json)`);
+  }
   if (!existsSync(path)) {
     throw new AutodimError(`${path} not found: run \`autodim prepare --out ${dir} ...\` first`);
   }
@@ -241,6 +247,21 @@ export function readManifest(dir: string): Manifest {
     }
   }
   return m;
+}
+
+/**
+ * Before any training: validation (early stopping, the search's α) and test (the reported AUC)
+ * each need rows of both classes, or AUC is undefined there. Says which split is degenerate.
+ */
+export function assertEvaluableSplits(m: Pick<Manifest, "rows" | "positives">, dir: string): void {
+  for (const [split, name] of [["val", "validation"], ["test", "test"]] as const) {
+    const rows = m.rows[split];
+    const pos = m.positives[split];
+    if (rows === 0 || pos === 0 || pos === rows) {
+      const what = rows === 0 ? "no rows" : `${rows.toLocaleString("en")} rows, all ${pos === 0 ? "negative" : "positive"}`;
+      throw new AutodimError(`${dir}: the ${name} split has ${what}, so AUC is undefined there; prepare with more data or another --split`);
+    }
+  }
 }
 
 /** A short human summary (the `summary` command and notebooks print it). */

@@ -6,7 +6,7 @@
 // Choices: `year` is the four digits in parentheses at the end of the title; `genres` is the
 // movie's whole genre list as one value ("Animation|Children's|Comedy"), one field as in the
 // paper's table. Users and movies (6,040 and 3,883 rows) are held in memory; ratings stream.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { scanLines } from "./lines.js";
 import { DataError } from "./prepare.js";
@@ -50,15 +50,28 @@ export async function joinMovieLens(dir: string, out: string): Promise<number> {
     movies.set(c[0], [year[1], c[2]]);
   });
   const ratingsFile = join(dir, "ratings.dat");
-  const sink = createWriteStream(out, { encoding: "latin1" });
+  // Written beside `out` and renamed into place when complete (a failure leaves no half file).
+  const tmp = `${out}.tmp-${process.pid}`;
+  const sink = createWriteStream(tmp, { encoding: "latin1" });
   const lines: string[] = [["label", ...MOVIELENS_FIELDS].join("\t")];
   let rows = 0;
+  // One wait for "drain" shared by every write that finds the buffer full (one listener, not one per write).
+  let drained: Promise<void> | undefined;
   const flush = async () => {
     if (lines.length === 0) return;
     const chunk = lines.join("\n") + "\n";
     lines.length = 0;
-    if (!sink.write(chunk, "latin1")) await new Promise<void>((r) => sink.once("drain", () => r()));
+    if (!sink.write(chunk, "latin1") && !drained) {
+      drained = new Promise<void>((r) =>
+        sink.once("drain", () => {
+          drained = undefined;
+          r();
+        }),
+      );
+    }
+    await drained;
   };
+  let ok = false;
   try {
     const pending: Promise<void>[] = [];
     await readTable(ratingsFile, 4, (c, line) => {
@@ -76,8 +89,11 @@ export async function joinMovieLens(dir: string, out: string): Promise<number> {
     });
     await Promise.all(pending);
     await flush();
+    ok = true;
   } finally {
     await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (!ok) rmSync(tmp, { force: true });
   }
+  renameSync(tmp, out);
   return rows;
 }

@@ -3,7 +3,7 @@
 // by the number of rows. The split of a row is drawn from the "split" stream in file
 // order, once per data line (bad lines included), so both passes and every rerun agree.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
@@ -25,6 +25,7 @@ import {
   type Split,
 } from "./manifest.js";
 import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
+import { FileLock } from "../runtime/lock.js";
 
 export interface PrepareRequest extends PrepareSettings {
   /** One file, split at random by `split` and `seed`; or separate train/val/test files. */
@@ -83,22 +84,99 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     ...(req.schema ? { schema: req.schema } : {}),
     ...(preSplit ? { preSplit: true } : {}),
   };
-  const cached = await reusable(req.out, inputs, settings);
-  if (cached) return { manifest: cached, reused: true };
-
   const started = Date.now();
   const format = formatFor(req, input);
   mkdirSync(req.out, { recursive: true });
-  removePrevious(req.out);
-  const sourceBytes = inputs.reduce((a, i) => a + statSync(i.path).size, 0);
-  const threads = req.threads ?? defaultEncodeThreads(sourceBytes);
-  // Started now, so the workers load while the count pass runs.
-  const pool = threads > 0 ? await EncodePool.start(threads) : undefined;
+  const previous = ownManifest(req.out);
+  // One writer per --out, on one machine or several (see src/runtime/lock.ts).
+  const lock = await FileLock.acquire(join(req.out, LOCK_FILE), `autodim prepare into ${req.out}`);
   try {
-    return await prepareWith(req, inputs, settings, format, sourceBytes, started, pool);
+    const cached = await reusable(req.out, inputs, settings);
+    if (cached) return { manifest: cached, reused: true };
+    removeOrphans(req.out, previous);
+    // The new data set is built in a folder of its own and becomes current only when its
+    // manifest replaces the old one (an atomic rename): a failure leaves the old one whole.
+    const generation = `${GENERATION_PREFIX}${Date.now().toString(36)}-${process.pid}`;
+    mkdirSync(join(req.out, generation));
+    const sourceBytes = inputs.reduce((a, i) => a + statSync(i.path).size, 0);
+    const threads = req.threads ?? defaultEncodeThreads(sourceBytes);
+    let outcome: PrepareOutcome;
+    // Started now, so the workers load while the count pass runs.
+    const pool = threads > 0 ? await EncodePool.start(threads) : undefined;
+    try {
+      outcome = await prepareWith(req, inputs, settings, format, sourceBytes, started, pool, generation);
+    } catch (err) {
+      rmSync(join(req.out, generation), { recursive: true, force: true });
+      throw err;
+    } finally {
+      await pool?.close();
+    }
+    if (previous) removeReplaced(req.out, previous, outcome.manifest);
+    return outcome;
   } finally {
-    await pool?.close();
+    lock.release();
   }
+}
+
+/** Held by the one `prepare` writing into a folder. */
+export const LOCK_FILE = ".prepare.lock";
+/** Each prepare's files go to a folder `data-<time>-<pid>/` inside --out, named by the manifest. */
+const GENERATION_PREFIX = "data-";
+const GENERATION = /^data-[0-9a-z]+-\d+$/;
+
+/** The files a manifest lists, relative to its folder. */
+function manifestFiles(m: Pick<Manifest, "counts" | "vocab" | "shards">): string[] {
+  return [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])].map((f) => f.file);
+}
+
+/**
+ * The manifest already in `out`, when prepare wrote it; undefined when there is none. A
+ * manifest.json that prepare did not write is an error: it is the user's, and prepare would
+ * replace it.
+ */
+function ownManifest(out: string): Manifest | undefined {
+  const path = join(out, MANIFEST_FILE);
+  if (!existsSync(path)) return undefined;
+  let m: unknown;
+  try {
+    m = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    m = undefined;
+  }
+  const ours = (x: unknown): x is Manifest => {
+    const o = x as Partial<Manifest> | null | undefined;
+    return !!o && typeof o.version === "number" && typeof o.preset === "string" && Array.isArray(o.shards) && !!o.counts && !!o.vocab;
+  };
+  if (!ours(m)) {
+    throw new DataError(`${path}: not a manifest written by \`autodim prepare\`, and prepare would replace it; move it away or choose another --out`);
+  }
+  return m;
+}
+
+/**
+ * Removes what killed prepares left behind: generation folders the current manifest does not
+ * use. Runs under the lock, so no other prepare is writing one.
+ */
+function removeOrphans(out: string, current: Manifest | undefined): void {
+  const used = new Set((current ? manifestFiles(current) : []).map((f) => f.split("/")[0]));
+  for (const name of readdirSync(out)) {
+    if (GENERATION.test(name) && !used.has(name)) {
+      rmSync(join(out, name), { recursive: true, force: true });
+      process.stderr.write(`prepare: removed ${join(out, name)}, left by an interrupted prepare\n`);
+    }
+  }
+}
+
+/** After the swap: removes the previous data set's files (only those its manifest listed). */
+function removeReplaced(out: string, previous: Manifest, current: Manifest): void {
+  const keep = new Set(manifestFiles(current));
+  const folders = new Set<string>();
+  for (const f of manifestFiles(previous)) {
+    if (keep.has(f)) continue;
+    rmSync(join(out, f), { force: true });
+    if (f.includes("/")) folders.add(f.split("/")[0]);
+  }
+  for (const d of folders) if (GENERATION.test(d) && readdirSync(join(out, d)).length === 0) rmSync(join(out, d), { recursive: true, force: true });
 }
 
 async function prepareWith(
@@ -109,6 +187,7 @@ async function prepareWith(
   sourceBytes: number,
   started: number,
   pool: EncodePool | undefined,
+  generation: string,
 ): Promise<PrepareOutcome> {
   const input = inputs[0].path;
   const preSplit = settings.preSplit === true;
@@ -120,7 +199,7 @@ async function prepareWith(
   const positives = { train: 0, val: 0, test: 0 };
   const skipped = { total: 0, byReason: {} as Record<string, number>, examples: [] as SkippedRow[] };
   const p1 = show ? new Progress("prepare pass 1/2 (count)", sourceBytes / 1e6, "MB") : undefined;
-  const scans1: { sha256?: string; lines: number; bytes: number }[] = [];
+  const scans1: { sha256?: string; lines: number; bytes: number; bom: boolean }[] = [];
   let before1 = 0;
   for (const src of inputs) {
   const scan1 = await scanRows(src.path, src.split, format, req, (decoder, split) => {
@@ -168,12 +247,12 @@ async function prepareWith(
     kept.forEach((e, i) => (counts[f.offset + RESERVED_IDS + i] = vocabs[m].count(e)));
     vocabLines.push(JSON.stringify({ field: f.name, values: kept.map((e) => vocabs[m].key(e)) }));
   }
-  const countsEntry = writeChecked(req.out, "counts.u32", new Uint8Array(counts.buffer));
-  const vocabEntry = writeChecked(req.out, "vocab.jsonl", Buffer.from(vocabLines.join("\n") + "\n", "latin1"));
+  const countsEntry = writeChecked(req.out, `${generation}/counts.u32`, new Uint8Array(counts.buffer));
+  const vocabEntry = writeChecked(req.out, `${generation}/vocab.jsonl`, Buffer.from(vocabLines.join("\n") + "\n", "latin1"));
 
   // Pass 2: encode. Chunks come back in file order; the split of each line is drawn here,
   // in order, exactly as in pass 1 (bad lines draw too, the header does not).
-  const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(req.out, s, fields.length, req.rowsPerShard)])) as Record<Split, ShardWriter>;
+  const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(req.out, generation, s, fields.length, req.rowsPerShard)])) as Record<Split, ShardWriter>;
   const setup: EncodeSetup = { format, lookups: vocabs.map((v) => v.lookup()), offsets: Int32Array.from(fields.map((f) => f.offset)) };
   const F = fields.length;
   const p2 = show ? new Progress(`prepare pass 2/2 (encode${pool ? `, ${pool.threads} threads` : ""})`, sourceBytes / 1e6, "MB") : undefined;
@@ -207,7 +286,16 @@ async function prepareWith(
 
   const sources = inputs.map((src, i) => {
     const st = statSync(src.path);
-    return { split: src.split, path: src.path, bytes: st.size, mtimeMs: st.mtimeMs, sha256: scans1[i].sha256 as string, lines: scans1[i].lines };
+    return {
+      split: src.split,
+      path: src.path,
+      bytes: st.size,
+      mtimeMs: st.mtimeMs,
+      sha256: scans1[i].sha256 as string,
+      lines: scans1[i].lines,
+      // Noted only when present, so manifests of files without one are unchanged.
+      ...(scans1[i].bom ? { bom: true } : {}),
+    };
   });
   const manifest: Manifest = {
     version: PREPARE_VERSION,
@@ -345,6 +433,8 @@ function firstLine(path: string, skipBlank: boolean): string | null {
       if (n === 0) break;
       pos += n;
       text += chunk.toString("latin1", 0, n);
+      // A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the header.
+      if (pos === n && text.startsWith("\xef\xbb\xbf")) text = text.slice(3);
       const lines = text.split("\n");
       for (let i = 0; i < lines.length - 1; i++) {
         const l = lines[i].replace(/\r$/, "");
@@ -368,6 +458,7 @@ class ShardWriter {
 
   constructor(
     private readonly dir: string,
+    private readonly generation: string,
     private readonly split: Split,
     private readonly fields: number,
     private readonly rowsPerShard: number,
@@ -395,7 +486,7 @@ class ShardWriter {
 
   private flush(): void {
     const n = this.rowsInShard;
-    const stem = `${this.split}-${String(this.shards.length).padStart(5, "0")}`;
+    const stem = `${this.generation}/${this.split}-${String(this.shards.length).padStart(5, "0")}`;
     const ids = new Uint8Array(this.ids.buffer, 0, n * this.fields * 4);
     this.shards.push({
       split: this.split,
@@ -432,9 +523,17 @@ async function reusable(out: string, inputs: { split: Split | "all"; path: strin
     // Touched but maybe not changed: the checksum decides.
     if (st.mtimeMs !== src.mtimeMs && (await sha256File(inputs[i].path)) !== src.sha256) return undefined;
   }
+  // Sizes first (cheap), then every file's sha256: a shard damaged in place (same size) makes
+  // this prepare rebuild, as the reader's "re-run `autodim prepare`" promises.
   for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
     const p = join(out, f.file);
     if (!existsSync(p) || statSync(p).size !== f.bytes) return undefined;
+  }
+  for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
+    if ((await sha256File(join(out, f.file))) !== f.sha256) {
+      process.stderr.write(`prepare: ${join(out, f.file)} does not match its sha256 in the manifest; rebuilding\n`);
+      return undefined;
+    }
   }
   return m;
 }
@@ -445,17 +544,3 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Removes the files of an earlier prepare, manifest first (so none points at a mix). */
-function removePrevious(out: string): void {
-  const path = join(out, MANIFEST_FILE);
-  if (!existsSync(path)) return;
-  let files: string[] = [];
-  try {
-    const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
-    files = [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])].map((f) => f.file);
-  } catch {
-    // An unreadable manifest lists nothing we could trust; its shards get overwritten.
-  }
-  rmSync(path);
-  for (const f of files) rmSync(join(out, f), { force: true });
-}

@@ -8,9 +8,11 @@
 //   click ~ Bernoulli(sigmoid(logit)).
 // c₁ and c₂ set the first-order and interaction parts' standard deviations; b sets the
 // click rate. Values follow a Zipf law per field; missing values are a value of their own.
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { randomStream, type RandomStream } from "../runtime/random.js";
+import { writeFileAtomic } from "../runtime/files.js";
 import { Progress } from "../runtime/progress.js";
 import { auc } from "./metrics.js";
 
@@ -71,6 +73,9 @@ export interface SynthTruth {
   /** AUC of the noise-free logit on the generated labels: the ceiling for any model of x. */
   ceilingAuc: number;
   seconds: number;
+  /** Size and sha256 of the data file, so a cut or changed file is told from the one generated. */
+  bytes: number;
+  sha256: string;
 }
 
 export const FIELD_NAMES = [
@@ -135,7 +140,12 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
 
   const rows = randomStream(opts.seed, "synth", "rows");
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  const fd = openSync(file, "w");
+  // Written beside the target and renamed into place (the truth file last): a concurrent
+  // writer or reader never sees half a file, and a killed run leaves no file that looks done.
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  const hash = createHash("sha256");
+  let bytes = 0;
   const logits = new Float64Array(opts.rows);
   const labels = new Uint8Array(opts.rows);
   const progress = opts.progress === false ? undefined : new Progress("synth", opts.rows, "rows");
@@ -155,14 +165,21 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
       for (let m = 0; m < fields.length; m++) cols[1 + m] = renderValue(m, values[m], fields[m], rows);
       chunk.push(cols.join("\t"));
       if (chunk.length === 8192 || i === opts.rows - 1) {
-        writeSync(fd, chunk.join("\n") + "\n");
+        const text = Buffer.from(chunk.join("\n") + "\n", "latin1");
+        writeSync(fd, text);
+        hash.update(text);
+        bytes += text.length;
         chunk.length = 0;
         progress?.update(i + 1);
       }
     }
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
+  closeSync(fd);
+  renameSync(tmp, file);
   progress?.finish(opts.rows);
   const truth: SynthTruth = {
     generator: "autodim synth",
@@ -182,8 +199,10 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
     clickRate: clicks / opts.rows,
     ceilingAuc: clicks > 0 && clicks < opts.rows ? auc(labels, logits) : NaN,
     seconds: (Date.now() - started) / 1000,
+    bytes,
+    sha256: hash.digest("hex"),
   };
-  writeFileSync(`${file}.truth.json`, JSON.stringify(truth, null, 2) + "\n");
+  writeFileAtomic(`${file}.truth.json`, JSON.stringify(truth, null, 2) + "\n");
   return truth;
 }
 

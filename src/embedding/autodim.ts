@@ -22,10 +22,10 @@
 //                            src/train/plan-embedding.ts and src/train/retrain.ts.
 //
 // Choices the paper leaves open are marked "Choice:".
+import { assertEvaluableSplits, type Split } from "../data/manifest.js";
 import * as tf from "@tensorflow/tfjs";
 import { resolve } from "node:path";
 import { BatchCursor, PreparedData, type CursorPosition } from "../data/batches.js";
-import type { Split } from "../data/manifest.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts } from "../models/embedding.js";
@@ -38,6 +38,7 @@ import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from ".
 import { saveWeights, type NamedArray } from "../tables/weights.js";
 import { Checkpointer, type CheckpointSettings } from "../train/checkpoint.js";
 import { evaluate } from "../train/fit.js";
+import { DivergenceGuard } from "../train/divergence.js";
 import { Network } from "../train/network.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
@@ -359,6 +360,8 @@ export interface BiLevelHooks {
   /** The caller's state to keep in checkpoints, and how to take it back. */
   saveExtra?: () => unknown;
   restoreExtra?: (extra: unknown) => void;
+  /** Go on when the training loss grows 100× above its first steps' level (DivergenceGuard). */
+  allowDivergence?: boolean;
 }
 
 /**
@@ -390,6 +393,7 @@ export async function runBiLevel(
     randomStream(config.seed, "shuffle", "validation"),
   );
   const state = { warmupDone: 0, epoch: 0, t: 0, architectureSteps: 0, loss: NaN };
+  const guard = new DivergenceGuard("search", hooks.allowDivergence);
   const checkpoints = hooks.checkpoint
     ? new Checkpointer<BiLevelLoopState>(hooks.checkpoint, "search", hooks.identity ?? config)
     : undefined;
@@ -447,6 +451,7 @@ export async function runBiLevel(
     for (let batch = train.next(); batch; batch = train.next()) {
       state.loss = network.trainStep(batch, { training: true, step: 0, dropout });
       state.warmupDone++;
+      guard.observe(state.loss, state.warmupDone);
       progress?.update(state.warmupDone, `loss ${state.loss.toFixed(4)} (warm-up)`);
       if (state.warmupDone >= config.warmupSteps) break;
       if (checkpoints?.due(state.warmupDone)) await save();
@@ -466,6 +471,7 @@ export async function runBiLevel(
         state.architectureSteps++;
       }
       state.loss = network.trainStep(batch, ctx, config.oneLevel);
+      guard.observe(state.loss, state.warmupDone + state.t + 1);
       if (architectureStep && !config.secondOrder) {
         network.architectureStep(nextValidation(), ctx);
         state.architectureSteps++;
@@ -488,9 +494,10 @@ export async function runBiLevel(
 export async function search(
   data: PreparedData,
   config: SearchConfig,
-  opts: { progress?: boolean; saveWeights?: string; checkpoint?: CheckpointSettings } = {},
+  opts: { progress?: boolean; saveWeights?: string; checkpoint?: CheckpointSettings; allowDivergence?: boolean } = {},
 ): Promise<DimensionPlan> {
   const started = Date.now();
+  assertEvaluableSplits(data.manifest, data.dir);
   const info = await initRuntime();
   const F = data.fieldCount;
   const gumbel = randomStream(config.seed, "gumbel");
@@ -531,6 +538,7 @@ export async function search(
       },
       streams: { gumbel },
       checkpoint: opts.checkpoint,
+      allowDivergence: opts.allowDivergence,
       identity: { job: "autodim-search", config, data: dataIdentity(data) },
       saveExtra: () => alphaHistory,
       restoreExtra: (saved) => alphaHistory.splice(0, alphaHistory.length, ...(saved as typeof alphaHistory)),

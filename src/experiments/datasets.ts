@@ -2,7 +2,8 @@
 // prepared on first use, reused afterwards) at smoke and quick scale; real Criteo at paper
 // scale when the user has put it under data/criteo/. Paths are relative to the repo root —
 // the working directory of the CLI and of the notebook kernel.
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
@@ -45,12 +46,35 @@ export const SYNTH_ROWS: Record<"smoke" | "quick", number> = { smoke: 5_000, qui
 function sameSynth(raw: string, rows: number, seed: number): boolean {
   const truthFile = `${raw}.truth.json`;
   if (!existsSync(raw) || !existsSync(truthFile)) return false;
+  let t: SynthTruth;
   try {
-    const t = JSON.parse(readFileSync(truthFile, "utf8")) as SynthTruth;
-    return t.rows === rows && t.seed === seed && t.version === SYNTH_VERSION;
+    t = JSON.parse(readFileSync(truthFile, "utf8")) as SynthTruth;
   } catch {
     return false;
   }
+  if (t.rows !== rows || t.seed !== seed || t.version !== SYNTH_VERSION || typeof t.bytes !== "number") return false;
+  // The data file must be the one its truth file describes: a cut or edited file is made again.
+  const size = statSync(raw).size;
+  const why =
+    size !== t.bytes
+      ? `${size} bytes, its truth file says ${t.bytes}`
+      : sha256Sync(raw) !== t.sha256
+        ? "content differs from its truth file's sha256"
+        : undefined;
+  if (why) process.stderr.write(`${raw}: ${why}; generating it again\n`);
+  return why === undefined;
+}
+
+function sha256Sync(path: string): string {
+  const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 22);
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }
 
 /** How the synthetic set is prepared: the paper's preset (min count 10, random 8:1:1). */

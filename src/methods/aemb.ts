@@ -331,6 +331,7 @@ export async function autoEmbSearch(
     const outcome = await runBiLevel(network, embedding, data, config, progress, {
       streams: { gumbel },
       checkpoint: opts.checkpoint,
+      allowDivergence: opts.allowDivergence,
       identity: { job: "aemb-search", config, data: dataIdentity(data) },
     });
     const supernet = evaluate(network, data, "val", config.batchSize);
@@ -390,7 +391,13 @@ export const aemb: Method = {
       data,
       embedding,
       { ...s.train, model: s.model, dims: outcome.meanDims, projection, outputDim: D, seed: s.seed },
-      { method: "aemb", selection, progress: opts.progress, checkpoint: opts.checkpoint },
+      {
+        method: "aemb",
+        selection,
+        progress: opts.progress,
+        checkpoint: opts.checkpoint,
+        allowDivergence: opts.allowDivergence,
+      },
     );
   },
 };

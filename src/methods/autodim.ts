@@ -25,7 +25,13 @@ function autodimMethod(oneLevel: boolean): Method {
       return retrain(
         data,
         { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed },
-        { method: name, plan, progress: opts.progress, checkpoint: opts.checkpoint },
+        {
+          method: name,
+          plan,
+          progress: opts.progress,
+          checkpoint: opts.checkpoint,
+          allowDivergence: opts.allowDivergence,
+        },
       );
     },
   };

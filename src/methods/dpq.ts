@@ -208,7 +208,13 @@ function quantizationMethod(name: "dpq" | "mgqe", config: QuantizationConfig, so
         data,
         embedding,
         { ...s.train, model: s.model, dims, projection: "none", outputDim: cfg.dim, seed: s.seed },
-        { method: name, selection, progress: opts.progress, checkpoint: opts.checkpoint },
+        {
+          method: name,
+          selection,
+          progress: opts.progress,
+          checkpoint: opts.checkpoint,
+          allowDivergence: opts.allowDivergence,
+        },
       );
     },
   };

@@ -68,7 +68,13 @@ export const mde: Method = {
     return retrain(
       data,
       { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
-      { method: "mde", progress: opts.progress, selection, checkpoint: opts.checkpoint },
+      {
+        method: "mde",
+        progress: opts.progress,
+        selection,
+        checkpoint: opts.checkpoint,
+        allowDivergence: opts.allowDivergence,
+      },
     );
   },
 };

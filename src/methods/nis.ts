@@ -188,7 +188,13 @@ export const nis: Method = {
     return retrain(
       data,
       { ...s.train, model: s.model, dims: outcome.dims, projection: "linear", outputDim: D, seed: s.seed },
-      { method: "nis", selection, progress: opts.progress, checkpoint: opts.checkpoint },
+      {
+        method: "nis",
+        selection,
+        progress: opts.progress,
+        checkpoint: opts.checkpoint,
+        allowDivergence: opts.allowDivergence,
+      },
     );
   },
 };

@@ -71,7 +71,13 @@ export const ras: Method = {
     return retrain(
       data,
       { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
-      { method: "ras", progress: opts.progress, selection, checkpoint: opts.checkpoint },
+      {
+        method: "ras",
+        progress: opts.progress,
+        selection,
+        checkpoint: opts.checkpoint,
+        allowDivergence: opts.allowDivergence,
+      },
     );
   },
 };

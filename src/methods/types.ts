@@ -67,6 +67,6 @@ export interface Method {
   run(
     data: PreparedData,
     settings: MethodSettings,
-    opts: { progress?: boolean; checkpoint?: CheckpointSettings },
+    opts: { progress?: boolean; checkpoint?: CheckpointSettings; allowDivergence?: boolean },
   ): Promise<RetrainResult>;
 }

@@ -85,7 +85,10 @@ const loadOptional = (specifier: string): Promise<unknown> => import(specifier);
  * else tfjs-node when it loads, else wasm, else cpu.
  */
 export function initRuntime(): Promise<RuntimeInfo> {
-  chosen ??= choose(process.env.AUTODIM_BACKEND);
+  chosen ??= choose(process.env.AUTODIM_BACKEND).then((info) => {
+    if (announceOnInit) announceGemm(info);
+    return info;
+  });
   return chosen;
 }
 
@@ -161,6 +164,13 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
 }
 
 let gemmAnnounced = false;
+let announceOnInit = false;
+
+/** Makes the next `initRuntime()` say which GEMM it chose (training commands, after their flags parsed). */
+export function announceGemmOnInit(): void {
+  announceOnInit = true;
+  if (current) announceGemm(current);
+}
 
 /**
  * Says once per process, on stderr, which GEMM the training's matmuls run on and, when it is

@@ -23,6 +23,8 @@ export interface CheckpointSettings {
   every: number;
   /** Continue from the newest valid checkpoint in `dir`, if there is one. */
   resume: boolean;
+  /** With `resume`: no checkpoint of this run to continue from is an error (`--resume=require`). */
+  requireResume?: boolean;
 }
 
 /** A checkpoint's `.json`; the loop state is the trainer's own (checked by the trainer). */
@@ -163,6 +165,9 @@ export class Checkpointer<L> {
       process.stderr.write(`checkpoint: resuming ${this.job} from step ${meta.step} (${path})\n`);
       return { step: meta.step, loop: meta.loop, extra };
     }
+    const where = `${this.settings.dir} has no checkpoint of this ${this.job} to resume`;
+    if (this.settings.requireResume) throw new AutodimError(`--resume=require: ${where}`);
+    process.stderr.write(`checkpoint: ${where}; starting from step 0\n`);
     return undefined;
   }
 

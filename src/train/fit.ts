@@ -8,6 +8,7 @@ import { Progress } from "../runtime/progress.js";
 import type { RandomStream, StreamState } from "../runtime/random.js";
 import { AutodimError } from "../errors.js";
 import { Checkpointer, type CheckpointSettings } from "./checkpoint.js";
+import { DivergenceGuard } from "./divergence.js";
 import type { NamedArray } from "../tables/weights.js";
 import { auc, logloss } from "../data/metrics.js";
 import type { Network } from "./network.js";
@@ -46,6 +47,8 @@ export interface FitOptions {
   checkpoint?: CheckpointSettings;
   /** Identity of the run for its checkpoints (config + data). */
   identity?: unknown;
+  /** Go on when the loss grows 100× above its first steps' level (default: stop; see DivergenceGuard). */
+  allowDivergence?: boolean;
 }
 
 export interface FitHistoryEntry {
@@ -112,6 +115,7 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
     await checkpoints.save(network, network.steps, loop, bestWeights ? snapshotArrays(bestWeights) : []);
   };
   const stepsPerEpoch = Math.ceil(data.rows("train") / opts.batchSize);
+  const guard = new DivergenceGuard(opts.label, opts.allowDivergence);
   const show = opts.progress !== false;
   for (; !s.stopped && s.epoch <= opts.epochs; s.epoch++) {
     const epoch = s.epoch;
@@ -125,6 +129,7 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
     }
     for (let batch = train.next(); batch; batch = train.next()) {
       const loss = network.trainStep(batch, { training: true, step: network.steps, dropout: opts.dropout });
+      guard.observe(loss, network.steps);
       s.lossSum += loss * batch.size;
       s.samples += batch.size;
       s.steps++;

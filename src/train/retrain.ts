@@ -1,6 +1,7 @@
 // The one training path of every method: AutoDim's re-train and every baseline train a model
 // through `trainWithEmbedding` (same loop, early stopping, metrics, parameter accounting), so
 // their numbers compare. `retrain` builds the plan's per-field tables (PlanEmbedding).
+import { assertEvaluableSplits } from "../data/manifest.js";
 import { createHash } from "node:crypto";
 import type { PreparedData } from "../data/batches.js";
 import { AutodimError } from "../errors.js";
@@ -53,6 +54,11 @@ function warmStartFromSearch(
   const weights = parseWeights(bytes, w.file);
   embedding.warmStart(weights, plan.config, data.manifest, w.file);
   if (plan.config.model === model.name) model.importWeights(weights, w.file);
+  // Across models only the embedding side carries over; say so rather than pass it silently.
+  else
+    process.stderr.write(
+      `warm start: the plan was searched with ${plan.config.model}, this re-train is ${model.name}: the embedding tables and projections start from the search, the ${model.name} model's own weights start fresh\n`,
+    );
 }
 
 /** Trains a fresh model with the given per-field sizes; evaluates on the test split. */
@@ -65,6 +71,7 @@ export async function retrain(
     selection?: SelectionRecord;
     progress?: boolean;
     checkpoint?: CheckpointSettings;
+    allowDivergence?: boolean;
   },
 ): Promise<RetrainResult> {
   await initRuntime();
@@ -98,9 +105,11 @@ export async function trainWithEmbedding(
     progress?: boolean;
     beforeTraining?: (model: CtrModel) => void;
     checkpoint?: CheckpointSettings;
+    allowDivergence?: boolean;
   },
 ): Promise<RetrainResult> {
   const started = Date.now();
+  assertEvaluableSplits(data.manifest, data.dir);
   const info = await initRuntime();
   const F = data.fieldCount;
   const model = new CtrModel(
@@ -123,6 +132,7 @@ export async function trainWithEmbedding(
       label: `retrain (${extra.method}, ${config.model})`,
       progress: extra.progress,
       checkpoint: extra.checkpoint,
+      allowDivergence: extra.allowDivergence,
       identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
     });
     const e = embedding.parameterCounts();
