@@ -116,6 +116,15 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   };
   assert.deepEqual([saved.provenance.seed, saved.provenance.scale], [2026, "smoke"]);
   assert.equal(saved.provenance.backend, backendLabel(await initRuntime()));
+  // The code version: the commit of this checkout, and whether tracked files were changed.
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).stdout.trim();
+  const code = (saved.provenance as unknown as { code: { commit: string; dirty: boolean } }).code;
+  assert.equal(code.commit, head);
+  assert.equal(typeof code.dirty, "boolean");
+  assert.match(
+    saved.markdown + readFileSync(join(dir, "results/data-smoke.md"), "utf8"),
+    new RegExp(`code ${head.slice(0, 7)}`),
+  );
   assert.match(saved.markdown, /\|field\|kind\|ids\|/);
   const again = spawnSync(process.execPath, args, { encoding: "utf8" });
   assert.match(again.stdout, /data \(smoke\): done earlier, kept/);

@@ -83,3 +83,52 @@ test("notebooks are named by file, number or experiment; reproduce --notebooks r
     /--notebooks regenerates the committed notebooks from results\/ and figures\/: it cannot be combined with --out or --figures-out/,
   );
 });
+
+test("notebook 5 in the kernel: a changed setting computes only the runs whose identity changed; the rest load", async () => {
+  const { TslabKernel } = await import("../src/notebooks/kernel.js");
+  const { KERNEL_LAUNCHER } = await import("../src/notebooks/run.js");
+  const { resolve } = await import("node:path");
+  const nb = JSON.parse(readFileSync("notebooks/05-frequency.ipynb", "utf8")) as {
+    cells: (Cell & { source: string[] })[];
+  };
+  const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => c.source.join(""));
+  const [settingsCell, dataCell, runCell] = code;
+  assert.match(settingsCell, /\.\.\.frequencyDefaults\(scale\),/);
+  const work = tempDir();
+  const kernel = await TslabKernel.start(resolve(KERNEL_LAUNCHER), work, {
+    AUTODIM_SCALE: "smoke",
+    AUTODIM_QUIET: "1",
+    AUTODIM_RESULTS_DIR: join(work, "results"),
+    AUTODIM_FIGURES_DIR: join(work, "figures"),
+  });
+  let n = 0;
+  const run = async (source: string) => {
+    const r = await kernel.execute(source, ++n);
+    assert.ok(r.ok, r.stderr);
+    return r.outputs
+      .map((o) => (o as { text?: string | string[] }).text ?? "")
+      .flat()
+      .join("");
+  };
+  // The settings cell as a researcher edits it: one field changed at a time.
+  const withSettings = (edit: string) =>
+    settingsCell.replace("...frequencyDefaults(scale),", `...frequencyDefaults(scale), ${edit}`);
+  try {
+    await run(withSettings("frequencies: [1, 5],"));
+    await run(dataCell);
+    assert.match(await run(runCell), /2 run\(s\) computed now, 0 loaded from results\/frequency-smoke-runs\//);
+    // Redeclaring in a new cell is how a re-run looks in tslab: the same cells, run again.
+    await run(withSettings("frequencies: [1, 5, 10],"));
+    assert.match(await run(runCell), /1 run\(s\) computed now, 2 loaded/);
+    await run(withSettings("frequencies: [1, 5, 10], candidates: [2, 4, 8, 16, 32],"));
+    assert.match(await run(runCell), /3 run\(s\) computed now, 0 loaded/);
+    await run(withSettings("frequencies: [1, 5, 10],"));
+    assert.match(await run(runCell), /0 run\(s\) computed now, 3 loaded/);
+    assert.equal(
+      readdirSync(join(work, "results", "frequency-smoke-runs")).filter((f) => f.endsWith(".json")).length,
+      6,
+    );
+  } finally {
+    await kernel.stop();
+  }
+});

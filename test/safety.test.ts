@@ -229,3 +229,47 @@ test("a UTF-8 byte-order mark at the start of any format is skipped and noted in
   assert.deepEqual(b.manifest.fields, a.manifest.fields);
   assert.equal(b.manifest.source.bom, true);
 });
+
+test("a prepare killed with SIGKILL mid-run leaves the previous data set usable; the next prepare cleans up after it", async () => {
+  const { generateSynthetic } = await import("../src/data/synthetic.js");
+  const dir = tempDir();
+  const big = join(dir, "big.txt");
+  await generateSynthetic(big, { rows: 150_000, seed: 3, progress: false });
+  const out = join(dir, "prepared");
+  const small = join(dir, "small.txt");
+  writeFileSync(small, readFileSync(big, "latin1").split("\n").slice(0, 3000).join("\n") + "\n", "latin1");
+  const args = (input: string) => [
+    "prepare",
+    "--format",
+    "criteo",
+    "--input",
+    input,
+    "--out",
+    out,
+    "--min-count",
+    "1",
+    "--threads",
+    "0",
+  ];
+  assert.equal(autodim(args(small)).status, 0);
+  const before = snapshot(out);
+  const child = spawn(process.execPath, [CLI, ...args(big)], {
+    stdio: "ignore",
+    env: { ...process.env, AUTODIM_QUIET: "1" },
+  });
+  // Killed once its data folder exists (the count pass is done and shards are being written).
+  const deadline = Date.now() + 60_000;
+  while (readdirSync(out).filter((f) => f.startsWith("data-")).length < 2 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  child.kill("SIGKILL");
+  await new Promise((r) => child.on("exit", r));
+  const after = snapshot(out);
+  for (const [name, bytes] of Object.entries(before)) assert.equal(after[name], bytes, `${name} unchanged`);
+  assert.equal(new PreparedData(out).manifest.rows.train > 0, true, "the old data set still reads");
+  assert.ok(existsSync(join(out, ".prepare.lock")), "the killed run's lock is left");
+  const next = autodim(args(small));
+  assert.equal(next.status, 0, next.stderr);
+  assert.match(next.stderr, /took over .*\.prepare\.lock/);
+  assert.match(next.stderr, /removed .*data-[0-9a-z]+-\d+, left by an interrupted prepare/);
+  assert.equal(readdirSync(out).filter((f) => f.startsWith("data-")).length, 1);
+});

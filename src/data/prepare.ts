@@ -91,9 +91,9 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   // One writer per --out, on one machine or several (see src/runtime/lock.ts).
   const lock = await FileLock.acquire(join(req.out, LOCK_FILE), `autodim prepare into ${req.out}`);
   try {
+    removeOrphans(req.out, previous);
     const cached = await reusable(req.out, inputs, settings);
     if (cached) return { manifest: cached, reused: true };
-    removeOrphans(req.out, previous);
     // The new data set is built in a folder of its own and becomes current only when its
     // manifest replaces the old one (an atomic rename): a failure leaves the old one whole.
     const generation = `${GENERATION_PREFIX}${Date.now().toString(36)}-${process.pid}`;

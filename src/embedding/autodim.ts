@@ -32,6 +32,7 @@ import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts
 import { constantVariable, Dense, uniformVariable, variableName, type StepContext } from "../models/layers.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { hardwareInfo } from "../runtime/hardware.js";
+import { codeVersion } from "../runtime/version.js";
 import { Progress } from "../runtime/progress.js";
 import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
@@ -593,6 +594,7 @@ export async function search(
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,
+        code: codeVersion(),
       },
     };
   } finally {

@@ -4,6 +4,7 @@
 // file holding its pid (created exclusively), skips cells others hold, and finally waits for
 // them. A lock whose process is gone is taken over.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic } from "../runtime/files.js";
 
@@ -57,6 +58,11 @@ function claim(lock: string): boolean {
   return false;
 }
 
+/** A short hash of a run's identity, for its file name: runs of other settings sit side by side. */
+export function identityHash(identity: unknown): string {
+  return createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 10);
+}
+
 function load<T>(file: string, identity: unknown): T | undefined {
   if (!existsSync(file)) return undefined;
   try {
@@ -74,7 +80,7 @@ function load<T>(file: string, identity: unknown): T | undefined {
 export async function runCells<T>(
   dir: string,
   cells: Cell<T>[],
-  opts: { log?: (line: string) => void; pollSeconds?: number } = {},
+  opts: { log?: (line: string) => void; pollSeconds?: number; counts?: { computed: number; reused: number } } = {},
 ): Promise<Map<string, T>> {
   mkdirSync(dir, { recursive: true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -85,6 +91,7 @@ export async function runCells<T>(
     const saved = load<T>(file(cell.key), cell.identity);
     if (saved !== undefined) {
       values.set(cell.key, saved);
+      if (opts.counts) opts.counts.reused++;
       continue;
     }
     if (!claim(lock(cell.key))) {
@@ -102,6 +109,7 @@ export async function runCells<T>(
       const value = await cell.run();
       writeFileAtomic(file(cell.key), JSON.stringify({ identity: cell.identity, value } satisfies SavedCell<T>) + "\n");
       values.set(cell.key, value);
+      if (opts.counts) opts.counts.computed++;
       log(`[${i + 1}/${cells.length}] ${cell.key}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     } finally {
       rmSync(lock(cell.key), { force: true });

@@ -1,54 +1,176 @@
 // Experiment 5 — the update frequency f of α: α takes one step on a validation batch every f
 // training steps. Small f: more architecture steps (slower, α follows noisier W); large f:
 // fewer, later decisions. Reported as the paper does: AUC, Logloss, Params, time, per f.
+import { join } from "node:path";
 import type { ModelName } from "../models/ctr.js";
+import { identityHash, runCells, type Cell } from "./cells.js";
 import { searchAndRetrain } from "./components.js";
-import type { Dataset } from "./datasets.js";
+import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import { selectionProbabilities } from "./dimensions.js";
 import type { Figure } from "./figures.js";
-import type { RetrainSettings, SearchSettings } from "./settings.js";
+import { RESULTS_DIR } from "./report.js";
+import {
+  retrainSettings,
+  searchSettings,
+  SEARCH_MODEL,
+  type RetrainSettings,
+  type SearchSettings,
+} from "./settings.js";
 
 export const FREQUENCIES = [1, 5, 10, 20, 50];
 
+/**
+ * What experiment 5 runs: every (f, seed) pair is one search + re-train, saved as its own run
+ * under results/frequency-<scale>-runs/ and keyed by everything it depends on, so a changed
+ * setting computes only the runs it changes and the others load.
+ */
+export interface FrequencySettings {
+  /** The base model searched and re-trained with (the paper's figure: FM). */
+  model: ModelName;
+  /** Root seeds; each seed repeats every f (search and re-train). */
+  seeds: number[];
+  /** The values of f tried: α takes one step every f training steps. */
+  frequencies: number[];
+  /** Candidate embedding sizes d_1 < … < d_N. */
+  candidates: number[];
+  /** The rest of the search (unification, lookup, epochs, warm-up, batch, learning rates, τ). */
+  search: Omit<SearchSettings, "frequency" | "candidates">;
+  /** Re-training of each plan (epochs, early-stopping patience, batch, learning rate). */
+  retrain: RetrainSettings;
+}
+
+/** The settings `autodim reproduce frequency` and notebook 5 run by default. */
+export function frequencyDefaults(scale: Scale): FrequencySettings {
+  const { frequency: _f, candidates, ...search } = searchSettings(scale);
+  return {
+    model: SEARCH_MODEL,
+    seeds: [DEFAULT_SEED],
+    frequencies: [...FREQUENCIES],
+    candidates,
+    search,
+    retrain: retrainSettings(scale),
+  };
+}
+
 export interface FrequencyResult {
   frequency: number;
+  seed?: number;
   architectureSteps: number;
   searchSeconds: number;
   testAuc: number;
   testLogloss: number;
   params: number;
   reduction: number;
+  /** Mean selection probability of each candidate over the fields, at α's snapshots (absent in older results). */
+  selection?: { step: number; p: number[] }[];
+}
+
+/** How many runs were computed now and how many loaded from results/. */
+export interface RunCounts {
+  computed: number;
+  reused: number;
 }
 
 export async function runFrequencies(
   ds: Dataset,
-  settings: SearchSettings,
-  train: RetrainSettings,
-  model: ModelName,
-  seed: number,
-  frequencies = FREQUENCIES,
-): Promise<FrequencyResult[]> {
-  const out: FrequencyResult[] = [];
-  for (const f of frequencies) {
-    const { plan, result } = await searchAndRetrain(
-      ds,
-      { ...settings, frequency: f, model, seed },
-      train,
-      `autodim f=${f}`,
-    );
-    out.push({
-      frequency: f,
-      architectureSteps: plan.search.architectureSteps,
-      searchSeconds: plan.runtime.wallSeconds,
-      testAuc: result.test.auc,
-      testLogloss: result.test.logloss,
-      params: result.params.embedding,
-      reduction: plan.totals.reduction,
-    });
-  }
-  return out;
+  settings: FrequencySettings,
+  scale: Scale,
+): Promise<{ rows: FrequencyResult[]; counts: RunCounts }> {
+  const counts: RunCounts = { computed: 0, reused: 0 };
+  const cells: Cell<FrequencyResult>[] = settings.seeds.flatMap((seed) =>
+    settings.frequencies.map((f) => {
+      const identity = {
+        data: ds.description,
+        model: settings.model,
+        seed,
+        frequency: f,
+        candidates: settings.candidates,
+        search: settings.search,
+        retrain: settings.retrain,
+      };
+      return {
+        key: `f${f}-seed${seed}-${identityHash(identity)}`,
+        identity,
+        run: async () => {
+          const { plan, result } = await searchAndRetrain(
+            ds,
+            { ...settings.search, candidates: settings.candidates, frequency: f, model: settings.model, seed },
+            settings.retrain,
+            `autodim f=${f}`,
+          );
+          return {
+            frequency: f,
+            seed,
+            architectureSteps: plan.search.architectureSteps,
+            searchSeconds: plan.runtime.wallSeconds,
+            testAuc: result.test.auc,
+            testLogloss: result.test.logloss,
+            params: result.params.embedding,
+            reduction: plan.totals.reduction,
+            selection: plan.search.alphaHistory.map((h) => ({ step: h.step, p: meanSelection(h.alpha) })),
+          };
+        },
+      };
+    }),
+  );
+  const values = await runCells(join(RESULTS_DIR, `frequency-${scale}-runs`), cells, { counts });
+  return { rows: [...values.values()], counts };
 }
 
-export function frequencyFigures(rows: FrequencyResult[]): Record<string, Figure> {
+/** Per candidate, its selection probability softmax(log α) averaged over the fields. */
+function meanSelection(alpha: number[][]): number[] {
+  const probs = alpha.map(selectionProbabilities);
+  return probs[0].map((_, n) => probs.reduce((a, p) => a + p[n], 0) / probs.length);
+}
+
+/** Mean and standard deviation (n − 1) of each f's runs over the seeds. */
+export function summarizeFrequencies(rows: FrequencyResult[]): (FrequencyResult & { seeds: number; aucStd: number })[] {
+  const fs = [...new Set(rows.map((r) => r.frequency))];
+  return fs.map((f) => {
+    const group = rows.filter((r) => r.frequency === f);
+    const mean = (pick: (r: FrequencyResult) => number) => group.reduce((a, r) => a + pick(r), 0) / group.length;
+    const auc = mean((r) => r.testAuc);
+    const aucStd =
+      group.length > 1 ? Math.sqrt(group.reduce((a, r) => a + (r.testAuc - auc) ** 2, 0) / (group.length - 1)) : 0;
+    return {
+      frequency: f,
+      seeds: group.length,
+      architectureSteps: mean((r) => r.architectureSteps),
+      searchSeconds: mean((r) => r.searchSeconds),
+      testAuc: auc,
+      aucStd,
+      testLogloss: mean((r) => r.testLogloss),
+      params: mean((r) => r.params),
+      reduction: mean((r) => r.reduction),
+    };
+  });
+}
+
+/** α over the search for one run: each candidate's mean selection probability against the step. */
+export function selectionFigure(row: FrequencyResult, candidates: number[], caption: string): Figure | undefined {
+  if (!row.selection) return undefined;
+  const steps = row.selection.map((h) => h.step);
+  return {
+    data: candidates.map((d, n) => ({
+      type: "scatter",
+      mode: "lines",
+      x: steps,
+      y: row.selection?.map((h) => h.p[n]),
+      name: `d = ${d}`,
+    })),
+    layout: {
+      title: {
+        text: `α over the search (f = ${row.frequency}, seed ${row.seed ?? "?"}): mean selection probability per candidate<br><sub>${caption}</sub>`,
+      },
+      xaxis: { title: { text: "search step t" } },
+      yaxis: { title: { text: "mean over fields of softmax(log α)" } },
+      width: 800,
+      height: 420,
+    },
+  };
+}
+
+export function frequencyFigures(rows: FrequencyResult[], caption = ""): Record<string, Figure> {
   const x = rows.map((r) => r.frequency);
   const panel = (i: number, y: number[], name: string) => ({
     type: "scatter",
@@ -86,7 +208,9 @@ export function frequencyFigures(rows: FrequencyResult[]): Record<string, Figure
         ),
       ],
       layout: {
-        title: { text: "Update frequency f of α (one α step every f training steps)" },
+        title: {
+          text: `Update frequency f of α (one α step every f training steps)${caption ? `<br><sub>${caption}</sub>` : ""}`,
+        },
         grid: { rows: 1, columns: 4, pattern: "independent" },
         annotations: titles.map((text, i) => ({
           text,

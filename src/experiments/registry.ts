@@ -10,7 +10,15 @@ import { caseStudyDataset, datasetForScale, DEFAULT_SEED, type Dataset, type Sca
 import { dimensionFigures, runDimensionSearch, selectionProbabilities, type DimensionsResult } from "./dimensions.js";
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
 import { componentFigures, runComponents, type VariantResult } from "./components.js";
-import { frequencyFigures, runFrequencies, type FrequencyResult } from "./frequency.js";
+import {
+  frequencyDefaults,
+  frequencyFigures,
+  runFrequencies,
+  summarizeFrequencies,
+  type FrequencyResult,
+  type FrequencySettings,
+  type RunCounts,
+} from "./frequency.js";
 import {
   efficiencyFigures,
   mainTableRows,
@@ -35,9 +43,19 @@ export interface ExperimentOutput<P = unknown> {
   provenance: Provenance;
   /** Figures by short name; saved as figures/<experiment>-<name>-<scale>.svg (+ .json). */
   figures: Record<string, Figure>;
+  /** The settings it ran with (experiments that take a settings object). */
+  settings?: unknown;
+  /** Of its runs: how many were computed now, how many loaded from results/ (this session only). */
+  runs?: RunCounts;
 }
 
-export type Experiment<P = unknown> = (scale: Scale) => Promise<ExperimentOutput<P>>;
+/**
+ * An experiment: scale (and, for those converted to a settings object, its settings; default
+ * `defaults(scale)`, the one place `reproduce` and the notebook take them from) → output.
+ */
+export type Experiment<P = unknown, S = undefined> = ((scale: Scale, settings?: S) => Promise<ExperimentOutput<P>>) & {
+  defaults?: (scale: Scale) => S;
+};
 
 interface ExperimentBody<P> {
   markdown: string;
@@ -49,15 +67,21 @@ interface ExperimentBody<P> {
   data?: string;
   /** Seconds of the saved runs the result is assembled from (see Provenance.computeSeconds). */
   computeSeconds?: number;
+  runs?: RunCounts;
 }
 
 /** An experiment: its body gets the scale's data set; timing, backend and provenance are added here. */
-function experiment<P>(name: string, body: (scale: Scale, ds: Dataset) => Promise<ExperimentBody<P>>): Experiment<P> {
-  return async (scale) => {
+function experiment<P, S = undefined>(
+  name: string,
+  body: (scale: Scale, ds: Dataset, settings: S) => Promise<ExperimentBody<P>>,
+  defaults?: (scale: Scale) => S,
+): Experiment<P, S> {
+  const run = async (scale: Scale, given?: S): Promise<ExperimentOutput<P>> => {
     const started = Date.now();
     const info = await initRuntime();
     const ds = await datasetForScale(scale);
-    const out = await body(scale, ds);
+    const settings = given ?? (defaults?.(scale) as S);
+    const out = await body(scale, ds, settings);
     const p = provenance(
       name,
       scale,
@@ -67,8 +91,18 @@ function experiment<P>(name: string, body: (scale: Scale, ds: Dataset) => Promis
       (Date.now() - started) / 1000,
       out.computeSeconds,
     );
-    return { name, scale, markdown: out.markdown, payload: out.payload, provenance: p, figures: out.figures };
+    return {
+      name,
+      scale,
+      markdown: out.markdown,
+      payload: out.payload,
+      provenance: p,
+      figures: out.figures,
+      ...(defaults ? { settings } : {}),
+      ...(out.runs ? { runs: out.runs } : {}),
+    };
   };
+  return Object.assign(run, { defaults });
 }
 
 /** 1 — the data set of the scale: rows, click rate, per-field cardinality and skew. */
@@ -174,28 +208,38 @@ export const componentsExperiment: Experiment<VariantResult[]> = experiment("com
 });
 
 /** 5 — update frequency f of α: AUC, Logloss, Params and search time for f ∈ {1, 5, 10, 20, 50}. */
-export const frequencyExperiment: Experiment<FrequencyResult[]> = experiment("frequency", async (scale, ds) => {
-  const settings = searchSettings(scale);
-  const train = retrainSettings(scale);
-  const rows = await runFrequencies(ds, settings, train, SEARCH_MODEL, DEFAULT_SEED);
-  const summary = [
-    `**AutoDim with α updated every f training steps** (${SEARCH_MODEL.toUpperCase()}, the search of notebook 6 otherwise; each plan re-trained) on ${ds.description}.`,
-    "Paper (qualitative): f = 10 gives the best AUC and Logloss; small f costs search time.",
-  ].join("\n\n");
-  const table = markdownTable(
-    rows.map((r) => ({
-      f: r.frequency,
-      "α steps": r.architectureSteps,
-      "search s": r.searchSeconds,
-      "test AUC": r.testAuc,
-      "test Logloss": r.testLogloss,
-      params: r.params,
-      reduction: r.reduction,
-    })),
-    { "search s": 1, "test AUC": 4, "test Logloss": 4, reduction: "%" },
-  );
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: frequencyFigures(rows) };
-});
+export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySettings> = experiment(
+  "frequency",
+  async (scale, ds, settings) => {
+    const { rows, counts } = await runFrequencies(ds, settings, scale);
+    const summary = summarizeFrequencies(rows);
+    const seeds = settings.seeds.join(", ");
+    const line = `**AutoDim with α updated every f training steps** (${settings.model.toUpperCase()}, candidates {${settings.candidates.join(", ")}}, ${settings.search.unify} unification, seeds ${seeds}; each plan re-trained) on ${ds.description}.`;
+    const table = markdownTable(
+      summary.map((r) => ({
+        f: r.frequency,
+        seeds: r.seeds,
+        "α steps": r.architectureSteps,
+        "search s": r.searchSeconds,
+        "test AUC": r.testAuc,
+        "AUC std": r.seeds > 1 ? r.aucStd : undefined,
+        "test Logloss": r.testLogloss,
+        params: r.params,
+        reduction: r.reduction,
+      })),
+      { "search s": 1, "test AUC": 4, "AUC std": 4, "test Logloss": 4, reduction: "%" },
+    );
+    const caption = `${ds.description}; scale ${scale}; seeds ${seeds}`;
+    return {
+      markdown: `${line}\n\n${table}`,
+      payload: rows,
+      figures: frequencyFigures(summary, caption),
+      seed: settings.seeds[0],
+      runs: counts,
+    };
+  },
+  frequencyDefaults,
+);
 
 /** 2 — the main table: nine methods × FM, W&D, DeepFM: AUC, Logloss, Params (beside the paper's, as differences to FDE). */
 export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", async (scale, ds) => {
@@ -326,7 +370,8 @@ export const transferExperiment: Experiment<TransferRow[]> = experiment("transfe
   };
 });
 
-export const EXPERIMENTS: Record<string, Experiment> = {
+/** The experiments by name, each run with its default settings (`reproduce` passes none). */
+export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOutput>> = {
   data: dataExperiment,
   methods: methodsExperiment,
   efficiency: efficiencyExperiment,
@@ -371,13 +416,22 @@ export function finishedResult(
  * The experiment's output: the finished one from results/ when there is one (unless
  * AUTODIM_FORCE=1), else a fresh run, saved to results/ and figures/.
  */
-export async function loadOrRun<P>(
-  experiment: Experiment<P>,
+export async function loadOrRun<P, S = undefined>(
+  experiment: Experiment<P, S>,
   name: string,
   scale: Scale,
+  settings?: S,
 ): Promise<ExperimentOutput<P>> {
+  // Other settings than the defaults: its runs load or compute one by one (results/<name>-<scale>-runs/);
+  // the experiment's committed result, made with the defaults, is neither used nor replaced.
+  const isDefault = settings === undefined || JSON.stringify(settings) === JSON.stringify(experiment.defaults?.(scale));
+  if (!isDefault) return experiment(scale, settings);
   const done = process.env.AUTODIM_FORCE === "1" ? undefined : finishedResult(name, scale);
-  if (done) return done as ExperimentOutput<P>;
+  if (done)
+    return {
+      ...(done as ExperimentOutput<P>),
+      ...(experiment.defaults ? { settings: experiment.defaults(scale) } : {}),
+    };
   const out = await experiment(scale);
   await saveOutput(out);
   return out;

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../runtime/files.js";
 import { describeHardware, hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
+import { codeVersion, describeVersion, type CodeVersion } from "../runtime/version.js";
 
 /** Where tables go: results/ (AUTODIM_RESULTS_DIR overrides it, e.g. for tests). */
 export const RESULTS_DIR = process.env.AUTODIM_RESULTS_DIR ?? "results";
@@ -21,6 +22,8 @@ export interface Provenance {
   /** Seconds of the runs the result is made of, when they were saved earlier or shared by processes. */
   computeSeconds?: number;
   createdAt: string;
+  /** The git commit that made it, and whether tracked files had uncommitted changes. */
+  code?: CodeVersion;
 }
 
 export function provenance(
@@ -42,11 +45,12 @@ export function provenance(
     wallSeconds,
     ...(computeSeconds !== undefined ? { computeSeconds } : {}),
     createdAt: new Date().toISOString(),
+    code: codeVersion(),
   };
 }
 
 export function provenanceMarkdown(p: Provenance): string {
-  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s${p.computeSeconds !== undefined ? `, the runs it is made of ${p.computeSeconds.toFixed(0)} s (each saved when it finished; several processes may share them)` : ""} (${p.createdAt.slice(0, 10)}).*`;
+  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s${p.computeSeconds !== undefined ? `, the runs it is made of ${p.computeSeconds.toFixed(0)} s (each saved when it finished; several processes may share them)` : ""} (${p.createdAt.slice(0, 10)}; code ${p.code ? describeVersion(p.code) : "version not recorded"}).*`;
 }
 
 type Row = Record<string, string | number | null | undefined>;

@@ -9,6 +9,7 @@ import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import type { EmbeddingModule } from "../models/embedding.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { hardwareInfo } from "../runtime/hardware.js";
+import { codeVersion } from "../runtime/version.js";
 import { randomStream } from "../runtime/random.js";
 import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { parseWeights, readWeightsFile } from "../tables/weights.js";
@@ -162,6 +163,7 @@ export async function trainWithEmbedding(
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,
+        code: codeVersion(),
       },
     };
   } finally {

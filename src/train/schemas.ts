@@ -14,6 +14,7 @@ import { AutodimError } from "../errors.js";
 import { MODEL_NAMES, type ModelName } from "../models/ctr.js";
 import type { EmbeddingParameterCounts } from "../models/embedding.js";
 import type { HardwareInfo } from "../runtime/hardware.js";
+import type { CodeVersion } from "../runtime/version.js";
 import type { EvaluationResult, FitHistoryEntry } from "./fit.js";
 
 export const LOOKUP_KINDS = ["shared", "separate"] as const;
@@ -77,6 +78,8 @@ export interface RunIdentity {
   hardware: HardwareInfo;
   createdAt: string;
   wallSeconds: number;
+  /** The git commit that made it, and whether tracked files had uncommitted changes (absent in older files). */
+  code?: CodeVersion;
 }
 
 export interface RetrainConfig {
@@ -266,6 +269,7 @@ export const runIdentityShape = z.object({
   hardware: hardwareSchema,
   createdAt: z.string(),
   wallSeconds: finite,
+  code: z.object({ commit: z.string(), dirty: z.boolean() }).optional(),
 });
 const runIdentitySchema = typed<RunIdentity>(runIdentityShape);
 
