@@ -2,7 +2,7 @@
 // the ordinary tsv path; bad lines name file:line: field.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { joinMovieLens, MOVIELENS_FIELDS } from "../src/data/movielens.js";
@@ -61,5 +61,28 @@ test("bad MovieLens lines stop with file:line: field", async () => {
   assert.match(
     missing.stderr,
     /no ratings\.dat \(the unzipped ml-1m folder holds ratings\.dat, users\.dat and movies\.dat\)/,
+  );
+});
+
+test("join of a large ratings file: one wait for the output's drain at a time (no MaxListenersExceededWarning), output written aside and renamed", () => {
+  const dir = tempDir();
+  cpSync(ML, dir, { recursive: true });
+  const base = readFileSync(join(ML, "ratings.dat"), "latin1").trim().split("\n");
+  // ~600k ratings: far more than the output stream buffers, so writes must wait for "drain".
+  writeFileSync(
+    join(dir, "ratings.dat"),
+    Array.from({ length: 100_000 }, () => base.join("\n")).join("\n") + "\n",
+    "latin1",
+  );
+  const out = join(dir, "ml.tsv");
+  const r = spawnSync(process.execPath, ["bin/autodim.js", "movielens", "--input", dir, "--out", out], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /MaxListenersExceededWarning|Warning/);
+  assert.equal(readFileSync(out, "latin1").trim().split("\n").length, 1 + 100_000 * base.length);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes(".tmp-")),
+    [],
   );
 });
