@@ -124,6 +124,14 @@ export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };
 
 type Command = (argv: string[]) => Promise<void>;
 
+/** Flags every training command takes: divergence, checkpoints and resume. */
+const TRAINING_FLAGS = {
+  "allow-divergence": { type: "boolean" },
+  "checkpoint-dir": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "boolean" },
+} as const;
+
 const commands: Record<string, Command> = {
   async synth(argv) {
     const f = parseFlags("synth", argv, {
@@ -394,10 +402,7 @@ const commands: Record<string, Command> = {
 
   async search(argv) {
     const f = parseFlags("search", argv, {
-      "allow-divergence": { type: "boolean" },
-      "checkpoint-dir": { type: "string" },
-      "checkpoint-every": { type: "string" },
-      resume: { type: "boolean" },
+      ...TRAINING_FLAGS,
       data: { type: "string" },
       model: { type: "string" },
       out: { type: "string" },
@@ -464,10 +469,7 @@ const commands: Record<string, Command> = {
 
   async retrain(argv) {
     const f = parseFlags("retrain", argv, {
-      "allow-divergence": { type: "boolean" },
-      "checkpoint-dir": { type: "string" },
-      "checkpoint-every": { type: "string" },
-      resume: { type: "boolean" },
+      ...TRAINING_FLAGS,
       data: { type: "string" },
       model: { type: "string" },
       out: { type: "string" },
@@ -522,10 +524,7 @@ const commands: Record<string, Command> = {
 
   async run(argv) {
     const f = parseFlags("run", argv, {
-      "allow-divergence": { type: "boolean" },
-      "checkpoint-dir": { type: "string" },
-      "checkpoint-every": { type: "string" },
-      resume: { type: "boolean" },
+      ...TRAINING_FLAGS,
       method: { type: "string" },
       data: { type: "string" },
       model: { type: "string" },
