@@ -42,6 +42,9 @@ test("search: a plan with one candidate size per field, its α, totals and prove
   assert.equal(plan.search.steps, steps);
   assert.equal(plan.search.architectureSteps, Math.ceil(steps / 2));
   assert.ok(plan.search.alphaHistory.length >= 2);
+  // τ and dead α entries as the plan reports them, recomputed from its own numbers.
+  assert.equal(plan.search.finalTemperature, Math.max(0.01, 1 - plan.config.tauDecay * plan.search.steps));
+  assert.equal(plan.search.deadCandidates, plan.fields.flatMap((f) => f.alpha).filter((a) => a <= 1e-6).length);
   assert.equal(plan.runtime.backend, backendLabel(await initRuntime()));
   assert.equal(plan.data.sourceSha256, m.source.sha256);
   // α moved away from uniform

@@ -48,6 +48,11 @@ import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, Un
 export type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind };
 
 const BN_EPSILON = 1e-5;
+/**
+ * α is clamped here before the log. An entry at or below it gets no gradient (the clamp is
+ * flat), so it cannot recover: the plan counts such "dead" candidates.
+ */
+export const ALPHA_FLOOR = 1e-6;
 const BN_MOMENTUM = 0.1;
 
 // ─────────────────────── 1–3. the search embedding (lookup, unification, mixing) ───────────────────────
@@ -300,7 +305,7 @@ export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
  * peer does, `alpha.clamp_min(1e-6)`).
  */
 export function gumbelSoftmax(alpha: tf.Tensor2D, noise: tf.Tensor2D | null, tau: number): tf.Tensor2D {
-  let logits = tf.log(tf.maximum(alpha, 1e-6)) as tf.Tensor2D;
+  let logits = tf.log(tf.maximum(alpha, ALPHA_FLOOR)) as tf.Tensor2D;
   if (noise) logits = tf.add(logits, noise);
   return tf.softmax(tf.div(logits, tau)) as tf.Tensor2D;
 }
@@ -583,6 +588,7 @@ export async function search(
         steps: t,
         architectureSteps,
         finalTemperature: temperature(t, config.tauDecay),
+        deadCandidates: alpha.flat().filter((a) => a <= ALPHA_FLOOR).length,
         supernetValidation,
         parameterCounts: embedding.parameterCounts(),
         alphaHistory,

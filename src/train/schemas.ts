@@ -55,6 +55,8 @@ export interface DimensionPlan {
     steps: number;
     architectureSteps: number;
     finalTemperature: number;
+    /** α entries at or below the clamp (1e-6) at the end: no gradient reaches them (absent in older plans). */
+    deadCandidates?: number;
     supernetValidation: EvaluationResult;
     parameterCounts: EmbeddingParameterCounts;
     /** α [F][N] at evenly spaced steps of the search. */
@@ -301,6 +303,7 @@ export const dimensionPlanShape = z.object({
     steps: count,
     architectureSteps: count,
     finalTemperature: finite,
+    deadCandidates: count.optional(),
     supernetValidation: evaluationSchema,
     parameterCounts: parameterCountsSchema,
     /** α [F][N] at evenly spaced steps of the search. */
