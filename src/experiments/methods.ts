@@ -178,29 +178,65 @@ export function mainTableRows(
 }
 
 /** AUC against Params per model: the trade-off the paper's table is about. */
-export function methodFigures(rows: MethodRow[]): Record<string, Figure> {
+/**
+ * AUC against parameters per base model. One trace per method with its own marker (a shared
+ * legend), not text labels on the points: methods with close AUC and Params overlapped.
+ */
+export function methodFigures(rows: MethodRow[], caption = ""): Record<string, Figure> {
   const models = [...new Set(rows.map((r) => r.model))];
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const symbols = [
+    "circle",
+    "square",
+    "diamond",
+    "cross",
+    "x",
+    "triangle-up",
+    "triangle-down",
+    "star",
+    "hexagram",
+    "pentagon",
+  ];
+  const colors = [
+    "#4c72b0",
+    "#55a868",
+    "#8172b2",
+    "#ccb974",
+    "#64b5cd",
+    "#8c8c8c",
+    "#dd8452",
+    "#937860",
+    "#c44e52",
+    "#da8bc3",
+  ];
   const data = models.flatMap((model, i) => {
-    const rs = rows.filter((r) => r.model === model);
     const axis = i === 0 ? "" : String(i + 1);
-    return [
-      {
+    return methods.map((method, k) => {
+      const rs = rows.filter((r) => r.model === model && r.method === method);
+      return {
         type: "scatter",
-        mode: "markers+text",
+        mode: "markers",
+        name: METHODS[method]?.label ?? method,
+        legendgroup: method,
+        showlegend: i === 0,
         x: rs.map((r) => r.params),
         y: rs.map((r) => r.testAuc),
-        text: rs.map((r) => r.method),
-        textposition: "top center",
-        marker: { size: 10, color: rs.map((r) => (r.method === "autodim" ? "#c44e52" : "#4c72b0")) },
+        marker: {
+          size: method.startsWith("autodim") ? 13 : 10,
+          symbol: symbols[k % symbols.length],
+          color: colors[k % colors.length],
+        },
         xaxis: `x${axis}`,
         yaxis: `y${axis}`,
-        showlegend: false,
-        hovertemplate: "%{text}: %{x:,} params, AUC %{y:.4f}<extra></extra>",
-      },
-    ];
+        hovertemplate: `${METHODS[method]?.label ?? method}: %{x:,} params, AUC %{y:.4f}<extra></extra>`,
+      };
+    });
   });
   const layout: Record<string, unknown> = {
-    title: { text: "Test AUC against embedding parameters, per base model (AutoDim in red)" },
+    title: {
+      text: `Test AUC against embedding parameters, per base model${caption ? `<br><sub>${caption}</sub>` : ""}`,
+    },
+    legend: { orientation: "h", y: -0.25 },
     grid: { rows: 1, columns: models.length, pattern: "independent" },
     annotations: models.map((m, i) => ({
       text: modelLabel(m),
@@ -213,8 +249,8 @@ export function methodFigures(rows: MethodRow[]): Record<string, Figure> {
       font: { size: 13 },
     })),
     width: 360 * models.length + 80,
-    height: 420,
-    margin: { t: 90 },
+    height: 500,
+    margin: { t: 100, b: 130 },
     ...Object.fromEntries(
       models.map((_, i) => [`xaxis${i === 0 ? "" : i + 1}`, { type: "log", title: { text: "embedding params" } }]),
     ),

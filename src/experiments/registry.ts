@@ -264,7 +264,7 @@ export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", 
   return {
     markdown: `${summary}\n\n${table}`,
     payload: rows,
-    figures: methodFigures(rows),
+    figures: methodFigures(rows, `${ds.description}; scale ${scale}; seed ${DEFAULT_SEED}`),
     computeSeconds: computeSeconds(rows),
   };
 });
