@@ -335,3 +335,33 @@ test("paper scales: Criteo and Avazu each say how to prepare them when absent; t
   assert.ok(Math.abs((avazu[1]["paper ΔAUC"] as number) - 0.0039) < 1e-12);
   assert.ok(Math.abs((avazu[1]["paper Params vs FDE"] as number) - (13.976 / 64.576 - 1)) < 1e-12);
 });
+
+test("your data (notebook 10): the command lines it prints run as they are and give the notebook's plan and results", async () => {
+  const { yourDataDefaults, prepareYourData, searchYourData, retrainYourData, commandLines } =
+    await import("../src/experiments/yourdata.js");
+  const dir = tempDir();
+  const settings = { ...yourDataDefaults("smoke"), prepared: join(dir, "prepared"), runs: join(dir, "runs") };
+  await prepareYourData(settings);
+  const plan = await searchYourData(settings);
+  const results = await retrainYourData(settings, plan);
+  const cli = { ...settings, prepared: join(dir, "cli-prepared"), runs: join(dir, "cli-runs") };
+  const commands = commandLines(cli);
+  for (const command of [commands.prepare, commands.search, commands.retrainPlan, commands.retrainFde]) {
+    const r = spawnSync("bash", ["-c", command.replace(/^npx autodim /, `${process.execPath} bin/autodim.js `)], {
+      encoding: "utf8",
+      env: { ...process.env, AUTODIM_QUIET: "1" },
+    });
+    assert.equal(r.status, 0, `${command}\n${r.stderr}`);
+  }
+  const cliPlan = JSON.parse(readFileSync(join(dir, "cli-runs", "plan.json"), "utf8")) as typeof plan;
+  assert.deepEqual(cliPlan.fields, plan.fields);
+  assert.deepEqual(cliPlan.config, plan.config);
+  for (const [name, r] of [
+    ["autodim", results.autodim],
+    ["fde", results.fde],
+  ] as const) {
+    const c = JSON.parse(readFileSync(join(dir, "cli-runs", `result-${name}.json`), "utf8")) as typeof r;
+    assert.equal(c.test.auc, r.test.auc, name);
+    assert.equal(c.params.embedding, r.params.embedding, name);
+  }
+});
