@@ -134,7 +134,7 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.equal(bad.status, 2);
   assert.match(
     bad.stderr,
-    /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, all; got "nope"/,
+    /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, unification, all; got "nope"/,
   );
   const noChromium = spawnSync(process.execPath, [...args, "--force"], {
     encoding: "utf8",

@@ -45,6 +45,15 @@ test("search: a plan with one candidate size per field, its α, totals and prove
   // τ and dead α entries as the plan reports them, recomputed from its own numbers.
   assert.equal(plan.search.finalTemperature, Math.max(0.01, 1 - plan.config.tauDecay * plan.search.steps));
   assert.equal(plan.search.deadCandidates, plan.fields.flatMap((f) => f.alpha).filter((a) => a <= 1e-6).length);
+  // The "fit" schedule: τ reaches its floor at the last search step, whatever the data size.
+  const fit = await search(
+    data,
+    { ...DEFAULT_SEARCH, model: "fm", seed: 3, epochs: 1, batchSize: 256, frequency: 2, tauSchedule: "fit" },
+    { progress: false },
+  );
+  assert.ok(Math.abs(fit.search.finalTemperature - 0.01) < 1e-9, `final τ ${fit.search.finalTemperature}`);
+  assert.ok(Math.abs((fit.search.tauDecay ?? 0) - 0.99 / fit.search.steps) < 1e-15);
+  assert.equal(fit.config.tauSchedule, "fit");
   assert.equal(plan.runtime.backend, backendLabel(await initRuntime()));
   assert.equal(plan.data.sourceSha256, m.source.sha256);
   // α moved away from uniform

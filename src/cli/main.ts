@@ -79,7 +79,7 @@ commands:
   search   --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint --out plan.json [--candidates 2,8,16,24,32]
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
-           [--tau-decay 5e-5] [--seed 2026] [--save-weights FILE]
+           [--tau-decay 5e-5 | --tau-schedule fit] [--seed 2026] [--save-weights FILE]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
@@ -419,6 +419,7 @@ const commands: Record<string, Command> = {
       lr: { type: "string" },
       "arch-lr": { type: "string" },
       "tau-decay": { type: "string" },
+      "tau-schedule": { type: "string" },
       seed: { type: "string" },
     });
     const out = requireString(f, "out");
@@ -444,6 +445,9 @@ const commands: Record<string, Command> = {
       learningRate: numberFlag(f, "lr", DEFAULT_SEARCH.learningRate, 1e-8, 10),
       architectureLearningRate: numberFlag(f, "arch-lr", DEFAULT_SEARCH.architectureLearningRate, 1e-8, 10),
       tauDecay: numberFlag(f, "tau-decay", DEFAULT_SEARCH.tauDecay, 0, 1),
+      ...(f["tau-schedule"] !== undefined
+        ? { tauSchedule: choiceFlag(f, "tau-schedule", ["paper", "fit"] as const) }
+        : {}),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
     };
     const data = openData(requireString(f, "data"));

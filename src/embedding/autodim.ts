@@ -283,9 +283,21 @@ function allFields(n: number): Int32Array {
 
 // ───────────────────────────── 3. selection: Gumbel-softmax over α ─────────────────────────────
 
+/** The lowest temperature: τ = max(TAU_FLOOR, 1 − decay·t). */
+export const TAU_FLOOR = 0.01;
+
 /** τ at training step t: max(0.01, 1 − decay·t); the paper's decay is 5e-5. */
 export function temperature(step: number, decay = 5e-5): number {
-  return Math.max(0.01, 1 - decay * step);
+  return Math.max(TAU_FLOOR, 1 - decay * step);
+}
+
+/**
+ * The decay a search runs with. "paper": the configured one (the paper's 5e-5 reaches the floor
+ * after 19,800 steps — one Criteo epoch at batch 2000 is ~18,000 — but a short search ends near
+ * τ = 1). "fit": chosen so τ reaches the floor at the last search step, whatever the data size.
+ */
+export function effectiveTauDecay(config: Pick<SearchConfig, "tauDecay" | "tauSchedule">, searchSteps: number): number {
+  return config.tauSchedule === "fit" ? (1 - TAU_FLOOR) / Math.max(1, searchSteps) : config.tauDecay;
 }
 
 /** Gumbel(0, 1) noise −log(−log u), u ~ U(0, 1) from the "gumbel" stream. */
@@ -507,10 +519,14 @@ export async function search(
   const info = await initRuntime();
   const F = data.fieldCount;
   const gumbel = randomStream(config.seed, "gumbel");
+  const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
+  const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
+  // The configuration the loop runs with: the τ schedule resolved to a decay.
+  const run: SearchConfig = { ...config, tauDecay: effectiveTauDecay(config, config.epochs * stepsPerEpoch) };
   const embedding = new AutoDimSearchEmbedding(
     F,
     data.totalFeatures,
-    config,
+    run,
     randomStream(config.seed, "init", "embedding"),
     gumbel,
   );
@@ -527,8 +543,6 @@ export async function search(
     architectureAdam: { ...DEFAULT_ADAM, learningRate: config.architectureLearningRate },
     architectureOptimizer: config.architectureOptimizer,
   });
-  const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
-  const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
   const progress =
     opts.progress === false
       ? undefined
@@ -538,7 +552,7 @@ export async function search(
 
   try {
     alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
-    const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, config, progress, {
+    const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, run, progress, {
       afterStep: (step) => {
         if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
       },
@@ -587,7 +601,8 @@ export async function search(
         weights,
         steps: t,
         architectureSteps,
-        finalTemperature: temperature(t, config.tauDecay),
+        finalTemperature: temperature(t, run.tauDecay),
+        ...(config.tauSchedule === "fit" ? { tauDecay: run.tauDecay } : {}),
         deadCandidates: alpha.flat().filter((a) => a <= ALPHA_FLOOR).length,
         supernetValidation,
         parameterCounts: embedding.parameterCounts(),

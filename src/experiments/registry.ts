@@ -31,6 +31,15 @@ import {
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { runTransfer, transferFigures, transferTableRows, type TransferRow } from "./transfer.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS } from "./paper.js";
+import {
+  runUnification,
+  summarizeUnification,
+  unificationDefaults,
+  unificationFigures,
+  type FdeRun,
+  type UnificationRun,
+  type UnificationSettings,
+} from "./unification.js";
 import { runStability, stabilityFigures, type StabilityResult } from "./stability.js";
 import { markdownTable, provenance, provenanceMarkdown, RESULTS_DIR, writeResult, type Provenance } from "./report.js";
 
@@ -370,6 +379,43 @@ export const transferExperiment: Experiment<TransferRow[]> = experiment("transfe
   };
 });
 
+/** The unification diagnostic: linear + BN (AD-2) vs zero-padding (AD-1) × τ schedule, several seeds, planted data. */
+export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: FdeRun[] }, UnificationSettings> =
+  experiment(
+    "unification",
+    async (scale, ds, settings) => {
+      const { runs, fde, counts } = await runUnification(ds, settings, scale);
+      const rows = summarizeUnification(runs, fde);
+      const seeds = settings.seeds.join(", ");
+      const ci = (x: { mean: number; half: number }, digits: number) =>
+        `${x.mean.toFixed(digits)} ± ${x.half.toFixed(digits)}`;
+      const line = `**Unification × τ schedule** (${settings.model.toUpperCase()}, candidates {${settings.candidates.join(", ")}}, seeds ${seeds}; each plan re-trained and compared with FDE of the same seed) on ${ds.description}. ± is the 95% t-interval of the mean over seeds.`;
+      const table = markdownTable(
+        rows.map((r) => ({
+          unification: r.unify === "linear" ? "linear + BN (AD-2)" : "zero-pad (AD-1)",
+          "τ schedule": r.schedule,
+          seeds: r.seeds,
+          "Spearman(rank, size)": ci(r.spearman, 3),
+          "rank-0 fields → smallest": r.noiseAtSmallest,
+          "ΔAUC vs FDE": ci(r.deltaAuc, 4),
+          "params saved": r.reduction,
+          "final τ": r.finalTemperature,
+          "dead α entries": r.deadCandidates,
+        })),
+        { "params saved": "%", "final τ": 3, "dead α entries": 1 },
+      );
+      const caption = `${ds.description}; scale ${scale}; seeds ${seeds}`;
+      return {
+        markdown: `${line}\n\n${table}`,
+        payload: { runs, fde },
+        figures: unificationFigures(rows, runs, fde, caption),
+        seed: settings.seeds[0],
+        runs: counts,
+      };
+    },
+    unificationDefaults,
+  );
+
 /** The experiments by name, each run with its default settings (`reproduce` passes none). */
 export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOutput>> = {
   data: dataExperiment,
@@ -381,6 +427,7 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   casestudy: caseStudyExperiment,
   transfer: transferExperiment,
   stability: stabilityExperiment,
+  unification: unificationExperiment,
 };
 /**
  * results/<name>-<scale>.json with its figures' specs, if an earlier run finished it (to

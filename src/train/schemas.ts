@@ -57,6 +57,8 @@ export interface DimensionPlan {
     finalTemperature: number;
     /** α entries at or below the clamp (1e-6) at the end: no gradient reaches them (absent in older plans). */
     deadCandidates?: number;
+    /** The decay τ ran with, when the schedule derived it ("fit"). */
+    tauDecay?: number;
     supernetValidation: EvaluationResult;
     parameterCounts: EmbeddingParameterCounts;
     /** α [F][N] at evenly spaced steps of the search. */
@@ -200,6 +202,7 @@ export const searchConfigShape = searchEmbeddingConfigShape.extend({
   seed: z.number().int(),
   /** Snapshots of α kept for the α-evolution figure. */
   alphaSnapshots: count,
+  tauSchedule: z.enum(["paper", "fit"]).optional(),
 });
 export interface SearchConfig extends SearchEmbeddingConfig {
   model: ModelName;
@@ -228,6 +231,11 @@ export interface SearchConfig extends SearchEmbeddingConfig {
   seed: number;
   /** Snapshots of α kept for the α-evolution figure. */
   alphaSnapshots: number;
+  /**
+   * How τ falls: absent or "paper", by `tauDecay` per step; "fit", so it reaches its floor at
+   * the search's last step (see effectiveTauDecay).
+   */
+  tauSchedule?: "paper" | "fit";
 }
 
 export const evaluationShape = z.object({ auc: finite, logloss: finite, rows: count, seconds: finite });
@@ -304,6 +312,7 @@ export const dimensionPlanShape = z.object({
     architectureSteps: count,
     finalTemperature: finite,
     deadCandidates: count.optional(),
+    tauDecay: finite.optional(),
     supernetValidation: evaluationSchema,
     parameterCounts: parameterCountsSchema,
     /** α [F][N] at evenly spaced steps of the search. */
