@@ -25,7 +25,7 @@
 import { assertEvaluableSplits, type Split } from "../data/manifest.js";
 import * as tf from "@tensorflow/tfjs";
 import { resolve } from "node:path";
-import { BatchCursor, PreparedData, type CursorPosition } from "../data/batches.js";
+import { BatchCursor, PreparedData } from "../data/batches.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts } from "../models/embedding.js";
@@ -34,10 +34,11 @@ import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { hardwareInfo } from "../runtime/hardware.js";
 import { codeVersion } from "../runtime/version.js";
 import { Progress } from "../runtime/progress.js";
-import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
+import { randomStream, type RandomStream } from "../runtime/random.js";
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { saveWeights, type NamedArray } from "../tables/weights.js";
-import { Checkpointer, type CheckpointSettings } from "../train/checkpoint.js";
+import type { CheckpointSettings } from "../train/checkpoint.js";
+import { LoopCheckpoints } from "../train/loop-checkpoint.js";
 import { evaluate } from "../train/fit.js";
 import { DivergenceGuard } from "../train/divergence.js";
 import { Network } from "../train/network.js";
@@ -352,21 +353,6 @@ export type BiLevelSettings = Pick<
   | "tauDecay"
 >;
 
-/** The bi-level loop's position, saved in checkpoints. */
-interface BiLevelLoopState {
-  warmupDone: number;
-  /** Search epoch in progress (0-based); warm-up while `warmupDone < warmupSteps`. */
-  epoch: number;
-  t: number;
-  architectureSteps: number;
-  loss: number;
-  train: CursorPosition;
-  validation: CursorPosition | null;
-  streams: Record<string, StreamState>;
-  /** The caller's own state (α history). */
-  extra: unknown;
-}
-
 export interface BiLevelHooks {
   /** Called after every search step with the step count t. */
   afterStep?: (step: number) => void;
@@ -412,40 +398,20 @@ export async function runBiLevel(
   );
   const state = { warmupDone: 0, epoch: 0, t: 0, architectureSteps: 0, loss: NaN };
   const guard = new DivergenceGuard("search", hooks.allowDivergence);
-  const checkpoints = hooks.checkpoint
-    ? new Checkpointer<BiLevelLoopState>(hooks.checkpoint, "search", hooks.identity ?? config)
-    : undefined;
-  let midPass = false;
-  const resumed = await checkpoints?.restore(network);
+  const checkpoints = new LoopCheckpoints<typeof state>(
+    hooks.checkpoint,
+    "search",
+    hooks.identity ?? config,
+    { train, validation },
+    streams,
+  );
+  const resumed = await checkpoints.restore(network, ["warmupDone", "epoch", "t", "architectureSteps", "loss"]);
   if (resumed) {
-    const l = resumed.loop;
-    Object.assign(state, {
-      warmupDone: l.warmupDone,
-      epoch: l.epoch,
-      t: l.t,
-      architectureSteps: l.architectureSteps,
-      loss: l.loss,
-    });
-    train.restore(l.train);
-    if (l.validation) validation.restore(l.validation);
-    for (const [name, st] of Object.entries(l.streams)) {
-      if (!streams[name]) throw new AutodimError(`checkpoint: stream ${name} is not part of this run`);
-      streams[name].restore(st);
-    }
-    hooks.restoreExtra?.(l.extra);
-    midPass = true;
+    Object.assign(state, resumed.counters);
+    hooks.restoreExtra?.(resumed.extra);
   }
-  const save = async () => {
-    if (!checkpoints) return;
-    const loop: BiLevelLoopState = {
-      ...state,
-      train: train.position(),
-      validation: validation.pass > 0 ? validation.position() : null,
-      streams: Object.fromEntries(Object.entries(streams).map(([k, r]) => [k, r.state()])),
-      extra: hooks.saveExtra?.(),
-    };
-    await checkpoints.save(network, state.warmupDone + state.t, loop);
-  };
+  let midPass = resumed !== undefined;
+  const save = () => checkpoints.save(network, state.warmupDone + state.t, state, hooks.saveExtra?.());
   const nextValidation = () => {
     let batch = validation.pass > 0 ? validation.next() : undefined;
     if (!batch) {
@@ -472,7 +438,7 @@ export async function runBiLevel(
       guard.observe(state.loss, state.warmupDone);
       progress?.update(state.warmupDone, `loss ${state.loss.toFixed(4)} (warm-up)`);
       if (state.warmupDone >= config.warmupSteps) break;
-      if (checkpoints?.due(state.warmupDone)) await save();
+      if (checkpoints.due(state.warmupDone)) await save();
     }
   }
   // The warm-up's last pass is abandoned where it stopped: the search starts a new one.
@@ -500,7 +466,7 @@ export async function runBiLevel(
         config.warmupSteps + state.t,
         `loss ${state.loss.toFixed(4)}, τ ${temperature(state.t, config.tauDecay).toFixed(3)}`,
       );
-      if (checkpoints?.due(state.warmupDone + state.t)) await save();
+      if (checkpoints.due(state.warmupDone + state.t)) await save();
     }
     // Epoch end: the position is the end of this pass, so a resume goes on with the next epoch.
     await save();
