@@ -274,9 +274,10 @@ export function unificationFigures(
         grid: { rows: 1, columns: 2, pattern: "independent" },
         yaxis: { title: { text: "Spearman(planted rank, chosen size)" } },
         yaxis2: { title: { text: "test AUC − FDE's (same seed)" }, zeroline: true },
+        legend: { orientation: "h", x: 0.5, xanchor: "center", y: -0.45 },
         width: 1100,
-        height: 480,
-        margin: { t: 100, b: 120 },
+        height: 520,
+        margin: { t: 100, b: 150 },
       },
     },
   };
