@@ -254,8 +254,26 @@ async function main(): Promise<number> {
   );
   server.stdout?.on("data", (d: Buffer) => (log += d.toString()));
   server.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  // Kernels run in process groups of their own: a killed server would leave them running, so
+  // each is shut down through the server's API, and the pids it reported are killed at the end.
+  const base = `http://127.0.0.1:${port}`;
+  const kernelPids = new Set<number>();
+  const shutdownKernels = async () => {
+    try {
+      const kernels = (await (await fetch(`${base}/api/kernels?token=${token}`)).json()) as { id: string }[];
+      for (const k of kernels) await fetch(`${base}/api/kernels/${k.id}?token=${token}`, { method: "DELETE" });
+    } catch {
+      // The server is gone; the pids below remain.
+    }
+  };
   const stop = () => {
-    // The server and the kernels it started form one process group.
+    for (const pid of kernelPids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
     if (server.pid !== undefined && server.exitCode === null) {
       try {
         process.kill(-server.pid, "SIGTERM");
@@ -268,7 +286,6 @@ async function main(): Promise<number> {
   let failed = 0;
   const { browser, launch } = await launchChromium();
   try {
-    const base = `http://127.0.0.1:${port}`;
     await waitForServer(`${base}/api/kernelspecs?token=${token}`, server, () => log);
     const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as {
       kernelspecs: Record<string, unknown>;
@@ -313,10 +330,18 @@ async function main(): Promise<number> {
         console.log(`not ok  ${name}: ${(e as Error).message.split("\n")[0]}`);
       } finally {
         await page.close();
+        // Remember the kernel's pid (the tslab process under the kernelspec's launcher), then shut it down.
+        for (const line of spawnSync("pgrep", ["-f", `tslab kernel --config-path ${join(work, "runtime")}`], {
+          encoding: "utf8",
+        }).stdout.split("\n")) {
+          if (/^\d+$/.test(line.trim())) kernelPids.add(Number(line.trim()));
+        }
+        await shutdownKernels();
       }
     }
   } finally {
     await browser.close();
+    await shutdownKernels();
     stop();
   }
   console.log(`${selected.length + 1 - failed} passed, ${failed} failed`);
