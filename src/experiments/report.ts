@@ -24,6 +24,8 @@ export interface Provenance {
   createdAt: string;
   /** The git commit that made it, and whether tracked files had uncommitted changes. */
   code?: CodeVersion;
+  /** For results made before code versions were recorded: the commit that added the file. */
+  committedIn?: string;
 }
 
 export function provenance(
@@ -50,7 +52,7 @@ export function provenance(
 }
 
 export function provenanceMarkdown(p: Provenance): string {
-  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s${p.computeSeconds !== undefined ? `, the runs it is made of ${p.computeSeconds.toFixed(0)} s (each saved when it finished; several processes may share them)` : ""} (${p.createdAt.slice(0, 10)}; code ${p.code ? describeVersion(p.code) : "version not recorded"}).*`;
+  return `*${p.experiment}, scale ${p.scale}: ${p.data}; seed ${p.seed}; backend ${p.backend}; ${describeHardware(p.hardware)}; wall time ${p.wallSeconds.toFixed(1)} s${p.computeSeconds !== undefined ? `, the runs it is made of ${p.computeSeconds.toFixed(0)} s (each saved when it finished; several processes may share them)` : ""} (${p.createdAt.slice(0, 10)}; code ${p.code ? describeVersion(p.code) : "version not recorded"}${p.committedIn ? `, result committed in ${p.committedIn}` : ""}).*`;
 }
 
 type Row = Record<string, string | number | null | undefined>;
