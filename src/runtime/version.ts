@@ -22,7 +22,5 @@ export function codeVersion(): CodeVersion {
 
 /** "8b55360" or "8b55360+dirty". */
 export function describeVersion(v: CodeVersion): string {
-  return v.commit === "unknown"
-    ? "not recorded"
-    : `${v.commit.slice(0, 7)}${v.dirty ? "+uncommitted changes" : ""}`;
+  return v.commit === "unknown" ? "not recorded" : `${v.commit.slice(0, 7)}${v.dirty ? "+uncommitted changes" : ""}`;
 }
