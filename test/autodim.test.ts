@@ -35,20 +35,35 @@ test("temperature schedule: τ = max(0.01, 1 − 5e-5·t)", () => {
   assert.ok(Math.abs(temperature(100, 1e-3) - 0.9) < 1e-12);
 });
 
-test("Gumbel-softmax: hand value, rows sum to 1, and the gradient in α matches finite differences", () => {
+test("Gumbel-softmax: hand value, rows sum to 1, and the gradient in log α matches finite differences", () => {
   // α = [0.5, 0.25], g = [0, ln 2], τ = 0.5 → logits (ln .5, ln .25 + ln 2) / .5 → equal → p = [.5, .5]
-  const p = gumbelSoftmax(tf.tensor2d([[0.5, 0.25]]), tf.tensor2d([[0, Math.log(2)]]), 0.5).dataSync();
+  const logAlpha = tf.tensor2d([[Math.log(0.5), Math.log(0.25)]]);
+  const p = gumbelSoftmax(logAlpha, tf.tensor2d([[0, Math.log(2)]]), 0.5).dataSync();
   assert.ok(Math.abs(p[0] - 0.5) < 1e-6 && Math.abs(p[1] - 0.5) < 1e-6);
   const F = 3;
   const N = 5;
   const noise = tf.tensor2d(gumbelNoise(randomStream(1, "gumbel"), F * N), [F, N]);
-  const rows = gumbelSoftmax(tf.fill([F, N], 0.2) as tf.Tensor2D, noise, 0.7)
+  const rows = gumbelSoftmax(tf.fill([F, N], Math.log(0.2)) as tf.Tensor2D, noise, 0.7)
     .sum(1)
     .dataSync();
   rows.forEach((s) => assert.ok(Math.abs(s - 1) < 1e-6));
   const w = tf.tensor2d(randn(F * N, 2), [F, N]);
-  const alpha0 = Float32Array.from({ length: F * N }, (_, i) => 0.1 + 0.05 * (i % 7));
-  checkGradient((a) => tf.sum(tf.mul(gumbelSoftmax(a as tf.Tensor2D, noise, 0.7), w)), alpha0, [F, N]);
+  const logAlpha0 = Float32Array.from({ length: F * N }, (_, i) => Math.log(0.1 + 0.05 * (i % 7)));
+  checkGradient((a) => tf.sum(tf.mul(gumbelSoftmax(a as tf.Tensor2D, noise, 0.7), w)), logAlpha0, [F, N]);
+});
+
+test("Gumbel-softmax: an α far below 1e-6 still gets a gradient (log α is trained, nothing is clamped)", () => {
+  // α = 1e-9 against 1: the old clamp at 1e-6 made this entry's gradient exactly 0 for good.
+  // Now it is tiny but not 0, and Adam scales a step by the gradient's own size, so it can recover.
+  const tau = 1;
+  const logAlpha = tf.variable(tf.tensor2d([[Math.log(1e-9), 0]]));
+  const noise = tf.tensor2d([[0.9, 0]]);
+  const w = tf.tensor2d([[1, 0]]);
+  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gumbelSoftmax(a as tf.Tensor2D, noise, tau), w)))(logAlpha);
+  const p = gumbelSoftmax(logAlpha, noise, tau).dataSync();
+  // d p0 / d logα0 = p0 (1 − p0) / τ
+  assert.ok(Math.abs(g.dataSync()[0] - (p[0] * (1 - p[0])) / tau) <= 1e-3 * Math.abs(g.dataSync()[0]));
+  assert.ok(g.dataSync()[0] !== 0);
 });
 
 test("Gumbel noise: −log(−log u) has the Gumbel mean (Euler–Mascheroni) and variance π²/6", () => {
@@ -114,13 +129,13 @@ for (const lookup of ["shared", "separate"] as const) {
         v0.shape,
       );
       // α, away from uniform so the candidates get different weights
-      emb.alpha.assign(
+      emb.logAlpha.assign(
         tf.tensor2d(
           Float32Array.from({ length: F * 3 }, (_, i) => 0.2 + 0.07 * (i % 4)),
           [F, 3],
         ),
       );
-      checkVariableGradient(() => forwardWith((t) => t), emb.alpha);
+      checkVariableGradient(() => forwardWith((t) => t), emb.logAlpha);
       // the transforms
       for (const v of emb.dense) checkVariableGradient(() => forwardWith((t) => t), v, 4);
       // the output of a zero-padded candidate keeps its padding at zero
@@ -248,7 +263,7 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
   const model = new CtrModel("fm", F, emb.outputDim, total, randomStream(5, "init", "model"));
   const network = new Network(emb, model, F);
   // A non-uniform α, so the softmax is not at a symmetric point.
-  emb.alpha.assign(tf.tensor2d([0.2, 0.5, 0.3, 0.6, 0.1, 0.3, 0.25, 0.25, 0.5], [3, 3]));
+  emb.logAlpha.assign(tf.log(tf.tensor2d([0.2, 0.5, 0.3, 0.6, 0.1, 0.3, 0.25, 0.25, 0.5], [3, 3])));
   const ctx = { training: true, step: 0 };
   const xi = 0.5; // large, so the second-order term is far from negligible
   const table = emb.sparse[0].table;
@@ -258,21 +273,21 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
   assert.deepEqual(table.values(), before.rows, "embedding rows restored bit for bit");
   network.dense.forEach((v, i) => assert.deepEqual(v.dataSync(), before.dense[i], `${v.name} restored`));
 
-  const alpha0 = emb.alpha.dataSync().slice() as Float32Array;
+  const alpha0 = emb.logAlpha.dataSync().slice() as Float32Array;
   const unrolled = (a: Float32Array) => {
-    emb.alpha.assign(tf.tensor2d(a, [3, 3]));
+    emb.logAlpha.assign(tf.tensor2d(a, [3, 3]));
     return network.withVirtualStep(train, ctx, xi, () => network.lossAt(val, ctx));
   };
   const first = tf.tidy(() => {
-    emb.alpha.assign(tf.tensor2d(alpha0, [3, 3]));
+    emb.logAlpha.assign(tf.tensor2d(alpha0, [3, 3]));
     const { grads, value } = tf.variableGrads(() => {
       const t = new TouchCollector(emb.sparse[0]).collect(val.ids, val.size, F);
       const tm = new TouchCollector(model.sparse[0]).collect(val.ids, val.size, F);
       const logits = model.forward(emb.forward([t], val.size, ctx), tm, ctx);
       return tf.losses.sigmoidCrossEntropy(tf.tensor1d(val.labels), logits) as tf.Scalar;
-    }, [emb.alpha]);
+    }, [emb.logAlpha]);
     value.dispose();
-    return grads[emb.alpha.name].dataSync().slice() as Float32Array;
+    return grads[emb.logAlpha.name].dataSync().slice() as Float32Array;
   });
   let correction = 0;
   const h = 1e-2;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { backendLabel, initRuntime } from "../src/runtime/backend.js";
 import { after, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
+import type { RetrainResult } from "../src/train/schemas.js";
 import { dataOverview, thin } from "../src/experiments/data.js";
 import { closeFigures, saveFigure, toSvg } from "../src/experiments/figures.js";
 import { CRITEO_DEEPCTR, fixtureLines, prepareQuiet, tempDir } from "./helpers.js";
@@ -241,32 +242,98 @@ test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced
   assert.deepEqual(payload(), before);
 });
 
-test("main table rows: differences to FDE of the same model, and the paper's (Criteo) beside them, by hand", async () => {
-  const { relativeToFde, mainTableRows } = await import("../src/experiments/methods.js");
-  const base = {
-    testLogloss: 0.5,
-    selectionSeconds: 0,
-    trainSeconds: 1,
-    epochs: 1,
-    trainSamplesPerSecond: 1,
-    inferenceMsPer1k: 1,
-    dims: [],
+/** A saved run as the main table reads it: test AUC, params, and its test scores. */
+function fakeRun(
+  model: "fm" | "wd" | "deepfm",
+  method: string,
+  seed: number,
+  auc: number,
+  params: number,
+  scores?: Float32Array,
+) {
+  const result = {
+    model,
+    method,
+    test: { auc, logloss: 0.5, rows: scores?.length ?? 4, seconds: 0.1 },
+    params: { embedding: params },
+    history: [{}],
+    runtime: { wallSeconds: 1 },
+    dims: [{ name: "a", dim: 8 }],
   };
-  const rows = relativeToFde([
-    { ...base, model: "fm", method: "fde", testAuc: 0.7, params: 1000 },
-    { ...base, model: "fm", method: "autodim", testAuc: 0.71, params: 400 },
-    { ...base, model: "wd", method: "fde", testAuc: 0.6, params: 2000 },
-    { ...base, model: "wd", method: "mde", testAuc: 0.59, params: 500 },
-  ]);
-  assert.ok(Math.abs(rows[1].aucVsFde - 0.01) < 1e-12);
-  assert.equal(rows[1].paramsVsFde, -0.6);
-  assert.equal(rows[3].paramsVsFde, -0.75);
-  assert.ok(Math.abs(rows[3].aucVsFde + 0.01) < 1e-12);
+  return { model, method, seed, result: result as unknown as RetrainResult, scores };
+}
+
+test("main table: mean ± std over seeds, ΔAUC vs FDE of the same model and seed, the paper's (Criteo) beside it, by hand", async () => {
+  const { mainTable, mainTableRows, methodsDefaults, runKey } = await import("../src/experiments/methods.js");
+  const settings = {
+    ...methodsDefaults("smoke"),
+    models: ["fm" as const, "wd" as const],
+    methods: ["fde", "autodim", "mde"],
+    seeds: [1, 2],
+  };
+  const runs = new Map(
+    [
+      fakeRun("fm", "fde", 1, 0.7, 1000),
+      fakeRun("fm", "fde", 2, 0.72, 1000),
+      fakeRun("fm", "autodim", 1, 0.71, 400),
+      fakeRun("fm", "autodim", 2, 0.75, 300),
+      fakeRun("fm", "mde", 1, 0.7, 500),
+      fakeRun("fm", "mde", 2, 0.7, 500),
+      fakeRun("wd", "fde", 1, 0.6, 2000),
+      fakeRun("wd", "fde", 2, 0.6, 2000),
+      fakeRun("wd", "autodim", 1, 0.61, 500),
+      fakeRun("wd", "autodim", 2, 0.61, 500),
+      fakeRun("wd", "mde", 1, 0.59, 500),
+      fakeRun("wd", "mde", 2, 0.57, 500),
+    ].map((r) => [runKey(r.model, r.method, r.seed), r]),
+  );
+  const rows = mainTable(runs, settings, new Uint8Array([0, 1, 0, 1]), 100);
+  const fmAutodim = rows[1];
+  assert.equal(fmAutodim.seeds, 2);
+  assert.ok(Math.abs(fmAutodim.aucMean - 0.73) < 1e-12);
+  assert.ok(Math.abs(fmAutodim.aucStd - Math.sqrt(2 * 0.02 ** 2)) < 1e-12); // sample std of .71, .75
+  assert.ok(Math.abs(fmAutodim.deltaAuc - 0.02) < 1e-12); // (.01 + .03) / 2
+  assert.ok(Math.abs(fmAutodim.paramsVsFde - -0.65) < 1e-12); // (−.6 − .7) / 2
+  assert.ok(Math.abs(rows[5].deltaAuc - -0.02) < 1e-12);
+  assert.equal(fmAutodim.verdict, "no interval (scores not saved)");
+  assert.equal(rows[0].verdict, "reference");
   const table = mainTableRows(rows);
   // Paper, Criteo FM: AutoDim .8078 vs FDE .8020; 11.632M vs 34.778M.
   assert.ok(Math.abs((table[1]["paper ΔAUC"] as number) - 0.0058) < 1e-12);
   assert.ok(Math.abs((table[1]["paper Params vs FDE"] as number) - (11.632 / 34.778 - 1)) < 1e-12);
-  assert.equal(table[2].model, "W&D");
+  assert.equal(table[3].model, "W&D");
+  assert.equal(table[1].method, "AutoDim");
+});
+
+test("main table intervals: a method scoring every test row like FDE has ΔAUC 0 and the interval [0, 0]; one ranking them perfectly is better", async () => {
+  const { mainTable, methodsDefaults, runKey } = await import("../src/experiments/methods.js");
+  const n = 400;
+  const labels = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  const noisy = (seed: number) => Float32Array.from(labels, (y, i) => 0.3 * y + ((i * 7919 * seed) % 101) / 101);
+  const perfect = Float32Array.from(labels, (y) => (y ? 0.9 : 0.1));
+  const settings = {
+    ...methodsDefaults("smoke"),
+    models: ["fm" as const],
+    methods: ["fde", "mde", "autodim"],
+    seeds: [1, 2, 3],
+    bootstrapReplicates: 200,
+  };
+  const { auc } = await import("../src/data/metrics.js");
+  const runs = new Map(
+    [1, 2, 3]
+      .flatMap((seed) => [
+        fakeRun("fm", "fde", seed, auc(labels, noisy(seed)), 100, noisy(seed)),
+        fakeRun("fm", "mde", seed, auc(labels, noisy(seed)), 50, noisy(seed)),
+        fakeRun("fm", "autodim", seed, 1, 50, perfect),
+      ])
+      .map((r) => [runKey(r.model, r.method, r.seed), r]),
+  );
+  const [, same, better] = mainTable(runs, settings, labels, 100);
+  assert.equal(same.deltaAuc, 0);
+  assert.deepEqual([same.deltaLow, same.deltaHigh], [0, 0]);
+  assert.equal(same.verdict, "no difference detected");
+  assert.ok(better.deltaLow > 0 && better.deltaLow <= better.deltaAuc && better.deltaAuc <= better.deltaHigh);
+  assert.equal(better.verdict, "better");
 });
 
 test("case study importance: each value's training click rate shrunk to the global rate, scored on test, by hand", async () => {
@@ -305,7 +372,7 @@ test("case study importance: each value's training click rate shrunk to the glob
 
 test("paper scales: Criteo and Avazu each say how to prepare them when absent; the main table takes the matching paper columns", async () => {
   const { datasetForScale } = await import("../src/experiments/datasets.js");
-  const { mainTableRows, relativeToFde } = await import("../src/experiments/methods.js");
+  const { mainTableRows } = await import("../src/experiments/methods.js");
   if (!existsSync("data/avazu/prepared/manifest.json"))
     await assert.rejects(
       datasetForScale("paper-avazu"),
@@ -316,20 +383,20 @@ test("paper scales: Criteo and Avazu each say how to prepare them when absent; t
       datasetForScale("paper"),
       /--format criteo --input data\/criteo\/train.txt --out data\/criteo\/prepared/,
     );
-  const base = {
-    model: "deepfm" as const,
-    testLogloss: 0.4,
-    selectionSeconds: 0,
-    trainSeconds: 1,
-    epochs: 1,
-    trainSamplesPerSecond: 1,
-    inferenceMsPer1k: 1,
-    dims: [],
+  const { mainTable, methodsDefaults, runKey } = await import("../src/experiments/methods.js");
+  const settings = {
+    ...methodsDefaults("smoke"),
+    models: ["deepfm" as const],
+    methods: ["fde", "autodim"],
+    seeds: [1],
   };
-  const rows = relativeToFde([
-    { ...base, method: "fde", testAuc: 0.78, params: 10 },
-    { ...base, method: "autodim", testAuc: 0.79, params: 2 },
-  ]);
+  const runs = new Map(
+    [fakeRun("deepfm", "fde", 1, 0.78, 10), fakeRun("deepfm", "autodim", 1, 0.79, 2)].map((r) => [
+      runKey(r.model, r.method, r.seed),
+      r,
+    ]),
+  );
+  const rows = mainTable(runs, settings, new Uint8Array([0, 1]), 10);
   // Paper, Avazu DeepFM: AutoDim .7881 vs FDE .7842; 13.976M vs 64.576M.
   const avazu = mainTableRows(rows, "avazu");
   assert.ok(Math.abs((avazu[1]["paper ΔAUC"] as number) - 0.0039) < 1e-12);

@@ -79,7 +79,7 @@ commands:
   search   --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint --out plan.json [--candidates 2,8,16,24,32]
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
-           [--tau-decay 5e-5 | --tau-schedule fit] [--seed 2026] [--save-weights FILE]
+           [--tau-schedule fit | --tau-decay 5e-5] [--seed 2026] [--save-weights FILE]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
@@ -159,9 +159,9 @@ const commands: Record<string, Command> = {
     const input = requireString(f, "input");
     const out = requireString(f, "out");
     for (const file of ["ratings.dat", "users.dat", "movies.dat"])
-      if (!existsSync(join(input, file)))
+      if (!existsSync(join(input, file)) && !(file === "ratings.dat" && existsSync(join(input, "ratings.dat.gz"))))
         throw new AutodimError(
-          `--input ${input}: no ${file} (the unzipped ml-1m folder holds ratings.dat, users.dat and movies.dat)`,
+          `--input ${input}: no ${file} (the unzipped ml-1m folder holds ratings.dat (or ratings.dat.gz), users.dat and movies.dat)`,
         );
     mkdirSync(dirname(resolve(out)), { recursive: true });
     const rows = await joinMovieLens(input, out);
@@ -445,9 +445,13 @@ const commands: Record<string, Command> = {
       learningRate: numberFlag(f, "lr", DEFAULT_SEARCH.learningRate, 1e-8, 10),
       architectureLearningRate: numberFlag(f, "arch-lr", DEFAULT_SEARCH.architectureLearningRate, 1e-8, 10),
       tauDecay: numberFlag(f, "tau-decay", DEFAULT_SEARCH.tauDecay, 0, 1),
-      ...(f["tau-schedule"] !== undefined
-        ? { tauSchedule: choiceFlag(f, "tau-schedule", ["paper", "fit"] as const) }
-        : {}),
+      // A decay given by hand is the fixed ("paper") schedule unless --tau-schedule says otherwise.
+      tauSchedule: choiceFlag(
+        f,
+        "tau-schedule",
+        ["paper", "fit"] as const,
+        f["tau-decay"] !== undefined ? "paper" : DEFAULT_SEARCH.tauSchedule,
+      ),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
     };
     const data = openData(requireString(f, "data"));
@@ -466,7 +470,7 @@ const commands: Record<string, Command> = {
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
     console.log(
-      `embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; final τ ${plan.search.finalTemperature.toFixed(3)}, ${plan.search.deadCandidates ?? 0} of ${plan.fields.length * plan.candidates.length} α entries dead (≤ 1e-6); ${plan.runtime.wallSeconds.toFixed(1)} s`,
+      `embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; final τ ${plan.search.finalTemperature.toFixed(3)}, ${plan.search.deadCandidates ?? 0} of ${plan.fields.length * plan.candidates.length} α entries below 1e-6 (normalised); ${plan.runtime.wallSeconds.toFixed(1)} s`,
     );
     console.log(`wrote ${out}`);
   },

@@ -6,8 +6,10 @@
 // Choices: `year` is the four digits in parentheses at the end of the title; `genres` is the
 // movie's whole genre list as one value ("Animation|Children's|Comedy"), one field as in the
 // paper's table. Users and movies (6,040 and 3,883 rows) are held in memory; ratings stream.
-import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
 import { scanLines } from "./lines.js";
 import { DataError } from "./prepare.js";
 
@@ -24,10 +26,15 @@ function columns(line: string, n: number, file: string, lineNo: number): string[
   return cols;
 }
 
-async function readTable(file: string, n: number, onRow: (cols: string[], line: number) => void): Promise<void> {
+async function readTable(
+  file: string,
+  n: number,
+  onRow: (cols: string[], line: number) => void,
+  name = file,
+): Promise<void> {
   await scanLines(file, (buf, s, e, info) => {
     if (e === s) return; // a trailing empty line
-    onRow(columns(text(buf, s, e), n, file, info.line), info.line);
+    onRow(columns(text(buf, s, e), n, name, info.line), info.line);
   });
 }
 
@@ -49,7 +56,33 @@ export async function joinMovieLens(dir: string, out: string): Promise<number> {
     if (!year) throw new DataError(`${moviesFile}:${line}: field Title: no "(YYYY)" year at its end in ${JSON.stringify(c[1])}`);
     movies.set(c[0], [year[1], c[2]]);
   });
-  const ratingsFile = join(dir, "ratings.dat");
+  // ratings.dat as GroupLens ships it, or gzipped (ratings.dat.gz), unpacked beside `out` for the scan.
+  let ratingsFile = join(dir, "ratings.dat");
+  let unpacked: string | undefined;
+  if (!existsSync(ratingsFile) && existsSync(`${ratingsFile}.gz`)) {
+    unpacked = `${out}.ratings-${process.pid}.dat`;
+    try {
+      await pipeline(createReadStream(`${ratingsFile}.gz`), createGunzip(), createWriteStream(unpacked));
+    } catch (e) {
+      rmSync(unpacked, { force: true });
+      throw new DataError(`${ratingsFile}.gz: not a readable gzip file (${(e as Error).message})`);
+    }
+  }
+  try {
+    return await joinRatings(users, movies, unpacked ?? ratingsFile, ratingsFile, out);
+  } finally {
+    if (unpacked) rmSync(unpacked, { force: true });
+  }
+}
+
+/** The ratings joined with users and movies into `out`; errors name `ratingsName`. */
+async function joinRatings(
+  users: Map<string, string[]>,
+  movies: Map<string, string[]>,
+  path: string,
+  ratingsName: string,
+  out: string,
+): Promise<number> {
   // Written beside `out` and renamed into place when complete (a failure leaves no half file).
   const tmp = `${out}.tmp-${process.pid}`;
   const sink = createWriteStream(tmp, { encoding: "latin1" });
@@ -74,19 +107,24 @@ export async function joinMovieLens(dir: string, out: string): Promise<number> {
   let ok = false;
   try {
     const pending: Promise<void>[] = [];
-    await readTable(ratingsFile, 4, (c, line) => {
+    await readTable(
+      path,
+      4,
+      (c, line) => {
       const user = users.get(c[0]);
-      if (!user) throw new DataError(`${ratingsFile}:${line}: field UserID: ${c[0]} is not in users.dat`);
+      if (!user) throw new DataError(`${ratingsName}:${line}: field UserID: ${c[0]} is not in users.dat`);
       const movie = movies.get(c[1]);
-      if (!movie) throw new DataError(`${ratingsFile}:${line}: field MovieID: ${c[1]} is not in movies.dat`);
-      if (!/^[1-5]$/.test(c[2])) throw new DataError(`${ratingsFile}:${line}: field Rating: expected 1–5, found ${JSON.stringify(c[2])}`);
+      if (!movie) throw new DataError(`${ratingsName}:${line}: field MovieID: ${c[1]} is not in movies.dat`);
+      if (!/^[1-5]$/.test(c[2])) throw new DataError(`${ratingsName}:${line}: field Rating: expected 1–5, found ${JSON.stringify(c[2])}`);
       const values = [c[0], c[1], ...user, ...movie];
       const bad = values.findIndex((v) => v.includes("\t"));
-      if (bad >= 0) throw new DataError(`${ratingsFile}:${line}: field ${MOVIELENS_FIELDS[bad]}: a tab in ${JSON.stringify(values[bad])} (the joined file is tab-separated)`);
+      if (bad >= 0) throw new DataError(`${ratingsName}:${line}: field ${MOVIELENS_FIELDS[bad]}: a tab in ${JSON.stringify(values[bad])} (the joined file is tab-separated)`);
       lines.push([Number(c[2]) > 3 ? "1" : "0", ...values].join("\t"));
       rows++;
       if (lines.length >= 8192) pending.push(flush());
-    });
+      },
+      ratingsName,
+    );
     await Promise.all(pending);
     await flush();
     ok = true;

@@ -50,8 +50,8 @@ export type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, Un
 
 const BN_EPSILON = 1e-5;
 /**
- * α is clamped here before the log. An entry at or below it gets no gradient (the clamp is
- * flat), so it cannot recover: the plan counts such "dead" candidates.
+ * A normalised α at or below this is reported as practically unused (`plan.search.deadCandidates`).
+ * α is trained as log-weights (see `gumbelSoftmax`), so such an entry still gets a gradient and can recover.
  */
 export const ALPHA_FLOOR = 1e-6;
 const BN_MOMENTUM = 0.1;
@@ -69,7 +69,8 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   readonly state: tf.Variable[];
   readonly architecture: tf.Variable[];
   /** α [F, N], initialised uniform (1/N). */
-  readonly alpha: tf.Variable;
+  /** log α [F, N], unconstrained (α itself is never stored: see `gumbelSoftmax`). */
+  readonly logAlpha: tf.Variable;
   /** Linear unification, weight-sharing: all W_n in one [d_N, N·d_N] kernel (fused matmul). */
   private readonly sharedKernel?: tf.Variable;
   private readonly sharedKernelMask?: tf.Tensor2D;
@@ -143,8 +144,8 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     this.runningMean = constantVariable([1, fieldCount, N, 1], 0, "autodim/bn_mean", false);
     this.runningVar = constantVariable([1, fieldCount, N, 1], 1, "autodim/bn_var", false);
     this.state = [this.runningMean, this.runningVar];
-    this.alpha = constantVariable([fieldCount, N], 1 / N, "autodim/alpha");
-    this.architecture = [this.alpha];
+    this.logAlpha = constantVariable([fieldCount, N], 0, "autodim/log_alpha"); // α uniform
+    this.architecture = [this.logAlpha];
   }
 
   /** The candidates of every field, unified to d_N and normalised: [B, F, N, D]. */
@@ -209,7 +210,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     const noise = ctx.training
       ? tf.tensor2d(gumbelNoise(this.gumbelRng, this.fieldCount * N), [this.fieldCount, N])
       : null;
-    return gumbelSoftmax(this.alpha as tf.Tensor as tf.Tensor2D, noise, tau);
+    return gumbelSoftmax(this.logAlpha as tf.Tensor as tf.Tensor2D, noise, tau);
   }
 
   forward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
@@ -248,9 +249,9 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     return out;
   }
 
-  /** α as plain arrays [F][N]. */
+  /** α as plain arrays [F][N], normalised per field (α / Σα = softmax(log α): the selection is scale-free). */
   alphaValues(): number[][] {
-    return this.alpha.arraySync() as number[][];
+    return tf.tidy(() => tf.softmax(this.logAlpha).arraySync() as number[][]);
   }
 
   parameterCounts(): EmbeddingParameterCounts {
@@ -264,7 +265,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   }
 
   dispose(): void {
-    tf.dispose([...this.dense, ...this.state, this.alpha, this.candidateMask]);
+    tf.dispose([...this.dense, ...this.state, this.logAlpha, this.candidateMask]);
     if (this.sharedKernelMask) this.sharedKernelMask.dispose();
   }
 }
@@ -313,12 +314,14 @@ export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
 }
 
 /**
- * Selection probabilities p [F, N] = softmax((log α + g) / τ) over candidates. α is
- * clamped at 1e-6 before the log: Adam can push a weight to zero or below (as the PyTorch
- * peer does, `alpha.clamp_min(1e-6)`).
+ * Selection probabilities p [F, N] = softmax((log α + g) / τ) over candidates, from log α.
+ * Why log α is the trained parameter: trained directly (as the PyTorch peer does), α must be
+ * clamped (`alpha.clamp_min(1e-6)`) because Adam pushes weights to zero or below, and a clamped
+ * entry gets no gradient again — 43 of 195 entries died that way in the quick FM search. The
+ * forward pass is the paper's; only the optimiser's coordinates differ.
  */
-export function gumbelSoftmax(alpha: tf.Tensor2D, noise: tf.Tensor2D | null, tau: number): tf.Tensor2D {
-  let logits = tf.log(tf.maximum(alpha, ALPHA_FLOOR)) as tf.Tensor2D;
+export function gumbelSoftmax(logAlpha: tf.Tensor2D, noise: tf.Tensor2D | null, tau: number): tf.Tensor2D {
+  let logits = logAlpha;
   if (noise) logits = tf.add(logits, noise);
   return tf.softmax(tf.div(logits, tau)) as tf.Tensor2D;
 }

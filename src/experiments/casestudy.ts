@@ -12,7 +12,7 @@ import type { RetrainResult } from "../train/schemas.js";
 import { auc, logloss, spearman } from "../data/metrics.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { methodResults, testSummary } from "./methods.js";
+import { methodResults, methodRunsDir, methodsDefaults, runKey, testSummary } from "./methods.js";
 
 /** Pseudo-rows at the global click rate added to each value's counts. */
 export const PRIOR_ROWS = 10;
@@ -77,9 +77,10 @@ export async function runCaseStudy(
   seed: number,
   experiment: string,
 ): Promise<CaseStudyResult> {
-  const results = await methodResults(ds, scale, seed, ["wd"], ["fde", "autodim"], experiment);
-  const auto = results.get("wd-autodim") as RetrainResult;
-  const fde = results.get("wd-fde") as RetrainResult;
+  const settings = { ...methodsDefaults(scale), models: ["wd" as const], methods: ["fde", "autodim"], seeds: [seed] };
+  const results = await methodResults(ds, settings, methodRunsDir(experiment, scale));
+  const auto = results.get(runKey("wd", "autodim", seed))?.result as RetrainResult;
+  const fde = results.get(runKey("wd", "fde", seed))?.result as RetrainResult;
   const importance = singleFieldImportance(ds.data);
   const rankOf = plantedRanks(ds);
   const rows = importance

@@ -3,10 +3,11 @@
 // scale when the user has put it under data/criteo/. Paths are relative to the repo root —
 // the working directory of the CLI and of the notebook kernel.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
+import { joinMovieLens, MOVIELENS_FIELDS } from "../data/movielens.js";
 import { generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
 import { AutodimError } from "../errors.js";
 
@@ -148,18 +149,77 @@ export async function datasetForScale(scale: Scale, seed = DEFAULT_SEED): Promis
   return { name: real.name, data: new PreparedData(real.dir), description: real.description };
 }
 
-/** MovieLens-1M prepared by the user for the case study (see notebook 7 / data/README.md). */
-export const MOVIELENS_PREPARED = join("data", "movielens", "prepared");
+/**
+ * Where the MovieLens-1M files are read from: `AUTODIM_MOVIELENS` (a folder with ratings.dat or
+ * ratings.dat.gz, users.dat and movies.dat), else GroupLens' ml-1m.zip unzipped under data/movielens/.
+ */
+export function movielensSourceDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AUTODIM_MOVIELENS ?? join("data", "movielens", "ml-1m");
+}
 
-/** The case study's data: MovieLens-1M when prepared (not at smoke scale), else the scale's data. */
+/** MovieLens-1M's size as GroupLens ships it (a folder with fewer ratings is described as a subset). */
+const MOVIELENS_1M_RATINGS = 1_000_209;
+
+/**
+ * MovieLens-1M (the paper's case-study data) joined (label rating > 3; userId, movieId, gender,
+ * age, occupation, zip, year, genres) and prepared like the paper's sets (min count 10, random
+ * 8:1:1 split, seed 2026); both are cached under data/movielens/ by the source files' sha256.
+ */
+export async function movielensDataset(
+  opts: { dir?: string; progress?: boolean; out?: string } = {},
+): Promise<Dataset & { reused: boolean; prepared: string }> {
+  const dir = opts.dir ?? movielensSourceDir();
+  const ratings = existsSync(join(dir, "ratings.dat")) ? "ratings.dat" : "ratings.dat.gz";
+  const files = [ratings, "users.dat", "movies.dat"].map((f) => join(dir, f));
+  const missing = files.find((f) => !existsSync(f));
+  if (missing)
+    throw new AutodimError(
+      `MovieLens-1M: ${missing} is missing. Get ml-1m.zip from GroupLens (https://grouplens.org/datasets/movielens/1m/), ` +
+        `unzip it so data/movielens/ml-1m/ holds ratings.dat, users.dat and movies.dat, or set AUTODIM_MOVIELENS to such a folder`,
+    );
+  const key = createHash("sha256")
+    .update(files.map((f) => sha256Sync(f)).join(","))
+    .digest("hex")
+    .slice(0, 12);
+  const out = opts.out ?? join("data", "movielens");
+  mkdirSync(out, { recursive: true });
+  const joined = join(out, `ml-1m-${key}.tsv`);
+  if (!existsSync(joined)) await joinMovieLens(dir, joined);
+  const prepared = join(out, `prepared-${key}`);
+  const req: PrepareRequest = {
+    ...syntheticPrepareRequest(joined, prepared, DEFAULT_SEED, opts.progress),
+    format: "tsv",
+  };
+  const { reused, manifest } = await prepare(req);
+  const rows = manifest.rows.train + manifest.rows.val + manifest.rows.test;
+  const users = manifest.fields.find((f) => f.name === "userId")?.kept ?? 0;
+  const subset =
+    rows === MOVIELENS_1M_RATINGS
+      ? ""
+      : ` — a subset: ${rows.toLocaleString("en")} of its ${MOVIELENS_1M_RATINGS.toLocaleString("en")} ratings, ${users.toLocaleString("en")} users`;
+  return {
+    name: "movielens-1m",
+    data: new PreparedData(prepared),
+    description: `MovieLens-1M (GroupLens)${subset}; label rating > 3; 8 fields (${MOVIELENS_FIELDS.join(", ")}), min count 10, random 8:1:1 split (seed ${DEFAULT_SEED}); ratings sha256 ${manifest.source.sha256.slice(0, 12)}`,
+    reused,
+    prepared,
+  };
+}
+
+/** The data sets an experiment's settings can name besides its scale's own. */
+export const DATA_NAMES = ["scale", "movielens"] as const;
+export type DataName = (typeof DATA_NAMES)[number];
+
+/** The data set named by an experiment's settings: "scale" is the scale's (synthetic at smoke/quick). */
+export async function datasetByName(name: DataName, scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
+  if (name === "movielens") return movielensDataset({ progress: scale !== "smoke" });
+  return datasetForScale(scale, seed);
+}
+
+/** The case study's data: MovieLens-1M when present (not at smoke scale), else the scale's data. */
 export async function caseStudyDataset(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
-  if (scale !== "smoke" && existsSync(join(MOVIELENS_PREPARED, "manifest.json"))) {
-    return {
-      name: "movielens-1m",
-      data: new PreparedData(MOVIELENS_PREPARED),
-      description:
-        "MovieLens-1M (GroupLens), label rating > 3, prepared by `autodim movielens` + `prepare --format tsv`",
-    };
-  }
+  const dir = movielensSourceDir();
+  if (scale !== "smoke" && (existsSync(join(dir, "ratings.dat")) || existsSync(join(dir, "ratings.dat.gz"))))
+    return movielensDataset({ dir });
   return datasetForScale(scale, seed);
 }

@@ -1,53 +1,106 @@
 // Experiments 2 and 3 — the main table and the efficiency study: every method of the paper on
-// every base model (FM, W&D, DeepFM), re-trained and tested through the one training path.
-// Each (model, method) run is a cell saved under results/<experiment>-<scale>-runs/ as soon as
-// it finishes, so the ~27 runs resume after an interruption and can be shared by processes.
+// every base model (FM, W&D, DeepFM) and seed, re-trained and tested through the one training
+// path. Each (model, method, seed) run is a cell saved under results/<experiment>-<scale>-runs/
+// (with its test scores, for the paired intervals) as soon as it finishes, so the runs resume
+// after an interruption and can be shared by processes.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PAPER_CANDIDATES } from "../methods/defaults.js";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { PAPER_CANDIDATES, quickSettings, SMOKE_RANDOM_SEARCH } from "../methods/defaults.js";
 import type { RetrainResult } from "../train/schemas.js";
 import { METHOD_NAMES, METHODS } from "../methods/registry.js";
-import { QUICK_EPOCH_CAPS, quickSettings, SMOKE_RANDOM_SEARCH } from "../methods/defaults.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
-import { runCells } from "./cells.js";
-import type { Dataset, Scale } from "./datasets.js";
+import { writeFileAtomic } from "../runtime/files.js";
+import { pairedAucBootstrap, verdict } from "./bootstrap.js";
+import { identityHash, runCells } from "./cells.js";
+import { DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
+import type { RunCounts } from "./frequency.js";
 import type { Figure } from "./figures.js";
 import { PAPER_MAIN } from "./paper.js";
 import { RESULTS_DIR } from "./report.js";
-import { checkpointsFor, retrainSettings, searchSettings } from "./settings.js";
+import {
+  checkpointsFor,
+  retrainSettings,
+  searchSettings,
+  type RetrainSettings,
+  type SearchSettings,
+} from "./settings.js";
 
 export const MAIN_MODELS: ModelName[] = ["fm", "wd", "deepfm"];
-/** The registry's methods, in its (the paper's column) order. */
+/** The registry's methods, in its (the paper's column) order, AD-1 last. */
 export const MAIN_METHODS: string[] = [...METHOD_NAMES];
 
-const EPOCH_CAPS: Partial<Record<Scale, Record<string, number>>> = { quick: QUICK_EPOCH_CAPS };
-
-/** The settings every method runs with at a scale (MDE α 0.3, RaS 10 one-epoch trials at quick). */
-export function methodSettings(scale: Scale, model: ModelName, seed: number, method: string): MethodSettings {
-  const base = quickSettings(model, seed);
-  const { candidates: _c, oneLevel: _o, ...search } = searchSettings(scale);
-  const train = retrainSettings(scale);
-  const s: MethodSettings = {
-    ...base,
-    candidates: PAPER_CANDIDATES,
-    search,
-    train,
-    randomSearch: scale === "smoke" ? { ...SMOKE_RANDOM_SEARCH } : base.randomSearch,
-  };
-  const cap = EPOCH_CAPS[scale]?.[method];
-  return cap === undefined ? s : { ...s, train: { ...s.train, epochs: Math.min(s.train.epochs, cap) } };
+/**
+ * The main table's settings: one object, shown and edited in notebook 2, whose defaults
+ * (`methodsDefaults`) `autodim reproduce` runs with. A run's identity is its data set plus the
+ * settings it trains with, so changing one entry recomputes only the runs it touches.
+ */
+export interface MethodsSettings {
+  /** "scale": the scale's data set (planted synthetic at smoke/quick, Criteo at paper); "movielens": MovieLens-1M. */
+  data: DataName;
+  /** Base models (the paper's: FM, W&D, DeepFM). */
+  models: ModelName[];
+  /** Methods of the registry, FDE first (every ΔAUC is against FDE of the same model and seed). */
+  methods: string[];
+  /** Training seeds: every (model, method) runs once per seed, search and re-train alike. */
+  seeds: number[];
+  /** Candidate embedding sizes; the largest is FDE's size. */
+  candidates: number[];
+  /** AutoDim's search (AutoDim-s and AD-1 change only their level / unification). */
+  search: Omit<SearchSettings, "candidates" | "oneLevel">;
+  /** Final training of every method: epochs (a cap), early-stopping patience, batch, Adam rate. */
+  retrain: RetrainSettings;
+  /** RaS: random plans tried and the epochs each trains before the best is re-trained. */
+  randomSearch: { trials: number; trialEpochs: number };
+  /** MDE: the temperature α of d ∝ p^α. */
+  mde: { temperature: number };
+  /** Replicates of the paired bootstrap (seeds × test rows) behind each ΔAUC interval. */
+  bootstrapReplicates: number;
 }
 
-/** One (model, method) run as the tables need it. */
+/** The main table's default settings at a scale, on the scale's data or MovieLens. */
+export function methodsDefaults(scale: Scale, data: DataName = "scale"): MethodsSettings {
+  const { candidates: _c, oneLevel: _o, ...search } = searchSettings(scale);
+  const base = quickSettings("fm", DEFAULT_SEED);
+  return {
+    data,
+    models: [...MAIN_MODELS],
+    methods: [...MAIN_METHODS],
+    seeds: scale === "smoke" ? [1] : [1, 2, 3],
+    candidates: [...PAPER_CANDIDATES],
+    search,
+    retrain: retrainSettings(scale),
+    randomSearch: scale === "smoke" ? { ...SMOKE_RANDOM_SEARCH } : { ...base.randomSearch },
+    mde: { ...base.mde },
+    bootstrapReplicates: scale === "smoke" ? 50 : 1000,
+  };
+}
+
+/** What one (model, method, seed) run trains with. */
+export function methodSettings(settings: MethodsSettings, model: ModelName, seed: number): MethodSettings {
+  return {
+    model,
+    seed,
+    candidates: settings.candidates,
+    search: settings.search,
+    train: settings.retrain,
+    randomSearch: settings.randomSearch,
+    mde: settings.mde,
+  };
+}
+/** One (model, method, seed) run as the tables need it. */
 export interface MethodRow {
   model: ModelName;
   method: string;
+  seed: number;
   testAuc: number;
   testLogloss: number;
   /** Embedding parameters (the paper's Params); DPQ/MGQE count codebooks + code bits as floats. */
   params: number;
-  /** Params ÷ FDE's Params of the same model − 1. */
+  /** Params ÷ FDE's Params of the same model and seed − 1. */
   paramsVsFde: number;
+  /** Test AUC − FDE's of the same model and seed. */
   aucVsFde: number;
   /** Seconds choosing the sizes (AutoDim's search, RaS's trials, ...; 0 for FDE and DPQ/MGQE). */
   selectionSeconds: number;
@@ -70,11 +123,12 @@ function selectionSeconds(r: RetrainResult): number {
   return r.plan ? r.plan.runtime.wallSeconds : (r.selection?.seconds ?? 0);
 }
 
-function toRow(r: RetrainResult, trainRows: number): Omit<MethodRow, "paramsVsFde" | "aucVsFde"> {
+function toRow(r: RetrainResult, seed: number, trainRows: number): Omit<MethodRow, "paramsVsFde" | "aucVsFde"> {
   const epochs = r.history.length;
   return {
     model: r.model,
     method: r.method,
+    seed,
     testAuc: r.test.auc,
     testLogloss: r.test.logloss,
     params: r.params.embedding,
@@ -87,56 +141,183 @@ function toRow(r: RetrainResult, trainRows: number): Omit<MethodRow, "paramsVsFd
   };
 }
 
-/** Adds the differences to FDE of the same model. */
+/** Adds the differences to FDE of the same model and seed. */
 export function relativeToFde(rows: Omit<MethodRow, "paramsVsFde" | "aucVsFde">[]): MethodRow[] {
   return rows.map((r) => {
-    const fde = rows.find((x) => x.model === r.model && x.method === "fde");
+    const fde = rows.find((x) => x.model === r.model && x.seed === r.seed && x.method === "fde");
     return { ...r, paramsVsFde: fde ? r.params / fde.params - 1 : NaN, aucVsFde: fde ? r.testAuc - fde.testAuc : NaN };
   });
 }
 
+/** The results folder of a main-table experiment's runs. */
+export function methodRunsDir(experiment: string, scale: Scale): string {
+  return join(RESULTS_DIR, `${experiment}-${scale}-runs`);
+}
+
+/** Key of a run in the maps below. */
+export function runKey(model: string, method: string, seed: number): string {
+  return `${model}-${method}-s${seed}`;
+}
+
+/** A run's test scores beside its cell: probabilities × 65535 as uint16, gzipped (~1e-5 off; used for intervals only). */
+function scoresFile(dir: string, cellKey: string): string {
+  return join(dir, `${cellKey}.scores.u16.gz`);
+}
+
+function writeScores(file: string, scores: Float32Array): void {
+  const q = new Uint16Array(scores.length);
+  for (let i = 0; i < scores.length; i++) q[i] = Math.round(Math.min(1, Math.max(0, scores[i])) * 65535);
+  writeFileAtomic(file, gzipSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength)));
+}
+
+function readScores(file: string): Float32Array | undefined {
+  if (!existsSync(file)) return undefined;
+  const raw = gunzipSync(readFileSync(file));
+  const q = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  return Float32Array.from(q, (v) => v / 65535);
+}
+
+/** A run's full result and, when saved, its test scores. */
+export interface MethodRun {
+  model: ModelName;
+  method: string;
+  seed: number;
+  result: RetrainResult;
+  scores?: Float32Array;
+}
+
 /**
- * Every (model, method) run's full result, keyed "<model>-<method>": run, resumed, or read
- * from results/<experiment>-<scale>-runs/ (other experiments reuse the main table's runs).
+ * Every (model, method, seed) run of `settings` on `ds`, keyed by `runKey`: loaded from
+ * results/<experiment>-<scale>-runs/ when a saved run has the same identity (data + its
+ * settings), else computed (in order; processes share the folder) and saved with its test scores.
  */
 export async function methodResults(
   ds: Dataset,
-  scale: Scale,
-  seed: number,
-  models = MAIN_MODELS,
-  methods = MAIN_METHODS,
-  experiment = "methods",
-): Promise<Map<string, RetrainResult>> {
+  settings: MethodsSettings,
+  dir: string,
+  counts?: RunCounts,
+): Promise<Map<string, MethodRun>> {
   const progress = process.env.AUTODIM_QUIET !== "1";
-  const cells = models.flatMap((model) =>
-    methods.map((method) => {
-      const settings = methodSettings(scale, model, seed, method);
-      return {
-        key: `${model}-${method}`,
-        identity: { data: ds.description, settings },
-        run: () =>
-          METHODS[method].run(ds.data, settings, {
-            progress,
-            checkpoint: checkpointsFor(`${ds.name}-${method}-${model}-seed${seed}`),
-          }),
-      };
-    }),
+  const plan = settings.seeds.flatMap((seed) =>
+    settings.models.flatMap((model) => settings.methods.map((method) => ({ model, method, seed }))),
   );
-  return runCells(join(RESULTS_DIR, `${experiment}-${scale}-runs`), cells, { log: progress ? undefined : () => {} });
+  const cells = plan.map(({ model, method, seed }) => {
+    const s = methodSettings(settings, model, seed);
+    const identity = { data: ds.description, method, settings: s };
+    const key = `${runKey(model, method, seed)}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async () => {
+        let scores: Float32Array | undefined;
+        const result = await METHODS[method].run(ds.data, s, {
+          progress,
+          checkpoint: checkpointsFor(`${ds.name}-${key}`),
+          onTestScores: (p) => (scores = p.slice()),
+        });
+        if (scores) writeScores(scoresFile(dir, key), scores);
+        return result;
+      },
+    };
+  });
+  const done = await runCells(dir, cells, { log: progress ? undefined : () => {}, counts });
+  return new Map(
+    plan.map((p, i) => [
+      runKey(p.model, p.method, p.seed),
+      { ...p, result: done.get(cells[i].key) as RetrainResult, scores: readScores(scoresFile(dir, cells[i].key)) },
+    ]),
+  );
 }
 
-/** The main table's rows (model-then-paper-column order), from `methodResults`. */
-export async function runMethods(
-  ds: Dataset,
-  scale: Scale,
-  seed: number,
-  models = MAIN_MODELS,
-  methods = MAIN_METHODS,
-  experiment = "methods",
-): Promise<MethodRow[]> {
-  const results = await methodResults(ds, scale, seed, models, methods, experiment);
-  const trainRows = ds.data.rows("train");
-  return relativeToFde([...results.values()].map((r) => toRow(r, trainRows)));
+/** Per-run rows (with differences to FDE of the same model and seed), from `methodResults`. */
+export function methodRows(runs: Map<string, MethodRun>, trainRows: number): MethodRow[] {
+  return relativeToFde([...runs.values()].map((r) => toRow(r.result, r.seed, trainRows)));
+}
+
+/** One (model, method) over its seeds, with the paired-bootstrap interval of ΔAUC vs FDE. */
+export interface MainTableRow {
+  model: ModelName;
+  method: string;
+  seeds: number;
+  aucMean: number;
+  aucStd: number;
+  loglossMean: number;
+  loglossStd: number;
+  paramsMean: number;
+  paramsVsFde: number;
+  /** Mean over seeds of AUC − FDE's AUC (same seed, same test rows). */
+  deltaAuc: number;
+  /** 95% interval of deltaAUC (two-stage paired bootstrap; NaN for FDE or without saved scores). */
+  deltaLow: number;
+  deltaHigh: number;
+  verdict: string;
+  dims: number[][];
+}
+
+function meanStd(x: number[]): [number, number] {
+  const m = x.reduce((a, b) => a + b, 0) / x.length;
+  const v = x.length > 1 ? x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1) : 0;
+  return [m, Math.sqrt(v)];
+}
+
+/** The test split's labels in row order (the order the scores are in). */
+export function testLabels(ds: Dataset): Uint8Array {
+  const n = ds.data.rows("test");
+  const labels = new Uint8Array(n);
+  let at = 0;
+  for (const b of ds.data.batches("test", { batchSize: 4096, shuffle: false })) {
+    labels.set(b.labels.subarray(0, b.size), at);
+    at += b.size;
+  }
+  return labels;
+}
+
+/** Aggregates seeds per (model, method) and bootstraps each ΔAUC against FDE. */
+export function mainTable(
+  runs: Map<string, MethodRun>,
+  settings: MethodsSettings,
+  labels: Uint8Array,
+  trainRows: number,
+): MainTableRow[] {
+  const rows = methodRows(runs, trainRows);
+  const out: MainTableRow[] = [];
+  for (const model of settings.models) {
+    const scoresOf = (method: string) => settings.seeds.map((seed) => runs.get(runKey(model, method, seed))?.scores);
+    const fdeScores = scoresOf("fde");
+    const others = settings.methods.filter((m) => m !== "fde");
+    const withScores = others.filter((m) => scoresOf(m).every((x) => x) && fdeScores.every((x) => x));
+    const intervals = fdeScores.every((x) => x)
+      ? pairedAucBootstrap(
+          labels,
+          { key: "fde", scoresBySeed: fdeScores as Float32Array[] },
+          withScores.map((m) => ({ key: m, scoresBySeed: scoresOf(m) as Float32Array[] })),
+          { replicates: settings.bootstrapReplicates, seed: DEFAULT_SEED },
+        )
+      : [];
+    for (const method of settings.methods) {
+      const rs = rows.filter((r) => r.model === model && r.method === method);
+      const [aucMean, aucStd] = meanStd(rs.map((r) => r.testAuc));
+      const [loglossMean, loglossStd] = meanStd(rs.map((r) => r.testLogloss));
+      const ci = intervals.find((d) => d.key === method);
+      out.push({
+        model,
+        method,
+        seeds: rs.length,
+        aucMean,
+        aucStd,
+        loglossMean,
+        loglossStd,
+        paramsMean: meanStd(rs.map((r) => r.params))[0],
+        paramsVsFde: meanStd(rs.map((r) => r.paramsVsFde))[0],
+        deltaAuc: meanStd(rs.map((r) => r.aucVsFde))[0],
+        deltaLow: ci?.low ?? NaN,
+        deltaHigh: ci?.high ?? NaN,
+        verdict: method === "fde" ? "reference" : ci ? verdict(ci) : "no interval (scores not saved)",
+        dims: rs.map((r) => r.dims),
+      });
+    }
+  }
+  return out;
 }
 
 const MODEL_LABEL: Record<string, string> = {
@@ -151,12 +332,23 @@ export function modelLabel(m: string): string {
   return MODEL_LABEL[m] ?? m;
 }
 
+/** The main table's result: one row per (model, method) over seeds, and every run behind it. */
+export interface MainTableResult {
+  table: MainTableRow[];
+  runs: MethodRow[];
+}
+
+/** "+0.0012 [−0.0003, +0.0027]" */
+function signed(x: number, digits = 4): string {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
+}
+
 /**
  * Our table beside the paper's numbers for `paperData` (Avazu's for our Avazu run, else
  * Criteo's), as differences to FDE: absolute AUCs of different data do not compare.
  */
 export function mainTableRows(
-  rows: MethodRow[],
+  rows: MainTableRow[],
   paperData: "criteo" | "avazu" = "criteo",
 ): Record<string, string | number>[] {
   return rows.map((r) => {
@@ -165,24 +357,27 @@ export function mainTableRows(
     const paperFde = PAPER_MAIN[paperData][r.model as "fm" | "wd" | "deepfm"]?.fde;
     return {
       model: modelLabel(r.model),
-      method: r.method,
-      AUC: r.testAuc,
-      Logloss: r.testLogloss,
-      Params: r.params,
-      "ΔAUC vs FDE": r.aucVsFde,
-      "paper ΔAUC": paper && paperFde ? paper.auc - paperFde.auc : NaN,
+      method: METHODS[r.method]?.label ?? r.method,
+      seeds: r.seeds,
+      AUC: r.aucMean,
+      "AUC std": r.aucStd,
+      Logloss: r.loglossMean,
+      Params: Math.round(r.paramsMean),
+      "ΔAUC vs FDE": r.method === "fde" ? NaN : r.deltaAuc,
+      "95% CI": Number.isNaN(r.deltaLow) ? "" : `[${signed(r.deltaLow)}, ${signed(r.deltaHigh)}]`,
+      verdict: r.verdict,
+      "paper ΔAUC": paper && paperFde && r.method !== "fde" ? paper.auc - paperFde.auc : NaN,
       "Params vs FDE": r.paramsVsFde,
       "paper Params vs FDE": paper && paperFde ? paper.paramsM / paperFde.paramsM - 1 : NaN,
     };
   });
 }
 
-/** AUC against Params per model: the trade-off the paper's table is about. */
 /**
- * AUC against parameters per base model. One trace per method with its own marker (a shared
- * legend), not text labels on the points: methods with close AUC and Params overlapped.
+ * ΔAUC vs FDE (with its 95% interval) against embedding parameters, one panel per base model,
+ * one trace per method with its own marker and a shared legend (text labels overlapped).
  */
-export function methodFigures(rows: MethodRow[], caption = ""): Record<string, Figure> {
+export function methodFigures(rows: MainTableRow[], caption = ""): Record<string, Figure> {
   const models = [...new Set(rows.map((r) => r.model))];
   const methods = [...new Set(rows.map((r) => r.method))];
   const symbols = [
@@ -213,28 +408,37 @@ export function methodFigures(rows: MethodRow[], caption = ""): Record<string, F
     const axis = i === 0 ? "" : String(i + 1);
     return methods.map((method, k) => {
       const rs = rows.filter((r) => r.model === model && r.method === method);
+      const label = METHODS[method]?.label ?? method;
       return {
         type: "scatter",
         mode: "markers",
-        name: METHODS[method]?.label ?? method,
+        name: label,
         legendgroup: method,
         showlegend: i === 0,
-        x: rs.map((r) => r.params),
-        y: rs.map((r) => r.testAuc),
+        x: rs.map((r) => r.paramsMean),
+        y: rs.map((r) => (method === "fde" ? 0 : r.deltaAuc)),
+        error_y: {
+          type: "data",
+          symmetric: false,
+          array: rs.map((r) => (Number.isNaN(r.deltaHigh) ? 0 : r.deltaHigh - r.deltaAuc)),
+          arrayminus: rs.map((r) => (Number.isNaN(r.deltaLow) ? 0 : r.deltaAuc - r.deltaLow)),
+          thickness: 1.2,
+          width: 3,
+        },
         marker: {
-          size: method.startsWith("autodim") ? 13 : 10,
+          size: method.startsWith("autodim") ? 12 : 9,
           symbol: symbols[k % symbols.length],
           color: colors[k % colors.length],
         },
         xaxis: `x${axis}`,
         yaxis: `y${axis}`,
-        hovertemplate: `${METHODS[method]?.label ?? method}: %{x:,} params, AUC %{y:.4f}<extra></extra>`,
+        hovertemplate: `${label}: %{x:,.0f} params, ΔAUC %{y:.4f}<extra></extra>`,
       };
     });
   });
   const layout: Record<string, unknown> = {
     title: {
-      text: `Test AUC against embedding parameters, per base model${caption ? `<br><sub>${caption}</sub>` : ""}`,
+      text: `ΔAUC vs FDE (95% paired-bootstrap interval) against embedding parameters${caption ? `<br><sub>${caption}</sub>` : ""}`,
     },
     legend: { orientation: "h", y: -0.25 },
     grid: { rows: 1, columns: models.length, pattern: "independent" },
@@ -248,13 +452,18 @@ export function methodFigures(rows: MethodRow[], caption = ""): Record<string, F
       xanchor: "center",
       font: { size: 13 },
     })),
-    width: 360 * models.length + 80,
-    height: 500,
-    margin: { t: 100, b: 130 },
+    width: 380 * models.length + 80,
+    height: 520,
+    margin: { t: 110, b: 140 },
     ...Object.fromEntries(
-      models.map((_, i) => [`xaxis${i === 0 ? "" : i + 1}`, { type: "log", title: { text: "embedding params" } }]),
+      models.flatMap((_, i) => [
+        [`xaxis${i === 0 ? "" : i + 1}`, { type: "log", title: { text: "embedding params" } }],
+        [
+          `yaxis${i === 0 ? "" : i + 1}`,
+          { zeroline: true, zerolinewidth: 2, ...(i === 0 ? { title: { text: "ΔAUC vs FDE" } } : {}) },
+        ],
+      ]),
     ),
-    yaxis: { title: { text: "test AUC" } },
   };
   return { tradeoff: { data, layout } };
 }

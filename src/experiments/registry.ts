@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { dataFigures, dataOverview, type DataOverview } from "./data.js";
 import { FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
-import { caseStudyDataset, datasetForScale, DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import { caseStudyDataset, datasetByName, DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
 import { dimensionFigures, runDimensionSearch, selectionProbabilities, type DimensionsResult } from "./dimensions.js";
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
 import { componentFigures, runComponents, type VariantResult } from "./components.js";
@@ -21,12 +21,18 @@ import {
 } from "./frequency.js";
 import {
   efficiencyFigures,
+  mainTable,
   mainTableRows,
-  MAIN_MODELS,
   methodFigures,
+  methodResults,
+  methodRows,
+  methodRunsDir,
+  methodsDefaults,
   modelLabel,
-  runMethods,
+  testLabels,
+  type MainTableResult,
   type MethodRow,
+  type MethodsSettings,
 } from "./methods.js";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { runTransfer, transferFigures, transferTableRows, type TransferRow } from "./transfer.js";
@@ -88,8 +94,8 @@ function experiment<P, S = undefined>(
   const run = async (scale: Scale, given?: S): Promise<ExperimentOutput<P>> => {
     const started = Date.now();
     const info = await initRuntime();
-    const ds = await datasetForScale(scale);
     const settings = given ?? (defaults?.(scale) as S);
+    const ds = await datasetByName(dataOf(settings), scale);
     const out = await body(scale, ds, settings);
     const p = provenance(
       name,
@@ -112,6 +118,13 @@ function experiment<P, S = undefined>(
     };
   };
   return Object.assign(run, { defaults });
+}
+
+/** The data set a settings object names (`data`), else the scale's. */
+function dataOf(settings: unknown): DataName {
+  return settings !== null && typeof settings === "object" && "data" in settings
+    ? (settings as { data: DataName }).data
+    : "scale";
 }
 
 /** 1 — the data set of the scale: rows, click rate, per-field cardinality and skew. */
@@ -250,33 +263,54 @@ export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySetting
   frequencyDefaults,
 );
 
-/** 2 — the main table: nine methods × FM, W&D, DeepFM: AUC, Logloss, Params (beside the paper's, as differences to FDE). */
-export const methodsExperiment: Experiment<MethodRow[]> = experiment("methods", async (scale, ds) => {
-  const rows = await runMethods(ds, scale, DEFAULT_SEED);
-  const paperData = ds.name === "avazu" ? "avazu" : "criteo";
-  const train = retrainSettings(scale);
-  const unify = searchSettings(scale).unify;
-  const summary = [
-    `**Nine methods × three base models** on ${ds.description}: each method chooses its sizes (AutoDim and AutoDim-s: searched with the base model itself, candidates {2, 8, 16, 24, 32}, ${unify} unification, kept in re-training), then the model is re-trained (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping on validation AUC, patience ${train.patience}) and tested.` +
-      (scale === "quick" ? " DPQ and MGQE train 3 epochs (their step is 5–9× slower than FDE's here)." : "") +
-      ` Compute: ${(computeSeconds(rows) / 60).toFixed(1)} minutes summed over the ${rows.length} runs.`,
-    `Paper columns: ${paperData === "avazu" ? "Avazu" : "Criteo"}, as reported. Absolute AUCs of different data do not compare, so both sides are shown as differences to FDE of the same model. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).`,
-  ].join("\n\n");
-  const table = markdownTable(mainTableRows(rows, paperData), {
-    AUC: 4,
-    Logloss: 4,
-    "ΔAUC vs FDE": 4,
-    "paper ΔAUC": 4,
-    "Params vs FDE": "%",
-    "paper Params vs FDE": "%",
-  });
-  return {
-    markdown: `${summary}\n\n${table}`,
-    payload: rows,
-    figures: methodFigures(rows, `${ds.description}; scale ${scale}; seed ${DEFAULT_SEED}`),
-    computeSeconds: computeSeconds(rows),
-  };
-});
+/**
+ * 2 — the main table: every method × FM, W&D, DeepFM × seeds: AUC and Logloss (mean ± std over
+ * seeds), Params, and ΔAUC vs FDE with its paired-bootstrap 95% interval, beside the paper's.
+ */
+function mainTableExperiment(name: string, data: DataName): Experiment<MainTableResult, MethodsSettings> {
+  return experiment(
+    name,
+    async (scale, ds, settings) => {
+      const counts: RunCounts = { computed: 0, reused: 0 };
+      const runs = await methodResults(ds, settings, methodRunsDir(name, scale), counts);
+      const trainRows = ds.data.rows("train");
+      const table = mainTable(runs, settings, testLabels(ds), trainRows);
+      const perRun = methodRows(runs, trainRows);
+      const paperData = ds.name === "avazu" ? "avazu" : "criteo";
+      const t = settings.retrain;
+      const seeds = settings.seeds.join(", ");
+      const compute = computeSeconds(perRun);
+      const summary = [
+        `**${settings.methods.length} methods × ${settings.models.map(modelLabel).join(", ")} × seeds ${seeds}** on ${ds.description} (test split ${ds.data.rows("test").toLocaleString("en")} rows). Each method chooses its sizes (AutoDim = AD-2: searched with the base model itself, candidates {${settings.candidates.join(", ")}}, ${settings.search.unify} unification + BN, τ ${settings.search.tauSchedule === "fit" ? "decayed linearly to 0.01 over the search" : `decay ${settings.search.tauDecay}/step`}; AD-1 the same with zero-padding), then the model is re-trained (batch ${t.batchSize}, Adam ${t.learningRate}, ≤ ${t.epochs} epochs, early stopping on validation AUC, patience ${t.patience}) and tested. Compute: ${(compute / 60).toFixed(1)} minutes summed over the ${perRun.length} runs.`,
+        `AUC and Logloss: mean ± std over seeds. ΔAUC: mean over seeds of AUC − FDE's AUC (same model, same seed, same test rows); its 95% interval is a two-stage paired bootstrap (${settings.bootstrapReplicates} replicates drawing seeds, then test rows, with replacement). Verdict: better / worse when the interval excludes 0. Paper columns: ${paperData === "avazu" ? "Avazu" : "Criteo"}, as reported (one run each), as differences to FDE — absolute AUCs of different data do not compare. Params: embedding parameters (DPQ/MGQE: codebooks + code bits in floats).`,
+      ].join("\n\n");
+      const md = markdownTable(mainTableRows(table, paperData), {
+        AUC: 4,
+        "AUC std": 4,
+        Logloss: 4,
+        "ΔAUC vs FDE": 4,
+        "95% CI": 0,
+        "paper ΔAUC": 4,
+        "Params vs FDE": "%",
+        "paper Params vs FDE": "%",
+      });
+      return {
+        markdown: `${summary}\n\n${md}`,
+        payload: { table, runs: perRun },
+        figures: methodFigures(table, `${ds.description}; scale ${scale}; seeds ${seeds}`),
+        computeSeconds: compute,
+        seed: settings.seeds[0],
+        data: ds.description,
+        runs: counts,
+      };
+    },
+    (scale) => methodsDefaults(scale, data),
+  );
+}
+
+export const methodsExperiment = mainTableExperiment("methods", "scale");
+/** The main table on real data: MovieLens-1M (the largest real set reachable here). */
+export const movielensMethodsExperiment = mainTableExperiment("methods-movielens", "movielens");
 
 /** Seconds of the runs behind rows (choosing sizes + final training). */
 function computeSeconds(rows: { selectionSeconds: number; trainSeconds: number }[]): number {
@@ -284,33 +318,54 @@ function computeSeconds(rows: { selectionSeconds: number; trainSeconds: number }
 }
 
 /** 3 — efficiency (the paper's: DeepFM): time to choose sizes, final training, inference, per method. Reuses the main table's DeepFM runs. */
-export const efficiencyExperiment: Experiment<MethodRow[]> = experiment("efficiency", async (scale, ds) => {
-  const model = MAIN_MODELS[2];
-  const rows = await runMethods(ds, scale, DEFAULT_SEED, [model]);
-  const summary = [
-    `**Training and inference time per method** (${modelLabel(model)}, the runs of the main table — notebook 2 — on ${ds.description}). Choosing sizes: AutoDim's search, RaS's trials, NIS's policy search, AEmb's controller search, MDE's counting; DPQ/MGQE learn codes during training. Inference: scoring the whole test split, batch ${retrainSettings(scale).batchSize}.`,
-    "Paper (Criteo, DeepFM; qualitative): AutoDim and AutoDim-s train fast (five candidates are a small search space); AutoDim has the fastest inference (fewest embedding parameters).",
-  ].join("\n\n");
-  const table = markdownTable(
-    rows.map((r) => ({
-      method: r.method,
-      "choosing sizes s": r.selectionSeconds,
-      "final training s": r.trainSeconds,
-      epochs: r.epochs,
-      "train samples/s": r.trainSamplesPerSecond,
-      "total s": r.selectionSeconds + r.trainSeconds,
-      "inference ms / 1k rows": r.inferenceMsPer1k,
-      Params: r.params,
-    })),
-    { "choosing sizes s": 1, "final training s": 1, "train samples/s": 0, "total s": 1, "inference ms / 1k rows": 2 },
-  );
-  return {
-    markdown: `${summary}\n\n${table}`,
-    payload: rows,
-    figures: efficiencyFigures(rows),
-    computeSeconds: computeSeconds(rows),
-  };
-});
+export const efficiencyExperiment: Experiment<MethodRow[], MethodsSettings> = experiment(
+  "efficiency",
+  async (scale, ds, settings) => {
+    const runs = await methodResults(ds, settings, methodRunsDir("methods", scale));
+    const rows = methodRows(runs, ds.data.rows("train"));
+    const seeds = settings.seeds.join(", ");
+    const summary = [
+      `**Training and inference time per method** (${settings.models.map(modelLabel).join(", ")}, the runs of the main table — notebook 2 — on ${ds.description}; means over seeds ${seeds}). Choosing sizes: AutoDim's search, RaS's trials, NIS's policy search, AEmb's controller search, MDE's counting; DPQ/MGQE learn codes during training. Inference: scoring the whole test split, batch ${settings.retrain.batchSize}.`,
+      "Paper (Criteo, DeepFM; qualitative): AutoDim and AutoDim-s train fast (five candidates are a small search space); AutoDim has the fastest inference (fewest embedding parameters).",
+    ].join("\n\n");
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const table = markdownTable(
+      settings.models.flatMap((model) =>
+        settings.methods.map((method) => {
+          const rs = rows.filter((r) => r.model === model && r.method === method);
+          return {
+            model: modelLabel(model),
+            method,
+            "choosing sizes s": mean(rs.map((r) => r.selectionSeconds)),
+            "final training s": mean(rs.map((r) => r.trainSeconds)),
+            epochs: mean(rs.map((r) => r.epochs)),
+            "train samples/s": mean(rs.map((r) => r.trainSamplesPerSecond)),
+            "total s": mean(rs.map((r) => r.selectionSeconds + r.trainSeconds)),
+            "inference ms / 1k rows": mean(rs.map((r) => r.inferenceMsPer1k)),
+            Params: mean(rs.map((r) => r.params)),
+          };
+        }),
+      ),
+      {
+        "choosing sizes s": 1,
+        "final training s": 1,
+        epochs: 1,
+        "train samples/s": 0,
+        "total s": 1,
+        "inference ms / 1k rows": 2,
+        Params: 0,
+      },
+    );
+    return {
+      markdown: `${summary}\n\n${table}`,
+      payload: rows,
+      figures: efficiencyFigures(rows),
+      computeSeconds: computeSeconds(rows),
+      seed: settings.seeds[0],
+    };
+  },
+  (scale) => ({ ...methodsDefaults(scale), models: ["deepfm"] }),
+);
 
 /** 7 — case study: each field's importance (single-field test AUC) beside the size AutoDim chose with W&D. */
 export const caseStudyExperiment: Experiment<CaseStudyResult> = experiment("casestudy", async (scale, scaleData) => {
@@ -420,6 +475,7 @@ export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: Fd
 export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOutput>> = {
   data: dataExperiment,
   methods: methodsExperiment,
+  "methods-movielens": movielensMethodsExperiment,
   efficiency: efficiencyExperiment,
   components: componentsExperiment,
   frequency: frequencyExperiment,

@@ -9,7 +9,15 @@ import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { methodResults, methodSettings, modelLabel, testSummary } from "./methods.js";
+import {
+  methodResults,
+  methodRunsDir,
+  methodSettings,
+  methodsDefaults,
+  modelLabel,
+  runKey,
+  testSummary,
+} from "./methods.js";
 import { PAPER_TRANSFER } from "./paper.js";
 import { RESULTS_DIR } from "./report.js";
 import { checkpointsFor } from "./settings.js";
@@ -41,7 +49,7 @@ export async function runTransfer(
     projection: "none" | "linear" | "zeropad",
     plan?: DimensionPlan,
   ) => {
-    const s = methodSettings(scale, model, seed, "autodim");
+    const s = methodSettings(methodsDefaults(scale), model, seed);
     const D = s.candidates[s.candidates.length - 1];
     return {
       key: `${model}-${kind}`,
@@ -60,7 +68,7 @@ export async function runTransfer(
     };
   };
   // The full-dimension runs need no plan: they go first (another process may still be searching).
-  const D = methodSettings(scale, "fm", seed, "autodim").candidates.slice(-1)[0];
+  const D = methodsDefaults(scale).candidates.slice(-1)[0];
   const full = await runCells(
     dir,
     models.map((m) =>
@@ -73,7 +81,10 @@ export async function runTransfer(
     ),
     { log },
   );
-  const source = (await methodResults(ds, scale, seed, ["fm"], ["autodim"])).get("fm-autodim");
+  const main = { ...methodsDefaults(scale), models: ["fm" as const], methods: ["autodim"], seeds: [seed] };
+  const source = (await methodResults(ds, main, methodRunsDir("methods", scale))).get(
+    runKey("fm", "autodim", seed),
+  )?.result;
   if (!source?.plan) throw new AutodimError("transfer: the main table's FM AutoDim run has no plan");
   const plan = source.plan;
   const dims = plan.fields.map((f) => f.dim);

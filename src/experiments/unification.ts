@@ -155,7 +155,7 @@ export async function runUnification(
                 ...s.search,
                 candidates: s.candidates,
                 unify,
-                ...(schedule === "fit" ? { tauSchedule: "fit" as const } : {}),
+                tauSchedule: schedule,
                 model: s.model,
                 seed,
               },

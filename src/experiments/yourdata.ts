@@ -131,7 +131,7 @@ export function commandLines(s: YourDataSettings): {
     search:
       `npx autodim search --data ${q(s.prepared)} --model ${s.model} --candidates ${s.candidates.join(",")} --embedding ${sr.lookup} --unify ${sr.unify} ` +
       `--freq ${sr.frequency} --epochs ${sr.epochs} --warmup-steps ${sr.warmupSteps} --batch-size ${sr.batchSize} --lr ${sr.learningRate} --arch-lr ${sr.architectureLearningRate} ` +
-      `--tau-decay ${sr.tauDecay} --seed ${s.seed}${sr.oneLevel ? " --one-level" : ""} --out ${q(plan)}`,
+      `${sr.tauSchedule === "fit" ? "--tau-schedule fit" : `--tau-schedule paper --tau-decay ${sr.tauDecay}`} --seed ${s.seed}${sr.oneLevel ? " --one-level" : ""} --out ${q(plan)}`,
     retrainPlan: `npx autodim retrain --data ${q(s.prepared)} --model ${s.model} --plan ${q(plan)} ${train} --out ${q(join(s.runs, "result-autodim.json"))}`,
     retrainFde: `npx autodim retrain --data ${q(s.prepared)} --model ${s.model} --dim ${s.candidates[s.candidates.length - 1]} ${train} --out ${q(join(s.runs, "result-fde.json"))}`,
   };

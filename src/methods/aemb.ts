@@ -397,6 +397,7 @@ export const aemb: Method = {
         progress: opts.progress,
         checkpoint: opts.checkpoint,
         allowDivergence: opts.allowDivergence,
+        onTestScores: opts.onTestScores,
       },
     );
   },

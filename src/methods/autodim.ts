@@ -1,23 +1,40 @@
-// AutoDim and AutoDim-s (one-level) through the registry: search → plan → re-train. The
-// algorithm itself is in src/embedding/autodim.ts.
+// AutoDim and its variants through the registry: search → plan → re-train. The algorithm
+// itself is in src/embedding/autodim.ts. Names as in the paper: "AutoDim" is AD-2 (shared
+// lookup, linear unification + BN), AutoDim-s its one-level version, and the zero-padding
+// search AD-1 is reported beside them as its own method.
 import { retrain } from "../train/retrain.js";
 import { search } from "../embedding/autodim.js";
+import type { UnifyKind } from "../train/schemas.js";
 import type { Method, MethodSettings } from "./types.js";
 import type { PreparedData } from "../data/batches.js";
 
-function autodimMethod(oneLevel: boolean): Method {
-  const name = oneLevel ? "autodim-s" : "autodim";
+interface Variant {
+  name: string;
+  label: string;
+  paperColumn?: string;
+  source: string;
+  oneLevel: boolean;
+  /** Overrides the settings' unification (AD-1); otherwise the search settings' own. */
+  unify?: UnifyKind;
+}
+
+function autodimMethod(v: Variant): Method {
   return {
-    name,
-    label: oneLevel ? "AutoDim-s" : "AutoDim",
-    paperColumn: name,
-    source: oneLevel
-      ? "Zhao et al., AutoDim (WWW'21), §3.3: the one-level variant AutoDim-s"
-      : "Zhao et al., AutoDim (WWW'21; arXiv 2006.14827)",
+    name: v.name,
+    label: v.label,
+    ...(v.paperColumn ? { paperColumn: v.paperColumn } : {}),
+    source: v.source,
     async run(data: PreparedData, s: MethodSettings, opts) {
       const plan = await search(
         data,
-        { ...s.search, candidates: s.candidates, oneLevel, model: s.model, seed: s.seed },
+        {
+          ...s.search,
+          ...(v.unify ? { unify: v.unify } : {}),
+          candidates: s.candidates,
+          oneLevel: v.oneLevel,
+          model: s.model,
+          seed: s.seed,
+        },
         opts,
       );
       const dims = plan.fields.map((f) => f.dim);
@@ -26,16 +43,36 @@ function autodimMethod(oneLevel: boolean): Method {
         data,
         { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed },
         {
-          method: name,
+          method: v.name,
           plan,
           progress: opts.progress,
           checkpoint: opts.checkpoint,
           allowDivergence: opts.allowDivergence,
+          onTestScores: opts.onTestScores,
         },
       );
     },
   };
 }
 
-export const autodim = autodimMethod(false);
-export const autodimS = autodimMethod(true);
+export const autodim = autodimMethod({
+  name: "autodim",
+  label: "AutoDim",
+  paperColumn: "autodim",
+  source: "Zhao et al., AutoDim (WWW'21; arXiv 2006.14827): AD-2, shared lookup + linear unification + BN",
+  oneLevel: false,
+});
+export const autodimS = autodimMethod({
+  name: "autodim-s",
+  label: "AutoDim-s",
+  paperColumn: "autodim-s",
+  source: "Zhao et al., AutoDim (WWW'21), §3.3: the one-level variant AutoDim-s",
+  oneLevel: true,
+});
+export const autodimZeropad = autodimMethod({
+  name: "autodim-zeropad",
+  label: "AutoDim (zero-pad, AD-1)",
+  source: "Zhao et al., AutoDim (WWW'21), Table 4: AD-1, shared lookup + zero-padding + BN (not in the main table)",
+  oneLevel: false,
+  unify: "zeropad",
+});

@@ -13,6 +13,9 @@ export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
   lookup: "shared",
   unify: "linear",
   tauDecay: 5e-5,
+  // τ reaches its floor at the last search step whatever the data size (the paper's 5e-5 per
+  // step gets there only after 19,800 steps; see `effectiveTauDecay`).
+  tauSchedule: "fit",
   mixScale: 0.1,
   frequency: 10,
   oneLevel: false,
@@ -27,15 +30,14 @@ export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
 };
 
 /**
- * The search of the main job (minutes on the default synthetic data, 2 cores). Zero-padding
- * unification, not the paper's default linear one: on the planted data only zero-padding's
- * chosen sizes track the planted ranks (Spearman 0.76 vs 0.30 for linear at 200k rows; see
- * README "What the search finds"). One warm-up epoch (313 steps of 512), four search epochs;
- * α's learning rate 1e-2 because a short run takes ~150 α steps where the paper's takes ~1,800.
+ * The search at quick scale (minutes on the default synthetic data, 2 cores): the paper's
+ * AutoDim (AD-2: shared lookup, linear unification + BN), one warm-up epoch (313 steps of 512
+ * on the 200k set), four search epochs; α's learning rate 1e-2 because a short run takes
+ * ~150 α steps where the paper's takes ~1,800. The zero-padding variant (AD-1) is the
+ * separate method "autodim-zeropad".
  */
 export const QUICK_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
   ...DEFAULT_SEARCH,
-  unify: "zeropad",
   batchSize: 512,
   epochs: 4,
   warmupSteps: 313,
@@ -66,12 +68,6 @@ export const SMOKE_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
 export const SMOKE_RETRAIN: RetrainSettings = { epochs: 1, patience: 1, batchSize: 256, learningRate: 1e-3 };
 /** RaS at smoke scale: two one-epoch trials. */
 export const SMOKE_RANDOM_SEARCH = { trials: 2, trialEpochs: 1 };
-
-/**
- * Epoch caps of the quick-scale main table for methods whose step is far slower on this
- * stack: DPQ/MGQE score 64 centroids per group and value (5–9× FDE's step here).
- */
-export const QUICK_EPOCH_CAPS: Record<string, number> = { dpq: 3, mgqe: 3 };
 
 /** NIS: the reward's memory cost, the controller's learning rate, reward every N steps, the baseline's momentum. */
 export const NIS_DEFAULTS = { memoryCost: 0.02, controllerLearningRate: 0.05, rewardEvery: 5, baselineMomentum: 0.9 };

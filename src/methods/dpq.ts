@@ -214,6 +214,7 @@ function quantizationMethod(name: "dpq" | "mgqe", config: QuantizationConfig, so
           progress: opts.progress,
           checkpoint: opts.checkpoint,
           allowDivergence: opts.allowDivergence,
+          onTestScores: opts.onTestScores,
         },
       );
     },

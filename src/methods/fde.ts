@@ -14,7 +14,13 @@ export const fde: Method = {
     return retrain(
       data,
       { ...s.train, model: s.model, dims, projection: "none", outputDim: D, seed: s.seed },
-      { method: "fde", progress: opts.progress, checkpoint: opts.checkpoint, allowDivergence: opts.allowDivergence },
+      {
+        method: "fde",
+        progress: opts.progress,
+        checkpoint: opts.checkpoint,
+        allowDivergence: opts.allowDivergence,
+        onTestScores: opts.onTestScores,
+      },
     );
   },
 };

@@ -74,6 +74,7 @@ export const mde: Method = {
         selection,
         checkpoint: opts.checkpoint,
         allowDivergence: opts.allowDivergence,
+        onTestScores: opts.onTestScores,
       },
     );
   },

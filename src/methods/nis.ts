@@ -194,6 +194,7 @@ export const nis: Method = {
         progress: opts.progress,
         checkpoint: opts.checkpoint,
         allowDivergence: opts.allowDivergence,
+        onTestScores: opts.onTestScores,
       },
     );
   },

@@ -77,6 +77,7 @@ export const ras: Method = {
         selection,
         checkpoint: opts.checkpoint,
         allowDivergence: opts.allowDivergence,
+        onTestScores: opts.onTestScores,
       },
     );
   },

@@ -64,9 +64,13 @@ export interface Method {
    * With `checkpoint`, the method's final training (and AutoDim's / AEmb's search) writes
    * checkpoints there and resumes from them; other searches (NIS, RaS) rerun from the start.
    */
-  run(
-    data: PreparedData,
-    settings: MethodSettings,
-    opts: { progress?: boolean; checkpoint?: CheckpointSettings; allowDivergence?: boolean },
-  ): Promise<RetrainResult>;
+  run(data: PreparedData, settings: MethodSettings, opts: RunOptions): Promise<RetrainResult>;
+}
+
+export interface RunOptions {
+  progress?: boolean;
+  checkpoint?: CheckpointSettings;
+  allowDivergence?: boolean;
+  /** Receives the final model's test-split probabilities, in row order (for paired comparisons). */
+  onTestScores?: (scores: Float32Array) => void;
 }

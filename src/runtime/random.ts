@@ -2,7 +2,17 @@
 // draw to one stream (say, dropout) never shifts another (say, the data split).
 import seedrandom from "seedrandom";
 
-export const STREAM_NAMES = ["init", "shuffle", "gumbel", "dropout", "split", "synth", "search", "bench"] as const;
+export const STREAM_NAMES = [
+  "init",
+  "shuffle",
+  "gumbel",
+  "dropout",
+  "split",
+  "synth",
+  "search",
+  "bench",
+  "bootstrap",
+] as const;
 export type StreamName = (typeof STREAM_NAMES)[number];
 
 /** Serializable generator state (alea's three words and a carry), for checkpoints. */

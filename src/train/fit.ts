@@ -21,7 +21,13 @@ export interface EvaluationResult {
 }
 
 /** AUC and Logloss of the network on a whole split (evaluation mode). */
-export function evaluate(network: Network, data: PreparedData, split: Split, batchSize: number): EvaluationResult {
+export function evaluate(
+  network: Network,
+  data: PreparedData,
+  split: Split,
+  batchSize: number,
+  onScores?: (scores: Float32Array) => void,
+): EvaluationResult {
   const started = Date.now();
   const n = data.rows(split);
   const probs = new Float32Array(n);
@@ -32,6 +38,7 @@ export function evaluate(network: Network, data: PreparedData, split: Split, bat
     for (let i = 0; i < batch.size; i++) labels[at + i] = batch.labels[i];
     at += batch.size;
   }
+  onScores?.(probs);
   return { auc: auc(labels, probs), logloss: logloss(labels, probs), rows: n, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -49,6 +56,8 @@ export interface FitOptions {
   identity?: unknown;
   /** Go on when the loss grows 100× above its first steps' level (default: stop; see DivergenceGuard). */
   allowDivergence?: boolean;
+  /** Receives the test-split probabilities of the restored best model, in row order. */
+  onTestScores?: (scores: Float32Array) => void;
 }
 
 export interface FitHistoryEntry {
@@ -167,7 +176,7 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
   if (!best || !bestWeights) throw new Error("fit: no epoch was run (epochs must be ≥ 1)");
   restore(network, bestWeights);
   bestWeights.dispose();
-  const test = evaluate(network, data, "test", opts.batchSize);
+  const test = evaluate(network, data, "test", opts.batchSize, opts.onTestScores);
   return { history: s.history, bestValidation: best, test };
 }
 

@@ -73,6 +73,7 @@ export async function retrain(
     progress?: boolean;
     checkpoint?: CheckpointSettings;
     allowDivergence?: boolean;
+    onTestScores?: (scores: Float32Array) => void;
   },
 ): Promise<RetrainResult> {
   await initRuntime();
@@ -107,6 +108,8 @@ export async function trainWithEmbedding(
     beforeTraining?: (model: CtrModel) => void;
     checkpoint?: CheckpointSettings;
     allowDivergence?: boolean;
+    /** Receives the test-split probabilities of the final (best-epoch) model, in row order. */
+    onTestScores?: (scores: Float32Array) => void;
   },
 ): Promise<RetrainResult> {
   const started = Date.now();
@@ -134,6 +137,7 @@ export async function trainWithEmbedding(
       progress: extra.progress,
       checkpoint: extra.checkpoint,
       allowDivergence: extra.allowDivergence,
+      onTestScores: extra.onTestScores,
       identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
     });
     const e = embedding.parameterCounts();
