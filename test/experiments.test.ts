@@ -432,3 +432,29 @@ test("your data (notebook 10): the command lines it prints run as they are and g
     assert.equal(c.params.embedding, r.params.embedding, name);
   }
 });
+
+test("case study: a single-field copy of prepared data keeps every split's rows and labels, and one id per original id", async () => {
+  const { singleFieldData } = await import("../src/experiments/casestudy.js");
+  const { CRITEO_RAW } = await import("./helpers.js");
+  const out = join(tempDir(), "prepared");
+  await prepareQuiet({ input: CRITEO_RAW, format: "criteo", minCount: 2, split: [0.8, 0.1, 0.1], out });
+  const data = new PreparedData(out);
+  const m = 14; // C1
+  const single = await singleFieldData(data, m, tempDir());
+  assert.equal(single.fieldCount, 1);
+  assert.equal(single.manifest.fields[0].name, data.manifest.fields[m].name);
+  for (const split of ["train", "val", "test"] as const) {
+    const a = data.readSplit(split);
+    const b = single.readSplit(split);
+    assert.deepEqual(b.labels, a.labels, `${split} labels in the same order`);
+    // The copy's ids are a relabelling of the original field's ids: equal originals ↔ equal copies.
+    const pairs = new Map<number, number>();
+    for (let r = 0; r < a.labels.length; r++) {
+      const orig = a.ids[r * data.fieldCount + m];
+      const copy = b.ids[r];
+      assert.equal(pairs.get(orig) ?? copy, copy, `${split} row ${r}`);
+      pairs.set(orig, copy);
+    }
+    assert.equal(new Set(pairs.values()).size, pairs.size, `${split}: one copy id per original id`);
+  }
+});

@@ -86,3 +86,41 @@ test("join of a large ratings file: one wait for the output's drain at a time (n
     [],
   );
 });
+
+test("join reads ratings.dat.gz as shipped compressed: same file as from ratings.dat; a damaged .gz names the file", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const plain = join(tempDir(), "plain.tsv");
+  await joinMovieLens(ML, plain);
+  const dir = tempDir();
+  for (const f of ["users.dat", "movies.dat"]) cpSync(join(ML, f), join(dir, f));
+  writeFileSync(join(dir, "ratings.dat.gz"), gzipSync(readFileSync(join(ML, "ratings.dat"))));
+  const fromGz = join(dir, "gz.tsv");
+  assert.equal(await joinMovieLens(dir, fromGz), 6);
+  assert.deepEqual(readFileSync(fromGz), readFileSync(plain));
+  assert.deepEqual(
+    readdirSync(dir).sort(),
+    ["gz.tsv", "movies.dat", "ratings.dat.gz", "users.dat"],
+    "the unpacked copy is removed",
+  );
+  writeFileSync(join(dir, "ratings.dat.gz"), "not gzip");
+  await assert.rejects(joinMovieLens(dir, join(dir, "bad.tsv")), /ratings\.dat\.gz: not a readable gzip file/);
+});
+
+test("MovieLens as an experiment data set: joined and prepared once by content, described as a subset when it is one", async () => {
+  const { movielensDataset, dataMissing } = await import("../src/experiments/datasets.js");
+  const out = tempDir();
+  const ds = await movielensDataset({ dir: ML, out });
+  assert.equal(ds.reused, false);
+  assert.equal(ds.data.fieldCount, 8);
+  assert.match(ds.description, /a subset: 6 of its 1,000,209 ratings, \d users;/);
+  assert.equal((await movielensDataset({ dir: ML, out })).reused, true);
+  const before = process.env.AUTODIM_MOVIELENS;
+  process.env.AUTODIM_MOVIELENS = join(out, "nowhere");
+  try {
+    assert.match(dataMissing("movielens") ?? "", /MovieLens-1M not found under .*nowhere/);
+    await assert.rejects(movielensDataset(), /grouplens\.org.*AUTODIM_MOVIELENS/);
+  } finally {
+    if (before === undefined) delete process.env.AUTODIM_MOVIELENS;
+    else process.env.AUTODIM_MOVIELENS = before;
+  }
+});

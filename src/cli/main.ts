@@ -19,7 +19,7 @@ import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
-import { EXPERIMENTS, finishedResult, saveOutput } from "../experiments/registry.js";
+import { EXPERIMENTS, experimentDataMissing, finishedResult, saveOutput } from "../experiments/registry.js";
 import { useCheckpoints } from "../experiments/settings.js";
 import { joinMovieLens, MOVIELENS_FIELDS } from "../data/movielens.js";
 import { runNotebook, selectNotebooks } from "../notebooks/run.js";
@@ -96,13 +96,13 @@ commands:
   backend                      print the tfjs backend this machine uses
   reproduce [EXPERIMENT|all] [--scale smoke|quick|paper|paper-avazu] [--force] [--out results] [--figures-out figures] [--notebooks]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
-           run the notebooks' experiments without Jupyter (data, methods, efficiency, components, frequency,
-           dimensions, casestudy, transfer, stability);
+           run the notebooks' experiments without Jupyter (${Object.keys(EXPERIMENTS).join(", ")});
            tables to results/<name>-<scale>.{md,json}, figures to figures/; --notebooks then re-executes
-           the matching notebooks in place (their outputs show those results)
-           (experiments finished earlier are kept unless --force; the main table's 27 runs and the
-           transfer runs are saved one by one under results/<name>-<scale>-runs/, resumed after an
-           interruption, and shared by several reproduce processes started together)
+           the matching notebooks in place (their outputs show those results). The *-movielens, -criteo
+           and -avazu ones read real data you supply (data/README.md); \`all\` skips those whose data is absent
+           (experiments finished earlier are kept unless --force; the main table's runs (model × method
+           × seed) and the other runs are saved one by one under results/<name>-<scale>-runs/, resumed
+           after an interruption, and shared by several reproduce processes started together)
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
@@ -290,6 +290,11 @@ const commands: Record<string, Command> = {
     checkOutputFolder("--out", dir);
     checkOutputFolder("--figures-out", figuresDir);
     for (const name of which === "all" ? names : [which]) {
+      const missing = experimentDataMissing(name, scale);
+      if (which === "all" && missing) {
+        console.log(`${name} (${scale}): skipped — ${missing}`);
+        continue;
+      }
       if (!f.force && finishedResult(name, scale, dir, figuresDir)) {
         console.log(
           `${name} (${scale}): done earlier, kept ${join(dir, `${name}-${scale}.md`)} (--force to run again)`,

@@ -75,6 +75,68 @@ export interface PairedDifference {
 }
 
 /**
+ * Bootstrap replicates of every run's AUC, drawn once so any pair can be compared: per
+ * replicate, the seeds drawn (indices, shared by all runs) and each run's AUC per seed on the
+ * rows drawn (shared by all runs). Deterministic for `seed`.
+ */
+export class AucDraws {
+  readonly keys: string[];
+  /** point[k][s]: run k's AUC with seed s on all rows. */
+  readonly point: number[][];
+  /** seedDraws[b]: the seed indices of replicate b. */
+  readonly seedDraws: number[][];
+  /** aucs[k][b][s]: run k's AUC with seed s on replicate b's rows. */
+  readonly aucs: Float64Array[][];
+
+  constructor(labels: ArrayLike<number>, runs: BootstrapRun[], opts: { replicates: number; seed: number }) {
+    const n = labels.length;
+    const seeds = runs[0]?.scoresBySeed.length ?? 0;
+    for (const r of runs) {
+      if (r.scoresBySeed.length !== seeds)
+        throw new Error(`bootstrap: ${r.key} has ${r.scoresBySeed.length} seeds, ${runs[0].key} ${seeds}`);
+      for (const s of r.scoresBySeed)
+        if (s.length !== n) throw new Error(`bootstrap: ${r.key} scored ${s.length} rows, the labels are ${n}`);
+    }
+    this.keys = runs.map((r) => r.key);
+    const ranked = runs.map((r) => r.scoresBySeed.map(rankScores));
+    const ones = new Float64Array(n).fill(1);
+    this.point = ranked.map((perSeed) => perSeed.map((r) => weightedAuc(labels, r, ones)));
+    const rng = randomStream(opts.seed, "bootstrap");
+    this.seedDraws = [];
+    this.aucs = runs.map(() => []);
+    const weights = new Float64Array(n);
+    for (let b = 0; b < opts.replicates; b++) {
+      this.seedDraws.push(Array.from({ length: seeds }, () => Math.floor(rng.next() * seeds)));
+      weights.fill(0);
+      for (let i = 0; i < n; i++) weights[Math.floor(rng.next() * n)]++;
+      ranked.forEach((perSeed, k) =>
+        this.aucs[k].push(Float64Array.from(perSeed, (r) => weightedAuc(labels, r, weights))),
+      );
+    }
+  }
+
+  /** Mean over seeds of AUC(a, s) − AUC(b, s), with its 95% percentile interval over the replicates. */
+  difference(a: string, b: string): PairedDifference {
+    const ka = this.keys.indexOf(a);
+    const kb = this.keys.indexOf(b);
+    if (ka < 0 || kb < 0) throw new Error(`bootstrap: no run ${ka < 0 ? a : b}`);
+    const seeds = this.point[ka].length;
+    let delta = 0;
+    for (let s = 0; s < seeds; s++) delta += (this.point[ka][s] - this.point[kb][s]) / seeds;
+    const draws = this.seedDraws
+      .map((draw, r) => draw.reduce((acc, s) => acc + this.aucs[ka][r][s] - this.aucs[kb][r][s], 0) / draw.length)
+      .sort((x, y) => x - y);
+    return {
+      key: a,
+      delta,
+      low: quantile(draws, 0.025),
+      high: quantile(draws, 0.975),
+      shareAtMostZero: draws.filter((x) => x <= 0).length / draws.length,
+    };
+  }
+}
+
+/**
  * ΔAUC of every run against `reference` with a two-stage paired bootstrap (seeds, then test
  * rows), `replicates` times, deterministic for `seed`.
  */
@@ -84,45 +146,8 @@ export function pairedAucBootstrap(
   runs: BootstrapRun[],
   opts: { replicates: number; seed: number },
 ): PairedDifference[] {
-  const n = labels.length;
-  const seeds = reference.scoresBySeed.length;
-  for (const r of [reference, ...runs]) {
-    if (r.scoresBySeed.length !== seeds)
-      throw new Error(`bootstrap: ${r.key} has ${r.scoresBySeed.length} seeds, the reference ${seeds}`);
-    for (const s of r.scoresBySeed)
-      if (s.length !== n) throw new Error(`bootstrap: ${r.key} scored ${s.length} rows, the labels are ${n}`);
-  }
-  const rank = (r: BootstrapRun) => r.scoresBySeed.map(rankScores);
-  const ref = rank(reference);
-  const ranked = runs.map(rank);
-  const ones = new Float64Array(n).fill(1);
-  const meanDelta = (w: ArrayLike<number>, seedDraw: number[], k: number) => {
-    // AUCs per seed computed once per replicate, then averaged over the drawn seeds.
-    const refAuc = ref.map((r) => weightedAuc(labels, r, w));
-    const runAuc = ranked[k].map((r) => weightedAuc(labels, r, w));
-    return seedDraw.reduce((a, s) => a + runAuc[s] - refAuc[s], 0) / seedDraw.length;
-  };
-  const allSeeds = Array.from({ length: seeds }, (_, s) => s);
-  const point = runs.map((_, k) => meanDelta(ones, allSeeds, k));
-  const rng = randomStream(opts.seed, "bootstrap");
-  const draws: number[][] = runs.map(() => []);
-  const weights = new Float64Array(n);
-  for (let b = 0; b < opts.replicates; b++) {
-    const seedDraw = allSeeds.map(() => Math.floor(rng.next() * seeds));
-    weights.fill(0);
-    for (let i = 0; i < n; i++) weights[Math.floor(rng.next() * n)]++;
-    runs.forEach((_, k) => draws[k].push(meanDelta(weights, seedDraw, k)));
-  }
-  return runs.map((r, k) => {
-    const sorted = draws[k].slice().sort((a, b) => a - b);
-    return {
-      key: r.key,
-      delta: point[k],
-      low: quantile(sorted, 0.025),
-      high: quantile(sorted, 0.975),
-      shareAtMostZero: sorted.filter((x) => x <= 0).length / sorted.length,
-    };
-  });
+  const draws = new AucDraws(labels, [reference, ...runs], opts);
+  return runs.map((r) => draws.difference(r.key, reference.key));
 }
 
 /** The q-quantile of ascending `sorted` (linear interpolation between order statistics). */

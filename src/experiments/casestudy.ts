@@ -1,18 +1,26 @@
 // Experiment 7 — case study: does AutoDim give larger sizes to the fields that matter more?
 // The paper measures a field's importance by the test AUC of a W&D model fed that field alone
-// (MovieLens-1M) and sets it beside the size AutoDim chose with W&D.
+// (MovieLens-1M) and sets it beside the size AutoDim chose with W&D. We do the same: one W&D
+// per field and seed, trained on a prepared copy of the data holding that field only (same
+// rows, same split), through the one training path.
 //
-// A model of one categorical field is a function of that field's value only, so the best it
-// can learn is each value's click rate; we compute that directly — each value's training click
-// rate, shrunk towards the global rate by PRIOR_ROWS pseudo-rows (rare values are noisy;
-// unseen → global rate) — and score the test split with it. That is the optimum the paper's
-// single-field W&D trains towards, without 8–39 trainings and their early-stopping noise.
-import type { PreparedData } from "../data/batches.js";
+// A cross-check needing no training: a model of one categorical field is a function of that
+// field's value only, so the best it can learn is each value's click rate — each value's
+// training click rate, shrunk towards the global rate by PRIOR_ROWS pseudo-rows, scores the
+// test split ("click-rate AUC").
+import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { once } from "node:events";
+import { PreparedData } from "../data/batches.js";
+import { prepare } from "../data/prepare.js";
+import { SPLITS } from "../data/manifest.js";
+import { METHODS } from "../methods/registry.js";
 import type { RetrainResult } from "../train/schemas.js";
 import { auc, logloss, spearman } from "../data/metrics.js";
-import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
+import { identityHash, runCells } from "./cells.js";
+import { DEFAULT_SEED, plantedRanks, syntheticPrepareRequest, type Dataset } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { methodResults, methodRunsDir, methodsDefaults, runKey, testSummary } from "./methods.js";
+import { methodResults, methodSettings, runKey, testSummary, type MethodsSettings } from "./methods.js";
 
 /** Pseudo-rows at the global click rate added to each value's counts. */
 export const PRIOR_ROWS = 10;
@@ -54,57 +62,196 @@ export function singleFieldImportance(data: PreparedData, prior = PRIOR_ROWS): F
   });
 }
 
-export interface CaseStudyRow extends FieldImportance {
-  dim: number;
+/**
+ * A prepared copy of `data` holding field `m` only: the same rows in the same splits, its
+ * ids as values (min count 1: the originals were filtered already). Made once, under `root`.
+ */
+export async function singleFieldData(data: PreparedData, m: number, root: string): Promise<PreparedData> {
+  const field = data.manifest.fields[m];
+  const dir = join(root, `${m}-${field.name.replace(/[^\w.-]+/g, "_")}`);
+  const out = join(dir, "prepared");
+  const inputs = {} as Record<(typeof SPLITS)[number], string>;
+  mkdirSync(dir, { recursive: true });
+  for (const split of SPLITS) {
+    const file = join(dir, `${split}.tsv`);
+    inputs[split] = file;
+    if (existsSync(file)) continue;
+    const { ids, labels } = data.readSplit(split);
+    const F = data.fieldCount;
+    const tmp = `${file}.tmp-${process.pid}`;
+    const sink = createWriteStream(tmp);
+    sink.write(`label\t${field.name}\n`);
+    const lines: string[] = [];
+    for (let r = 0; r < labels.length; r++) {
+      lines.push(`${labels[r]}\t${ids[r * F + m]}`);
+      if (lines.length === 65536 || r === labels.length - 1) {
+        if (!sink.write(lines.join("\n") + "\n")) await once(sink, "drain");
+        lines.length = 0;
+      }
+    }
+    sink.end();
+    await once(sink, "finish");
+    renameSync(tmp, file);
+  }
+  await prepare({
+    ...syntheticPrepareRequest("", out, DEFAULT_SEED, false),
+    input: inputs,
+    format: "tsv",
+    minCount: 1,
+  });
+  return new PreparedData(out);
+}
+
+/** One field's importance from trained single-field W&D models, one per seed. */
+export interface TrainedImportance {
+  field: string;
+  auc: number[];
+  logloss: number[];
+  seconds: number;
+}
+
+/** Trains W&D on each field alone (FDE's size, the main table's re-train settings), per seed; runs are cells. */
+export async function trainedFieldImportance(
+  ds: Dataset,
+  settings: MethodsSettings,
+  runsDir: string,
+  dataRoot: string,
+  counts?: { computed: number; reused: number },
+): Promise<TrainedImportance[]> {
+  const fields = ds.data.manifest.fields;
+  const single: PreparedData[] = [];
+  for (let m = 0; m < fields.length; m++) single.push(await singleFieldData(ds.data, m, dataRoot));
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  const plan = fields.flatMap((f, m) => settings.seeds.map((seed) => ({ f, m, seed })));
+  const cells = plan.map(({ f, m, seed }) => {
+    const s = methodSettings(settings, "wd", seed);
+    const identity = { data: ds.description, field: f.name, train: s.train, candidates: s.candidates, seed };
+    return {
+      key: `field-${m}-${f.name.replace(/[^\w.-]+/g, "_")}-s${seed}-${identityHash(identity)}`,
+      identity,
+      run: async () => {
+        const r = await METHODS.fde.run(single[m], s, { progress });
+        return { auc: r.test.auc, logloss: r.test.logloss, seconds: r.runtime.wallSeconds };
+      },
+    };
+  });
+  const done = await runCells(runsDir, cells, { log: progress ? undefined : () => {}, counts });
+  return fields.map((f, m) => {
+    const runs = plan.flatMap((p, i) =>
+      p.m === m ? [done.get(cells[i].key) as { auc: number; logloss: number; seconds: number }] : [],
+    );
+    return {
+      field: f.name,
+      auc: runs.map((r) => r.auc),
+      logloss: runs.map((r) => r.logloss),
+      seconds: runs.reduce((a, r) => a + r.seconds, 0),
+    };
+  });
+}
+
+export interface CaseStudyRow {
+  field: string;
   ids: number;
+  /** Trained single-field W&D test AUC, mean and std over seeds. */
+  auc: number;
+  aucStd: number;
+  logloss: number;
+  /** The click-rate cross-check's test AUC. */
+  clickRateAuc: number;
+  /** AutoDim's (W&D) size per seed, and their mean. */
+  dims: number[];
+  dim: number;
   plantedRank?: number;
 }
 
 export interface CaseStudyResult {
   rows: CaseStudyRow[];
-  /** Spearman(single-field AUC, chosen size). */
+  seeds: number[];
+  /** Spearman(single-field AUC, mean chosen size), and per seed (that seed's sizes). */
   spearman: number;
+  spearmanPerSeed: number[];
+  /** W&D FDE and AutoDim on the whole data, means over seeds. */
   fde: { auc: number; logloss: number; params: number };
   autodim: { auc: number; logloss: number; params: number };
-  /** Seconds of the two W&D runs (AutoDim's search included). */
+  /** Seconds of the runs behind it (single-field trainings + the W&D FDE and AutoDim runs). */
   computeSeconds: number;
 }
 
-/** Importance per field beside W&D AutoDim's sizes; W&D full-dimension vs AutoDim on the same data. */
+function mean(x: number[]): number {
+  return x.reduce((a, b) => a + b, 0) / x.length;
+}
+
+function std(x: number[]): number {
+  const m = mean(x);
+  return x.length > 1 ? Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1)) : 0;
+}
+
+/**
+ * Importance per field (trained single-field W&D) beside W&D AutoDim's sizes, per seed; the W&D
+ * FDE and AutoDim runs are the main table's (`mainRunsDir`), shared with it.
+ */
 export async function runCaseStudy(
   ds: Dataset,
-  scale: Scale,
-  seed: number,
-  experiment: string,
+  settings: MethodsSettings,
+  mainRunsDir: string,
+  runsDir: string,
+  dataRoot: string,
+  counts?: { computed: number; reused: number },
 ): Promise<CaseStudyResult> {
-  const settings = { ...methodsDefaults(scale), models: ["wd" as const], methods: ["fde", "autodim"], seeds: [seed] };
-  const results = await methodResults(ds, settings, methodRunsDir(experiment, scale));
-  const auto = results.get(runKey("wd", "autodim", seed))?.result as RetrainResult;
-  const fde = results.get(runKey("wd", "fde", seed))?.result as RetrainResult;
-  const importance = singleFieldImportance(ds.data);
+  const main = { ...settings, models: ["wd" as const], methods: ["fde", "autodim"] };
+  const results = await methodResults(ds, main, mainRunsDir, counts);
+  const auto = settings.seeds.map((seed) => results.get(runKey("wd", "autodim", seed))?.result as RetrainResult);
+  const fde = settings.seeds.map((seed) => results.get(runKey("wd", "fde", seed))?.result as RetrainResult);
+  const trained = await trainedFieldImportance(ds, settings, runsDir, dataRoot, counts);
+  const oracle = singleFieldImportance(ds.data);
   const rankOf = plantedRanks(ds);
-  const rows = importance
-    .map((f, m) => ({
-      ...f,
-      dim: auto.dims[m].dim,
-      ids: ds.data.manifest.fields[m].vocabularySize,
-      plantedRank: rankOf.get(f.field),
-    }))
+  const rows = trained
+    .map((f, m) => {
+      const dims = auto.map((a) => a.dims[m].dim);
+      return {
+        field: f.field,
+        ids: ds.data.manifest.fields[m].vocabularySize,
+        auc: mean(f.auc),
+        aucStd: std(f.auc),
+        logloss: mean(f.logloss),
+        clickRateAuc: oracle[m].auc,
+        dims,
+        dim: mean(dims),
+        plantedRank: rankOf.get(f.field),
+      };
+    })
     .sort((a, b) => b.auc - a.auc);
-  const computeSeconds = fde.runtime.wallSeconds + auto.runtime.wallSeconds + (auto.plan?.runtime.wallSeconds ?? 0);
+  const summary = (rs: RetrainResult[]) => {
+    const t = rs.map(testSummary);
+    return {
+      auc: mean(t.map((x) => x.auc)),
+      logloss: mean(t.map((x) => x.logloss)),
+      params: mean(t.map((x) => x.params)),
+    };
+  };
+  const computeSeconds =
+    trained.reduce((a, f) => a + f.seconds, 0) +
+    [...fde, ...auto].reduce((a, r) => a + r.runtime.wallSeconds + (r.plan?.runtime.wallSeconds ?? 0), 0);
   return {
     rows,
+    seeds: settings.seeds,
     spearman: spearman(
       rows.map((r) => r.auc),
       rows.map((r) => r.dim),
     ),
-    fde: testSummary(fde),
-    autodim: testSummary(auto),
+    spearmanPerSeed: settings.seeds.map((_, k) =>
+      spearman(
+        rows.map((r) => r.auc),
+        rows.map((r) => r.dims[k]),
+      ),
+    ),
+    fde: summary(fde),
+    autodim: summary(auto),
     computeSeconds,
   };
 }
 
-export function caseStudyFigures(r: CaseStudyResult): Record<string, Figure> {
+export function caseStudyFigures(r: CaseStudyResult, caption = ""): Record<string, Figure> {
   return {
     importance: {
       data: [
@@ -113,20 +260,32 @@ export function caseStudyFigures(r: CaseStudyResult): Record<string, Figure> {
           mode: "markers+text",
           x: r.rows.map((f) => f.auc),
           y: r.rows.map((f) => f.dim),
+          error_x: { type: "data", array: r.rows.map((f) => f.aucStd), thickness: 1 },
+          error_y: {
+            type: "data",
+            symmetric: false,
+            array: r.rows.map((f) => Math.max(...f.dims) - f.dim),
+            arrayminus: r.rows.map((f) => f.dim - Math.min(...f.dims)),
+            thickness: 1,
+          },
           text: r.rows.map((f) => f.field),
           textposition: "top center",
           marker: { size: 10, color: "#c44e52" },
-          hovertemplate: "%{text}: single-field AUC %{x:.4f}, size %{y}<extra></extra>",
+          customdata: r.rows.map((f) => f.dims.join(", ")),
+          hovertemplate: "%{text}: single-field AUC %{x:.4f}, sizes %{customdata}<extra></extra>",
         },
       ],
       layout: {
         title: {
-          text: `Field importance (single-field test AUC) vs AutoDim's size (W&D) — Spearman ${r.spearman.toFixed(3)}`,
+          text:
+            `Field importance (trained single-field W&D, test AUC) vs AutoDim's size (W&D) — Spearman ${r.spearman.toFixed(3)}` +
+            (caption ? `<br><sub>${caption}</sub>` : ""),
         },
-        xaxis: { title: { text: "single-field test AUC" } },
-        yaxis: { title: { text: "chosen embedding size" } },
-        width: 800,
-        height: 480,
+        xaxis: { title: { text: "single-field test AUC (mean ± std over seeds)" } },
+        yaxis: { title: { text: "chosen embedding size (mean, range over seeds)" } },
+        width: 860,
+        height: 500,
+        margin: { t: 90 },
       },
     },
   };

@@ -192,7 +192,9 @@ export async function movielensDataset(
   };
   const { reused, manifest } = await prepare(req);
   const rows = manifest.rows.train + manifest.rows.val + manifest.rows.test;
-  const users = manifest.fields.find((f) => f.name === "userId")?.kept ?? 0;
+  // Users seen in the training split (kept or rare): all of a MovieLens user's ≥ 20 ratings are rarely all held out.
+  const userField = manifest.fields.find((f) => f.name === "userId");
+  const users = (userField?.kept ?? 0) + (userField?.rareValues ?? 0);
   const subset =
     rows === MOVIELENS_1M_RATINGS
       ? ""
@@ -206,20 +208,78 @@ export async function movielensDataset(
   };
 }
 
+const RAW_CTR = {
+  criteo: {
+    env: "AUTODIM_CRITEO",
+    file: join("data", "criteo", "train.txt"),
+    label: "Criteo (Kaggle Display Advertising Challenge)",
+    full: 45_840_617,
+    get: "Kaggle's Display Advertising Challenge train.txt",
+  },
+  avazu: {
+    env: "AUTODIM_AVAZU",
+    file: join("data", "avazu", "train"),
+    label: "Avazu (Kaggle CTR prediction)",
+    full: 40_428_967,
+    get: "Kaggle's Avazu CTR prediction train file",
+  },
+} as const;
+
+/**
+ * A raw Criteo or Avazu file of any length (`AUTODIM_CRITEO` / `AUTODIM_AVAZU`, else
+ * data/criteo/train.txt / data/avazu/train) through its raw loader with the paper's preset
+ * (min count 10, random 8:1:1), cached under data/<name>/ by the file's sha256.
+ */
+export async function rawCtrDataset(name: "criteo" | "avazu", opts: { progress?: boolean } = {}): Promise<Dataset> {
+  const spec = RAW_CTR[name];
+  const file = process.env[spec.env] ?? spec.file;
+  if (!existsSync(file))
+    throw new AutodimError(`${spec.label}: ${file} is missing. Put ${spec.get} there, or set ${spec.env} to the file`);
+  const sha = sha256Sync(file);
+  const prepared = join("data", name, `prepared-${sha.slice(0, 12)}`);
+  const { manifest } = await prepare({
+    ...syntheticPrepareRequest(file, prepared, DEFAULT_SEED, opts.progress),
+    format: name,
+  });
+  const rows = manifest.rows.train + manifest.rows.val + manifest.rows.test;
+  const subset =
+    rows >= spec.full ? "" : ` — a sample: ${rows.toLocaleString("en")} rows of its ${spec.full.toLocaleString("en")}`;
+  return {
+    name,
+    data: new PreparedData(prepared),
+    description: `${spec.label}${subset}; the paper's preset (min count 10, random 8:1:1 split, seed ${DEFAULT_SEED}); ${manifest.totalFeatures.toLocaleString("en")} features; file sha256 ${sha.slice(0, 12)}`,
+  };
+}
+
 /** The data sets an experiment's settings can name besides its scale's own. */
-export const DATA_NAMES = ["scale", "movielens"] as const;
+export const DATA_NAMES = ["scale", "movielens", "criteo", "avazu"] as const;
 export type DataName = (typeof DATA_NAMES)[number];
+
+/** Why a named real data set cannot be loaded here (its files are absent), or undefined. */
+export function dataMissing(name: DataName): string | undefined {
+  if (name === "movielens")
+    return movielensAvailable()
+      ? undefined
+      : `MovieLens-1M not found under ${movielensSourceDir()} (or AUTODIM_MOVIELENS)`;
+  if (name === "criteo" || name === "avazu") {
+    const spec = RAW_CTR[name];
+    const file = process.env[spec.env] ?? spec.file;
+    return existsSync(file) ? undefined : `${spec.label} not found at ${file} (or ${spec.env})`;
+  }
+  return undefined;
+}
 
 /** The data set named by an experiment's settings: "scale" is the scale's (synthetic at smoke/quick). */
 export async function datasetByName(name: DataName, scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
   if (name === "movielens") return movielensDataset({ progress: scale !== "smoke" });
+  if (name === "criteo" || name === "avazu") return rawCtrDataset(name, { progress: scale !== "smoke" });
   return datasetForScale(scale, seed);
 }
 
-/** The case study's data: MovieLens-1M when present (not at smoke scale), else the scale's data. */
-export async function caseStudyDataset(scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
-  const dir = movielensSourceDir();
-  if (scale !== "smoke" && (existsSync(join(dir, "ratings.dat")) || existsSync(join(dir, "ratings.dat.gz"))))
-    return movielensDataset({ dir });
-  return datasetForScale(scale, seed);
+/** Whether the MovieLens-1M files are where `movielensDataset` looks. */
+export function movielensAvailable(dir = movielensSourceDir()): boolean {
+  return (
+    ["users.dat", "movies.dat"].every((f) => existsSync(join(dir, f))) &&
+    (existsSync(join(dir, "ratings.dat")) || existsSync(join(dir, "ratings.dat.gz")))
+  );
 }

@@ -23,7 +23,7 @@ export interface DimensionsResult {
   plan: Pick<DimensionPlan, "config" | "runtime" | "data">;
 }
 
-/** softmax(log α) = α / Σα (α clamped at 1e-6 as in the search): selection probabilities without noise at τ = 1. */
+/** softmax(log α) = α / Σα: selection probabilities without noise at τ = 1 (plans older than log-α training clamped α at 1e-6). */
 export function selectionProbabilities(alpha: number[]): number[] {
   const clamped = alpha.map((a) => Math.max(a, 1e-6));
   const s = clamped.reduce((a, b) => a + b, 0);
@@ -158,4 +158,90 @@ export function dimensionFigures(r: DimensionsResult, dataset: string): Record<s
     };
   }
   return figures;
+}
+
+/** AutoDim's sizes over base models and seeds: the main table's plans, no extra search. */
+export interface DimensionDistribution {
+  candidates: number[];
+  models: string[];
+  seeds: number[];
+  fields: { field: string; ids: number; sizes: Record<string, number[]> }[];
+  /** Embedding parameters saved vs every field at the largest size, per model and seed. */
+  reduction: Record<string, number[]>;
+  /** Spearman(log ids, mean size over seeds), per model. */
+  spearmanCardinality: Record<string, number>;
+  /** Share of (field, model) pairs whose size is the same for every seed. */
+  seedAgreement: number;
+  /** The first model's first seed in full (its α over the search). */
+  first: DimensionsResult;
+}
+
+export function dimensionDistribution(
+  plans: { model: string; seed: number; plan: DimensionPlan }[],
+  ds: Dataset,
+): DimensionDistribution {
+  const models = [...new Set(plans.map((p) => p.model))];
+  const seeds = [...new Set(plans.map((p) => p.seed))];
+  const of = (model: string) => plans.filter((p) => p.model === model);
+  const fields = plans[0].plan.fields.map((f, m) => ({
+    field: f.name,
+    ids: f.vocabularySize,
+    sizes: Object.fromEntries(models.map((model) => [model, of(model).map((p) => p.plan.fields[m].dim)])),
+  }));
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  let agree = 0;
+  for (const f of fields) for (const model of models) if (new Set(f.sizes[model]).size === 1) agree++;
+  return {
+    candidates: plans[0].plan.candidates,
+    models,
+    seeds,
+    fields,
+    reduction: Object.fromEntries(models.map((model) => [model, of(model).map((p) => p.plan.totals.reduction)])),
+    spearmanCardinality: Object.fromEntries(
+      models.map((model) => [
+        model,
+        spearman(
+          fields.map((f) => Math.log(f.ids)),
+          fields.map((f) => mean(f.sizes[model])),
+        ),
+      ]),
+    ),
+    seedAgreement: agree / (fields.length * models.length),
+    first: summarizePlan(plans[0].plan, ds),
+  };
+}
+
+/** Mean size per field and model (range over seeds as error bars), and α over the first search. */
+export function distributionFigures(r: DimensionDistribution, caption: string): Record<string, Figure> {
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  const colors = ["#4c72b0", "#dd8452", "#55a868"];
+  return {
+    sizes: {
+      data: r.models.map((model, k) => ({
+        type: "bar",
+        name: model,
+        x: r.fields.map((f) => f.field),
+        y: r.fields.map((f) => mean(f.sizes[model])),
+        error_y: {
+          type: "data",
+          symmetric: false,
+          array: r.fields.map((f) => Math.max(...f.sizes[model]) - mean(f.sizes[model])),
+          arrayminus: r.fields.map((f) => mean(f.sizes[model]) - Math.min(...f.sizes[model])),
+        },
+        marker: { color: colors[k % colors.length] },
+        customdata: r.fields.map((f) => `${f.ids} ids; sizes ${f.sizes[model].join(", ")}`),
+        hovertemplate: `${model} %{x}: %{customdata}<extra></extra>`,
+      })),
+      layout: {
+        title: { text: `AutoDim's size per field and base model (mean, range over seeds)<br><sub>${caption}</sub>` },
+        barmode: "group",
+        yaxis: { title: { text: "chosen size" }, tickvals: r.candidates },
+        legend: { orientation: "h", y: -0.2 },
+        width: 900,
+        height: 480,
+        margin: { t: 90 },
+      },
+    },
+    selection: dimensionFigures(r.first, caption).selection,
+  };
 }
