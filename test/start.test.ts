@@ -26,11 +26,12 @@ const job = {
   runs: "runs/x",
 } as unknown as MainJobResult;
 
-test("start: this run's FM rows beside the committed ones, with the difference; zero-padding is labelled AD-1", () => {
+test("start: this run's FM rows beside the committed ones of the same variant, with the difference; zero-padding is labelled AD-1", () => {
   const committed = [
     { model: "fm", method: "fde", testAuc: 0.70318, params: 300 },
-    { model: "fm", method: "autodim", testAuc: 0.70471, params: 100 },
-    { model: "wd", method: "autodim", testAuc: 0.1, params: 1 },
+    { model: "fm", method: "autodim-zeropad", testAuc: 0.70471, params: 100 },
+    { model: "fm", method: "autodim", testAuc: 0.1, params: 1 },
+    { model: "wd", method: "autodim-zeropad", testAuc: 0.1, params: 1 },
   ];
   const lines = comparison(job, committed).split("\n");
   assert.equal(lines.length, 3);
@@ -58,4 +59,33 @@ test("announceGemm: once per process; on wasm it says why and how to get OpenBLA
     lines[0],
     /^autodim: matmuls on wasm, 2–3× slower than OpenBLAS .*libopenblas\.so\.0 not found.*to use OpenBLAS: install OpenBLAS \(Debian\/Ubuntu: apt-get install -y libopenblas0-pthread\); the next run picks it up\n$/,
   );
+});
+
+test("start: a committed table from before AutoDim meant AD-2 has its zero-padding row renamed AD-1; the new format's seed-2026 rows are read", async () => {
+  const { committedMainTable } = await import("../src/cli/start.js");
+  const { writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tempDir } = await import("./helpers.js");
+  const dir = tempDir();
+  const old = join(dir, "old.json");
+  writeFileSync(old, JSON.stringify({ result: [{ model: "fm", method: "autodim", testAuc: 0.7, params: 1 }] }));
+  assert.deepEqual(committedMainTable(old), [{ model: "fm", method: "autodim-zeropad", testAuc: 0.7, params: 1 }]);
+  const now = join(dir, "new.json");
+  writeFileSync(
+    now,
+    JSON.stringify({
+      result: {
+        table: [],
+        runs: [
+          { model: "fm", method: "autodim", seed: 2026, testAuc: 0.7, params: 1 },
+          { model: "fm", method: "autodim", seed: 1, testAuc: 0.6, params: 1 },
+        ],
+      },
+    }),
+  );
+  assert.deepEqual(
+    committedMainTable(now)?.map((r) => r.testAuc),
+    [0.7],
+  );
+  assert.equal(committedMainTable(join(dir, "absent.json")), undefined);
 });

@@ -1,7 +1,7 @@
 // The main job (`autodim main`, and the second half of `npm start`): synthetic data with
 // planted ranks → AutoDim search with FM → re-train the plan and the full-dimension model →
-// compare the plan with the planted ranks. The settings are the main table's quick-scale ones,
-// so its numbers are the committed FM rows of results/methods-quick.md, reproduced.
+// compare the plan with the planted ranks. The settings are the quick scale's (AutoDim = AD-2),
+// printed beside the committed rows of the same settings where there are some.
 import { join } from "node:path";
 import { summarizeManifest } from "../data/manifest.js";
 import type { SynthTruth } from "../data/synthetic.js";

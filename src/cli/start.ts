@@ -1,13 +1,15 @@
 // `npm start` (`autodim start`): real work a new user can watch on a fresh clone in under 10
 // minutes on 2 cores, touching nothing committed. 1) every experiment of the paper at smoke
 // scale (tiny data: the whole pipeline runs on this machine), into a scratch folder; 2) the main
-// job at quick scale, whose settings are the committed main table's, so its FM numbers are
-// printed beside the committed ones; 3) where the figures are and what to run next.
+// job at quick scale (AutoDim = AD-2 with FM on planted synthetic rows), printed beside the
+// committed rows of the same settings, then the committed real-data (MovieLens) verdict;
+// 3) where the figures are and what to run next.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
 import { AutodimError } from "../errors.js";
+import type { MainTableRow } from "../experiments/methods.js";
 import { autodimLabel, describeMainJob, runMainJob, textTable, type MainJobResult } from "./mainjob.js";
 
 export const START_DIR = join("runs", "start");
@@ -19,12 +21,34 @@ interface CommittedRow {
   params: number;
 }
 
-/** The committed quick-scale main table (results/methods-quick.json), if present. */
-function committedMainTable(): CommittedRow[] | undefined {
-  const path = join("results", "methods-quick.json");
+/**
+ * The committed quick-scale synthetic main table's rows (results/methods-quick.json), if present.
+ * Tables saved before AutoDim meant AD-2 here (a plain list of rows) searched with zero-padding
+ * under the name "autodim": that row is returned under its paper name, AD-1's "autodim-zeropad".
+ */
+export function committedMainTable(path = join("results", "methods-quick.json")): CommittedRow[] | undefined {
   if (!existsSync(path)) return undefined;
-  const saved = JSON.parse(readFileSync(path, "utf8")) as { result?: CommittedRow[] };
-  return Array.isArray(saved.result) ? saved.result : undefined;
+  const saved = JSON.parse(readFileSync(path, "utf8")) as { result?: unknown };
+  if (Array.isArray(saved.result))
+    return (saved.result as CommittedRow[]).map((r) =>
+      r.method === "autodim" ? { ...r, method: "autodim-zeropad" } : r,
+    );
+  const table = (saved.result as { runs?: (CommittedRow & { seed: number })[] } | undefined)?.runs;
+  return table?.filter((r) => r.seed === DEFAULT_SEED);
+}
+
+/** The committed real-data table (MovieLens: the whole main table, else its core), if present. */
+function committedRealTable(): { file: string; rows: MainTableRow[]; data: string } | undefined {
+  for (const name of ["methods-movielens-quick", "methods-movielens-core-quick"]) {
+    const file = join("results", `${name}.json`);
+    if (!existsSync(file)) continue;
+    const saved = JSON.parse(readFileSync(file, "utf8")) as {
+      result: { table: MainTableRow[] };
+      provenance: { data: string };
+    };
+    return { file, rows: saved.result.table, data: saved.provenance.data };
+  }
+  return undefined;
 }
 
 function section(title: string): void {
@@ -37,7 +61,7 @@ export function comparison(r: MainJobResult, committed: CommittedRow[] | undefin
   const rows = [["FM", "test AUC (now)", "committed", "difference", "params (now)", "committed"]];
   for (const [method, label, result] of [
     ["fde", "FDE", r.fde],
-    ["autodim", autodimLabel(r.plan), r.autodim],
+    [r.plan.config.unify === "zeropad" ? "autodim-zeropad" : "autodim", autodimLabel(r.plan), r.autodim],
   ] as const) {
     const c = find(method);
     rows.push([
@@ -52,22 +76,20 @@ export function comparison(r: MainJobResult, committed: CommittedRow[] | undefin
   return textTable(rows);
 }
 
-/** The committed table's AutoDim-vs-FDE line per model. */
-function committedHeadline(committed: CommittedRow[]): string {
-  const rows = [["model", "FDE AUC", "AutoDim AUC", "ΔAUC", "AutoDim params vs FDE"]];
-  for (const model of [...new Set(committed.map((x) => x.model))]) {
-    const fde = committed.find((x) => x.model === model && x.method === "fde");
-    const ad = committed.find((x) => x.model === model && x.method === "autodim");
-    if (!fde || !ad) continue;
-    rows.push([
-      model,
-      fde.testAuc.toFixed(4),
-      ad.testAuc.toFixed(4),
-      (ad.testAuc - fde.testAuc).toFixed(4),
-      `${((100 * (ad.params - fde.params)) / fde.params).toFixed(1)}%`,
+/** The committed real-data table's AutoDim (AD-2) and AD-1 vs FDE per model, with their intervals. */
+export function committedHeadline(rows: MainTableRow[]): string {
+  const out = [["model", "method", "seeds", "AUC", "ΔAUC vs FDE", "95% CI", "params vs FDE"]];
+  for (const r of rows.filter((x) => x.method === "autodim" || x.method === "autodim-zeropad"))
+    out.push([
+      r.model,
+      r.method === "autodim" ? "AutoDim (AD-2)" : "AD-1 (zero-pad)",
+      String(r.seeds),
+      r.aucMean.toFixed(4),
+      r.deltaAuc.toFixed(4),
+      Number.isNaN(r.deltaLow) ? "—" : `[${r.deltaLow.toFixed(4)}, ${r.deltaHigh.toFixed(4)}]`,
+      `${(100 * r.paramsVsFde).toFixed(1)}%`,
     ]);
-  }
-  return textTable(rows);
+  return textTable(out);
 }
 
 export async function startJob(dir: string): Promise<void> {
@@ -116,11 +138,14 @@ export async function startJob(dir: string): Promise<void> {
   );
   const committed = committedMainTable();
   console.log(comparison(job, committed));
-  if (committed) {
+  if (committed && !committed.some((x) => x.model === "fm" && x.method === "autodim"))
     console.log(
-      "\nCommitted main table, its AutoDim row (searched with zero-padding, AD-1) vs FDE per base model (200k synthetic rows, one seed; see README for what this does and does not show):",
+      "(the committed synthetic table searched with zero-padding, AD-1, before AutoDim meant AD-2 here: it has no AD-2 row to compare with; the five-seed AD-2 vs AD-1 diagnostic is results/unification-quick.md)",
     );
-    console.log(committedHeadline(committed));
+  const real = committedRealTable();
+  if (real) {
+    console.log(`\nCommitted real-data result (${real.file}): ${real.data}`);
+    console.log(committedHeadline(real.rows));
   }
 
   section(`done in ${minutes()} min`);
