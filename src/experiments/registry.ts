@@ -374,6 +374,11 @@ function mainTableExperiment(
   );
 }
 
+/** The main-table experiment (and its runs folder) of a data set. */
+export function mainTableName(data: DataName): string {
+  return data === "scale" ? "methods" : `methods-${data}`;
+}
+
 export const methodsExperiment = mainTableExperiment("methods", "scale");
 /** The main table on real data: MovieLens-1M (the largest real set reachable here). */
 export const movielensMethodsExperiment = mainTableExperiment("methods-movielens", "movielens");
@@ -398,7 +403,7 @@ function computeSeconds(rows: { selectionSeconds: number; trainSeconds: number }
 export const efficiencyExperiment: Experiment<MethodRow[], MethodsSettings> = experiment(
   "efficiency",
   async (scale, ds, settings) => {
-    const runs = await methodResults(ds, settings, methodRunsDir("methods", scale));
+    const runs = await methodResults(ds, settings, methodRunsDir(mainTableName(settings.data), scale));
     const rows = methodRows(runs, ds.data.rows("train"));
     const seeds = settings.seeds.join(", ");
     const summary = [
@@ -454,7 +459,7 @@ export const caseStudyExperiment: Experiment<CaseStudyResult, MethodsSettings> =
   "casestudy",
   async (scale, ds, settings) => {
     const counts: RunCounts = { computed: 0, reused: 0 };
-    const mainName = settings.data === "movielens" ? "methods-movielens" : "methods";
+    const mainName = mainTableName(settings.data);
     const r = await runCaseStudy(
       ds,
       settings,
