@@ -20,6 +20,15 @@ import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
 import { EXPERIMENTS, experimentDataMissing, finishedResult, saveOutput } from "../experiments/registry.js";
+import {
+  cellCommand,
+  jobActive,
+  listCells,
+  missingReport,
+  readSubmissions,
+  runOneCell,
+  submitSlurm,
+} from "./schedule.js";
 import { useCheckpoints } from "../experiments/settings.js";
 import { joinMovieLens, MOVIELENS_FIELDS } from "../data/movielens.js";
 import { runNotebook, selectNotebooks } from "../notebooks/run.js";
@@ -102,7 +111,15 @@ commands:
            and -avazu ones read real data you supply (data/README.md); \`all\` skips those whose data is absent
            (experiments finished earlier are kept unless --force; the main table's runs (model × method
            × seed) and the other runs are saved one by one under results/<name>-<scale>-runs/, resumed
-           after an interruption, and shared by several reproduce processes started together)
+           after an interruption, and shared by several reproduce processes started together, also on
+           hosts sharing the folder)
+  reproduce EXPERIMENT --list-cells [--scale S]
+           one self-contained shell command per run cell (GNU parallel, a Kubernetes indexed Job, a loop)
+  reproduce EXPERIMENT --slurm [--partition P] [--time HH:MM:SS] [--cpus 1] [--dry-run] [--wait] [--scale S]
+           a Slurm array job, one task per unsaved cell; prints the job id. A later \`reproduce EXPERIMENT\`
+           (or --wait) assembles once every cell is saved, else names the missing cells and their logs
+  cell     EXPERIMENT INDEX [--scale S]
+           compute exactly one run cell (of the first stage with unsaved cells) into results/
   bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
@@ -272,6 +289,13 @@ const commands: Record<string, Command> = {
       "checkpoint-every": { type: "string" },
       resume: { type: "boolean" },
       notebooks: { type: "boolean" },
+      "list-cells": { type: "boolean" },
+      slurm: { type: "boolean" },
+      partition: { type: "string" },
+      time: { type: "string" },
+      cpus: { type: "string" },
+      "dry-run": { type: "boolean" },
+      wait: { type: "boolean" },
     });
     useCheckpoints(checkpointFlags(f));
     if (f.notebooks && (f.out !== undefined || f["figures-out"] !== undefined))
@@ -286,6 +310,70 @@ const commands: Record<string, Command> = {
       );
     const scale = choiceFlag(f, "scale", SCALES, "quick");
     const dir = typeof f.out === "string" ? f.out : RESULTS_DIR;
+    const scheduled = f["list-cells"] || f.slurm || f.wait;
+    if (scheduled && which === "all")
+      throw new UsageError("--list-cells, --slurm and --wait take one experiment, not all");
+    if (!f.slurm && (f.partition !== undefined || f.time !== undefined || f.cpus !== undefined || f["dry-run"]))
+      throw new UsageError("--partition, --time, --cpus and --dry-run go with --slurm");
+    if (f["list-cells"]) {
+      const listed = await listCells(which, scale);
+      if (!listed) {
+        console.error(
+          `${which} (${scale}): every cell is saved; \`autodim reproduce ${which} --scale ${scale}\` assembles`,
+        );
+        return;
+      }
+      console.error(
+        `${which} (${scale}): ${listed.cells.length} cells in ${listed.dir} (${listed.cells.filter((c) => c.saved).length} saved); one command per cell:`,
+      );
+      for (const c of listed.cells) console.log(cellCommand(which, scale, c.index));
+      return;
+    }
+    if (f.slurm) {
+      const time = f.time === undefined ? undefined : String(f.time);
+      if (time !== undefined && !/^(\d+-)?\d{1,2}(:\d{2}){0,2}$/.test(time))
+        throw new UsageError(`--time must be Slurm's [D-]HH[:MM[:SS]], got ${JSON.stringify(time)}`);
+      const listed = await listCells(which, scale);
+      if (!listed) console.log(`${which} (${scale}): every cell is saved; assembling here`);
+      else {
+        const sub = submitSlurm(which, scale, listed, {
+          partition: f.partition === undefined ? undefined : String(f.partition),
+          time,
+          cpus: intFlag(f, "cpus", 1, 1, 1024),
+          dryRun: f["dry-run"] === true,
+        });
+        if (!sub.jobId) {
+          console.log(`dry run: ${sub.indices.length} array tasks in ${sub.script}, not submitted:\n`);
+          console.log(readFileSync(sub.script, "utf8"));
+          return;
+        }
+        console.log(`submitted job ${sub.jobId}: ${sub.indices.length} array tasks (${sub.script})`);
+        if (!f.wait) {
+          console.log(
+            `when it is done: npx autodim reproduce ${which} --scale ${scale} (assembles, or names the missing cells)`,
+          );
+          return;
+        }
+      }
+    }
+    if (f.wait) {
+      const subs = readSubmissions(which, scale);
+      const last = subs[subs.length - 1];
+      if (!last) throw new UsageError(`--wait: no Slurm submission of ${which} (${scale}) recorded in runs/slurm/`);
+      while (jobActive(last.jobId)) await new Promise((r) => setTimeout(r, 2000));
+    }
+    if (which !== "all" && !f.force && readSubmissions(which, scale).length > 0) {
+      // Cells of this experiment went to Slurm: assemble only when every cell of every stage is
+      // there (--force computes what is missing here instead).
+      const listed = await listCells(which, scale);
+      if (listed && listed.cells.some((c) => !c.saved)) {
+        const lines = missingReport(which, scale, listed, readSubmissions(which, scale));
+        throw new AutodimError(
+          `${which} (${scale}): ${lines.length} of ${listed.cells.length} cells are missing in ${listed.dir}:\n  ${lines.join("\n  ")}\n` +
+            `resubmit them: npx autodim reproduce ${which} --scale ${scale} --slurm (only the missing cells are submitted), or compute them here with --force`,
+        );
+      }
+    }
     const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
     checkOutputFolder("--out", dir);
     checkOutputFolder("--figures-out", figuresDir);
@@ -319,6 +407,22 @@ const commands: Record<string, Command> = {
         console.log(`${path}: ${r.cells} cells in ${r.seconds.toFixed(1)} s`);
       }
     }
+  },
+
+  async cell(argv) {
+    const [experiment, indexText, ...rest] = argv;
+    const f = parseFlags("cell", rest, { scale: { type: "string" } });
+    if (!experiment || !(experiment in EXPERIMENTS))
+      throw new UsageError(`cell: the experiment must be one of ${Object.keys(EXPERIMENTS).join(", ")}`);
+    if (indexText === undefined || !/^\d+$/.test(indexText))
+      throw new UsageError(`cell: the cell index must be a whole number ≥ 0, got ${JSON.stringify(indexText ?? "")}`);
+    const scale = choiceFlag(f, "scale", SCALES, "quick");
+    const done = await runOneCell(experiment, scale, Number(indexText));
+    if (!done) console.log(`${experiment} (${scale}): every cell is saved; nothing to compute`);
+    else
+      console.log(
+        `${experiment} (${scale}) cell ${done.cell.index} (${done.cell.key}): ${done.computed ? "computed" : "saved already"} → ${done.cell.file}`,
+      );
   },
 
   async bench(argv) {

@@ -1,12 +1,18 @@
-// Long experiments as independent cells (one method × model run each), each saved to its own
-// file when it finishes, so an interrupted experiment resumes at the first unfinished cell and
-// several processes on one machine can share the work: a process claims a cell with a lock
-// file holding its pid (created exclusively), skips cells others hold, and finally waits for
-// them. A lock whose process is gone is taken over.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+// Long experiments as independent cells (one method × model × seed run each), each saved to its
+// own file when it finishes, so an interrupted experiment resumes at the first unfinished cell and
+// several processes — on one machine or on hosts sharing the results folder — can share the work:
+// a process claims a cell with a lock file (`FileLock`: host, pid and a heartbeat, so an owner on
+// another host is judged by its heartbeat, not its pid), skips cells others hold, and finally
+// waits for them. A stale lock is taken over.
+//
+// Two other modes serve schedulers (`autodim reproduce --list-cells / --slurm`, `autodim cell`):
+// "list" stops an experiment at its first stage with unsaved cells and reports that stage's cells;
+// "one" computes exactly one cell of that stage (a Slurm array task owns its index: no lock).
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomic } from "../runtime/files.js";
+import { FileLock, staleReason } from "../runtime/lock.js";
 
 export interface Cell<T> {
   /** File-name-safe key, unique within the experiment ("deepfm-dpq"). */
@@ -21,41 +27,46 @@ interface SavedCell<T> {
   value: T;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+/** One cell of a stage, as a scheduler sees it. */
+export interface ListedCell {
+  index: number;
+  key: string;
+  file: string;
+  saved: boolean;
+}
+
+/** Thrown in "list" mode at the first stage with unsaved cells: that stage's cells. */
+export class CellsListed extends Error {
+  constructor(
+    readonly dir: string,
+    readonly cells: ListedCell[],
+  ) {
+    super(`${cells.filter((c) => !c.saved).length} of ${cells.length} cells unsaved in ${dir}`);
   }
 }
 
-/** Whether another live process holds `lock` (a lock of a dead process, or none, is free). */
-function heldByOther(lock: string): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(lock, "utf8"));
-  } catch {
-    return false; // gone meanwhile
+/** Thrown in "one" mode once the cell was computed (or found saved): the experiment stops there. */
+export class CellComputed extends Error {
+  constructor(
+    readonly cell: ListedCell,
+    readonly computed: boolean,
+  ) {
+    super(`cell ${cell.index} (${cell.key}) ${computed ? "computed" : "was saved already"}: ${cell.file}`);
   }
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
 }
 
-/** Claims `lock` for this process: true if it is ours now. */
-function claim(lock: string): boolean {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      if (heldByOther(lock)) return false;
-      rmSync(lock, { force: true }); // its process died: take it over
-    }
+export type CellMode = { kind: "all" } | { kind: "list" } | { kind: "one"; index: number };
+let mode: CellMode = { kind: "all" };
+
+/** Runs `body` with every `runCells` in `m` (see the header); restores the mode after. */
+export async function withCellMode<T>(m: CellMode, body: () => Promise<T>): Promise<T> {
+  const before = mode;
+  mode = m;
+  try {
+    return await body();
+  } finally {
+    mode = before;
   }
-  return false;
 }
 
 /** A short hash of a run's identity, for its file name: runs of other settings sit side by side. */
@@ -87,6 +98,23 @@ export async function runCells<T>(
   const values = new Map<string, T>();
   const file = (key: string) => join(dir, `${key}.json`);
   const lock = (key: string) => join(dir, `${key}.lock`);
+  if (mode.kind !== "all") {
+    const listed = cells.map((c, index) => ({
+      index,
+      key: c.key,
+      file: file(c.key),
+      saved: load<T>(file(c.key), c.identity) !== undefined,
+    }));
+    if (listed.some((c) => !c.saved)) {
+      if (mode.kind === "list") throw new CellsListed(dir, listed);
+      const target = listed[mode.index];
+      if (!target) throw new RangeError(`cell ${mode.index}: this stage has cells 0–${cells.length - 1} (${dir})`);
+      if (target.saved) throw new CellComputed(target, false);
+      const value = await cells[mode.index].run();
+      writeFileAtomic(target.file, JSON.stringify({ identity: cells[mode.index].identity, value }) + "\n");
+      throw new CellComputed({ ...target, saved: true }, true);
+    }
+  }
   for (const [i, cell] of cells.entries()) {
     const saved = load<T>(file(cell.key), cell.identity);
     if (saved !== undefined) {
@@ -94,8 +122,9 @@ export async function runCells<T>(
       if (opts.counts) opts.counts.reused++;
       continue;
     }
-    if (!claim(lock(cell.key))) {
-      log(`[${i + 1}/${cells.length}] ${cell.key}: another process is on it`);
+    const claimed = FileLock.tryAcquire(lock(cell.key), `cell ${cell.key}`);
+    if (!(claimed instanceof FileLock)) {
+      log(`[${i + 1}/${cells.length}] ${cell.key}: pid ${claimed.pid} on ${claimed.host} is on it`);
       continue;
     }
     try {
@@ -112,15 +141,15 @@ export async function runCells<T>(
       if (opts.counts) opts.counts.computed++;
       log(`[${i + 1}/${cells.length}] ${cell.key}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     } finally {
-      rmSync(lock(cell.key), { force: true });
+      claimed.release();
     }
   }
-  // Cells other processes held: wait for their files, or take a cell over if its process died.
+  // Cells other processes held: wait for their files, or take a cell over if its owner stopped.
   for (const cell of cells) {
     while (!values.has(cell.key)) {
       const saved = load<T>(file(cell.key), cell.identity);
       if (saved !== undefined) values.set(cell.key, saved);
-      else if (!heldByOther(lock(cell.key)))
+      else if (staleReason(lock(cell.key)) !== undefined)
         return runCells(dir, cells, opts); // its owner stopped without a result
       else await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 15) * 1000));
     }

@@ -17,11 +17,17 @@ export interface LockOwner {
   started: string;
   /** What the owner is doing, for the message a waiting process prints. */
   what: string;
+  /** A pid-only lock of an older version: no heartbeat, judged by its pid alone. */
+  pidOnly?: boolean;
 }
 
 function readOwner(path: string): LockOwner | undefined {
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as LockOwner;
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as LockOwner | number;
+    // A lock written by an older version of this repo holds only its owner's pid, on this host.
+    if (typeof parsed === "number")
+      return { host: hostname(), pid: parsed, started: "?", what: "a pid lock", pidOnly: true };
+    return parsed;
   } catch {
     return undefined;
   }
@@ -47,6 +53,7 @@ export function staleReason(path: string, now = Date.now()): string | undefined 
   const owner = readOwner(path);
   if (owner && owner.host === hostname() && !processAlive(owner.pid))
     return `its owner (pid ${owner.pid} on this host) is dead`;
+  if (owner?.pidOnly) return undefined;
   if (now - mtimeMs > STALE_MS) return `not touched for ${Math.round((now - mtimeMs) / 1000)} s`;
   if (!owner && now - mtimeMs > HEARTBEAT_MS * 2) return "unreadable and not touched";
   return undefined;
