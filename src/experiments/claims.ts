@@ -141,20 +141,22 @@ export function mainTableClaims(
   const out: ClaimRow[] = [];
   const seedNote = `${seeds} seed${seeds === 1 ? "" : "s"}`;
 
-  const c1 = per((m) => diff(m, "autodim", "fde"));
-  out.push(
-    c1.length === 0
-      ? row("C1", data, "not run", "")
+  /** A claim that method a beats method b with every model: one interval per model. */
+  const pairwise = (id: string, a: string, b: string, label: string, note = "") => {
+    const ds = per((m) => diff(m, a, b));
+    return ds.length === 0
+      ? row(id, data, "not run", "")
       : row(
-          "C1",
+          id,
           data,
           fromInterval(
-            c1.map((x) => x.d),
+            ds.map((x) => x.d),
             seeds,
           ),
-          `ΔAUC ${c1.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")} (${seedNote})`,
-        ),
-  );
+          `${label} ${ds.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}${note}`,
+        );
+  };
+  out.push(pairwise("C1", "autodim", "fde", "ΔAUC", ` (${seedNote})`));
 
   const savings = models.map((m) => ({ m, s: -(get(m, "autodim")?.paramsVsFde ?? NaN) }));
   out.push(
@@ -224,36 +226,17 @@ export function mainTableClaims(
     );
   }
 
-  const c5 = per((m) => diff(m, "autodim", "autodim-s"));
   const adsSaving = models.map((m) => -(get(m, "autodim-s")?.paramsVsFde ?? NaN));
   out.push(
-    c5.length === 0
-      ? row("C5", data, "not run", "")
-      : row(
-          "C5",
-          data,
-          fromInterval(
-            c5.map((x) => x.d),
-            seeds,
-          ),
-          `AutoDim − AutoDim-s ${c5.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}; AutoDim-s saves ${adsSaving.map((s) => `${(100 * s).toFixed(1)}%`).join(", ")}`,
-        ),
+    pairwise(
+      "C5",
+      "autodim",
+      "autodim-s",
+      "AutoDim − AutoDim-s",
+      `; AutoDim-s saves ${adsSaving.map((s) => `${(100 * s).toFixed(1)}%`).join(", ")}`,
+    ),
   );
-
-  const c6 = per((m) => diff(m, "autodim", "autodim-zeropad"));
-  out.push(
-    c6.length === 0
-      ? row("C6", data, "not run", "")
-      : row(
-          "C6",
-          data,
-          fromInterval(
-            c6.map((x) => x.d),
-            seeds,
-          ),
-          `AD-2 − AD-1 ${c6.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")} (main-table models)`,
-        ),
-  );
+  out.push(pairwise("C6", "autodim", "autodim-zeropad", "AD-2 − AD-1", " (main-table models)"));
   return out;
 }
 
