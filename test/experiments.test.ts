@@ -458,3 +458,38 @@ test("case study: a single-field copy of prepared data keeps every split's rows 
     assert.equal(new Set(pairs.values()).size, pairs.size, `${split}: one copy id per original id`);
   }
 });
+
+test("raw Criteo / Avazu files as data sets: prepared once by content with the paper's preset, described as a sample; absent → named, and `reproduce all` skips", async () => {
+  const { rawCtrDataset, dataMissing } = await import("../src/experiments/datasets.js");
+  const { experimentDataMissing } = await import("../src/experiments/registry.js");
+  const { CRITEO_RAW, AVAZU } = await import("./helpers.js");
+  const saved = { c: process.env.AUTODIM_CRITEO, a: process.env.AUTODIM_AVAZU };
+  try {
+    process.env.AUTODIM_CRITEO = CRITEO_RAW;
+    process.env.AUTODIM_AVAZU = AVAZU;
+    const criteo = await rawCtrDataset("criteo");
+    assert.equal(criteo.data.fieldCount, 39);
+    assert.match(
+      criteo.description,
+      /Criteo .* a sample: 200 rows of its 45,840,617; the paper's preset \(min count 10/,
+    );
+    const avazu = await rawCtrDataset("avazu");
+    assert.match(avazu.description, /Avazu .* a sample: 100 rows of its 40,428,967/);
+    assert.equal(experimentDataMissing("methods-criteo", "smoke"), undefined);
+    process.env.AUTODIM_CRITEO = join(tempDir(), "absent.txt");
+    assert.match(dataMissing("criteo") ?? "", /Criteo .* not found at .*absent\.txt \(or AUTODIM_CRITEO\)/);
+    assert.match(experimentDataMissing("methods-criteo", "smoke") ?? "", /not found/);
+    await assert.rejects(
+      rawCtrDataset("criteo"),
+      /absent\.txt is missing\. Put Kaggle's Display Advertising Challenge train\.txt there, or set AUTODIM_CRITEO/,
+    );
+    assert.equal(experimentDataMissing("methods", "smoke"), undefined, "the synthetic set is made, never missing");
+  } finally {
+    for (const [k, v] of [
+      ["AUTODIM_CRITEO", saved.c],
+      ["AUTODIM_AVAZU", saved.a],
+    ] as const)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  }
+});
