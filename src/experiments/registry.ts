@@ -154,34 +154,43 @@ function dataOf(settings: unknown): DataName {
 }
 
 /** 1 — the data set of the scale: rows, click rate, per-field cardinality and skew. */
-export const dataExperiment: Experiment<DataOverview> = experiment("data", async (scale, ds) => {
-  const o = dataOverview(ds);
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const summary = [
-    `**${o.description}.** Rows: train ${o.rows.train.toLocaleString("en")}, validation ${o.rows.val.toLocaleString("en")}, test ${o.rows.test.toLocaleString("en")}; ` +
-      `click rate ${pct(o.clickRate.train)} / ${pct(o.clickRate.val)} / ${pct(o.clickRate.test)}; ${o.totalFeatures.toLocaleString("en")} features in ${o.fields.length} fields` +
-      (o.ceilingAuc !== undefined
-        ? `; AUC of the noise-free logit (the ceiling of any model): ${o.ceilingAuc.toFixed(4)}`
-        : "") +
-      ".",
-    "Paper (Criteo): 45,840,617 rows, 39 fields, 1,086,810 features after filtering; Avazu: 40,428,968 rows, 22 fields, 2,018,012 features.",
-  ].join("\n\n");
-  const table = markdownTable(
-    o.fields.map((f) => ({
-      field: f.field,
-      kind: f.kind,
-      ids: f.vocabulary,
-      "rare values": f.rareValues,
-      missing: f.missingShare,
-      "top value": f.topShare,
-      "ids for 90%": f.idsFor90,
-      "planted rank": f.plantedRank,
-      zipf: f.zipf,
-    })),
-    { missing: "%", "top value": "%", zipf: 2 },
-  );
-  return { markdown: `${summary}\n\n${table}`, payload: o, figures: dataFigures(o) };
-});
+export interface DataSettings {
+  /** The data set: "scale" (the scale's synthetic set, Criteo at paper), "movielens", "criteo", "avazu". */
+  data: DataName;
+}
+
+export const dataExperiment: Experiment<DataOverview, DataSettings> = experiment(
+  "data",
+  async (scale, ds) => {
+    const o = dataOverview(ds);
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    const summary = [
+      `**${o.description}.** Rows: train ${o.rows.train.toLocaleString("en")}, validation ${o.rows.val.toLocaleString("en")}, test ${o.rows.test.toLocaleString("en")}; ` +
+        `click rate ${pct(o.clickRate.train)} / ${pct(o.clickRate.val)} / ${pct(o.clickRate.test)}; ${o.totalFeatures.toLocaleString("en")} features in ${o.fields.length} fields` +
+        (o.ceilingAuc !== undefined
+          ? `; AUC of the noise-free logit (the ceiling of any model): ${o.ceilingAuc.toFixed(4)}`
+          : "") +
+        ".",
+      "Paper (Criteo): 45,840,617 rows, 39 fields, 1,086,810 features after filtering; Avazu: 40,428,968 rows, 22 fields, 2,018,012 features.",
+    ].join("\n\n");
+    const table = markdownTable(
+      o.fields.map((f) => ({
+        field: f.field,
+        kind: f.kind,
+        ids: f.vocabulary,
+        "rare values": f.rareValues,
+        missing: f.missingShare,
+        "top value": f.topShare,
+        "ids for 90%": f.idsFor90,
+        "planted rank": f.plantedRank,
+        zipf: f.zipf,
+      })),
+      { missing: "%", "top value": "%", zipf: 2 },
+    );
+    return { markdown: `${summary}\n\n${table}`, payload: o, figures: dataFigures(o) };
+  },
+  (): DataSettings => ({ data: "scale" }),
+);
 
 /** 6 — the dimension distribution: AutoDim's size per field vs cardinality and planted rank, α over the search. */
 export const dimensionsExperiment: Experiment<DimensionsResult> = experiment("dimensions", async (scale, ds) => {
