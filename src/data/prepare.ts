@@ -87,10 +87,13 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const started = Date.now();
   const format = formatFor(req, input);
   mkdirSync(req.out, { recursive: true });
-  const previous = ownManifest(req.out);
+  ownManifest(req.out); // a manifest.json prepare did not write stops us before we wait for the lock
   // One writer per --out, on one machine or several (see src/runtime/lock.ts).
   const lock = await FileLock.acquire(join(req.out, LOCK_FILE), `autodim prepare into ${req.out}`);
   try {
+    // Read under the lock: a prepare that finished while we waited has made its data set current,
+    // and what it uses is not an orphan.
+    const previous = ownManifest(req.out);
     removeOrphans(req.out, previous);
     const cached = await reusable(req.out, inputs, settings);
     if (cached) return { manifest: cached, reused: true };
