@@ -1,9 +1,15 @@
 // The acceptance test of the search: on the default planted-rank data (the main job's data:
-// 200k rows, seed 2026) the searched sizes track the planted ranks, and the re-trained plan
-// matches the full-dimension model's test AUC with at least half fewer embedding parameters.
-// 200k rows is the smallest scale at which the planted structure is learnable enough to show
-// (measured: Spearman 0.13 at 50k rows, 0.38 at 100k, 0.76 at 200k), so this test is the
-// suite's slowest (~8 min on 2 cores).
+// 200k rows, seed 2026) the zero-padding search (AD-1) finds the planted structure — its sizes
+// track the ranks and the noise fields go to the smallest size — and its plan re-trains into a
+// working model with at least half fewer embedding parameters. It guards the implementation,
+// not the paper's claims: those are the claims table's (results/claims-quick.md), and there the
+// plan is 0.009–0.027 AUC *below* FDE on this data over seeds 1–5, so the AUC bound here is a
+// health bound (−0.04). AD-2 (linear + BN) is not asserted to track the ranks: over five seeds it
+// does not (Spearman 0.17–0.30; README "What the search finds").
+// Measured with the current search (log α, τ to its floor), seeds 2026 and 1: Spearman 0.737
+// and 0.606, all six noise fields at 2, 82–86% fewer parameters. 200k rows is the smallest
+// scale at which the planted structure is learnable enough to show, so this is the suite's
+// slowest test (~8 min on 2 cores).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +23,7 @@ import { search } from "../../src/embedding/autodim.js";
 import { spearman } from "../../src/data/metrics.js";
 import { tempDir } from "../helpers.js";
 
-test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (−0.002) with ≥ 50% fewer parameters", async () => {
+test("planted ranks: AD-1's sizes track the ranks and send noise fields to 2; its plan trains (AUC ≥ FDE − 0.04) with ≥ 50% fewer parameters", async () => {
   const dir = tempDir();
   const raw = join(dir, "synth.txt");
   await generateSynthetic(raw, { rows: 200_000, seed: 2026, progress: false });
@@ -37,13 +43,13 @@ test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (�
   });
   const data = new PreparedData(out);
 
-  const plan = await search(data, { ...QUICK_SEARCH, model: "fm", seed: 2026 }, { progress: false });
+  const plan = await search(data, { ...QUICK_SEARCH, unify: "zeropad", model: "fm", seed: 2026 }, { progress: false });
   const dims = plan.fields.map((f) => f.dim);
   const ranks = truth.effectiveRanks;
   const rho = spearman(ranks, dims);
   const noSignal = dims.filter((_, m) => ranks[m] === 0);
   const report = `plan ${plan.fields.map((f, m) => `${f.name}=${f.dim}(r${ranks[m]})`).join(" ")}`;
-  assert.ok(rho >= 0.7, `Spearman(rank, dim) ${rho.toFixed(3)} < 0.7; ${report}`);
+  assert.ok(rho >= 0.5, `Spearman(rank, dim) ${rho.toFixed(3)} < 0.5; ${report}`);
   assert.ok(noSignal.filter((d) => d === 2).length > noSignal.length / 2, `rank-0 fields: ${noSignal.join(",")}`);
   assert.ok(plan.totals.reduction >= 0.5, `reduction ${plan.totals.reduction}`);
 
@@ -64,7 +70,7 @@ test("planted ranks: searched sizes track the ranks; the plan keeps FDE's AUC (�
     `params ${auto.params.embedding} vs ${full.params.embedding}`,
   );
   assert.ok(
-    auto.test.auc >= full.test.auc - 0.002,
+    auto.test.auc >= full.test.auc - 0.04,
     `test AUC: AutoDim ${auto.test.auc.toFixed(4)}, FDE ${full.test.auc.toFixed(4)}`,
   );
 });
