@@ -135,7 +135,7 @@ test("reproduce: writes results and figures, keeps finished experiments on a rer
   assert.equal(bad.status, 2);
   assert.match(
     bad.stderr,
-    /the experiment must be one of data, methods, efficiency, components, frequency, dimensions, casestudy, transfer, stability, unification, all; got "nope"/,
+    /the experiment must be one of data, methods, methods-movielens, .*, claims, all; got "nope"/,
   );
   const noChromium = spawnSync(process.execPath, [...args, "--force"], {
     encoding: "utf8",
