@@ -104,7 +104,8 @@ test("case-study and stability claims: thresholds as stated", () => {
     }) as unknown as CaseStudyResult;
   assert.equal(caseStudyClaims("d", cs(0.7, [1, 2, 3]))[0].verdict, "holds");
   assert.equal(caseStudyClaims("d", cs(0.5, [1, 2, 3]))[0].verdict, "inconclusive");
-  assert.equal(caseStudyClaims("d", cs(-0.1, [1, 2, 3]))[0].verdict, "fails");
+  assert.equal(caseStudyClaims("d", cs(-0.1, [1, 2, 3]))[0].verdict, "inconclusive");
+  assert.equal(caseStudyClaims("d", cs(-0.7, [1, 2, 3]))[0].verdict, "fails");
   assert.equal(caseStudyClaims("d", cs(0.9, [1]))[0].verdict, "inconclusive");
 
   const dist = (sizes: number[][]) =>

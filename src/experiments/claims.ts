@@ -240,13 +240,14 @@ export function mainTableClaims(
   return out;
 }
 
-/** C7 from the case study: Spearman(single-field AUC, mean size), one-sided 5% test. */
+/** C7 from the case study: Spearman(single-field AUC, mean size) against its 5% critical value, either way. */
 export function caseStudyClaims(data: string, r: CaseStudyResult): ClaimRow[] {
   const n = r.rows.length;
   const critical = spearmanCritical(n);
   const rho = r.spearman;
+  // Two-sided like the intervals: the opposite relation must be as clear as the claimed one to fail.
   const verdict: Verdict =
-    r.seeds.length < 3 ? "inconclusive" : rho >= critical ? "holds" : rho <= 0 ? "fails" : "inconclusive";
+    r.seeds.length < 3 ? "inconclusive" : rho >= critical ? "holds" : rho <= -critical ? "fails" : "inconclusive";
   const top = r.rows
     .slice(0, 3)
     .map((f) => `${f.field} ${f.auc.toFixed(3)} → ${f.dims.join("/")}`)
@@ -256,7 +257,7 @@ export function caseStudyClaims(data: string, r: CaseStudyResult): ClaimRow[] {
       "C7",
       data,
       verdict,
-      `Spearman ${rho.toFixed(3)} over ${n} fields (5% one-sided critical ${critical.toFixed(3)}; per seed ${r.spearmanPerSeed.map((x) => x.toFixed(2)).join(", ")}); most important: ${top}`,
+      `Spearman ${rho.toFixed(3)} over ${n} fields (holds ≥ ${critical.toFixed(3)}, fails ≤ −${critical.toFixed(3)}, the one-sided 5% critical value; per seed ${r.spearmanPerSeed.map((x) => x.toFixed(2)).join(", ")}); most important: ${top}`,
     ),
   ];
 }
