@@ -2,9 +2,9 @@
 // notebooks headlessly through the real tslab kernel (the repo's kernelspec), cell by cell,
 // writes the outputs and execution counts back into the .ipynb (or into DIR), and stops at
 // the first failing cell, printing that cell's stderr — tslab reports errors only there.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { SCALES, type Scale } from "../experiments/datasets.js";
@@ -85,6 +85,7 @@ export async function runNotebook(path: string, outPath: string, scale: Scale): 
     kernelspec: { name: "autodim-tslab", display_name: "TypeScript (autodim, tslab)", language: "typescript" },
     language_info: { name: "typescript", file_extension: ".ts" },
   };
+  mkdirSync(dirname(outPath), { recursive: true }); // --out DIR need not exist yet
   writeFileAtomic(outPath, JSON.stringify(nb, null, 1) + "\n");
   return { path, ok: !failure, cells: count, seconds: (Date.now() - started) / 1000, failure };
 }
