@@ -60,7 +60,7 @@ test("bad MovieLens lines stop with file:line: field", async () => {
   assert.equal(missing.status, 1);
   assert.match(
     missing.stderr,
-    /no ratings\.dat \(the unzipped ml-1m folder holds ratings\.dat, users\.dat and movies\.dat\)/,
+    /no ratings\.dat \(the unzipped ml-1m folder holds ratings\.dat \(or ratings\.dat\.gz\), users\.dat and movies\.dat\)/,
   );
 });
 
