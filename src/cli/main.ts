@@ -19,7 +19,13 @@ import { DEFAULT_ROWS_PER_SHARD, prepare } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
-import { EXPERIMENTS, experimentDataMissing, finishedResult, saveOutput } from "../experiments/registry.js";
+import {
+  EXPERIMENTS,
+  experimentData,
+  experimentDataMissing,
+  finishedResult,
+  saveOutput,
+} from "../experiments/registry.js";
 import {
   cellCommand,
   jobActive,
@@ -381,6 +387,11 @@ const commands: Record<string, Command> = {
       const missing = experimentDataMissing(name, scale);
       if (which === "all" && missing) {
         console.log(`${name} (${scale}): skipped — ${missing}`);
+        continue;
+      }
+      if (which === "all" && scale === "smoke" && experimentData(name, scale) !== "scale") {
+        // Smoke scale checks the pipeline in minutes on tiny synthetic data; real data sets are run by name.
+        console.log(`${name} (smoke): skipped — it runs on real data; \`reproduce ${name} --scale smoke\` runs it`);
         continue;
       }
       if (!f.force && finishedResult(name, scale, dir, figuresDir)) {

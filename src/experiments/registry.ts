@@ -686,10 +686,14 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   unification: unificationExperiment,
   claims: claimsExperiment,
 };
+/** The data set an experiment runs on by default: "scale" or a real one the user supplies. */
+export function experimentData(name: string, scale: Scale): DataName {
+  return dataOf((EXPERIMENTS[name] as Experiment<unknown, unknown>).defaults?.(scale));
+}
+
 /** Why an experiment's default data set is absent here (real data the user supplies), or undefined. */
 export function experimentDataMissing(name: string, scale: Scale): string | undefined {
-  const defaults = (EXPERIMENTS[name] as Experiment<unknown, unknown>).defaults?.(scale);
-  return dataMissing(dataOf(defaults));
+  return dataMissing(experimentData(name, scale));
 }
 
 /**
