@@ -614,9 +614,18 @@ export const claimsExperiment: Experiment<ClaimRow[]> = experiment("claims", asy
       : src.core && finishedResult(src.core, s)
         ? src.core
         : undefined;
-    if (!which) {
+    // The intervals are recomputed from the saved test scores, which needs the test labels: the data set itself.
+    const absent = dataMissing(src.data);
+    if (!which || absent) {
       for (const c of PAPER_CLAIMS.slice(0, 6))
-        rows.push({ id: c.id, claim: c.claim, data: src.label, verdict: "not run", ours: "", paper: c.paper });
+        rows.push({
+          id: c.id,
+          claim: c.claim,
+          data: src.label,
+          verdict: "not run",
+          ours: absent && which ? `${which} is saved, but ${absent}` : "",
+          paper: c.paper,
+        });
       continue;
     }
     const settings = (EXPERIMENTS[which] as Experiment<unknown, MethodsSettings>).defaults?.(s) as MethodsSettings;
