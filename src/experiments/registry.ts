@@ -146,6 +146,13 @@ function experiment<P, S = undefined>(
   return Object.assign(run, { defaults });
 }
 
+/** A figure's subtitle: the data set by name and size, the scale and the seeds (short enough for one line). */
+function figureCaption(ds: Dataset, scale: Scale, seeds: string): string {
+  const m = ds.data.manifest;
+  const rows = m.rows.train + m.rows.val + m.rows.test;
+  return `${ds.name}, ${rows.toLocaleString("en")} rows (test ${m.rows.test.toLocaleString("en")}); scale ${scale}; seeds ${seeds}`;
+}
+
 /** The data set a settings object names (`data`), else the scale's. */
 function dataOf(settings: unknown): DataName {
   return settings !== null && typeof settings === "object" && "data" in settings
@@ -244,7 +251,7 @@ export const movielensDimensionsExperiment: Experiment<DimensionDistribution, Me
     return {
       markdown: `${summary}\n\n${table}`,
       payload: r,
-      figures: distributionFigures(r, `${ds.description}; scale ${scale}; seeds ${seeds}`),
+      figures: distributionFigures(r, figureCaption(ds, scale, seeds)),
       data: ds.description,
       seed: settings.seeds[0],
       runs: counts,
@@ -322,7 +329,7 @@ export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySetting
       })),
       { "search s": 1, "test AUC": 4, "AUC std": 4, "test Logloss": 4, reduction: "%" },
     );
-    const caption = `${ds.description}; scale ${scale}; seeds ${seeds}`;
+    const caption = figureCaption(ds, scale, seeds);
     return {
       markdown: `${line}\n\n${table}`,
       payload: rows,
@@ -372,7 +379,7 @@ function mainTableExperiment(
       return {
         markdown: `${summary}\n\n${md}`,
         payload: { table, runs: perRun },
-        figures: methodFigures(table, `${ds.description}; scale ${scale}; seeds ${seeds}`),
+        figures: methodFigures(table, figureCaption(ds, scale, seeds)),
         computeSeconds: compute,
         seed: settings.seeds[0],
         data: ds.description,
@@ -509,7 +516,7 @@ export const caseStudyExperiment: Experiment<CaseStudyResult, MethodsSettings> =
     return {
       markdown: `${summary}\n\n${table}`,
       payload: r,
-      figures: caseStudyFigures(r, `${ds.description}; scale ${scale}; seeds ${seeds}`),
+      figures: caseStudyFigures(r, figureCaption(ds, scale, seeds)),
       data: ds.description,
       computeSeconds: r.computeSeconds,
       seed: settings.seeds[0],
@@ -571,7 +578,7 @@ export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: Fd
         })),
         { "params saved": "%", "final τ": 3, "dead α entries": 1 },
       );
-      const caption = `${ds.description}; scale ${scale}; seeds ${seeds}`;
+      const caption = figureCaption(ds, scale, seeds);
       return {
         markdown: `${line}\n\n${table}`,
         payload: { runs, fde },
