@@ -13,7 +13,7 @@ import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { AucDraws, verdict } from "./bootstrap.js";
-import { identityHash, runCells } from "./cells.js";
+import { CellsListed, identityHash, runCells, withCellMode } from "./cells.js";
 import { DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
 import type { RunCounts } from "./frequency.js";
 import type { Figure } from "./figures.js";
@@ -237,6 +237,20 @@ export async function methodResults(
       { ...p, result: done.get(cells[i].key) as RetrainResult, scores: readScores(scoresFile(dir, cells[i].key)) },
     ]),
   );
+}
+
+/** `methodResults` when every run is saved already, else undefined: nothing is computed. */
+export async function savedMethodResults(
+  ds: Dataset,
+  settings: MethodsSettings,
+  dir: string,
+): Promise<Map<string, MethodRun> | undefined> {
+  try {
+    return await withCellMode({ kind: "list" }, () => methodResults(ds, settings, dir));
+  } catch (e) {
+    if (e instanceof CellsListed) return undefined;
+    throw e;
+  }
 }
 
 /** Per-run rows (with differences to FDE of the same model and seed), from `methodResults`. */
