@@ -114,6 +114,10 @@ test("lock rule: an owner on another host is judged by its heartbeat alone; a li
   const mine = FileLock.tryAcquire(path, "test");
   assert.ok(mine instanceof FileLock);
   assert.equal(staleReason(path), undefined, "a live owner on this host");
+  // A busy owner (a training epoch that never yields, so its heartbeat timer cannot fire) stays the owner.
+  const long = new Date(Date.now() - 10 * STALE_MS);
+  utimesSync(path, long, long);
+  assert.equal(staleReason(path), undefined, "a live owner here with an old heartbeat");
   const other = FileLock.tryAcquire(path, "test");
   assert.ok(!(other instanceof FileLock));
   assert.equal(other.pid, process.pid);

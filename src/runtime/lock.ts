@@ -51,9 +51,10 @@ export function staleReason(path: string, now = Date.now()): string | undefined 
     return "gone";
   }
   const owner = readOwner(path);
-  if (owner && owner.host === hostname() && !processAlive(owner.pid))
-    return `its owner (pid ${owner.pid} on this host) is dead`;
-  if (owner?.pidOnly) return undefined;
+  // On this host the owner's pid decides: a live owner may be deep in a computation that does not
+  // yield to the event loop (a training epoch), where its heartbeat timer cannot fire.
+  if (owner && owner.host === hostname())
+    return processAlive(owner.pid) ? undefined : `its owner (pid ${owner.pid} on this host) is dead`;
   if (now - mtimeMs > STALE_MS) return `not touched for ${Math.round((now - mtimeMs) / 1000)} s`;
   if (!owner && now - mtimeMs > HEARTBEAT_MS * 2) return "unreadable and not touched";
   return undefined;
