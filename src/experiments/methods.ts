@@ -322,11 +322,13 @@ export function mainTable(
   settings: MethodsSettings,
   labels: Uint8Array,
   trainRows: number,
+  /** Replicates already drawn per model (`aucDraws`), so a caller comparing more pairs draws once. */
+  drawn?: Map<ModelName, AucDraws | undefined>,
 ): MainTableRow[] {
   const rows = methodRows(runs, trainRows);
   const out: MainTableRow[] = [];
   for (const model of settings.models) {
-    const draws = aucDraws(runs, settings, model, labels);
+    const draws = drawn ? drawn.get(model) : aucDraws(runs, settings, model, labels);
     const intervals = draws?.keys.includes("fde")
       ? draws.keys.filter((k) => k !== "fde").map((k) => draws.difference(k, "fde"))
       : [];

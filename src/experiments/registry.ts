@@ -639,8 +639,8 @@ export const claimsExperiment: Experiment<ClaimRow[]> = experiment("claims", asy
     const ds = await datasetByName(src.data, s);
     const runs = await methodResults(ds, settings, methodRunsDir(src.main, s)); // the core shares these cells
     const labels = testLabels(ds);
-    const table = mainTable(runs, settings, labels, ds.data.rows("train"));
     const draws = new Map(settings.models.map((m) => [m, aucDraws(runs, settings, m, labels)]));
+    const table = mainTable(runs, settings, labels, ds.data.rows("train"), draws);
     const found = mainTableClaims(src.label, table, draws);
     // Smoke settings (one training epoch, a few hundred test rows) exercise the paths on real
     // bytes; whatever their intervals say, they do not test the paper's claims.
