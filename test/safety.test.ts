@@ -3,7 +3,7 @@
 // also works across hosts. Real processes where processes matter.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -114,7 +114,7 @@ test("lock rule: an owner on another host is judged by its heartbeat alone; a li
   const mine = FileLock.tryAcquire(path, "test");
   assert.ok(mine instanceof FileLock);
   assert.equal(staleReason(path), undefined, "a live owner on this host");
-  // A busy owner (a training epoch that never yields, so its heartbeat timer cannot fire) stays the owner.
+  // On this host the pid decides: a live owner stays the owner whatever its heartbeat says.
   const long = new Date(Date.now() - 10 * STALE_MS);
   utimesSync(path, long, long);
   assert.equal(staleReason(path), undefined, "a live owner here with an old heartbeat");
@@ -276,4 +276,27 @@ test("a prepare killed with SIGKILL mid-run leaves the previous data set usable;
   assert.match(next.stderr, /took over .*\.prepare\.lock/);
   assert.match(next.stderr, /removed .*data-[0-9a-z]+-\d+, left by an interrupted prepare/);
   assert.equal(readdirSync(out).filter((f) => f.startsWith("data-")).length, 1);
+});
+
+test("lock heartbeat: the lock is touched while the owner's main thread is busy (a training epoch never yields)", async () => {
+  const dir = tempDir();
+  const path = join(dir, "busy.lock");
+  const lock = FileLock.tryAcquire(path, "test", { heartbeatMs: 50 });
+  assert.ok(lock instanceof FileLock);
+  await new Promise((r) => setTimeout(r, 100)); // the worker thread starts
+  const before = statSync(path).mtimeMs;
+  const until = Date.now() + 1000;
+  while (Date.now() < until); // hold the main thread, as an epoch does
+  const during = statSync(path).mtimeMs;
+  assert.ok(during - before >= 500, `touched during the busy second (mtime moved ${during - before} ms)`);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(lock.touches >= 10, `${lock.touches} heartbeats`);
+  // A lock taken over and re-created by another owner is not kept alive by the old owner's thread.
+  writeFileSync(path, JSON.stringify({ host: "another-host", pid: 7, started: "x", what: "y" }));
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(path, old, old);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(Math.abs(statSync(path).mtimeMs - old.getTime()) < 1000, "someone else's lock left untouched");
+  lock.release();
+  assert.ok(existsSync(path), "release removes only its own lock");
 });

@@ -4,8 +4,13 @@
 // STALE_MS (an owner on another host is judged by its heartbeat alone: its pid means nothing
 // here). A stale lock is taken over by renaming it away first, so two processes that find it
 // stale at once cannot both take it.
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+//
+// The heartbeat runs on a worker thread: a training epoch holds the main thread for minutes
+// without yielding to the event loop, so a main-thread timer would stall and an owner on
+// another host would look dead while it computes.
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
+import { Worker } from "node:worker_threads";
 import { AutodimError } from "../errors.js";
 
 export const HEARTBEAT_MS = 15_000;
@@ -51,8 +56,7 @@ export function staleReason(path: string, now = Date.now()): string | undefined 
     return "gone";
   }
   const owner = readOwner(path);
-  // On this host the owner's pid decides: a live owner may be deep in a computation that does not
-  // yield to the event loop (a training epoch), where its heartbeat timer cannot fire.
+  // On this host the owner's pid decides: it is exact, and needs no waiting for STALE_MS.
   if (owner && owner.host === hostname())
     return processAlive(owner.pid) ? undefined : `its owner (pid ${owner.pid} on this host) is dead`;
   if (now - mtimeMs > STALE_MS) return `not touched for ${Math.round((now - mtimeMs) / 1000)} s`;
@@ -60,31 +64,59 @@ export function staleReason(path: string, now = Date.now()): string | undefined 
   return undefined;
 }
 
-export class FileLock {
-  private readonly timer: NodeJS.Timeout;
-  private released = false;
+// The heartbeat thread's whole program (a CommonJS script: src/ has no import.meta to locate a
+// file beside it). It touches the lock only while the lock still names this owner, so a lock
+// taken over as stale and re-created by another process is not kept alive by us.
+const HEARTBEAT_SCRIPT = `
+const { workerData, parentPort } = require("node:worker_threads");
+const { readFileSync, utimesSync } = require("node:fs");
+const { path, mark, intervalMs } = workerData;
+const touch = () => {
+  try {
+    if (!readFileSync(path, "utf8").includes(mark)) return;
+    const t = new Date();
+    utimesSync(path, t, t);
+    parentPort.postMessage("touched");
+  } catch {}
+};
+const timer = setInterval(touch, intervalMs);
+parentPort.on("message", () => { clearInterval(timer); parentPort.close(); });
+`;
 
-  private constructor(readonly path: string) {
-    this.timer = setInterval(() => {
-      try {
-        const t = new Date();
-        utimesSync(path, t, t);
-      } catch {
-        // Removed under us (taken over as stale): nothing to refresh.
-      }
-    }, HEARTBEAT_MS);
-    this.timer.unref();
+export interface LockOptions {
+  /** How often the owner touches the lock (tests shorten it). */
+  heartbeatMs?: number;
+}
+
+export class FileLock {
+  private readonly heartbeat: Worker;
+  private released = false;
+  /** Heartbeats the worker thread has written, for tests and diagnostics. */
+  touches = 0;
+
+  private constructor(
+    readonly path: string,
+    owner: LockOwner,
+    heartbeatMs: number,
+  ) {
+    const mark = `"pid":${owner.pid},"started":${JSON.stringify(owner.started)}`;
+    this.heartbeat = new Worker(HEARTBEAT_SCRIPT, { eval: true, workerData: { path, mark, intervalMs: heartbeatMs } });
+    this.heartbeat.on("message", () => this.touches++);
+    // A heartbeat failure must not end the run: the lock then goes stale and is reported by the
+    // process that takes it over.
+    this.heartbeat.on("error", (e) => process.stderr.write(`lock: heartbeat of ${path} stopped: ${String(e)}\n`));
+    this.heartbeat.unref();
   }
 
   /** One attempt: the lock, or the current owner when someone else holds it. */
-  static tryAcquire(path: string, what: string): FileLock | LockOwner {
+  static tryAcquire(path: string, what: string, opts: LockOptions = {}): FileLock | LockOwner {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const fd = openSync(path, "wx");
         const owner: LockOwner = { host: hostname(), pid: process.pid, started: new Date().toISOString(), what };
         writeSync(fd, JSON.stringify(owner) + "\n");
         closeSync(fd);
-        return new FileLock(path);
+        return new FileLock(path, owner, opts.heartbeatMs ?? HEARTBEAT_MS);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       }
@@ -103,11 +135,11 @@ export class FileLock {
   }
 
   /** Waits (polling) until the lock is ours; says once on stderr whom it waits for. */
-  static async acquire(path: string, what: string, opts: { timeoutMs?: number } = {}): Promise<FileLock> {
+  static async acquire(path: string, what: string, opts: LockOptions & { timeoutMs?: number } = {}): Promise<FileLock> {
     const deadline = Date.now() + (opts.timeoutMs ?? 24 * 3600_000);
     let said = false;
     for (;;) {
-      const got = FileLock.tryAcquire(path, what);
+      const got = FileLock.tryAcquire(path, what, opts);
       if (got instanceof FileLock) return got;
       if (!said) {
         process.stderr.write(
@@ -126,7 +158,7 @@ export class FileLock {
   release(): void {
     if (this.released) return;
     this.released = true;
-    clearInterval(this.timer);
+    this.heartbeat.postMessage("stop");
     const owner = readOwner(this.path);
     if (owner && owner.host === hostname() && owner.pid === process.pid) {
       try {
