@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { before, test } from "node:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { BENCH_VOCAB, benchRetrain, benchSearch, runPeer, scaledVocab } from "../src/bench/training.js";
+import { rehearse } from "../src/bench/rehearsal.js";
+import { CRITEO_VOCAB } from "../src/data/synthetic.js";
+import { tempDir } from "./helpers.js";
 import { initRuntime } from "../src/runtime/backend.js";
 
 before(async () => {
@@ -44,4 +49,31 @@ test("--peer without Python/torch is skipped with the install hint; bad --only i
   const r = spawnSync(process.execPath, ["bin/autodim.js", "bench", "--only", "search,gpu"], { encoding: "utf8" });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--only: gpu is not one of search, retrain, scaling, prepare/);
+});
+
+test("the rehearsal: generate → prepare → one search epoch → one re-train epoch, each measured; its data removed", async () => {
+  const dir = join(tempDir(), "rehearsal");
+  const r = await rehearse({ rows: 20_000, dir });
+  assert.deepEqual(
+    r.phases.map((p) => p.name),
+    ["generate", "prepare", "search", "retrain"],
+  );
+  assert.equal(r.splitRows.train + r.splitRows.validation + r.splitRows.test, 20_000);
+  const [generate, prepare, search, retrain] = r.phases;
+  assert.equal(generate.rows, 20_000);
+  assert.equal(prepare.rows, 20_000);
+  assert.equal(search.rows, r.splitRows.train);
+  // One epoch at the paper's batch of 2000; an α step every 10th.
+  assert.equal(search.detail.steps, Math.ceil(r.splitRows.train / 2000));
+  assert.ok(search.detail.architectureSteps >= 1);
+  // 8 steps learn next to nothing; the test split was scored.
+  assert.ok(retrain.detail.testAuc > 0 && retrain.detail.testAuc < 1 && retrain.detail.testSeconds > 0);
+  for (const p of r.phases)
+    assert.ok(p.wallSeconds > 0 && Math.abs(p.rowsPerSecond * p.wallSeconds - p.rows) < 1e-6 * p.rows);
+  for (let i = 1; i < r.phases.length; i++) assert.ok(r.phases[i].peakRssMB >= r.phases[i - 1].peakRssMB);
+  // Criteo's vocabularies, cut by min count 10 at this row count; at most every value plus a
+  // missing/rare token per field.
+  assert.ok(r.totalFeatures > 1000 && r.totalFeatures <= CRITEO_VOCAB.reduce((a, b) => a + b, 0) + 2 * 39);
+  assert.ok(r.disk.rawMB > 1 && r.disk.preparedMB > 0.1);
+  assert.ok(!existsSync(dir), "the rehearsal's data is removed");
 });

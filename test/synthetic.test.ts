@@ -115,3 +115,31 @@ test("bad options are refused with the flag named", async () => {
   );
   await assert.rejects(generateSynthetic(f, { rows: 0, seed: 1 }), /--rows must be a positive integer/);
 });
+
+test("given vocabularies and one Zipf exponent (the paper-scale rehearsal) are used and recorded", async () => {
+  const dir = tempDir();
+  const sizes = FIELD_NAMES.map((_, m) => 40 + m);
+  const truth = await generateSynthetic(join(dir, "x.txt"), {
+    rows: 3000,
+    seed: 5,
+    vocabularySizes: sizes,
+    zipfExponent: 0.5,
+    progress: false,
+  });
+  assert.deepEqual(truth.vocabularySizes, sizes);
+  assert.ok(truth.zipfExponents.every((z) => z === 0.5));
+  // A flat law spreads the rows: with exponent 0.5 the most frequent value of a 60-value field
+  // takes ~1/(2√60) ≈ 7% of them (1.0–1.3 would give ~20–35%).
+  const column = readFileSync(join(dir, "x.txt"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => line.split("\t")[1 + 20]);
+  const counts = new Map<string, number>();
+  for (const v of column) if (v !== "") counts.set(v, (counts.get(v) ?? 0) + 1);
+  const present = column.filter((v) => v !== "").length;
+  assert.ok(Math.max(...counts.values()) / present < 0.12, `top value share ${Math.max(...counts.values()) / present}`);
+  await assert.rejects(
+    generateSynthetic(join(dir, "y.txt"), { rows: 10, seed: 1, vocabularySizes: [3, 4] }),
+    /vocabularySizes needs 39 values, got 2/,
+  );
+});

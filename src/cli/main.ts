@@ -1,10 +1,13 @@
 // `autodim <command>`: thin over src/. Results go to stdout, progress and warnings to stderr.
 // Exit codes: 0 ok, 1 failure (bad data, runtime error), 2 usage error.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { announceGemmOnInit, backendLabel, initRuntime } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
+import { codeVersion } from "../runtime/version.js";
 import { benchPrepare } from "../bench/prepare.js";
+import { REHEARSAL_ROWS, rehearse } from "../bench/rehearsal.js";
 import {
   BENCH_BATCH,
   benchRetrain,
@@ -126,10 +129,13 @@ commands:
            (or --wait) assembles once every cell is saved, else names the missing cells and their logs
   cell     EXPERIMENT INDEX [--scale S]
            compute exactly one run cell (of the first stage with unsaved cells) into results/
-  bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare] [--rows N]
+  bench    [--json] [--peer] [--steps 60] [--only search,retrain,scaling,prepare,rehearsal] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
-           ratio), step time vs vocabulary size, and prepare's encode MB/s
+           ratio), step time vs vocabulary size, and prepare's encode MB/s.
+           --only rehearsal [--rows 10000000] [--dir DIR --keep]: a whole run at paper scale
+           (planted data with Criteo's vocabularies: prepare, one search epoch, one DeepFM
+           re-train epoch): wall time per phase, rows/s, peak RSS, disk (~1 h at 10M rows)
   main     [--rows N] [--seed S] [--dir DIR]
            the 5-minute end-to-end job on the default data (synthetic; see README)
   start    [--dir runs/start]
@@ -443,13 +449,18 @@ const commands: Record<string, Command> = {
       json: { type: "boolean" },
       peer: { type: "boolean" },
       only: { type: "string" },
+      dir: { type: "string" },
+      keep: { type: "boolean" },
     });
-    const parts = ["search", "retrain", "scaling", "prepare"] as const;
-    const only = typeof f.only === "string" ? f.only.split(",") : [...parts];
+    // The rehearsal (a whole run at 10M rows: about an hour) runs only when asked for.
+    const parts = ["search", "retrain", "scaling", "prepare", "rehearsal"] as const;
+    const only = typeof f.only === "string" ? f.only.split(",") : parts.filter((p) => p !== "rehearsal");
     for (const p of only)
       if (!(parts as readonly string[]).includes(p))
         throw new UsageError(`--only: ${p} is not one of ${parts.join(", ")}`);
-    const rows = intFlag(f, "rows", 1_000_000, 1000);
+    if (only.includes("rehearsal") && only.includes("prepare") && f.rows !== undefined)
+      throw new UsageError("--rows applies to one of prepare and rehearsal: run them in separate commands");
+    const rows = intFlag(f, "rows", only.includes("rehearsal") ? REHEARSAL_ROWS : 1_000_000, 1000);
     const steps = intFlag(f, "steps", 60, 10, 100000);
     const info = await initRuntime();
     const quiet = f.json === true;
@@ -514,6 +525,15 @@ const commands: Record<string, Command> = {
       report.prepare = r;
       say(
         `prepare (raw Criteo layout, ${r.rows} rows, ${r.megabytes.toFixed(0)} MB): pass 1 count ${r.countMBps.toFixed(0)} MB/s, pass 2 encode ${r.encodeMBps.toFixed(0)} MB/s (target ≥ 100), total ${r.totalSeconds.toFixed(1)} s`,
+      );
+    }
+    if (only.includes("rehearsal")) {
+      const dir = typeof f.dir === "string" ? f.dir : mkdtempSync(join(tmpdir(), "autodim-rehearsal-"));
+      say(`rehearsal: ${rows.toLocaleString("en")} rows into ${dir} (removed afterwards unless --keep)`);
+      const r = await rehearse({ rows, dir, keep: f.keep === true, say });
+      report.rehearsal = { ...r, code: codeVersion() };
+      say(
+        `rehearsal: ${r.totalFeatures.toLocaleString("en")} features after min count 10; raw ${r.disk.rawMB.toFixed(0)} MB, prepared ${r.disk.preparedMB.toFixed(0)} MB; peak RSS ${r.peakRssMB.toFixed(0)} MB (target < 4096)`,
       );
     }
     report.peakRssMB = rss();

@@ -48,6 +48,10 @@ export interface SynthOptions {
   interactionStd?: number;
   /** Std of the per-row logit noise ε. */
   noiseStd?: number;
+  /** Distinct values per field, instead of `syntheticVocabularySize` (the paper-scale rehearsal: Criteo's). */
+  vocabularySizes?: number[];
+  /** One Zipf exponent for every field, instead of a random one in 1.0–1.3 per field. */
+  zipfExponent?: number;
   progress?: boolean;
 }
 
@@ -119,7 +123,23 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
   if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error(`--rows must be a positive integer, got ${opts.rows}`);
   const K = MAX_RANK;
   const noiseStd = opts.noiseStd ?? 0.5;
-  const fields = FIELD_NAMES.map((_, m) => buildField(m, ranks[m], opts.rows, randomStream(opts.seed, "synth", "field", m)));
+  if (opts.vocabularySizes) {
+    if (opts.vocabularySizes.length !== FIELD_NAMES.length)
+      throw new Error(`vocabularySizes needs ${FIELD_NAMES.length} values, got ${opts.vocabularySizes.length}`);
+    for (const v of opts.vocabularySizes)
+      if (!Number.isInteger(v) || v < 1) throw new Error(`vocabularySizes: ${v} is not a positive integer`);
+  }
+  if (opts.zipfExponent !== undefined && !(opts.zipfExponent >= 0 && opts.zipfExponent <= 4))
+    throw new Error(`zipfExponent must be in 0..4, got ${opts.zipfExponent}`);
+  const fields = FIELD_NAMES.map((_, m) =>
+    buildField(
+      m,
+      ranks[m],
+      opts.vocabularySizes?.[m] ?? syntheticVocabularySize(m, opts.rows),
+      opts.zipfExponent,
+      randomStream(opts.seed, "synth", "field", m),
+    ),
+  );
 
   // Scales from a calibration sample, so the logit's parts have the asked-for spread
   // whatever the ranks and cardinalities.
@@ -206,9 +226,16 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
   return truth;
 }
 
-function buildField(m: number, rank: number, rows: number, rng: RandomStream): FieldModel & { zipf: number } {
-  const size = syntheticVocabularySize(m, rows);
-  const zipf = 1.0 + 0.3 * rng.next();
+function buildField(
+  m: number,
+  rank: number,
+  size: number,
+  zipfExponent: number | undefined,
+  rng: RandomStream,
+): FieldModel & { zipf: number } {
+  // Drawn even when fixed, so the rest of the field's stream (and a default data set) is unchanged.
+  const drawnZipf = 1.0 + 0.3 * rng.next();
+  const zipf = zipfExponent ?? drawnZipf;
   const cdf = new Float64Array(size);
   let total = 0;
   for (let r = 0; r < size; r++) cdf[r] = total += Math.pow(r + 1, -zipf);
