@@ -4,6 +4,7 @@
 // provenance say which ran.
 //   native/blas.c   → build/autodim_blas.node    GEMM for the wasm backend's BatchMatMul (OpenBLAS, dlopen'ed)
 //   native/sparse.c → build/autodim_sparse.node  embedding-row gather and lazy Adam, huge pages
+//   native/elementwise.c → build/autodim_ew.node  Multiply/Add/Sub/Sum on a thread pool
 const { spawnSync } = require("node:child_process");
 const { existsSync, mkdirSync } = require("node:fs");
 const { dirname, join } = require("node:path");
@@ -14,6 +15,8 @@ const addons = [
   // -O3 -fno-math-errno vectorise Adam's loop (sqrt included: 6.3 → 3.8 ms for 45k rows);
   // -ffp-contract=off forbids fused multiply-adds, so the results equal the JS loop's bit for bit.
   { name: "autodim_sparse", source: "sparse.c", flags: ["-O3", "-fno-math-errno", "-ffp-contract=off"], libs: ["-lm"], fallback: "sparse tables will update in JS" },
+  // Element-wise ops and Sum on a thread pool; -ffp-contract=off keeps them equal to wasm's bit for bit.
+  { name: "autodim_ew", source: "elementwise.c", flags: ["-O3", "-ffp-contract=off"], libs: ["-lpthread"], fallback: "element-wise ops and sums will run on wasm (one thread)" },
 ];
 const include = [join(dirname(process.execPath), "..", "include", "node"), "/usr/include/node"].find((d) => existsSync(join(d, "node_api.h")));
 if (!include) {

@@ -45,13 +45,16 @@ before(async () => {
     "Slice",
     "SplitV",
     "Identity",
+    "Cast",
+    ...(info.elementwise === "native" ? ["Multiply (native)", "Add (native)", "Sub (native)", "Sum (native)"] : []),
     "Sum gradient",
   ]);
   if (process.env.AUTODIM_NATIVE_BLAS === "0") assert.equal(info.matmul, "wasm");
+  if (process.env.AUTODIM_NATIVE_EW === "0") assert.equal(info.elementwise, "wasm");
 });
 
 test(
-  "with the OpenBLAS addon loaded, these tests run again in a process without it: both matmul paths are checked",
+  "with the OpenBLAS and element-wise addons loaded, these tests run again in a process without them: both paths are checked",
   { skip: process.env.AUTODIM_NATIVE_BLAS === "0" },
   (t) => {
     if (!native) return t.skip("the OpenBLAS addon is not loaded here: the wasm path is the one tested");
@@ -59,7 +62,7 @@ test(
     const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
     const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "test/kernels.test.ts"], {
       encoding: "utf8",
-      env: { ...env, AUTODIM_NATIVE_BLAS: "0" },
+      env: { ...env, AUTODIM_NATIVE_BLAS: "0", AUTODIM_NATIVE_EW: "0" },
     });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /# fail 0/);

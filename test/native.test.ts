@@ -1,14 +1,16 @@
 // The native addons against plain loops. The OpenBLAS GEMM (native/blas.c): transposes,
 // batches, a broadcast operand; the sparse-table kernels (native/sparse.c): gather and lazy
-// Adam bit-identical to SparseTable's JS loops. Bad arguments are errors. Skipped where an
+// Adam bit-identical to SparseTable's JS loops; the element-wise kernels (native/elementwise.c)
+// bit-identical to the stock wasm ones at 1 and 2 threads. Bad arguments are errors. Skipped where an
 // addon is not built or libopenblas is missing (CI requires both to be built).
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
 import { useSparseKernels, type SparseKernels } from "../src/runtime/sparse-kernels.js";
-import type { NativeBlas } from "../src/runtime/wasm-kernels.js";
+import type { NativeBlas, NativeElementwise } from "../src/runtime/wasm-kernels.js";
 import { randomStream } from "../src/runtime/random.js";
 
 /** An addon's loader module, or why it did not load (first line of the error). */
@@ -22,6 +24,8 @@ function loadAddon<T>(loader: string): { addon?: T; missing: string } {
 
 const { addon: blas, missing } = loadAddon<NativeBlas>("./native/index.cjs");
 const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("./native/sparse.cjs");
+const { addon: ew, missing: ewMissing } = loadAddon<NativeElementwise>("./native/elementwise.cjs");
+const skipEw = { skip: ew ? false : `element-wise addon not loaded: ${ewMissing}` };
 
 const rng = randomStream(3, "init", "blas");
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
@@ -215,4 +219,57 @@ test("sparse kernels: huge-page advice on a 64 MB table leaves it zeroed and usa
   } finally {
     useSparseKernels(undefined);
   }
+});
+
+/** The element-wise fixture's outputs (a sha256 per case) in a process with this environment. */
+function elementwiseOutputs(env: Record<string, string>): {
+  elementwise: string;
+  threads: number;
+  out: Record<string, string>;
+} {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "test/fixtures/scripts/elementwise-outputs.ts"], {
+    encoding: "utf8",
+    env: { ...process.env, AUTODIM_QUIET: "1", ...env },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string);
+}
+
+test(
+  "element-wise kernels: Multiply/Add/Sub (broadcasting) and Sum (any axes) equal the stock wasm kernels bit for bit, at 1 and 2 threads",
+  skipEw,
+  () => {
+    const stock = elementwiseOutputs({ AUTODIM_NATIVE_EW: "0", THREADS: "1" });
+    assert.equal(stock.elementwise, "wasm");
+    const one = elementwiseOutputs({ THREADS: "1" });
+    const two = elementwiseOutputs({ THREADS: "2" });
+    assert.equal(one.elementwise, "native");
+    assert.equal(two.threads, 2);
+    assert.equal(Object.keys(stock.out).length, 18);
+    assert.deepEqual(one.out, stock.out);
+    assert.deepEqual(two.out, stock.out);
+  },
+);
+
+test("element-wise kernels: against plain loops; bad shapes are errors, not crashes", skipEw, () => {
+  const k = ew as NativeElementwise;
+  const a = rand(2 * 3 * 4);
+  const b = rand(3 * 1);
+  const out = new Float32Array(24);
+  k.binary(2, a, [2, 3, 4], b, [3, 1], out, [2, 3, 4]);
+  for (let i = 0; i < 2; i++)
+    for (let j = 0; j < 3; j++)
+      for (let l = 0; l < 4; l++) assert.equal(out[i * 12 + j * 4 + l], Math.fround(a[i * 12 + j * 4 + l] - b[j]));
+  const sums = new Float32Array(3);
+  k.sum(a, [2, 3, 4], [true, false, true], sums);
+  for (let j = 0; j < 3; j++) {
+    let acc = 0;
+    for (let i = 0; i < 2; i++) for (let l = 0; l < 4; l++) acc = Math.fround(acc + a[i * 12 + j * 4 + l]);
+    assert.equal(sums[j], acc);
+  }
+  assert.throws(() => k.binary(0, a, [2, 3, 4], b, [2, 1], out, [2, 3, 4]), /do not broadcast/);
+  assert.throws(() => k.binary(0, a, [2, 3, 4, 1, 1], b, [3, 1], out, [2, 3, 4]), /bad arguments/);
+  assert.throws(() => k.sum(a, [5, 5], [true, false], sums), /do not fit/);
+  assert.equal(k.threads(2), 2);
+  assert.equal(k.threads(1), 1);
 });

@@ -194,7 +194,7 @@ export const PEER_INSTALL_HINT =
   "apt-get install -y python3-torch libopenblas0-pthread (then it runs with /usr/bin/python3)";
 
 /** Runs the PyTorch reference in a child process (Debian's python3 with python3-torch). */
-export function runPeer(steps: number, python = "/usr/bin/python3"): PeerResult {
+export function runPeer(steps: number, python = "/usr/bin/python3", threads = 1): PeerResult {
   if (!existsSync(python)) return { available: false, message: `${python} not found; install: ${PEER_INSTALL_HINT}` };
   const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0)
@@ -202,7 +202,9 @@ export function runPeer(steps: number, python = "/usr/bin/python3"): PeerResult 
       available: false,
       message: `python3-torch is not installed (${python} -c "import torch" failed); install: ${PEER_INSTALL_HINT}`,
     };
-  const r = spawnSync(python, [PEER_SCRIPT, "--steps", String(steps)], { encoding: "utf8" });
+  const r = spawnSync(python, [PEER_SCRIPT, "--steps", String(steps), "--threads", String(threads)], {
+    encoding: "utf8",
+  });
   if (r.status !== 0)
     return {
       available: false,

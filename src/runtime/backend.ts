@@ -3,7 +3,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { AutodimError } from "../errors.js";
 import { useSparseKernels, type SparseKernels } from "./sparse-kernels.js";
-import { registerSumGradientFix, registerWasmKernelFixes, type NativeBlas } from "./wasm-kernels.js";
+import {
+  registerSumGradientFix,
+  registerWasmKernelFixes,
+  type NativeBlas,
+  type NativeElementwise,
+} from "./wasm-kernels.js";
 
 export type BackendName = "node" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["node", "wasm", "cpu"];
@@ -30,6 +35,14 @@ export interface RuntimeInfo {
    */
   sparseTables: "native" | "js";
   nativeSparseMissing?: string;
+  /**
+   * Where large float32 Multiply/Add/Sub/Sum run: "native" (native/elementwise.c, on the compute
+   * threads, bit-identical to wasm) or "wasm", with the reason in `nativeElementwiseMissing`.
+   */
+  elementwise: "native" | "wasm" | "none";
+  nativeElementwiseMissing?: string;
+  /** Threads one run computes on (the OpenBLAS GEMMs and the element-wise kernels). */
+  threads: number;
 }
 
 /** Backend and GEMM in one label, for provenance lines ("wasm", "wasm + OpenBLAS matmul"). */
@@ -37,27 +50,70 @@ export function backendLabel(info: Pick<RuntimeInfo, "backend" | "matmul">): str
   return info.backend === "wasm" && info.matmul.startsWith("openblas") ? "wasm + OpenBLAS matmul" : info.backend;
 }
 
-/**
- * The OpenBLAS addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_BLAS=0.
- * One thread by default (AUTODIM_BLAS_THREADS): the PyTorch peer's setting, and the rest of
- * a step runs on one core anyway.
- */
+/** The OpenBLAS addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_BLAS=0. */
 async function loadNativeBlas(): Promise<{ blas?: NativeBlas; missing?: string }> {
   if (process.env.AUTODIM_NATIVE_BLAS === "0") return { missing: "disabled by AUTODIM_NATIVE_BLAS=0" };
   try {
     const mod = (await loadOptional("../../native/index.cjs")) as { default?: NativeBlas } & NativeBlas;
-    const blas = mod.default ?? mod;
-    const threads = Number(process.env.AUTODIM_BLAS_THREADS ?? 1);
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new AutodimError(
-        `AUTODIM_BLAS_THREADS must be a positive integer, got ${JSON.stringify(process.env.AUTODIM_BLAS_THREADS)}`,
-      );
-    blas.threads(threads);
-    return { blas };
+    return { blas: mod.default ?? mod };
   } catch (err) {
-    if (err instanceof AutodimError) throw err;
     return { missing: firstLine((err as Error).message) };
   }
+}
+
+/** The element-wise addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_EW=0. */
+async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missing?: string }> {
+  if (process.env.AUTODIM_NATIVE_EW === "0") return { missing: "disabled by AUTODIM_NATIVE_EW=0" };
+  try {
+    const mod = (await loadOptional("../../native/elementwise.cjs")) as {
+      default?: NativeElementwise;
+    } & NativeElementwise;
+    return { ew: mod.default ?? mod };
+  } catch (err) {
+    return { missing: firstLine((err as Error).message) };
+  }
+}
+
+/**
+ * The compute threads a run starts with: AUTODIM_THREADS (AUTODIM_BLAS_THREADS, its older name),
+ * else DEFAULT_THREADS. `--threads N` of the training commands sets it per run.
+ */
+export const DEFAULT_THREADS = 1;
+
+function threadsFromEnvironment(): number {
+  for (const name of ["AUTODIM_THREADS", "AUTODIM_BLAS_THREADS"]) {
+    const text = process.env[name];
+    if (text === undefined || text === "") continue;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new AutodimError(`${name} must be an integer from 1 to 64, got ${JSON.stringify(text)}`);
+    return n;
+  }
+  return DEFAULT_THREADS;
+}
+
+let blasAddon: NativeBlas | undefined;
+let ewAddon: NativeElementwise | undefined;
+
+/**
+ * Sets the threads one run computes on (OpenBLAS GEMMs, the element-wise kernels); returns the
+ * count in use. Results are the same at any count (each output is computed by one thread in a
+ * fixed order), except where OpenBLAS splits a GEMM's inner dimension.
+ */
+export function setComputeThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new AutodimError(`--threads must be an integer from 1 to 64, got ${n}`);
+  blasAddon?.threads(n);
+  const used = ewAddon ? ewAddon.threads(n) : (blasAddon?.threads() ?? 1);
+  if (current) {
+    current.threads = used;
+    if (current.matmul.startsWith("openblas")) current.matmul = matmulLabel(blasAddon?.threads() ?? used);
+  }
+  return used;
+}
+
+function matmulLabel(threads: number): string {
+  return `openblas (${threads} thread${threads === 1 ? "" : "s"})`;
 }
 
 /** The sparse-table addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_SPARSE=0. */
@@ -140,12 +196,21 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   await tf.ready();
   let matmul = tfBackend;
   let nativeBlasMissing: string | undefined;
+  let elementwise: RuntimeInfo["elementwise"] = "none";
+  let nativeElementwiseMissing: string | undefined;
+  const threads = threadsFromEnvironment();
   if (name === "wasm") {
     const { blas, missing } = await loadNativeBlas();
-    kernelFixes = registerWasmKernelFixes(blas);
-    const threads = blas?.threads();
-    matmul = threads ? `openblas (${threads} thread${threads === 1 ? "" : "s"})` : "wasm";
+    const native = await loadNativeElementwise();
+    blasAddon = blas;
+    ewAddon = native.ew;
+    kernelFixes = registerWasmKernelFixes(blas, native.ew);
+    blas?.threads(threads);
+    native.ew?.threads(threads);
+    matmul = blas ? matmulLabel(blas.threads()) : "wasm";
     nativeBlasMissing = missing;
+    elementwise = native.ew ? "native" : "wasm";
+    nativeElementwiseMissing = native.missing;
   }
   kernelFixes = [...kernelFixes, registerSumGradientFix()];
   const sparse = await loadNativeSparse();
@@ -160,6 +225,9 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
     ...(nativeBlasMissing ? { nativeBlasMissing } : {}),
     sparseTables: sparse.kernels ? "native" : "js",
     ...(sparse.missing ? { nativeSparseMissing: sparse.missing } : {}),
+    elementwise,
+    ...(nativeElementwiseMissing ? { nativeElementwiseMissing } : {}),
+    threads: name === "wasm" ? (ewAddon?.threads() ?? blasAddon?.threads() ?? 1) : 1,
   };
 }
 

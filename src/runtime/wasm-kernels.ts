@@ -17,7 +17,11 @@
 //   calls the stock slice directly, so it is replaced too (a loop over our Slice).
 // - The stock wasm `Identity` copies its input; tfjs clones every input it saves for the
 //   backward pass through it (7% of a search step). Ours shares the data with a reference
-//   count, as the cpu and webgl backends do (no wasm kernel writes into its inputs).
+//   count, as the cpu and webgl backends do (no wasm kernel writes into its inputs). `Cast` to
+//   the dtype a tensor already has (7% of a search step, a copy on wasm) shares it the same way.
+// - With the element-wise addon (native/elementwise.c), float32 `Multiply`, `Add`, `Sub` and `Sum`
+//   of rank ≤ 4 run in C on the compute threads (`setComputeThreads`), equal to wasm's bit for
+//   bit: the search's [B, F, N, D] mixture went through them for ~45% of a step.
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 
@@ -56,11 +60,30 @@ export interface NativeBlas {
   threads(n?: number): number;
 }
 
+/** The kernels of native/elementwise.c, on a pool of `threads()` threads. */
+export interface NativeElementwise {
+  /** out = a op b with numpy broadcasting (op 0 multiply, 1 add, 2 subtract), shapes of rank ≤ 4. */
+  binary(
+    op: number,
+    a: Float32Array,
+    aShape: number[],
+    b: Float32Array,
+    bShape: number[],
+    out: Float32Array,
+    outShape: number[],
+  ): void;
+  /** out = Σ of x over the dimensions flagged in `reduced` (rank ≤ 4). */
+  sum(x: Float32Array, shape: number[], reduced: boolean[], out: Float32Array): void;
+  /** Sets the thread count when n > 0; returns the count in use. */
+  threads(n?: number): number;
+}
+
 /**
  * Registers the fixes on the wasm backend (idempotent); returns the kernel names. With
- * `blas`, float32 matmuls run on it (transposes included) instead of wasm's GEMM.
+ * `blas`, float32 matmuls run on it (transposes included) instead of wasm's GEMM; with `ew`,
+ * large float32 element-wise ops and sums run on the element-wise addon.
  */
-export function registerWasmKernelFixes(blas?: NativeBlas): string[] {
+export function registerWasmKernelFixes(blas?: NativeBlas, ew?: NativeElementwise): string[] {
   if (registered) return registered;
   const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
   const stockTranspose = tf.getKernel("Transpose", "wasm");
@@ -97,6 +120,29 @@ export function registerWasmKernelFixes(blas?: NativeBlas): string[] {
   if (!identity) throw new Error("the wasm backend has no Identity kernel");
   tf.unregisterKernel("Identity", "wasm");
   tf.registerKernel({ ...identity, kernelFunc: sharedIdentity as unknown as KernelFunc });
+  const cast = tf.getKernel("Cast", "wasm");
+  if (!cast) throw new Error("the wasm backend has no Cast kernel");
+  tf.unregisterKernel("Cast", "wasm");
+  tf.registerKernel({ ...cast, kernelFunc: sameTypeCastShares(cast.kernelFunc) as unknown as KernelFunc });
+  const native: string[] = [];
+  if (ew) {
+    for (const [name, op] of [
+      ["Multiply", 0],
+      ["Add", 1],
+      ["Sub", 2],
+    ] as const) {
+      const stock = tf.getKernel(name, "wasm");
+      if (!stock) throw new Error(`the wasm backend has no ${name} kernel`);
+      tf.unregisterKernel(name, "wasm");
+      tf.registerKernel({ ...stock, kernelFunc: nativeBinary(ew, op, stock.kernelFunc) as unknown as KernelFunc });
+      native.push(`${name} (native)`);
+    }
+    const sum = tf.getKernel("Sum", "wasm");
+    if (!sum) throw new Error("the wasm backend has no Sum kernel");
+    tf.unregisterKernel("Sum", "wasm");
+    tf.registerKernel({ ...sum, kernelFunc: nativeSum(ew, sum.kernelFunc) as unknown as KernelFunc });
+    native.push("Sum (native)");
+  }
   registered = [
     blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul",
     "UnsortedSegmentSum",
@@ -104,6 +150,8 @@ export function registerWasmKernelFixes(blas?: NativeBlas): string[] {
     "Slice",
     "SplitV",
     "Identity",
+    "Cast",
+    ...native,
   ];
   return registered;
 }
@@ -312,6 +360,65 @@ function sharedIdentity(args: KernelArgs): TensorInfo {
   const { x } = args.inputs;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** Cast to the dtype the tensor has: the same data under one more reference. */
+function sameTypeCastShares(stock: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { x } = args.inputs;
+    if (x.dtype !== args.attrs.dtype || x.dtype === "string") return stock(args as never) as TensorInfo;
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+// Below this many output elements the stock kernel is as fast (the call costs the same).
+const NATIVE_MIN_ELEMENTS = 4096;
+
+/** A float32 Multiply/Add/Sub of rank ≤ 4 on the element-wise addon; anything else on `stock`. */
+function nativeBinary(ew: NativeElementwise, op: number, stock: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend } = args;
+    const { a, b } = inputs;
+    if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length > 4 || b.shape.length > 4)
+      return stock(args as never) as TensorInfo;
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (shape.reduce((p, d) => p * d, 1) < NATIVE_MIN_ELEMENTS) return stock(args as never) as TensorInfo;
+    const out = backend.makeOutput(shape, "float32");
+    // Views after makeOutput: an allocation can grow (and move) the wasm heap.
+    ew.binary(
+      op,
+      backend.typedArrayFromHeap(a) as Float32Array,
+      a.shape,
+      backend.typedArrayFromHeap(b) as Float32Array,
+      b.shape,
+      backend.typedArrayFromHeap(out) as Float32Array,
+      shape,
+    );
+    return out;
+  };
+}
+
+/** A float32 Sum of rank ≤ 4 on the element-wise addon; anything else on `stock`. */
+function nativeSum(ew: NativeElementwise, stock: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x } = inputs;
+    const size = x.shape.reduce((p, d) => p * d, 1);
+    if (x.dtype !== "float32" || x.shape.length > 4 || x.shape.length === 0 || size < NATIVE_MIN_ELEMENTS)
+      return stock(args as never) as TensorInfo;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    const reduced = x.shape.map((_, i) => axes.includes(i));
+    const shape = attrs.keepDims ? x.shape.map((d, i) => (reduced[i] ? 1 : d)) : x.shape.filter((_, i) => !reduced[i]);
+    const out = backend.makeOutput(shape, "float32");
+    ew.sum(
+      backend.typedArrayFromHeap(x) as Float32Array,
+      x.shape,
+      reduced,
+      backend.typedArrayFromHeap(out) as Float32Array,
+    );
+    return out;
+  };
 }
 
 /** SplitV as consecutive Slices along the axis (through the registered Slice kernel). */
