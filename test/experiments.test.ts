@@ -493,3 +493,52 @@ test("raw Criteo / Avazu files as data sets: prepared once by content with the p
       else process.env[k] = v;
   }
 });
+
+test("components and transfer summaries: means over seeds, std (n − 1) of AUC and of ΔAUC, by hand", async () => {
+  const { summarizeComponents } = await import("../src/experiments/components.js");
+  const { summarizeTransfer } = await import("../src/experiments/transfer.js");
+  const variant = (name: string, seed: number, auc: number, params: number) => ({
+    variant: name,
+    seed,
+    lookup: name === "AD-1" || name === "AD-2" ? ("shared" as const) : ("separate" as const),
+    unify: name === "AD-1" || name === "AD-3" ? ("zeropad" as const) : ("linear" as const),
+    searchParams: params,
+    searchSamplesPerSecond: 1000 * seed,
+    testAuc: auc,
+    testLogloss: 1 - auc,
+    finalParams: params / 2,
+    inferenceMsPer1k: 2,
+    dims: [2, 8],
+  });
+  const rows = summarizeComponents([
+    variant("AD-2", 1, 0.7, 100),
+    variant("AD-1", 1, 0.6, 90),
+    variant("AD-2", 2, 0.8, 100),
+    variant("AD-2", 3, 0.9, 100),
+  ]);
+  assert.deepEqual(
+    rows.map((r) => r.variant),
+    ["AD-1", "AD-2"],
+    "in the paper's order, whatever order the runs came in",
+  );
+  const ad2 = rows[1];
+  assert.equal(ad2.seeds, 3);
+  assert.ok(Math.abs(ad2.testAuc - 0.8) < 1e-12);
+  assert.ok(Math.abs(ad2.aucStd - 0.1) < 1e-12, `std of 0.7, 0.8, 0.9 is 0.1, got ${ad2.aucStd}`);
+  assert.ok(Math.abs(ad2.loglossStd - 0.1) < 1e-12);
+  assert.equal(ad2.searchSamplesPerSecond, 2000);
+  assert.equal(rows[0].aucStd, 0, "one seed: no spread");
+  const t = (seed: number, full: number, auto: number) => ({
+    model: "nfm" as const,
+    seed,
+    full: { auc: full, logloss: 0.5, params: 320 },
+    autodim: { auc: auto, logloss: 0.5, params: 100 },
+    dims: [2, 8],
+    seconds: { full: 10, autodim: 6 },
+  });
+  const [nfm] = summarizeTransfer([t(1, 0.7, 0.71), t(2, 0.7, 0.73), t(3, 0.7, 0.72)]);
+  assert.equal(nfm.seeds, 3);
+  assert.ok(Math.abs(nfm.autodim.auc - nfm.full.auc - 0.02) < 1e-12);
+  assert.ok(Math.abs(nfm.deltaAucStd - 0.01) < 1e-12, `std of ΔAUC 0.01, 0.03, 0.02 is 0.01, got ${nfm.deltaAucStd}`);
+  assert.deepEqual(nfm.seconds, { full: 10, autodim: 6 });
+});

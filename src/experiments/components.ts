@@ -3,13 +3,26 @@
 //   AD-3 separate tables + zero-padding  AD-4 separate tables + linear
 // each searched and its plan re-trained, reporting the paper's six panels: search-stage
 // parameters, search speed, test AUC, Logloss, final embedding parameters, inference time.
+// Every (variant, seed) is a cell under results/components-<scale>-runs/, keyed by everything
+// it depends on.
+import { join } from "node:path";
 import { retrain } from "../train/retrain.js";
 import { search } from "../embedding/autodim.js";
 import type { DimensionPlan, LookupKind, RetrainResult, SearchConfig, UnifyKind } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
-import type { Dataset } from "./datasets.js";
+import { AutodimError } from "../errors.js";
+import { identityHash, runCells, type Cell } from "./cells.js";
+import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { checkpointsFor, type RetrainSettings, type SearchSettings } from "./settings.js";
+import type { RunCounts } from "./frequency.js";
+import { RESULTS_DIR } from "./report.js";
+import {
+  checkpointsFor,
+  retrainSettings,
+  searchSettings,
+  type RetrainSettings,
+  type SearchSettings,
+} from "./settings.js";
 
 export const VARIANTS: { name: string; lookup: LookupKind; unify: UnifyKind }[] = [
   { name: "AD-1", lookup: "shared", unify: "zeropad" },
@@ -18,8 +31,44 @@ export const VARIANTS: { name: string; lookup: LookupKind; unify: UnifyKind }[] 
   { name: "AD-4", lookup: "separate", unify: "linear" },
 ];
 
+export type VariantName = "AD-1" | "AD-2" | "AD-3" | "AD-4";
+
+/**
+ * What experiment 4 runs: each variant × seed is one search + re-train (a cell), so a changed
+ * setting computes only the runs it changes.
+ */
+export interface ComponentsSettings {
+  /** The base model searched and re-trained with (the paper's ablation: DeepFM). */
+  model: ModelName;
+  /** Root seeds; each repeats every variant (search and re-train). */
+  seeds: number[];
+  /** The variants compared: AD-1 sharing + zero-pad, AD-2 sharing + linear (AutoDim), AD-3 separate + zero-pad, AD-4 separate + linear. */
+  variants: VariantName[];
+  /** Candidate embedding sizes d_1 < … < d_N. */
+  candidates: number[];
+  /** The rest of the search (epochs, warm-up, batch, learning rates, τ, f); lookup and unification come from the variant. */
+  search: Omit<SearchSettings, "candidates" | "lookup" | "unify">;
+  /** Re-training of each plan (epochs, early-stopping patience, batch, learning rate). */
+  retrain: RetrainSettings;
+}
+
+/** The settings `autodim reproduce components` and notebook 4 run by default. */
+export function componentsDefaults(scale: Scale): ComponentsSettings {
+  const { candidates, lookup: _l, unify: _u, ...search } = searchSettings(scale);
+  return {
+    model: "deepfm",
+    seeds: [DEFAULT_SEED],
+    variants: VARIANTS.map((v) => v.name as VariantName),
+    candidates,
+    search,
+    retrain: retrainSettings(scale),
+  };
+}
+
 export interface VariantResult {
   variant: string;
+  /** The run's root seed (absent in results made before seeds were a setting). */
+  seed?: number;
   lookup: LookupKind;
   unify: UnifyKind;
   /** Supernet parameters: candidate tables + unification transforms (+ α). */
@@ -33,6 +82,8 @@ export interface VariantResult {
   /** Milliseconds to score 1,000 test rows with the re-trained model. */
   inferenceMsPer1k: number;
   dims: number[];
+  /** Mean selection probability of each candidate over the fields at α's snapshots. */
+  selection?: { step: number; p: number[] }[];
 }
 
 /** AutoDim end to end: search, then re-train the plan (projection = the search's unification). */
@@ -55,46 +106,123 @@ export async function searchAndRetrain(
   return { plan, result, dims };
 }
 
-export async function runComponents(
+/** One variant's search + re-train, as the figure's panels report it. */
+async function runVariant(
   ds: Dataset,
-  settings: SearchSettings,
-  train: RetrainSettings,
-  model: ModelName,
+  v: (typeof VARIANTS)[number],
+  settings: ComponentsSettings,
   seed: number,
-): Promise<VariantResult[]> {
-  const out: VariantResult[] = [];
-  for (const v of VARIANTS) {
-    const {
-      plan,
-      result: r,
-      dims,
-    } = await searchAndRetrain(
-      ds,
-      { ...settings, lookup: v.lookup, unify: v.unify, model, seed },
-      train,
-      `autodim ${v.name}`,
-    );
-    const pc = plan.search.parameterCounts;
-    const trainedSamples = (plan.config.warmupSteps + plan.search.steps) * plan.config.batchSize;
-    out.push({
-      variant: v.name,
+): Promise<VariantResult> {
+  const {
+    plan,
+    result: r,
+    dims,
+  } = await searchAndRetrain(
+    ds,
+    {
+      ...settings.search,
+      candidates: settings.candidates,
       lookup: v.lookup,
       unify: v.unify,
-      searchParams: pc.embedding + pc.transform + pc.architecture,
-      searchSamplesPerSecond: trainedSamples / plan.runtime.wallSeconds,
-      testAuc: r.test.auc,
-      testLogloss: r.test.logloss,
-      finalParams: r.params.embedding,
-      inferenceMsPer1k: (1000 * r.test.seconds) / (r.test.rows / 1000),
-      dims,
-    });
-  }
-  return out;
+      model: settings.model,
+      seed,
+    },
+    settings.retrain,
+    `autodim ${v.name}`,
+  );
+  const pc = plan.search.parameterCounts;
+  const trainedSamples = (plan.config.warmupSteps + plan.search.steps) * plan.config.batchSize;
+  return {
+    variant: v.name,
+    seed,
+    lookup: v.lookup,
+    unify: v.unify,
+    searchParams: pc.embedding + pc.transform + pc.architecture,
+    searchSamplesPerSecond: trainedSamples / plan.runtime.wallSeconds,
+    testAuc: r.test.auc,
+    testLogloss: r.test.logloss,
+    finalParams: r.params.embedding,
+    inferenceMsPer1k: (1000 * r.test.seconds) / (r.test.rows / 1000),
+    dims,
+    selection: plan.search.alphaHistory.map((h) => ({ step: h.step, p: meanSelection(h.alpha) })),
+  };
+}
+
+/** Per candidate, its selection probability averaged over the fields (α is a distribution per field). */
+function meanSelection(alpha: number[][]): number[] {
+  return alpha[0].map(
+    (_, n) => alpha.reduce((a, row) => a + row[n] / row.reduce((x, y) => x + y, 0), 0) / alpha.length,
+  );
+}
+
+export async function runComponents(
+  ds: Dataset,
+  settings: ComponentsSettings,
+  scale: Scale,
+): Promise<{ rows: VariantResult[]; counts: RunCounts }> {
+  const counts: RunCounts = { computed: 0, reused: 0 };
+  for (const name of settings.variants)
+    if (!VARIANTS.some((v) => v.name === name))
+      throw new AutodimError(`components: variant ${name} is not one of ${VARIANTS.map((v) => v.name).join(", ")}`);
+  const cells: Cell<VariantResult>[] = settings.seeds.flatMap((seed) =>
+    VARIANTS.filter((v) => settings.variants.includes(v.name as VariantName)).map((v) => {
+      const identity = {
+        data: ds.description,
+        model: settings.model,
+        seed,
+        variant: v.name,
+        candidates: settings.candidates,
+        search: settings.search,
+        retrain: settings.retrain,
+      };
+      return {
+        key: `${v.name}-s${seed}-${identityHash(identity)}`,
+        identity,
+        run: () => runVariant(ds, v, settings, seed),
+      };
+    }),
+  );
+  const values = await runCells(join(RESULTS_DIR, `components-${scale}-runs`), cells, { counts });
+  return { rows: [...values.values()], counts };
+}
+
+export type VariantSummary = Omit<VariantResult, "seed" | "dims" | "selection"> & {
+  seeds: number;
+  aucStd: number;
+  loglossStd: number;
+};
+
+/** Mean (and, for AUC and Logloss, the std over seeds, n − 1) of each variant's runs. */
+export function summarizeComponents(rows: VariantResult[]): VariantSummary[] {
+  const names = VARIANTS.map((v) => v.name).filter((n) => rows.some((r) => r.variant === n));
+  return names.map((name) => {
+    const group = rows.filter((r) => r.variant === name);
+    const mean = (pick: (r: VariantResult) => number) => group.reduce((a, r) => a + pick(r), 0) / group.length;
+    const std = (pick: (r: VariantResult) => number) => {
+      if (group.length < 2) return 0;
+      const m = mean(pick);
+      return Math.sqrt(group.reduce((a, r) => a + (pick(r) - m) ** 2, 0) / (group.length - 1));
+    };
+    return {
+      variant: name,
+      lookup: group[0].lookup,
+      unify: group[0].unify,
+      seeds: group.length,
+      searchParams: mean((r) => r.searchParams),
+      searchSamplesPerSecond: mean((r) => r.searchSamplesPerSecond),
+      testAuc: mean((r) => r.testAuc),
+      aucStd: std((r) => r.testAuc),
+      testLogloss: mean((r) => r.testLogloss),
+      loglossStd: std((r) => r.testLogloss),
+      finalParams: mean((r) => r.finalParams),
+      inferenceMsPer1k: mean((r) => r.inferenceMsPer1k),
+    };
+  });
 }
 
 /** The paper's six panels in one figure (2 × 3 grid of bar charts, one bar per variant). */
-export function componentFigures(rows: VariantResult[]): Record<string, Figure> {
-  const panels: [keyof VariantResult, string][] = [
+export function componentFigures(rows: VariantSummary[], caption = ""): Record<string, Figure> {
+  const panels: [keyof VariantSummary, string][] = [
     ["searchParams", "search-stage parameters"],
     ["searchSamplesPerSecond", "search speed (samples/s)"],
     ["testAuc", "test AUC"],
@@ -107,6 +235,16 @@ export function componentFigures(rows: VariantResult[]): Record<string, Figure> 
     type: "bar",
     x: rows.map((r) => r.variant),
     y: rows.map((r) => r[key] as number),
+    // AUC and Logloss carry ± one std over seeds when there are several.
+    ...(key === "testAuc" || key === "testLogloss"
+      ? {
+          error_y: {
+            type: "data",
+            array: rows.map((r) => (key === "testAuc" ? r.aucStd : r.loglossStd)),
+            visible: rows.some((r) => r.seeds > 1),
+          },
+        }
+      : {}),
     marker: { color: colours },
     xaxis: `x${i === 0 ? "" : i + 1}`,
     yaxis: `y${i === 0 ? "" : i + 1}`,
@@ -125,7 +263,7 @@ export function componentFigures(rows: VariantResult[]): Record<string, Figure> 
     font: { size: 12 },
   }));
   // AUC and Logloss differ in the third decimal: start those axes near the data, not at 0.
-  const near = (key: keyof VariantResult) => {
+  const near = (key: keyof VariantSummary) => {
     const v = rows.map((r) => r[key] as number);
     const lo = Math.min(...v);
     const hi = Math.max(...v);
@@ -134,7 +272,7 @@ export function componentFigures(rows: VariantResult[]): Record<string, Figure> 
   };
   const layout: Record<string, unknown> = {
     title: {
-      text: "AD-1 sharing + zero-pad · AD-2 sharing + linear · AD-3 separate + zero-pad · AD-4 separate + linear",
+      text: `AD-1 sharing + zero-pad · AD-2 sharing + linear (AutoDim) · AD-3 separate + zero-pad · AD-4 separate + linear${caption ? `<br><sub>${caption}</sub>` : ""}`,
     },
     grid: { rows: 2, columns: 3, pattern: "independent" },
     annotations,

@@ -146,9 +146,20 @@ export function summarizeFrequencies(rows: FrequencyResult[]): (FrequencyResult 
   });
 }
 
+/** One search run's α trace, from any experiment that keeps it (frequency, components). */
+export interface TracedRun {
+  selection?: { step: number; p: number[] }[];
+  seed?: number;
+  frequency?: number;
+  variant?: string;
+}
+
 /** α over the search for one run: each candidate's mean selection probability against the step. */
-export function selectionFigure(row: FrequencyResult, candidates: number[], caption: string): Figure | undefined {
+export function selectionFigure(row: TracedRun, candidates: number[], caption: string): Figure | undefined {
   if (!row.selection) return undefined;
+  const run = [row.variant, row.frequency !== undefined ? `f = ${row.frequency}` : undefined, `seed ${row.seed ?? "?"}`]
+    .filter((x) => x !== undefined)
+    .join(", ");
   const steps = row.selection.map((h) => h.step);
   return {
     data: candidates.map((d, n) => ({
@@ -160,7 +171,7 @@ export function selectionFigure(row: FrequencyResult, candidates: number[], capt
     })),
     layout: {
       title: {
-        text: `α over the search (f = ${row.frequency}, seed ${row.seed ?? "?"}): mean selection probability per candidate<br><sub>${caption}</sub>`,
+        text: `α over the search (${run}): mean selection probability per candidate<br><sub>${caption}</sub>`,
       },
       xaxis: { title: { text: "search step t" } },
       yaxis: { title: { text: "mean over fields of softmax(log α)" } },

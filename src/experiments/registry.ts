@@ -25,7 +25,14 @@ import {
   type DimensionsResult,
 } from "./dimensions.js";
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
-import { componentFigures, runComponents, type VariantResult } from "./components.js";
+import {
+  componentFigures,
+  componentsDefaults,
+  runComponents,
+  summarizeComponents,
+  type ComponentsSettings,
+  type VariantResult,
+} from "./components.js";
 import {
   frequencyDefaults,
   frequencyFigures,
@@ -52,7 +59,15 @@ import {
   type MethodsSettings,
 } from "./methods.js";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
-import { runTransfer, transferFigures, transferTableRows, type TransferRow } from "./transfer.js";
+import {
+  runTransfer,
+  summarizeTransfer,
+  transferDefaults,
+  transferFigures,
+  transferTableRows,
+  type TransferRow,
+  type TransferSettings,
+} from "./transfer.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS } from "./paper.js";
 import {
   runUnification,
@@ -281,31 +296,49 @@ export const stabilityExperiment: Experiment<StabilityResult> = experiment("stab
   return { markdown: `${summary}\n\n${table}`, payload: r, figures: stabilityFigures(r), seed: r.seeds[0] };
 });
 
-/** 4 — components: AD-1..AD-4 (sharing/separate × zero-pad/linear), searched and re-trained with DeepFM. */
-export const componentsExperiment: Experiment<VariantResult[]> = experiment("components", async (scale, ds) => {
-  const settings = searchSettings(scale);
-  const train = retrainSettings(scale);
-  const rows = await runComponents(ds, settings, train, "deepfm", DEFAULT_SEED);
-  const summary = [
-    `**AutoDim's four variants** searched with DeepFM (batch ${settings.batchSize}, ${settings.warmupSteps} warm-up steps + ${settings.epochs} epoch(s), α every ${settings.frequency} steps) and re-trained (≤ ${train.epochs} epochs, early stopping) on ${ds.description}. Inference: scoring the test split with the re-trained model.`,
-    "Paper (Criteo, DeepFM; qualitative): the weight-sharing variants search with fewer parameters and faster; AD-2 (sharing + linear) is best on AUC, Logloss, final parameters and inference time; zero-padding is worse.",
-  ].join("\n\n");
-  const table = markdownTable(
-    rows.map((r) => ({
-      variant: r.variant,
-      lookup: r.lookup,
-      unification: r.unify,
-      "search params": r.searchParams,
-      "search samples/s": r.searchSamplesPerSecond,
-      "test AUC": r.testAuc,
-      "test Logloss": r.testLogloss,
-      "final params": r.finalParams,
-      "inference ms / 1k rows": r.inferenceMsPer1k,
-    })),
-    { "search samples/s": 0, "test AUC": 4, "test Logloss": 4, "inference ms / 1k rows": 2 },
-  );
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: componentFigures(rows) };
-});
+/** 4 — components: AD-1..AD-4 (sharing/separate × zero-pad/linear), searched and re-trained (DeepFM by default), per seed. */
+export const componentsExperiment: Experiment<VariantResult[], ComponentsSettings> = experiment(
+  "components",
+  async (scale, ds, settings) => {
+    const { rows, counts } = await runComponents(ds, settings, scale);
+    const summary = summarizeComponents(rows);
+    const s = settings.search;
+    const seeds = settings.seeds.join(", ");
+    const line = `**AutoDim's four variants** searched with ${modelLabel(settings.model)} (candidates {${settings.candidates.join(", ")}}, batch ${s.batchSize}, ${s.warmupSteps} warm-up steps + ${s.epochs} epoch(s), α every ${s.frequency} steps; seeds ${seeds}) and re-trained (≤ ${settings.retrain.epochs} epochs, early stopping) on ${ds.description}. AUC and Logloss: mean ± std over seeds. Inference: scoring the test split with the re-trained model.`;
+    const table = markdownTable(
+      summary.map((r) => ({
+        variant: r.variant,
+        lookup: r.lookup,
+        unification: r.unify,
+        seeds: r.seeds,
+        "search params": r.searchParams,
+        "search samples/s": r.searchSamplesPerSecond,
+        "test AUC": r.testAuc,
+        "AUC std": r.seeds > 1 ? r.aucStd : undefined,
+        "test Logloss": r.testLogloss,
+        "final params": r.finalParams,
+        "inference ms / 1k rows": r.inferenceMsPer1k,
+      })),
+      {
+        "search samples/s": 0,
+        "test AUC": 4,
+        "AUC std": 4,
+        "test Logloss": 4,
+        "inference ms / 1k rows": 2,
+        "search params": 0,
+        "final params": 0,
+      },
+    );
+    return {
+      markdown: `${line}\n\n${table}`,
+      payload: rows,
+      figures: componentFigures(summary, figureCaption(ds, scale, seeds)),
+      seed: settings.seeds[0],
+      runs: counts,
+    };
+  },
+  componentsDefaults,
+);
 
 /** 5 — update frequency f of α: AUC, Logloss, Params and search time for f ∈ {1, 5, 10, 20, 50}. */
 export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySettings> = experiment(
@@ -526,32 +559,47 @@ export const caseStudyExperiment: Experiment<CaseStudyResult, MethodsSettings> =
   caseStudyDefaults,
 );
 
-/** 8 — transferability: FM's AutoDim sizes re-trained in NFM, IPNN and AutoInt vs their full-dimension versions. */
-export const transferExperiment: Experiment<TransferRow[]> = experiment("transfer", async (scale, ds) => {
-  const { rows, source } = await runTransfer(ds, scale, DEFAULT_SEED);
-  const trainingSeconds = rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0);
-  const train = retrainSettings(scale);
-  const summary = [
-    `**AutoDim's sizes searched with FM** (the main table's FM AutoDim run: ${source.params.embedding.toLocaleString("en")} embedding parameters; its search took ${((source.plan?.runtime.wallSeconds ?? 0) / 60).toFixed(1)} min) **re-trained in NFM, IPNN and AutoInt** (${(trainingSeconds / 60).toFixed(1)} minutes for the six trainings), against each model with every field at 32, on ${ds.description} (batch ${train.batchSize}, Adam ${train.learningRate}, ≤ ${train.epochs} epochs, early stopping). NFM: bi-interaction → MLP 128-128; IPNN: embeddings ‖ pairwise inner products → MLP 128-128; AutoInt: 3 self-attention layers, 2 heads of 16, residual; all with the first-order term.`,
-    `Paper (as reported): the FM sizes improve every model — ΔAUC on Criteo +0.0047 (NFM), +0.0027 (IPNN), +0.0020 (AutoInt); on Avazu +0.0025, +0.0014, +0.0015. The paper columns below are ${ds.name === "avazu" ? "Avazu's" : "Criteo's"}.`,
-  ].join("\n\n");
-  const table = markdownTable(transferTableRows(rows, ds.name === "avazu" ? "avazu" : "criteo"), {
-    "full AUC": 4,
-    "AutoDim AUC": 4,
-    ΔAUC: 4,
-    "paper ΔAUC": 4,
-    "full Logloss": 4,
-    "AutoDim Logloss": 4,
-    ΔLogloss: 4,
-    "paper ΔLogloss": 4,
-  });
-  return {
-    markdown: `${summary}\n\n${table}`,
-    payload: rows,
-    figures: transferFigures(rows),
-    computeSeconds: trainingSeconds,
-  };
-});
+/** 8 — transferability: the sizes AutoDim searched with FM, re-trained in NFM, IPNN and AutoInt vs their full-dimension versions, per seed. */
+export const transferExperiment: Experiment<TransferRow[], TransferSettings> = experiment(
+  "transfer",
+  async (scale, ds, settings) => {
+    const counts: RunCounts = { computed: 0, reused: 0 };
+    const { rows, sources } = await runTransfer(ds, scale, settings, counts);
+    const summary = summarizeTransfer(rows);
+    const trainingSeconds = rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0);
+    const searchMinutes = sources.reduce((a, r) => a + (r.plan?.runtime.wallSeconds ?? 0), 0) / 60;
+    const t = settings.retrain;
+    const seeds = settings.seeds.join(", ");
+    const line = `**AutoDim's sizes searched with ${modelLabel(settings.sourceModel)}** (the main table's ${modelLabel(settings.sourceModel)} AutoDim runs, seeds ${seeds}: ${sources.map((r) => r.params.embedding.toLocaleString("en")).join(" / ")} embedding parameters; searches ${searchMinutes.toFixed(1)} min) **re-trained in ${settings.models.map(modelLabel).join(", ")}** (${(trainingSeconds / 60).toFixed(1)} minutes for the ${rows.length * 2} trainings), each against itself with every field at ${settings.candidates[settings.candidates.length - 1]}, on ${ds.description} (batch ${t.batchSize}, Adam ${t.learningRate}, ≤ ${t.epochs} epochs, early stopping). Numbers: means over seeds; ΔAUC std over seeds.`;
+    const table = markdownTable(
+      transferTableRows(summary, ds.name === "avazu" ? "avazu" : "criteo").map((r, i) => ({
+        ...r,
+        seeds: summary[i].seeds,
+        "ΔAUC std": summary[i].seeds > 1 ? summary[i].deltaAucStd : undefined,
+      })),
+      {
+        "full AUC": 4,
+        "AutoDim AUC": 4,
+        ΔAUC: 4,
+        "ΔAUC std": 4,
+        "paper ΔAUC": 4,
+        "full Logloss": 4,
+        "AutoDim Logloss": 4,
+        ΔLogloss: 4,
+        "paper ΔLogloss": 4,
+      },
+    );
+    return {
+      markdown: `${line}\n\n${table}`,
+      payload: rows,
+      figures: transferFigures(summary, figureCaption(ds, scale, seeds)),
+      computeSeconds: trainingSeconds,
+      seed: settings.seeds[0],
+      runs: counts,
+    };
+  },
+  transferDefaults,
+);
 
 /** The unification diagnostic: linear + BN (AD-2) vs zero-padding (AD-1) × τ schedule, several seeds, planted data. */
 export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: FdeRun[] }, UnificationSettings> =

@@ -1,18 +1,19 @@
 // Experiment 8 — transferability: the sizes AutoDim searched with FM (the main table's FM
-// AutoDim run), re-trained in NFM, IPNN and AutoInt, against each model at full dimension.
-// Each re-training is a cell under results/transfer-<scale>-runs/.
+// AutoDim run of the same settings and seed), re-trained in NFM, IPNN and AutoInt, against each
+// model at full dimension. Each re-training is a cell under results/transfer-<scale>-runs/.
 import { join } from "node:path";
 import { retrain } from "../train/retrain.js";
 import type { DimensionPlan, RetrainResult } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";
+import { identityHash } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import {
+  type MethodsSettings,
   methodResults,
   methodRunsDir,
-  methodSettings,
   methodsDefaults,
   modelLabel,
   runKey,
@@ -20,12 +21,43 @@ import {
 } from "./methods.js";
 import { PAPER_TRANSFER } from "./paper.js";
 import { RESULTS_DIR } from "./report.js";
-import { checkpointsFor } from "./settings.js";
+import { checkpointsFor, type RetrainSettings } from "./settings.js";
 
 export const TRANSFER_MODELS: ModelName[] = ["nfm", "ipnn", "autoint"];
 
+/** What experiment 8 runs. */
+export interface TransferSettings {
+  /** The model AutoDim searches the sizes with (the paper: FM); its run is the main table's cell of these settings. */
+  sourceModel: ModelName;
+  /** The models the sizes are re-trained in, each against itself with every field at the largest candidate. */
+  models: ModelName[];
+  /** Seeds: each searches once with the source model and re-trains every model with the same seed. */
+  seeds: number[];
+  /** Candidate embedding sizes; the largest is the full dimension. */
+  candidates: number[];
+  /** The source model's search (as the main table's AutoDim). */
+  search: MethodsSettings["search"];
+  /** Every re-training: epochs (a cap), early-stopping patience, batch, Adam rate. */
+  retrain: RetrainSettings;
+}
+
+/** The settings `autodim reproduce transfer` and notebook 8 run by default (the main table's). */
+export function transferDefaults(scale: Scale): TransferSettings {
+  const m = methodsDefaults(scale);
+  return {
+    sourceModel: "fm",
+    models: [...TRANSFER_MODELS],
+    seeds: scale === "smoke" ? [1] : [1, 2, 3],
+    candidates: m.candidates,
+    search: m.search,
+    retrain: m.retrain,
+  };
+}
+
 export interface TransferRow {
   model: ModelName;
+  /** The seed of the search and both trainings (absent in results made before seeds were a setting). */
+  seed?: number;
   full: { auc: number; logloss: number; params: number };
   autodim: { auc: number; logloss: number; params: number };
   /** The FM plan's sizes. */
@@ -36,30 +68,31 @@ export interface TransferRow {
 export async function runTransfer(
   ds: Dataset,
   scale: Scale,
-  seed: number,
-  models = TRANSFER_MODELS,
-): Promise<{ rows: TransferRow[]; source: RetrainResult }> {
+  settings: TransferSettings,
+  counts?: { computed: number; reused: number },
+): Promise<{ rows: TransferRow[]; sources: RetrainResult[] }> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const dir = join(RESULTS_DIR, `transfer-${scale}-runs`);
   const log = progress ? undefined : () => {};
+  const D = settings.candidates[settings.candidates.length - 1];
   const cell = (
     model: ModelName,
+    seed: number,
     kind: "full" | "autodim",
     dims: number[],
     projection: "none" | "linear" | "zeropad",
     plan?: DimensionPlan,
   ) => {
-    const s = methodSettings(methodsDefaults(scale), model, seed);
-    const D = s.candidates[s.candidates.length - 1];
+    const identity = { data: ds.description, train: settings.retrain, dims, projection, seed, model };
     return {
-      key: `${model}-${kind}`,
-      identity: { data: ds.description, train: s.train, dims, projection, seed },
+      key: `${model}-${kind}-s${seed}-${identityHash(identity)}`,
+      identity,
       run: () =>
         retrain(
           ds.data,
-          { ...s.train, model, dims, projection, outputDim: D, seed },
+          { ...settings.retrain, model, dims, projection, outputDim: D, seed },
           {
-            method: kind === "full" ? "fde" : "autodim (fm plan)",
+            method: kind === "full" ? "fde" : `autodim (${settings.sourceModel} plan)`,
             plan,
             progress,
             checkpoint: checkpointsFor(`${ds.name}-transfer-${kind}-${model}-seed${seed}`),
@@ -68,43 +101,81 @@ export async function runTransfer(
     };
   };
   // The full-dimension runs need no plan: they go first (another process may still be searching).
-  const D = methodsDefaults(scale).candidates.slice(-1)[0];
+  const fullDims = ds.data.manifest.fields.map(() => D);
   const full = await runCells(
     dir,
-    models.map((m) =>
-      cell(
-        m,
-        "full",
-        ds.data.manifest.fields.map(() => D),
-        "none",
-      ),
-    ),
-    { log },
+    settings.seeds.flatMap((seed) => settings.models.map((m) => cell(m, seed, "full", fullDims, "none"))),
+    { log, counts },
   );
-  const main = { ...methodsDefaults(scale), models: ["fm" as const], methods: ["autodim"], seeds: [seed] };
-  const source = (await methodResults(ds, main, methodRunsDir("methods", scale))).get(
-    runKey("fm", "autodim", seed),
-  )?.result;
-  if (!source?.plan) throw new AutodimError("transfer: the main table's FM AutoDim run has no plan");
-  const plan = source.plan;
-  const dims = plan.fields.map((f) => f.dim);
-  const auto = await runCells(
-    dir,
-    models.map((m) => cell(m, "autodim", dims, plan.config.unify, plan)),
-    { log },
+  // The source searches: the main table's AutoDim cells of these settings (computed there if absent).
+  const main = {
+    ...methodsDefaults(scale),
+    models: [settings.sourceModel],
+    methods: ["autodim"],
+    seeds: settings.seeds,
+    candidates: settings.candidates,
+    search: settings.search,
+    retrain: settings.retrain,
+  };
+  const sourceRuns = await methodResults(ds, main, methodRunsDir("methods", scale), counts);
+  const sources = settings.seeds.map((seed) => {
+    const source = sourceRuns.get(runKey(settings.sourceModel, "autodim", seed))?.result;
+    if (!source?.plan)
+      throw new AutodimError(
+        `transfer: the main table's ${settings.sourceModel} AutoDim run (seed ${seed}) has no plan`,
+      );
+    return source;
+  });
+  const planned = settings.seeds.flatMap((seed, i) => {
+    const plan = sources[i].plan as DimensionPlan;
+    const dims = plan.fields.map((f) => f.dim);
+    return settings.models.map((m) => cell(m, seed, "autodim", dims, plan.config.unify, plan));
+  });
+  const auto = await runCells(dir, planned, { log, counts });
+  const rows = settings.seeds.flatMap((seed, i) =>
+    settings.models.map((model) => {
+      const dims = (sources[i].plan as DimensionPlan).fields.map((f) => f.dim);
+      const f = full.get(cell(model, seed, "full", fullDims, "none").key) as RetrainResult;
+      const plan = sources[i].plan as DimensionPlan;
+      const a = auto.get(cell(model, seed, "autodim", dims, plan.config.unify, plan).key) as RetrainResult;
+      return {
+        model,
+        seed,
+        full: testSummary(f),
+        autodim: testSummary(a),
+        dims,
+        seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds },
+      };
+    }),
   );
-  const rows = models.map((model) => {
-    const f = full.get(`${model}-full`) as RetrainResult;
-    const a = auto.get(`${model}-autodim`) as RetrainResult;
+  return { rows, sources };
+}
+
+/** Per model: the mean over seeds of each test number, and of ΔAUC (AutoDim − full) with its std. */
+export function summarizeTransfer(rows: TransferRow[]): (TransferRow & { seeds: number; deltaAucStd: number })[] {
+  const models = [...new Set(rows.map((r) => r.model))];
+  return models.map((model) => {
+    const group = rows.filter((r) => r.model === model);
+    const mean = (pick: (r: TransferRow) => number) => group.reduce((a, r) => a + pick(r), 0) / group.length;
+    const delta = (r: TransferRow) => r.autodim.auc - r.full.auc;
+    const d = mean(delta);
+    const deltaAucStd =
+      group.length > 1 ? Math.sqrt(group.reduce((a, r) => a + (delta(r) - d) ** 2, 0) / (group.length - 1)) : 0;
+    const side = (k: "full" | "autodim") => ({
+      auc: mean((r) => r[k].auc),
+      logloss: mean((r) => r[k].logloss),
+      params: mean((r) => r[k].params),
+    });
     return {
       model,
-      full: testSummary(f),
-      autodim: testSummary(a),
-      dims,
-      seconds: { full: f.runtime.wallSeconds, autodim: a.runtime.wallSeconds },
+      seeds: group.length,
+      full: side("full"),
+      autodim: side("autodim"),
+      dims: group[0].dims,
+      seconds: { full: mean((r) => r.seconds.full), autodim: mean((r) => r.seconds.autodim) },
+      deltaAucStd,
     };
   });
-  return { rows, source };
 }
 
 /** Rows of the notebook's table: ours and the paper's differences (Avazu's for Avazu, else Criteo's), AutoDim − full. */
@@ -130,7 +201,7 @@ export function transferTableRows(
   });
 }
 
-export function transferFigures(rows: TransferRow[]): Record<string, Figure> {
+export function transferFigures(rows: TransferRow[], caption = ""): Record<string, Figure> {
   const x = rows.map((r) => modelLabel(r.model));
   return {
     auc: {
@@ -145,7 +216,9 @@ export function transferFigures(rows: TransferRow[]): Record<string, Figure> {
         },
       ],
       layout: {
-        title: { text: "Transferability: FM's AutoDim sizes in other models (test AUC)" },
+        title: {
+          text: `Transferability: AutoDim's sizes searched with one model, in others (test AUC)${caption ? `<br><sub>${caption}</sub>` : ""}`,
+        },
         barmode: "group",
         yaxis: {
           title: { text: "test AUC" },
