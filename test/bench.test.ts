@@ -6,7 +6,7 @@ import { before, test } from "node:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_VOCAB, benchRetrain, benchSearch, runPeer, scaledVocab } from "../src/bench/training.js";
-import { rehearse } from "../src/bench/rehearsal.js";
+import { paperProjection, rehearse, type RehearsalResult } from "../src/bench/rehearsal.js";
 import { CRITEO_VOCAB } from "../src/data/synthetic.js";
 import { tempDir } from "./helpers.js";
 import { initRuntime } from "../src/runtime/backend.js";
@@ -76,4 +76,39 @@ test("the rehearsal: generate → prepare → one search epoch → one re-train 
   assert.ok(r.totalFeatures > 1000 && r.totalFeatures <= CRITEO_VOCAB.reduce((a, b) => a + b, 0) + 2 * 39);
   assert.ok(r.disk.rawMB > 1 && r.disk.preparedMB > 0.1);
   assert.ok(!existsSync(dir), "the rehearsal's data is removed");
+});
+
+test("the paper projection from a rehearsal's per-row costs, by hand", () => {
+  const phase = (name: "search" | "retrain", wallSeconds: number, detail: Record<string, number>) => ({
+    name,
+    wallSeconds,
+    rows: 8000,
+    rowsPerSecond: 8000 / wallSeconds,
+    peakRssMB: 1,
+    detail,
+  });
+  const r = {
+    splitRows: { train: 8000, validation: 1000, test: 1000 },
+    // 0.1 s per training row to search; 0.01 s per row to train, validate and test.
+    phases: [
+      phase("search", 800, {}),
+      phase("retrain", 100, { trainSeconds: 80, validationSeconds: 10, testSeconds: 10 }),
+    ],
+  } as unknown as RehearsalResult;
+  const p = paperProjection(r, [1, 1000]);
+  const criteo = 45_840_617;
+  const avazu = 40_428_967;
+  // Per (model, seed) and data set of R rows: 10 re-trainings of 4 epochs (0.01·0.9R each) and a
+  // test pass (0.01·0.1R), 5 search epochs (0.1·0.8R), 10 RaS trial epochs (0.01·0.9R): 0.86·R.
+  const perRow = 10 * (4 * 0.009 + 0.001) + 5 * 0.08 + 10 * 0.009;
+  assert.ok(Math.abs(perRow - 0.86) < 1e-12);
+  const cpuSeconds = 9 * perRow * (criteo + avazu);
+  assert.ok(Math.abs(p.cpuHours - cpuSeconds / 3600) < 1e-6 * p.cpuHours);
+  const longest = (0.08 + 4 * 0.009 + 0.001) * criteo;
+  assert.ok(Math.abs(p.longestCellHours - longest / 3600) < 1e-9 * longest);
+  assert.ok(
+    Math.abs(p.days[0].days - cpuSeconds / 2 / 86400) < 1e-9 * p.days[0].days,
+    "one machine: two runs at a time",
+  );
+  assert.ok(Math.abs(p.days[1].days - longest / 86400) < 1e-9, "many nodes: bounded by the longest run");
 });

@@ -171,3 +171,68 @@ export async function rehearse(opts: {
     if (!opts.keep) rmSync(opts.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The paper's main table as work, per (data set, model, seed): what the projection assumes.
+ * Every number here is a stated assumption, not a measurement: the re-training epochs are what
+ * early stopping at patience 2 takes when the best epoch is the second (our MovieLens runs
+ * stopped at epochs 3–12); DeepFM's measured cost stands for all three models (FM and W&D are
+ * cheaper, so the projection is an upper bound for them).
+ */
+export const PAPER_TABLE_WORK = {
+  datasets: { criteo: 45_840_617, avazu: 40_428_967 },
+  models: 3,
+  seeds: 3,
+  /** Methods that end in a re-training (all ten of the registry). */
+  retrainedMethods: 10,
+  retrainEpochs: 4,
+  /** One search epoch each: AutoDim (AD-2), AD-1, AutoDim-s, NIS, AEmb. */
+  searchEpochs: 5,
+  /** RaS: 10 random plans trained one epoch each (+ a validation pass). */
+  trialEpochs: 10,
+  /** Runs side by side on one 2-core machine (one per core, as the cells go). */
+  runsPerMachine: 2,
+};
+
+export interface PaperProjection {
+  /** CPU hours of the whole main table (both data sets, 3 models, 3 seeds, 10 methods). */
+  cpuHours: number;
+  /** The longest single run (one cell): a search epoch plus a re-training, on Criteo, hours. */
+  longestCellHours: number;
+  /** Wall-clock days on one 2-core machine and on N such Slurm nodes. */
+  days: { nodes: number; days: number }[];
+}
+
+/** The paper's main table projected from a rehearsal's per-row costs (see PAPER_TABLE_WORK). */
+export function paperProjection(r: RehearsalResult, nodes = [1, 4, 16, 45]): PaperProjection {
+  const search = r.phases.find((p) => p.name === "search");
+  const retrain = r.phases.find((p) => p.name === "retrain");
+  if (!search || !retrain) throw new Error("paperProjection: the rehearsal has no search or re-train phase");
+  const { train, validation, test } = r.splitRows;
+  const w = PAPER_TABLE_WORK;
+  // Seconds per row: search epoch (W and α steps, the final validation pass) per training row;
+  // re-training per training row, a validation pass per validation row, the test pass per test row.
+  const searchPerRow = search.wallSeconds / train;
+  const trainPerRow = retrain.detail.trainSeconds / train;
+  const valPerRow = retrain.detail.validationSeconds / validation;
+  const testPerRow = retrain.detail.testSeconds / test;
+  let cpuSeconds = 0;
+  let longest = 0;
+  for (const rows of Object.values(w.datasets)) {
+    const [tr, va, te] = [0.8 * rows, 0.1 * rows, 0.1 * rows];
+    const epoch = trainPerRow * tr + valPerRow * va;
+    const retrainRun = w.retrainEpochs * epoch + testPerRow * te;
+    const searchEpoch = searchPerRow * tr;
+    const perModelSeed = w.retrainedMethods * retrainRun + w.searchEpochs * searchEpoch + w.trialEpochs * epoch;
+    cpuSeconds += w.models * w.seeds * perModelSeed;
+    longest = Math.max(longest, searchEpoch + retrainRun);
+  }
+  return {
+    cpuHours: cpuSeconds / 3600,
+    longestCellHours: longest / 3600,
+    days: nodes.map((n) => ({
+      nodes: n,
+      days: Math.max(cpuSeconds / (w.runsPerMachine * n), longest) / 86400,
+    })),
+  };
+}
