@@ -1,12 +1,64 @@
 // Experiment 6 — the dimension distribution: which size AutoDim gives each field, against the
 // field's cardinality and (synthetic data) its planted rank, and how α moved during the search.
+import { join } from "node:path";
 import { search } from "../embedding/autodim.js";
 import type { DimensionPlan } from "../train/schemas.js";
+import type { ModelName } from "../models/ctr.js";
 import { spearman } from "../data/metrics.js";
-import { plantedRanks, type Dataset } from "./datasets.js";
+import { identityHash, runCells } from "./cells.js";
+import { DEFAULT_SEED, plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import { rankColor } from "./data.js";
 import type { Figure } from "./figures.js";
-import { checkpointsFor } from "./settings.js";
+import { RESULTS_DIR } from "./report.js";
+import { checkpointsFor, SEARCH_MODEL, searchSettings, type SearchSettings } from "./settings.js";
+
+/**
+ * What experiments 6 (one seed) and 9 (several) search with. Each (model, seed) search is a cell
+ * under results/searches-<scale>-runs/, keyed by everything it depends on, so notebook 9's run
+ * with notebook 6's seed is notebook 6's run, and a changed setting computes only new searches.
+ */
+export interface SearchRunsSettings {
+  /** The base model searched with (the paper's figures: FM). */
+  model: ModelName;
+  /** Root seeds: one search each (initialisation, shuffling, Gumbel noise and dropout change; the data does not). */
+  seeds: number[];
+  /** Candidate embedding sizes d_1 < … < d_N. */
+  candidates: number[];
+  /** The rest of the search: lookup, unification (AD-2: shared + linear), epochs, warm-up, batch, learning rates, τ, f. */
+  search: Omit<SearchSettings, "candidates">;
+}
+
+/** The settings `autodim reproduce dimensions` and notebook 6 run by default: one seed. */
+export function dimensionsDefaults(scale: Scale): SearchRunsSettings {
+  const { candidates, ...search } = searchSettings(scale);
+  return { model: SEARCH_MODEL, seeds: [DEFAULT_SEED], candidates, search };
+}
+
+/** The searches of `settings`, one per seed in its order; computed or loaded as cells. */
+export async function runSearches(
+  ds: Dataset,
+  settings: SearchRunsSettings,
+  scale: Scale,
+  counts?: { computed: number; reused: number },
+): Promise<DimensionsResult[]> {
+  const cells = settings.seeds.map((seed) => {
+    const identity = {
+      data: ds.description,
+      model: settings.model,
+      seed,
+      candidates: settings.candidates,
+      search: settings.search,
+    };
+    return {
+      key: `${settings.model}-s${seed}-${identityHash(identity)}`,
+      identity,
+      run: () =>
+        runDimensionSearch(ds, { ...settings.search, candidates: settings.candidates, model: settings.model, seed }),
+    };
+  });
+  const values = await runCells(join(RESULTS_DIR, `searches-${scale}-runs`), cells, { counts });
+  return cells.map((c) => values.get(c.key) as DimensionsResult);
+}
 
 export interface DimensionsResult {
   fields: { field: string; ids: number; dim: number; plantedRank?: number; alpha: number[] }[];
@@ -69,7 +121,8 @@ export async function runDimensionSearch(ds: Dataset, config: Parameters<typeof 
   return summarizePlan(plan, ds);
 }
 
-export function dimensionFigures(r: DimensionsResult, dataset: string): Record<string, Figure> {
+export function dimensionFigures(r: DimensionsResult, dataset: string, caption = ""): Record<string, Figure> {
+  const sub = caption ? `<br><sub>${caption}</sub>` : "";
   const ranked = r.fields.some((f) => f.plantedRank !== undefined);
   const colours = r.fields.map((f) => rankColor(f.plantedRank));
   const hover = r.fields.map(
@@ -90,7 +143,7 @@ export function dimensionFigures(r: DimensionsResult, dataset: string): Record<s
       ],
       layout: {
         title: {
-          text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 → red 16)" : ""}`,
+          text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 → red 16)" : ""}${sub}`,
         },
         yaxis: dimAxis,
         xaxis: { tickangle: -60 },
@@ -110,7 +163,7 @@ export function dimensionFigures(r: DimensionsResult, dataset: string): Record<s
         },
       ],
       layout: {
-        title: { text: `Chosen size vs field cardinality (Spearman ${r.spearmanCardinality.toFixed(2)})` },
+        title: { text: `Chosen size vs field cardinality (Spearman ${r.spearmanCardinality.toFixed(2)})${sub}` },
         xaxis: { type: "log", title: { text: "ids in the field (log)" } },
         yaxis: dimAxis,
       },
@@ -129,7 +182,7 @@ export function dimensionFigures(r: DimensionsResult, dataset: string): Record<s
         };
       }),
       layout: {
-        title: { text: "Selection probability of each field's final size during the search" },
+        title: { text: `Selection probability of each field's final size during the search${sub}` },
         xaxis: { title: { text: "search step" } },
         yaxis: { title: { text: "softmax(log α) of the chosen size" }, range: [0, 1] },
         showlegend: false,

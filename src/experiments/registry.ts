@@ -3,6 +3,7 @@
 // `autodim reproduce` calls the same functions and writes results/.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AutodimError } from "../errors.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { dataFigures, dataOverview, type DataOverview } from "./data.js";
 import { FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
@@ -18,11 +19,13 @@ import {
 import {
   dimensionDistribution,
   dimensionFigures,
+  dimensionsDefaults,
   distributionFigures,
-  runDimensionSearch,
+  runSearches,
   selectionProbabilities,
   type DimensionDistribution,
   type DimensionsResult,
+  type SearchRunsSettings,
 } from "./dimensions.js";
 import { retrainSettings, searchSettings, SEARCH_MODEL } from "./settings.js";
 import {
@@ -78,7 +81,7 @@ import {
   type UnificationRun,
   type UnificationSettings,
 } from "./unification.js";
-import { runStability, stabilityFigures, type StabilityResult } from "./stability.js";
+import { stabilityDefaults, stabilityFigures, summarizeStability, type StabilityResult } from "./stability.js";
 import { identityHash } from "./cells.js";
 import {
   caseStudyClaims,
@@ -215,29 +218,52 @@ export const dataExperiment: Experiment<DataOverview, DataSettings> = experiment
 );
 
 /** 6 — the dimension distribution: AutoDim's size per field vs cardinality and planted rank, α over the search. */
-export const dimensionsExperiment: Experiment<DimensionsResult> = experiment("dimensions", async (scale, ds) => {
-  const settings = searchSettings(scale);
-  const r = await runDimensionSearch(ds, { ...settings, model: SEARCH_MODEL, seed: DEFAULT_SEED });
-  const c = r.candidates;
-  const summary = [
-    `**AutoDim search** (${SEARCH_MODEL.toUpperCase()}, ${settings.unify} unification, ${settings.lookup} lookup, batch ${settings.batchSize}, ${settings.warmupSteps} warm-up steps + ${settings.epochs} epoch(s), α every ${settings.frequency} steps, α learning rate ${settings.architectureLearningRate}) on ${ds.description}.`,
-    `Embedding parameters ${r.embeddingParams.toLocaleString("en")} vs ${r.fullDimensionParams.toLocaleString("en")} at full size (−${(100 * r.reduction).toFixed(1)}%); supernet validation AUC ${r.supernetValidationAuc.toFixed(4)}.`,
-    (r.spearmanRank !== undefined ? `Spearman(planted rank, chosen size) = **${r.spearmanRank.toFixed(3)}**; ` : "") +
-      `Spearman(log ids, chosen size) = ${r.spearmanCardinality.toFixed(3)}.`,
-    "Paper: the chosen sizes differ across fields and are not set by cardinality; fields that matter more get larger sizes (on Criteo/Avazu there is no ground truth; here the planted rank is one).",
-  ].join("\n\n");
-  const table = markdownTable(
-    r.fields.map((f) => ({
-      field: f.field,
-      ids: f.ids,
-      "planted rank": f.plantedRank,
-      size: f.dim,
-      ...Object.fromEntries(c.map((d, n) => [`p(${d})`, selectionProbabilities(f.alpha)[n]])),
-    })),
-    Object.fromEntries(c.map((d) => [`p(${d})`, 2])),
-  );
-  return { markdown: `${summary}\n\n${table}`, payload: r, figures: dimensionFigures(r, ds.name) };
-});
+export const dimensionsExperiment: Experiment<DimensionsResult, SearchRunsSettings> = experiment(
+  "dimensions",
+  async (scale, ds, settings) => {
+    const counts: RunCounts = { computed: 0, reused: 0 };
+    const runs = await runSearches(ds, settings, scale, counts);
+    // The table and figures are the first seed's search; further seeds are summarised beside it.
+    const r = runs[0];
+    const c = r.candidates;
+    const s = settings.search;
+    const seeds = settings.seeds.join(", ");
+    const perSeed =
+      runs.length > 1
+        ? ` Other seeds: ${runs
+            .slice(1)
+            .map(
+              (x, i) =>
+                `seed ${settings.seeds[i + 1]}${x.spearmanRank !== undefined ? ` Spearman(rank, size) ${x.spearmanRank.toFixed(3)},` : ""} −${(100 * x.reduction).toFixed(1)}%`,
+            )
+            .join("; ")}.`
+        : "";
+    const summary = [
+      `**AutoDim search** (${modelLabel(settings.model)}, candidates {${settings.candidates.join(", ")}}, ${s.unify} unification, ${s.lookup} lookup, batch ${s.batchSize}, ${s.warmupSteps} warm-up steps + ${s.epochs} epoch(s), α every ${s.frequency} steps, α learning rate ${s.architectureLearningRate}; seed ${settings.seeds[0]}) on ${ds.description}.`,
+      `Embedding parameters ${r.embeddingParams.toLocaleString("en")} vs ${r.fullDimensionParams.toLocaleString("en")} at full size (−${(100 * r.reduction).toFixed(1)}%); supernet validation AUC ${r.supernetValidationAuc.toFixed(4)}.`,
+      (r.spearmanRank !== undefined ? `Spearman(planted rank, chosen size) = **${r.spearmanRank.toFixed(3)}**; ` : "") +
+        `Spearman(log ids, chosen size) = ${r.spearmanCardinality.toFixed(3)}.${perSeed}`,
+    ].join("\n\n");
+    const table = markdownTable(
+      r.fields.map((f) => ({
+        field: f.field,
+        ids: f.ids,
+        "planted rank": f.plantedRank,
+        size: f.dim,
+        ...Object.fromEntries(c.map((d, n) => [`p(${d})`, selectionProbabilities(f.alpha)[n]])),
+      })),
+      Object.fromEntries(c.map((d) => [`p(${d})`, 2])),
+    );
+    return {
+      markdown: `${summary}\n\n${table}`,
+      payload: r,
+      figures: dimensionFigures(r, ds.name, figureCaption(ds, scale, String(settings.seeds[0]))),
+      seed: settings.seeds[0],
+      runs: counts,
+    };
+  },
+  dimensionsDefaults,
+);
 
 /** 6 on real data — AutoDim's sizes per field over FM, W&D, DeepFM and seeds: the MovieLens main table's plans. */
 export const movielensDimensionsExperiment: Experiment<DimensionDistribution, MethodsSettings> = experiment(
@@ -276,25 +302,36 @@ export const movielensDimensionsExperiment: Experiment<DimensionDistribution, Me
 );
 
 /** 9 — stability: the search under five seeds; agreement of the chosen sizes and of α. */
-export const stabilityExperiment: Experiment<StabilityResult> = experiment("stability", async (scale, ds) => {
-  const settings = searchSettings(scale);
-  const r = await runStability(ds, settings, SEARCH_MODEL);
-  const summary = [
-    `**AutoDim search with seeds ${r.seeds.join(", ")}** (${SEARCH_MODEL.toUpperCase()}, the settings of notebook 6) on ${ds.description}.`,
-    `Mean Pearson correlation between two seeds' size vectors: **${r.meanPearsonDims.toFixed(3)}** (paper, Criteo DeepFM: ≈ 0.85); between their selection probabilities softmax(log α): ${r.meanPearsonAlpha.toFixed(3)}; a field gets the same size from two seeds ${(100 * r.meanAgreement).toFixed(1)}% of the time. Parameter reduction per seed: ${r.reductions.map((x) => `${(100 * x).toFixed(1)}%`).join(", ")}.`,
-  ].join("\n\n");
-  const table = markdownTable(
-    r.pairs.map((p) => ({
-      "seed a": p.a,
-      "seed b": p.b,
-      "Pearson (sizes)": p.pearsonDims,
-      "Pearson (α)": p.pearsonAlpha,
-      "same size": p.agreement,
-    })),
-    { "Pearson (sizes)": 3, "Pearson (α)": 3, "same size": "%" },
-  );
-  return { markdown: `${summary}\n\n${table}`, payload: r, figures: stabilityFigures(r), seed: r.seeds[0] };
-});
+export const stabilityExperiment: Experiment<StabilityResult, SearchRunsSettings> = experiment(
+  "stability",
+  async (scale, ds, settings) => {
+    if (settings.seeds.length < 2) throw new AutodimError("stability: give at least two seeds to compare");
+    const counts: RunCounts = { computed: 0, reused: 0 };
+    const r = summarizeStability(await runSearches(ds, settings, scale, counts), settings.seeds);
+    const summary = [
+      `**AutoDim search with seeds ${r.seeds.join(", ")}** (${modelLabel(settings.model)}, the settings of notebook 6) on ${ds.description}.`,
+      `Mean Pearson correlation between two seeds' size vectors: **${r.meanPearsonDims.toFixed(3)}**; between their selection probabilities softmax(log α): ${r.meanPearsonAlpha.toFixed(3)}; a field gets the same size from two seeds ${(100 * r.meanAgreement).toFixed(1)}% of the time. Parameter reduction per seed: ${r.reductions.map((x) => `${(100 * x).toFixed(1)}%`).join(", ")}.`,
+    ].join("\n\n");
+    const table = markdownTable(
+      r.pairs.map((p) => ({
+        "seed a": p.a,
+        "seed b": p.b,
+        "Pearson (sizes)": p.pearsonDims,
+        "Pearson (α)": p.pearsonAlpha,
+        "same size": p.agreement,
+      })),
+      { "Pearson (sizes)": 3, "Pearson (α)": 3, "same size": "%" },
+    );
+    return {
+      markdown: `${summary}\n\n${table}`,
+      payload: r,
+      figures: stabilityFigures(r, figureCaption(ds, scale, r.seeds.join(", "))),
+      seed: r.seeds[0],
+      runs: counts,
+    };
+  },
+  stabilityDefaults,
+);
 
 /** 4 — components: AD-1..AD-4 (sharing/separate × zero-pad/linear), searched and re-trained (DeepFM by default), per seed. */
 export const componentsExperiment: Experiment<VariantResult[], ComponentsSettings> = experiment(

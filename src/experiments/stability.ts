@@ -3,14 +3,22 @@
 // correlation between the seeds' chosen-size vectors (the paper's measure: ≈ 0.85 on Criteo,
 // DeepFM) and between their α, and how often two seeds agree on a field's size.
 import { pearson } from "../data/metrics.js";
-import type { Dataset } from "./datasets.js";
+import type { Scale } from "./datasets.js";
 import { rankColor } from "./data.js";
-import { runDimensionSearch, selectionProbabilities, type DimensionsResult } from "./dimensions.js";
+import {
+  dimensionsDefaults,
+  selectionProbabilities,
+  type DimensionsResult,
+  type SearchRunsSettings,
+} from "./dimensions.js";
 import type { Figure } from "./figures.js";
-import type { SearchSettings } from "./settings.js";
-import type { ModelName } from "../models/ctr.js";
 
 export const STABILITY_SEEDS = [2026, 1, 2, 3, 4];
+
+/** The settings `autodim reproduce stability` and notebook 9 run by default: notebook 6's search, five seeds. */
+export function stabilityDefaults(scale: Scale): SearchRunsSettings {
+  return { ...dimensionsDefaults(scale), seeds: [...STABILITY_SEEDS] };
+}
 
 export interface StabilityResult {
   seeds: number[];
@@ -27,17 +35,6 @@ export interface StabilityResult {
   /** Per field: the share of seeds choosing its most common size. */
   fieldConsensus: number[];
   reductions: number[];
-}
-
-export async function runStability(
-  ds: Dataset,
-  settings: SearchSettings,
-  model: ModelName,
-  seeds = STABILITY_SEEDS,
-): Promise<StabilityResult> {
-  const runs: DimensionsResult[] = [];
-  for (const seed of seeds) runs.push(await runDimensionSearch(ds, { ...settings, model, seed }));
-  return summarizeStability(runs, seeds);
 }
 
 export function summarizeStability(runs: DimensionsResult[], seeds: number[]): StabilityResult {
@@ -78,7 +75,8 @@ export function summarizeStability(runs: DimensionsResult[], seeds: number[]): S
   };
 }
 
-export function stabilityFigures(r: StabilityResult): Record<string, Figure> {
+export function stabilityFigures(r: StabilityResult, caption = ""): Record<string, Figure> {
+  const sub = caption ? `<br><sub>${caption}</sub>` : "";
   return {
     sizes: {
       data: [
@@ -93,7 +91,9 @@ export function stabilityFigures(r: StabilityResult): Record<string, Figure> {
         },
       ],
       layout: {
-        title: { text: `Chosen size per field and seed (mean Pearson between seeds ${r.meanPearsonDims.toFixed(2)})` },
+        title: {
+          text: `Chosen size per field and seed (mean Pearson between seeds ${r.meanPearsonDims.toFixed(2)})${sub}`,
+        },
         xaxis: { tickangle: -60 },
         margin: { b: 80 },
       },
@@ -110,7 +110,7 @@ export function stabilityFigures(r: StabilityResult): Record<string, Figure> {
       ],
       layout: {
         title: {
-          text: `Share of seeds choosing each field's most common size${r.plantedRanks ? " (colour: planted rank)" : ""}`,
+          text: `Share of seeds choosing each field's most common size${r.plantedRanks ? " (colour: planted rank)" : ""}${sub}`,
         },
         yaxis: { range: [0, 1], tickformat: ".0%" },
         xaxis: { tickangle: -60 },
