@@ -542,3 +542,22 @@ test("components and transfer summaries: means over seeds, std (n − 1) of AUC 
   assert.ok(Math.abs(nfm.deltaAucStd - 0.01) < 1e-12, `std of ΔAUC 0.01, 0.03, 0.02 is 0.01, got ${nfm.deltaAucStd}`);
   assert.deepEqual(nfm.seconds, { full: 10, autodim: 6 });
 });
+
+test("the large planted set: Criteo's full vocabularies, cached by its truth file; `reproduce all` at smoke leaves its main table to be asked for", async () => {
+  const { plantedLargeDataset } = await import("../src/experiments/datasets.js");
+  const { CRITEO_VOCAB } = await import("../src/data/synthetic.js");
+  const { experimentData } = await import("../src/experiments/registry.js");
+  const dir = tempDir();
+  const first = await plantedLargeDataset("smoke", 7, dir);
+  assert.deepEqual(first.truth.vocabularySizes, CRITEO_VOCAB);
+  assert.match(
+    first.description,
+    /Criteo's full vocabularies, 20,000 rows \(seed 7\).*min count 10 \([\d,]+ features\)/,
+  );
+  const rows = first.data.rows("train") + first.data.rows("val") + first.data.rows("test");
+  assert.equal(rows, 20_000);
+  const again = await plantedLargeDataset("smoke", 7, dir);
+  assert.equal(again.truth.sha256, first.truth.sha256, "the generated file is reused");
+  assert.equal(again.description, first.description);
+  assert.equal(experimentData("methods-planted", "quick"), "planted-large");
+});

@@ -417,7 +417,9 @@ const commands: Record<string, Command> = {
       }
       if (which === "all" && scale === "smoke" && experimentData(name, scale) !== "scale") {
         // Smoke scale checks the pipeline in minutes on tiny synthetic data; real data sets are run by name.
-        console.log(`${name} (smoke): skipped — it runs on real data; \`reproduce ${name} --scale smoke\` runs it`);
+        console.log(
+          `${name} (smoke): skipped — it runs on another data set than the scale's; \`reproduce ${name} --scale smoke\` runs it`,
+        );
         continue;
       }
       if (!f.force && finishedResult(name, scale, dir, figuresDir)) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
 import { joinMovieLens, MOVIELENS_FIELDS } from "../data/movielens.js";
-import { generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
+import { CRITEO_VOCAB, generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
 import { AutodimError } from "../errors.js";
 
 export const DEFAULT_SEED = 2026;
@@ -251,8 +251,41 @@ export async function rawCtrDataset(name: "criteo" | "avazu", opts: { progress?:
   };
 }
 
+/**
+ * The large planted set the claims need (issue: a test split of ≥ 100k rows and a long tail):
+ * 1.2M rows drawn over Criteo's full per-field cardinalities with the default Zipf laws, so after
+ * min count 10 the big fields keep thousands of values, many of them rare — the regime where
+ * large sizes overfit. 20,000 rows at smoke scale.
+ */
+export const PLANTED_LARGE_ROWS = 1_200_000;
+
+export async function plantedLargeDataset(
+  scale: Scale,
+  seed = DEFAULT_SEED,
+  dir = join("data", "synthetic"),
+  opts: { progress?: boolean } = {},
+): Promise<Dataset & { truth: SynthTruth }> {
+  const rows = scale === "smoke" ? 20_000 : PLANTED_LARGE_ROWS;
+  const raw = join(dir, `criteo-synth-fullvocab-${rows}-s${seed}.txt`);
+  const vocabularySizes = [...CRITEO_VOCAB];
+  let truth: SynthTruth | undefined;
+  if (sameSynth(raw, rows, seed)) {
+    truth = JSON.parse(readFileSync(`${raw}.truth.json`, "utf8")) as SynthTruth;
+    if (truth.vocabularySizes.join(",") !== vocabularySizes.join(",")) truth = undefined;
+  }
+  truth ??= await generateSynthetic(raw, { rows, seed, vocabularySizes, progress: opts.progress });
+  const prepared = join(dir, `prepared-fullvocab-${rows}-s${seed}`);
+  const { manifest } = await prepare(syntheticPrepareRequest(raw, prepared, seed, opts.progress));
+  return {
+    name: "planted-large",
+    data: new PreparedData(prepared),
+    truth,
+    description: `planted-rank synthetic data over Criteo's full vocabularies, ${rows.toLocaleString("en")} rows (seed ${seed}), Criteo layout, min count 10 (${manifest.totalFeatures.toLocaleString("en")} features), 8:1:1 split`,
+  };
+}
+
 /** The data sets an experiment's settings can name besides its scale's own. */
-export const DATA_NAMES = ["scale", "movielens", "criteo", "avazu"] as const;
+export const DATA_NAMES = ["scale", "movielens", "criteo", "avazu", "planted-large"] as const;
 export type DataName = (typeof DATA_NAMES)[number];
 
 /** Why a named real data set cannot be loaded here (its files are absent), or undefined. */
@@ -273,6 +306,7 @@ export function dataMissing(name: DataName): string | undefined {
 export async function datasetByName(name: DataName, scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
   if (name === "movielens") return movielensDataset({ progress: scale !== "smoke" });
   if (name === "criteo" || name === "avazu") return rawCtrDataset(name, { progress: scale !== "smoke" });
+  if (name === "planted-large") return plantedLargeDataset(scale, seed, undefined, { progress: scale !== "smoke" });
   return datasetForScale(scale, seed);
 }
 
