@@ -1,5 +1,6 @@
 // autodim_ew: the wasm backend's big element-wise and reduction kernels (Multiply, Add, Sub
-// with broadcasting; Sum over any axes) in C, on a small pool of threads. The search step's
+// with broadcasting; Sum over any axes) in C, on a small pool of threads; and the row gather
+// and its gradient (UnsortedSegmentSum) of float32 tables, on one. The search step's
 // mixture tensor [batch, fields, candidates, 32] (12.5M floats at batch 2000) goes through
 // these about 20 times a step; on wasm they took ~45% of it on one thread.
 //
@@ -351,6 +352,64 @@ static napi_value Sum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// segmentSum(x, inner, ids, numSegments, out): out[s, :] = Σ_{i: ids[i] = s} x[i, :] (ids outside
+// [0, numSegments) dropped, as TensorFlow does), in the order of i — the JS loop's order and, since
+// a float sum rounded from double equals the float sum, its bits. One thread: a scatter.
+static napi_value SegmentSum(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t lx, lids, lo;
+  int32_t inner, segments;
+  const float* x = argc == 5 ? typed(env, argv[0], napi_float32_array, &lx) : NULL;
+  const int32_t* ids = argc == 5 ? typed(env, argv[2], napi_int32_array, &lids) : NULL;
+  float* o = argc == 5 ? typed(env, argv[4], napi_float32_array, &lo) : NULL;
+  if (!x || !ids || !o || napi_get_value_int32(env, argv[1], &inner) != napi_ok || napi_get_value_int32(env, argv[3], &segments) != napi_ok || inner < 1 || segments < 0 ||
+      lx < lids * (size_t)inner || lo < (size_t)segments * (size_t)inner) {
+    napi_throw_range_error(env, NULL, "autodim_ew.segmentSum(x, inner, ids, numSegments, out): bad arguments");
+    return NULL;
+  }
+  memset(o, 0, sizeof(float) * (size_t)segments * (size_t)inner);
+  for (size_t i = 0; i < lids; i++) {
+    const int32_t sgm = ids[i];
+    if (sgm < 0 || sgm >= segments) continue;
+    float* restrict dst = o + (size_t)sgm * inner;
+    const float* restrict src = x + i * (size_t)inner;
+    for (int32_t j = 0; j < inner; j++) dst[j] += src[j];
+  }
+  return NULL;
+}
+
+// gatherRows(x, rows, inner, ids, out): out[i, :] = x[ids[i], :]; returns -1, or the position of
+// the first id outside [0, rows) (nothing is read for it).
+static napi_value GatherRows(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t lx, lids, lo;
+  int32_t rows, inner;
+  const float* x = argc == 5 ? typed(env, argv[0], napi_float32_array, &lx) : NULL;
+  const int32_t* ids = argc == 5 ? typed(env, argv[3], napi_int32_array, &lids) : NULL;
+  float* o = argc == 5 ? typed(env, argv[4], napi_float32_array, &lo) : NULL;
+  if (!x || !ids || !o || napi_get_value_int32(env, argv[1], &rows) != napi_ok || napi_get_value_int32(env, argv[2], &inner) != napi_ok || inner < 1 || rows < 0 ||
+      lx < (size_t)rows * (size_t)inner || lo < lids * (size_t)inner) {
+    napi_throw_range_error(env, NULL, "autodim_ew.gatherRows(x, rows, inner, ids, out): bad arguments");
+    return NULL;
+  }
+  int32_t bad = -1;
+  for (size_t i = 0; i < lids; i++) {
+    const int32_t r = ids[i];
+    if (r < 0 || r >= rows) {
+      bad = (int32_t)i;
+      break;
+    }
+    memcpy(o + i * (size_t)inner, x + (size_t)r * inner, sizeof(float) * (size_t)inner);
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, bad, &out));
+  return out;
+}
+
 // threads(n): the threads these kernels use (n > 0 sets it, starting workers as needed);
 // returns the count in use.
 static napi_value Threads(napi_env env, napi_callback_info info) {
@@ -385,9 +444,11 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"binary", NULL, Binary, NULL, NULL, NULL, napi_default, NULL},
       {"sum", NULL, Sum, NULL, NULL, NULL, napi_default, NULL},
+      {"segmentSum", NULL, SegmentSum, NULL, NULL, NULL, napi_default, NULL},
+      {"gatherRows", NULL, GatherRows, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 3, props));
+  CHECK(napi_define_properties(env, exports, 5, props));
   return exports;
 }
 

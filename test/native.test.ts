@@ -236,7 +236,7 @@ function elementwiseOutputs(env: Record<string, string>): {
 }
 
 test(
-  "element-wise kernels: Multiply/Add/Sub (broadcasting) and Sum (any axes) equal the stock wasm kernels bit for bit, at 1 and 2 threads",
+  "element-wise kernels: Multiply/Add/Sub (broadcasting), Sum (any axes), the row gather and its gradient equal the stock wasm kernels (and the JS loops) bit for bit, at 1 and 2 threads",
   skipEw,
   () => {
     const stock = elementwiseOutputs({ AUTODIM_NATIVE_EW: "0", THREADS: "1" });
@@ -245,7 +245,7 @@ test(
     const two = elementwiseOutputs({ THREADS: "2" });
     assert.equal(one.elementwise, "native");
     assert.equal(two.threads, 2);
-    assert.equal(Object.keys(stock.out).length, 18);
+    assert.equal(Object.keys(stock.out).length, 20);
     assert.deepEqual(one.out, stock.out);
     assert.deepEqual(two.out, stock.out);
   },
@@ -270,6 +270,18 @@ test("element-wise kernels: against plain loops; bad shapes are errors, not cras
   assert.throws(() => k.binary(0, a, [2, 3, 4], b, [2, 1], out, [2, 3, 4]), /do not broadcast/);
   assert.throws(() => k.binary(0, a, [2, 3, 4, 1, 1], b, [3, 1], out, [2, 3, 4]), /bad arguments/);
   assert.throws(() => k.sum(a, [5, 5], [true, false], sums), /do not fit/);
+  // The gather reports the first id out of range; the segment sum drops such ids.
+  const table = rand(4 * 3);
+  const rowsOut = new Float32Array(2 * 3);
+  assert.equal(k.gatherRows(table, 4, 3, Int32Array.from([3, 1]), rowsOut), -1);
+  assert.deepEqual([...rowsOut], [...table.subarray(9, 12), ...table.subarray(3, 6)]);
+  assert.equal(k.gatherRows(table, 4, 3, Int32Array.from([0, 4]), rowsOut), 1);
+  const seg = new Float32Array(2 * 3);
+  k.segmentSum(table, 3, Int32Array.from([1, 0, 1, 5]), 2, seg);
+  for (let j = 0; j < 3; j++) {
+    assert.equal(seg[j], table[3 + j]);
+    assert.equal(seg[3 + j], Math.fround(table[j] + table[6 + j]));
+  }
   assert.equal(k.threads(2), 2);
   assert.equal(k.threads(1), 1);
 });

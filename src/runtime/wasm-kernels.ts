@@ -74,6 +74,10 @@ export interface NativeElementwise {
   ): void;
   /** out = Σ of x over the dimensions flagged in `reduced` (rank ≤ 4). */
   sum(x: Float32Array, shape: number[], reduced: boolean[], out: Float32Array): void;
+  /** out[s, :] = Σ_{i: ids[i] = s} x[i, :], ids outside [0, numSegments) dropped (one thread). */
+  segmentSum(x: Float32Array, inner: number, ids: Int32Array, numSegments: number, out: Float32Array): void;
+  /** out[i, :] = x[ids[i], :]; returns -1, or the position of the first id outside [0, rows). */
+  gatherRows(x: Float32Array, rows: number, inner: number, ids: Int32Array, out: Float32Array): number;
   /** Sets the thread count when n > 0; returns the count in use. */
   threads(n?: number): number;
 }
@@ -99,11 +103,11 @@ export function registerWasmKernelFixes(blas?: NativeBlas, ew?: NativeElementwis
     tf.registerKernel({
       kernelName: "UnsortedSegmentSum",
       backendName: "wasm",
-      kernelFunc: unsortedSegmentSum as unknown as KernelFunc,
+      kernelFunc: unsortedSegmentSum(ew) as unknown as KernelFunc,
     });
   }
   for (const [name, make] of [
-    ["GatherV2", rowGather],
+    ["GatherV2", (stock: KernelFunc) => rowGather(stock, ew)],
     ["Slice", contiguousSlice],
   ] as const) {
     const stock = tf.getKernel(name, "wasm");
@@ -281,9 +285,14 @@ function blasMatMul(blas: NativeBlas, fallback: KernelFunc) {
 
 /**
  * out[s, ...] = Σ_{i: ids[i] = s} x[i, ...]; ids outside [0, numSegments) are dropped,
- * as in TensorFlow. `segmentIds` may have any rank that prefixes `x`'s shape.
+ * as in TensorFlow. `segmentIds` may have any rank that prefixes `x`'s shape. float32 on the
+ * element-wise addon when loaded (the same bits: each float sum in the same order).
  */
-function unsortedSegmentSum(args: KernelArgs): TensorInfo {
+function unsortedSegmentSum(ew?: NativeElementwise) {
+  return (args: KernelArgs): TensorInfo => segmentSumKernel(args, ew);
+}
+
+function segmentSumKernel(args: KernelArgs, ew?: NativeElementwise): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, segmentIds } = inputs;
   const numSegments = attrs.numSegments as number;
@@ -297,6 +306,10 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
   const xs = backend.typedArrayFromHeap(x);
   const ids = backend.typedArrayFromHeap(segmentIds);
   const o = backend.typedArrayFromHeap(out);
+  if (ew && x.dtype === "float32" && inner > 0 && segmentIds.dtype === "int32") {
+    ew.segmentSum(xs as Float32Array, inner, ids as Int32Array, numSegments, o as Float32Array);
+    return out;
+  }
   o.fill(0);
   for (let i = 0; i < idCount; i++) {
     const s = ids[i];
@@ -308,8 +321,8 @@ function unsortedSegmentSum(args: KernelArgs): TensorInfo {
   return out;
 }
 
-/** Gather along axis 0 without batch dims: one row copy per index. */
-function rowGather(stock: KernelFunc) {
+/** Gather along axis 0 without batch dims: one row copy per index (float32 rows in C when loaded). */
+function rowGather(stock: KernelFunc, ew?: NativeElementwise) {
   return (args: KernelArgs): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { x, indices } = inputs;
@@ -323,6 +336,14 @@ function rowGather(stock: KernelFunc) {
     const xs = backend.typedArrayFromHeap(x);
     const ids = backend.typedArrayFromHeap(indices);
     const o = backend.typedArrayFromHeap(out);
+    if (ew && x.dtype === "float32" && inner > 0) {
+      const bad = ew.gatherRows(xs as Float32Array, rows, inner, ids as Int32Array, o as Float32Array);
+      if (bad >= 0) {
+        backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${ids[bad]} is not in [0, ${rows - 1}]`);
+      }
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       const r = ids[i];
       if (r < 0 || r >= rows) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
