@@ -220,8 +220,13 @@ test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced
     "--checkpoint-every",
     "5",
   ];
-  const first = spawnSync(process.execPath, base, { encoding: "utf8", env: { ...process.env, AUTODIM_QUIET: "1" } });
+  // The search is a run cell: the rerun gets a fresh cell folder, so it searches again (resuming).
+  const first = spawnSync(process.execPath, base, {
+    encoding: "utf8",
+    env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_RESULTS_DIR: join(dir, "cells-1") },
+  });
   assert.equal(first.status, 0, first.stderr);
+  assert.equal(readdirSync(join(dir, "cells-1", "searches-smoke-runs")).filter((f) => f.endsWith(".json")).length, 1);
   const runs = readdirSync(join(dir, "ck"));
   assert.equal(runs.length, 1);
   assert.ok(readdirSync(join(dir, "ck", runs[0])).some((f) => /^search-\d+\.json$/.test(f)));
@@ -235,7 +240,7 @@ test("reproduce --checkpoint-dir: the experiment's searches checkpoint; a forced
   const before = payload();
   const again = spawnSync(process.execPath, [...base, "--force", "--resume"], {
     encoding: "utf8",
-    env: { ...process.env, AUTODIM_QUIET: "1" },
+    env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_RESULTS_DIR: join(dir, "cells-2") },
   });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /checkpoint: resuming search from step \d+/);
