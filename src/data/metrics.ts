@@ -91,3 +91,10 @@ export function midranks(x: Numbers): Float64Array {
 export function spearman(x: Numbers, y: Numbers): number {
   return pearson(midranks(x), midranks(y));
 }
+
+/** Standard deviation with n − 1 (0 for fewer than two values). */
+export function sampleStd(x: number[]): number {
+  if (x.length < 2) return 0;
+  const m = x.reduce((a, b) => a + b, 0) / x.length;
+  return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1));
+}

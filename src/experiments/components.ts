@@ -6,6 +6,7 @@
 // Every (variant, seed) is a cell under results/components-<scale>-runs/, keyed by everything
 // it depends on.
 import { join } from "node:path";
+import { sampleStd } from "../data/metrics.js";
 import { retrain } from "../train/retrain.js";
 import { search } from "../embedding/autodim.js";
 import type { DimensionPlan, LookupKind, RetrainResult, SearchConfig, UnifyKind } from "../train/schemas.js";
@@ -14,7 +15,7 @@ import { AutodimError } from "../errors.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import type { RunCounts } from "./frequency.js";
+import { meanSelection, type RunCounts } from "./frequency.js";
 import { RESULTS_DIR } from "./report.js";
 import {
   checkpointsFor,
@@ -148,13 +149,6 @@ async function runVariant(
   };
 }
 
-/** Per candidate, its selection probability averaged over the fields (α is a distribution per field). */
-function meanSelection(alpha: number[][]): number[] {
-  return alpha[0].map(
-    (_, n) => alpha.reduce((a, row) => a + row[n] / row.reduce((x, y) => x + y, 0), 0) / alpha.length,
-  );
-}
-
 export async function runComponents(
   ds: Dataset,
   settings: ComponentsSettings,
@@ -198,11 +192,7 @@ export function summarizeComponents(rows: VariantResult[]): VariantSummary[] {
   return names.map((name) => {
     const group = rows.filter((r) => r.variant === name);
     const mean = (pick: (r: VariantResult) => number) => group.reduce((a, r) => a + pick(r), 0) / group.length;
-    const std = (pick: (r: VariantResult) => number) => {
-      if (group.length < 2) return 0;
-      const m = mean(pick);
-      return Math.sqrt(group.reduce((a, r) => a + (pick(r) - m) ** 2, 0) / (group.length - 1));
-    };
+    const std = (pick: (r: VariantResult) => number) => sampleStd(group.map(pick));
     return {
       variant: name,
       lookup: group[0].lookup,

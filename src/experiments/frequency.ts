@@ -118,7 +118,7 @@ export async function runFrequencies(
 }
 
 /** Per candidate, its selection probability softmax(log α) averaged over the fields. */
-function meanSelection(alpha: number[][]): number[] {
+export function meanSelection(alpha: number[][]): number[] {
   const probs = alpha.map(selectionProbabilities);
   return probs[0].map((_, n) => probs.reduce((a, p) => a + p[n], 0) / probs.length);
 }

@@ -2,6 +2,7 @@
 // AutoDim run of the same settings and seed), re-trained in NFM, IPNN and AutoInt, against each
 // model at full dimension. Each re-training is a cell under results/transfer-<scale>-runs/.
 import { join } from "node:path";
+import { sampleStd } from "../data/metrics.js";
 import { retrain } from "../train/retrain.js";
 import type { DimensionPlan, RetrainResult } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
@@ -158,9 +159,7 @@ export function summarizeTransfer(rows: TransferRow[]): (TransferRow & { seeds: 
     const group = rows.filter((r) => r.model === model);
     const mean = (pick: (r: TransferRow) => number) => group.reduce((a, r) => a + pick(r), 0) / group.length;
     const delta = (r: TransferRow) => r.autodim.auc - r.full.auc;
-    const d = mean(delta);
-    const deltaAucStd =
-      group.length > 1 ? Math.sqrt(group.reduce((a, r) => a + (delta(r) - d) ** 2, 0) / (group.length - 1)) : 0;
+    const deltaAucStd = sampleStd(group.map(delta));
     const side = (k: "full" | "autodim") => ({
       auc: mean((r) => r[k].auc),
       logloss: mean((r) => r[k].logloss),
