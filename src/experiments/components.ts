@@ -15,7 +15,8 @@ import { AutodimError } from "../errors.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import { meanSelection, type RunCounts } from "./frequency.js";
+import { meanSelection } from "./dimensions.js";
+import type { RunCounts } from "./frequency.js";
 import { RESULTS_DIR } from "./report.js";
 import {
   checkpointsFor,

@@ -82,6 +82,12 @@ export function selectionProbabilities(alpha: number[]): number[] {
   return clamped.map((a) => a / s);
 }
 
+/** Per candidate, its selection probability softmax(log α) averaged over the fields. */
+export function meanSelection(alpha: number[][]): number[] {
+  const probs = alpha.map(selectionProbabilities);
+  return probs[0].map((_, n) => probs.reduce((a, p) => a + p[n], 0) / probs.length);
+}
+
 export function summarizePlan(plan: DimensionPlan, ds: Dataset): DimensionsResult {
   const truth = ds.truth;
   const rankOf = plantedRanks(ds);

@@ -6,7 +6,7 @@ import type { ModelName } from "../models/ctr.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { searchAndRetrain } from "./components.js";
 import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
-import { selectionProbabilities } from "./dimensions.js";
+import { meanSelection } from "./dimensions.js";
 import type { Figure } from "./figures.js";
 import { RESULTS_DIR } from "./report.js";
 import {
@@ -115,12 +115,6 @@ export async function runFrequencies(
   );
   const values = await runCells(join(RESULTS_DIR, `frequency-${scale}-runs`), cells, { counts });
   return { rows: [...values.values()], counts };
-}
-
-/** Per candidate, its selection probability softmax(log α) averaged over the fields. */
-export function meanSelection(alpha: number[][]): number[] {
-  const probs = alpha.map(selectionProbabilities);
-  return probs[0].map((_, n) => probs.reduce((a, p) => a + p[n], 0) / probs.length);
 }
 
 /** Mean and standard deviation (n − 1) of each f's runs over the seeds. */
