@@ -11,7 +11,7 @@ const { dirname, join } = require("node:path");
 
 const root = join(__dirname, "..");
 const addons = [
-  { name: "autodim_blas", source: "blas.c", flags: ["-O2"], libs: ["-ldl"], fallback: "matmuls will run on wasm" },
+  { name: "autodim_blas", source: "blas.c", flags: ["-O2"], libs: ["-ldl", "-lpthread"], fallback: "matmuls will run on wasm" },
   // -O3 -fno-math-errno vectorise Adam's loop (sqrt included: 6.3 → 3.8 ms for 45k rows);
   // -ffp-contract=off forbids fused multiply-adds, so the results equal the JS loop's bit for bit.
   { name: "autodim_sparse", source: "sparse.c", flags: ["-O3", "-fno-math-errno", "-ffp-contract=off"], libs: ["-lm"], fallback: "sparse tables will update in JS" },

@@ -9,71 +9,15 @@
 // input's row-major order (the order of the stock kernel, which transposes the reduced axes
 // innermost and adds them one by one). Compiled with -ffp-contract=off: no fused multiply-adds.
 #include "napi_helpers.h"
-#include <pthread.h>
+#include "pool.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum { MAX_THREADS = 64, RANK = 4 };
-
-// ---- the pool: the calling thread does part 0, workers 1..parts-1 ----
-
-typedef void (*part_fn)(void* ctx, int part, int parts);
-
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t start_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
-static int threads_wanted = 1;
-static int workers_started = 0;
-static unsigned long generation = 0;
-static int pending = 0;
-static part_fn job_fn;
-static void* job_ctx;
-static int job_parts;
-
-// The generation current when each worker was created (under the lock): a job posted before
-// the worker first takes the lock is still seen as new.
-static unsigned long born[MAX_THREADS];
-
-static void* worker_main(void* arg) {
-  int id = (int)(intptr_t)arg;
-  pthread_mutex_lock(&mu);
-  unsigned long seen = born[id];
-  for (;;) {
-    while (generation == seen) pthread_cond_wait(&start_cv, &mu);
-    seen = generation;
-    part_fn fn = job_fn;
-    void* ctx = job_ctx;
-    int parts = job_parts;
-    pthread_mutex_unlock(&mu);
-    if (id < parts) fn(ctx, id, parts);
-    pthread_mutex_lock(&mu);
-    if (--pending == 0) pthread_cond_signal(&done_cv);
-  }
-  return NULL;
-}
-
-static void run_parts(part_fn fn, void* ctx, int parts) {
-  if (parts > threads_wanted) parts = threads_wanted;
-  if (parts > workers_started + 1) parts = workers_started + 1;
-  if (parts <= 1) {
-    fn(ctx, 0, 1);
-    return;
-  }
-  pthread_mutex_lock(&mu);
-  job_fn = fn;
-  job_ctx = ctx;
-  job_parts = parts;
-  pending = workers_started;
-  generation++;
-  pthread_cond_broadcast(&start_cv);
-  pthread_mutex_unlock(&mu);
-  fn(ctx, 0, parts);
-  pthread_mutex_lock(&mu);
-  while (pending > 0) pthread_cond_wait(&done_cv, &mu);
-  pthread_mutex_unlock(&mu);
-}
+enum { RANK = 4 };
 
 // Below this many elements a second thread costs more than it saves (measured: the re-train's
 // [2000, 128] dropout products, 256k elements, were slower split in two).
@@ -411,6 +355,277 @@ static napi_value GatherRows(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// ---- the search's mixture: BatchNorm over (batch, coordinates) + weighted sum over candidates ----
+//
+// AutoDim's forward, per field f: y[b,f,n,:] = (x[b,f,n,:] − μ[f,n]) · rsqrt(σ²[f,n] + ε) over the
+// real coordinates d < dims[n] of candidate n (all D after a linear unification, d_n when
+// zero-padded; the rest of y is 0), then out[b,f,:] = scale · Σ_n p[f,n] · y[b,f,n,:]. Composed
+// from tfjs ops this reads or writes the [B, F, N, D] tensor ~20 times a step; fused, forward
+// reads it 2 times and backward 2 times (+ one write). Each thread owns a range of fields and
+// every sum is accumulated in one fixed order, so results do not depend on the thread count.
+// They differ from the composed ops by float rounding only.
+
+enum { MAX_CANDIDATES = 64 };
+
+typedef struct {
+  const float* x;   // [B, F, N, D]
+  const float* p;   // [F, N]
+  const float* g;   // backward: d loss / d out [B, F, D]
+  float* out;       // forward: [B, F, D]
+  float* mean;      // [F, N] (forward writes, backward reads)
+  float* var;       // [F, N] biased variance, as BatchNorm normalises by
+  float* dx;        // backward: [B, F, N, D]
+  float* dp;        // backward: [F, N]
+  int64_t B, F, N, D;
+  int32_t dims[MAX_CANDIDATES];
+  float scale, eps;
+} mix_t;
+
+static void field_range(const mix_t* t, int part, int parts, int64_t* lo, int64_t* hi) {
+  *lo = t->F * part / parts;
+  *hi = t->F * (part + 1) / parts;
+}
+
+// Per-(field, candidate, coordinate) accumulators: the inner loop over d is element-wise and
+// vectorises (one running sum is one long dependency chain), and each sum's order is fixed (over b
+// in float lanes, as tfjs's own float32 Sum; then over d in double) whatever the thread count.
+static float* lanes(int64_t n) { return calloc((size_t)n, sizeof(float)); }
+
+static double lane_total(const float* acc, int32_t dn) {
+  double s = 0;
+  for (int32_t d = 0; d < dn; d++) s += acc[d];
+  return s;
+}
+
+// Forward: mean and variance in one pass over x, shifted by the first row's mean per (field,
+// candidate) so that Σ(x − k)² − (Σ(x − k))²/n does not cancel; then one pass for the output.
+static void mix_forward_part(void* c, int part, int parts) {
+  const mix_t* t = c;
+  int64_t f0, f1;
+  field_range(t, part, parts, &f0, &f1);
+  const int64_t F = t->F, N = t->N, D = t->D, nf = f1 - f0;
+  if (nf <= 0) return;
+  float* s1 = lanes(nf * N * D);
+  float* s2 = lanes(nf * N * D);
+  float* k = malloc(sizeof(float) * (size_t)(nf * N * 3));  // shift, mean, rstd per (field, candidate)
+  if (!s1 || !s2 || !k) abort();                           // a few kB: no recovery worth having
+  float *shift = k, *mean = k + nf * N, *rstd = k + 2 * nf * N;
+  for (int64_t f = f0; f < f1; f++)
+    for (int64_t n = 0; n < N; n++) {
+      const float* xr = t->x + (f * N + n) * D;
+      shift[(f - f0) * N + n] = (float)(lane_total(xr, t->dims[n]) / t->dims[n]);
+    }
+  for (int64_t b = 0; b < t->B; b++)
+    for (int64_t f = f0; f < f1; f++)
+      for (int64_t n = 0; n < N; n++) {
+        const float* restrict xr = t->x + ((b * F + f) * N + n) * D;
+        const int64_t i = (f - f0) * N + n;
+        float* restrict a1 = s1 + i * D;
+        float* restrict a2 = s2 + i * D;
+        const float sh = shift[i];
+        for (int32_t d = 0; d < t->dims[n]; d++) {
+          const float c = xr[d] - sh;
+          a1[d] += c;
+          a2[d] += c * c;
+        }
+      }
+  for (int64_t f = f0; f < f1; f++)
+    for (int64_t n = 0; n < N; n++) {
+      const int64_t i = (f - f0) * N + n;
+      const double count = (double)t->B * t->dims[n];
+      const double m1 = lane_total(s1 + i * D, t->dims[n]) / count;
+      const double v = lane_total(s2 + i * D, t->dims[n]) / count - m1 * m1;
+      mean[i] = (float)(shift[i] + m1);
+      t->mean[f * N + n] = mean[i];
+      t->var[f * N + n] = (float)(v > 0 ? v : 0);
+      rstd[i] = 1.0f / sqrtf(t->var[f * N + n] + t->eps);
+    }
+  for (int64_t b = 0; b < t->B; b++)
+    for (int64_t f = f0; f < f1; f++) {
+      float* restrict o = t->out + (b * F + f) * D;
+      for (int64_t d = 0; d < D; d++) o[d] = 0;
+      for (int64_t n = 0; n < N; n++) {
+        const float* restrict xr = t->x + ((b * F + f) * N + n) * D;
+        const int64_t i = (f - f0) * N + n;
+        const float m = mean[i], w = t->scale * t->p[f * N + n] * rstd[i];
+        for (int32_t d = 0; d < t->dims[n]; d++) o[d] += w * (xr[d] - m);
+      }
+    }
+  free(s1);
+  free(s2);
+  free(k);
+}
+
+static void mix_backward_part(void* c, int part, int parts) {
+  const mix_t* t = c;
+  int64_t f0, f1;
+  field_range(t, part, parts, &f0, &f1);
+  const int64_t F = t->F, N = t->N, D = t->D, nf = f1 - f0;
+  if (nf <= 0) return;
+  float* gsum = lanes(nf * N * D);
+  float* gy = lanes(nf * N * D);
+  float* k = malloc(sizeof(float) * (size_t)(nf * N * 4));  // rstd, a, c0, c1 per (field, candidate)
+  if (!gsum || !gy || !k) abort();
+  float *rstd = k, *a = k + nf * N, *c0 = k + 2 * nf * N, *c1 = k + 3 * nf * N;
+  for (int64_t f = f0; f < f1; f++)
+    for (int64_t n = 0; n < N; n++) rstd[(f - f0) * N + n] = 1.0f / sqrtf(t->var[f * N + n] + t->eps);
+  // Σ g and Σ g·y per (field, candidate) over the batch and the real coordinates.
+  for (int64_t b = 0; b < t->B; b++)
+    for (int64_t f = f0; f < f1; f++) {
+      const float* restrict g = t->g + (b * F + f) * D;
+      for (int64_t n = 0; n < N; n++) {
+        const float* restrict xr = t->x + ((b * F + f) * N + n) * D;
+        const int64_t i = (f - f0) * N + n;
+        float* restrict s = gsum + i * D;
+        float* restrict sy = gy + i * D;
+        const float m = t->mean[f * N + n], r = rstd[i];
+        for (int32_t d = 0; d < t->dims[n]; d++) {
+          s[d] += g[d];
+          sy[d] += g[d] * ((xr[d] - m) * r);
+        }
+      }
+    }
+  // dp = scale·Σ g·y; with dy = scale·p·g, BatchNorm's gradient
+  // dx = r·(dy − mean(dy) − y·mean(dy·y)) = a·g − c0 − c1·y on the real coordinates.
+  for (int64_t f = f0; f < f1; f++)
+    for (int64_t n = 0; n < N; n++) {
+      const int64_t i = (f - f0) * N + n;
+      const double count = (double)t->B * t->dims[n];
+      const double p = t->p[f * N + n];
+      const double dp = (double)t->scale * lane_total(gy + i * D, t->dims[n]);
+      t->dp[f * N + n] = (float)dp;
+      a[i] = (float)(rstd[i] * t->scale * p);
+      c0[i] = (float)(rstd[i] * t->scale * p * lane_total(gsum + i * D, t->dims[n]) / count);
+      c1[i] = (float)(rstd[i] * p * dp / count);
+    }
+  for (int64_t b = 0; b < t->B; b++)
+    for (int64_t f = f0; f < f1; f++) {
+      const float* restrict g = t->g + (b * F + f) * D;
+      for (int64_t n = 0; n < N; n++) {
+        const int64_t row = ((b * F + f) * N + n) * D;
+        const float* restrict xr = t->x + row;
+        float* restrict o = t->dx + row;
+        const int64_t i = (f - f0) * N + n;
+        const float m = t->mean[f * N + n], r = rstd[i], ai = a[i], c0i = c0[i], c1i = c1[i];
+        const int32_t dn = t->dims[n];
+        for (int32_t d = 0; d < dn; d++) o[d] = ai * g[d] - c0i - c1i * ((xr[d] - m) * r);
+        for (int64_t d = dn; d < D; d++) o[d] = 0;
+      }
+    }
+  free(gsum);
+  free(gy);
+  free(k);
+}
+
+// Reads the shape [B, F, N, D], the real coordinates per candidate and scale/eps shared by both calls.
+static int read_mix(napi_env env, napi_value shape, napi_value dims, napi_value scale, napi_value eps, mix_t* t) {
+  int64_t s[RANK];
+  int rank;
+  double sc, ep;
+  uint32_t len;
+  if (!read_dims(env, shape, s, &rank) || rank != 4 || napi_get_value_double(env, scale, &sc) != napi_ok || napi_get_value_double(env, eps, &ep) != napi_ok ||
+      napi_get_array_length(env, dims, &len) != napi_ok || (int64_t)len != s[2] || len > MAX_CANDIDATES || len == 0)
+    return 0;
+  t->B = s[0];
+  t->F = s[1];
+  t->N = s[2];
+  t->D = s[3];
+  t->scale = (float)sc;
+  t->eps = (float)ep;
+  for (uint32_t n = 0; n < len; n++) {
+    napi_value e;
+    if (napi_get_element(env, dims, n, &e) != napi_ok || napi_get_value_int32(env, e, &t->dims[n]) != napi_ok || t->dims[n] < 1 || t->dims[n] > t->D) return 0;
+  }
+  return t->B > 0;
+}
+
+static int mix_parts(const mix_t* t) {
+  int parts = t->B * t->F * t->N * t->D >= PARALLEL_MIN ? threads_wanted : 1;
+  return parts > t->F ? (int)t->F : parts;
+}
+
+// mixForward(x, shape, dims, p, scale, eps, out, mean, variance)
+static napi_value MixForward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mix_t t = {0};
+  size_t lx, lp, lo, lm, lv;
+  t.x = argc == 9 ? typed(env, argv[0], napi_float32_array, &lx) : NULL;
+  t.p = argc == 9 ? typed(env, argv[3], napi_float32_array, &lp) : NULL;
+  t.out = argc == 9 ? typed(env, argv[6], napi_float32_array, &lo) : NULL;
+  t.mean = argc == 9 ? typed(env, argv[7], napi_float32_array, &lm) : NULL;
+  t.var = argc == 9 ? typed(env, argv[8], napi_float32_array, &lv) : NULL;
+  if (!t.x || !t.p || !t.out || !t.mean || !t.var || !read_mix(env, argv[1], argv[2], argv[4], argv[5], &t) || lx < (size_t)(t.B * t.F * t.N * t.D) ||
+      lp < (size_t)(t.F * t.N) || lo < (size_t)(t.B * t.F * t.D) || lm < (size_t)(t.F * t.N) || lv < (size_t)(t.F * t.N)) {
+    napi_throw_type_error(env, NULL, "autodim_ew.mixForward(x, [B, F, N, D], dims, p, scale, eps, out, mean, variance): bad arguments");
+    return NULL;
+  }
+  run_parts(mix_forward_part, &t, mix_parts(&t));
+  return NULL;
+}
+
+// mixBackward(g, x, shape, dims, p, scale, eps, mean, variance, dx, dp)
+static napi_value MixBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mix_t t = {0};
+  size_t lg, lx, lp, lm, lv, ldx, ldp;
+  const int ok = argc == 11;
+  t.g = ok ? typed(env, argv[0], napi_float32_array, &lg) : NULL;
+  t.x = ok ? typed(env, argv[1], napi_float32_array, &lx) : NULL;
+  t.p = ok ? typed(env, argv[4], napi_float32_array, &lp) : NULL;
+  t.mean = ok ? typed(env, argv[7], napi_float32_array, &lm) : NULL;
+  t.var = ok ? typed(env, argv[8], napi_float32_array, &lv) : NULL;
+  t.dx = ok ? typed(env, argv[9], napi_float32_array, &ldx) : NULL;
+  t.dp = ok ? typed(env, argv[10], napi_float32_array, &ldp) : NULL;
+  if (!t.g || !t.x || !t.p || !t.mean || !t.var || !t.dx || !t.dp || !read_mix(env, argv[2], argv[3], argv[5], argv[6], &t)) {
+    napi_throw_type_error(env, NULL, "autodim_ew.mixBackward(g, x, [B, F, N, D], dims, p, scale, eps, mean, variance, dx, dp): bad arguments");
+    return NULL;
+  }
+  const size_t big = (size_t)(t.B * t.F * t.N * t.D), fn = (size_t)(t.F * t.N);
+  if (lg < (size_t)(t.B * t.F * t.D) || lx < big || ldx < big || lp < fn || lm < fn || lv < fn || ldp < fn) {
+    napi_throw_range_error(env, NULL, "autodim_ew.mixBackward: shapes do not fit the arrays");
+    return NULL;
+  }
+  run_parts(mix_backward_part, &t, mix_parts(&t));
+  return NULL;
+}
+
+// dropoutMask(state, rate, keep, out): out[i] = u_i < rate ? 0 : keep, u_i the stream's next
+// uniform — seedrandom's alea `double()` (two alea steps, 53 bits), the same IEEE double
+// operations in the same order, so the same bits as RandomStream's JS loop; `state` [s0, s1, s2, c]
+// (a Float64Array) is advanced in place. One thread: it is one sequence.
+static inline double alea_next(double* s) {
+  const double t = 2091639.0 * s[0] + s[3] * 2.3283064365386963e-10;  // 2^-32
+  s[0] = s[1];
+  s[1] = s[2];
+  s[3] = (double)(int32_t)t;  // JS `t | 0`; 0 ≤ t < 2^31
+  return s[2] = t - s[3];
+}
+
+static napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t ls, lo;
+  double rate, keep;
+  double* state = argc == 4 ? typed(env, argv[0], napi_float64_array, &ls) : NULL;
+  float* out = argc == 4 ? typed(env, argv[3], napi_float32_array, &lo) : NULL;
+  if (!state || ls != 4 || !out || napi_get_value_double(env, argv[1], &rate) != napi_ok || napi_get_value_double(env, argv[2], &keep) != napi_ok) {
+    napi_throw_type_error(env, NULL, "autodim_ew.dropoutMask(state: Float64Array(4), rate, keep, out: Float32Array): bad arguments");
+    return NULL;
+  }
+  const float kept = (float)keep;
+  for (size_t i = 0; i < lo; i++) {
+    const double hi = alea_next(state);
+    const double u = hi + (double)(int32_t)(alea_next(state) * 2097152.0) * 1.1102230246251565e-16;  // 2^21, 2^-53
+    out[i] = u < rate ? 0.0f : kept;
+  }
+  return NULL;
+}
+
 // threads(n): the threads these kernels use (n > 0 sets it, starting workers as needed);
 // returns the count in use.
 static napi_value Threads(napi_env env, napi_callback_info info) {
@@ -419,25 +634,8 @@ static napi_value Threads(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t want = 0;
   if (argc == 1) CHECK(napi_get_value_int32(env, argv[0], &want));
-  if (want > MAX_THREADS) want = MAX_THREADS;
-  if (want > 0) {
-    pthread_mutex_lock(&mu);
-    while (workers_started < want - 1) {
-      pthread_t th;
-      pthread_attr_t attr;
-      pthread_attr_init(&attr);
-      pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-      born[workers_started + 1] = generation;
-      int ok = pthread_create(&th, &attr, worker_main, (void*)(intptr_t)(workers_started + 1)) == 0;
-      pthread_attr_destroy(&attr);
-      if (!ok) break;
-      workers_started++;
-    }
-    threads_wanted = want <= workers_started + 1 ? want : workers_started + 1;
-    pthread_mutex_unlock(&mu);
-  }
   napi_value out;
-  CHECK(napi_create_int32(env, threads_wanted, &out));
+  CHECK(napi_create_int32(env, pool_set_threads(want), &out));
   return out;
 }
 
@@ -447,9 +645,12 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"sum", NULL, Sum, NULL, NULL, NULL, napi_default, NULL},
       {"segmentSum", NULL, SegmentSum, NULL, NULL, NULL, napi_default, NULL},
       {"gatherRows", NULL, GatherRows, NULL, NULL, NULL, napi_default, NULL},
+      {"mixForward", NULL, MixForward, NULL, NULL, NULL, napi_default, NULL},
+      {"mixBackward", NULL, MixBackward, NULL, NULL, NULL, napi_default, NULL},
+      {"dropoutMask", NULL, DropoutMask, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 5, props));
+  CHECK(napi_define_properties(env, exports, 8, props));
   return exports;
 }
 

@@ -123,13 +123,77 @@ static napi_value HugePages(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// collect(ids, batchSize, fieldCount, fields, rowOf, slots, generation, mask, shift, rows, local):
+// TouchCollector.collect's loop (src/tables/sparse.ts) — the same hash set, probes and order, so
+// the same rows and local indices. rowOf is an Int32Array or null. Returns the count of unique
+// rows, or -1 - k when ids[k] is outside rowOf.
+static napi_value Collect(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t lids, lfields, lrowof = 0, lslots, lrows, llocal;
+  int32_t batch, field_count, gen, mask, shift;
+  napi_valuetype rowof_type = napi_null;
+  const int ok = argc == 11;
+  const int32_t* ids = ok ? typed(env, argv[0], napi_int32_array, &lids) : NULL;
+  const int32_t* fields = ok ? typed(env, argv[3], napi_int32_array, &lfields) : NULL;
+  if (ok) CHECK(napi_typeof(env, argv[4], &rowof_type));
+  const int32_t* rowof = ok && rowof_type != napi_null ? typed(env, argv[4], napi_int32_array, &lrowof) : NULL;
+  int32_t* slots = ok ? typed(env, argv[5], napi_int32_array, &lslots) : NULL;
+  int32_t* rows = ok ? typed(env, argv[9], napi_int32_array, &lrows) : NULL;
+  int32_t* local = ok ? typed(env, argv[10], napi_int32_array, &llocal) : NULL;
+  if (!ids || !fields || (rowof_type != napi_null && !rowof) || !slots || !rows || !local || napi_get_value_int32(env, argv[1], &batch) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &field_count) != napi_ok || napi_get_value_int32(env, argv[6], &gen) != napi_ok ||
+      napi_get_value_int32(env, argv[7], &mask) != napi_ok || napi_get_value_int32(env, argv[8], &shift) != napi_ok || batch < 0 || field_count < 1 || shift < 1 ||
+      shift > 31 || mask < 0 || lslots < 3 * ((size_t)mask + 1) || lids < (size_t)batch * field_count || lrows < (size_t)batch * lfields ||
+      llocal < (size_t)batch * lfields) {
+    napi_throw_range_error(env, NULL, "autodim_sparse.collect: bad arguments");
+    return NULL;
+  }
+  for (size_t j = 0; j < lfields; j++)
+    if (fields[j] < 0 || fields[j] >= field_count) {
+      napi_throw_range_error(env, NULL, "autodim_sparse.collect: a field index is out of range");
+      return NULL;
+    }
+  const size_t nf = lfields;
+  int32_t unique = 0;
+  for (int32_t b = 0; b < batch; b++) {
+    const int32_t* row_ids = ids + (size_t)b * field_count;
+    for (size_t j = 0; j < nf; j++) {
+      const int32_t id = row_ids[fields[j]];
+      int32_t r = id;
+      if (rowof) {
+        if (id < 0 || (size_t)id >= lrowof) {
+          napi_value out;
+          CHECK(napi_create_int32(env, -1 - (int32_t)((size_t)b * field_count + fields[j]), &out));
+          return out;
+        }
+        r = rowof[id];
+      }
+      uint32_t s = ((uint32_t)r * 0x9e3779b1u) >> shift;
+      while (slots[3 * s] == gen && slots[3 * s + 1] != r) s = (s + 1) & (uint32_t)mask;
+      if (slots[3 * s] != gen) {
+        slots[3 * s] = gen;
+        slots[3 * s + 1] = r;
+        slots[3 * s + 2] = unique;
+        rows[unique++] = r;
+      }
+      local[(size_t)b * nf + j] = slots[3 * s + 2];
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, unique, &out));
+  return out;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gather", NULL, Gather, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"hugePages", NULL, HugePages, NULL, NULL, NULL, napi_default, NULL},
+      {"collect", NULL, Collect, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 3, props));
+  CHECK(napi_define_properties(env, exports, 4, props));
   return exports;
 }
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -46,7 +46,9 @@ before(async () => {
     "SplitV",
     "Identity",
     "Cast",
-    ...(info.elementwise === "native" ? ["Multiply (native)", "Add (native)", "Sub (native)", "Sum (native)"] : []),
+    ...(info.elementwise === "native"
+      ? ["Multiply (native)", "Add (native)", "Sub (native)", "Sum (native)", "BatchNorm + mixture (native, fused)"]
+      : []),
     "Sum gradient",
   ]);
   if (process.env.AUTODIM_NATIVE_BLAS === "0") assert.equal(info.matmul, "wasm");

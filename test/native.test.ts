@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
+import { collectRows, DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
 import { useSparseKernels, type SparseKernels } from "../src/runtime/sparse-kernels.js";
 import type { NativeBlas, NativeElementwise } from "../src/runtime/wasm-kernels.js";
 import { randomStream } from "../src/runtime/random.js";
@@ -285,3 +285,90 @@ test("element-wise kernels: against plain loops; bad shapes are errors, not cras
   assert.equal(k.threads(2), 2);
   assert.equal(k.threads(1), 1);
 });
+
+test(
+  "sparse kernels: collect dedups a batch's rows exactly as the JS loop (rows, local indices, generations, row map)",
+  skipSparse,
+  () => {
+    const k = sparse as SparseKernels;
+    const [batch, fieldCount] = [300, 6];
+    const fields = Int32Array.from([4, 0, 2]);
+    const ids = Int32Array.from({ length: batch * fieldCount }, () => rng.int(500)); // many repeats
+    const rowOf = Int32Array.from({ length: 500 }, (_, i) => (i * 7) % 90); // collisions through the map
+    const cap = 2048;
+    const state = () => ({
+      slots: new Int32Array(3 * cap),
+      rows: new Int32Array(batch * 3),
+      local: new Int32Array(batch * 3),
+    });
+    for (const map of [null, rowOf]) {
+      const js = state();
+      const c = state();
+      for (let gen = 1; gen <= 3; gen++) {
+        const part = ids.subarray(0, (batch - 50 * gen) * fieldCount); // smaller batches reuse stale slots
+        const n = batch - 50 * gen;
+        const u1 = collectRows(part, n, fieldCount, fields, map, js.slots, gen, cap - 1, 32 - 11, js.rows, js.local);
+        const u2 = k.collect(part, n, fieldCount, fields, map, c.slots, gen, cap - 1, 32 - 11, c.rows, c.local);
+        assert.equal(u2, u1);
+        assert.deepEqual(c.rows.subarray(0, u1), js.rows.subarray(0, u1));
+        assert.deepEqual(c.local.subarray(0, n * 3), js.local.subarray(0, n * 3));
+        assert.deepEqual(c.slots, js.slots);
+        const seen = new Set<number>();
+        for (let i = 0; i < n * 3; i++) {
+          const want = map
+            ? map[part[Math.floor(i / 3) * fieldCount + fields[i % 3]]]
+            : part[Math.floor(i / 3) * fieldCount + fields[i % 3]];
+          assert.equal(c.rows[c.local[i]], want);
+          seen.add(want);
+        }
+        assert.equal(u1, seen.size, "each row once");
+      }
+    }
+    const bad = ids.slice();
+    bad[7] = 500;
+    const s = state();
+    assert.equal(
+      k.collect(bad, batch, fieldCount, Int32Array.from([1]), rowOf, s.slots, 1, cap - 1, 21, s.rows, s.local),
+      -1 - 7,
+    );
+    assert.equal(
+      collectRows(bad, batch, fieldCount, Int32Array.from([1]), rowOf, s.slots, 2, cap - 1, 21, s.rows, s.local),
+      -1 - 7,
+    );
+    assert.throws(
+      () => k.collect(ids, batch, fieldCount, Int32Array.from([6]), null, s.slots, 1, cap - 1, 21, s.rows, s.local),
+      /field index/,
+    );
+  },
+);
+
+test(
+  "element-wise addon: dropoutMask draws the stream's uniforms bit for bit as the JS loop, and leaves the stream where JS would",
+  skipEw,
+  () => {
+    const k = ew as NativeElementwise;
+    for (const [rate, n] of [
+      [0.2, 5000],
+      [0.5, 1031],
+      [0, 2000],
+    ] as const) {
+      const keep = 1 / (1 - rate);
+      const js = randomStream(11, "dropout", rate);
+      const want = new Float32Array(n);
+      for (let i = 0; i < n; i++) want[i] = js.next() < rate ? 0 : keep;
+      const native = randomStream(11, "dropout", rate);
+      const st = native.state();
+      const s = Float64Array.of(st.s0, st.s1, st.s2, st.c);
+      const got = new Float32Array(n);
+      k.dropoutMask(s, rate, keep, got);
+      assert.deepEqual(got, want);
+      native.restore({ s0: s[0], s1: s[1], s2: s[2], c: s[3] });
+      assert.equal(native.next(), js.next(), "the stream continues from the same state");
+      if (rate > 0) {
+        const dropped = want.filter((v) => v === 0).length / n;
+        assert.ok(Math.abs(dropped - rate) < 0.04, `dropped ${dropped}`);
+      }
+    }
+    assert.throws(() => k.dropoutMask(new Float64Array(3), 0.1, 1, new Float32Array(4)), /bad arguments/);
+  },
+);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { RandomStream, randomStream, STREAM_NAMES } from "../src/runtime/random.js";
+import { initRuntime } from "../src/runtime/backend.js";
+import { RandomStream, randomStream, STREAM_NAMES, useNativeAlea } from "../src/runtime/random.js";
 
 const draw = (s: RandomStream, n: number) => Array.from({ length: n }, () => s.next());
 
@@ -47,4 +48,22 @@ test("int, normal and shuffle behave", () => {
     Array.from({ length: 100 }, (_, i) => i),
   );
   assert.throws(() => randomStream(1.5, "init"), /integer/);
+});
+
+test("fillMask: a dropout mask of the stream's draws; the native loop (when the runtime loads it) gives the same bits and leaves the stream in the same state", async () => {
+  const plain = (n: number) => {
+    const s = randomStream(4, "dropout");
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = s.next() < 0.3 ? 0 : 1 / 0.7;
+    return { out, after: s.next() };
+  };
+  const masked = (n: number) => {
+    const s = randomStream(4, "dropout");
+    return { out: s.fillMask(new Float32Array(n), 0.3, 1 / 0.7), after: s.next() };
+  };
+  await initRuntime(); // installs the native loop where the element-wise addon loads
+  assert.deepEqual(masked(3000), plain(3000)); // above the native threshold
+  assert.deepEqual(masked(100), plain(100)); // below it: JS
+  useNativeAlea(undefined);
+  assert.deepEqual(masked(3000), plain(3000));
 });

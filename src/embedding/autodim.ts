@@ -22,15 +22,16 @@
 //                            src/train/plan-embedding.ts and src/train/retrain.ts.
 //
 // Choices the paper leaves open are marked "Choice:".
-import { assertEvaluableSplits, type Split } from "../data/manifest.js";
+import { assertEvaluableSplits } from "../data/manifest.js";
 import * as tf from "@tensorflow/tfjs";
 import { resolve } from "node:path";
-import { BatchCursor, PreparedData } from "../data/batches.js";
+import type { PreparedData } from "../data/batches.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts } from "../models/embedding.js";
-import { constantVariable, Dense, uniformVariable, variableName, type StepContext } from "../models/layers.js";
+import { constantVariable, Dense, variableName, type StepContext } from "../models/layers.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
+import { batchNormMix, batchNormMixAvailable } from "../runtime/batch-norm-mix.js";
 import { hardwareInfo } from "../runtime/hardware.js";
 import { codeVersion } from "../runtime/version.js";
 import { Progress } from "../runtime/progress.js";
@@ -38,10 +39,9 @@ import { randomStream, type RandomStream } from "../runtime/random.js";
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { saveWeights, type NamedArray } from "../tables/weights.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
-import { LoopCheckpoints } from "../train/loop-checkpoint.js";
 import { evaluate } from "../train/fit.js";
-import { DivergenceGuard } from "../train/divergence.js";
 import { Network } from "../train/network.js";
+import { runBiLevel } from "../train/bilevel.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
 import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind } from "../train/schemas.js";
@@ -150,6 +150,11 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
 
   /** The candidates of every field, unified to d_N and normalised: [B, F, N, D]. */
   unifiedCandidates(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor4D {
+    return this.normalise(this.candidatesToUnify(touched, batch), batch, ctx);
+  }
+
+  /** The candidates of every field brought to d_N (linear map or zero-padding), before BatchNorm. */
+  private candidatesToUnify(touched: TouchedRows[], batch: number): tf.Tensor4D {
     const c = this.config.candidates;
     const N = c.length;
     const D = this.outputDim;
@@ -175,6 +180,13 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
       });
       x = tf.reshape(tf.stack(perN, 1), [batch, F, N, D]);
     }
+    return x;
+  }
+
+  /** BatchNorm of unified candidates x [B, F, N, D]: batch statistics in training, running ones in evaluation. */
+  private normalise(x: tf.Tensor4D, batch: number, ctx: StepContext): tf.Tensor4D {
+    const N = this.config.candidates.length;
+    const D = this.outputDim;
     // BatchNorm without affine, per (field, candidate) over the batch and the unified
     // coordinates (torch BatchNorm1d over [B, F, D]); zero-padding normalises the d_n real
     // coordinates only and keeps the padding at zero.
@@ -189,12 +201,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
       let centered = tf.sub(x, mean);
       if (zeropad) centered = tf.mul(centered, this.candidateMask);
       const variance = tf.div(sumBatchAndCoordinates(tf.square(centered) as tf.Tensor4D), counts);
-      tf.tidy(() => {
-        const m = BN_MOMENTUM;
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-        const unbiased = tf.mul(variance, tf.div(counts, tf.maximum(tf.sub(counts, 1), 1)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
-      });
+      this.updateRunningStatistics(mean, variance, counts);
       return tf.mul(centered, tf.rsqrt(tf.add(variance, BN_EPSILON)));
     }
     let centered = tf.sub(x, this.runningMean);
@@ -213,12 +220,42 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     return gumbelSoftmax(this.logAlpha as tf.Tensor as tf.Tensor2D, noise, tau);
   }
 
+  /** running ← (1 − momentum)·running + momentum·batch statistic (the variance made unbiased, as torch does). */
+  private updateRunningStatistics(mean: tf.Tensor, variance: tf.Tensor, counts: tf.Tensor): void {
+    tf.tidy(() => {
+      const m = BN_MOMENTUM;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      const unbiased = tf.mul(variance, tf.div(counts, tf.maximum(tf.sub(counts, 1), 1)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    });
+  }
+
   forward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
+    if (ctx.training && batchNormMixAvailable()) return this.fusedForward(touched, batch, ctx);
     const unified = this.unifiedCandidates(touched, batch, ctx);
     const p = this.selection(ctx);
     const [F, N] = p.shape;
     const mixed = tf.sum(tf.mul(unified, tf.reshape(p, [1, F, N, 1])), 2) as tf.Tensor3D;
     return this.config.mixScale === 1 ? mixed : tf.mul(mixed, this.config.mixScale);
+  }
+
+  /** The training forward with BatchNorm and the mixture as one op (the same values up to float rounding). */
+  private fusedForward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
+    const c = this.config.candidates;
+    const D = this.outputDim;
+    const zeropad = this.config.unify === "zeropad";
+    const x = this.candidatesToUnify(touched, batch);
+    const p = this.selection(ctx);
+    const dims = zeropad ? c : c.map(() => D);
+    const { out, mean, variance } = batchNormMix(x, p, { dims, scale: this.config.mixScale, epsilon: BN_EPSILON });
+    const shape: [number, number, number, number] = [1, this.fieldCount, c.length, 1];
+    const counts = tf.tensor4d(
+      dims.map((d) => batch * d),
+      [1, 1, c.length, 1],
+    );
+    this.updateRunningStatistics(tf.reshape(mean, shape), tf.reshape(variance, shape), counts);
+    tf.dispose([mean, variance, counts]);
+    return out;
   }
 
   /** Trained lookup tables and unification transforms, for a warm-started re-train. */
@@ -337,146 +374,6 @@ export function derivePlanDims(alpha: number[][], candidates: number[]): number[
   });
 }
 
-/** What the bi-level loop needs of a search embedding besides its architecture weights. */
-export interface FreezableArchitecture {
-  /** While set, the architecture is fixed uniform (the warm-up). */
-  frozenUniform: boolean;
-}
-
-export type BiLevelSettings = Pick<
-  SearchConfig,
-  | "warmupSteps"
-  | "epochs"
-  | "batchSize"
-  | "frequency"
-  | "oneLevel"
-  | "secondOrder"
-  | "learningRate"
-  | "seed"
-  | "tauDecay"
->;
-
-export interface BiLevelHooks {
-  /** Called after every search step with the step count t. */
-  afterStep?: (step: number) => void;
-  /** Streams drawn inside the embedding (Gumbel noise), saved and restored with checkpoints. */
-  streams?: Record<string, RandomStream>;
-  checkpoint?: CheckpointSettings;
-  /** Identity of the run for its checkpoints (config + data). */
-  identity?: unknown;
-  /** The caller's state to keep in checkpoints, and how to take it back. */
-  saveExtra?: () => unknown;
-  restoreExtra?: (extra: unknown) => void;
-  /** Go on when the training loss grows 100× above its first steps' level (DivergenceGuard). */
-  allowDivergence?: boolean;
-}
-
-/**
- * The search loop shared by AutoDim, AutoDim-s and AutoEmb: a warm-up with the architecture
- * frozen uniform, then `epochs` epochs of W steps on training batches with an architecture
- * step on a validation batch every `frequency` steps (first or second order), or with W on
- * the training batch (one level). Steps count from 0 after the warm-up (τ's t). With
- * checkpoints, a killed run resumed with `resume` ends exactly as an uninterrupted one.
- */
-export async function runBiLevel(
-  network: Network,
-  embedding: FreezableArchitecture,
-  data: PreparedData,
-  config: BiLevelSettings,
-  progress: Progress | undefined,
-  hooks: BiLevelHooks = {},
-): Promise<{ steps: number; architectureSteps: number; loss: number }> {
-  if (config.oneLevel && config.secondOrder)
-    throw new AutodimError(
-      "AutoDim-s (one level) has no second-order variant: drop one of --one-level, --second-order",
-    );
-  const dropout = randomStream(config.seed, "dropout");
-  const streams: Record<string, RandomStream> = { dropout, ...(hooks.streams ?? {}) };
-  const train = new BatchCursor(data, "train", { batchSize: config.batchSize }, randomStream(config.seed, "shuffle"));
-  const validation = new BatchCursor(
-    data,
-    "val",
-    { batchSize: config.batchSize, dropLast: data.rows("val") >= config.batchSize },
-    randomStream(config.seed, "shuffle", "validation"),
-  );
-  const state = { warmupDone: 0, epoch: 0, t: 0, architectureSteps: 0, loss: NaN };
-  const guard = new DivergenceGuard("search", hooks.allowDivergence);
-  const checkpoints = new LoopCheckpoints<typeof state>(
-    hooks.checkpoint,
-    "search",
-    hooks.identity ?? config,
-    { train, validation },
-    streams,
-  );
-  const resumed = await checkpoints.restore(network, ["warmupDone", "epoch", "t", "architectureSteps", "loss"]);
-  if (resumed) {
-    Object.assign(state, resumed.counters);
-    hooks.restoreExtra?.(resumed.extra);
-  }
-  let midPass = resumed !== undefined;
-  const save = () => checkpoints.save(network, state.warmupDone + state.t, state, hooks.saveExtra?.());
-  const nextValidation = () => {
-    let batch = validation.pass > 0 ? validation.next() : undefined;
-    if (!batch) {
-      validation.startPass();
-      batch = validation.next();
-      if (!batch)
-        throw new AutodimError(`${data.dir}: the validation split is empty; the bi-level search needs validation data`);
-    }
-    return batch;
-  };
-  const beginPass = () => {
-    if (midPass) midPass = false;
-    else train.startPass();
-  };
-
-  // Warm-up: architecture fixed uniform, so every candidate's weights start trained.
-  // Choice: warm-up steps do not advance τ (t counts search steps).
-  embedding.frozenUniform = true;
-  while (state.warmupDone < config.warmupSteps) {
-    beginPass();
-    for (let batch = train.next(); batch; batch = train.next()) {
-      state.loss = network.trainStep(batch, { training: true, step: 0, dropout });
-      state.warmupDone++;
-      guard.observe(state.loss, state.warmupDone);
-      progress?.update(state.warmupDone, `loss ${state.loss.toFixed(4)} (warm-up)`);
-      if (state.warmupDone >= config.warmupSteps) break;
-      if (checkpoints.due(state.warmupDone)) await save();
-    }
-  }
-  // The warm-up's last pass is abandoned where it stopped: the search starts a new one.
-  embedding.frozenUniform = false;
-
-  for (; state.epoch < config.epochs; state.epoch++) {
-    beginPass();
-    for (let batch = train.next(); batch; batch = train.next()) {
-      const ctx: StepContext = { training: true, step: state.t, dropout };
-      const architectureStep = !config.oneLevel && state.t % config.frequency === 0;
-      if (architectureStep && config.secondOrder) {
-        // Second order: α first, from w and this training batch's virtual step.
-        network.architectureStepSecondOrder(batch, nextValidation(), ctx, config.learningRate);
-        state.architectureSteps++;
-      }
-      state.loss = network.trainStep(batch, ctx, config.oneLevel);
-      guard.observe(state.loss, state.warmupDone + state.t + 1);
-      if (architectureStep && !config.secondOrder) {
-        network.architectureStep(nextValidation(), ctx);
-        state.architectureSteps++;
-      }
-      state.t++;
-      hooks.afterStep?.(state.t);
-      progress?.update(
-        config.warmupSteps + state.t,
-        `loss ${state.loss.toFixed(4)}, τ ${temperature(state.t, config.tauDecay).toFixed(3)}`,
-      );
-      if (checkpoints.due(state.warmupDone + state.t)) await save();
-    }
-    // Epoch end: the position is the end of this pass, so a resume goes on with the next epoch.
-    await save();
-  }
-  return { steps: state.t, architectureSteps: state.architectureSteps, loss: state.loss };
-}
-
 /** Runs warm-up and the bi-level search, then derives the plan. */
 export async function search(
   data: PreparedData,
@@ -531,6 +428,7 @@ export async function search(
       identity: { job: "autodim-search", config, data: dataIdentity(data) },
       saveExtra: () => alphaHistory,
       restoreExtra: (saved) => alphaHistory.splice(0, alphaHistory.length, ...(saved as typeof alphaHistory)),
+      progressNote: (step) => `τ ${temperature(step, run.tauDecay).toFixed(3)}`,
     });
     if (alphaHistory[alphaHistory.length - 1].step !== t)
       alphaHistory.push({ step: t, alpha: embedding.alphaValues() });

@@ -22,7 +22,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { PreparedData } from "../data/batches.js";
 import type { Manifest } from "../data/manifest.js";
-import { AutoDimSearchEmbedding, gumbelNoise, runBiLevel, temperature } from "../embedding/autodim.js";
+import { AutoDimSearchEmbedding, gumbelNoise, temperature } from "../embedding/autodim.js";
+import { runBiLevel } from "../train/bilevel.js";
 import { dataIdentity, trainWithEmbedding } from "../train/retrain.js";
 import type { ProjectionKind } from "../train/plan-embedding.js";
 import type { SearchEmbeddingConfig } from "../train/schemas.js";
@@ -333,6 +334,7 @@ export async function autoEmbSearch(
       checkpoint: opts.checkpoint,
       allowDivergence: opts.allowDivergence,
       identity: { job: "aemb-search", config, data: dataIdentity(data) },
+      progressNote: (step) => `τ ${temperature(step, config.tauDecay).toFixed(3)}`,
     });
     const supernet = evaluate(network, data, "val", config.batchSize);
     progress?.finish(totalSteps, `supernet val AUC ${supernet.auc.toFixed(4)}`);

@@ -136,10 +136,7 @@ export class BatchNorm {
 export function dropout(x: tf.Tensor2D, rate: number, ctx: StepContext): tf.Tensor2D {
   if (!ctx.training || rate === 0) return x;
   if (!ctx.dropout) throw new Error("dropout in training needs ctx.dropout");
-  const n = x.size;
-  const mask = new Float32Array(n);
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < n; i++) mask[i] = ctx.dropout.next() < rate ? 0 : keep;
+  const mask = ctx.dropout.fillMask(new Float32Array(x.size), rate, 1 / (1 - rate));
   return tf.mul(x, tf.tensor2d(mask, x.shape));
 }
 

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { AutodimError } from "../errors.js";
 import { useSparseKernels, type SparseKernels } from "./sparse-kernels.js";
+import { useNativeAlea } from "./random.js";
 import {
   registerSumGradientFix,
   registerWasmKernelFixes,
@@ -97,8 +98,9 @@ let ewAddon: NativeElementwise | undefined;
 
 /**
  * Sets the threads one run computes on (OpenBLAS GEMMs, the element-wise kernels); returns the
- * count in use. Results are the same at any count (each output is computed by one thread in a
- * fixed order), except where OpenBLAS splits a GEMM's inner dimension.
+ * count in use. Results are deterministic for a given count: element-wise kernels, sums and the
+ * fused mixture give the same bits at any count (each output is computed by one thread in a fixed
+ * order); a GEMM is split into row or column blocks per thread, whose tiles may round differently.
  */
 export function setComputeThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 64)
@@ -204,6 +206,7 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
     const native = await loadNativeElementwise();
     blasAddon = blas;
     ewAddon = native.ew;
+    useNativeAlea(native.ew);
     kernelFixes = registerWasmKernelFixes(blas, native.ew);
     blas?.threads(threads);
     native.ew?.threads(threads);

@@ -19,6 +19,23 @@ export interface SparseKernels {
     c2: number,
   ): void;
   hugePages(array: Float32Array | Int32Array): boolean;
+  /**
+   * TouchCollector.collect's dedup loop (same hash set, same order): fills rows and local and
+   * returns the unique count, or −1 − k when ids[k] is outside rowOf.
+   */
+  collect(
+    ids: Int32Array,
+    batchSize: number,
+    fieldCount: number,
+    fields: Int32Array,
+    rowOf: Int32Array | null,
+    slots: Int32Array,
+    generation: number,
+    mask: number,
+    shift: number,
+    rows: Int32Array,
+    local: Int32Array,
+  ): number;
 }
 
 let kernels: SparseKernels | undefined;

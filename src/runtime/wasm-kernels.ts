@@ -24,6 +24,7 @@
 //   bit: the search's [B, F, N, D] mixture went through them for ~45% of a step.
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import type { NativeAlea } from "./random.js";
 
 /** The part of tfjs-backend-wasm's `BackendWasm` that these kernels use. */
 interface WasmBackend {
@@ -60,8 +61,8 @@ export interface NativeBlas {
   threads(n?: number): number;
 }
 
-/** The kernels of native/elementwise.c, on a pool of `threads()` threads. */
-export interface NativeElementwise {
+/** The kernels of native/elementwise.c, on a pool of `threads()` threads (and the dropout-mask loop). */
+export interface NativeElementwise extends NativeAlea {
   /** out = a op b with numpy broadcasting (op 0 multiply, 1 add, 2 subtract), shapes of rank ≤ 4. */
   binary(
     op: number,
@@ -78,9 +79,42 @@ export interface NativeElementwise {
   segmentSum(x: Float32Array, inner: number, ids: Int32Array, numSegments: number, out: Float32Array): void;
   /** out[i, :] = x[ids[i], :]; returns -1, or the position of the first id outside [0, rows). */
   gatherRows(x: Float32Array, rows: number, inner: number, ids: Int32Array, out: Float32Array): number;
+  /**
+   * The search's BatchNorm + candidate mixture (see `batchNormMix`): out [B, F, D], and the batch
+   * mean and biased variance [F, N], from x [B, F, N, D] and p [F, N].
+   */
+  mixForward(
+    x: Float32Array,
+    shape: number[],
+    dims: number[],
+    p: Float32Array,
+    scale: number,
+    epsilon: number,
+    out: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+  ): void;
+  /** Its gradient: dx [B, F, N, D] and dp [F, N] from g = d loss / d out. */
+  mixBackward(
+    g: Float32Array,
+    x: Float32Array,
+    shape: number[],
+    dims: number[],
+    p: Float32Array,
+    scale: number,
+    epsilon: number,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dp: Float32Array,
+  ): void;
   /** Sets the thread count when n > 0; returns the count in use. */
   threads(n?: number): number;
 }
+
+/** Kernel names of the fused BatchNorm + mixture (registered on wasm with the element-wise addon). */
+export const BATCH_NORM_MIX = "AutodimBatchNormMix";
+export const BATCH_NORM_MIX_GRAD = "AutodimBatchNormMixGrad";
 
 /**
  * Registers the fixes on the wasm backend (idempotent); returns the kernel names. With
@@ -146,6 +180,17 @@ export function registerWasmKernelFixes(blas?: NativeBlas, ew?: NativeElementwis
     tf.unregisterKernel("Sum", "wasm");
     tf.registerKernel({ ...sum, kernelFunc: nativeSum(ew, sum.kernelFunc) as unknown as KernelFunc });
     native.push("Sum (native)");
+    tf.registerKernel({
+      kernelName: BATCH_NORM_MIX,
+      backendName: "wasm",
+      kernelFunc: mixForward(ew) as unknown as KernelFunc,
+    });
+    tf.registerKernel({
+      kernelName: BATCH_NORM_MIX_GRAD,
+      backendName: "wasm",
+      kernelFunc: mixBackward(ew) as unknown as KernelFunc,
+    });
+    native.push("BatchNorm + mixture (native, fused)");
   }
   registered = [
     blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul",
@@ -439,6 +484,50 @@ function nativeSum(ew: NativeElementwise, stock: KernelFunc) {
       backend.typedArrayFromHeap(out) as Float32Array,
     );
     return out;
+  };
+}
+
+function mixAttrs(attrs: NamedAttrMap): { dims: number[]; scale: number; epsilon: number } {
+  return { dims: attrs.dims as number[], scale: attrs.scale as number, epsilon: attrs.epsilon as number };
+}
+
+function mixForward(ew: NativeElementwise) {
+  return (args: KernelArgs): TensorInfo[] => {
+    const { inputs, backend } = args;
+    const { x, p } = inputs;
+    const { dims, scale, epsilon } = mixAttrs(args.attrs);
+    const [B, F, N, D] = x.shape;
+    const out = backend.makeOutput([B, F, D], "float32");
+    const mean = backend.makeOutput([F, N], "float32");
+    const variance = backend.makeOutput([F, N], "float32");
+    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    ew.mixForward(view(x), x.shape, dims, view(p), scale, epsilon, view(out), view(mean), view(variance));
+    return [out, mean, variance];
+  };
+}
+
+function mixBackward(ew: NativeElementwise) {
+  return (args: KernelArgs): TensorInfo[] => {
+    const { inputs, backend } = args;
+    const { dy, x, p, mean, variance } = inputs;
+    const { dims, scale, epsilon } = mixAttrs(args.attrs);
+    const dx = backend.makeOutput(x.shape, "float32");
+    const dp = backend.makeOutput(p.shape, "float32");
+    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    ew.mixBackward(
+      view(dy),
+      view(x),
+      x.shape,
+      dims,
+      view(p),
+      scale,
+      epsilon,
+      view(mean),
+      view(variance),
+      view(dx),
+      view(dp),
+    );
+    return [dx, dp];
   };
 }
 

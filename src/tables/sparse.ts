@@ -234,23 +234,10 @@ export class TouchCollector {
     const { slots, mask, shift } = this;
     const local = this.localScratch;
     const rows = this.rowsScratch;
-    let unique = 0;
-    for (let b = 0; b < batchSize; b++) {
-      const base = b * fieldCount;
-      for (let j = 0; j < nf; j++) {
-        const id = ids[base + fields[j]];
-        const r = rowOf ? rowOf[id] : id;
-        let s = Math.imul(r, 0x9e3779b1) >>> shift;
-        while (slots[3 * s] === gen && slots[3 * s + 1] !== r) s = (s + 1) & mask;
-        if (slots[3 * s] !== gen) {
-          slots[3 * s] = gen;
-          slots[3 * s + 1] = r;
-          slots[3 * s + 2] = unique;
-          rows[unique++] = r;
-        }
-        local[b * nf + j] = slots[3 * s + 2];
-      }
-    }
+    const dedup = sparseKernels()?.collect ?? collectRows;
+    const unique = dedup(ids, batchSize, fieldCount, fields, rowOf ?? null, slots, gen, mask, shift, rows, local);
+    if (unique < 0)
+      throw new Error(`feature id ${ids[-1 - unique]} is outside the table's row map (${rowOf?.length} ids)`);
     const touched = rows.slice(0, unique);
     // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
     const initial = tf.tensor2d(table.gather(touched, new Float32Array(unique * table.dim)), [unique, table.dim]);
@@ -258,6 +245,46 @@ export class TouchCollector {
     initial.dispose();
     return { param: this.param, rows: touched, values, local: tf.tensor1d(local.slice(0, n), "int32") };
   }
+}
+
+/**
+ * The dedup loop of `TouchCollector.collect` (the native addon's `collect` is its twin): each
+ * (row, field) id, through `rowOf`, probes the hash set; a new row gets the next index. Fills
+ * rows and local; returns the unique count, or −1 − k when ids[k] is outside rowOf.
+ */
+export function collectRows(
+  ids: Int32Array,
+  batchSize: number,
+  fieldCount: number,
+  fields: Int32Array,
+  rowOf: Int32Array | null,
+  slots: Int32Array,
+  gen: number,
+  mask: number,
+  shift: number,
+  rows: Int32Array,
+  local: Int32Array,
+): number {
+  const nf = fields.length;
+  let unique = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const base = b * fieldCount;
+    for (let j = 0; j < nf; j++) {
+      const id = ids[base + fields[j]];
+      if (rowOf && !(id >= 0 && id < rowOf.length)) return -1 - (base + fields[j]);
+      const r = rowOf ? rowOf[id] : id;
+      let s = Math.imul(r, 0x9e3779b1) >>> shift;
+      while (slots[3 * s] === gen && slots[3 * s + 1] !== r) s = (s + 1) & mask;
+      if (slots[3 * s] !== gen) {
+        slots[3 * s] = gen;
+        slots[3 * s + 1] = r;
+        slots[3 * s + 2] = unique;
+        rows[unique++] = r;
+      }
+      local[b * nf + j] = slots[3 * s + 2];
+    }
+  }
+  return unique;
 }
 
 export function disposeTouched(touched: TouchedRows[]): void {
