@@ -682,104 +682,134 @@ export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: Fd
     unificationDefaults,
   );
 
-/** The data sets the claims table reads, each from the experiment and scale that ran on it. */
-const CLAIM_SOURCES: {
+/** One data set the claims table reads: the main-table experiment that ran on it, at which scale. */
+export interface ClaimSource {
   label: string;
-  main: string;
+  /** The main-table experiment (its finished result and run cells). */
+  experiment: string;
   /** A finished subset of the main table to read while the whole is not finished. */
   core?: string;
   data: DataName;
-  scale: (s: Scale) => Scale;
-}[] = [
-  {
-    label: "MovieLens-1M (real)",
-    main: "methods-movielens",
-    core: "methods-movielens-core",
-    data: "movielens",
-    scale: (s) => s,
-  },
-  {
-    label: "planted synthetic, 1.2M rows, Criteo vocabularies",
-    main: "methods-planted",
-    data: "planted-large",
-    scale: (s) => s,
-  },
-  { label: "Criteo 10k-row sample (real, smoke)", main: "methods-criteo", data: "criteo", scale: () => "smoke" },
-  { label: "Avazu 8k-row sample (real, smoke)", main: "methods-avazu", data: "avazu", scale: () => "smoke" },
-];
+  scale: Scale;
+}
+
+/** 11 — what the claims table reads (nothing is trained: every source must have finished). */
+export interface ClaimsSettings {
+  /** One main table per data set; a source that has not finished is listed as "not run". */
+  sources: ClaimSource[];
+  /** With the MovieLens source, also read the case study and the dimension distribution (claims C7, C8). */
+  movielensStudies: boolean;
+  /** Read the 2×2 unification diagnostic (planted synthetic, quick; claim C6's mechanism). */
+  unification: boolean;
+}
+
+/** The defaults `reproduce claims` uses: MovieLens and the large planted set at `scale`, the real samples at smoke. */
+export function claimsDefaults(scale: Scale): ClaimsSettings {
+  return {
+    sources: [
+      {
+        label: "MovieLens-1M (real)",
+        experiment: "methods-movielens",
+        core: "methods-movielens-core",
+        data: "movielens",
+        scale,
+      },
+      {
+        label: "planted synthetic, 1.2M rows, Criteo vocabularies",
+        experiment: "methods-planted",
+        data: "planted-large",
+        scale,
+      },
+      { label: "Criteo 10k-row sample (real, smoke)", experiment: "methods-criteo", data: "criteo", scale: "smoke" },
+      { label: "Avazu 8k-row sample (real, smoke)", experiment: "methods-avazu", data: "avazu", scale: "smoke" },
+    ],
+    movielensStudies: true,
+    unification: true,
+  };
+}
 
 /** Every claim of the paper with our verdict per data set, from the finished results (nothing is trained here). */
-export const claimsExperiment: Experiment<ClaimRow[]> = experiment("claims", async (scale) => {
-  const rows: ClaimRow[] = [];
-  const sources: string[] = [];
-  for (const src of CLAIM_SOURCES) {
-    const s = src.scale(scale);
-    const which = finishedResult(src.main, s)
-      ? src.main
-      : src.core && finishedResult(src.core, s)
-        ? src.core
-        : undefined;
-    // The intervals are recomputed from the saved test scores, which needs the test labels: the data set itself.
-    const absent = dataMissing(src.data);
-    if (!which || absent) {
-      for (const c of PAPER_CLAIMS.slice(0, 6))
-        rows.push({
-          id: c.id,
-          claim: c.claim,
-          data: src.label,
-          verdict: "not run",
-          ours: absent && which ? `${which} is saved, but ${absent}` : "",
-          paper: c.paper,
-        });
-      continue;
+export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experiment(
+  "claims",
+  async (_scale, _ds, settings) => {
+    const rows: ClaimRow[] = [];
+    const sources: string[] = [];
+    for (const src of settings.sources) {
+      const s = src.scale;
+      const which = finishedResult(src.experiment, s)
+        ? src.experiment
+        : src.core && finishedResult(src.core, s)
+          ? src.core
+          : undefined;
+      // The intervals are recomputed from the saved test scores, which needs the test labels: the data set itself.
+      const absent = dataMissing(src.data);
+      if (!which || absent) {
+        for (const c of PAPER_CLAIMS.slice(0, 6))
+          rows.push({
+            id: c.id,
+            claim: c.claim,
+            data: src.label,
+            verdict: "not run",
+            ours: absent && which ? `${which} is saved, but ${absent}` : "",
+            paper: c.paper,
+          });
+        continue;
+      }
+      const methods = (EXPERIMENTS[which] as Experiment<unknown, MethodsSettings>).defaults?.(s) as MethodsSettings;
+      const ds = await datasetByName(src.data, s);
+      const runs = await methodResults(ds, methods, methodRunsDir(src.experiment, s)); // the core shares these cells
+      const labels = testLabels(ds);
+      const draws = new Map(methods.models.map((m) => [m, aucDraws(runs, methods, m, labels)]));
+      const table = mainTable(runs, methods, labels, ds.data.rows("train"), draws);
+      const found = mainTableClaims(src.label, table, draws);
+      // Smoke settings (one training epoch, a few hundred test rows) exercise the paths on real
+      // bytes; whatever their intervals say, they do not test the paper's claims.
+      rows.push(
+        ...(s === "smoke"
+          ? found.map((r) => ({
+              ...r,
+              verdict: r.verdict === "not run" ? r.verdict : ("inconclusive" as const),
+              ours: r.ours && `smoke settings, not a test of the claim (interval verdict: ${r.verdict}): ${r.ours}`,
+            }))
+          : found),
+      );
+      sources.push(
+        `${src.label}: ${ds.description}; ${which} (${s}: ${methods.methods.length} methods), seeds ${methods.seeds.join(", ")}`,
+      );
+      if (src.data === "movielens" && settings.movielensStudies) {
+        const cs = finishedResult("casestudy", s);
+        const csPayload = cs?.payload as CaseStudyResult | undefined;
+        if (csPayload?.spearmanPerSeed) rows.push(...caseStudyClaims(src.label, csPayload));
+        const dims = finishedResult("dimensions-movielens", s)?.payload as DimensionDistribution | undefined;
+        if (dims) rows.push(...stabilityClaims(src.label, dims));
+      }
     }
-    const settings = (EXPERIMENTS[which] as Experiment<unknown, MethodsSettings>).defaults?.(s) as MethodsSettings;
-    const ds = await datasetByName(src.data, s);
-    const runs = await methodResults(ds, settings, methodRunsDir(src.main, s)); // the core shares these cells
-    const labels = testLabels(ds);
-    const draws = new Map(settings.models.map((m) => [m, aucDraws(runs, settings, m, labels)]));
-    const table = mainTable(runs, settings, labels, ds.data.rows("train"), draws);
-    const found = mainTableClaims(src.label, table, draws);
-    // Smoke settings (one training epoch, a few hundred test rows) exercise the paths on real
-    // bytes; whatever their intervals say, they do not test the paper's claims.
-    rows.push(
-      ...(s === "smoke"
-        ? found.map((r) => ({
-            ...r,
-            verdict: r.verdict === "not run" ? r.verdict : ("inconclusive" as const),
-            ours: r.ours && `smoke settings, not a test of the claim (interval verdict: ${r.verdict}): ${r.ours}`,
-          }))
-        : found),
-    );
-    sources.push(
-      `${src.label}: ${ds.description}; ${which} (${s}: ${settings.methods.length} methods), seeds ${settings.seeds.join(", ")}`,
-    );
-    if (src.data === "movielens") {
-      const cs = finishedResult("casestudy", s);
-      const csPayload = cs?.payload as CaseStudyResult | undefined;
-      if (csPayload?.spearmanPerSeed) rows.push(...caseStudyClaims(src.label, csPayload));
-      const dims = finishedResult("dimensions-movielens", s)?.payload as DimensionDistribution | undefined;
-      if (dims) rows.push(...stabilityClaims(src.label, dims));
+    const unification = settings.unification ? finishedResult("unification", "quick") : undefined;
+    if (unification) {
+      const u = unification.payload as { runs: UnificationRun[]; fde: FdeRun[] };
+      rows.push(...unificationClaims("planted synthetic, 200k rows", summarizeUnification(u.runs, u.fde)));
+      sources.push(`planted synthetic: ${unification.provenance.data}; the unification diagnostic (quick), FM`);
     }
-  }
-  const unification = finishedResult("unification", "quick");
-  if (unification) {
-    const u = unification.payload as { runs: UnificationRun[]; fde: FdeRun[] };
-    rows.push(...unificationClaims("planted synthetic, 200k rows", summarizeUnification(u.runs, u.fde)));
-    sources.push(`planted synthetic: ${unification.provenance.data}; the unification diagnostic (quick), FM`);
-  }
-  const order = (r: ClaimRow) => PAPER_CLAIMS.findIndex((c) => c.id === r.id);
-  rows.sort((a, b) => order(a) - order(b));
-  const count = (v: string) => rows.filter((r) => r.verdict === v).length;
-  const summary = [
-    `**The paper's claims, our verdicts.** holds / fails: the 95% interval (paired bootstrap over seeds and test rows for the main tables; t-interval over seeds for the synthetic diagnostic) is on the claim's side of 0 / on the other side; inconclusive: it includes 0, or fewer than 3 seeds; claims about sizes state their threshold. ${count("holds")} holds, ${count("fails")} fails, ${count("inconclusive")} inconclusive, ${count("not run")} not run.`,
-    `Sources: ${sources.join(" · ")}. The full Criteo and Avazu sets were never run here (not reachable from this machine); the samples are 10k and 8k rows at smoke settings, which exercise the loaders on real bytes and decide nothing.`,
-  ].join("\n\n");
-  const table = markdownTable(
-    rows.map((r) => ({ claim: `${r.id}: ${r.claim}`, data: r.data, verdict: r.verdict, ours: r.ours, paper: r.paper })),
-  );
-  return { markdown: `${summary}\n\n${table}`, payload: rows, figures: {}, data: "see Sources" };
-});
+    const order = (r: ClaimRow) => PAPER_CLAIMS.findIndex((c) => c.id === r.id);
+    rows.sort((a, b) => order(a) - order(b));
+    const count = (v: string) => rows.filter((r) => r.verdict === v).length;
+    const summary = [
+      `**The paper's claims, our verdicts.** holds / fails: the 95% interval (paired bootstrap over seeds and test rows for the main tables; t-interval over seeds for the synthetic diagnostic) is on the claim's side of 0 / on the other side; inconclusive: it includes 0, or fewer than 3 seeds; claims about sizes state their threshold. ${count("holds")} holds, ${count("fails")} fails, ${count("inconclusive")} inconclusive, ${count("not run")} not run.`,
+      `Sources: ${sources.join(" · ")}. The full Criteo and Avazu sets were never run here (not reachable from this machine); the samples are 10k and 8k rows at smoke settings, which exercise the loaders on real bytes and decide nothing.`,
+    ].join("\n\n");
+    const table = markdownTable(
+      rows.map((r) => ({
+        claim: `${r.id}: ${r.claim}`,
+        data: r.data,
+        verdict: r.verdict,
+        ours: r.ours,
+        paper: r.paper,
+      })),
+    );
+    return { markdown: `${summary}\n\n${table}`, payload: rows, figures: {}, data: "see Sources" };
+  },
+  claimsDefaults,
+);
 
 /** The experiments by name, each run with its default settings (`reproduce` passes none). */
 export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOutput>> = {
