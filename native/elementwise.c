@@ -605,6 +605,12 @@ static inline double alea_next(double* s) {
   return s[2] = t - s[3];
 }
 
+// seedrandom's `double()`: two steps, 53 bits (the first call's value is taken first).
+static inline double alea_double(double* s) {
+  const double hi = alea_next(s);
+  return hi + (double)(int32_t)(alea_next(s) * 2097152.0) * 1.1102230246251565e-16;  // 2^21, 2^-53
+}
+
 static napi_value DropoutMask(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -619,10 +625,79 @@ static napi_value DropoutMask(napi_env env, napi_callback_info info) {
   }
   const float kept = (float)keep;
   for (size_t i = 0; i < lo; i++) {
-    const double hi = alea_next(state);
-    const double u = hi + (double)(int32_t)(alea_next(state) * 2097152.0) * 1.1102230246251565e-16;  // 2^21, 2^-53
-    out[i] = u < rate ? 0.0f : kept;
+    out[i] = alea_double(state) < rate ? 0.0f : kept;
   }
+  return NULL;
+}
+
+// aleaAhead(state, out) → job: draws out.length uniforms of the stream (as dropoutMask draws
+// them) into the Float64Array `out` as the pool's background task (pool.h), so a training step's
+// dropout draws (one sequence: it cannot be split) overlap the step's other work; without a spare
+// worker they are drawn here and now. aleaJoin(job, state) waits for them and writes the stream's
+// state after the last draw into `state`. The caller keeps `out` alive until the join.
+typedef struct {
+  double state[4];
+  double* out;
+  size_t n, done;
+} alea_job_t;
+
+enum { ALEA_SLICE = 2048 };  // ~25 µs: the longest a pool job waits for the background worker
+
+static int alea_slice(void* ctx) {
+  alea_job_t* j = ctx;
+  size_t end = j->done + ALEA_SLICE < j->n ? j->done + ALEA_SLICE : j->n;
+  for (size_t i = j->done; i < end; i++) j->out[i] = alea_double(j->state);
+  j->done = end;
+  return end == j->n;
+}
+
+static void alea_job_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  pool_background_wait(data);
+  free(data);
+}
+
+static napi_value AleaAhead(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t ls, lo;
+  const double* state = argc == 2 ? typed(env, argv[0], napi_float64_array, &ls) : NULL;
+  double* out = argc == 2 ? typed(env, argv[1], napi_float64_array, &lo) : NULL;
+  if (!state || ls != 4 || !out) {
+    napi_throw_type_error(env, NULL, "autodim_ew.aleaAhead(state: Float64Array(4), out: Float64Array): bad arguments");
+    return NULL;
+  }
+  alea_job_t* j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, NULL, "autodim_ew.aleaAhead: out of memory");
+    return NULL;
+  }
+  memcpy(j->state, state, sizeof j->state);
+  j->out = out;
+  j->n = lo;
+  if (lo > 0 && !pool_background(alea_slice, j))
+    while (!alea_slice(j)) {
+    }
+  napi_value handle;
+  CHECK(napi_create_external(env, j, alea_job_finalize, NULL, &handle));
+  return handle;
+}
+
+static napi_value AleaJoin(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void* data = NULL;
+  size_t ls;
+  double* state = argc == 2 ? typed(env, argv[1], napi_float64_array, &ls) : NULL;
+  if (!state || ls != 4 || napi_get_value_external(env, argv[0], &data) != napi_ok || !data) {
+    napi_throw_type_error(env, NULL, "autodim_ew.aleaJoin(job, state: Float64Array(4)): bad arguments");
+    return NULL;
+  }
+  pool_background_wait(data);
+  memcpy(state, ((alea_job_t*)data)->state, sizeof(double) * 4);
   return NULL;
 }
 
@@ -648,9 +723,11 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"mixForward", NULL, MixForward, NULL, NULL, NULL, napi_default, NULL},
       {"mixBackward", NULL, MixBackward, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutMask", NULL, DropoutMask, NULL, NULL, NULL, napi_default, NULL},
+      {"aleaAhead", NULL, AleaAhead, NULL, NULL, NULL, napi_default, NULL},
+      {"aleaJoin", NULL, AleaJoin, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 8, props));
+  CHECK(napi_define_properties(env, exports, 10, props));
   return exports;
 }
 

@@ -26,12 +26,36 @@ static int job_parts;
 // the worker first takes the lock is still seen as new.
 static unsigned long born[MAX_THREADS];
 
+// One background task at a time, done by worker 1 in slices between the pool's jobs: work that
+// must run in sequence (a random stream) overlaps the caller's without delaying a job by more
+// than a slice (a separate thread competed with the pool's workers for the cores and stalled
+// every job it shared a core with).
+typedef int (*slice_fn)(void* ctx);  // does a bounded slice of the task; returns 1 when it is finished
+static slice_fn bg_fn;
+static void* bg_ctx;
+static pthread_cond_t bg_done_cv = PTHREAD_COND_INITIALIZER;
+
 static void* worker_main(void* arg) {
   int id = (int)(intptr_t)arg;
   pthread_mutex_lock(&mu);
   unsigned long seen = born[id];
   for (;;) {
-    while (generation == seen) pthread_cond_wait(&start_cv, &mu);
+    while (generation == seen) {
+      if (id == 1 && bg_fn) {
+        slice_fn fn = bg_fn;
+        void* ctx = bg_ctx;
+        pthread_mutex_unlock(&mu);
+        const int done = fn(ctx);
+        pthread_mutex_lock(&mu);
+        if (done && bg_ctx == ctx) {
+          bg_fn = NULL;
+          bg_ctx = NULL;
+          pthread_cond_broadcast(&bg_done_cv);
+        }
+        continue;
+      }
+      pthread_cond_wait(&start_cv, &mu);
+    }
     seen = generation;
     part_fn fn = job_fn;
     void* ctx = job_ctx;
@@ -62,6 +86,27 @@ static void run_parts(part_fn fn, void* ctx, int parts) {
   fn(ctx, 0, parts);
   pthread_mutex_lock(&mu);
   while (pending > 0) pthread_cond_wait(&done_cv, &mu);
+  pthread_mutex_unlock(&mu);
+}
+
+// Hands `fn` to worker 1 as the background task; returns 0 (and does nothing) when there is no
+// spare worker or a task is already running: the caller then does the work itself.
+static int pool_background(slice_fn fn, void* ctx) {
+  pthread_mutex_lock(&mu);
+  const int ok = !bg_fn && workers_started >= 1 && threads_wanted >= 2;
+  if (ok) {
+    bg_fn = fn;
+    bg_ctx = ctx;
+    pthread_cond_broadcast(&start_cv);
+  }
+  pthread_mutex_unlock(&mu);
+  return ok;
+}
+
+// Waits until the background task `ctx` (if it is the one running) has finished.
+static void pool_background_wait(void* ctx) {
+  pthread_mutex_lock(&mu);
+  while (bg_fn && bg_ctx == ctx) pthread_cond_wait(&bg_done_cv, &mu);
   pthread_mutex_unlock(&mu);
 }
 

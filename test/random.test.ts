@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { initRuntime } from "../src/runtime/backend.js";
+import { initRuntime, setComputeThreads } from "../src/runtime/backend.js";
 import { RandomStream, randomStream, STREAM_NAMES, useNativeAlea } from "../src/runtime/random.js";
 
 const draw = (s: RandomStream, n: number) => Array.from({ length: n }, () => s.next());
@@ -66,4 +66,35 @@ test("fillMask: a dropout mask of the stream's draws; the native loop (when the 
   assert.deepEqual(masked(100), plain(100)); // below it: JS
   useNativeAlea(undefined);
   assert.deepEqual(masked(3000), plain(3000));
+});
+
+test("anticipate: with a spare core the next step's draws are made ahead on a native thread; values, order and saved states are those of the plain stream", async () => {
+  const info = await initRuntime();
+  if (info.elementwise !== "native") return; // nothing is drawn ahead without the addon
+  // Steps drawing different amounts (an epoch's short last batch, an α step), single draws between them,
+  // and a state saved mid-way (a checkpoint) that a fresh stream continues from.
+  const steps = [4000, 4000, 2500, 4000, 6000, 6000, 0, 3000];
+  const play = () => {
+    const s = randomStream(21, "dropout");
+    const out: number[] = [];
+    let saved: ReturnType<RandomStream["state"]> | undefined;
+    steps.forEach((n, k) => {
+      s.anticipate();
+      if (n) out.push(...s.fillMask(new Float32Array(n), 0.25, 4 / 3).subarray(n - 3));
+      out.push(s.next());
+      if (k === 3) saved = s.state();
+    });
+    const resumed = randomStream(21, "dropout");
+    resumed.restore(saved as ReturnType<RandomStream["state"]>);
+    return { out, tail: s.next(), resumed: resumed.fillMask(new Float32Array(2000), 0.25, 4 / 3).subarray(1990) };
+  };
+  try {
+    setComputeThreads(1); // nothing ahead
+    const plain = play();
+    setComputeThreads(2);
+    const ahead = play();
+    assert.deepEqual(ahead, plain);
+  } finally {
+    setComputeThreads(1);
+  }
 });

@@ -107,6 +107,7 @@ export function setComputeThreads(n: number): number {
     throw new AutodimError(`--threads must be an integer from 1 to 64, got ${n}`);
   blasAddon?.threads(n);
   const used = ewAddon ? ewAddon.threads(n) : (blasAddon?.threads() ?? 1);
+  if (ewAddon) useNativeAlea(ewAddon, used >= 2);
   if (current) {
     current.threads = used;
     if (current.matmul.startsWith("openblas")) current.matmul = matmulLabel(blasAddon?.threads() ?? used);
@@ -206,7 +207,7 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
     const native = await loadNativeElementwise();
     blasAddon = blas;
     ewAddon = native.ew;
-    useNativeAlea(native.ew);
+    useNativeAlea(native.ew, threads >= 2);
     kernelFixes = registerWasmKernelFixes(blas, native.ew);
     blas?.threads(threads);
     native.ew?.threads(threads);

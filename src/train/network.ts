@@ -88,6 +88,7 @@ export class Network {
    * With `withArchitecture` α is updated from the same batch (AutoDim-s, one level).
    */
   trainStep(batch: Batch, ctx: StepContext, withArchitecture = false): number {
+    ctx.dropout?.anticipate(); // with a spare core, this step's dropout draws start on it now
     const touched = this.touch(batch);
     try {
       const arch = withArchitecture ? this.embedding.architecture : [];
@@ -116,6 +117,7 @@ export class Network {
   architectureStep(batch: Batch, ctx: StepContext): number {
     const arch = this.embedding.architecture;
     if (arch.length === 0) throw new Error("this embedding has no architecture weights");
+    ctx.dropout?.anticipate();
     const touched = this.touch(batch);
     try {
       const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx), arch);
