@@ -154,7 +154,8 @@ goes on); --resume=require makes a missing checkpoint an error instead of a fres
 environment: AUTODIM_DEBUG=1 adds stack traces to errors; AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
 (else the OpenBLAS addon runs them when built and libopenblas is installed); AUTODIM_NATIVE_EW=0 keeps element-wise ops on
 wasm; AUTODIM_THREADS=N (or --threads N of search, retrain, run, reproduce, cell, main) sets the threads one run computes on,
-default 1 (a second thread gains 5–8% here: see bench/README.md);
+default all cores (alone on an idle 2-core machine two threads are ~1.25× faster; runs side by side
+should take --threads 1: see bench/README.md); AUTODIM_FUSED_MIX=0 composes the search's BatchNorm + mixture from tfjs ops;
 AUTODIM_QUIET=1 hides progress.`;
 
 export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };

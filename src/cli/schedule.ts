@@ -12,7 +12,14 @@ import { writeFileAtomic } from "../runtime/files.js";
 import { AutodimError } from "../errors.js";
 
 /** Environment variables that choose an experiment's data, carried into every cell's command. */
-const DATA_ENV = ["AUTODIM_MOVIELENS", "AUTODIM_CRITEO", "AUTODIM_AVAZU", "AUTODIM_BACKEND", "AUTODIM_NATIVE_BLAS"];
+const DATA_ENV = [
+  "AUTODIM_MOVIELENS",
+  "AUTODIM_CRITEO",
+  "AUTODIM_AVAZU",
+  "AUTODIM_BACKEND",
+  "AUTODIM_NATIVE_BLAS",
+  "AUTODIM_THREADS",
+];
 
 export const SLURM_DIR = join("runs", "slurm");
 
@@ -107,7 +114,8 @@ export function sbatchScript(
     "# the shared results folder; `autodim reproduce` assembles once every cell is there.",
     `cd ${quote(resolve("."))}`,
     ...DATA_ENV.filter((k) => env[k] !== undefined).map((k) => `export ${k}=${quote(resolveIfPath(env[k] as string))}`),
-    `exec node bin/autodim.js cell ${experiment} "$SLURM_ARRAY_TASK_ID" --scale ${scale}`,
+    // The task computes on the CPUs it was given (the default, all of the node's, would oversubscribe it).
+    `exec node bin/autodim.js cell ${experiment} "$SLURM_ARRAY_TASK_ID" --scale ${scale} --threads ${opts.cpus}`,
     "",
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 // The one place that chooses the tfjs backend. Everything that computes with tensors
 // calls `initRuntime()` first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
+import { availableParallelism } from "node:os";
 import { AutodimError } from "../errors.js";
 import { useSparseKernels, type SparseKernels } from "./sparse-kernels.js";
 import { useNativeAlea } from "./random.js";
@@ -77,9 +78,12 @@ async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missin
 
 /**
  * The compute threads a run starts with: AUTODIM_THREADS (AUTODIM_BLAS_THREADS, its older name),
- * else DEFAULT_THREADS. `--threads N` of the training commands sets it per run.
+ * else DEFAULT_THREADS, all the cores this process may use. `--threads N` of the training commands
+ * sets it per run. A lone run on an idle 2-core machine: search ×1.29, re-train ×1.24 on two
+ * threads; with another job on the second core two threads are ~10% slower than one, so runs side
+ * by side (two `reproduce` processes, GNU parallel) should take `--threads 1` (bench/README.md).
  */
-export const DEFAULT_THREADS = 1;
+export const DEFAULT_THREADS = Math.min(64, Math.max(1, availableParallelism()));
 
 function threadsFromEnvironment(): number {
   for (const name of ["AUTODIM_THREADS", "AUTODIM_BLAS_THREADS"]) {
