@@ -69,23 +69,50 @@ test(
 );
 
 test(
-  "sgemm: the same result with one and two OpenBLAS threads (no split of the inner dimension)",
+  "sgemm on two threads (row blocks when m ≥ n, column blocks otherwise): every transpose equals plain loops and the one-thread product",
   { skip: blas ? false : `addon not loaded: ${missing}` },
   () => {
     const b = blas as NativeBlas;
-    const [m, k, n] = [300, 257, 130];
-    const A = rand(m * k);
-    const B = rand(k * n);
-    const run = (threads: number) => {
-      b.threads(threads);
-      const C = new Float32Array(m * n);
-      b.sgemm(false, true, 1, m, n, k, A, B, C, 0, 0);
-      return C;
-    };
-    const one = run(1);
-    const two = run(2);
-    b.threads(1);
-    assert.deepEqual(two, one);
+    // Above the threading threshold (4M multiply-adds); extents not multiples of 16; a batch of 2.
+    for (const [m, k, n] of [
+      [301, 257, 130], // split by rows
+      [70, 301, 333], // split by columns
+    ]) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        const A = rand(2 * m * k);
+        const B = rand(2 * k * n);
+        const run = (threads: number) => {
+          b.threads(threads);
+          const C = new Float32Array(2 * m * n).fill(99);
+          b.sgemm(ta, tb, 2, m, n, k, A, B, C, m * k, k * n);
+          return C;
+        };
+        const one = run(1);
+        const two = run(2);
+        b.threads(1);
+        let worst = 0;
+        for (let s = 0; s < 2; s++)
+          for (let i = 0; i < m; i += 7)
+            for (let j = 0; j < n; j++) {
+              let want = 0;
+              for (let l = 0; l < k; l++)
+                want +=
+                  (ta ? A[s * m * k + l * m + i] : A[s * m * k + i * k + l]) *
+                  (tb ? B[s * k * n + j * k + l] : B[s * k * n + l * n + j]);
+              worst = Math.max(worst, Math.abs(two[s * m * n + i * n + j] - want));
+            }
+        assert.ok(worst < 1e-3, `m=${m} k=${k} n=${n} ta=${ta} tb=${tb}: off by ${worst}`);
+        let split = 0;
+        for (let i = 0; i < one.length; i++) split = Math.max(split, Math.abs(two[i] - one[i]));
+        assert.ok(split < 1e-4, `two threads differ from one by ${split}`);
+        assert.ok(!two.includes(99), "every element written");
+      }
+    }
   },
 );
 
