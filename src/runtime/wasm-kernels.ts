@@ -57,7 +57,7 @@ export interface NativeBlas {
     batchStrideA: number,
     batchStrideB: number,
   ): void;
-  /** Sets OpenBLAS's thread count when n > 0; returns the count in use. */
+  /** Sets the threads products are split over when n > 0 (OpenBLAS itself stays on one); returns the count in use. */
   threads(n?: number): number;
 }
 
