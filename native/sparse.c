@@ -123,6 +123,36 @@ static napi_value HugePages(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// scatterAdd(out, dim, positions, src): out[positions[i], :] += src[i, :] in float32, in order of
+// i: a data-parallel part's gradient of its own rows added into the whole batch's rows.
+static napi_value ScatterAdd(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t lout = 0, lpos = 0, lsrc = 0;
+  int32_t dim = 0;
+  const int ok = argc == 4;
+  float* out = ok ? typed(env, argv[0], napi_float32_array, &lout) : NULL;
+  const int32_t* pos = ok ? typed(env, argv[2], napi_int32_array, &lpos) : NULL;
+  const float* src = ok ? typed(env, argv[3], napi_float32_array, &lsrc) : NULL;
+  if (!out || !pos || !src || napi_get_value_int32(env, argv[1], &dim) != napi_ok || dim < 1 || lsrc < lpos * (size_t)dim) {
+    napi_throw_type_error(env, NULL, "autodim_sparse.scatterAdd(out, dim, positions, src): bad arguments");
+    return NULL;
+  }
+  const size_t rows = lout / (size_t)dim;
+  for (size_t i = 0; i < lpos; i++)
+    if (pos[i] < 0 || (size_t)pos[i] >= rows) {
+      napi_throw_range_error(env, NULL, "autodim_sparse.scatterAdd: a position outside out");
+      return NULL;
+    }
+  for (size_t i = 0; i < lpos; i++) {
+    float* o = out + (size_t)pos[i] * dim;
+    const float* g = src + i * dim;
+    for (int32_t j = 0; j < dim; j++) o[j] += g[j];
+  }
+  return NULL;
+}
+
 // collect(ids, batchSize, fieldCount, fields, rowOf, slots, generation, mask, shift, rows, local):
 // TouchCollector.collect's loop (src/tables/sparse.ts) — the same hash set, probes and order, so
 // the same rows and local indices. rowOf is an Int32Array or null. Returns the count of unique
@@ -192,8 +222,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"hugePages", NULL, HugePages, NULL, NULL, NULL, napi_default, NULL},
       {"collect", NULL, Collect, NULL, NULL, NULL, napi_default, NULL},
+      {"scatterAdd", NULL, ScatterAdd, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 4, props));
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
 }
 NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -9,7 +9,7 @@ import { BENCH_VOCAB, benchRetrain, benchSearch, runPeer, scaledVocab } from "..
 import { paperProjection, rehearse, type RehearsalResult } from "../src/bench/rehearsal.js";
 import { CRITEO_VOCAB } from "../src/data/synthetic.js";
 import { tempDir } from "./helpers.js";
-import { initRuntime } from "../src/runtime/backend.js";
+import { initRuntime, runtimeInfo, setComputeThreads } from "../src/runtime/backend.js";
 
 before(async () => {
   await initRuntime();
@@ -32,14 +32,31 @@ test("the peer's vocabulary: 39 fields summing to 1,086,810; scaled copies keep 
   }
 });
 
-test("search and retrain steps (with α steps every 10) leave the number of live tensors unchanged", () => {
+test("search and retrain steps (with α steps every 10) leave the number of live tensors unchanged", async () => {
   const vocab = scaledVocab(5000);
-  const search = benchSearch({ steps: 20, vocab, batch: 64 });
+  const search = await benchSearch({ steps: 20, vocab, batch: 64, split: "ops" });
   assert.equal(search.tensorGrowth, 0);
   assert.equal(search.windows.length, 2);
+  assert.equal(search.batchParts, 1);
   assert.ok(search.samplesPerSecond > 0 && Number.isFinite(search.stepMs));
-  const retrain = benchRetrain({ steps: 20, vocab, batch: 64 });
+  const retrain = await benchRetrain({ steps: 20, vocab, batch: 64, split: "ops" });
   assert.equal(retrain.tensorGrowth, 0);
+});
+
+test("split by batch over a replica thread, the steps leak no tensor on either side", async () => {
+  const vocab = scaledVocab(5000);
+  const threads = runtimeInfo().threads;
+  setComputeThreads(2);
+  try {
+    const search = await benchSearch({ steps: 20, vocab, batch: 256, split: "batch" });
+    assert.equal(search.batchParts, 2);
+    assert.equal(search.tensorGrowth, 0);
+    const retrain = await benchRetrain({ steps: 20, vocab, batch: 256, split: "batch" });
+    assert.equal(retrain.batchParts, 2);
+    assert.equal(retrain.tensorGrowth, 0);
+  } finally {
+    setComputeThreads(threads);
+  }
 });
 
 test("--peer without Python/torch is skipped with the install hint; bad --only is a usage error", () => {

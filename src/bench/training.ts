@@ -19,6 +19,7 @@ import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Network } from "../train/network.js";
+import { startDataParallel } from "../train/replica.js";
 
 /** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
 export const BENCH_VOCAB = [
@@ -45,6 +46,16 @@ export interface PhaseOptions {
   vocab?: number[];
   batch?: number;
   seed?: number;
+  /**
+   * With ≥ 2 threads, how a step uses them: "batch" splits each batch over data-parallel replicas
+   * (what a long run does; src/train/replica.ts), "ops" splits the kernels of one step.
+   */
+  split?: "batch" | "ops";
+}
+
+/** What a phase ran on: the parts each step was split into by batch (1: kernels split, or one thread). */
+export interface PhaseRun extends PhaseResult {
+  batchParts: number;
 }
 
 /** Vocabularies scaled to about `total` features (each field at least 2 values). */
@@ -114,8 +125,27 @@ function network(embedding: EmbeddingModule, totalFeatures: number, seed: number
   });
 }
 
+/** Starts the replicas of a benchmark phase as a long run would (the bench stands for one). */
+async function split(net: Network, entry: Promise<{ workerFile: string }>, how: PhaseOptions["split"], batch: number) {
+  if (how === "ops") return 1;
+  return startDataParallel(net, {
+    entry: (await entry).workerFile,
+    batchSize: batch,
+    samples: Number.MAX_SAFE_INTEGER,
+  });
+}
+
+const searchReplicaEntry = () => workerFileOf(import("../embedding/replica-worker.cjs"));
+const retrainReplicaEntry = () => workerFileOf(import("../train/replica-worker.cjs"));
+/** A CommonJS entry's own path, whether it was imported as ESM (tsx) or required (tslab). */
+async function workerFileOf(mod: Promise<{ workerFile?: string; default?: { workerFile: string } }>) {
+  const m = await mod;
+  return { workerFile: m.workerFile ?? (m.default as { workerFile: string }).workerFile };
+}
+
 /** One search workload: `step(t)` is a W step, plus an α step on a validation batch every 10. */
 function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): {
+  net: Network;
   step: (t: number) => void;
   dispose: () => void;
 } {
@@ -133,6 +163,7 @@ function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: O
   const val = batchSource(vocab, batch, randomStream(seed, "bench", "val"));
   const dropout = randomStream(seed, "dropout");
   return {
+    net,
     step: (t) => {
       const ctx = { training: true, step: t, dropout };
       net.trainStep(train(), ctx);
@@ -143,17 +174,30 @@ function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: O
 }
 
 /** The search phase: W step on a training batch, α step on a validation batch every 10. */
-export function benchSearch({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: PhaseOptions): PhaseResult {
+export async function benchSearch({
+  steps,
+  vocab = BENCH_VOCAB,
+  batch = BENCH_BATCH,
+  seed = 0,
+  split: how = "batch",
+}: PhaseOptions): Promise<PhaseRun> {
   const s = searchStepper({ vocab, batch, seed });
   try {
-    return timed(s.step, steps, batch);
+    const batchParts = await split(s.net, searchReplicaEntry(), how, batch);
+    return { ...timed(s.step, steps, batch), batchParts };
   } finally {
     s.dispose();
   }
 }
 
 /** The retrain phase: per-field sizes drawn from the candidates, linear projection to 32. */
-export function benchRetrain({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 1 }: PhaseOptions): PhaseResult {
+export async function benchRetrain({
+  steps,
+  vocab = BENCH_VOCAB,
+  batch = BENCH_BATCH,
+  seed = 1,
+  split: how = "batch",
+}: PhaseOptions): Promise<PhaseRun> {
   const total = vocab.reduce((a, b) => a + b, 0);
   const rng = randomStream(seed, "bench", "plan");
   const dims = vocab.map(() => PAPER_CANDIDATES[rng.int(PAPER_CANDIDATES.length)]);
@@ -169,13 +213,9 @@ export function benchRetrain({ steps, vocab = BENCH_VOCAB, batch = BENCH_BATCH, 
   const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const dropout = randomStream(seed, "dropout");
   try {
-    return timed(
-      (t) => {
-        net.trainStep(train(), { training: true, step: t, dropout });
-      },
-      steps,
-      batch,
-    );
+    const batchParts = await split(net, retrainReplicaEntry(), how, batch);
+    const step = (t: number) => void net.trainStep(train(), { training: true, step: t, dropout });
+    return { ...timed(step, steps, batch), batchParts };
   } finally {
     net.dispose();
   }

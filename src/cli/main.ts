@@ -20,7 +20,7 @@ import {
   benchSearch,
   benchVocabScaling,
   runPeer,
-  type PhaseResult,
+  type PhaseRun,
 } from "../bench/training.js";
 import { FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
@@ -135,7 +135,7 @@ commands:
            (or --wait) assembles once every cell is saved, else names the missing cells and their logs
   cell     EXPERIMENT INDEX [--scale S]
            compute exactly one run cell (of the first stage with unsaved cells) into results/
-  bench    [--json] [--peer] [--steps 60] [--threads 1,2] [--only search,retrain,scaling,prepare,rehearsal] [--rows N]
+  bench    [--json] [--peer] [--steps 60] [--threads 1,2] [--split batch,ops] [--only search,retrain,scaling,prepare,rehearsal] [--rows N]
            the AutoDim training workload of bench/autodim_torch_reference.py (search and
            retrain samples/s, peak RSS; --peer runs the PyTorch reference too and prints the
            ratio), step time vs vocabulary size, and prepare's encode MB/s.
@@ -476,6 +476,7 @@ const commands: Record<string, Command> = {
       dir: { type: "string" },
       keep: { type: "boolean" },
       threads: { type: "string" },
+      split: { type: "string" },
     });
     // The rehearsal (a whole run at 10M rows: about an hour) runs only when asked for.
     const parts = ["search", "retrain", "scaling", "prepare", "rehearsal"] as const;
@@ -505,31 +506,40 @@ const commands: Record<string, Command> = {
     // Each phase at every thread count asked for (default 1 and 2), the peer likewise; the
     // ratios are taken within this run.
     const threadCounts = intListFlag(f, "threads", 1, 64) ?? [1, 2];
-    const runs: { threads: number; search?: PhaseResult; retrain?: PhaseResult }[] = [];
-    for (const threads of threadCounts) {
-      setComputeThreads(threads);
-      const run: (typeof runs)[number] = { threads };
-      if (only.includes("search")) {
-        run.search = benchSearch({ steps });
-        say(
-          `search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}), ${threads} thread${threads === 1 ? "" : "s"}: ${run.search.samplesPerSecond.toFixed(0)} samples/s, ${run.search.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048); live tensors +${run.search.tensorGrowth} over the timed steps`,
-        );
+    // How two or more threads are used: batch (data-parallel replicas: what a long run does), ops (kernels split).
+    const splits = (nameListFlag(f, "split") ?? ["batch"]).map((name) => {
+      if (name !== "batch" && name !== "ops") throw new UsageError(`--split: ${name} is not one of batch, ops`);
+      return name;
+    });
+    const runs: { threads: number; split: "batch" | "ops"; search?: PhaseRun; retrain?: PhaseRun }[] = [];
+    for (const threads of threadCounts)
+      for (const split of threads === 1 ? (["ops"] as const) : splits) {
+        setComputeThreads(threads);
+        const run: (typeof runs)[number] = { threads, split };
+        const how = (r: PhaseRun) =>
+          `${threads} thread${threads === 1 ? "" : "s"}${threads === 1 ? "" : r.batchParts > 1 ? `, batch split in ${r.batchParts}` : ", kernels split"}`;
+        if (only.includes("search")) {
+          const r = (run.search = await benchSearch({ steps, split }));
+          say(
+            `search  (DeepFM, 39 fields, 1,086,810 features, batch ${BENCH_BATCH}), ${how(r)}: ${r.samplesPerSecond.toFixed(0)} samples/s, ${r.stepMs.toFixed(0)} ms/step; peak RSS ${rss().toFixed(0)} MB (target ≤ 2048); live tensors +${r.tensorGrowth} over the timed steps`,
+          );
+        }
+        if (only.includes("retrain")) {
+          const r = (run.retrain = await benchRetrain({ steps, split }));
+          say(
+            `retrain (DeepFM, random plan, linear projection), ${how(r)}: ${r.samplesPerSecond.toFixed(0)} samples/s, ${r.stepMs.toFixed(0)} ms/step; live tensors +${r.tensorGrowth}`,
+          );
+        }
+        runs.push(run);
       }
-      if (only.includes("retrain")) {
-        run.retrain = benchRetrain({ steps });
-        say(
-          `retrain (DeepFM, random plan, linear projection), ${threads} thread${threads === 1 ? "" : "s"}: ${run.retrain.samplesPerSecond.toFixed(0)} samples/s, ${run.retrain.stepMs.toFixed(0)} ms/step; live tensors +${run.retrain.tensorGrowth}`,
-        );
-      }
-      runs.push(run);
-    }
     setComputeThreads(threadCounts[0]);
     if (runs[0].search) report.search = { ...runs[0].search, peakRssMB: rss() };
     if (runs[0].retrain) report.retrain = runs[0].retrain;
     report.threads = runs;
     const best = (phase: "search" | "retrain") => Math.max(0, ...runs.map((r) => r[phase]?.samplesPerSecond ?? 0));
+    // At two threads the ratio is taken with the split runs use by default (the first asked for).
     const at = (phase: "search" | "retrain", threads: number) =>
-      runs.find((r) => r.threads === threads)?.[phase]?.samplesPerSecond;
+      runs.find((r) => r.threads === threads && (threads === 1 || r.split === splits[0]))?.[phase]?.samplesPerSecond;
     const ratio: Record<string, number | undefined> = {};
     if (threadCounts.includes(1) && threadCounts.includes(2))
       for (const phase of ["search", "retrain"] as const) {

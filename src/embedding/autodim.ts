@@ -28,14 +28,19 @@ import { resolve } from "node:path";
 import type { PreparedData } from "../data/batches.js";
 import { AutodimError } from "../errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
-import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts } from "../models/embedding.js";
+import {
+  EMBEDDING_INIT_STD,
+  type EmbeddingModule,
+  type EmbeddingParameterCounts,
+  type ReplicaModuleSpec,
+} from "../models/embedding.js";
 import { constantVariable, Dense, variableName, type StepContext } from "../models/layers.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { batchNormMix, batchNormMixAvailable } from "../runtime/batch-norm-mix.js";
 import { hardwareInfo } from "../runtime/hardware.js";
 import { codeVersion } from "../runtime/version.js";
 import { Progress } from "../runtime/progress.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { saveWeights, type NamedArray } from "../tables/weights.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
@@ -228,6 +233,27 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
       const unbiased = tf.mul(variance, tf.div(counts, tf.maximum(tf.sub(counts, 1), 1)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
     });
+  }
+
+  /** How a data-parallel replica rebuilds this module (src/embedding/replica-worker.ts). */
+  replicaSpec(): ReplicaModuleSpec {
+    return {
+      kind: "autodim-search",
+      fieldCount: this.fieldCount,
+      totalFeatures: this.totalFeatures,
+      config: this.config,
+    };
+  }
+
+  /** A replica draws the same Gumbel noise as this step (one sample per step) and knows the warm-up. */
+  replicaStep(): { frozenUniform: boolean; gumbel: StreamState } {
+    return { frozenUniform: this.frozenUniform, gumbel: this.gumbelRng.state() };
+  }
+
+  applyReplicaStep(step: unknown): void {
+    const s = step as ReturnType<AutoDimSearchEmbedding["replicaStep"]>;
+    this.frozenUniform = s.frozenUniform;
+    this.gumbelRng.restore(s.gumbel);
   }
 
   forward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {

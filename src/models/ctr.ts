@@ -15,6 +15,7 @@ import { SparseTable, type SparseParam, type TouchedRows } from "../tables/spars
 import { constantVariable, Dense, Mlp, uniformVariable, type StepContext } from "./layers.js";
 import { AutodimError } from "../errors.js";
 import type { NamedArray } from "../tables/weights.js";
+import type { ReplicaModuleSpec } from "./embedding.js";
 
 export const MODEL_NAMES = ["fm", "wd", "deepfm", "nfm", "ipnn", "autoint"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -51,9 +52,9 @@ export class CtrModel {
     readonly name: ModelName,
     readonly fieldCount: number,
     readonly embeddingDim: number,
-    totalFeatures: number,
+    readonly totalFeatures: number,
     rng: RandomStream,
-    config: ModelConfig = PAPER_MLP,
+    readonly config: ModelConfig = PAPER_MLP,
   ) {
     this.firstOrder = {
       table: new SparseTable("first_order", totalFeatures, 1).initConstant(0),
@@ -84,6 +85,12 @@ export class CtrModel {
 
   get sparse(): SparseParam[] {
     return [this.firstOrder];
+  }
+
+  /** How a data-parallel replica rebuilds this model (`ctrModelFromSpec`). */
+  replicaSpec(): ReplicaModuleSpec {
+    const { name, fieldCount, embeddingDim, totalFeatures, config } = this;
+    return { kind: "ctr", name, fieldCount, embeddingDim, totalFeatures, config };
   }
 
   get dense(): tf.Variable[] {

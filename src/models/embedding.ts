@@ -17,6 +17,12 @@ export interface EmbeddingParameterCounts {
   trainingOnly?: number;
 }
 
+/** How a data-parallel replica on another thread rebuilds a module: plain data, per kind. */
+export interface ReplicaModuleSpec {
+  kind: string;
+  [key: string]: unknown;
+}
+
 export interface EmbeddingModule {
   readonly fieldCount: number;
   /** D of the [B, F, D] output. */
@@ -33,6 +39,12 @@ export interface EmbeddingModule {
   forward(touched: TouchedRows[], batchSize: number, ctx: StepContext): tf.Tensor3D;
   parameterCounts(): EmbeddingParameterCounts;
   dispose(): void;
+  /** How a replica rebuilds this module (src/train/replica.ts); absent: its steps stay on one thread. */
+  replicaSpec?(): ReplicaModuleSpec;
+  /** What a replica must share with this step beyond the weights, taken before this thread's forward. */
+  replicaStep?(): unknown;
+  /** A replica's side of `replicaStep`. */
+  applyReplicaStep?(step: unknown): void;
 }
 
 /** Initial std of embedding rows. Choice: N(0, 0.01²), as the PyTorch peer's search table. */

@@ -119,6 +119,18 @@ export function setComputeThreads(n: number): number {
   return used;
 }
 
+/**
+ * While data-parallel replicas run beside this thread (src/train/replica.ts) every thread
+ * computes on one core: the native pools and OpenBLAS are process-wide, so no thread may split
+ * its kernels. `false` gives the run its threads back; `runtimeInfo().threads` is unchanged.
+ */
+export function oneCorePerThread(on: boolean): void {
+  const n = on ? 1 : (current?.threads ?? threadsFromEnvironment());
+  blasAddon?.threads(n);
+  ewAddon?.threads(n);
+  if (ewAddon) useNativeAlea(ewAddon, n >= 2);
+}
+
 function matmulLabel(threads: number): string {
   return `openblas (${threads} thread${threads === 1 ? "" : "s"})`;
 }

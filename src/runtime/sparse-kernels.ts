@@ -19,6 +19,8 @@ export interface SparseKernels {
     c2: number,
   ): void;
   hugePages(array: Float32Array | Int32Array): boolean;
+  /** out[positions[i], :] += src[i, :] (float32, in order of i); `dim` floats a row. */
+  scatterAdd(out: Float32Array, dim: number, positions: Int32Array, src: Float32Array): void;
   /**
    * TouchCollector.collect's dedup loop (same hash set, same order): fills rows and local and
    * returns the unique count, or −1 − k when ids[k] is outside rowOf.

@@ -25,16 +25,42 @@ function committed<T extends Float32Array | Int32Array>(array: T): T {
   return array.fill(0) as T;
 }
 
+/** Stores for the tables being built by `buildOnSharedStores`, in construction order. */
+let adoptable: { stores: Float32Array[]; next: number } | undefined;
+
+/**
+ * Runs `build` with every SparseTable it constructs placed on the next of `stores` (another
+ * thread's tables, from `SparseTable.shared()`), in construction order, left uninitialised: a
+ * data-parallel replica reads the owner's rows and never writes them. Throws unless `build`
+ * constructs exactly these tables with these sizes.
+ */
+export function buildOnSharedStores<T>(stores: Float32Array[], build: () => T): T {
+  if (adoptable) throw new Error("buildOnSharedStores: already building");
+  adoptable = { stores, next: 0 };
+  try {
+    const built = build();
+    if (adoptable.next !== stores.length)
+      throw new Error(`buildOnSharedStores: ${stores.length} stores given, ${adoptable.next} tables built`);
+    return built;
+  } finally {
+    adoptable = undefined;
+  }
+}
+
 export class SparseTable {
   /**
    * Each row's values and Adam moments side by side, [x(dim), m(dim), v(dim)]: a row's
    * update is one place in memory, not three. Rows far apart (10M-feature tables) each cost
    * a cache and TLB miss, so the number of places a step touches sets its cost.
    */
-  private readonly store: Float32Array;
+  private store: Float32Array;
   private readonly stride: number;
+  /** True when the store belongs to another thread's table (its values are that table's). */
+  private readonly adopted: boolean;
   /** Adam steps taken (the t of the bias correction), shared by all rows. */
   step = 0;
+  /** Waits for writes another thread is making to the store (a replica's Adam step). */
+  private pendingWrites: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -42,11 +68,57 @@ export class SparseTable {
     readonly dim: number,
   ) {
     this.stride = 3 * dim;
-    this.store = committed(new Float32Array(rows * this.stride));
+    const source = adoptable;
+    if (source) {
+      const store = source.stores[source.next++];
+      if (store === undefined || store.length !== rows * this.stride)
+        throw new Error(
+          `buildOnSharedStores: table ${name} (${rows} × ${dim}) does not fit store ${source.next - 1} (${store?.length ?? "none"} floats)`,
+        );
+      this.store = store;
+      this.adopted = true;
+    } else {
+      this.store = committed(new Float32Array(rows * this.stride));
+      this.adopted = false;
+    }
+  }
+
+  /**
+   * The store on shared memory (moved there on the first call, values and moments kept), for
+   * a replica on another thread to read rows from while this table stays their only writer.
+   */
+  shared(): Float32Array {
+    this.settleWrites();
+    if (!(this.store.buffer instanceof SharedArrayBuffer)) {
+      const moved = new Float32Array(new SharedArrayBuffer(this.store.byteLength));
+      sparseKernels()?.hugePages(moved);
+      moved.set(this.store);
+      this.store = moved;
+    }
+    return this.store;
+  }
+
+  /**
+   * Another thread is writing the store (a data-parallel replica's Adam step, started by
+   * `Network.trainStep`): the next access of any kind first calls `settle`, which waits for it.
+   */
+  awaitWrites(settle: () => void): void {
+    this.settleWrites();
+    this.pendingWrites = settle;
+  }
+
+  /** Waits for writes announced by `awaitWrites`, if any. */
+  settleWrites(): void {
+    const wait = this.pendingWrites;
+    if (wait) {
+      this.pendingWrites = undefined;
+      wait();
+    }
   }
 
   /** N(0, std²) init (torch's nn.Embedding default is std 1; CTR models use ~0.01). */
   initNormal(rng: RandomStream, std: number): this {
+    if (this.adopted) return this; // the owner's values
     const { store, stride, dim } = this;
     for (let base = 0; base < store.length; base += stride)
       for (let j = 0; j < dim; j++) store[base + j] = std * rng.normal();
@@ -54,6 +126,7 @@ export class SparseTable {
   }
 
   initConstant(value: number): this {
+    if (this.adopted) return this;
     const { store, stride, dim } = this;
     for (let base = 0; base < store.length; base += stride) for (let j = 0; j < dim; j++) store[base + j] = value;
     return this;
@@ -61,12 +134,14 @@ export class SparseTable {
 
   /** Row `r`'s values: a view (writes go to the table). */
   row(r: number): Float32Array {
+    this.settleWrites();
     const base = r * this.stride;
     return this.store.subarray(base, base + this.dim);
   }
 
   /** All values as a new row-major `rows × dim` array. */
   values(): Float32Array {
+    this.settleWrites();
     const { store, stride, dim } = this;
     const out = new Float32Array(this.rows * dim);
     for (let r = 0; r < this.rows; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = store[r * stride + j];
@@ -75,6 +150,7 @@ export class SparseTable {
 
   /** Replaces all values from a row-major `rows × dim` array (moments untouched). */
   setValues(values: Float32Array): void {
+    this.settleWrites();
     this.checkLength("setValues", values, this.dim);
     const { store, stride, dim } = this;
     for (let r = 0; r < this.rows; r++) for (let j = 0; j < dim; j++) store[r * stride + j] = values[r * dim + j];
@@ -82,6 +158,7 @@ export class SparseTable {
 
   /** Copies the given rows into `out` (row-major, `rows.length × dim`). */
   gather(rows: Int32Array, out: Float32Array): Float32Array {
+    this.settleWrites();
     const { store, stride, dim } = this;
     const kernels = sparseKernels();
     if (kernels) {
@@ -98,6 +175,7 @@ export class SparseTable {
 
   /** Writes `values` (row-major, `rows.length × dim`) into the given rows. */
   scatter(rows: Int32Array, values: Float32Array): void {
+    this.settleWrites();
     const { store, stride, dim } = this;
     for (let i = 0; i < rows.length; i++) {
       const base = rows[i] * stride;
@@ -107,6 +185,7 @@ export class SparseTable {
 
   /** rows += scale · delta, without touching the optimiser state (DARTS' virtual steps). */
   addScaled(rows: Int32Array, delta: Float32Array, scale: number): void {
+    this.settleWrites();
     const { store, stride, dim } = this;
     for (let i = 0; i < rows.length; i++) {
       const base = rows[i] * stride;
@@ -119,6 +198,7 @@ export class SparseTable {
    * Rows not given keep their moments untouched; with every row given it is exactly Adam.
    */
   applyAdam(rows: Int32Array, grads: Float32Array, cfg: AdamConfig): void {
+    this.settleWrites();
     this.step++;
     const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps } = cfg;
     // The form of tf.train.adam and torch.optim.Adam: x −= lr·m̂ / (√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)
@@ -156,6 +236,7 @@ export class SparseTable {
    * each row [m, v]) and the step; new arrays, in the layout checkpoints keep.
    */
   state(): { data: Float32Array; moments: Float32Array; step: number } {
+    this.settleWrites();
     const { store, stride, dim, rows } = this;
     const moments = new Float32Array(rows * 2 * dim);
     for (let r = 0; r < rows; r++) moments.set(store.subarray(r * stride + dim, r * stride + stride), r * 2 * dim);
@@ -163,6 +244,7 @@ export class SparseTable {
   }
 
   restore(s: { data: Float32Array; moments: Float32Array; step: number }): void {
+    this.settleWrites();
     this.setValues(s.data);
     this.checkLength("restore", s.moments, 2 * this.dim);
     const { store, stride, dim, rows } = this;
@@ -196,6 +278,8 @@ export interface TouchedRows {
   values: tf.Variable;
   /** [batch × fields.length] int32: for each (row, field) the index into `values`. */
   local: tf.Tensor1D;
+  /** The indices of `local` as an array (a data-parallel step splits them by batch rows). */
+  localIndex: Int32Array;
 }
 
 /**
@@ -217,7 +301,13 @@ export class TouchCollector {
   constructor(readonly param: SparseParam) {}
 
   collect(ids: Int32Array, batchSize: number, fieldCount: number): TouchedRows {
-    const { fields, rowOf, table } = this.param;
+    const { rows, localIndex } = this.collectIndices(ids, batchSize, fieldCount);
+    return touchedRows(this.param, rows, localIndex);
+  }
+
+  /** The rows a batch touches, each once, and per (row, field) the index into them: no values yet. */
+  collectIndices(ids: Int32Array, batchSize: number, fieldCount: number): { rows: Int32Array; localIndex: Int32Array } {
+    const { fields, rowOf } = this.param;
     const nf = fields.length;
     const n = batchSize * nf;
     if (this.localScratch.length < n) {
@@ -238,12 +328,52 @@ export class TouchCollector {
     const unique = dedup(ids, batchSize, fieldCount, fields, rowOf ?? null, slots, gen, mask, shift, rows, local);
     if (unique < 0)
       throw new Error(`feature id ${ids[-1 - unique]} is outside the table's row map (${rowOf?.length} ids)`);
-    const touched = rows.slice(0, unique);
-    // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
-    const initial = tf.tensor2d(table.gather(touched, new Float32Array(unique * table.dim)), [unique, table.dim]);
-    const values = tf.variable(initial, true);
-    initial.dispose();
-    return { param: this.param, rows: touched, values, local: tf.tensor1d(local.slice(0, n), "int32") };
+    return { rows: rows.slice(0, unique), localIndex: local.slice(0, n) };
+  }
+}
+
+/** `rows` of a parameter with their current values as a differentiable tensor (fresh arrays: see below). */
+export function touchedRows(param: SparseParam, rows: Int32Array, localIndex: Int32Array): TouchedRows {
+  const { table } = param;
+  // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
+  const initial = tf.tensor2d(table.gather(rows, new Float32Array(rows.length * table.dim)), [rows.length, table.dim]);
+  const values = tf.variable(initial, true);
+  initial.dispose();
+  return { param, rows, values, local: tf.tensor1d(localIndex, "int32"), localIndex };
+}
+
+/**
+ * One part of a batch as if collected alone: `localIndex` is the part's slice of the whole
+ * batch's indices into `rows`; returns the part's rows each once (in order of first use, as
+ * `collect` lists them), its indices into those, and where each sits in the whole batch's rows.
+ */
+export function partRows(
+  rows: Int32Array,
+  localIndex: Int32Array,
+): { rows: Int32Array; localIndex: Int32Array; positions: Int32Array } {
+  const seat = new Int32Array(rows.length).fill(-1);
+  const positions = new Int32Array(Math.min(rows.length, localIndex.length));
+  const local = new Int32Array(localIndex.length);
+  let count = 0;
+  for (let j = 0; j < localIndex.length; j++) {
+    const u = localIndex[j];
+    if (seat[u] < 0) {
+      seat[u] = count;
+      positions[count++] = u;
+    }
+    local[j] = seat[u];
+  }
+  const own = positions.slice(0, count);
+  return { rows: own.map((u) => rows[u]), localIndex: local, positions: own };
+}
+
+/** out[positions[i], :] += src[i, :] in float32, in order of i (`dim` floats a row). */
+export function scatterAddRows(out: Float32Array, dim: number, positions: Int32Array, src: Float32Array): void {
+  const kernels = sparseKernels();
+  if (kernels) return kernels.scatterAdd(out, dim, positions, src);
+  for (let i = 0; i < positions.length; i++) {
+    const o = positions[i] * dim;
+    for (let j = 0; j < dim; j++) out[o + j] = Math.fround(out[o + j] + src[i * dim + j]);
   }
 }
 

@@ -7,7 +7,10 @@ import type { EmbeddingModule } from "../models/embedding.js";
 import {
   DEFAULT_ADAM,
   disposeTouched,
+  partRows,
+  scatterAddRows,
   TouchCollector,
+  touchedRows,
   type AdamConfig,
   type SparseParam,
   type TouchedRows,
@@ -16,12 +19,29 @@ import type { CtrModel } from "../models/ctr.js";
 import type { StepContext } from "../models/layers.js";
 import { AutodimError } from "../errors.js";
 import type { NamedArray } from "../tables/weights.js";
+import { randomStream } from "../runtime/random.js";
+import { oneCorePerThread } from "../runtime/backend.js";
+import type { GradientSet, Replica, ReplicaAdamJob, ReplicaAnswer, ReplicaJob, ReplicaNetworkSpec } from "./replica.js";
 
 export interface NetworkOptions {
   adam?: AdamConfig;
   architectureAdam?: AdamConfig;
   /** Optimiser of α: Adam (default) or plain SGD at the same learning rate. */
   architectureOptimizer?: "adam" | "sgd";
+}
+
+/**
+ * Rows each part of a data-parallel step takes at least: below this a batch is computed on the
+ * main thread alone (a part's fixed cost — messages, weight copies, its own kernel launches —
+ * would outweigh its share).
+ */
+export const MIN_ROWS_PER_PART = 64;
+
+/** A step's loss and gradients: the tables' per touched row, the dense weights' and α's by name. */
+interface StepGradients {
+  loss: number;
+  sparse: { param: SparseParam; rows: Int32Array; grads: Float32Array }[];
+  grads: tf.NamedTensorMap;
 }
 
 export interface NetworkStateMeta {
@@ -43,8 +63,11 @@ export class Network {
   private readonly optimizer: tf.AdamOptimizer;
   private readonly architectureOptimizer: tf.Optimizer;
   readonly adam: AdamConfig;
+  private readonly architectureAdam: AdamConfig;
   /** Training steps on W taken (drives τ). */
   steps = 0;
+  /** Replicas on other threads, each taking a part of every training and α step (replica.ts). */
+  private replicas: Replica[] = [];
 
   constructor(
     readonly embedding: EmbeddingModule,
@@ -59,6 +82,7 @@ export class Network {
     const a = this.adam;
     this.optimizer = tf.train.adam(a.learningRate, a.beta1, a.beta2, a.epsilon);
     const b = opts.architectureAdam ?? DEFAULT_ADAM;
+    this.architectureAdam = b;
     this.architectureOptimizer =
       opts.architectureOptimizer === "sgd"
         ? tf.train.sgd(b.learningRate)
@@ -71,16 +95,269 @@ export class Network {
   }
 
   /** Mean loss and logits of a batch; `touched` must come from `touch()`. */
-  private loss(batch: Batch, touched: TouchedRows[], ctx: StepContext): tf.Scalar {
+  /** `share` scales the mean: a part of a data-parallel step weighs its rows / the batch's. */
+  private loss(batch: Batch, touched: TouchedRows[], ctx: StepContext, share = 1): tf.Scalar {
     const nEmb = this.embedding.sparse.length;
     const x = this.embedding.forward(touched.slice(0, nEmb), batch.size, ctx);
     const logits = this.model.forward(x, touched[nEmb], ctx);
     const labels = tf.tensor1d(batch.labels.subarray(0, batch.size));
-    return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+    const mean = tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+    return share === 1 ? mean : tf.mul(mean, share);
   }
 
   private touch(batch: Batch): TouchedRows[] {
     return this.collectors.map((c) => c.collect(batch.ids, batch.size, this.fieldCount));
+  }
+
+  /** How a replica on another thread builds this network; undefined when a part cannot be rebuilt. */
+  replicaSpec(): ReplicaNetworkSpec | undefined {
+    const embedding = this.embedding.replicaSpec?.();
+    if (!embedding) return undefined;
+    const a = this.architectureOptimizer;
+    return {
+      embedding,
+      model: this.model.replicaSpec(),
+      options: {
+        adam: this.adam,
+        architectureAdam: this.architectureAdam,
+        architectureOptimizer: a instanceof tf.AdamOptimizer ? "adam" : "sgd",
+      },
+    };
+  }
+
+  /** Splits every following training and α step over this thread and the replicas (in order). */
+  attachReplicas(replicas: Replica[]): void {
+    this.detachReplicas();
+    this.replicas = replicas;
+    if (replicas.length > 0) oneCorePerThread(true);
+  }
+
+  /** Closes the replicas; steps run on this thread alone again, on all the run's threads. */
+  detachReplicas(): void {
+    if (this.replicas.length === 0) return;
+    for (const p of this.sparse) p.table.settleWrites();
+    for (const r of this.replicas) r.close();
+    this.replicas = [];
+    oneCorePerThread(false);
+  }
+
+  get parallelParts(): number {
+    return this.replicas.length + 1;
+  }
+
+  /** True when a step on this batch is split with the replicas. */
+  private splits(batch: Batch): boolean {
+    return this.replicas.length > 0 && batch.size >= this.parallelParts * MIN_ROWS_PER_PART;
+  }
+
+  /** The loss, the tables' gradients (rows and values) and the dense and α gradients of a step here. */
+  private localGradients(batch: Batch, ctx: StepContext, which: GradientSet, share = 1): StepGradients {
+    const touched = this.touch(batch);
+    try {
+      const vars = [
+        ...(which.weights ? [...touched.map((t) => t.values), ...this.dense] : []),
+        ...(which.architecture ? this.embedding.architecture : []),
+      ];
+      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx, share), vars);
+      const loss = value.dataSync()[0];
+      value.dispose();
+      const sparse = which.weights
+        ? touched.map((t) => {
+            const g = grads[t.values.name];
+            delete grads[t.values.name];
+            const values = g.dataSync() as Float32Array;
+            g.dispose();
+            return { param: t.param, rows: t.rows, grads: values };
+          })
+        : [];
+      return { loss, sparse, grads };
+    } finally {
+      disposeTouched(touched);
+    }
+  }
+
+  /**
+   * The data-parallel step: part 0 of the batch here, part k + 1 on replica k, each on the rows
+   * its own part touches. Each part's loss is its mean times its share of the rows, so the
+   * batch's gradient is the parts' sum: dense and α gradients are added here, the tables' rows
+   * placed into the whole batch's rows. BatchNorm running statistics are the parts' average by
+   * share. Everything a replica reads is sent before this thread's forward moves a stream or a
+   * statistic.
+   */
+  private splitGradients(batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
+    const n = batch.size;
+    const parts = this.parallelParts;
+    const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.round((k * n) / parts));
+    const share = (k: number) => (bounds[k + 1] - bounds[k]) / n;
+    const whole = this.collectors.map((c) => c.collectIndices(batch.ids, n, this.fieldCount));
+    const slice = (i: number, lo: number, hi: number) => {
+      const width = this.sparse[i].fields.length;
+      return whole[i].localIndex.subarray(lo * width, hi * width);
+    };
+    const values = (vs: tf.Variable[]) => vs.map((v) => v.dataSync() as Float32Array);
+    const common = {
+      kind: "gradients" as const,
+      which,
+      rows: whole.map((w) => w.rows),
+      dense: values(this.dense),
+      state: values(this.state),
+      architecture: values(this.embedding.architecture),
+      embeddingStep: this.embedding.replicaStep?.(),
+      training: ctx.training,
+      step: ctx.step,
+    };
+    this.replicas.forEach((r, k) => {
+      const [lo, hi] = [bounds[k + 1], bounds[k + 2]];
+      r.post({
+        ...common,
+        size: hi - lo,
+        share: share(k + 1),
+        labels: batch.labels.slice(lo, hi),
+        // slice, not subarray: a posted view would copy its whole buffer
+        local: whole.map((_, i) => slice(i, lo, hi).slice()),
+        dropoutSeed: ctx.dropout?.int(2 ** 31),
+      });
+    });
+    const own = bounds[1];
+    const part: Batch = { ids: batch.ids.subarray(0, own * this.fieldCount), labels: batch.labels, size: own };
+    const mine = whole.map((w, i) => partRows(w.rows, slice(i, 0, own)));
+    let local: StepGradients | undefined;
+    let answers: ReplicaAnswer[];
+    try {
+      local = this.partGradients(part, mine, ctx, which, share(0));
+    } finally {
+      // Every replica answers its job even when this part failed: the next step starts in step.
+      answers = this.replicas.map((r) => r.wait());
+    }
+    const { grads } = local;
+    const add = (v: tf.Variable, arrays: Float32Array[]) => {
+      const sum = tf.tidy(() => arrays.reduce((g, a) => tf.add(g, tf.tensor(a, v.shape)), grads[v.name]));
+      grads[v.name].dispose();
+      grads[v.name] = sum;
+    };
+    if (which.weights)
+      this.dense.forEach((v, i) =>
+        add(
+          v,
+          answers.map((a) => a.dense[i]),
+        ),
+      );
+    if (which.architecture)
+      this.embedding.architecture.forEach((v, i) =>
+        add(
+          v,
+          answers.map((a) => a.architecture[i]),
+        ),
+      );
+    if (ctx.training)
+      this.state.forEach((v, i) =>
+        tf.tidy(() =>
+          v.assign(
+            answers.reduce(
+              (sum, a, k) => tf.add(sum, tf.mul(tf.tensor(a.state[i], v.shape), share(k + 1))),
+              tf.mul(v, share(0)),
+            ),
+          ),
+        ),
+      );
+    const sparse = local.sparse.map((own, i) => {
+      const { dim } = own.param.table;
+      const sum = new Float32Array(whole[i].rows.length * dim);
+      scatterAddRows(sum, dim, mine[i].positions, own.grads);
+      for (const a of answers) scatterAddRows(sum, dim, a.positions[i], a.sparse[i]);
+      return { param: own.param, rows: whole[i].rows, grads: sum };
+    });
+    return { loss: answers.reduce((sum, a) => sum + a.loss, local.loss), sparse, grads };
+  }
+
+  /** One part's gradients over its own rows (`parts[i]` of `sparse[i]`), its loss scaled by `share`. */
+  private partGradients(
+    batch: Batch,
+    parts: { rows: Int32Array; localIndex: Int32Array }[],
+    ctx: StepContext,
+    which: GradientSet,
+    share: number,
+  ): StepGradients {
+    const touched = parts.map((p, i) => touchedRows(this.sparse[i], p.rows, p.localIndex));
+    try {
+      const vars = [
+        ...(which.weights ? [...touched.map((t) => t.values), ...this.dense] : []),
+        ...(which.architecture ? this.embedding.architecture : []),
+      ];
+      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx, share), vars);
+      const loss = value.dataSync()[0];
+      value.dispose();
+      const sparse = which.weights
+        ? touched.map((t) => {
+            const g = grads[t.values.name];
+            delete grads[t.values.name];
+            const values = g.dataSync() as Float32Array;
+            g.dispose();
+            return { param: t.param, rows: t.rows, grads: values };
+          })
+        : [];
+      return { loss, sparse, grads };
+    } finally {
+      disposeTouched(touched);
+    }
+  }
+
+  /** A replica's side of `splitGradients`: this network's gradients of the job's part. */
+  replicaGradients(job: ReplicaJob): ReplicaAnswer {
+    const take = (vs: tf.Variable[], arrays: Float32Array[]) =>
+      vs.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[i], v.shape))));
+    take(this.dense, job.dense);
+    take(this.state, job.state);
+    take(this.embedding.architecture, job.architecture);
+    this.embedding.applyReplicaStep?.(job.embeddingStep);
+    const parts = job.rows.map((rows, i) => partRows(rows, job.local[i]));
+    const ctx: StepContext = {
+      training: job.training,
+      step: job.step,
+      ...(job.dropoutSeed !== undefined ? { dropout: randomStream(job.dropoutSeed, "dropout") } : {}),
+    };
+    const batch: Batch = { ids: new Int32Array(0), labels: job.labels, size: job.size };
+    const { loss, sparse, grads } = this.partGradients(batch, parts, ctx, job.which, job.share);
+    const read = (v: tf.Variable) => grads[v.name].dataSync() as Float32Array;
+    const answer: ReplicaAnswer = {
+      loss,
+      sparse: sparse.map((s) => s.grads),
+      positions: job.which.weights ? parts.map((p) => p.positions) : [],
+      dense: job.which.weights ? this.dense.map(read) : [],
+      architecture: job.which.architecture ? this.embedding.architecture.map(read) : [],
+      state: this.state.map((v) => v.dataSync() as Float32Array),
+    };
+    tf.dispose(grads);
+    return answer;
+  }
+
+  /**
+   * The tables' Adam step of a split step, on the first replica while this thread updates the
+   * dense weights (and the caller fetches the next batch); any access to a table waits for it.
+   */
+  private tablesAdamOnReplica(sparse: StepGradients["sparse"]): void {
+    const replica = this.replicas[0];
+    replica.post({
+      kind: "adam",
+      tables: sparse.map((s) => ({ rows: s.rows, grads: s.grads, step: ++s.param.table.step })),
+    });
+    let done = false;
+    const settle = () => {
+      if (!done) {
+        done = true;
+        replica.waitDone();
+      }
+    };
+    for (const p of this.sparse) p.table.awaitWrites(settle);
+  }
+
+  /** A replica's side of a split step's Adam: the tables' rows, on the shared stores. */
+  replicaAdam(job: ReplicaAdamJob): void {
+    job.tables.forEach((t, i) => {
+      const { table } = this.sparse[i];
+      table.step = t.step - 1; // this thread's view of the table takes the owner's count
+      table.applyAdam(t.rows, t.grads, this.adam);
+    });
   }
 
   /**
@@ -89,27 +366,25 @@ export class Network {
    */
   trainStep(batch: Batch, ctx: StepContext, withArchitecture = false): number {
     ctx.dropout?.anticipate(); // with a spare core, this step's dropout draws start on it now
-    const touched = this.touch(batch);
+    const which = { weights: true, architecture: withArchitecture };
+    const split = this.splits(batch);
+    const { loss, sparse, grads } = split
+      ? this.splitGradients(batch, ctx, which)
+      : this.localGradients(batch, ctx, which);
     try {
-      const arch = withArchitecture ? this.embedding.architecture : [];
-      const vars = [...touched.map((t) => t.values), ...this.dense, ...arch];
-      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx), vars);
-      const loss = value.dataSync()[0];
-      value.dispose();
       this.guard(loss, "training");
-      for (const t of touched) {
-        const g = grads[t.values.name];
-        t.param.table.applyAdam(t.rows, g.dataSync() as Float32Array, this.adam);
-      }
+      if (split) this.tablesAdamOnReplica(sparse);
+      else for (const s of sparse) s.param.table.applyAdam(s.rows, s.grads, this.adam);
       // Arrays in a fixed order: tfjs's Adam keys its moments by position, not by name.
       this.optimizer.applyGradients(this.dense.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-      if (arch.length)
-        this.architectureOptimizer.applyGradients(arch.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-      tf.dispose(grads);
+      if (withArchitecture)
+        this.architectureOptimizer.applyGradients(
+          this.embedding.architecture.map((v) => ({ name: v.name, tensor: grads[v.name] })),
+        );
       this.steps++;
       return loss;
     } finally {
-      disposeTouched(touched);
+      tf.dispose(grads);
     }
   }
 
@@ -118,17 +393,16 @@ export class Network {
     const arch = this.embedding.architecture;
     if (arch.length === 0) throw new Error("this embedding has no architecture weights");
     ctx.dropout?.anticipate();
-    const touched = this.touch(batch);
+    const which = { weights: false, architecture: true };
+    const { loss, grads } = this.splits(batch)
+      ? this.splitGradients(batch, ctx, which)
+      : this.localGradients(batch, ctx, which);
     try {
-      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx), arch);
-      const loss = value.dataSync()[0];
-      value.dispose();
       this.guard(loss, "architecture");
       this.architectureOptimizer.applyGradients(arch.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-      tf.dispose(grads);
       return loss;
     } finally {
-      disposeTouched(touched);
+      tf.dispose(grads);
     }
   }
 
@@ -380,6 +654,7 @@ export class Network {
   }
 
   dispose(): void {
+    this.detachReplicas();
     this.optimizer.dispose();
     this.architectureOptimizer.dispose();
     this.embedding.dispose();

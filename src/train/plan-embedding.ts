@@ -3,7 +3,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { FieldEntry, Manifest } from "../data/manifest.js";
 import { AutodimError } from "../errors.js";
-import { EMBEDDING_INIT_STD, type EmbeddingModule, type EmbeddingParameterCounts } from "../models/embedding.js";
+import {
+  EMBEDDING_INIT_STD,
+  type EmbeddingModule,
+  type EmbeddingParameterCounts,
+  type ReplicaModuleSpec,
+} from "../models/embedding.js";
 import { Dense, type StepContext } from "../models/layers.js";
 import type { RandomStream } from "../runtime/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
@@ -15,6 +20,12 @@ export type { ProjectionKind };
 /** Embedding parameters of per-field sizes: Σ_m |V_m|·d_m. */
 export function planParameterCount(dims: number[], manifest: Pick<Manifest, "fields">): number {
   return dims.reduce((a, d, m) => a + d * manifest.fields[m].vocabularySize, 0);
+}
+
+/** Where each field's ids start and how many there are. */
+export interface PlanLayout {
+  fields: Pick<FieldEntry, "offset" | "vocabularySize">[];
+  totalFeatures: number;
 }
 
 /**
@@ -34,17 +45,22 @@ export class PlanEmbedding implements EmbeddingModule {
   readonly sizes: number[];
   readonly projections: Map<number, Dense>;
   private rowOrderCache?: { batch: number; index: tf.Tensor1D };
+  private readonly layout: PlanLayout;
 
   constructor(
     readonly fieldCount: number,
     readonly dims: number[],
-    manifest: { fields: Pick<FieldEntry, "offset" | "vocabularySize">[]; totalFeatures: number },
+    manifest: PlanLayout,
     readonly projection: ProjectionKind,
     outputDim: number,
     rng: RandomStream,
   ) {
     if (dims.length !== fieldCount)
       throw new AutodimError(`the plan has ${dims.length} fields, the data ${fieldCount}`);
+    this.layout = {
+      fields: manifest.fields.map(({ offset, vocabularySize }) => ({ offset, vocabularySize })),
+      totalFeatures: manifest.totalFeatures,
+    };
     this.sizes = [...new Set(dims)].sort((a, b) => a - b);
     if (projection === "none" && this.sizes.length !== 1)
       throw new AutodimError("projection 'none' needs one size for every field");
@@ -166,6 +182,12 @@ export class PlanEmbedding implements EmbeddingModule {
     const tensor = tf.keep(tf.tensor1d(index, "int32"));
     this.rowOrderCache = { batch, index: tensor };
     return tensor;
+  }
+
+  /** How a data-parallel replica rebuilds this module (`planEmbeddingFromSpec`). */
+  replicaSpec(): ReplicaModuleSpec {
+    const { fieldCount, dims, layout, projection, outputDim } = this;
+    return { kind: "plan", fieldCount, dims, layout, projection, outputDim };
   }
 
   parameterCounts(): EmbeddingParameterCounts {

@@ -1,0 +1,276 @@
+// Data-parallel steps on a second thread: a replica of the network in a worker thread (its own
+// tfjs + wasm instance) takes the second half of each batch, the main thread the first, and the
+// main thread merges the two gradients into one update. The replica reads the embedding tables
+// in place (they move to shared memory) and gets the dense weights, BatchNorm statistics and α
+// with every step, so it holds no state of its own: checkpoints and resumes stay on the main
+// thread. Both threads run their kernels on one core each.
+//
+// What differs from a one-thread step: BatchNorm's batch statistics are per half (each half
+// normalises with its own mean and variance, "ghost" batches of B/2), the dropout masks of the
+// second half come from a stream seeded by the main one, and sums round in another order. A step
+// is deterministic for a given thread count. The Gumbel noise of AutoDim's α is the same draw on
+// both halves (one sample per step, as on one thread).
+import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { AutodimError } from "../errors.js";
+import type { ReplicaModuleSpec } from "../models/embedding.js";
+import { runtimeInfo } from "../runtime/backend.js";
+import { MIN_ROWS_PER_PART, type Network, type NetworkOptions } from "./network.js";
+
+export type { ReplicaModuleSpec };
+
+/** Everything a worker needs to build the same network. */
+export interface ReplicaNetworkSpec {
+  embedding: ReplicaModuleSpec;
+  model: ReplicaModuleSpec;
+  options: NetworkOptions;
+}
+
+/** Which gradients a step takes: W (tables, dense weights) and/or α. */
+export interface GradientSet {
+  weights: boolean;
+  architecture: boolean;
+}
+
+/** One part of a batch for the replica to take the gradients of. */
+export interface ReplicaJob {
+  kind: "gradients";
+  which: GradientSet;
+  size: number;
+  /** The part's rows / the batch's: its mean loss is scaled by it, so the parts' gradients add up. */
+  share: number;
+  labels: Float32Array;
+  /** Per sparse parameter: the rows of the whole batch (both halves index into them). */
+  rows: Int32Array[];
+  /** Per sparse parameter: the replica's half of the local indices. */
+  local: Int32Array[];
+  dense: Float32Array[];
+  state: Float32Array[];
+  architecture: Float32Array[];
+  /** The embedding's per-step state (AutoDim: the Gumbel stream's position, the warm-up flag). */
+  embeddingStep: unknown;
+  training: boolean;
+  step: number;
+  /** Seeds the replica's dropout stream for this step (absent: no dropout stream). */
+  dropoutSeed?: number;
+}
+
+export interface ReplicaAnswer {
+  /** The replica's part of the batch's mean loss (its mean × its share). */
+  loss: number;
+  /** Per sparse parameter, the gradient of the rows the replica's part touches, [rows, dim] (empty without W). */
+  sparse: Float32Array[];
+  /** Per sparse parameter, where each of those rows sits in the job's `rows`. */
+  positions: Int32Array[];
+  dense: Float32Array[];
+  architecture: Float32Array[];
+  /** The BatchNorm running statistics after the replica's forward. */
+  state: Float32Array[];
+}
+
+/**
+ * The tables' lazy-Adam step of a split training step, done by the replica while the main thread
+ * updates the dense weights: per sparse parameter the batch's rows, their summed gradient and the
+ * table's Adam step count after it. The main thread's next access to a table waits for it.
+ */
+export interface ReplicaAdamJob {
+  kind: "adam";
+  tables: { rows: Int32Array; grads: Float32Array; step: number }[];
+}
+
+type Answer = { kind: "answer"; answer: ReplicaAnswer } | { kind: "done" } | { kind: "error"; message: string };
+
+/** Where the two counters live in the control array: jobs posted, answers posted. */
+const JOBS = 0;
+const ANSWERS = 1;
+/** A step taking longer than this on the replica means it is gone, not slow. */
+const ANSWER_DEADLINE_MS = 30 * 60 * 1000;
+
+/** The main thread's end of one replica. */
+export class Replica {
+  private jobs = 0;
+  private answers = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly control: Int32Array,
+  ) {}
+
+  /**
+   * Starts a worker from `entry` (a replica-worker .cjs file) that builds `spec` over the given
+   * table stores; resolves once it is ready to take steps.
+   */
+  static async start(entry: string, spec: ReplicaNetworkSpec, stores: Float32Array[]): Promise<Replica> {
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(entry, {
+      workerData: { autodimReplica: true, spec, stores, control, port: port2 },
+      transferList: [port2],
+      // One core per thread: the native pools and OpenBLAS are process-wide, so neither thread may split its work.
+      env: { ...process.env, AUTODIM_THREADS: "1" },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        void worker.terminate();
+        reject(err);
+      };
+      worker.once("message", (m: { kind: "ready" } | { kind: "error"; message: string }) =>
+        m.kind === "ready" ? resolve() : fail(new Error(`data-parallel replica: ${m.message}`)),
+      );
+      worker.once("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
+      worker.once("exit", (code) => fail(new Error(`data-parallel replica exited (code ${code}) before it was ready`)));
+    });
+    worker.removeAllListeners("exit");
+    worker.removeAllListeners("error");
+    worker.on("error", () => undefined); // reported by the next wait(), which finds no answer
+    worker.unref();
+    return new Replica(worker, port1, control);
+  }
+
+  /** Hands the replica a job: a gradients job's arrays are copied, an Adam job's moved (unusable after). */
+  post(job: ReplicaJob | ReplicaAdamJob): void {
+    if (this.closed) throw new Error("data-parallel replica: closed");
+    if (job.kind === "adam")
+      this.port.postMessage(job, [
+        ...new Set(job.tables.flatMap((t) => [t.rows.buffer, t.grads.buffer])),
+      ] as ArrayBuffer[]);
+    else this.port.postMessage(job);
+    this.jobs++;
+    Atomics.store(this.control, JOBS, this.jobs);
+    Atomics.notify(this.control, JOBS);
+  }
+
+  /** Blocks until the replica answers its oldest unanswered job, a gradients job. */
+  wait(): ReplicaAnswer {
+    const m = this.receive();
+    if (m.kind !== "answer") throw new Error(`data-parallel replica: expected gradients, got ${m.kind}`);
+    return m.answer;
+  }
+
+  /** Blocks until the replica has done its oldest unanswered job, an Adam step. */
+  waitDone(): void {
+    const m = this.receive();
+    if (m.kind !== "done") throw new Error(`data-parallel replica: expected an Adam step, got ${m.kind}`);
+  }
+
+  private receive(): Exclude<Answer, { kind: "error" }> {
+    const deadline = Date.now() + ANSWER_DEADLINE_MS;
+    while (Atomics.load(this.control, ANSWERS) === this.answers) {
+      if (Date.now() > deadline) throw new Error("data-parallel replica: no answer in 30 minutes (the worker is gone)");
+      Atomics.wait(this.control, ANSWERS, this.answers, 1000);
+    }
+    this.answers++;
+    const m = receiveMessage<Answer>(this.port);
+    if (m.kind === "error") throw new Error(`data-parallel replica: ${m.message}`);
+    return m;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.port.postMessage({ kind: "close" });
+    Atomics.store(this.control, JOBS, ++this.jobs);
+    Atomics.notify(this.control, JOBS);
+    this.port.close();
+    void this.worker.terminate();
+  }
+}
+
+/** The message a counter announced (posted before the counter moved; taken without the event loop). */
+function receiveMessage<T>(port: MessagePort): T {
+  for (let spins = 0; ; spins++) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as T;
+    if (spins > 1e6) throw new Error("data-parallel replica: a message announced by its counter never arrived");
+  }
+}
+
+/** The worker's side: what `serveReplica` needs to know about the network it built. */
+export interface ReplicaServer {
+  /** Computes the job's gradients on the replica network. */
+  run(job: ReplicaJob): ReplicaAnswer;
+  /** Applies the job's Adam step to the (shared) tables. */
+  adam(job: ReplicaAdamJob): void;
+}
+
+/**
+ * The worker's loop: takes jobs in order and answers each, until told to close. Blocks its
+ * thread (the replica has nothing else to do).
+ */
+export function serveReplica(server: ReplicaServer, port: MessagePort, control: Int32Array): void {
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, JOBS, seen);
+    while (Atomics.load(control, JOBS) !== seen) {
+      seen++;
+      const m = receiveMessage<ReplicaJob | ReplicaAdamJob | { kind: "close" }>(port);
+      if (m.kind === "close") return;
+      let reply: Answer;
+      try {
+        if (m.kind === "adam") {
+          server.adam(m);
+          reply = { kind: "done" };
+        } else reply = { kind: "answer", answer: server.run(m) };
+      } catch (err) {
+        reply = { kind: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      }
+      const transfer = reply.kind === "answer" ? answerBuffers(reply.answer) : [];
+      port.postMessage(reply, transfer);
+      Atomics.add(control, ANSWERS, 1);
+      Atomics.notify(control, ANSWERS);
+    }
+  }
+}
+
+/** The buffers an answer can hand over instead of copying: those its arrays fill exactly. */
+function answerBuffers(a: ReplicaAnswer): ArrayBuffer[] {
+  const arrays = [...a.sparse, ...a.positions, ...a.dense, ...a.architecture, ...a.state];
+  const own = arrays.filter((x) => x.byteOffset === 0 && x.byteLength === x.buffer.byteLength);
+  return [...new Set(own.map((x) => x.buffer as ArrayBuffer))];
+}
+
+/** Rows a run must train on before a replica pays for its start (~1–2 s: tfjs, wasm, the network). */
+export const DATA_PARALLEL_MIN_SAMPLES = 200_000;
+
+export interface DataParallelRequest {
+  /** The worker entry (the replica-worker.cjs of the layer that can build this network). */
+  entry: string;
+  batchSize: number;
+  /** Rows the run will train on (steps × batch). */
+  samples: number;
+}
+
+/** AUTODIM_DATA_PARALLEL: "0" never splits steps, "1" splits whenever it can, unset decides by size. */
+function dataParallelSetting(): "off" | "on" | "auto" {
+  const text = process.env.AUTODIM_DATA_PARALLEL;
+  if (text === undefined || text === "") return "auto";
+  if (text === "0" || text === "1") return text === "1" ? "on" : "off";
+  throw new AutodimError(`AUTODIM_DATA_PARALLEL must be 0 or 1, got ${JSON.stringify(text)}`);
+}
+
+/**
+ * Splits every training and α step of `network` over the run's threads when it pays: the run
+ * has ≥ 2 threads on the wasm backend, a network a replica can rebuild, batches of
+ * ≥ 2 × MIN_ROWS_PER_PART rows, and (unless AUTODIM_DATA_PARALLEL=1) ≥ DATA_PARALLEL_MIN_SAMPLES rows to
+ * train on. Returns the parts each step is split into (1: none). `network.dispose()` stops them.
+ */
+export async function startDataParallel(network: Network, request: DataParallelRequest): Promise<number> {
+  const setting = dataParallelSetting();
+  const info = runtimeInfo();
+  const parts = Math.min(info.threads, Math.floor(request.batchSize / MIN_ROWS_PER_PART));
+  if (setting === "off" || info.tfBackend !== "wasm" || parts < 2) return 1;
+  if (setting === "auto" && request.samples < DATA_PARALLEL_MIN_SAMPLES) return 1;
+  const spec = network.replicaSpec();
+  if (!spec) return 1;
+  const stores = network.sparse.map((p) => p.table.shared());
+  const replicas: Replica[] = [];
+  try {
+    for (let k = 1; k < parts; k++) replicas.push(await Replica.start(request.entry, spec, stores));
+  } catch (err) {
+    for (const r of replicas) r.close();
+    throw err;
+  }
+  network.attachReplicas(replicas);
+  return parts;
+}
