@@ -19,7 +19,7 @@ import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Network } from "../train/network.js";
-import { startDataParallel } from "../train/replica.js";
+import { replicaEntry, startDataParallel } from "../train/replica.js";
 
 /** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
 export const BENCH_VOCAB = [
@@ -135,13 +135,8 @@ async function split(net: Network, entry: Promise<{ workerFile: string }>, how: 
   });
 }
 
-const searchReplicaEntry = () => workerFileOf(import("../embedding/replica-worker.cjs"));
-const retrainReplicaEntry = () => workerFileOf(import("../train/replica-worker.cjs"));
-/** A CommonJS entry's own path, whether it was imported as ESM (tsx) or required (tslab). */
-async function workerFileOf(mod: Promise<{ workerFile?: string; default?: { workerFile: string } }>) {
-  const m = await mod;
-  return { workerFile: m.workerFile ?? (m.default as { workerFile: string }).workerFile };
-}
+const searchReplicaEntry = () => replicaEntry(import("../embedding/replica-worker.cjs"));
+const retrainReplicaEntry = () => replicaEntry(import("../train/replica-worker.cjs"));
 
 /** One search workload: `step(t)` is a W step, plus an α step on a validation batch every 10. */
 function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): {

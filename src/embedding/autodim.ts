@@ -47,6 +47,7 @@ import type { CheckpointSettings } from "../train/checkpoint.js";
 import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import { runBiLevel } from "../train/bilevel.js";
+import { replicaEntry, splitLabel, startDataParallel } from "../train/replica.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
 import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind } from "../train/schemas.js";
@@ -443,6 +444,11 @@ export async function search(
   const alphaHistory: { step: number; alpha: number[][] }[] = [];
 
   try {
+    const parts = await startDataParallel(network, {
+      entry: (await replicaEntry(import("./replica-worker.cjs"))).workerFile,
+      batchSize: config.batchSize,
+      samples: totalSteps * config.batchSize,
+    });
     alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
     const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, run, progress, {
       afterStep: (step) => {
@@ -504,7 +510,7 @@ export async function search(
       config,
       data: dataIdentity(data),
       runtime: {
-        backend: backendLabel(info),
+        backend: backendLabel(info) + splitLabel(parts),
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,

@@ -343,28 +343,33 @@ export function touchedRows(param: SparseParam, rows: Int32Array, localIndex: In
 }
 
 /**
- * One part of a batch as if collected alone: `localIndex` is the part's slice of the whole
- * batch's indices into `rows`; returns the part's rows each once (in order of first use, as
- * `collect` lists them), its indices into those, and where each sits in the whole batch's rows.
+ * Adds the gradients of two parts of a batch over one table: the rows of both each once (the
+ * first part's in their order, then the second's new ones), gradients added in float32 (first
+ * + second) where both parts touched a row. Keeps its hash set between calls.
  */
-export function partRows(
-  rows: Int32Array,
-  localIndex: Int32Array,
-): { rows: Int32Array; localIndex: Int32Array; positions: Int32Array } {
-  const seat = new Int32Array(rows.length).fill(-1);
-  const positions = new Int32Array(Math.min(rows.length, localIndex.length));
-  const local = new Int32Array(localIndex.length);
-  let count = 0;
-  for (let j = 0; j < localIndex.length; j++) {
-    const u = localIndex[j];
-    if (seat[u] < 0) {
-      seat[u] = count;
-      positions[count++] = u;
-    }
-    local[j] = seat[u];
+export class RowGradientAdder {
+  private readonly dedup: TouchCollector;
+
+  constructor(table: SparseTable) {
+    this.dedup = new TouchCollector({ table, fields: Int32Array.of(0) });
   }
-  const own = positions.slice(0, count);
-  return { rows: own.map((u) => rows[u]), localIndex: local, positions: own };
+
+  add(
+    rowsA: Int32Array,
+    gradsA: Float32Array,
+    rowsB: Int32Array,
+    gradsB: Float32Array,
+    dim: number,
+  ): { rows: Int32Array; grads: Float32Array } {
+    const both = new Int32Array(rowsA.length + rowsB.length);
+    both.set(rowsA);
+    both.set(rowsB, rowsA.length);
+    const { rows, localIndex } = this.dedup.collectIndices(both, both.length, 1);
+    const grads = new Float32Array(rows.length * dim);
+    scatterAddRows(grads, dim, localIndex.subarray(0, rowsA.length), gradsA);
+    scatterAddRows(grads, dim, localIndex.subarray(rowsA.length), gradsB);
+    return { rows, grads };
+  }
 }
 
 /** out[positions[i], :] += src[i, :] in float32, in order of i (`dim` floats a row). */

@@ -7,10 +7,8 @@ import type { EmbeddingModule } from "../models/embedding.js";
 import {
   DEFAULT_ADAM,
   disposeTouched,
-  partRows,
-  scatterAddRows,
+  RowGradientAdder,
   TouchCollector,
-  touchedRows,
   type AdamConfig,
   type SparseParam,
   type TouchedRows,
@@ -66,8 +64,8 @@ export class Network {
   private readonly architectureAdam: AdamConfig;
   /** Training steps on W taken (drives τ). */
   steps = 0;
-  /** Replicas on other threads, each taking a part of every training and α step (replica.ts). */
-  private replicas: Replica[] = [];
+  /** A replica on another thread that takes half of every training and α step (replica.ts). */
+  private replica: Replica | undefined;
 
   constructor(
     readonly embedding: EmbeddingModule,
@@ -125,29 +123,31 @@ export class Network {
     };
   }
 
-  /** Splits every following training and α step over this thread and the replicas (in order). */
-  attachReplicas(replicas: Replica[]): void {
-    this.detachReplicas();
-    this.replicas = replicas;
-    if (replicas.length > 0) oneCorePerThread(true);
+  /** Splits every following training and α step in two: the first half here, the second on `replica`. */
+  attachReplica(replica: Replica): void {
+    this.detachReplica();
+    this.replica = replica;
+    oneCorePerThread(true);
   }
 
-  /** Closes the replicas; steps run on this thread alone again, on all the run's threads. */
-  detachReplicas(): void {
-    if (this.replicas.length === 0) return;
+  /** Closes the replica (after its last Adam step); steps run here alone again, on all the run's threads. */
+  detachReplica(): void {
+    const replica = this.replica;
+    if (!replica) return;
     for (const p of this.sparse) p.table.settleWrites();
-    for (const r of this.replicas) r.close();
-    this.replicas = [];
+    this.replica = undefined;
+    replica.close();
     oneCorePerThread(false);
   }
 
-  get parallelParts(): number {
-    return this.replicas.length + 1;
+  /** The replica that takes half of this batch, if the step is split. */
+  private splitting(batch: Batch): Replica | undefined {
+    return batch.size >= 2 * MIN_ROWS_PER_PART ? this.replica : undefined;
   }
 
-  /** True when a step on this batch is split with the replicas. */
-  private splits(batch: Batch): boolean {
-    return this.replicas.length > 0 && batch.size >= this.parallelParts * MIN_ROWS_PER_PART;
+  /** Parts each training step is split into: 2 with a replica, else 1. */
+  get parallelParts(): number {
+    return this.replica ? 2 : 1;
   }
 
   /** The loss, the tables' gradients (rows and values) and the dense and α gradients of a step here. */
@@ -177,132 +177,64 @@ export class Network {
   }
 
   /**
-   * The data-parallel step: part 0 of the batch here, part k + 1 on replica k, each on the rows
-   * its own part touches. Each part's loss is its mean times its share of the rows, so the
-   * batch's gradient is the parts' sum: dense and α gradients are added here, the tables' rows
-   * placed into the whole batch's rows. BatchNorm running statistics are the parts' average by
-   * share. Everything a replica reads is sent before this thread's forward moves a stream or a
-   * statistic.
+   * A data-parallel step: the batch's first half here, the second on the replica, each on the
+   * rows its half touches. Each half's loss is its mean times its share of the rows, so the
+   * batch's gradient is the halves' sum: dense and α gradients are added here; the tables'
+   * gradients stay with their halves, and the replica adds them up in the tables' Adam step
+   * (`tablesAdamOnReplica`). BatchNorm running statistics are the halves' average by share. The
+   * replica's job is posted before anything here, so its half starts at once and sees the
+   * streams and statistics as they were before this half's forward.
    */
-  private splitGradients(batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
+  private splitGradients(replica: Replica, batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
     const n = batch.size;
-    const parts = this.parallelParts;
-    const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.round((k * n) / parts));
-    const share = (k: number) => (bounds[k + 1] - bounds[k]) / n;
-    const whole = this.collectors.map((c) => c.collectIndices(batch.ids, n, this.fieldCount));
-    const slice = (i: number, lo: number, hi: number) => {
-      const width = this.sparse[i].fields.length;
-      return whole[i].localIndex.subarray(lo * width, hi * width);
-    };
+    const own = Math.ceil(n / 2);
+    const shares = [own / n, (n - own) / n];
+    const F = this.fieldCount;
     const values = (vs: tf.Variable[]) => vs.map((v) => v.dataSync() as Float32Array);
-    const common = {
-      kind: "gradients" as const,
+    replica.post({
+      kind: "gradients",
       which,
-      rows: whole.map((w) => w.rows),
+      size: n - own,
+      share: shares[1],
+      ids: batch.ids.slice(own * F, n * F),
+      labels: batch.labels.slice(own, n),
       dense: values(this.dense),
       state: values(this.state),
       architecture: values(this.embedding.architecture),
       embeddingStep: this.embedding.replicaStep?.(),
       training: ctx.training,
       step: ctx.step,
-    };
-    this.replicas.forEach((r, k) => {
-      const [lo, hi] = [bounds[k + 1], bounds[k + 2]];
-      r.post({
-        ...common,
-        size: hi - lo,
-        share: share(k + 1),
-        labels: batch.labels.slice(lo, hi),
-        // slice, not subarray: a posted view would copy its whole buffer
-        local: whole.map((_, i) => slice(i, lo, hi).slice()),
-        dropoutSeed: ctx.dropout?.int(2 ** 31),
-      });
+      dropoutSeed: ctx.dropout?.int(2 ** 31),
     });
-    const own = bounds[1];
-    const part: Batch = { ids: batch.ids.subarray(0, own * this.fieldCount), labels: batch.labels, size: own };
-    const mine = whole.map((w, i) => partRows(w.rows, slice(i, 0, own)));
+    const part: Batch = { ids: batch.ids, labels: batch.labels, size: own };
     let local: StepGradients | undefined;
-    let answers: ReplicaAnswer[];
+    let answer: ReplicaAnswer;
     try {
-      local = this.partGradients(part, mine, ctx, which, share(0));
+      local = this.localGradients(part, ctx, which, shares[0]);
     } finally {
-      // Every replica answers its job even when this part failed: the next step starts in step.
-      answers = this.replicas.map((r) => r.wait());
+      // The replica answers its job even when this half failed: the next step starts in step.
+      answer = replica.wait();
     }
     const { grads } = local;
-    const add = (v: tf.Variable, arrays: Float32Array[]) => {
-      const sum = tf.tidy(() => arrays.reduce((g, a) => tf.add(g, tf.tensor(a, v.shape)), grads[v.name]));
+    const add = (v: tf.Variable, array: Float32Array) => {
+      const sum = tf.tidy(() => tf.add(grads[v.name], tf.tensor(array, v.shape)));
       grads[v.name].dispose();
       grads[v.name] = sum;
     };
-    if (which.weights)
-      this.dense.forEach((v, i) =>
-        add(
-          v,
-          answers.map((a) => a.dense[i]),
-        ),
-      );
-    if (which.architecture)
-      this.embedding.architecture.forEach((v, i) =>
-        add(
-          v,
-          answers.map((a) => a.architecture[i]),
-        ),
-      );
+    if (which.weights) this.dense.forEach((v, i) => add(v, answer.dense[i]));
+    if (which.architecture) this.embedding.architecture.forEach((v, i) => add(v, answer.architecture[i]));
     if (ctx.training)
       this.state.forEach((v, i) =>
-        tf.tidy(() =>
-          v.assign(
-            answers.reduce(
-              (sum, a, k) => tf.add(sum, tf.mul(tf.tensor(a.state[i], v.shape), share(k + 1))),
-              tf.mul(v, share(0)),
-            ),
-          ),
-        ),
+        tf.tidy(() => v.assign(tf.add(tf.mul(v, shares[0]), tf.mul(tf.tensor(answer.state[i], v.shape), shares[1])))),
       );
-    const sparse = local.sparse.map((own, i) => {
-      const { dim } = own.param.table;
-      const sum = new Float32Array(whole[i].rows.length * dim);
-      scatterAddRows(sum, dim, mine[i].positions, own.grads);
-      for (const a of answers) scatterAddRows(sum, dim, a.positions[i], a.sparse[i]);
-      return { param: own.param, rows: whole[i].rows, grads: sum };
-    });
-    return { loss: answers.reduce((sum, a) => sum + a.loss, local.loss), sparse, grads };
+    return { loss: local.loss + answer.loss, sparse: local.sparse, grads };
   }
 
-  /** One part's gradients over its own rows (`parts[i]` of `sparse[i]`), its loss scaled by `share`. */
-  private partGradients(
-    batch: Batch,
-    parts: { rows: Int32Array; localIndex: Int32Array }[],
-    ctx: StepContext,
-    which: GradientSet,
-    share: number,
-  ): StepGradients {
-    const touched = parts.map((p, i) => touchedRows(this.sparse[i], p.rows, p.localIndex));
-    try {
-      const vars = [
-        ...(which.weights ? [...touched.map((t) => t.values), ...this.dense] : []),
-        ...(which.architecture ? this.embedding.architecture : []),
-      ];
-      const { value, grads } = tf.variableGrads(() => this.loss(batch, touched, ctx, share), vars);
-      const loss = value.dataSync()[0];
-      value.dispose();
-      const sparse = which.weights
-        ? touched.map((t) => {
-            const g = grads[t.values.name];
-            delete grads[t.values.name];
-            const values = g.dataSync() as Float32Array;
-            g.dispose();
-            return { param: t.param, rows: t.rows, grads: values };
-          })
-        : [];
-      return { loss, sparse, grads };
-    } finally {
-      disposeTouched(touched);
-    }
-  }
+  /** The replica's half of the last split step, kept for the tables' Adam step that follows it. */
+  private replicaPart: StepGradients["sparse"] = [];
+  private adders: RowGradientAdder[] | undefined;
 
-  /** A replica's side of `splitGradients`: this network's gradients of the job's part. */
+  /** A replica's side of `splitGradients`: this network's gradients of the job's half. */
   replicaGradients(job: ReplicaJob): ReplicaAnswer {
     const take = (vs: tf.Variable[], arrays: Float32Array[]) =>
       vs.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[i], v.shape))));
@@ -310,19 +242,17 @@ export class Network {
     take(this.state, job.state);
     take(this.embedding.architecture, job.architecture);
     this.embedding.applyReplicaStep?.(job.embeddingStep);
-    const parts = job.rows.map((rows, i) => partRows(rows, job.local[i]));
     const ctx: StepContext = {
       training: job.training,
       step: job.step,
       ...(job.dropoutSeed !== undefined ? { dropout: randomStream(job.dropoutSeed, "dropout") } : {}),
     };
-    const batch: Batch = { ids: new Int32Array(0), labels: job.labels, size: job.size };
-    const { loss, sparse, grads } = this.partGradients(batch, parts, ctx, job.which, job.share);
+    const batch: Batch = { ids: job.ids, labels: job.labels, size: job.size };
+    const { loss, sparse, grads } = this.localGradients(batch, ctx, job.which, job.share);
+    this.replicaPart = sparse;
     const read = (v: tf.Variable) => grads[v.name].dataSync() as Float32Array;
     const answer: ReplicaAnswer = {
       loss,
-      sparse: sparse.map((s) => s.grads),
-      positions: job.which.weights ? parts.map((p) => p.positions) : [],
       dense: job.which.weights ? this.dense.map(read) : [],
       architecture: job.which.architecture ? this.embedding.architecture.map(read) : [],
       state: this.state.map((v) => v.dataSync() as Float32Array),
@@ -332,11 +262,11 @@ export class Network {
   }
 
   /**
-   * The tables' Adam step of a split step, on the first replica while this thread updates the
-   * dense weights (and the caller fetches the next batch); any access to a table waits for it.
+   * The tables' Adam step of a split step, on the replica while this thread updates the dense
+   * weights (and the caller fetches the next batch): this half's rows and gradients go to it
+   * (moved, not copied); any access to a table here waits for the step to be done.
    */
-  private tablesAdamOnReplica(sparse: StepGradients["sparse"]): void {
-    const replica = this.replicas[0];
+  private tablesAdamOnReplica(replica: Replica, sparse: StepGradients["sparse"]): void {
     replica.post({
       kind: "adam",
       tables: sparse.map((s) => ({ rows: s.rows, grads: s.grads, step: ++s.param.table.step })),
@@ -351,12 +281,20 @@ export class Network {
     for (const p of this.sparse) p.table.awaitWrites(settle);
   }
 
-  /** A replica's side of a split step's Adam: the tables' rows, on the shared stores. */
+  /**
+   * A replica's side of `tablesAdamOnReplica`: per table, the rows of both halves each once (the
+   * main half's first), their gradients added (main half's + replica half's), one Adam step.
+   */
   replicaAdam(job: ReplicaAdamJob): void {
+    const mine = this.replicaPart;
+    this.replicaPart = [];
+    if (mine.length !== job.tables.length) throw new Error("replica: an Adam step without the gradients before it");
     job.tables.forEach((t, i) => {
       const { table } = this.sparse[i];
+      this.adders ??= this.sparse.map((p) => new RowGradientAdder(p.table));
+      const { rows, grads } = this.adders[i].add(t.rows, t.grads, mine[i].rows, mine[i].grads, table.dim);
       table.step = t.step - 1; // this thread's view of the table takes the owner's count
-      table.applyAdam(t.rows, t.grads, this.adam);
+      table.applyAdam(rows, grads, this.adam);
     });
   }
 
@@ -367,13 +305,13 @@ export class Network {
   trainStep(batch: Batch, ctx: StepContext, withArchitecture = false): number {
     ctx.dropout?.anticipate(); // with a spare core, this step's dropout draws start on it now
     const which = { weights: true, architecture: withArchitecture };
-    const split = this.splits(batch);
-    const { loss, sparse, grads } = split
-      ? this.splitGradients(batch, ctx, which)
+    const replica = this.splitting(batch);
+    const { loss, sparse, grads } = replica
+      ? this.splitGradients(replica, batch, ctx, which)
       : this.localGradients(batch, ctx, which);
     try {
       this.guard(loss, "training");
-      if (split) this.tablesAdamOnReplica(sparse);
+      if (replica) this.tablesAdamOnReplica(replica, sparse);
       else for (const s of sparse) s.param.table.applyAdam(s.rows, s.grads, this.adam);
       // Arrays in a fixed order: tfjs's Adam keys its moments by position, not by name.
       this.optimizer.applyGradients(this.dense.map((v) => ({ name: v.name, tensor: grads[v.name] })));
@@ -394,8 +332,9 @@ export class Network {
     if (arch.length === 0) throw new Error("this embedding has no architecture weights");
     ctx.dropout?.anticipate();
     const which = { weights: false, architecture: true };
-    const { loss, grads } = this.splits(batch)
-      ? this.splitGradients(batch, ctx, which)
+    const replica = this.splitting(batch);
+    const { loss, grads } = replica
+      ? this.splitGradients(replica, batch, ctx, which)
       : this.localGradients(batch, ctx, which);
     try {
       this.guard(loss, "architecture");
@@ -654,7 +593,7 @@ export class Network {
   }
 
   dispose(): void {
-    this.detachReplicas();
+    this.detachReplica();
     this.optimizer.dispose();
     this.architectureOptimizer.dispose();
     this.embedding.dispose();

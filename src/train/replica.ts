@@ -1,15 +1,20 @@
-// Data-parallel steps on a second thread: a replica of the network in a worker thread (its own
-// tfjs + wasm instance) takes the second half of each batch, the main thread the first, and the
-// main thread merges the two gradients into one update. The replica reads the embedding tables
-// in place (they move to shared memory) and gets the dense weights, BatchNorm statistics and α
-// with every step, so it holds no state of its own: checkpoints and resumes stay on the main
-// thread. Both threads run their kernels on one core each.
+// Data-parallel steps on two cores: a replica of the network in a worker thread (its own tfjs +
+// wasm instance) takes the second half of each batch, the main thread the first. The main thread
+// adds the dense and α gradients and updates those weights; the replica adds the tables'
+// gradients and takes their lazy-Adam step meanwhile, on the tables themselves (they move to
+// shared memory; the main thread's next access to a table waits for that step). The replica gets
+// the dense weights, BatchNorm statistics and α with every step, so it holds no state of its own:
+// checkpoints and resumes stay on the main thread. Each thread computes on one core (the native
+// pools are process-wide). Why not split each kernel instead: one step's kernels are mostly too
+// small or too memory-bound to halve (two threads gave ×1.29 search, ×1.24 re-train), while a
+// half batch carries all of a step's JS work with it (bench/README.md).
 //
 // What differs from a one-thread step: BatchNorm's batch statistics are per half (each half
-// normalises with its own mean and variance, "ghost" batches of B/2), the dropout masks of the
-// second half come from a stream seeded by the main one, and sums round in another order. A step
-// is deterministic for a given thread count. The Gumbel noise of AutoDim's α is the same draw on
-// both halves (one sample per step, as on one thread).
+// normalises with its own mean and variance, "ghost" batches of B/2), the second half's dropout
+// masks come from a stream seeded from the main one, and sums round in another order (without
+// BatchNorm or dropout, e.g. FM, the weights agree to float rounding: test/replica.test.ts). A
+// run is deterministic for a given thread count. The Gumbel noise of AutoDim's α is one draw per
+// step, the same on both halves, as on one thread.
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { AutodimError } from "../errors.js";
 import type { ReplicaModuleSpec } from "../models/embedding.js";
@@ -39,10 +44,8 @@ export interface ReplicaJob {
   /** The part's rows / the batch's: its mean loss is scaled by it, so the parts' gradients add up. */
   share: number;
   labels: Float32Array;
-  /** Per sparse parameter: the rows of the whole batch (both halves index into them). */
-  rows: Int32Array[];
-  /** Per sparse parameter: the replica's half of the local indices. */
-  local: Int32Array[];
+  /** The part's feature ids, row-major [size, fields]. */
+  ids: Int32Array;
   dense: Float32Array[];
   state: Float32Array[];
   architecture: Float32Array[];
@@ -57,10 +60,6 @@ export interface ReplicaJob {
 export interface ReplicaAnswer {
   /** The replica's part of the batch's mean loss (its mean × its share). */
   loss: number;
-  /** Per sparse parameter, the gradient of the rows the replica's part touches, [rows, dim] (empty without W). */
-  sparse: Float32Array[];
-  /** Per sparse parameter, where each of those rows sits in the job's `rows`. */
-  positions: Int32Array[];
   dense: Float32Array[];
   architecture: Float32Array[];
   /** The BatchNorm running statistics after the replica's forward. */
@@ -225,7 +224,7 @@ export function serveReplica(server: ReplicaServer, port: MessagePort, control: 
 
 /** The buffers an answer can hand over instead of copying: those its arrays fill exactly. */
 function answerBuffers(a: ReplicaAnswer): ArrayBuffer[] {
-  const arrays = [...a.sparse, ...a.positions, ...a.dense, ...a.architecture, ...a.state];
+  const arrays = [...a.dense, ...a.architecture, ...a.state];
   const own = arrays.filter((x) => x.byteOffset === 0 && x.byteLength === x.buffer.byteLength);
   return [...new Set(own.map((x) => x.buffer as ArrayBuffer))];
 }
@@ -250,27 +249,35 @@ function dataParallelSetting(): "off" | "on" | "auto" {
 }
 
 /**
- * Splits every training and α step of `network` over the run's threads when it pays: the run
- * has ≥ 2 threads on the wasm backend, a network a replica can rebuild, batches of
- * ≥ 2 × MIN_ROWS_PER_PART rows, and (unless AUTODIM_DATA_PARALLEL=1) ≥ DATA_PARALLEL_MIN_SAMPLES rows to
- * train on. Returns the parts each step is split into (1: none). `network.dispose()` stops them.
+ * Splits every training and α step of `network` in two halves when it pays: the run computes on
+ * two threads on the wasm backend, its network can be rebuilt by a replica (AutoDim's search, the
+ * per-field-size re-train; not the baselines' own embeddings), batches have ≥ 2 × MIN_ROWS_PER_PART
+ * rows, and (unless AUTODIM_DATA_PARALLEL=1) it trains on ≥ DATA_PARALLEL_MIN_SAMPLES rows.
+ * AUTODIM_DATA_PARALLEL=0 never splits. Returns the parts (1: none); `network.dispose()` stops the replica.
  */
 export async function startDataParallel(network: Network, request: DataParallelRequest): Promise<number> {
   const setting = dataParallelSetting();
   const info = runtimeInfo();
-  const parts = Math.min(info.threads, Math.floor(request.batchSize / MIN_ROWS_PER_PART));
-  if (setting === "off" || info.tfBackend !== "wasm" || parts < 2) return 1;
+  // Two halves, measured on two cores; with more cores one run splits its kernels over all of them instead.
+  if (setting === "off" || info.tfBackend !== "wasm" || info.threads !== 2) return 1;
+  if (request.batchSize < 2 * MIN_ROWS_PER_PART) return 1;
   if (setting === "auto" && request.samples < DATA_PARALLEL_MIN_SAMPLES) return 1;
   const spec = network.replicaSpec();
   if (!spec) return 1;
   const stores = network.sparse.map((p) => p.table.shared());
-  const replicas: Replica[] = [];
-  try {
-    for (let k = 1; k < parts; k++) replicas.push(await Replica.start(request.entry, spec, stores));
-  } catch (err) {
-    for (const r of replicas) r.close();
-    throw err;
-  }
-  network.attachReplicas(replicas);
-  return parts;
+  network.attachReplica(await Replica.start(request.entry, spec, stores));
+  return 2;
+}
+
+/** A replica-worker.cjs entry's own path, whether the import gave it as ESM (tsx) or CommonJS (tslab). */
+export async function replicaEntry(
+  mod: Promise<{ workerFile?: string; default?: { workerFile: string } }>,
+): Promise<{ workerFile: string }> {
+  const m = await mod;
+  return { workerFile: m.workerFile ?? (m.default as { workerFile: string }).workerFile };
+}
+
+/** What a result's backend line adds when its steps were split (`parts` from `startDataParallel`). */
+export function splitLabel(parts: number): string {
+  return parts > 1 ? `, data-parallel (batch halves on ${parts} threads)` : "";
 }

@@ -16,6 +16,7 @@ import { parseWeights, readWeightsFile } from "../tables/weights.js";
 import type { CheckpointSettings } from "./checkpoint.js";
 import { fit } from "./fit.js";
 import { Network } from "./network.js";
+import { replicaEntry, splitLabel, startDataParallel } from "./replica.js";
 import { PlanEmbedding } from "./plan-embedding.js";
 import type { DataIdentity, DimensionPlan, RetrainConfig, RetrainResult, SelectionRecord } from "./schemas.js";
 
@@ -127,6 +128,11 @@ export async function trainWithEmbedding(
   const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
   try {
     extra.beforeTraining?.(model);
+    const parts = await startDataParallel(network, {
+      entry: (await replicaEntry(import("./replica-worker.cjs"))).workerFile,
+      batchSize: config.batchSize,
+      samples: config.epochs * data.rows("train"),
+    });
     const outcome = await fit(network, data, {
       epochs: config.epochs,
       patience: config.patience,
@@ -163,7 +169,7 @@ export async function trainWithEmbedding(
       selection: extra.selection,
       data: dataIdentity(data),
       runtime: {
-        backend: backendLabel(info),
+        backend: backendLabel(info) + splitLabel(parts),
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,
