@@ -349,11 +349,15 @@ export function touchedRows(param: SparseParam, rows: Int32Array, localIndex: In
  */
 export class RowGradientAdder {
   private readonly dedup: TouchCollector;
+  // Reused between calls: fresh megabyte arrays every step cost their page faults and zeroing.
+  private both = new Int32Array(0);
+  private sum = new Float32Array(0);
 
   constructor(table: SparseTable) {
     this.dedup = new TouchCollector({ table, fields: Int32Array.of(0) });
   }
 
+  /** The result's arrays are overwritten by the next call. */
   add(
     rowsA: Int32Array,
     gradsA: Float32Array,
@@ -361,11 +365,14 @@ export class RowGradientAdder {
     gradsB: Float32Array,
     dim: number,
   ): { rows: Int32Array; grads: Float32Array } {
-    const both = new Int32Array(rowsA.length + rowsB.length);
+    const n = rowsA.length + rowsB.length;
+    if (this.both.length < n) this.both = new Int32Array(2 * n);
+    const both = this.both.subarray(0, n);
     both.set(rowsA);
     both.set(rowsB, rowsA.length);
-    const { rows, localIndex } = this.dedup.collectIndices(both, both.length, 1);
-    const grads = new Float32Array(rows.length * dim);
+    const { rows, localIndex } = this.dedup.collectIndices(both, n, 1);
+    if (this.sum.length < rows.length * dim) this.sum = new Float32Array(2 * rows.length * dim);
+    const grads = this.sum.subarray(0, rows.length * dim).fill(0);
     scatterAddRows(grads, dim, localIndex.subarray(0, rowsA.length), gradsA);
     scatterAddRows(grads, dim, localIndex.subarray(rowsA.length), gradsB);
     return { rows, grads };

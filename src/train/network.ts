@@ -35,6 +35,13 @@ export interface NetworkOptions {
  */
 export const MIN_ROWS_PER_PART = 64;
 
+/**
+ * The main thread's share of a split batch. The replica's half also carries the weights in and
+ * its gradients out (~3 ms a step on the benchmark's workload, batch 2000), so the main thread
+ * takes a little more and both halves end together (measured: bench/README.md).
+ */
+export const MAIN_THREAD_SHARE = 0.52;
+
 /** A step's loss and gradients: the tables' per touched row, the dense weights' and α's by name. */
 interface StepGradients {
   loss: number;
@@ -187,7 +194,7 @@ export class Network {
    */
   private splitGradients(replica: Replica, batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
     const n = batch.size;
-    const own = Math.ceil(n / 2);
+    const own = Math.round(n * MAIN_THREAD_SHARE);
     const shares = [own / n, (n - own) / n];
     const F = this.fieldCount;
     const values = (vs: tf.Variable[]) => vs.map((v) => v.dataSync() as Float32Array);

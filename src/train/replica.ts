@@ -199,27 +199,38 @@ export interface ReplicaServer {
  */
 export function serveReplica(server: ReplicaServer, port: MessagePort, control: Int32Array): void {
   let seen = 0;
-  for (;;) {
-    Atomics.wait(control, JOBS, seen);
-    while (Atomics.load(control, JOBS) !== seen) {
-      seen++;
-      const m = receiveMessage<ReplicaJob | ReplicaAdamJob | { kind: "close" }>(port);
-      if (m.kind === "close") return;
-      let reply: Answer;
-      try {
-        if (m.kind === "adam") {
-          server.adam(m);
-          reply = { kind: "done" };
-        } else reply = { kind: "answer", answer: server.run(m) };
-      } catch (err) {
-        reply = { kind: "error", message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  const answer = (reply: Answer, transfer: ArrayBuffer[] = []) => {
+    port.postMessage(reply, transfer);
+    Atomics.add(control, ANSWERS, 1);
+    Atomics.notify(control, ANSWERS);
+  };
+  try {
+    for (;;) {
+      Atomics.wait(control, JOBS, seen);
+      while (Atomics.load(control, JOBS) !== seen) {
+        seen++;
+        const m = receiveMessage<ReplicaJob | ReplicaAdamJob | { kind: "close" }>(port);
+        if (m.kind === "close") return;
+        let reply: Answer;
+        try {
+          if (m.kind === "adam") {
+            server.adam(m);
+            reply = { kind: "done" };
+          } else reply = { kind: "answer", answer: server.run(m) };
+        } catch (err) {
+          reply = { kind: "error", message: describe(err) };
+        }
+        answer(reply, reply.kind === "answer" ? answerBuffers(reply.answer) : []);
       }
-      const transfer = reply.kind === "answer" ? answerBuffers(reply.answer) : [];
-      port.postMessage(reply, transfer);
-      Atomics.add(control, ANSWERS, 1);
-      Atomics.notify(control, ANSWERS);
     }
+  } catch (err) {
+    // Whatever broke the loop itself, the main thread waiting for an answer hears of it.
+    answer({ kind: "error", message: `the replica's loop stopped: ${describe(err)}` });
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
 /** The buffers an answer can hand over instead of copying: those its arrays fill exactly. */
