@@ -79,9 +79,11 @@ async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missin
 /**
  * The compute threads a run starts with: AUTODIM_THREADS (AUTODIM_BLAS_THREADS, its older name),
  * else DEFAULT_THREADS, all the cores this process may use. `--threads N` of the training commands
- * sets it per run. A lone run on an idle 2-core machine: search ×1.29, re-train ×1.24 on two
- * threads; with another job on the second core two threads are ~10% slower than one, so runs side
- * by side (two `reproduce` processes, GNU parallel) should take `--threads 1` (bench/README.md).
+ * sets it per run. On two threads AutoDim's search and re-train split each batch over two
+ * replicas (src/train/replica.ts; ×1.58 and ×1.48 on an idle 2-core machine), other runs split
+ * their kernels (×1.29 / ×1.24); with another job on the second core two threads are slower than
+ * one, so runs side by side (two `reproduce` processes, GNU parallel) should take `--threads 1`
+ * (bench/README.md).
  */
 export const DEFAULT_THREADS = Math.min(64, Math.max(1, availableParallelism()));
 
