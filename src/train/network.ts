@@ -187,8 +187,8 @@ export class Network {
    * A data-parallel step: the batch's first half here, the second on the replica, each on the
    * rows its half touches. Each half's loss is its mean times its share of the rows, so the
    * batch's gradient is the halves' sum: dense and α gradients are added here; the tables'
-   * gradients stay with their halves, and the replica adds them up in the tables' Adam step
-   * (`tablesAdamOnReplica`). BatchNorm running statistics are the halves' average by share. The
+   * gradients stay with their halves, and the replica adds them up in the tables' Adam step,
+   * posted as soon as its answer is in (`tablesAdamOnReplica`). BatchNorm running statistics are the halves' average by share. The
    * replica's job is posted before anything here, so its half starts at once and sees the
    * streams and statistics as they were before this half's forward.
    */
@@ -222,6 +222,10 @@ export class Network {
       // The replica answers its job even when this half failed: the next step starts in step.
       answer = replica.wait();
     }
+    const loss = local.loss + answer.loss;
+    // The tables' Adam starts on the replica now, while the rest of the step goes on here (a
+    // diverged step, which trainStep refuses, updates nothing).
+    if (which.weights && Number.isFinite(loss)) this.tablesAdamOnReplica(replica, local.sparse);
     const { grads } = local;
     const add = (v: tf.Variable, array: Float32Array) => {
       const sum = tf.tidy(() => tf.add(grads[v.name], tf.tensor(array, v.shape)));
@@ -234,7 +238,7 @@ export class Network {
       this.state.forEach((v, i) =>
         tf.tidy(() => v.assign(tf.add(tf.mul(v, shares[0]), tf.mul(tf.tensor(answer.state[i], v.shape), shares[1])))),
       );
-    return { loss: local.loss + answer.loss, sparse: local.sparse, grads };
+    return { loss, sparse: [], grads };
   }
 
   /** The replica's half of the last split step, kept for the tables' Adam step that follows it. */
@@ -318,8 +322,8 @@ export class Network {
       : this.localGradients(batch, ctx, which);
     try {
       this.guard(loss, "training");
-      if (replica) this.tablesAdamOnReplica(replica, sparse);
-      else for (const s of sparse) s.param.table.applyAdam(s.rows, s.grads, this.adam);
+      // (a split step's tables are being updated on the replica already: `sparse` is empty)
+      for (const s of sparse) s.param.table.applyAdam(s.rows, s.grads, this.adam);
       // Arrays in a fixed order: tfjs's Adam keys its moments by position, not by name.
       this.optimizer.applyGradients(this.dense.map((v) => ({ name: v.name, tensor: grads[v.name] })));
       if (withArchitecture)
