@@ -78,3 +78,11 @@ export function preparedFile(dir: string, name: string): string {
   if (file === undefined) throw new Error(`${dir}: no ${name} in the manifest`);
   return join(dir, file);
 }
+
+/** Every (transposeA, transposeB) of a matrix product, for tests that cover them all. */
+export const TRANSPOSE_PAIRS = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;

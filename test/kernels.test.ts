@@ -5,6 +5,7 @@ import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
+import { TRANSPOSE_PAIRS } from "./helpers.js";
 
 const rng = randomStream(99, "init", "kernel-tests");
 const rand = (shape: number[]) => {
@@ -71,12 +72,7 @@ test(
   },
 );
 
-for (const [ta, tb] of [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-] as const) {
+for (const [ta, tb] of TRANSPOSE_PAIRS) {
   test(`BatchMatMul transposeA=${ta} transposeB=${tb}, rank 2 and batched rank 3, equals cpu`, async () => {
     // [0, 40, 64, 3]: a large A, where Aᵀ·B is computed as (Bᵀ·A)ᵀ.
     for (const [batch, m, k, n] of [

@@ -3,6 +3,7 @@
 // Adam bit-identical to SparseTable's JS loops; the element-wise kernels (native/elementwise.c)
 // bit-identical to the stock wasm ones at 1 and 2 threads. Bad arguments are errors. Skipped where an
 // addon is not built or libopenblas is missing (CI requires both to be built).
+import { TRANSPOSE_PAIRS } from "./helpers.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -35,12 +36,7 @@ test(
   { skip: blas ? false : `addon not loaded: ${missing}` },
   () => {
     const b = blas as NativeBlas;
-    for (const [ta, tb] of [
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ] as const) {
+    for (const [ta, tb] of TRANSPOSE_PAIRS) {
       const [batch, m, k, n] = [3, 5, 7, 4];
       for (const broadcastB of [false, true]) {
         const A = rand(batch * m * k);
@@ -78,12 +74,7 @@ test(
       [301, 257, 130], // split by rows
       [70, 301, 333], // split by columns
     ]) {
-      for (const [ta, tb] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ] as const) {
+      for (const [ta, tb] of TRANSPOSE_PAIRS) {
         const A = rand(2 * m * k);
         const B = rand(2 * k * n);
         const run = (threads: number) => {

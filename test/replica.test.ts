@@ -16,7 +16,8 @@ import { sparseKernels, useSparseKernels } from "../src/runtime/sparse-kernels.j
 import { RowGradientAdder, SparseTable, scatterAddRows } from "../src/tables/sparse.js";
 import { Network } from "../src/train/network.js";
 import { PlanEmbedding } from "../src/train/plan-embedding.js";
-import { Replica, replicaEntry, startDataParallel } from "../src/train/replica.js";
+import { Replica, startDataParallel } from "../src/train/replica.js";
+import { workerEntry } from "../src/runtime/worker-entry.js";
 
 const VOCAB = [40, 7, 300, 25, 120, 3];
 const F = VOCAB.length;
@@ -76,9 +77,9 @@ function network(embedding: EmbeddingModule, model: ModelName): Network {
 async function split(net: Network, entry: "train" | "search"): Promise<void> {
   const file =
     entry === "train"
-      ? await replicaEntry(import("../src/train/replica-worker.cjs"))
-      : await replicaEntry(import("../src/embedding/replica-worker.cjs"));
-  const parts = await startDataParallel(net, { entry: file.workerFile, batchSize: 256, samples: 1 });
+      ? await workerEntry(import("../src/train/replica-worker.cjs"))
+      : await workerEntry(import("../src/embedding/replica-worker.cjs"));
+  const parts = await startDataParallel(net, { entry: file, batchSize: 256, samples: 1 });
   assert.equal(parts, 2);
 }
 
@@ -208,7 +209,7 @@ test("small batches stay on one thread; a replica that cannot build says why", a
   } finally {
     n.dispose();
   }
-  const entry = (await replicaEntry(import("../src/train/replica-worker.cjs"))).workerFile;
+  const entry = await workerEntry(import("../src/train/replica-worker.cjs"));
   const search = searchNetwork("fm");
   try {
     // The train layer's replica cannot build AutoDim's search embedding.

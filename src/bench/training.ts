@@ -19,7 +19,8 @@ import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Network } from "../train/network.js";
-import { replicaEntry, startDataParallel } from "../train/replica.js";
+import { startDataParallel } from "../train/replica.js";
+import { workerEntry } from "../runtime/worker-entry.js";
 
 /** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
 export const BENCH_VOCAB = [
@@ -126,17 +127,13 @@ function network(embedding: EmbeddingModule, totalFeatures: number, seed: number
 }
 
 /** Starts the replicas of a benchmark phase as a long run would (the bench stands for one). */
-async function split(net: Network, entry: Promise<{ workerFile: string }>, how: PhaseOptions["split"], batch: number) {
+async function split(net: Network, entry: () => Promise<string>, how: PhaseOptions["split"], batch: number) {
   if (how === "ops") return 1;
-  return startDataParallel(net, {
-    entry: (await entry).workerFile,
-    batchSize: batch,
-    samples: Number.MAX_SAFE_INTEGER,
-  });
+  return startDataParallel(net, { entry: await entry(), batchSize: batch, samples: Number.MAX_SAFE_INTEGER });
 }
 
-const searchReplicaEntry = () => replicaEntry(import("../embedding/replica-worker.cjs"));
-const retrainReplicaEntry = () => replicaEntry(import("../train/replica-worker.cjs"));
+const searchReplicaEntry = () => workerEntry(import("../embedding/replica-worker.cjs"));
+const retrainReplicaEntry = () => workerEntry(import("../train/replica-worker.cjs"));
 
 /** One search workload: `step(t)` is a W step, plus an α step on a validation batch every 10. */
 function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): {
@@ -178,7 +175,7 @@ export async function benchSearch({
 }: PhaseOptions): Promise<PhaseRun> {
   const s = searchStepper({ vocab, batch, seed });
   try {
-    const batchParts = await split(s.net, searchReplicaEntry(), how, batch);
+    const batchParts = await split(s.net, searchReplicaEntry, how, batch);
     return { ...timed(s.step, steps, batch), batchParts };
   } finally {
     s.dispose();
@@ -208,7 +205,7 @@ export async function benchRetrain({
   const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const dropout = randomStream(seed, "dropout");
   try {
-    const batchParts = await split(net, retrainReplicaEntry(), how, batch);
+    const batchParts = await split(net, retrainReplicaEntry, how, batch);
     const step = (t: number) => void net.trainStep(train(), { training: true, step: t, dropout });
     return { ...timed(step, steps, batch), batchParts };
   } finally {

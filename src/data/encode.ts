@@ -3,6 +3,7 @@
 // encoded on worker threads (one per core) while the main thread reads the file and puts
 // the results back in file order. The main thread also draws each line's split, so the
 // output is the same bytes whatever the number of threads.
+import { workerEntry } from "../runtime/worker-entry.js";
 import { availableParallelism } from "node:os";
 import { promises as fsp } from "node:fs";
 import { Worker } from "node:worker_threads";
@@ -176,8 +177,7 @@ export class EncodePool {
   static async start(threads: number): Promise<EncodePool> {
     // The worker entry is CommonJS beside this file; importing it gives its path without
     // `import.meta` (tslab loads src/ as CommonJS, where this import is a require).
-    const mod = (await import("./encode-worker.cjs")) as { workerFile?: string; default?: { workerFile: string } };
-    const pool = new EncodePool(mod.workerFile ?? (mod.default as { workerFile: string }).workerFile);
+    const pool = new EncodePool(await workerEntry(import("./encode-worker.cjs")));
     for (let i = 0; i < threads; i++) pool.handles.push(pool.spawn());
     return pool;
   }

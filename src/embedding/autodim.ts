@@ -47,7 +47,8 @@ import type { CheckpointSettings } from "../train/checkpoint.js";
 import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import { runBiLevel } from "../train/bilevel.js";
-import { replicaEntry, splitLabel, startDataParallel } from "../train/replica.js";
+import { splitLabel, startDataParallel } from "../train/replica.js";
+import { workerEntry } from "../runtime/worker-entry.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
 import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind } from "../train/schemas.js";
@@ -445,7 +446,7 @@ export async function search(
 
   try {
     const parts = await startDataParallel(network, {
-      entry: (await replicaEntry(import("./replica-worker.cjs"))).workerFile,
+      entry: await workerEntry(import("./replica-worker.cjs")),
       batchSize: config.batchSize,
       samples: totalSteps * config.batchSize,
     });

@@ -278,8 +278,6 @@ export interface TouchedRows {
   values: tf.Variable;
   /** [batch × fields.length] int32: for each (row, field) the index into `values`. */
   local: tf.Tensor1D;
-  /** The indices of `local` as an array (a data-parallel step splits them by batch rows). */
-  localIndex: Int32Array;
 }
 
 /**
@@ -302,7 +300,15 @@ export class TouchCollector {
 
   collect(ids: Int32Array, batchSize: number, fieldCount: number): TouchedRows {
     const { rows, localIndex } = this.collectIndices(ids, batchSize, fieldCount);
-    return touchedRows(this.param, rows, localIndex);
+    const { table } = this.param;
+    // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
+    const initial = tf.tensor2d(table.gather(rows, new Float32Array(rows.length * table.dim)), [
+      rows.length,
+      table.dim,
+    ]);
+    const values = tf.variable(initial, true);
+    initial.dispose();
+    return { param: this.param, rows, values, local: tf.tensor1d(localIndex, "int32") };
   }
 
   /** The rows a batch touches, each once, and per (row, field) the index into them: no values yet. */
@@ -330,16 +336,6 @@ export class TouchCollector {
       throw new Error(`feature id ${ids[-1 - unique]} is outside the table's row map (${rowOf?.length} ids)`);
     return { rows: rows.slice(0, unique), localIndex: local.slice(0, n) };
   }
-}
-
-/** `rows` of a parameter with their current values as a differentiable tensor (fresh arrays: see below). */
-export function touchedRows(param: SparseParam, rows: Int32Array, localIndex: Int32Array): TouchedRows {
-  const { table } = param;
-  // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
-  const initial = tf.tensor2d(table.gather(rows, new Float32Array(rows.length * table.dim)), [rows.length, table.dim]);
-  const values = tf.variable(initial, true);
-  initial.dispose();
-  return { param, rows, values, local: tf.tensor1d(localIndex, "int32"), localIndex };
 }
 
 /**

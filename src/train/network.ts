@@ -99,8 +99,10 @@ export class Network {
     return [...this.embedding.state, ...this.model.state];
   }
 
-  /** Mean loss and logits of a batch; `touched` must come from `touch()`. */
-  /** `share` scales the mean: a part of a data-parallel step weighs its rows / the batch's. */
+  /**
+   * Mean loss of a batch; `touched` must come from `touch()`. `share` scales the mean: a part of
+   * a data-parallel step weighs its rows / the batch's.
+   */
   private loss(batch: Batch, touched: TouchedRows[], ctx: StepContext, share = 1): tf.Scalar {
     const nEmb = this.embedding.sparse.length;
     const x = this.embedding.forward(touched.slice(0, nEmb), batch.size, ctx);
@@ -188,9 +190,10 @@ export class Network {
    * rows its half touches. Each half's loss is its mean times its share of the rows, so the
    * batch's gradient is the halves' sum: dense and α gradients are added here; the tables'
    * gradients stay with their halves, and the replica adds them up in the tables' Adam step,
-   * posted as soon as its answer is in (`tablesAdamOnReplica`). BatchNorm running statistics are the halves' average by share. The
-   * replica's job is posted before anything here, so its half starts at once and sees the
-   * streams and statistics as they were before this half's forward.
+   * posted as soon as its answer is in (`tablesAdamOnReplica`). BatchNorm running statistics
+   * are the halves' average by share. The replica's job is posted before anything here, so its
+   * half starts at once and sees the streams and statistics as they were before this half's
+   * forward.
    */
   private splitGradients(replica: Replica, batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
     const n = batch.size;

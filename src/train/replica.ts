@@ -280,14 +280,6 @@ export async function startDataParallel(network: Network, request: DataParallelR
   return 2;
 }
 
-/** A replica-worker.cjs entry's own path, whether the import gave it as ESM (tsx) or CommonJS (tslab). */
-export async function replicaEntry(
-  mod: Promise<{ workerFile?: string; default?: { workerFile: string } }>,
-): Promise<{ workerFile: string }> {
-  const m = await mod;
-  return { workerFile: m.workerFile ?? (m.default as { workerFile: string }).workerFile };
-}
-
 /** What a result's backend line adds when its steps were split (`parts` from `startDataParallel`). */
 export function splitLabel(parts: number): string {
   return parts > 1 ? `, data-parallel (batch halves on ${parts} threads)` : "";

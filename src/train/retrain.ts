@@ -16,7 +16,8 @@ import { parseWeights, readWeightsFile } from "../tables/weights.js";
 import type { CheckpointSettings } from "./checkpoint.js";
 import { fit } from "./fit.js";
 import { Network } from "./network.js";
-import { replicaEntry, splitLabel, startDataParallel } from "./replica.js";
+import { splitLabel, startDataParallel } from "./replica.js";
+import { workerEntry } from "../runtime/worker-entry.js";
 import { PlanEmbedding } from "./plan-embedding.js";
 import type { DataIdentity, DimensionPlan, RetrainConfig, RetrainResult, SelectionRecord } from "./schemas.js";
 
@@ -129,7 +130,7 @@ export async function trainWithEmbedding(
   try {
     extra.beforeTraining?.(model);
     const parts = await startDataParallel(network, {
-      entry: (await replicaEntry(import("./replica-worker.cjs"))).workerFile,
+      entry: await workerEntry(import("./replica-worker.cjs")),
       batchSize: config.batchSize,
       samples: config.epochs * data.rows("train"),
     });
