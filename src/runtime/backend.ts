@@ -99,6 +99,17 @@ function threadsFromEnvironment(): number {
   return DEFAULT_THREADS;
 }
 
+/**
+ * The threads asked for (AUTODIM_THREADS, `--threads`), which `RuntimeInfo.threads` may be below
+ * when no addon can split a kernel: a data-parallel run uses them all the same (one wasm
+ * instance per thread).
+ */
+let threadsAsked = 1;
+
+export function requestedThreads(): number {
+  return threadsAsked;
+}
+
 let blasAddon: NativeBlas | undefined;
 let ewAddon: NativeElementwise | undefined;
 
@@ -111,6 +122,7 @@ let ewAddon: NativeElementwise | undefined;
 export function setComputeThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new AutodimError(`--threads must be an integer from 1 to 64, got ${n}`);
+  threadsAsked = n;
   blasAddon?.threads(n);
   const used = ewAddon ? ewAddon.threads(n) : (blasAddon?.threads() ?? 1);
   if (ewAddon) useNativeAlea(ewAddon, used >= 2);
@@ -220,6 +232,7 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
   let elementwise: RuntimeInfo["elementwise"] = "none";
   let nativeElementwiseMissing: string | undefined;
   const threads = threadsFromEnvironment();
+  threadsAsked = threads;
   if (name === "wasm") {
     const { blas, missing } = await loadNativeBlas();
     const native = await loadNativeElementwise();

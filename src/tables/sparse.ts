@@ -379,6 +379,8 @@ export class RowGradientAdder {
 export function scatterAddRows(out: Float32Array, dim: number, positions: Int32Array, src: Float32Array): void {
   const kernels = sparseKernels();
   if (kernels) return kernels.scatterAdd(out, dim, positions, src);
+  const rows = Math.floor(out.length / dim);
+  if (positions.some((p) => p < 0 || p >= rows)) throw new RangeError("scatterAdd: a position outside out");
   for (let i = 0; i < positions.length; i++) {
     const o = positions[i] * dim;
     for (let j = 0; j < dim; j++) out[o + j] = Math.fround(out[o + j] + src[i * dim + j]);

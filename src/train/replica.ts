@@ -18,7 +18,7 @@
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { AutodimError } from "../errors.js";
 import type { ReplicaModuleSpec } from "../models/embedding.js";
-import { runtimeInfo } from "../runtime/backend.js";
+import { requestedThreads, runtimeInfo } from "../runtime/backend.js";
 import { MIN_ROWS_PER_PART, type Network, type NetworkOptions } from "./network.js";
 
 export type { ReplicaModuleSpec };
@@ -270,7 +270,8 @@ export async function startDataParallel(network: Network, request: DataParallelR
   const setting = dataParallelSetting();
   const info = runtimeInfo();
   // Two halves, measured on two cores; with more cores one run splits its kernels over all of them instead.
-  if (setting === "off" || info.tfBackend !== "wasm" || info.threads !== 2) return 1;
+  // (the threads asked for: without the element-wise addon the run's own kernels stay on one)
+  if (setting === "off" || info.tfBackend !== "wasm" || requestedThreads() !== 2) return 1;
   if (request.batchSize < 2 * MIN_ROWS_PER_PART) return 1;
   if (setting === "auto" && request.samples < DATA_PARALLEL_MIN_SAMPLES) return 1;
   const spec = network.replicaSpec();
