@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so there is no build step to forget.
-import { register } from "tsx/esm/api";
+// Runs the TypeScript CLI through tsx, so there is no build step to forget (in a Node started
+// with the flags training wants: node-flags.js).
+import { relaunchWithNodeFlags } from "./node-flags.js";
 
-register();
-const { run } = await import("../src/cli/main.ts");
-process.exitCode = await run(process.argv.slice(2));
+const relaunched = relaunchWithNodeFlags();
+if (relaunched) process.exitCode = await relaunched;
+else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  const { run } = await import("../src/cli/main.ts");
+  process.exitCode = await run(process.argv.slice(2));
+}

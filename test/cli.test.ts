@@ -1,8 +1,9 @@
 // The CLI as a user runs it: a child process, exit codes, stdout and stderr.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initRuntime } from "../src/runtime/backend.js";
 import { CRITEO_DEEPCTR, fixtureLines, tempDir } from "./helpers.js";
@@ -104,6 +105,40 @@ test("backend: printed, and AUTODIM_BACKEND forces or fails clearly", () => {
   const bad = autodim(["backend"], { AUTODIM_BACKEND: "gpu" });
   assert.equal(bad.code, 1);
   assert.match(bad.err, /AUTODIM_BACKEND=gpu is not a backend; use one of node, wasm, cpu/);
+});
+
+test("the CLI runs in a Node with the heap flags training wants; a user's own value stands; signals reach it", async () => {
+  assert.match(autodim(["backend"]).out, /^hardware .*Node v[\d.]+ --max-semi-space-size=64$/m);
+  const own = spawnSync(process.execPath, ["--max-semi-space-size=32", "bin/autodim.js", "backend"], {
+    encoding: "utf8",
+  });
+  assert.match(own.stdout, /^hardware .*Node v[\d.]+ --max-semi-space-size=32$/m);
+  // A long bench: SIGTERM to the process we started ends the one doing the work, by the same signal.
+  const marker = "987654";
+  const parent = spawn(process.execPath, ["bin/autodim.js", "bench", "--only", "search", "--steps", marker], {
+    env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1" },
+    stdio: "ignore",
+  });
+  // Processes running the relaunched command (read from /proc: no pgrep needed).
+  const working = () =>
+    readdirSync("/proc")
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+          return argv.includes("--max-semi-space-size=64") && argv.includes(marker);
+        } catch {
+          return false; // gone meanwhile
+        }
+      })
+      .join(",");
+  for (let i = 0; i < 100 && working() === ""; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.notEqual(working(), "", "the relaunched CLI is running");
+  parent.kill("SIGTERM");
+  const [, signal] = (await once(parent, "exit")) as [number | null, NodeJS.Signals | null];
+  assert.equal(signal, "SIGTERM");
+  for (let i = 0; i < 50 && working() !== ""; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(working(), "", "no CLI left running");
 });
 
 test("the main job runs on the embedded default data and prints its summary", () => {

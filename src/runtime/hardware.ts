@@ -7,6 +7,13 @@ export interface HardwareInfo {
   memoryGiB: number;
   platform: string;
   node: string;
+  /** Node's heap and GC flags (they change a run's speed, not its numbers: bin/node-flags.js). */
+  nodeFlags?: string[];
+}
+
+/** The process's heap and GC flags, e.g. --max-semi-space-size=64. */
+function heapFlags(): string[] {
+  return process.execArgv.filter((a) => /^--(max|min)-[a-z-]*-size=|^--[a-z-]*gc\b/.test(a));
 }
 
 export function hardwareInfo(): HardwareInfo {
@@ -17,10 +24,12 @@ export function hardwareInfo(): HardwareInfo {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     platform: `${os.platform()} ${os.arch()}`,
     node: process.version,
+    nodeFlags: heapFlags(),
   };
 }
 
 /** One line for logs and notebook headers. */
 export function describeHardware(h: HardwareInfo = hardwareInfo()): string {
-  return `${h.cpuModel}, ${h.cores} cores, ${h.memoryGiB} GiB, ${h.platform}, Node ${h.node}`;
+  const flags = h.nodeFlags?.length ? ` ${h.nodeFlags.join(" ")}` : "";
+  return `${h.cpuModel}, ${h.cores} cores, ${h.memoryGiB} GiB, ${h.platform}, Node ${h.node}${flags}`;
 }

@@ -299,7 +299,14 @@ export class TouchCollector {
   constructor(readonly param: SparseParam) {}
 
   collect(ids: Int32Array, batchSize: number, fieldCount: number): TouchedRows {
-    const { rows, localIndex } = this.collectIndices(ids, batchSize, fieldCount);
+    return this.withValues(this.collectIndices(ids, batchSize, fieldCount));
+  }
+
+  /**
+   * `collect`'s second half: the rows' current values. (The first half reads no table: a
+   * data-parallel step dedups every table while the replica still writes them.)
+   */
+  withValues({ rows, localIndex }: { rows: Int32Array; localIndex: Int32Array }): TouchedRows {
     const { table } = this.param;
     // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
     const initial = tf.tensor2d(table.gather(rows, new Float32Array(rows.length * table.dim)), [

@@ -113,7 +113,10 @@ export class Network {
   }
 
   private touch(batch: Batch): TouchedRows[] {
-    return this.collectors.map((c) => c.collect(batch.ids, batch.size, this.fieldCount));
+    // Every table's rows first, then their values: the dedup reads no table, so in a split step
+    // it overlaps the replica's Adam step on the tables (the first read waits for it).
+    const indices = this.collectors.map((c) => c.collectIndices(batch.ids, batch.size, this.fieldCount));
+    return this.collectors.map((c, i) => c.withValues(indices[i]));
   }
 
   /** How a replica on another thread builds this network; undefined when a part cannot be rebuilt. */

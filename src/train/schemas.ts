@@ -254,6 +254,7 @@ export const hardwareShape = z.object({
   memoryGiB: finite,
   platform: z.string(),
   node: z.string(),
+  nodeFlags: z.array(z.string()).optional(),
 });
 const hardwareSchema = typed<HardwareInfo>(hardwareShape);
 export const historyShape = z.object({
