@@ -1,6 +1,7 @@
 // Small layers with explicit variables and seeded initialisation (tfjs-layers' hidden
 // global state and unseeded initialisers would break bitwise reproducibility).
 import * as tf from "@tensorflow/tfjs";
+import { filledTensor } from "../runtime/tensor-memory.js";
 import type { RandomStream } from "../runtime/random.js";
 
 /** What a forward pass needs to know about the step it is part of. */
@@ -136,8 +137,11 @@ export class BatchNorm {
 export function dropout(x: tf.Tensor2D, rate: number, ctx: StepContext): tf.Tensor2D {
   if (!ctx.training || rate === 0) return x;
   if (!ctx.dropout) throw new Error("dropout in training needs ctx.dropout");
-  const mask = ctx.dropout.fillMask(new Float32Array(x.size), rate, 1 / (1 - rate));
-  return tf.mul(x, tf.tensor2d(mask, x.shape));
+  const stream = ctx.dropout;
+  return tf.mul(
+    x,
+    filledTensor(x.shape, "float32", (mask) => stream.fillMask(mask, rate, 1 / (1 - rate))),
+  );
 }
 
 /** Hidden layers Dense → BatchNorm → ReLU → Dropout, then Dense to one logit. */

@@ -116,6 +116,27 @@ export interface NativeElementwise extends NativeAlea {
 export const BATCH_NORM_MIX = "AutodimBatchNormMix";
 export const BATCH_NORM_MIX_GRAD = "AutodimBatchNormMixGrad";
 
+/** A tensor whose values a callback writes in place (see src/runtime/tensor-memory.ts). */
+export const FILLED = "AutodimFilled";
+
+/** `FILLED` on wasm: the callback writes straight into the output's heap memory. */
+function filledInHeap({ backend, attrs }: KernelArgs): TensorInfo {
+  const { shape, dtype, fill } = attrs as unknown as {
+    shape: number[];
+    dtype: "float32" | "int32";
+    fill: (values: Float32Array | Int32Array) => void;
+  };
+  const out = backend.makeOutput(shape, dtype);
+  // (the callback must not allocate tensors: an allocation can grow, and move, the heap)
+  fill(backend.typedArrayFromHeap(out) as Float32Array | Int32Array);
+  return out;
+}
+
+/** The heap's own view of a tensor's values on wasm (valid until the next tensor allocation). */
+export function heapView(t: tf.Tensor): Float32Array | Int32Array | Uint8Array {
+  return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t);
+}
+
 /**
  * Registers the fixes on the wasm backend (idempotent); returns the kernel names. With
  * `blas`, float32 matmuls run on it (transposes included) instead of wasm's GEMM; with `ew`,
@@ -192,6 +213,7 @@ export function registerWasmKernelFixes(blas?: NativeBlas, ew?: NativeElementwis
     });
     native.push("BatchNorm + mixture (native, fused)");
   }
+  tf.registerKernel({ kernelName: FILLED, backendName: "wasm", kernelFunc: filledInHeap as unknown as KernelFunc });
   registered = [
     blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul",
     "UnsortedSegmentSum",

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RandomStream } from "../runtime/random.js";
 import { sparseKernels } from "../runtime/sparse-kernels.js";
+import { filledTensor } from "../runtime/tensor-memory.js";
 
 export interface AdamConfig {
   learningRate: number;
@@ -293,8 +294,16 @@ export class TouchCollector {
   /** 32 − log2(slots): Fibonacci hashing takes the product's top bits. */
   private shift = 32;
   private generation = 0;
-  private rowsScratch = new Int32Array(0);
   private localScratch = new Int32Array(0);
+  /**
+   * Two of each, used in turn: a step's rows and gradients stay valid through the next step's
+   * collection (a data-parallel replica may still be updating the tables with them). Shared
+   * memory, so handing them to the replica copies nothing.
+   */
+  private rowsScratch = [new Int32Array(0), new Int32Array(0)];
+  private gradientScratch = [new Float32Array(0), new Float32Array(0)];
+  private rowsTurn = 0;
+  private gradientTurn = 0;
 
   constructor(readonly param: SparseParam) {}
 
@@ -308,24 +317,37 @@ export class TouchCollector {
    */
   withValues({ rows, localIndex }: { rows: Int32Array; localIndex: Int32Array }): TouchedRows {
     const { table } = this.param;
-    // Fresh arrays: the cpu backend keeps the array it is given instead of copying it.
-    const initial = tf.tensor2d(table.gather(rows, new Float32Array(rows.length * table.dim)), [
-      rows.length,
-      table.dim,
-    ]);
+    const initial = filledTensor([rows.length, table.dim], "float32", (values) => table.gather(rows, values));
     const values = tf.variable(initial, true);
     initial.dispose();
-    return { param: this.param, rows, values, local: tf.tensor1d(localIndex, "int32") };
+    const local = filledTensor([localIndex.length], "int32", (out) => out.set(localIndex));
+    return { param: this.param, rows, values, local: local as tf.Tensor1D };
   }
 
-  /** The rows a batch touches, each once, and per (row, field) the index into them: no values yet. */
+  /** An array for `size` gradient values (valid until the call after next: see rowsScratch). */
+  gradientBuffer(size: number): Float32Array {
+    this.gradientTurn ^= 1;
+    if (this.gradientScratch[this.gradientTurn].length < size)
+      this.gradientScratch[this.gradientTurn] = new Float32Array(new SharedArrayBuffer(4 * Math.ceil(size * 1.25)));
+    return this.gradientScratch[this.gradientTurn].subarray(0, size);
+  }
+
+  /**
+   * The rows a batch touches, each once, and per (row, field) the index into them: no values yet.
+   * Both are views on this collector's memory: the index until the next call, the rows until
+   * the call after it.
+   */
   collectIndices(ids: Int32Array, batchSize: number, fieldCount: number): { rows: Int32Array; localIndex: Int32Array } {
     const { fields, rowOf } = this.param;
     const nf = fields.length;
     const n = batchSize * nf;
+    this.rowsTurn ^= 1;
+    if (this.rowsScratch[this.rowsTurn].length < n)
+      this.rowsScratch[this.rowsTurn] = new Int32Array(
+        new SharedArrayBuffer(4 * Math.max(n, this.localScratch.length)),
+      );
     if (this.localScratch.length < n) {
       this.localScratch = new Int32Array(n);
-      this.rowsScratch = new Int32Array(n);
       let cap = 16;
       while (cap < 2 * n) cap *= 2; // at most half full: short probes
       this.slots = new Int32Array(3 * cap);
@@ -336,12 +358,12 @@ export class TouchCollector {
     const gen = ++this.generation;
     const { slots, mask, shift } = this;
     const local = this.localScratch;
-    const rows = this.rowsScratch;
+    const rows = this.rowsScratch[this.rowsTurn];
     const dedup = sparseKernels()?.collect ?? collectRows;
     const unique = dedup(ids, batchSize, fieldCount, fields, rowOf ?? null, slots, gen, mask, shift, rows, local);
     if (unique < 0)
       throw new Error(`feature id ${ids[-1 - unique]} is outside the table's row map (${rowOf?.length} ids)`);
-    return { rows: rows.slice(0, unique), localIndex: local.slice(0, n) };
+    return { rows: rows.subarray(0, unique), localIndex: local.subarray(0, n) };
   }
 }
 

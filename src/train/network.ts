@@ -18,6 +18,8 @@ import type { StepContext } from "../models/layers.js";
 import { AutodimError } from "../errors.js";
 import type { NamedArray } from "../tables/weights.js";
 import { randomStream } from "../runtime/random.js";
+import { filledTensor, readInto } from "../runtime/tensor-memory.js";
+import { SharedArrays } from "../runtime/shared-arrays.js";
 import { oneCorePerThread } from "../runtime/backend.js";
 import type { GradientSet, Replica, ReplicaAdamJob, ReplicaAnswer, ReplicaJob, ReplicaNetworkSpec } from "./replica.js";
 
@@ -56,6 +58,11 @@ export interface NetworkStateMeta {
 }
 
 /** Adam's running β1^t, β2^t (private in tfjs; read for exact checkpoints). */
+/** A tensor of `values` (copied straight into the backend's memory). */
+function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
+  return filledTensor(shape, "float32", (out) => out.set(values));
+}
+
 function adamBetaPowers(opt: tf.AdamOptimizer): tf.Variable[] {
   const o = opt as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
   return [o.accBeta1, o.accBeta2];
@@ -174,10 +181,10 @@ export class Network {
       const loss = value.dataSync()[0];
       value.dispose();
       const sparse = which.weights
-        ? touched.map((t) => {
+        ? touched.map((t, i) => {
             const g = grads[t.values.name];
             delete grads[t.values.name];
-            const values = g.dataSync() as Float32Array;
+            const values = readInto(g, this.collectors[i].gradientBuffer(g.size));
             g.dispose();
             return { param: t.param, rows: t.rows, grads: values };
           })
@@ -203,17 +210,22 @@ export class Network {
     const own = Math.round(n * MAIN_THREAD_SHARE);
     const shares = [own / n, (n - own) / n];
     const F = this.fieldCount;
-    const values = (vs: tf.Variable[]) => vs.map((v) => v.dataSync() as Float32Array);
+    const out = this.exchange;
+    const values = (key: string, vs: tf.Variable[]) => vs.map((v, i) => readInto(v, out.float(`${key}/${i}`, v.size)));
+    const ids = out.int("ids", (n - own) * F);
+    ids.set(batch.ids.subarray(own * F, n * F));
+    const labels = out.float("labels", n - own);
+    labels.set(batch.labels.subarray(own, n));
     replica.post({
       kind: "gradients",
       which,
       size: n - own,
       share: shares[1],
-      ids: batch.ids.slice(own * F, n * F),
-      labels: batch.labels.slice(own, n),
-      dense: values(this.dense),
-      state: values(this.state),
-      architecture: values(this.embedding.architecture),
+      ids,
+      labels,
+      dense: values("dense", this.dense),
+      state: values("state", this.state),
+      architecture: values("architecture", this.embedding.architecture),
       embeddingStep: this.embedding.replicaStep?.(),
       training: ctx.training,
       step: ctx.step,
@@ -234,7 +246,7 @@ export class Network {
     if (which.weights && Number.isFinite(loss)) this.tablesAdamOnReplica(replica, local.sparse);
     const { grads } = local;
     const add = (v: tf.Variable, array: Float32Array) => {
-      const sum = tf.tidy(() => tf.add(grads[v.name], tf.tensor(array, v.shape)));
+      const sum = tf.tidy(() => tf.add(grads[v.name], tensorOf(array, v.shape)));
       grads[v.name].dispose();
       grads[v.name] = sum;
     };
@@ -242,10 +254,13 @@ export class Network {
     if (which.architecture) this.embedding.architecture.forEach((v, i) => add(v, answer.architecture[i]));
     if (ctx.training)
       this.state.forEach((v, i) =>
-        tf.tidy(() => v.assign(tf.add(tf.mul(v, shares[0]), tf.mul(tf.tensor(answer.state[i], v.shape), shares[1])))),
+        tf.tidy(() => v.assign(tf.add(tf.mul(v, shares[0]), tf.mul(tensorOf(answer.state[i], v.shape), shares[1])))),
       );
     return { loss, sparse: [], grads };
   }
+
+  /** Where the main thread writes a split step's job, and the replica its answer. */
+  private readonly exchange = new SharedArrays();
 
   /** The replica's half of the last split step, kept for the tables' Adam step that follows it. */
   private replicaPart: StepGradients["sparse"] = [];
@@ -254,7 +269,7 @@ export class Network {
   /** A replica's side of `splitGradients`: this network's gradients of the job's half. */
   replicaGradients(job: ReplicaJob): ReplicaAnswer {
     const take = (vs: tf.Variable[], arrays: Float32Array[]) =>
-      vs.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[i], v.shape))));
+      vs.forEach((v, i) => tf.tidy(() => v.assign(tensorOf(arrays[i], v.shape))));
     take(this.dense, job.dense);
     take(this.state, job.state);
     take(this.embedding.architecture, job.architecture);
@@ -267,12 +282,14 @@ export class Network {
     const batch: Batch = { ids: job.ids, labels: job.labels, size: job.size };
     const { loss, sparse, grads } = this.localGradients(batch, ctx, job.which, job.share);
     this.replicaPart = sparse;
-    const read = (v: tf.Variable) => grads[v.name].dataSync() as Float32Array;
+    const out = this.exchange;
+    const read = (key: string) => (v: tf.Variable, i: number) =>
+      readInto(grads[v.name], out.float(`${key}/${i}`, v.size));
     const answer: ReplicaAnswer = {
       loss,
-      dense: job.which.weights ? this.dense.map(read) : [],
-      architecture: job.which.architecture ? this.embedding.architecture.map(read) : [],
-      state: this.state.map((v) => v.dataSync() as Float32Array),
+      dense: job.which.weights ? this.dense.map(read("dense")) : [],
+      architecture: job.which.architecture ? this.embedding.architecture.map(read("architecture")) : [],
+      state: this.state.map((v, i) => readInto(v, out.float(`state/${i}`, v.size))),
     };
     tf.dispose(grads);
     return answer;

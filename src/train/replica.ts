@@ -127,14 +127,19 @@ export class Replica {
     return new Replica(worker, port1, control);
   }
 
-  /** Hands the replica a job: a gradients job's arrays are copied, an Adam job's moved (unusable after). */
+  /**
+   * Hands the replica a job: arrays on shared memory are shared, a gradients job's other arrays
+   * copied, an Adam job's moved (unusable after).
+   */
   post(job: ReplicaJob | ReplicaAdamJob): void {
     if (this.closed) throw new Error("data-parallel replica: closed");
-    if (job.kind === "adam")
-      this.port.postMessage(job, [
-        ...new Set(job.tables.flatMap((t) => [t.rows.buffer, t.grads.buffer])),
-      ] as ArrayBuffer[]);
-    else this.port.postMessage(job);
+    if (job.kind === "adam") {
+      const buffers = new Set(job.tables.flatMap((t) => [t.rows.buffer, t.grads.buffer]));
+      this.port.postMessage(
+        job,
+        [...buffers].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
+      );
+    } else this.port.postMessage(job);
     this.jobs++;
     Atomics.store(this.control, JOBS, this.jobs);
     Atomics.notify(this.control, JOBS);
@@ -210,7 +215,9 @@ export function serveReplica(server: ReplicaServer, port: MessagePort, control: 
       while (Atomics.load(control, JOBS) !== seen) {
         seen++;
         const m = receiveMessage<ReplicaJob | ReplicaAdamJob | { kind: "close" }>(port);
-        if (m.kind === "close") return;
+        if (m.kind === "close") {
+          return;
+        }
         let reply: Answer;
         try {
           if (m.kind === "adam") {
@@ -236,7 +243,9 @@ function describe(err: unknown): string {
 /** The buffers an answer can hand over instead of copying: those its arrays fill exactly. */
 function answerBuffers(a: ReplicaAnswer): ArrayBuffer[] {
   const arrays = [...a.dense, ...a.architecture, ...a.state];
-  const own = arrays.filter((x) => x.byteOffset === 0 && x.byteLength === x.buffer.byteLength);
+  const own = arrays.filter(
+    (x) => x.buffer instanceof ArrayBuffer && x.byteOffset === 0 && x.byteLength === x.buffer.byteLength,
+  );
   return [...new Set(own.map((x) => x.buffer as ArrayBuffer))];
 }
 
