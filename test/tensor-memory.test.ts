@@ -27,7 +27,7 @@ for (const backend of ["wasm", "cpu"]) {
   test(`filledTensor and readInto on ${backend}: the values written, of either dtype, no tensor left over`, async () => {
     await onBackend(backend, () => {
       const before = tf.memory().numTensors;
-      const rng = randomStream(3, "fill");
+      const rng = randomStream(3, "init", "fill-test");
       const expected = Float32Array.from({ length: 35 }, () => rng.normal());
       const t = filledTensor([5, 7], "float32", (out) => out.set(expected));
       assert.deepEqual([...t.shape], [5, 7]);
