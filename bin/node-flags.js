@@ -7,8 +7,12 @@
 // the main thread holds the replica as well. 64 MB: the two-thread re-train went from a median
 // of 36.1k to 42.8k samples/s, one thread +2% (bench/README.md, "Both cores in one run").
 import { spawn } from "node:child_process";
+import { Worker } from "node:worker_threads";
 
 export const NODE_FLAGS = ["--max-semi-space-size=64"];
+
+/** Set for the relaunched child (and removed by it, so its own children do not see it). */
+const RELAUNCHED = "AUTODIM_RELAUNCHED";
 
 /** Flags of NODE_FLAGS this process was started without (by name: a value given by the user stands). */
 function missingFlags() {
@@ -30,6 +34,7 @@ export function relaunchWithNodeFlags() {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...missing, ...process.execArgv, ...process.argv.slice(1)], {
       stdio: "inherit",
+      env: { ...process.env, [RELAUNCHED]: "1" },
     });
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
     const forward = (signal) => child.kill(signal);
@@ -44,4 +49,21 @@ export function relaunchWithNodeFlags() {
       else resolve(code ?? 1);
     });
   });
+}
+
+/**
+ * In a relaunched child: ends this process soon after the one that started it is gone (a
+ * SIGKILL'ed CLI must stop its work, as it did before the relaunch). A thread of its own looks
+ * every 100 ms (the main thread may not yield for a whole training epoch): a parent that died
+ * leaves this process to another one.
+ */
+export function dieWithParent() {
+  if (process.env[RELAUNCHED] !== "1") return;
+  delete process.env[RELAUNCHED];
+  const watcher = new Worker(
+    `const parent = process.ppid;
+     setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 100);`,
+    { eval: true },
+  );
+  watcher.unref();
 }

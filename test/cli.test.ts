@@ -115,10 +115,11 @@ test("the CLI runs in a Node with the heap flags training wants; a user's own va
   assert.match(own.stdout, /^hardware .*Node v[\d.]+ --max-semi-space-size=32$/m);
   // A long bench: SIGTERM to the process we started ends the one doing the work, by the same signal.
   const marker = "987654";
-  const parent = spawn(process.execPath, ["bin/autodim.js", "bench", "--only", "search", "--steps", marker], {
-    env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1" },
-    stdio: "ignore",
-  });
+  const start = () =>
+    spawn(process.execPath, ["bin/autodim.js", "bench", "--only", "search", "--steps", marker], {
+      env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1" },
+      stdio: "ignore",
+    });
   // Processes running the relaunched command (read from /proc: no pgrep needed).
   const working = () =>
     readdirSync("/proc")
@@ -132,13 +133,18 @@ test("the CLI runs in a Node with the heap flags training wants; a user's own va
         }
       })
       .join(",");
-  for (let i = 0; i < 100 && working() === ""; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.notEqual(working(), "", "the relaunched CLI is running");
-  parent.kill("SIGTERM");
-  const [, signal] = (await once(parent, "exit")) as [number | null, NodeJS.Signals | null];
-  assert.equal(signal, "SIGTERM");
-  for (let i = 0; i < 50 && working() !== ""; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(working(), "", "no CLI left running");
+  const sleep = () => new Promise((r) => setTimeout(r, 100));
+  // SIGTERM is passed on; SIGKILL cannot be, and the relaunched CLI notices its parent is gone.
+  for (const sent of ["SIGTERM", "SIGKILL"] as const) {
+    const parent = start();
+    for (let i = 0; i < 100 && working() === ""; i++) await sleep();
+    assert.notEqual(working(), "", "the relaunched CLI is running");
+    parent.kill(sent);
+    const [, signal] = (await once(parent, "exit")) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, sent);
+    for (let i = 0; i < 50 && working() !== ""; i++) await sleep();
+    assert.equal(working(), "", `no CLI left running after ${sent}`);
+  }
 });
 
 test("the main job runs on the embedded default data and prints its summary", () => {

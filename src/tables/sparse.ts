@@ -295,14 +295,13 @@ export class TouchCollector {
   private shift = 32;
   private generation = 0;
   private localScratch = new Int32Array(0);
+  private rowsScratch = new Int32Array(0);
   /**
-   * Two of each, used in turn: a step's rows and gradients stay valid through the next step's
-   * collection (a data-parallel replica may still be updating the tables with them). Shared
-   * memory, so handing them to the replica copies nothing.
+   * Two, used in turn: a step's gradients stay valid through the next step's (a data-parallel
+   * replica may still be updating the tables with them). Shared memory, so handing them to the
+   * replica copies nothing.
    */
-  private rowsScratch = [new Int32Array(0), new Int32Array(0)];
   private gradientScratch = [new Float32Array(0), new Float32Array(0)];
-  private rowsTurn = 0;
   private gradientTurn = 0;
 
   constructor(readonly param: SparseParam) {}
@@ -324,7 +323,7 @@ export class TouchCollector {
     return { param: this.param, rows, values, local: local as tf.Tensor1D };
   }
 
-  /** An array for `size` gradient values (valid until the call after next: see rowsScratch). */
+  /** An array for `size` gradient values (valid until the call after next: see gradientScratch). */
   gradientBuffer(size: number): Float32Array {
     this.gradientTurn ^= 1;
     if (this.gradientScratch[this.gradientTurn].length < size)
@@ -334,20 +333,16 @@ export class TouchCollector {
 
   /**
    * The rows a batch touches, each once, and per (row, field) the index into them: no values yet.
-   * Both are views on this collector's memory: the index until the next call, the rows until
-   * the call after it.
+   * The index is a view on this collector's memory, valid until the next call; the rows are the
+   * caller's (they may be kept for an Adam step after more collections: DARTS' second order).
    */
   collectIndices(ids: Int32Array, batchSize: number, fieldCount: number): { rows: Int32Array; localIndex: Int32Array } {
     const { fields, rowOf } = this.param;
     const nf = fields.length;
     const n = batchSize * nf;
-    this.rowsTurn ^= 1;
-    if (this.rowsScratch[this.rowsTurn].length < n)
-      this.rowsScratch[this.rowsTurn] = new Int32Array(
-        new SharedArrayBuffer(4 * Math.max(n, this.localScratch.length)),
-      );
     if (this.localScratch.length < n) {
       this.localScratch = new Int32Array(n);
+      this.rowsScratch = new Int32Array(n);
       let cap = 16;
       while (cap < 2 * n) cap *= 2; // at most half full: short probes
       this.slots = new Int32Array(3 * cap);
@@ -358,12 +353,12 @@ export class TouchCollector {
     const gen = ++this.generation;
     const { slots, mask, shift } = this;
     const local = this.localScratch;
-    const rows = this.rowsScratch[this.rowsTurn];
+    const rows = this.rowsScratch;
     const dedup = sparseKernels()?.collect ?? collectRows;
     const unique = dedup(ids, batchSize, fieldCount, fields, rowOf ?? null, slots, gen, mask, shift, rows, local);
     if (unique < 0)
       throw new Error(`feature id ${ids[-1 - unique]} is outside the table's row map (${rowOf?.length} ids)`);
-    return { rows: rows.subarray(0, unique), localIndex: local.subarray(0, n) };
+    return { rows: rows.slice(0, unique), localIndex: local.subarray(0, n) };
   }
 }
 
