@@ -57,12 +57,12 @@ export interface NetworkStateMeta {
   optimizers: { key: "weights" | "architecture"; iterations: number; names: string[]; betaPowers?: number[] }[];
 }
 
-/** Adam's running β1^t, β2^t (private in tfjs; read for exact checkpoints). */
 /** A tensor of `values` (copied straight into the backend's memory). */
 function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
   return filledTensor(shape, "float32", (out) => out.set(values));
 }
 
+/** Adam's running β1^t, β2^t (private in tfjs; read for exact checkpoints). */
 function adamBetaPowers(opt: tf.AdamOptimizer): tf.Variable[] {
   const o = opt as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
   return [o.accBeta1, o.accBeta2];

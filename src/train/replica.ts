@@ -204,8 +204,8 @@ export interface ReplicaServer {
  */
 export function serveReplica(server: ReplicaServer, port: MessagePort, control: Int32Array): void {
   let seen = 0;
-  const answer = (reply: Answer, transfer: ArrayBuffer[] = []) => {
-    port.postMessage(reply, transfer);
+  const answer = (reply: Answer) => {
+    port.postMessage(reply);
     Atomics.add(control, ANSWERS, 1);
     Atomics.notify(control, ANSWERS);
   };
@@ -227,7 +227,7 @@ export function serveReplica(server: ReplicaServer, port: MessagePort, control: 
         } catch (err) {
           reply = { kind: "error", message: describe(err) };
         }
-        answer(reply, reply.kind === "answer" ? answerBuffers(reply.answer) : []);
+        answer(reply); // (an answer's arrays are on shared memory: Network.exchange)
       }
     }
   } catch (err) {
@@ -238,15 +238,6 @@ export function serveReplica(server: ReplicaServer, port: MessagePort, control: 
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
-
-/** The buffers an answer can hand over instead of copying: those its arrays fill exactly. */
-function answerBuffers(a: ReplicaAnswer): ArrayBuffer[] {
-  const arrays = [...a.dense, ...a.architecture, ...a.state];
-  const own = arrays.filter(
-    (x) => x.buffer instanceof ArrayBuffer && x.byteOffset === 0 && x.byteLength === x.buffer.byteLength,
-  );
-  return [...new Set(own.map((x) => x.buffer as ArrayBuffer))];
 }
 
 /** Rows a run must train on before a replica pays for its start (~1–2 s: tfjs, wasm, the network). */
