@@ -154,7 +154,7 @@ goes on); --resume=require makes a missing checkpoint an error instead of a fres
 environment: AUTODIM_DEBUG=1 adds stack traces to errors; AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
 (else the OpenBLAS addon runs them when built and libopenblas is installed); AUTODIM_NATIVE_EW=0 keeps element-wise ops on
 wasm; AUTODIM_THREADS=N (or --threads N of search, retrain, run, reproduce, cell, main) sets the threads one run computes on,
-default all cores (on two threads AutoDim's search and re-train split each batch in halves, one per thread: ×1.4–1.6 faster
+default all cores (on two threads AutoDim's search and re-train split each batch in halves, one per thread: ×1.6–1.8 faster
 alone on an idle 2-core machine; runs side by side should take --threads 1: see bench/README.md); AUTODIM_DATA_PARALLEL=0
 never splits a batch (=1 splits even runs under 200k rows); AUTODIM_FUSED_MIX=0 composes the search's BatchNorm + mixture from tfjs ops;
 AUTODIM_QUIET=1 hides progress.`;

@@ -6,20 +6,22 @@
  * (each side writes its next message after it has the other's answer).
  */
 export class SharedArrays {
-  private readonly floats = new Map<string, Float32Array>();
-  private readonly ints = new Map<string, Int32Array>();
+  private readonly buffers = new Map<string, SharedArrayBuffer>();
 
   /** The float array `key`, of `size` values. */
   float(key: string, size: number): Float32Array {
-    let a = this.floats.get(key);
-    if (!a || a.length < size) this.floats.set(key, (a = new Float32Array(new SharedArrayBuffer(4 * size))));
-    return a.subarray(0, size);
+    return new Float32Array(this.buffer(key, 4 * size), 0, size);
   }
 
   /** The int array `key`, of `size` values. */
   int(key: string, size: number): Int32Array {
-    let a = this.ints.get(key);
-    if (!a || a.length < size) this.ints.set(key, (a = new Int32Array(new SharedArrayBuffer(4 * size))));
-    return a.subarray(0, size);
+    return new Int32Array(this.buffer(key, 4 * size), 0, size);
+  }
+
+  /** One buffer per key, replaced by a larger one when asked for more (sizes that vary settle at their largest). */
+  private buffer(key: string, bytes: number): SharedArrayBuffer {
+    let b = this.buffers.get(key);
+    if (!b || b.byteLength < bytes) this.buffers.set(key, (b = new SharedArrayBuffer(bytes)));
+    return b;
   }
 }

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { RandomStream } from "../runtime/random.js";
 import { sparseKernels } from "../runtime/sparse-kernels.js";
 import { filledTensor } from "../runtime/tensor-memory.js";
+import { SharedArrays } from "../runtime/shared-arrays.js";
 
 export interface AdamConfig {
   learningRate: number;
@@ -297,11 +298,11 @@ export class TouchCollector {
   private localScratch = new Int32Array(0);
   private rowsScratch = new Int32Array(0);
   /**
-   * Two, used in turn: a step's gradients stay valid through the next step's (a data-parallel
-   * replica may still be updating the tables with them). Shared memory, so handing them to the
-   * replica copies nothing.
+   * Two gradient arrays, used in turn: a step's stay valid through the next step's (a
+   * data-parallel replica may still be updating the tables with them). Shared memory, so
+   * handing them to the replica copies nothing.
    */
-  private gradientScratch = [new Float32Array(0), new Float32Array(0)];
+  private readonly gradientScratch = new SharedArrays();
   private gradientTurn = 0;
 
   constructor(readonly param: SparseParam) {}
@@ -326,9 +327,7 @@ export class TouchCollector {
   /** An array for `size` gradient values (valid until the call after next: see gradientScratch). */
   gradientBuffer(size: number): Float32Array {
     this.gradientTurn ^= 1;
-    if (this.gradientScratch[this.gradientTurn].length < size)
-      this.gradientScratch[this.gradientTurn] = new Float32Array(new SharedArrayBuffer(4 * Math.ceil(size * 1.25)));
-    return this.gradientScratch[this.gradientTurn].subarray(0, size);
+    return this.gradientScratch.float(String(this.gradientTurn), size);
   }
 
   /**

@@ -297,8 +297,8 @@ export class Network {
 
   /**
    * The tables' Adam step of a split step, on the replica while this thread updates the dense
-   * weights (and the caller fetches the next batch): this half's rows and gradients go to it
-   * (moved, not copied); any access to a table here waits for the step to be done.
+   * weights (and the caller fetches the next batch): this half's rows go to it (moved) and its
+   * gradients (shared memory); any access to a table here waits for the step to be done.
    */
   private tablesAdamOnReplica(replica: Replica, sparse: StepGradients["sparse"]): void {
     replica.post({

@@ -215,9 +215,7 @@ export function serveReplica(server: ReplicaServer, port: MessagePort, control: 
       while (Atomics.load(control, JOBS) !== seen) {
         seen++;
         const m = receiveMessage<ReplicaJob | ReplicaAdamJob | { kind: "close" }>(port);
-        if (m.kind === "close") {
-          return;
-        }
+        if (m.kind === "close") return;
         let reply: Answer;
         try {
           if (m.kind === "adam") {
