@@ -3,11 +3,11 @@
 // only where libopenblas is installed. Wasm's XNNPACK GEMM runs at ~13 GMAC/s on one core
 // here; OpenBLAS at ~75 per core (bench/README.md).
 //
-// OpenBLAS itself runs on one thread; a product is split into row (or column) blocks over our
-// pool (pool.h) instead. OpenBLAS's own workers spin after each call and took the second core
-// from everything between the GEMMs; and it did not divide the search's skinny products
-// ([78000, 32]·[32, 160]: 10.2 ms on one thread, 11.1 on two). A given thread count always
-// splits a product the same way, so results are deterministic for it.
+// OpenBLAS runs on one thread and a product is never split between threads: OpenBLAS's sums
+// depend on how a product is cut (measured: a [2000, 400]·[400, 624] product split in row halves
+// differs from the whole in 23,371 of its 1.2M elements), so any split would make the thread
+// count change a run's numbers. A run's second core goes to data-parallel batch parts instead
+// (src/train/replica.ts), whose arithmetic is the same on one thread and on two.
 #include <dlfcn.h>
 #include "napi_helpers.h"
 #include "pool.h"
@@ -21,33 +21,6 @@ typedef void (*set_threads_fn)(int);
 
 static sgemm_fn sgemm = NULL;
 static set_threads_fn set_threads = NULL;
-
-typedef struct {
-  bool ta, tb, by_rows;
-  int32_t m, n, k;
-  const float *a, *b;
-  float* c;
-} gemm_t;
-
-// Rows [r0, r1) of c take rows r0.. of op(a); columns [c0, c1) take columns c0.. of op(b).
-// Blocks start on multiples of 16 (whole micro-kernel tiles).
-static void gemm_part(void* ctx, int part, int parts) {
-  const gemm_t* g = ctx;
-  const int32_t lda = g->ta ? g->m : g->k, ldb = g->tb ? g->k : g->n;
-  const int32_t extent = g->by_rows ? g->m : g->n;
-  int32_t lo = (int32_t)((int64_t)extent * part / parts) & ~15, hi = part + 1 == parts ? extent : (int32_t)((int64_t)extent * (part + 1) / parts) & ~15;
-  if (hi <= lo) return;
-  if (g->by_rows) {
-    const float* a = g->ta ? g->a + lo : g->a + (size_t)lo * lda;
-    sgemm(RowMajor, g->ta ? Trans : NoTrans, g->tb ? Trans : NoTrans, hi - lo, g->n, g->k, 1.0f, a, lda, g->b, ldb, 0.0f, g->c + (size_t)lo * g->n, g->n);
-  } else {
-    const float* b = g->tb ? g->b + (size_t)lo * ldb : g->b + lo;
-    sgemm(RowMajor, g->ta ? Trans : NoTrans, g->tb ? Trans : NoTrans, g->m, hi - lo, g->k, 1.0f, g->a, lda, b, ldb, 0.0f, g->c + lo, g->n);
-  }
-}
-
-// Below this many multiply-adds one thread is as fast (the re-train's small MLP layers).
-static const int64_t GEMM_PARALLEL_MIN = 1 << 22;
 
 // sgemm(transA, transB, batch, m, n, k, a, b, c, batchStrideA, batchStrideB): for each batch i,
 // c[i] = op(a[i]) · op(b[i]) with op(a) [m, k], op(b) [k, n], c [m, n], all row-major;
@@ -82,14 +55,9 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "autodim_blas.sgemm: shapes do not fit the arrays");
     return NULL;
   }
-  const bool by_rows = m >= n;
-  const int32_t extent = by_rows ? m : n;
-  int parts = (int64_t)m * n * k >= GEMM_PARALLEL_MIN ? threads_wanted : 1;
-  if (parts > extent / 16) parts = extent / 16 > 0 ? extent / 16 : 1;
-  for (int32_t i = 0; i < batch; i++) {
-    gemm_t g = {.ta = ta, .tb = tb, .by_rows = by_rows, .m = m, .n = n, .k = k, .a = a + (size_t)i * sa, .b = b + (size_t)i * sb, .c = c + (size_t)i * m * n};
-    run_parts(gemm_part, &g, parts);
-  }
+  const int32_t lda = ta ? m : k, ldb = tb ? k : n;
+  for (int32_t i = 0; i < batch; i++)
+    sgemm(RowMajor, ta ? Trans : NoTrans, tb ? Trans : NoTrans, m, n, k, 1.0f, a + (size_t)i * sa, lda, b + (size_t)i * sb, ldb, 0.0f, c + (size_t)i * m * n, n);
   return NULL;
 }
 

@@ -1,8 +1,9 @@
-// Data-parallel steps (src/train/replica.ts): half of each batch on a replica thread. Checked
-// against the one-thread step it splits: without batch statistics or dropout (FM) the two
-// halves' summed gradient is the batch's, so the weights after several steps agree to float
-// rounding; with them (DeepFM, AutoDim's BatchNorm) a split run is its own deterministic run,
-// and a run resumed from exported state continues bit for bit.
+// Batches in two parts (Network.batchParts = 2), the second on a replica thread
+// (src/train/replica.ts) or on the main thread after the first: the two give the same bits —
+// tables, Adam counts, dense weights, BatchNorm statistics, α, losses — so the thread count never
+// changes a run. Against whole batches: without batch statistics or dropout (FM) the parts'
+// summed gradient is the batch's, so the weights agree to float rounding; with them (DeepFM,
+// AutoDim's BatchNorm) parts are another arithmetic, close by. A resumed run continues bit for bit.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
@@ -16,7 +17,7 @@ import { sparseKernels, useSparseKernels } from "../src/runtime/sparse-kernels.j
 import { RowGradientAdder, SparseTable, scatterAddRows } from "../src/tables/sparse.js";
 import { Network } from "../src/train/network.js";
 import { PlanEmbedding } from "../src/train/plan-embedding.js";
-import { Replica, startDataParallel } from "../src/train/replica.js";
+import { Replica, startBatchParts } from "../src/train/replica.js";
 import { workerEntry } from "../src/runtime/worker-entry.js";
 
 const VOCAB = [40, 7, 300, 25, 120, 3];
@@ -79,8 +80,14 @@ async function split(net: Network, entry: "train" | "search"): Promise<void> {
     entry === "train"
       ? await workerEntry(import("../src/train/replica-worker.cjs"))
       : await workerEntry(import("../src/embedding/replica-worker.cjs"));
-  const parts = await startDataParallel(net, { entry: file, batchSize: 256, samples: 1 });
-  assert.equal(parts, 2);
+  const threads = await startBatchParts(net, { parts: 2, entry: file, batchSize: 256, samples: 1 });
+  assert.equal(threads, 2);
+}
+
+/** Two parts, both on this thread. */
+function inParts(net: Network): Network {
+  net.batchParts = 2;
+  return net;
 }
 
 /** Trains on `data` (a W step each, an α step every third when the net has α); returns the losses. */
@@ -110,64 +117,68 @@ function maxDifference(a: Float32Array[], b: Float32Array[]): number {
   return worst;
 }
 
-test("split in two halves, FM's steps equal the one-thread steps to float rounding (tables, Adam counts, dense weights, loss)", async () => {
-  const data = batches(6, 256, 1);
-  const one = planNetwork("fm");
-  const two = planNetwork("fm");
-  try {
-    await split(two, "train");
-    assert.equal(two.parallelParts, 2);
-    const lossOne = train(one, data);
-    const lossTwo = train(two, data);
-    lossOne.forEach((l, k) => assert.ok(Math.abs(l - lossTwo[k]) < 1e-5, `loss ${k}: ${l} vs ${lossTwo[k]}`));
-    const diff = maxDifference(weights(one), weights(two));
-    assert.ok(diff < 2e-6, `weights differ by ${diff}`);
-    assert.ok(maxDifference(weights(one), weights(planNetwork("fm"))) > 1e-3, "the steps moved the weights");
-    assert.deepEqual(
-      two.sparse.map((p) => p.table.step),
-      one.sparse.map((p) => p.table.step),
-    );
-  } finally {
-    one.dispose();
-    two.dispose();
+test("batches in two parts: the replica thread and this thread give the same bits (FM, and DeepFM with BatchNorm and dropout)", async () => {
+  for (const model of ["fm", "deepfm"] as const) {
+    const data = batches(6, 256, model === "fm" ? 1 : 2);
+    const two = planNetwork(model);
+    const one = inParts(planNetwork(model));
+    try {
+      await split(two, "train");
+      assert.equal(two.parallelParts, 2);
+      assert.equal(one.parallelParts, 1);
+      const lossTwo = train(two, data);
+      assert.deepEqual(train(one, data), lossTwo, `${model}: losses`);
+      assert.deepEqual(weights(one), weights(two), `${model}: tables, dense weights, statistics`);
+      assert.deepEqual(
+        one.sparse.map((p) => p.table.step),
+        two.sparse.map((p) => p.table.step),
+      );
+      assert.ok(maxDifference(weights(two), weights(planNetwork(model))) > 1e-3, "the steps moved the weights");
+      // Whole batches: FM's gradient is the parts' sum (float rounding); DeepFM's parts are
+      // another arithmetic (their own BatchNorm statistics, other dropout masks), close by.
+      const whole = planNetwork(model);
+      const lossWhole = train(whole, data);
+      const diff = maxDifference(weights(whole), weights(two));
+      whole.dispose();
+      if (model === "fm") {
+        lossWhole.forEach((l, k) => assert.ok(Math.abs(l - lossTwo[k]) < 1e-5, `loss ${k}: ${l} vs ${lossTwo[k]}`));
+        assert.ok(diff < 2e-6, `FM: whole batches differ from parts by ${diff}`);
+      } else {
+        assert.notDeepEqual(lossWhole, lossTwo);
+        assert.ok(Math.abs(lossWhole[5] - lossTwo[5]) < 0.05, `${lossWhole[5]} vs ${lossTwo[5]}`);
+      }
+    } finally {
+      one.dispose();
+      two.dispose();
+    }
   }
 });
 
-test("with BatchNorm and dropout (DeepFM) a split run is deterministic, and resumes from exported state bit for bit", async () => {
+test("a run in parts resumes from exported state bit for bit, on a replica or on this thread", async () => {
   const data = batches(6, 256, 2);
   const a = planNetwork("deepfm");
-  const b = planNetwork("deepfm");
   const c = planNetwork("deepfm");
-  const d = planNetwork("deepfm");
+  const d = inParts(planNetwork("deepfm"));
   try {
-    for (const n of [a, b, c]) await split(n, "train");
+    for (const n of [a, c]) await split(n, "train");
     const lossA = train(a, data);
-    assert.deepEqual(train(b, data), lossA);
-    assert.deepEqual(weights(b), weights(a));
-    // Three steps, state out, into a fresh network with its own replica, three more steps.
+    // Three steps on a replica, state out, into a fresh network without one, three more steps.
     const stream = randomStream(11, "dropout");
     train(c, data.slice(0, 3), stream);
     const { arrays, meta } = await c.exportState();
     await d.importState(new Map(arrays.map((x) => [x.name, x])), meta, "memory");
-    await split(d, "train");
     const resumed = randomStream(11, "dropout");
     resumed.restore(stream.state()); // a checkpoint keeps the stream's state
     assert.deepEqual(train(d, data.slice(3), resumed, 3), lossA.slice(3));
     assert.deepEqual(weights(d), weights(a));
-    // One thread differs (half-batch statistics, other dropout masks), by a little.
-    const one = planNetwork("deepfm");
-    const lossOne = train(one, data);
-    one.dispose();
-    assert.notDeepEqual(lossOne, lossA);
-    assert.ok(Math.abs(lossOne[5] - lossA[5]) < 0.05, `${lossOne[5]} vs ${lossA[5]}`);
   } finally {
-    for (const n of [a, b, c, d]) n.dispose();
+    for (const n of [a, c, d]) n.dispose();
   }
 });
 
-test("AutoDim's search splits too: both halves see the same Gumbel noise and warm-up; α moves; runs repeat exactly", async () => {
-  const x = searchNetwork("fm");
-  const y = searchNetwork("fm");
+test("AutoDim's search in parts: both parts see the same Gumbel noise and warm-up; α moves; replica and this thread agree bit for bit", async () => {
+  const x = searchNetwork("deepfm");
+  const y = inParts(searchNetwork("deepfm"));
   const e = x.embedding as AutoDimSearchEmbedding;
   const probe = new AutoDimSearchEmbedding(F, TOTAL, e.config, randomStream(8, "init"), randomStream(88, "gumbel"));
   const twin = new AutoDimSearchEmbedding(F, TOTAL, e.config, randomStream(9, "init"), randomStream(99, "gumbel"));
@@ -182,7 +193,7 @@ test("AutoDim's search splits too: both halves see the same Gumbel noise and war
     twin.applyReplicaStep(probe.replicaStep());
     assert.equal(twin.frozenUniform, true);
 
-    for (const n of [x, y]) await split(n, "search");
+    await split(x, "search");
     const data = batches(6, 256, 3);
     const alpha0 = e.logAlpha.dataSync().slice();
     const losses = train(x, data);
@@ -203,7 +214,7 @@ test("small batches stay on one thread; a replica that cannot build says why", a
   try {
     await split(n, "train");
     const one = planNetwork("fm");
-    const small = batches(2, 100, 4); // < 2 × 64 rows: not split
+    const small = batches(2, 100, 4); // < 2 × 64 rows: whole
     assert.deepEqual(train(n, small), train(one, small));
     one.dispose();
   } finally {

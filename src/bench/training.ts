@@ -19,7 +19,7 @@ import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import { Network } from "../train/network.js";
-import { startDataParallel } from "../train/replica.js";
+import { startBatchParts } from "../train/replica.js";
 import { workerEntry } from "../runtime/worker-entry.js";
 
 /** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
@@ -48,15 +48,17 @@ export interface PhaseOptions {
   batch?: number;
   seed?: number;
   /**
-   * With ≥ 2 threads, how a step uses them: "batch" splits each batch over data-parallel replicas
-   * (what a long run does; src/train/replica.ts), "ops" splits the kernels of one step.
+   * "batch": each batch in two parts (a run's `batchParts: 2`), the second on a data-parallel
+   * replica when the run has two threads (src/train/replica.ts); "ops": whole batches, the
+   * threads shared by the kernels that split without changing a bit (the element-wise ones).
    */
   split?: "batch" | "ops";
 }
 
-/** What a phase ran on: the parts each step was split into by batch (1: kernels split, or one thread). */
+/** What a phase ran on: the parts each batch was computed in, and the threads they ran on. */
 export interface PhaseRun extends PhaseResult {
   batchParts: number;
+  partThreads: number;
 }
 
 /** Vocabularies scaled to about `total` features (each field at least 2 values). */
@@ -126,10 +128,16 @@ function network(embedding: EmbeddingModule, totalFeatures: number, seed: number
   });
 }
 
-/** Starts the replicas of a benchmark phase as a long run would (the bench stands for one). */
+/** Sets a benchmark phase's batch parts and starts its replica as a long run would (the bench stands for one). */
 async function split(net: Network, entry: () => Promise<string>, how: PhaseOptions["split"], batch: number) {
-  if (how === "ops") return 1;
-  return startDataParallel(net, { entry: await entry(), batchSize: batch, samples: Number.MAX_SAFE_INTEGER });
+  const batchParts = how === "ops" ? 1 : 2;
+  const partThreads = await startBatchParts(net, {
+    parts: batchParts,
+    entry: await entry(),
+    batchSize: batch,
+    samples: Number.MAX_SAFE_INTEGER,
+  });
+  return { batchParts, partThreads };
 }
 
 const searchReplicaEntry = () => workerEntry(import("../embedding/replica-worker.cjs"));
@@ -175,8 +183,8 @@ export async function benchSearch({
 }: PhaseOptions): Promise<PhaseRun> {
   const s = searchStepper({ vocab, batch, seed });
   try {
-    const batchParts = await split(s.net, searchReplicaEntry, how, batch);
-    return { ...timed(s.step, steps, batch), batchParts };
+    const parts = await split(s.net, searchReplicaEntry, how, batch);
+    return { ...timed(s.step, steps, batch), ...parts };
   } finally {
     s.dispose();
   }
@@ -205,9 +213,9 @@ export async function benchRetrain({
   const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const dropout = randomStream(seed, "dropout");
   try {
-    const batchParts = await split(net, retrainReplicaEntry, how, batch);
+    const parts = await split(net, retrainReplicaEntry, how, batch);
     const step = (t: number) => void net.trainStep(train(), { training: true, step: t, dropout });
-    return { ...timed(step, steps, batch), batchParts };
+    return { ...timed(step, steps, batch), ...parts };
   } finally {
     net.dispose();
   }

@@ -47,7 +47,7 @@ import type { CheckpointSettings } from "../train/checkpoint.js";
 import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import { runBiLevel } from "../train/bilevel.js";
-import { splitLabel, startDataParallel } from "../train/replica.js";
+import { partsLabel, startBatchParts } from "../train/replica.js";
 import { workerEntry } from "../runtime/worker-entry.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
@@ -445,7 +445,9 @@ export async function search(
   const alphaHistory: { step: number; alpha: number[][] }[] = [];
 
   try {
-    const parts = await startDataParallel(network, {
+    const parts = config.batchParts ?? 1;
+    const partThreads = await startBatchParts(network, {
+      parts,
       entry: await workerEntry(import("./replica-worker.cjs")),
       batchSize: config.batchSize,
       samples: totalSteps * config.batchSize,
@@ -472,7 +474,9 @@ export async function search(
     const dims = derivePlanDims(alpha, config.candidates);
     let weights: { file: string; sha256: string } | undefined;
     if (opts.saveWeights) {
-      const sha256 = saveWeights(opts.saveWeights, [...embedding.exportWeights(), ...model.exportWeights()]);
+      const sha256 = saveWeights(opts.saveWeights, [...embedding.exportWeights(), ...model.exportWeights()], {
+        vocabSha256: data.manifest.vocab.sha256,
+      });
       weights = { file: resolve(opts.saveWeights), sha256 };
     }
     const m = data.manifest;
@@ -511,7 +515,7 @@ export async function search(
       config,
       data: dataIdentity(data),
       runtime: {
-        backend: backendLabel(info) + splitLabel(parts),
+        backend: backendLabel(info) + partsLabel(parts, partThreads),
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,

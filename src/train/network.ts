@@ -142,14 +142,23 @@ export class Network {
     };
   }
 
-  /** Splits every following training and α step in two: the first half here, the second on `replica`. */
+  /**
+   * Parts each training and α step is computed in: 1, the whole batch; 2, two parts of
+   * MAIN_THREAD_SHARE and the rest (batches of ≥ 2 × MIN_ROWS_PER_PART rows), each with its own
+   * BatchNorm batch statistics and dropout stream, their gradients added in a fixed order. Part of
+   * the run's arithmetic (its config's `batchParts`), not of its threads: the second part runs on
+   * a replica thread when one is attached and here after the first when not, with the same bits.
+   */
+  batchParts: 1 | 2 = 1;
+
+  /** Computes every following step's second part on `replica` (another thread) instead of here. */
   attachReplica(replica: Replica): void {
     this.detachReplica();
     this.replica = replica;
     oneCorePerThread(true);
   }
 
-  /** Closes the replica (after its last Adam step); steps run here alone again, on all the run's threads. */
+  /** Closes the replica (after its last Adam step); second parts are computed here again. */
   detachReplica(): void {
     const replica = this.replica;
     if (!replica) return;
@@ -159,12 +168,12 @@ export class Network {
     oneCorePerThread(false);
   }
 
-  /** The replica that takes half of this batch, if the step is split. */
-  private splitting(batch: Batch): Replica | undefined {
-    return batch.size >= 2 * MIN_ROWS_PER_PART ? this.replica : undefined;
+  /** Whether this batch is computed in two parts. */
+  private splits(batch: Batch): boolean {
+    return this.batchParts === 2 && batch.size >= 2 * MIN_ROWS_PER_PART;
   }
 
-  /** Parts each training step is split into: 2 with a replica, else 1. */
+  /** Threads a step's parts run on: 2 with a replica, else 1. */
   get parallelParts(): number {
     return this.replica ? 2 : 1;
   }
@@ -196,16 +205,16 @@ export class Network {
   }
 
   /**
-   * A data-parallel step: the batch's first half here, the second on the replica, each on the
-   * rows its half touches. Each half's loss is its mean times its share of the rows, so the
-   * batch's gradient is the halves' sum: dense and α gradients are added here; the tables'
-   * gradients stay with their halves, and the replica adds them up in the tables' Adam step,
-   * posted as soon as its answer is in (`tablesAdamOnReplica`). BatchNorm running statistics
-   * are the halves' average by share. The replica's job is posted before anything here, so its
-   * half starts at once and sees the streams and statistics as they were before this half's
-   * forward.
+   * A step in two parts: the batch's first MAIN_THREAD_SHARE here, the rest on the replica (or
+   * here afterwards, from the same job, when there is none). Each part's loss is its mean times
+   * its share of the rows, so the batch's gradient is the parts' sum: dense and α gradients are
+   * added here, first part's first; the tables' gradients are added row by row in their Adam step
+   * (`tablesAdamOnReplica`, or here in `trainStep`). BatchNorm running statistics become the
+   * parts' average by share. Both parts start from the same weights, statistics and per-step
+   * embedding state (AutoDim's Gumbel draw): the job carries them.
    */
-  private splitGradients(replica: Replica, batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
+  private splitGradients(batch: Batch, ctx: StepContext, which: GradientSet): StepGradients {
+    const replica = this.replica;
     const n = batch.size;
     const own = Math.round(n * MAIN_THREAD_SHARE);
     const shares = [own / n, (n - own) / n];
@@ -216,48 +225,80 @@ export class Network {
     ids.set(batch.ids.subarray(own * F, n * F));
     const labels = out.float("labels", n - own);
     labels.set(batch.labels.subarray(own, n));
-    replica.post({
+    const job: ReplicaJob = {
       kind: "gradients",
       which,
       size: n - own,
       share: shares[1],
       ids,
       labels,
-      dense: values("dense", this.dense),
+      dense: replica ? values("dense", this.dense) : [],
       state: values("state", this.state),
-      architecture: values("architecture", this.embedding.architecture),
+      architecture: replica ? values("architecture", this.embedding.architecture) : [],
       embeddingStep: this.embedding.replicaStep?.(),
       training: ctx.training,
       step: ctx.step,
       dropoutSeed: ctx.dropout?.int(2 ** 31),
-    });
+    };
+    if (replica) replica.post(job);
     const part: Batch = { ids: batch.ids, labels: batch.labels, size: own };
     let local: StepGradients | undefined;
     let answer: ReplicaAnswer;
+    let second: StepGradients["sparse"] = [];
     try {
       local = this.localGradients(part, ctx, which, shares[0]);
     } finally {
       // The replica answers its job even when this half failed: the next step starts in step.
-      answer = replica.wait();
+      if (replica) answer = replica.wait();
     }
-    const loss = local.loss + answer.loss;
+    const firstState = this.state.map((v, i) => readInto(v, this.ownParts.float(`state/${i}`, v.size)));
+    if (!replica) {
+      // The second part as the replica computes it: W and α are unchanged since the job was made.
+      answer = this.partGradients(job, this.ownParts, false);
+      second = this.replicaPart;
+      this.replicaPart = [];
+    }
+    const loss = local.loss + answer!.loss;
     // The tables' Adam starts on the replica now, while the rest of the step goes on here (a
     // diverged step, which trainStep refuses, updates nothing).
-    if (which.weights && Number.isFinite(loss)) this.tablesAdamOnReplica(replica, local.sparse);
+    if (replica && which.weights && Number.isFinite(loss)) this.tablesAdamOnReplica(replica, local.sparse);
     const { grads } = local;
     const add = (v: tf.Variable, array: Float32Array) => {
       const sum = tf.tidy(() => tf.add(grads[v.name], tensorOf(array, v.shape)));
       grads[v.name].dispose();
       grads[v.name] = sum;
     };
-    if (which.weights) this.dense.forEach((v, i) => add(v, answer.dense[i]));
-    if (which.architecture) this.embedding.architecture.forEach((v, i) => add(v, answer.architecture[i]));
+    if (which.weights) this.dense.forEach((v, i) => add(v, answer!.dense[i]));
+    if (which.architecture) this.embedding.architecture.forEach((v, i) => add(v, answer!.architecture[i]));
     if (ctx.training)
       this.state.forEach((v, i) =>
-        tf.tidy(() => v.assign(tf.add(tf.mul(v, shares[0]), tf.mul(tensorOf(answer.state[i], v.shape), shares[1])))),
+        tf.tidy(() =>
+          v.assign(
+            tf.add(
+              tf.mul(tensorOf(firstState[i], v.shape), shares[0]),
+              tf.mul(tensorOf(answer!.state[i], v.shape), shares[1]),
+            ),
+          ),
+        ),
       );
-    return { loss, sparse: [], grads };
+    if (replica || !which.weights) return { loss, sparse: [], grads };
+    // Here the tables' gradients are added as the replica adds them (first part's rows first).
+    this.adders ??= this.sparse.map((p) => new RowGradientAdder(p.table));
+    const sparse = local.sparse.map((s, i) => {
+      const { rows, grads: g } = (this.adders as RowGradientAdder[])[i].add(
+        s.rows,
+        s.grads,
+        second[i].rows,
+        second[i].grads,
+        s.param.table.dim,
+      );
+      return { param: s.param, rows, grads: g };
+    });
+    return { loss, sparse, grads };
   }
+
+  /** Where a step's second part, computed on this thread, keeps its answer (the job is in `exchange`). */
+  private readonly ownParts = new SharedArrays();
 
   /** Where the main thread writes a split step's job, and the replica its answer. */
   private readonly exchange = new SharedArrays();
@@ -266,13 +307,24 @@ export class Network {
   private replicaPart: StepGradients["sparse"] = [];
   private adders: RowGradientAdder[] | undefined;
 
-  /** A replica's side of `splitGradients`: this network's gradients of the job's half. */
+  /** A replica's side of `splitGradients`: this network's gradients of the job's part. */
   replicaGradients(job: ReplicaJob): ReplicaAnswer {
+    return this.partGradients(job, this.exchange, true);
+  }
+
+  /**
+   * The gradients of a job's part, from the weights, statistics and embedding step it carries
+   * (`takeWeights`: a replica's copies of W and α are refreshed; the main thread's are current);
+   * its answer's arrays live in `out`; its tables' gradients wait in `replicaPart`.
+   */
+  private partGradients(job: ReplicaJob, out: SharedArrays, takeWeights: boolean): ReplicaAnswer {
     const take = (vs: tf.Variable[], arrays: Float32Array[]) =>
       vs.forEach((v, i) => tf.tidy(() => v.assign(tensorOf(arrays[i], v.shape))));
-    take(this.dense, job.dense);
+    if (takeWeights) {
+      take(this.dense, job.dense);
+      take(this.embedding.architecture, job.architecture);
+    }
     take(this.state, job.state);
-    take(this.embedding.architecture, job.architecture);
     this.embedding.applyReplicaStep?.(job.embeddingStep);
     const ctx: StepContext = {
       training: job.training,
@@ -282,14 +334,13 @@ export class Network {
     const batch: Batch = { ids: job.ids, labels: job.labels, size: job.size };
     const { loss, sparse, grads } = this.localGradients(batch, ctx, job.which, job.share);
     this.replicaPart = sparse;
-    const out = this.exchange;
     const read = (key: string) => (v: tf.Variable, i: number) =>
       readInto(grads[v.name], out.float(`${key}/${i}`, v.size));
     const answer: ReplicaAnswer = {
       loss,
       dense: job.which.weights ? this.dense.map(read("dense")) : [],
       architecture: job.which.architecture ? this.embedding.architecture.map(read("architecture")) : [],
-      state: this.state.map((v, i) => readInto(v, out.float(`state/${i}`, v.size))),
+      state: this.state.map((v, i) => readInto(v, out.float(`answer-state/${i}`, v.size))),
     };
     tf.dispose(grads);
     return answer;
@@ -339,13 +390,12 @@ export class Network {
   trainStep(batch: Batch, ctx: StepContext, withArchitecture = false): number {
     ctx.dropout?.anticipate(); // with a spare core, this step's dropout draws start on it now
     const which = { weights: true, architecture: withArchitecture };
-    const replica = this.splitting(batch);
-    const { loss, sparse, grads } = replica
-      ? this.splitGradients(replica, batch, ctx, which)
+    const { loss, sparse, grads } = this.splits(batch)
+      ? this.splitGradients(batch, ctx, which)
       : this.localGradients(batch, ctx, which);
     try {
       this.guard(loss, "training");
-      // (a split step's tables are being updated on the replica already: `sparse` is empty)
+      // (with a replica the tables are being updated there already: `sparse` is empty)
       for (const s of sparse) s.param.table.applyAdam(s.rows, s.grads, this.adam);
       // Arrays in a fixed order: tfjs's Adam keys its moments by position, not by name.
       this.optimizer.applyGradients(this.dense.map((v) => ({ name: v.name, tensor: grads[v.name] })));
@@ -366,9 +416,8 @@ export class Network {
     if (arch.length === 0) throw new Error("this embedding has no architecture weights");
     ctx.dropout?.anticipate();
     const which = { weights: false, architecture: true };
-    const replica = this.splitting(batch);
-    const { loss, grads } = replica
-      ? this.splitGradients(replica, batch, ctx, which)
+    const { loss, grads } = this.splits(batch)
+      ? this.splitGradients(batch, ctx, which)
       : this.localGradients(batch, ctx, which);
     try {
       this.guard(loss, "architecture");

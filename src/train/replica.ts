@@ -1,20 +1,16 @@
-// Data-parallel steps on two cores: a replica of the network in a worker thread (its own tfjs +
-// wasm instance) takes the second half of each batch, the main thread the first. The main thread
-// adds the dense and α gradients and updates those weights; the replica adds the tables'
-// gradients and takes their lazy-Adam step meanwhile, on the tables themselves (they move to
-// shared memory; the main thread's next access to a table waits for that step). The replica gets
-// the dense weights, BatchNorm statistics and α with every step, so it holds no state of its own:
-// checkpoints and resumes stay on the main thread. Each thread computes on one core (the native
-// pools are process-wide). Why not split each kernel instead: one step's kernels are mostly too
-// small or too memory-bound to halve (two threads gave ×1.29 search, ×1.24 re-train), while a
-// half batch carries all of a step's JS work with it (bench/README.md).
-//
-// What differs from a one-thread step: BatchNorm's batch statistics are per half (each half
-// normalises with its own mean and variance, "ghost" batches of B/2), the second half's dropout
-// masks come from a stream seeded from the main one, and sums round in another order (without
-// BatchNorm or dropout, e.g. FM, the weights agree to float rounding: test/replica.test.ts). A
-// run is deterministic for a given thread count. The Gumbel noise of AutoDim's α is one draw per
-// step, the same on both halves, as on one thread.
+// Data-parallel steps on two cores. A run whose config asks for batches in two parts
+// (`batchParts: 2`: each part with its own BatchNorm batch statistics — "ghost" batches — and
+// dropout stream; see Network.batchParts) computes the second part on a replica of the network in
+// a worker thread (its own tfjs + wasm instance) when it has two threads, and on the main thread
+// after the first part when it has one: the same job, the same kernels, the same order of sums,
+// so the same bits at any thread count (tested). The main thread adds the dense and α gradients
+// and updates those weights; the replica adds the tables' gradients and takes their lazy-Adam step
+// meanwhile, on the tables themselves (they move to shared memory; the main thread's next access
+// to a table waits for that step). The replica gets the dense weights, BatchNorm statistics and α
+// with every step, so it holds no state of its own: checkpoints and resumes stay on the main
+// thread. Each thread computes on one core (the native pools are process-wide). Why parts rather
+// than splitting each kernel: one step's kernels are mostly too small or too memory-bound to halve
+// (two threads gave ×1.29 search, ×1.24 re-train), and OpenBLAS's sums change with the cut.
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { AutodimError } from "../errors.js";
 import type { ReplicaModuleSpec } from "../models/embedding.js";
@@ -241,7 +237,9 @@ function describe(err: unknown): string {
 /** Rows a run must train on before a replica pays for its start (~1–2 s: tfjs, wasm, the network). */
 export const DATA_PARALLEL_MIN_SAMPLES = 200_000;
 
-export interface DataParallelRequest {
+export interface BatchPartsRequest {
+  /** The run's `batchParts` (its arithmetic): 1 or 2. */
+  parts: 1 | 2;
   /** The worker entry (the replica-worker.cjs of the layer that can build this network). */
   entry: string;
   batchSize: number;
@@ -249,7 +247,11 @@ export interface DataParallelRequest {
   samples: number;
 }
 
-/** AUTODIM_DATA_PARALLEL: "0" never splits steps, "1" splits whenever it can, unset decides by size. */
+/**
+ * AUTODIM_DATA_PARALLEL: "0" computes both parts on the main thread, "1" starts a replica for
+ * any run in two parts, unset decides by size. Neither changes a number, only where the second
+ * part is computed.
+ */
 function dataParallelSetting(): "off" | "on" | "auto" {
   const text = process.env.AUTODIM_DATA_PARALLEL;
   if (text === undefined || text === "") return "auto";
@@ -258,18 +260,18 @@ function dataParallelSetting(): "off" | "on" | "auto" {
 }
 
 /**
- * Splits every training and α step of `network` in two halves when it pays: the run computes on
- * two threads on the wasm backend, its network can be rebuilt by a replica (AutoDim's search, the
- * per-field-size re-train; not the baselines' own embeddings), batches have ≥ 2 × MIN_ROWS_PER_PART
- * rows, and (unless AUTODIM_DATA_PARALLEL=1) it trains on ≥ DATA_PARALLEL_MIN_SAMPLES rows.
- * AUTODIM_DATA_PARALLEL=0 never splits. Returns the parts (1: none); `network.dispose()` stops the replica.
+ * Sets `network` to compute its steps in `request.parts` parts, and puts the second part on a
+ * replica thread when that pays: the run has ≥ 2 threads on the wasm backend, its network can be
+ * rebuilt by a replica (AutoDim's search, the per-field-size re-train; not the baselines' own
+ * embeddings), batches have ≥ 2 × MIN_ROWS_PER_PART rows, and (unless AUTODIM_DATA_PARALLEL=1) it
+ * trains on ≥ DATA_PARALLEL_MIN_SAMPLES rows. Returns the threads the parts run on (1 or 2);
+ * `network.dispose()` stops the replica.
  */
-export async function startDataParallel(network: Network, request: DataParallelRequest): Promise<number> {
+export async function startBatchParts(network: Network, request: BatchPartsRequest): Promise<number> {
+  network.batchParts = request.parts;
   const setting = dataParallelSetting();
-  const info = runtimeInfo();
-  // Two halves, measured on two cores; with more cores one run splits its kernels over all of them instead.
-  // (the threads asked for: without the element-wise addon the run's own kernels stay on one)
-  if (setting === "off" || info.tfBackend !== "wasm" || requestedThreads() !== 2) return 1;
+  if (request.parts !== 2 || setting === "off") return 1;
+  if (runtimeInfo().tfBackend !== "wasm" || requestedThreads() < 2) return 1;
   if (request.batchSize < 2 * MIN_ROWS_PER_PART) return 1;
   if (setting === "auto" && request.samples < DATA_PARALLEL_MIN_SAMPLES) return 1;
   const spec = network.replicaSpec();
@@ -279,7 +281,7 @@ export async function startDataParallel(network: Network, request: DataParallelR
   return 2;
 }
 
-/** What a result's backend line adds when its steps were split (`parts` from `startDataParallel`). */
-export function splitLabel(parts: number): string {
-  return parts > 1 ? `, data-parallel (batch halves on ${parts} threads)` : "";
+/** What a result's backend line adds for a run in two parts (`threads` from `startBatchParts`). */
+export function partsLabel(parts: 1 | 2, threads: number): string {
+  return parts === 2 ? `, batches in 2 parts (${threads === 2 ? "data-parallel on 2 threads" : "on 1 thread"})` : "";
 }

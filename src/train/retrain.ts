@@ -12,11 +12,11 @@ import { hardwareInfo } from "../runtime/hardware.js";
 import { codeVersion } from "../runtime/version.js";
 import { randomStream } from "../runtime/random.js";
 import { DEFAULT_ADAM } from "../tables/sparse.js";
-import { parseWeights, readWeightsFile } from "../tables/weights.js";
+import { parseWeightsFile, readWeightsFile } from "../tables/weights.js";
 import type { CheckpointSettings } from "./checkpoint.js";
 import { fit } from "./fit.js";
 import { Network } from "./network.js";
-import { splitLabel, startDataParallel } from "./replica.js";
+import { partsLabel, startBatchParts } from "./replica.js";
 import { workerEntry } from "../runtime/worker-entry.js";
 import { PlanEmbedding } from "./plan-embedding.js";
 import type { DataIdentity, DimensionPlan, RetrainConfig, RetrainResult, SelectionRecord } from "./schemas.js";
@@ -54,7 +54,17 @@ function warmStartFromSearch(
     throw new AutodimError(
       `${w.file}: searched on other data (source sha256 ${plan.data.sourceSha256.slice(0, 12)}…, this data ${data.manifest.source.sha256.slice(0, 12)}…)`,
     );
-  const weights = parseWeights(bytes, w.file);
+  const { arrays: weights, meta } = parseWeightsFile(bytes, w.file);
+  // Same source, same shapes is not enough: another split seed or min count orders the ids
+  // differently, and the rows would be loaded onto other values.
+  if (meta.vocabSha256 === undefined)
+    process.stderr.write(
+      `warm start: ${w.file} predates vocabulary hashes, so it cannot be checked to index this data's ids the same way; search again to be sure\n`,
+    );
+  else if (meta.vocabSha256 !== data.manifest.vocab.sha256)
+    throw new AutodimError(
+      `${w.file}: its tables index another vocabulary (hash ${meta.vocabSha256.slice(0, 12)}…, --data ${data.dir} has ${data.manifest.vocab.sha256.slice(0, 12)}…: prepared with another --seed, --split or --min-count), so its rows would load onto other values; search on this data set to warm-start from it`,
+    );
   embedding.warmStart(weights, plan.config, data.manifest, w.file);
   if (plan.config.model === model.name) model.importWeights(weights, w.file);
   // Across models only the embedding side carries over; say so rather than pass it silently.
@@ -129,7 +139,9 @@ export async function trainWithEmbedding(
   const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
   try {
     extra.beforeTraining?.(model);
-    const parts = await startDataParallel(network, {
+    const parts = config.batchParts ?? 1;
+    const partThreads = await startBatchParts(network, {
+      parts,
       entry: await workerEntry(import("./replica-worker.cjs")),
       batchSize: config.batchSize,
       samples: config.epochs * data.rows("train"),
@@ -170,7 +182,7 @@ export async function trainWithEmbedding(
       selection: extra.selection,
       data: dataIdentity(data),
       runtime: {
-        backend: backendLabel(info) + splitLabel(parts),
+        backend: backendLabel(info) + partsLabel(parts, partThreads),
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,

@@ -100,6 +100,12 @@ export interface RetrainConfig {
   seed: number;
   /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
   warmStart?: boolean;
+  /**
+   * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
+   * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
+   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   */
+  batchParts?: 1 | 2;
 }
 
 /** How a method other than AutoDim chose its sizes, recorded in the result. */
@@ -203,6 +209,12 @@ export const searchConfigShape = searchEmbeddingConfigShape.extend({
   /** Snapshots of α kept for the α-evolution figure. */
   alphaSnapshots: count,
   tauSchedule: z.enum(["paper", "fit"]).optional(),
+  /**
+   * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
+   * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
+   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   */
+  batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
 });
 export interface SearchConfig extends SearchEmbeddingConfig {
   model: ModelName;
@@ -236,6 +248,12 @@ export interface SearchConfig extends SearchEmbeddingConfig {
    * the search's last step (see effectiveTauDecay).
    */
   tauSchedule?: "paper" | "fit";
+  /**
+   * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
+   * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
+   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   */
+  batchParts?: 1 | 2;
 }
 
 export const evaluationShape = z.object({ auc: finite, logloss: finite, rows: count, seconds: finite });
@@ -360,6 +378,12 @@ export const retrainConfigShape = z.object({
   seed: z.number().int(),
   /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
   warmStart: z.boolean().optional(),
+  /**
+   * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
+   * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
+   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   */
+  batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
 });
 
 /** How a method other than AutoDim chose its sizes, recorded in the result. */
