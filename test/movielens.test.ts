@@ -2,7 +2,8 @@
 // the ordinary tsv path; bad lines name file:line: field.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { joinMovieLens, MOVIELENS_FIELDS } from "../src/data/movielens.js";
@@ -124,3 +125,83 @@ test("MovieLens as an experiment data set: joined and prepared once by content, 
     else process.env.AUTODIM_MOVIELENS = before;
   }
 });
+
+test("--users keeps those users' ratings (every line still checked); --users 1-2999 checks the committed subset's sha256", async () => {
+  const { MOVIELENS_SUBSET, parseUserRange } = await import("../src/data/movielens.js");
+  const all = join(tempDir(), "all.tsv");
+  await joinMovieLens(ML, all);
+  const some = join(tempDir(), "some.tsv");
+  assert.equal(await joinMovieLens(ML, some, { users: { from: 1, to: 2 } }), 4);
+  const [header, ...rows] = readFileSync(all, "latin1").trim().split("\n");
+  assert.equal(
+    readFileSync(some, "latin1"),
+    [header, ...rows.filter((l) => l.split("\t")[1] !== "3")].join("\n") + "\n",
+    "the same lines as the whole join, user 3's left out",
+  );
+  assert.deepEqual(parseUserRange("1-2999"), { ok: true, range: { from: 1, to: 2999 } });
+  assert.deepEqual(parseUserRange("all"), { ok: true, range: undefined });
+  for (const bad of ["2999", "0-5", "5-1", "1-x", ""]) assert.deepEqual(parseUserRange(bad), { ok: false }, bad);
+  // A line outside the range is still checked: a bad rating of user 3 stops the join.
+  const dir = tempDir();
+  cpSync(ML, dir, { recursive: true });
+  writeFileSync(join(dir, "ratings.dat"), "1::1::5::978300760\n3::1::9::978300760\n");
+  await assert.rejects(
+    joinMovieLens(dir, join(dir, "out.tsv"), { users: { from: 1, to: 2 } }),
+    /ratings\.dat:2: field Rating/,
+  );
+  // The committed subset's range on other data: written, then a one-line error naming both sha256s.
+  const out = join(tempDir(), "subset.tsv");
+  const r = spawnSync(
+    process.execPath,
+    ["bin/autodim.js", "movielens", "--input", ML, "--users", "1-2999", "--out", out],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`subset\\.tsv: sha256 [0-9a-f]{64}, not ${MOVIELENS_SUBSET.sha256}`));
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  const bad = spawnSync(
+    process.execPath,
+    ["bin/autodim.js", "movielens", "--input", ML, "--users", "3-1", "--out", out],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--users takes FROM-TO/);
+});
+
+// The real files of this machine (never committed; see ../shared/data/real/README.md): users
+// 1–2999 of ml-1m. Built into a "full" ml-1m layout with ratings of users ≥ 3000 appended (as
+// GroupLens' file continues), the recipe must drop those and give the committed runs' bytes.
+const REAL_ML = join("..", "shared", "data", "real", "movielens-1m-half");
+test(
+  "recipe: users 1–2999 of a full ml-1m layout give the committed runs' subset, byte for byte (sha256 checked)",
+  { skip: !existsSync(join(REAL_ML, "ratings.dat.gz")) && "the shared MovieLens files are not on this machine" },
+  async () => {
+    const { MOVIELENS_SUBSET } = await import("../src/data/movielens.js");
+    const { gunzipSync } = await import("node:zlib");
+    const full = tempDir();
+    for (const f of ["users.dat", "movies.dat"]) cpSync(join(REAL_ML, f), join(full, f));
+    const half = gunzipSync(readFileSync(join(REAL_ML, "ratings.dat.gz"))).toString("latin1");
+    const extra = half
+      .split("\n")
+      .filter((l) => l !== "" && Number(l.split("::")[0]) <= 3041)
+      .map((l) => {
+        const [u, ...rest] = l.split("::");
+        return [Number(u) + 2999, ...rest].join("::");
+      });
+    writeFileSync(join(full, "ratings.dat"), half + extra.join("\n") + "\n", "latin1");
+    const out = join(tempDir(), "ml-1m-users-1-2999.tsv");
+    const r = spawnSync(
+      process.execPath,
+      ["bin/autodim.js", "movielens", "--input", full, "--users", "1-2999", "--out", out],
+      { encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /487650 ratings of users 1–2999/);
+    assert.match(r.stdout, new RegExp(`sha256 ${MOVIELENS_SUBSET.sha256} matches`));
+    assert.equal(createHash("sha256").update(readFileSync(out)).digest("hex"), MOVIELENS_SUBSET.sha256);
+  },
+);

@@ -6,6 +6,8 @@
 // Choices: `year` is the four digits in parentheses at the end of the title; `genres` is the
 // movie's whole genre list as one value ("Animation|Children's|Comedy"), one field as in the
 // paper's table. Users and movies (6,040 and 3,883 rows) are held in memory; ratings stream.
+// A range of user ids keeps those users' ratings only (every line is checked all the same):
+// users 1–2999 make the subset every committed MovieLens result was made from (MOVIELENS_SUBSET).
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -14,6 +16,40 @@ import { scanLines } from "./lines.js";
 import { DataError } from "./prepare.js";
 
 export const MOVIELENS_FIELDS = ["userId", "movieId", "gender", "age", "occupation", "zip", "year", "genres"];
+
+/** User ids `from`–`to`, both included. */
+export interface UserRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * The subset of GroupLens' ml-1m every committed MovieLens result was made from: the ratings of
+ * users 1–2999 (487,650 of 1,000,209, every rating of those users), joined by `joinMovieLens`.
+ * `sha256` is the joined file's, which each committed run records as its data's source
+ * (`data.sourceSha256` in results/methods-movielens-quick-runs/*.json, and the "ratings sha256"
+ * of every MovieLens result's data line).
+ */
+export const MOVIELENS_SUBSET = {
+  users: { from: 1, to: 2999 } as UserRange,
+  ratings: 487_650,
+  sha256: "252ded7b772b3b84cb0f8e385de41cf275241e245b2d714b24744f54930eb174",
+} as const;
+
+/** "1-2999" (or "1–2999") → a range; "all" → undefined (every user); anything else → undefined + ok false. */
+export function parseUserRange(text: string): { ok: true; range: UserRange | undefined } | { ok: false } {
+  if (text === "all") return { ok: true, range: undefined };
+  const m = /^(\d+)[-–](\d+)$/.exec(text);
+  if (!m) return { ok: false };
+  const from = Number(m[1]);
+  const to = Number(m[2]);
+  return from >= 1 && from <= to ? { ok: true, range: { from, to } } : { ok: false };
+}
+
+/** "1–2999", or "all" for no range. */
+export function formatUserRange(range: UserRange | undefined): string {
+  return range ? `${range.from}–${range.to}` : "all";
+}
 
 function text(buf: Uint8Array, s: number, e: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("latin1");
@@ -39,10 +75,11 @@ async function readTable(
 }
 
 /**
- * Writes `out` (TSV with header `label` + MOVIELENS_FIELDS) from the three files in `dir`;
- * returns the number of rating rows. Every bad line stops with file:line: what is wrong.
+ * Writes `out` (TSV with header `label` + MOVIELENS_FIELDS) from the three files in `dir`, the
+ * ratings of `opts.users` only when given; returns the number of rating rows written. Every bad
+ * line stops with file:line: what is wrong.
  */
-export async function joinMovieLens(dir: string, out: string): Promise<number> {
+export async function joinMovieLens(dir: string, out: string, opts: { users?: UserRange } = {}): Promise<number> {
   const users = new Map<string, string[]>();
   const usersFile = join(dir, "users.dat");
   await readTable(usersFile, 5, (c, line) => {
@@ -69,7 +106,7 @@ export async function joinMovieLens(dir: string, out: string): Promise<number> {
     }
   }
   try {
-    return await joinRatings(users, movies, unpacked ?? ratingsFile, ratingsFile, out);
+    return await joinRatings(users, movies, unpacked ?? ratingsFile, ratingsFile, out, opts.users);
   } finally {
     if (unpacked) rmSync(unpacked, { force: true });
   }
@@ -82,6 +119,7 @@ async function joinRatings(
   path: string,
   ratingsName: string,
   out: string,
+  range: UserRange | undefined,
 ): Promise<number> {
   // Written beside `out` and renamed into place when complete (a failure leaves no half file).
   const tmp = `${out}.tmp-${process.pid}`;
@@ -119,6 +157,7 @@ async function joinRatings(
       const values = [c[0], c[1], ...user, ...movie];
       const bad = values.findIndex((v) => v.includes("\t"));
       if (bad >= 0) throw new DataError(`${ratingsName}:${line}: field ${MOVIELENS_FIELDS[bad]}: a tab in ${JSON.stringify(values[bad])} (the joined file is tab-separated)`);
+      if (range && !(Number(c[0]) >= range.from && Number(c[0]) <= range.to)) return;
       lines.push([Number(c[2]) > 3 ? "1" : "0", ...values].join("\t"));
       rows++;
       if (lines.length >= 8192) pending.push(flush());
