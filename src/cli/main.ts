@@ -22,7 +22,7 @@ import {
   runPeer,
   type PhaseRun,
 } from "../bench/training.js";
-import { FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
+import { ENCODINGS, FORMAT_NAMES, GENERIC_FORMATS } from "../data/formats.js";
 import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, sha256File } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
@@ -63,7 +63,13 @@ import { generateSynthetic, FIELD_NAMES, MAX_RANK } from "../data/synthetic.js";
 import { describeMainJob, runMainJob } from "./mainjob.js";
 import { START_DIR, startJob } from "./start.js";
 import { reportError } from "./errors.js";
-import { checkOutputFile, checkOutputFolder } from "./outputs.js";
+import {
+  checkOutputClashes,
+  checkOutputFile,
+  checkOutputFolder,
+  checkPrepareClashes,
+  type FlagPath,
+} from "./outputs.js";
 import {
   choiceFlag,
   intFlag,
@@ -97,7 +103,7 @@ commands:
            write planted-rank synthetic data in raw Criteo layout (+ FILE.truth.json)
   prepare  --format ${FORMAT_NAMES.join("|")} --input FILE --out DIR [--min-count 10]
            [--split 8:1:1] [--seed 2026] [--on-bad-row error|skip] [--avazu-time-fields]
-           [--rows-per-shard N] [--threads N]
+           [--rows-per-shard N] [--threads N] [--encoding utf8|latin1]
            (or --train FILE --val FILE --test FILE instead of --input/--split: pre-split files)
            csv/tsv: [--label label] [--fields a,b] [--numeric x,y] [--delimiter C]
            libfm:   [--field-names a,b,...] [--numeric x,y]
@@ -117,8 +123,9 @@ commands:
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
            --out result.json
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
-           [--lr 1e-3] [--seed 2026] [--warm-start] [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
-           train the model with the plan's (or one) embedding size; test AUC, Logloss, Params
+           [--lr 1e-3] [--seed 2026] [--warm-start] [--allow-other-data] [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
+           train the model with the plan's (or one) embedding size; test AUC, Logloss, Params (a plan
+           searched on another source file needs --allow-other-data)
   run      --method ${METHOD_NAMES.join("|")} --data DIR
            --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
@@ -201,6 +208,10 @@ const commands: Record<string, Command> = {
     if (ranks && ranks.length !== FIELD_NAMES.length)
       throw new UsageError(`--ranks needs ${FIELD_NAMES.length} values (I1..I13, C1..C26), got ${ranks.length}`);
     const out = requireString(f, "out");
+    checkOutputClashes([], [
+      { flag: "--out", path: out },
+      { flag: "--out's truth file", path: `${out}.truth.json` },
+    ]);
     const truth = await generateSynthetic(out, {
       rows: intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
@@ -227,6 +238,13 @@ const commands: Record<string, Command> = {
         throw new AutodimError(
           `--input ${input}: no ${file} (the unzipped ml-1m folder holds ratings.dat (or ratings.dat.gz), users.dat and movies.dat)`,
         );
+    checkOutputClashes(
+      ["ratings.dat", "ratings.dat.gz", "users.dat", "movies.dat"].map((file) => ({
+        flag: "--input",
+        path: join(input, file),
+      })),
+      [{ flag: "--out", path: out }],
+    );
     mkdirSync(dirname(resolve(out)), { recursive: true });
     const rows = await joinMovieLens(input, out, { users: users.range });
     const sha = await sha256File(out);
@@ -264,6 +282,7 @@ const commands: Record<string, Command> = {
       numeric: { type: "string" },
       delimiter: { type: "string" },
       "field-names": { type: "string" },
+      encoding: { type: "string" },
     });
     const format = choiceFlag(f, "format", FORMAT_NAMES);
     if (f["avazu-time-fields"] && format !== "avazu")
@@ -294,6 +313,11 @@ const commands: Record<string, Command> = {
           ...(f["field-names"] !== undefined ? { fieldNames: nameListFlag(f, "field-names") } : {}),
         }
       : undefined;
+    const inputFlags: FlagPath[] =
+      splitFiles === 3
+        ? (["train", "val", "test"] as const).map((s) => ({ flag: `--${s}`, path: requireString(f, s) }))
+        : [{ flag: "--input", path: requireString(f, "input") }];
+    checkPrepareClashes(inputFlags, requireString(f, "out"));
     const { manifest, reused } = await prepare({
       format,
       schema,
@@ -309,6 +333,7 @@ const commands: Record<string, Command> = {
       avazuTimeFields: f["avazu-time-fields"] === true,
       rowsPerShard: intFlag(f, "rows-per-shard", DEFAULT_ROWS_PER_SHARD, 1, 1 << 26),
       ...(f.threads !== undefined ? { threads: intFlag(f, "threads", 0, 0, 64) } : {}),
+      encoding: choiceFlag(f, "encoding", ENCODINGS, "utf8"),
     });
     console.log(`${reused ? "reused" : "prepared"} ${f.out}`);
     console.log(summarizeManifest(manifest));
@@ -435,6 +460,11 @@ const commands: Record<string, Command> = {
       }
     }
     const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
+    checkOutputClashes([], [
+      { flag: "--out", path: dir, folder: true },
+      { flag: "--figures-out", path: figuresDir, folder: true },
+      ...checkpointOutput(f),
+    ]);
     checkOutputFolder("--out", dir);
     checkOutputFolder("--figures-out", figuresDir);
     for (const name of which === "all" ? names : [which]) {
@@ -533,18 +563,19 @@ const commands: Record<string, Command> = {
     // Each phase at every thread count asked for (default 1 and 2), the peer likewise; the
     // ratios are taken within this run.
     const threadCounts = intListFlag(f, "threads", 1, 64) ?? [1, 2];
-    // How two or more threads are used: batch (data-parallel replicas: what a long run does), ops (kernels split).
+    // batch: batches in two parts (data-parallel on two threads, one after the other on one);
+    // ops: whole batches. Each at every thread count, so a ratio compares the same arithmetic.
     const splits = (nameListFlag(f, "split") ?? ["batch"]).map((name) => {
       if (name !== "batch" && name !== "ops") throw new UsageError(`--split: ${name} is not one of batch, ops`);
       return name;
     });
     const runs: { threads: number; split: "batch" | "ops"; search?: PhaseRun; retrain?: PhaseRun }[] = [];
     for (const threads of threadCounts)
-      for (const split of threads === 1 ? (["ops"] as const) : splits) {
+      for (const split of splits) {
         setComputeThreads(threads);
         const run: (typeof runs)[number] = { threads, split };
         const how = (r: PhaseRun) =>
-          `${threads} thread${threads === 1 ? "" : "s"}${threads === 1 ? "" : r.batchParts > 1 ? `, batch split in ${r.batchParts}` : ", kernels split"}`;
+          `${threads} thread${threads === 1 ? "" : "s"}, ${r.batchParts > 1 ? `batches in ${r.batchParts} parts on ${r.partThreads} thread${r.partThreads === 1 ? "" : "s"}` : "whole batches"}`;
         if (only.includes("search")) {
           const r = (run.search = await benchSearch({ steps, split }));
           say(
@@ -564,20 +595,34 @@ const commands: Record<string, Command> = {
     if (runs[0].retrain) report.retrain = runs[0].retrain;
     report.threads = runs;
     const best = (phase: "search" | "retrain") => Math.max(0, ...runs.map((r) => r[phase]?.samplesPerSecond ?? 0));
-    // At two threads the ratio is taken with the split runs use by default (the first asked for).
-    const at = (phase: "search" | "retrain", threads: number) =>
-      runs.find((r) => r.threads === threads && (threads === 1 || r.split === splits[0]))?.[phase]?.samplesPerSecond;
+    const at = (phase: "search" | "retrain", threads: number, split: "batch" | "ops") =>
+      runs.find((r) => r.threads === threads && r.split === split)?.[phase]?.samplesPerSecond;
+    // Ratios of the same arithmetic (a seed gives the same bits at 1 and 2 threads): the first
+    // split asked for as `<phase>2vs1`, the other as `<phase>2vs1<Split>`; and what two threads in
+    // parts gain over one thread with whole batches, `<phase>BatchVsWhole`.
     const ratio: Record<string, number | undefined> = {};
     if (threadCounts.includes(1) && threadCounts.includes(2))
       for (const phase of ["search", "retrain"] as const) {
-        const one = at(phase, 1);
-        const two = at(phase, 2);
-        if (one && two) ratio[`${phase}2vs1`] = two / one;
+        splits.forEach((split, i) => {
+          const one = at(phase, 1, split);
+          const two = at(phase, 2, split);
+          if (one && two) ratio[`${phase}2vs1${i === 0 ? "" : split === "ops" ? "Ops" : "Batch"}`] = two / one;
+        });
+        const whole = at(phase, 1, "ops");
+        const parts = at(phase, 2, "batch");
+        if (whole && parts) ratio[`${phase}BatchVsWhole`] = parts / whole;
       }
     if (ratio.search2vs1 !== undefined || ratio.retrain2vs1 !== undefined)
       say(
-        `2 threads ÷ 1: search ${ratio.search2vs1?.toFixed(2) ?? "–"} (target ≥ 1.4), retrain ${ratio.retrain2vs1?.toFixed(2) ?? "–"} (target ≥ 1.4)`,
+        `2 threads ÷ 1, same arithmetic (${splits[0] === "batch" ? "batches in 2 parts" : "whole batches"}): search ${ratio.search2vs1?.toFixed(2) ?? "–"} (target ≥ 1.4), retrain ${ratio.retrain2vs1?.toFixed(2) ?? "–"} (target ≥ 1.4)`,
       );
+    for (const [key, text] of [
+      ["2vs1Ops", "2 threads ÷ 1, whole batches"],
+      ["2vs1Batch", "2 threads ÷ 1, batches in 2 parts"],
+      ["BatchVsWhole", "2 threads in 2 parts ÷ 1 thread with whole batches"],
+    ] as const)
+      if (ratio[`search${key}`] !== undefined || ratio[`retrain${key}`] !== undefined)
+        say(`${text}: search ${ratio[`search${key}`]?.toFixed(2) ?? "–"}, retrain ${ratio[`retrain${key}`]?.toFixed(2) ?? "–"}`);
     if (f.peer) {
       say(`running the PyTorch reference (bench/autodim_torch_reference.py) at ${threadCounts.join(", ")} threads ...`);
       const peers = threadCounts.map((threads) => ({ threads, ...runPeer(steps, undefined, threads) }));
@@ -687,9 +732,17 @@ const commands: Record<string, Command> = {
       ),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
     };
+    const saveWeights = typeof f["save-weights"] === "string" ? f["save-weights"] : undefined;
+    checkOutputClashes(
+      [{ flag: "--data", path: requireString(f, "data") }],
+      [
+        { flag: "--out", path: out },
+        ...(saveWeights ? [{ flag: "--save-weights", path: saveWeights }] : []),
+        ...checkpointOutput(f),
+      ],
+    );
     const data = openData(requireString(f, "data"));
     checkOutputFile("--out", out);
-    const saveWeights = typeof f["save-weights"] === "string" ? f["save-weights"] : undefined;
     const tableBytes = 4 * data.totalFeatures * candidates[candidates.length - 1];
     if (saveWeights) checkOutputFile("--save-weights", saveWeights, 1.2 * tableBytes);
     const checkpoint = checkpointFlags(f, 3 * 2 * tableBytes);
@@ -724,6 +777,7 @@ const commands: Record<string, Command> = {
       lr: { type: "string" },
       seed: { type: "string" },
       "warm-start": { type: "boolean" },
+      "allow-other-data": { type: "boolean" },
     });
     const out = requireString(f, "out");
     if (f["warm-start"] && f.plan === undefined)
@@ -731,7 +785,8 @@ const commands: Record<string, Command> = {
     if ((f.plan === undefined) === (f.dim === undefined))
       throw new UsageError("give exactly one of --plan plan.json or --dim D");
     const data = openData(requireString(f, "data"));
-    const plan = typeof f.plan === "string" ? readPlan(f.plan, data) : undefined;
+    if (f["allow-other-data"] && f.plan === undefined) throw new UsageError("--allow-other-data applies with --plan only");
+    const plan = typeof f.plan === "string" ? readPlan(f.plan, data, f["allow-other-data"] === true) : undefined;
     const dim = plan ? undefined : intFlag(f, "dim", 32, 1, 4096);
     const config: RetrainConfig = {
       model: choiceFlag(f, "model", MODEL_NAMES),
@@ -747,6 +802,14 @@ const commands: Record<string, Command> = {
       warmStart: f["warm-start"] === true,
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
+    checkOutputClashes(
+      [
+        { flag: "--data", path: data.dir },
+        ...(typeof f.plan === "string" ? [{ flag: "--plan", path: f.plan }] : []),
+        ...(config.warmStart && plan?.search.weights ? [{ flag: "--plan's weights", path: plan.search.weights.file }] : []),
+      ],
+      [{ flag: "--out", path: out }, ...checkpointOutput(f)],
+    );
     checkOutputFile("--out", out);
     const checkpoint = checkpointFlags(f, 3 * 2 * 4 * data.totalFeatures * config.outputDim);
     threadsFlag(f);
@@ -801,6 +864,10 @@ const commands: Record<string, Command> = {
           : numberFlag(f, m.flag, m.get(settings), m.min, m.max);
       settings = m.set(settings, value);
     }
+    checkOutputClashes([{ flag: "--data", path: requireString(f, "data") }], [
+      { flag: "--out", path: out },
+      ...checkpointOutput(f),
+    ]);
     const data = openData(requireString(f, "data"));
     checkOutputFile("--out", out);
     const checkpoint = checkpointFlags(
@@ -871,13 +938,23 @@ function checkpointFlags(
   };
 }
 
+/** --checkpoint-dir as an output, for checkOutputClashes. */
+function checkpointOutput(f: Record<string, unknown>): FlagPath[] {
+  const dir = f["checkpoint-dir"];
+  return typeof dir === "string" ? [{ flag: "--checkpoint-dir", path: dir, folder: true }] : [];
+}
+
 function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(resolve(path)), { recursive: true });
   writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
-/** A plan file, validated (src/train/schemas.ts) and checked against the data it is applied to. */
-function readPlan(path: string, data: PreparedData): DimensionPlan {
+/**
+ * A plan file, validated (src/train/schemas.ts) and checked against the data it is applied to.
+ * A plan searched on another source file is refused unless `otherData` (--allow-other-data: a
+ * plan searched on a sample, re-trained on the whole), since its sizes were chosen for that data.
+ */
+function readPlan(path: string, data: PreparedData, otherData = false): DimensionPlan {
   const plan = readJsonFile(dimensionPlanSchema, path, `--plan ${path}`);
   const names = data.manifest.fields.map((x) => x.name);
   if (plan.fields.length !== names.length || plan.fields.some((x, i) => x.name !== names[i])) {
@@ -885,6 +962,10 @@ function readPlan(path: string, data: PreparedData): DimensionPlan {
       `--plan ${path}: its fields (${plan.fields.map((x) => x.name).join(",")}) are not the data's (${names.join(",")})`,
     );
   }
+  if (plan.data.sourceSha256 !== data.manifest.source.sha256 && !otherData)
+    throw new AutodimError(
+      `--plan ${path}: searched on other data (source sha256 ${plan.data.sourceSha256.slice(0, 12)}…, --data ${data.dir} is ${data.manifest.source.sha256.slice(0, 12)}…); add --allow-other-data to re-train its sizes on this data anyway`,
+    );
   return plan;
 }
 
