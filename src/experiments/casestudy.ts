@@ -21,6 +21,7 @@ import { identityHash, runCells } from "./cells.js";
 import { DEFAULT_SEED, plantedRanks, syntheticPrepareRequest, type Dataset } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import { methodResults, methodSettings, runKey, testSummary, type MethodsSettings } from "./methods.js";
+import { PAPER_CASE_STUDY } from "./paper.js";
 
 /** Pseudo-rows at the global click rate added to each value's counts. */
 export const PRIOR_ROWS = 10;
@@ -251,41 +252,72 @@ export async function runCaseStudy(
   };
 }
 
+/**
+ * Importance (single-field AUC) against size: our fields (mean over seeds, ± std of the AUC, the
+ * range of the sizes, each seed's size as a dot) and, on MovieLens, the paper's fields (its
+ * single-field AUCs and sizes, one run, candidates up to 16) beside them.
+ */
 export function caseStudyFigures(r: CaseStudyResult, caption = ""): Record<string, Figure> {
+  const paper = PAPER_CASE_STUDY.filter((p) => r.rows.some((f) => f.field === p.field));
+  const data: Record<string, unknown>[] = [
+    {
+      type: "scatter",
+      mode: "markers+text",
+      name: `ours: mean over ${r.spearmanPerSeed.length} seed${r.spearmanPerSeed.length === 1 ? "" : "s"} (AUC ± std, size range)`,
+      x: r.rows.map((f) => f.auc),
+      y: r.rows.map((f) => f.dim),
+      error_x: { type: "data", array: r.rows.map((f) => f.aucStd), thickness: 1 },
+      error_y: {
+        type: "data",
+        symmetric: false,
+        array: r.rows.map((f) => Math.max(...f.dims) - f.dim),
+        arrayminus: r.rows.map((f) => f.dim - Math.min(...f.dims)),
+        thickness: 1,
+      },
+      text: r.rows.map((f) => f.field),
+      textposition: "top center",
+      marker: { size: 10, color: "#c44e52" },
+      customdata: r.rows.map((f) => f.dims.join(", ")),
+      hovertemplate: "%{text}: single-field AUC %{x:.4f}, sizes %{customdata}<extra></extra>",
+    },
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "ours: each seed's size",
+      x: r.rows.flatMap((f) => f.dims.map(() => f.auc)),
+      y: r.rows.flatMap((f) => f.dims),
+      marker: { size: 6, color: "#c44e52", symbol: "circle-open" },
+      hovertemplate: "single-field AUC %{x:.4f}: size %{y}<extra>one seed</extra>",
+    },
+  ];
+  if (paper.length > 0)
+    data.push({
+      type: "scatter",
+      mode: "markers+text",
+      name: "paper (one run, candidates up to 16)",
+      x: paper.map((p) => p.auc),
+      y: paper.map((p) => p.dim),
+      text: paper.map((p) => p.field),
+      textposition: "bottom center",
+      textfont: { color: "#4c72b0", size: 10 },
+      marker: { size: 10, color: "#4c72b0", symbol: "diamond" },
+      hovertemplate: "paper, %{text}: single-field AUC %{x:.4f}, size %{y}<extra></extra>",
+    });
   return {
     importance: {
-      data: [
-        {
-          type: "scatter",
-          mode: "markers+text",
-          x: r.rows.map((f) => f.auc),
-          y: r.rows.map((f) => f.dim),
-          error_x: { type: "data", array: r.rows.map((f) => f.aucStd), thickness: 1 },
-          error_y: {
-            type: "data",
-            symmetric: false,
-            array: r.rows.map((f) => Math.max(...f.dims) - f.dim),
-            arrayminus: r.rows.map((f) => f.dim - Math.min(...f.dims)),
-            thickness: 1,
-          },
-          text: r.rows.map((f) => f.field),
-          textposition: "top center",
-          marker: { size: 10, color: "#c44e52" },
-          customdata: r.rows.map((f) => f.dims.join(", ")),
-          hovertemplate: "%{text}: single-field AUC %{x:.4f}, sizes %{customdata}<extra></extra>",
-        },
-      ],
+      data,
       layout: {
         title: {
           text:
-            `Field importance (trained single-field W&D, test AUC) vs AutoDim's size (W&D) — Spearman ${r.spearman.toFixed(3)}` +
+            `Field importance (trained single-field W&D, test AUC) vs AutoDim's size (W&D): Spearman ${r.spearman.toFixed(3)}` +
             (caption ? `<br><sub>${caption}</sub>` : ""),
         },
-        xaxis: { title: { text: "single-field test AUC (mean ± std over seeds)" } },
-        yaxis: { title: { text: "chosen embedding size (mean, range over seeds)" } },
+        xaxis: { title: { text: "single-field test AUC" } },
+        yaxis: { title: { text: "chosen embedding size" }, rangemode: "tozero" },
         width: 860,
-        height: 500,
+        height: 540,
         margin: { t: 90 },
+        legend: { orientation: "h", y: -0.15 },
       },
     },
   };

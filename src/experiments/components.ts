@@ -211,9 +211,16 @@ export function summarizeComponents(rows: VariantResult[]): VariantSummary[] {
   });
 }
 
-/** The paper's six panels in one figure (2 × 3 grid of bar charts, one bar per variant). */
-export function componentFigures(rows: VariantSummary[], caption = ""): Record<string, Figure> {
-  const panels: [keyof VariantSummary, string][] = [
+/**
+ * The paper's six panels in one figure (2 × 3 grid, one mark per variant): counts, speeds and
+ * times as bars from 0; AUC and Logloss, which differ in the third decimal, as dots (mean, ± one
+ * std when there are several seeds) with each seed's value beside, on an axis that need not start
+ * at 0 because nothing is a bar there. The paper reports this study as bars without numbers
+ * (shared/paper/AUTODIM.md): none to draw beside ours.
+ */
+export function componentFigures(rows: VariantResult[], caption = ""): Record<string, Figure> {
+  const summary = summarizeComponents(rows);
+  const panels: [keyof VariantSummary & keyof VariantResult, string][] = [
     ["searchParams", "search-stage parameters"],
     ["searchSamplesPerSecond", "search speed (samples/s)"],
     ["testAuc", "test AUC"],
@@ -222,26 +229,43 @@ export function componentFigures(rows: VariantSummary[], caption = ""): Record<s
     ["inferenceMsPer1k", "inference (ms / 1,000 rows)"],
   ];
   const colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"];
-  const data = panels.map(([key], i) => ({
-    type: "bar",
-    x: rows.map((r) => r.variant),
-    y: rows.map((r) => r[key] as number),
-    // AUC and Logloss carry ± one std over seeds when there are several.
-    ...(key === "testAuc" || key === "testLogloss"
+  const several = summary.some((r) => r.seeds > 1);
+  const data = panels.flatMap(([key], i) => {
+    const axes = { xaxis: `x${i === 0 ? "" : i + 1}`, yaxis: `y${i === 0 ? "" : i + 1}` };
+    const x = summary.map((r) => r.variant);
+    const y = summary.map((r) => r[key] as number);
+    const dots = key === "testAuc" || key === "testLogloss";
+    const main = dots
       ? {
+          type: "scatter",
+          mode: "markers",
+          name: "mean",
+          x,
+          y,
           error_y: {
             type: "data",
-            array: rows.map((r) => (key === "testAuc" ? r.aucStd : r.loglossStd)),
-            visible: rows.some((r) => r.seeds > 1),
+            array: summary.map((r) => (key === "testAuc" ? r.aucStd : r.loglossStd)),
+            visible: several,
           },
+          marker: { color: colours, size: 12 },
         }
-      : {}),
-    marker: { color: colours },
-    xaxis: `x${i === 0 ? "" : i + 1}`,
-    yaxis: `y${i === 0 ? "" : i + 1}`,
-    showlegend: false,
-    hovertemplate: "%{x}: %{y}<extra></extra>",
-  }));
+      : { type: "bar", name: "mean", x, y, marker: { color: colours } };
+    const seeds = {
+      type: "scatter",
+      mode: "markers",
+      name: "each seed",
+      x: rows.map((r) => r.variant),
+      y: rows.map((r) => r[key] as number),
+      marker: { color: "#222222", size: 6, symbol: "circle-open" },
+      showlegend: false,
+      hovertemplate: "%{x}: %{y}<extra>one seed</extra>",
+      ...axes,
+    };
+    return [
+      { ...main, ...axes, showlegend: false, hovertemplate: "%{x}: %{y}<extra>mean over seeds</extra>" },
+      ...(several ? [seeds] : []),
+    ];
+  });
   // Panel titles as annotations above each subplot (paper coordinates of a 2 × 3 grid).
   const annotations = panels.map(([, title], i) => ({
     text: title,
@@ -253,25 +277,22 @@ export function componentFigures(rows: VariantSummary[], caption = ""): Record<s
     xanchor: "center",
     font: { size: 12 },
   }));
-  // AUC and Logloss differ in the third decimal: start those axes near the data, not at 0.
-  const near = (key: keyof VariantSummary) => {
-    const v = rows.map((r) => r[key] as number);
-    const lo = Math.min(...v);
-    const hi = Math.max(...v);
-    const pad = Math.max(1e-3, (hi - lo) * 0.5);
-    return { range: [lo - pad, hi + pad] };
-  };
+  const seedList = [...new Set(rows.map((r) => r.seed))];
   const layout: Record<string, unknown> = {
     title: {
-      text: `AD-1 sharing + zero-pad · AD-2 sharing + linear (AutoDim) · AD-3 separate + zero-pad · AD-4 separate + linear${caption ? `<br><sub>${caption}</sub>` : ""}`,
+      text: `AD-1 sharing + zero-pad · AD-2 sharing + linear (AutoDim) · AD-3 separate + zero-pad · AD-4 separate + linear<br>${several ? `means over seeds ${seedList.join(", ")}, ± one std, dots: each seed` : `one seed (${seedList.join(", ")})`}; bars start at 0${caption ? `<br><sub>${caption}</sub>` : ""}`,
     },
     grid: { rows: 2, columns: 3, pattern: "independent" },
     annotations,
     width: 1000,
-    height: 600,
-    margin: { t: 90 },
-    yaxis3: near("testAuc"),
-    yaxis4: near("testLogloss"),
+    height: 660,
+    margin: { t: 150 },
+    ...Object.fromEntries(
+      panels.map(([key], i) => [
+        `yaxis${i === 0 ? "" : i + 1}`,
+        key === "testAuc" || key === "testLogloss" ? {} : { rangemode: "tozero" },
+      ]),
+    ),
   };
   return { panels: { data, layout } };
 }

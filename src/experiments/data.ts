@@ -103,7 +103,7 @@ export function rankColor(rank: number | undefined): string {
 /** The figures of the data notebook: ids per field, and every field's rank–frequency curve. */
 export function dataFigures(o: DataOverview): Record<string, Figure> {
   const ranked = o.fields.some((f) => f.plantedRank !== undefined);
-  const legend = ranked ? " (colour: planted rank, blue 0 → red 16)" : "";
+  const legend = ranked ? " (colour: planted rank, blue 0 to red 16)" : "";
   return {
     fields: {
       data: [

@@ -149,7 +149,7 @@ export function dimensionFigures(r: DimensionsResult, dataset: string, caption =
       ],
       layout: {
         title: {
-          text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 → red 16)" : ""}${sub}`,
+          text: `Chosen embedding size per field — ${dataset}${ranked ? " (colour: planted rank, blue 0 to red 16)" : ""}${sub}`,
         },
         yaxis: dimAxis,
         xaxis: { tickangle: -60 },
@@ -181,7 +181,7 @@ export function dimensionFigures(r: DimensionsResult, dataset: string, caption =
         return {
           type: "scatter",
           mode: "lines",
-          name: `${f.field} → ${f.dim}`,
+          name: `${f.field}: size ${f.dim}`,
           x: r.selectionHistory.map((h) => h.step),
           y: r.selectionHistory.map((h) => h.p[m][k]),
           line: { color: colours[m], width: 1.2 },
@@ -301,6 +301,6 @@ export function distributionFigures(r: DimensionDistribution, caption: string): 
         margin: { t: 90 },
       },
     },
-    selection: dimensionFigures(r.first, caption).selection,
+    selection: dimensionFigures(r.first, caption.split(",")[0], caption).selection,
   };
 }

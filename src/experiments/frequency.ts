@@ -175,46 +175,59 @@ export function selectionFigure(row: TracedRun, candidates: number[], caption: s
   };
 }
 
-export function frequencyFigures(rows: FrequencyResult[], caption = ""): Record<string, Figure> {
+/**
+ * The four panels against f: the table's means over seeds as lines (AUC with ± one std when there
+ * are several seeds), each seed's value as a dot.
+ */
+export function frequencyFigures(runs: FrequencyResult[], caption = ""): Record<string, Figure> {
+  const rows = summarizeFrequencies(runs);
   const x = rows.map((r) => r.frequency);
-  const panel = (i: number, y: number[], name: string) => ({
-    type: "scatter",
-    mode: "lines+markers",
-    x,
-    y,
-    name,
-    xaxis: `x${i === 1 ? "" : i}`,
-    yaxis: `y${i === 1 ? "" : i}`,
-    showlegend: false,
-  });
+  const several = rows.some((r) => r.seeds > 1);
+  const axes = (i: number) => ({ xaxis: `x${i === 1 ? "" : i}`, yaxis: `y${i === 1 ? "" : i}` });
+  const panel = (i: number, pick: (r: FrequencyResult) => number, name: string, std?: number[]) => [
+    {
+      type: "scatter",
+      mode: "lines+markers",
+      x,
+      y: rows.map(pick),
+      name,
+      ...(std && several ? { error_y: { type: "data", array: std, visible: true } } : {}),
+      ...axes(i),
+      showlegend: false,
+    },
+    ...(several
+      ? [
+          {
+            type: "scatter",
+            mode: "markers",
+            x: runs.map((r) => r.frequency),
+            y: runs.map(pick),
+            name: `${name}, each seed`,
+            marker: { color: "#222222", size: 5, symbol: "circle-open" },
+            ...axes(i),
+            showlegend: false,
+          },
+        ]
+      : []),
+  ];
   const titles = ["test AUC", "test Logloss", "embedding parameters", "search time (s)"];
+  const seeds = [...new Set(runs.map((r) => r.seed))].filter((s) => s !== undefined);
   return {
     panels: {
       data: [
-        panel(
+        ...panel(
           1,
-          rows.map((r) => r.testAuc),
+          (r) => r.testAuc,
           "AUC",
+          rows.map((r) => r.aucStd),
         ),
-        panel(
-          2,
-          rows.map((r) => r.testLogloss),
-          "Logloss",
-        ),
-        panel(
-          3,
-          rows.map((r) => r.params),
-          "Params",
-        ),
-        panel(
-          4,
-          rows.map((r) => r.searchSeconds),
-          "time",
-        ),
+        ...panel(2, (r) => r.testLogloss, "Logloss"),
+        ...panel(3, (r) => r.params, "Params"),
+        ...panel(4, (r) => r.searchSeconds, "time"),
       ],
       layout: {
         title: {
-          text: `Update frequency f of α (one α step every f training steps)${caption ? `<br><sub>${caption}</sub>` : ""}`,
+          text: `Update frequency f of α (one α step every f training steps); ${several ? `means over seeds ${seeds.join(", ")} (AUC ± one std), dots: each seed` : `one seed${seeds.length ? ` (${seeds.join(", ")})` : ""}`}${caption ? `<br><sub>${caption}</sub>` : ""}`,
         },
         grid: { rows: 1, columns: 4, pattern: "independent" },
         annotations: titles.map((text, i) => ({
@@ -223,16 +236,18 @@ export function frequencyFigures(rows: FrequencyResult[], caption = ""): Record<
           xref: "paper",
           yref: "paper",
           x: i / 4 + 1 / 8,
-          y: 1.08,
+          y: 1.06,
           xanchor: "center",
           font: { size: 12 },
         })),
         ...Object.fromEntries(
           [1, 2, 3, 4].map((i) => [`xaxis${i === 1 ? "" : i}`, { type: "log", title: { text: "f" }, tickvals: x }]),
         ),
+        yaxis3: { rangemode: "tozero" },
+        yaxis4: { rangemode: "tozero" },
         width: 1100,
-        height: 380,
-        margin: { t: 90 },
+        height: 410,
+        margin: { t: 120 },
       },
     },
   };

@@ -369,7 +369,7 @@ export const componentsExperiment: Experiment<VariantResult[], ComponentsSetting
     return {
       markdown: `${line}\n\n${table}`,
       payload: rows,
-      figures: componentFigures(summary, figureCaption(ds, scale, seeds)),
+      figures: componentFigures(rows, figureCaption(ds, scale, seeds)),
       seed: settings.seeds[0],
       runs: counts,
     };
@@ -403,7 +403,7 @@ export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySetting
     return {
       markdown: `${line}\n\n${table}`,
       payload: rows,
-      figures: frequencyFigures(summary, caption),
+      figures: frequencyFigures(rows, caption),
       seed: settings.seeds[0],
       runs: counts,
     };
@@ -534,7 +534,7 @@ export const efficiencyExperiment: Experiment<MethodRow[], MethodsSettings> = ex
     return {
       markdown: `${summary}\n\n${table}`,
       payload: rows,
-      figures: efficiencyFigures(rows),
+      figures: efficiencyFigures(rows, figureCaption(ds, scale, seeds)),
       computeSeconds: computeSeconds(rows),
       seed: settings.seeds[0],
     };
@@ -636,7 +636,7 @@ export const transferExperiment: Experiment<TransferRow[], TransferSettings> = e
     return {
       markdown: `${line}\n\n${table}`,
       payload: rows,
-      figures: transferFigures(summary, figureCaption(ds, scale, seeds)),
+      figures: transferFigures(rows, figureCaption(ds, scale, seeds), ds.name === "avazu" ? "avazu" : "criteo"),
       computeSeconds: trainingSeconds,
       seed: settings.seeds[0],
       runs: counts,

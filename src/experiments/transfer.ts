@@ -200,34 +200,67 @@ export function transferTableRows(
   });
 }
 
-export function transferFigures(rows: TransferRow[], caption = ""): Record<string, Figure> {
-  const x = rows.map((r) => modelLabel(r.model));
+/**
+ * ΔAUC (AutoDim's sizes − the model at full dimension) per model: each seed's value, the mean over
+ * seeds with ± one std (the table's "ΔAUC" and "ΔAUC std"), and the paper's ΔAUC beside it. A dot
+ * plot around 0: no truncated bars.
+ */
+export function transferFigures(
+  rows: TransferRow[],
+  caption = "",
+  paperData: "criteo" | "avazu" = "criteo",
+): Record<string, Figure> {
+  const summary = summarizeTransfer(rows);
+  const x = summary.map((r) => modelLabel(r.model));
+  const delta = (r: TransferRow) => r.autodim.auc - r.full.auc;
+  const paper = summary.map((r) => {
+    const p = PAPER_TRANSFER[r.model as keyof typeof PAPER_TRANSFER];
+    return p ? p.autodim[paperData][0] - p.full[paperData][0] : null;
+  });
+  const several = summary.some((r) => r.seeds > 1);
+  const data: Record<string, unknown>[] = [
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "each seed",
+      x: summary.flatMap((r) => rows.filter((q) => q.model === r.model).map(() => modelLabel(r.model))),
+      y: summary.flatMap((r) => rows.filter((q) => q.model === r.model).map(delta)),
+      marker: { color: "#c44e52", size: 7, symbol: "circle-open" },
+      hovertemplate: "%{x}: ΔAUC %{y:.4f}<extra>one seed</extra>",
+    },
+    {
+      type: "scatter",
+      mode: "markers",
+      name: several ? "ours: mean ± std over seeds" : "ours",
+      x,
+      y: summary.map((r) => r.autodim.auc - r.full.auc),
+      error_y: { type: "data", array: summary.map((r) => (r.seeds > 1 ? r.deltaAucStd : 0)), visible: several },
+      marker: { color: "#c44e52", size: 13 },
+      hovertemplate: "%{x}: mean ΔAUC %{y:.4f}<extra></extra>",
+    },
+  ];
+  if (paper.some((v) => v !== null))
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: `paper (${paperData === "avazu" ? "Avazu" : "Criteo"}, one run)`,
+      x,
+      y: paper,
+      marker: { color: "#4c72b0", size: 12, symbol: "diamond" },
+      hovertemplate: "%{x}: paper ΔAUC %{y:.4f}<extra></extra>",
+    });
   return {
     auc: {
-      data: [
-        { type: "bar", name: "full dimension (32)", x, y: rows.map((r) => r.full.auc), marker: { color: "#4c72b0" } },
-        {
-          type: "bar",
-          name: "AutoDim sizes searched with FM",
-          x,
-          y: rows.map((r) => r.autodim.auc),
-          marker: { color: "#c44e52" },
-        },
-      ],
+      data,
       layout: {
         title: {
-          text: `Transferability: AutoDim's sizes searched with one model, in others (test AUC)${caption ? `<br><sub>${caption}</sub>` : ""}`,
+          text: `Transferability: AutoDim's sizes searched with one model, in others (ΔAUC vs the full dimension)${caption ? `<br><sub>${caption}</sub>` : ""}`,
         },
-        barmode: "group",
-        yaxis: {
-          title: { text: "test AUC" },
-          range: [
-            Math.min(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) - 0.01,
-            Math.max(...rows.flatMap((r) => [r.full.auc, r.autodim.auc])) + 0.005,
-          ],
-        },
-        width: 700,
-        height: 420,
+        yaxis: { title: { text: "test AUC: AutoDim's sizes − full dimension" }, zeroline: true, zerolinewidth: 2 },
+        width: 760,
+        height: 460,
+        margin: { t: 90 },
+        legend: { orientation: "h", y: -0.15 },
       },
     },
   };

@@ -1,0 +1,436 @@
+// Prose made from results: the numbers README.md and the notebooks' markdown cells state about
+// committed results are generated from results/*.json (and the paper's numbers from paper.ts),
+// never typed. A generated span sits between two markers,
+//
+//   <!-- autodim:begin NAME -->…<!-- autodim:end NAME -->
+//
+// inline in a sentence or around whole paragraphs and tables; `autodim report` rewrites what is
+// between them and `autodim report --check` (and test/report.test.ts) fails when any is stale.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { modelLabel, summarizeEfficiency, type MainTableRow, type MethodRow } from "./methods.js";
+import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS, PAPER_MAIN, PAPER_TRANSFER } from "./paper.js";
+import { RESULTS_DIR, type Provenance } from "./report.js";
+import type { CaseStudyResult } from "./casestudy.js";
+import type { ClaimRow } from "./claims.js";
+import { summarizeComponents, type VariantResult } from "./components.js";
+import type { DimensionsResult } from "./dimensions.js";
+import { summarizeFrequencies, type FrequencyResult } from "./frequency.js";
+import type { StabilityResult } from "./stability.js";
+import { summarizeTransfer, type TransferRow } from "./transfer.js";
+import { summarizeUnification, type FdeRun, type UnificationRun } from "./unification.js";
+import type { SavedResult } from "./remake.js";
+import { describeVersion } from "../runtime/version.js";
+import { describeHardware } from "../runtime/hardware.js";
+import { AutodimError } from "../errors.js";
+
+/** Reads committed results by file name (`efficiency-quick`), once each. */
+export class Results {
+  private cache = new Map<string, SavedResult>();
+  constructor(readonly dir = RESULTS_DIR) {}
+  get(name: string): SavedResult {
+    let r = this.cache.get(name);
+    if (!r) {
+      const file = join(this.dir, `${name}.json`);
+      if (!existsSync(file)) throw new AutodimError(`${file}: no such result (a generated block reads it)`);
+      r = JSON.parse(readFileSync(file, "utf8")) as SavedResult;
+      this.cache.set(name, r);
+    }
+    return r;
+  }
+  payload<T>(name: string): T {
+    return this.get(name).result as T;
+  }
+}
+
+// ---- number formats (as the prose writes them: Unicode minus, explicit plus on differences) ----
+
+const minus = (s: string) => s.replace(/^-/, "−");
+/** 0.80723 → "0.8072". */
+export const fix = (x: number, d = 4) => minus(x.toFixed(d));
+/** A difference: "+0.0012", "−0.0016". */
+export const signed = (x: number, d = 4) => (x >= 0 ? `+${x.toFixed(d)}` : minus(x.toFixed(d)));
+/** A share: 0.352 → "35.2%". */
+export const pct = (x: number, d = 1) => `${minus((100 * x).toFixed(d))}%`;
+/** "a–b" of the smallest and largest, formatted; one value when they print the same. */
+export function range(xs: number[], f: (x: number) => string): string {
+  const lo = f(Math.min(...xs));
+  const hi = f(Math.max(...xs));
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
+const int = (x: number) => Math.round(x).toLocaleString("en");
+const interval = (r: MainTableRow) => `[${signed(r.deltaLow)}, ${signed(r.deltaHigh)}]`;
+
+/** What every published number states: data, scale, seeds, backend, hardware, wall time, code version. */
+export function provenanceLine(p: Provenance, seeds: string): string {
+  const compute = p.computeSeconds !== undefined ? `, its runs ${(p.computeSeconds / 60).toFixed(1)} min` : "";
+  return `${p.data}; scale ${p.scale}; seeds ${seeds}; ${p.backend}; ${describeHardware(p.hardware)}; assembled in ${p.wallSeconds.toFixed(1)} s${compute} (${p.createdAt.slice(0, 10)}, code ${p.code ? describeVersion(p.code) : "version not recorded"})`;
+}
+
+function mainRows(results: Results, name: string): MainTableRow[] {
+  return (results.payload<{ table: MainTableRow[] }>(name).table ?? []).map((r) => ({
+    ...r,
+    deltaLow: r.deltaLow ?? NaN,
+    deltaHigh: r.deltaHigh ?? NaN,
+  }));
+}
+
+function row(rows: MainTableRow[], model: string, method: string): MainTableRow {
+  const r = rows.find((x) => x.model === model && x.method === method);
+  if (!r) throw new AutodimError(`no ${method} row for ${model}`);
+  return r;
+}
+
+const verdictWord = (v: string) => (v === "no difference detected" ? "no difference" : v);
+
+// ---- run time of the committed runs (what a full reproduction recomputes) ----
+
+/** Seconds a saved run cell records (its trainings' and searches' wall times), or undefined. */
+function cellSeconds(cell: unknown): number | undefined {
+  const v = (cell as { value?: Record<string, unknown> }).value;
+  if (!v) return undefined;
+  const runtime = (o: unknown) => (o as { runtime?: { wallSeconds?: number } } | undefined)?.runtime?.wallSeconds;
+  let s = 0;
+  let found = false;
+  const add = (x: unknown) => {
+    if (typeof x === "number") {
+      s += x;
+      found = true;
+    }
+  };
+  add(runtime(v));
+  add(runtime(v.plan));
+  add((v.selection as { seconds?: number } | undefined)?.seconds);
+  if (!found) {
+    add(v.seconds);
+    add(v.searchSeconds);
+  }
+  return found ? s : undefined;
+}
+
+export interface RunFolderCost {
+  folder: string;
+  runs: number;
+  /** Runs that record their time, and the sum of those times. */
+  timed: number;
+  seconds: number;
+}
+
+/** Per results/*-runs/ folder: how many runs, and the seconds they record (a full reproduction recomputes them). */
+export function runFolderCosts(dir = RESULTS_DIR, scale = "quick"): RunFolderCost[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(`-${scale}-runs`))
+    .sort()
+    .map((folder) => {
+      const files = readdirSync(join(dir, folder)).filter((f) => f.endsWith(".json"));
+      let timed = 0;
+      let seconds = 0;
+      for (const f of files) {
+        const s = cellSeconds(JSON.parse(readFileSync(join(dir, folder, f), "utf8")));
+        if (s !== undefined) {
+          timed++;
+          seconds += s;
+        }
+      }
+      return { folder, runs: files.length, timed, seconds };
+    });
+}
+
+/** One line for `npm start`: what the committed quick-scale runs took. */
+export function reproductionCostLine(dir = RESULTS_DIR): string {
+  const costs = runFolderCosts(dir);
+  const hours = costs.reduce((a, c) => a + c.seconds, 0) / 3600;
+  const untimed = costs.reduce((a, c) => a + c.runs - c.timed, 0);
+  return `the committed quick-scale runs recorded ${hours.toFixed(1)} h of run time in all${untimed ? ` (and ${untimed} runs that record none)` : ""}: ~${(hours / 2).toFixed(1)} h on 2 cores, one run per core`;
+}
+
+// ---- the blocks ----
+
+type Block = (r: Results) => string;
+
+const README_BLOCKS: Record<string, Block> = {
+  "reproduce-cost": (r) => {
+    const costs = runFolderCosts(r.dir);
+    const hours = (s: number) => (s / 3600).toFixed(1);
+    const total = costs.reduce((a, c) => a + c.seconds, 0);
+    const untimed = costs.filter((c) => c.timed < c.runs).map((c) => `${c.folder} (${c.runs - c.timed} runs)`);
+    return `The committed runs it recomputes recorded ${hours(total)} hours of run time in all (summed over the runs of \`results/*-quick-runs/\`: ${costs
+      .filter((c) => c.timed > 0)
+      .map((c) => `${c.folder.replace(/-quick-runs$/, "")} ${hours(c.seconds)} h over ${c.timed} runs`)
+      .join(", ")}${untimed.length ? `; no time recorded in ${untimed.join(", ")}` : ""})`;
+  },
+
+  "movielens-core-table": (r) => {
+    const rows = mainRows(r, "methods-movielens-core-quick");
+    const line = (model: string) => {
+      const fde = row(rows, model, "fde");
+      const a = row(rows, model, "autodim");
+      const z = row(rows, model, "autodim-zeropad");
+      const p = PAPER_MAIN.criteo[model as "fm"];
+      const word = (x: MainTableRow) => (x.verdict === "worse" && x === a ? "**worse**" : verdictWord(x.verdict));
+      return `| ${modelLabel(model)} | ${fix(fde.aucMean)} | ${signed(a.deltaAuc)} ${interval(a)} ${word(a)} | ${pct(-a.paramsVsFde)} | ${signed(z.deltaAuc)} ${interval(z)} ${word(z)} | ${pct(-z.paramsVsFde)} | ${signed(p.autodim.auc - p.fde.auc)}, ${pct(1 - p.autodim.paramsM / p.fde.paramsM)} |`;
+    };
+    return [
+      "| base model | FDE AUC | AutoDim (AD-2) ΔAUC [95% CI] | params saved | AD-1 (zero-pad) ΔAUC [95% CI] | params saved | paper ΔAUC (Criteo), saved |",
+      "|---|---|---|---|---|---|---|",
+      ...["fm", "wd", "deepfm"].map(line),
+    ].join("\n");
+  },
+
+  "casestudy-importances": (r) => {
+    const c = r.payload<CaseStudyResult>("casestudy-quick");
+    const paper = new Map(PAPER_CASE_STUDY.map((p) => [p.field, p]));
+    const fields = c.rows
+      .map(
+        (f) =>
+          `${f.field} ${fix(f.auc)}${paper.has(f.field) ? ` (${c.rows.indexOf(f) === 0 ? "paper " : ""}${fix(paper.get(f.field)?.auc ?? NaN)})` : ""}`,
+      )
+      .join(", ");
+    return `${fields} — but not the *sizes*: Spearman(importance, mean size) = ${fix(c.spearman, 2)} (per seed ${c.spearmanPerSeed.map((x) => fix(x, 2)).join(", ")}), where the paper's sizes follow importance exactly (${PAPER_CASE_STUDY.map((p) => p.dim).join(", ")})`;
+  },
+
+  "claims-counts": (r) => {
+    const rows = r.payload<ClaimRow[]>("claims-quick");
+    const n = (v: string) => rows.filter((x) => x.verdict === v).length;
+    return `${n("holds")} holds, ${n("fails")} fail, ${n("inconclusive")} inconclusive, ${n("not run")} not run`;
+  },
+
+  "efficiency-inference": (r) => {
+    const s = summarizeEfficiency(r.payload<MethodRow[]>("efficiency-quick"));
+    const get = (m: string) => s.find((x) => x.method === m)?.inferenceMsPer1k ?? NaN;
+    const fastest = [...s].sort((a, b) => a.inferenceMsPer1k - b.inferenceMsPer1k)[0];
+    return `AutoDim's inference ${get("autodim").toFixed(2)} ms per 1,000 rows, FDE's ${get("fde").toFixed(2)}, the fastest ${fastest.method}'s ${fastest.inferenceMsPer1k.toFixed(2)} — the paper has AutoDim fastest`;
+  },
+
+  "unification-table": (r) => {
+    const u = r.payload<{ runs: UnificationRun[]; fde: FdeRun[] }>("unification-quick");
+    const rows = summarizeUnification(u.runs, u.fde);
+    const best = Math.max(...rows.map((x) => x.spearman.mean));
+    const mostNoise = rows.map((x) => Number(x.noiseAtSmallest.split(" ")[0]));
+    const top = Math.max(...mostNoise);
+    return [
+      "| unification | τ | Spearman(rank, size) | rank-0 fields at 2 | ΔAUC vs FDE (paired) | params saved | dead α entries (of 195) |",
+      "|---|---|---|---|---|---|---|",
+      ...rows.map((x, i) => {
+        const name =
+          x.unify === "linear"
+            ? i === 0
+              ? "linear + BN (**AD-2, the paper's AutoDim**)"
+              : "linear + BN (AD-2)"
+            : "zero-padding (AD-1)";
+        const sp = `${x.spearman.mean.toFixed(3)} ± ${x.spearman.half.toFixed(3)}`;
+        const bold = (s: string, on: boolean) => (on ? `**${s}**` : s);
+        return `| ${name} | ${x.schedule} | ${bold(sp, x.spearman.mean === best)} | ${bold(x.noiseAtSmallest, mostNoise[i] === top && i === mostNoise.indexOf(top))} | ${minus(x.deltaAuc.mean.toFixed(4))} ± ${x.deltaAuc.half.toFixed(4)} | ${pct(x.reduction)} | ${x.deadCandidates.toFixed(1)} |`;
+      }),
+    ].join("\n");
+  },
+
+  "synthetic-results": (r) => {
+    const item = (name: string, seeds: string, text: string) =>
+      `- ${text} ([${name}](results/${name}.md); ${provenanceLine(r.get(name).provenance, seeds)})`;
+    const seedsOf = (rows: { seed?: number }[]) =>
+      [...new Set(rows.flatMap((x) => (x.seed === undefined ? [] : [x.seed])))].join(", ");
+
+    const eff = r.payload<MethodRow[]>("efficiency-quick");
+    const es = summarizeEfficiency(eff);
+    const e = (m: string) => es.find((x) => x.method === m) as (typeof es)[number];
+    const slowest = [...es].sort((a, b) => b.inferenceMsPer1k - a.inferenceMsPer1k).slice(0, 2);
+    const efficiency = item(
+      "efficiency-quick",
+      seedsOf(eff),
+      `**efficiency** (DeepFM, means over seeds): AutoDim spends ${e("autodim").selectionSeconds.toFixed(1)} s searching and ${e("autodim").trainSeconds.toFixed(1)} s re-training against FDE's ${e("fde").trainSeconds.toFixed(1)} s; inference ${e("autodim").inferenceMsPer1k.toFixed(2)} ms per 1,000 rows vs FDE's ${e("fde").inferenceMsPer1k.toFixed(2)}; ${slowest.map((x) => `${x.method} ${x.inferenceMsPer1k.toFixed(2)} ms`).join(" and ")} are the slowest (their code lookups).`,
+    );
+
+    const tr = r.payload<TransferRow[]>("transfer-quick");
+    const ts = summarizeTransfer(tr);
+    const transfer = item(
+      "transfer-quick",
+      seedsOf(tr),
+      `**transfer** (FM's AutoDim sizes, ${range(
+        tr.map((x) => 1 - x.autodim.params / x.full.params),
+        (x) => pct(x, 0),
+      )} fewer parameters over the seeds; ΔAUC vs each model at full size, mean ± std over seeds): ${ts
+        .map((x) => `${modelLabel(x.model)} ${signed(x.autodim.auc - x.full.auc)} ± ${x.deltaAucStd.toFixed(4)}`)
+        .join(", ")} (paper, Criteo: ${ts
+        .map((x) => {
+          const p = PAPER_TRANSFER[x.model as keyof typeof PAPER_TRANSFER];
+          return p ? signed(p.autodim.criteo[0] - p.full.criteo[0]) : "–";
+        })
+        .join(", ")}).`,
+    );
+
+    const d = r.payload<DimensionsResult>("dimensions-quick");
+    const st = r.payload<StabilityResult>("stability-quick");
+    const dimensions = item(
+      "dimensions-quick",
+      String(r.get("dimensions-quick").provenance.seed),
+      `**dimensions** (one FM search): Spearman(planted rank, size) ${fix(d.spearmanRank ?? NaN, 3)}, Spearman(log ids, size) ${fix(d.spearmanCardinality, 3)}, ${pct(d.reduction)} fewer parameters.`,
+    );
+    const stability = item(
+      "stability-quick",
+      st.seeds.join(", "),
+      `**stability** (FM, ${st.seeds.length} seeds): mean Pearson between the seeds' size vectors ${fix(st.meanPearsonDims, 3)} (paper, Criteo: ≈ 0.85), of the selection probabilities ${fix(st.meanPearsonAlpha, 3)}; a field gets the same size from two seeds ${pct(st.meanAgreement)} of the time.`,
+    );
+
+    const fr = r.payload<FrequencyResult[]>("frequency-quick");
+    const fs = summarizeFrequencies(fr);
+    const bestF = [...fs].sort((a, b) => b.testAuc - a.testAuc)[0];
+    const oneSeed = fs.every((x) => x.seeds === 1);
+    const frequency = item(
+      "frequency-quick",
+      seedsOf(fr) || String(r.get("frequency-quick").provenance.seed),
+      `**update frequency** (FM${oneSeed ? ", one seed: differences this small are within a seed's noise" : ""}): f = ${bestF.frequency} gives the best test AUC (${fs.map((x) => `f = ${x.frequency}: ${fix(x.testAuc)}`).join(", ")}); the paper: f = 10 best.`,
+    );
+
+    const co = r.payload<VariantResult[]>("components-quick");
+    const cs = summarizeComponents(co);
+    const bestC = [...cs].sort((a, b) => b.testAuc - a.testAuc)[0];
+    const sharing = cs.filter((x) => x.lookup === "shared");
+    const separate = cs.filter((x) => x.lookup === "separate");
+    const components = item(
+      "components-quick",
+      seedsOf(co),
+      `**components** (DeepFM${cs.every((x) => x.seeds === 1) ? ", one seed" : ""}): test AUC ${cs.map((x) => `${x.variant} ${fix(x.testAuc)}`).join(", ")} (best: ${bestC.variant}; the paper: AD-2); the separate-table variants search with ${range(
+        separate.map((x) => x.searchParams / (sharing[0]?.searchParams ?? NaN)),
+        (x) => `${x.toFixed(1)}×`,
+      )} the parameters of the shared ones at ${range(
+        separate.map((x) => x.searchSamplesPerSecond / Math.max(...sharing.map((y) => y.searchSamplesPerSecond))),
+        (x) => `${x.toFixed(2)}×`,
+      )} the fastest one's samples/s.`,
+    );
+
+    const legacy = r.payload<MethodRow[]>("methods-quick");
+    const l = (model: string, method: string) =>
+      legacy.find((x) => x.model === model && x.method === method) as MethodRow;
+    const main = item(
+      "methods-quick",
+      String(r.get("methods-quick").provenance.seed),
+      `**main table, legacy** (one seed; "autodim" there is AD-1, see results/README.md): the AutoDim run against FDE: ${[
+        "fm",
+        "wd",
+        "deepfm",
+      ]
+        .map(
+          (m) =>
+            `${modelLabel(m)} ${fix(l(m, "autodim").testAuc)} vs ${fix(l(m, "fde").testAuc)} (${signed(l(m, "autodim").testAuc - l(m, "fde").testAuc)}) at ${pct(l(m, "autodim").paramsVsFde)} parameters`,
+        )
+        .join("; ")} — single-seed numbers the five-seed unification diagnostic does not confirm.`,
+    );
+    return [main, efficiency, transfer, dimensions, stability, frequency, components].join("\n");
+  },
+};
+
+const NOTEBOOK_BLOCKS: Record<string, Block> = {
+  "paper-main": () => {
+    const c = PAPER_MAIN.criteo;
+    const saved = (["fm", "wd", "deepfm"] as const).map((m) => 1 - c[m].autodim.paramsM / c[m].fde.paramsM);
+    return `AutoDim ${(["fm", "wd", "deepfm"] as const).map((m) => `${signed(c[m].autodim.auc - c[m].fde.auc)} (${modelLabel(m)})`).join(", ")} AUC over FDE with ${range(saved, (x) => pct(x))} fewer embedding parameters`;
+  },
+  "movielens-features": (r) => {
+    const o = r.payload<{ table: MainTableRow[] }>("methods-movielens-quick");
+    const fields = o.table[0]?.dims[0]?.length ?? 0;
+    const m = /(\d[\d,]*) features/.exec(r.get("methods-movielens-quick").markdown);
+    return `${fields} fields${m ? `, ${m[1]} features` : ""}`;
+  },
+  "frequency-steps": (r) => {
+    const fs = summarizeFrequencies(r.payload<FrequencyResult[]>("frequency-quick"));
+    const lo = fs[fs.length - 1];
+    const hi = fs[0];
+    return `with f = ${lo.frequency} the quick search makes ${int(lo.architectureSteps)} α steps, with f = ${hi.frequency} it makes ${int(hi.architectureSteps)}`;
+  },
+  "paper-casestudy": () => {
+    const [a, b] = PAPER_CASE_STUDY;
+    const t = PAPER_CASE_STUDY_TOTALS;
+    const by = (d: number) =>
+      PAPER_CASE_STUDY.filter((p) => p.dim === d)
+        .map((p) => p.field)
+        .join(d === 2 ? "/" : " and ");
+    return `${a.field} (${a.auc.toFixed(4).slice(1)}) and ${b.field} (${b.auc.toFixed(4).slice(1)}) get 8, ${by(4)} 4, ${by(2)} 2 — sizes follow importance exactly — and AutoDim beats FDE (AUC ${t.autodim.auc.toFixed(4).slice(1)} vs ${t.fde.auc.toFixed(4).slice(1)}) with ${pct(t.reduction, 0)} fewer parameters`;
+  },
+  "paper-transfer": () => {
+    const ms = ["nfm", "ipnn", "autoint"] as const;
+    const d = (data: "criteo" | "avazu") =>
+      ms
+        .map(
+          (m) =>
+            `${signed(PAPER_TRANSFER[m].autodim[data][0] - PAPER_TRANSFER[m].full[data][0])}${data === "criteo" ? ` (${modelLabel(m)})` : ""}`,
+        )
+        .join(", ");
+    return `ΔAUC on Criteo ${d("criteo")}; on Avazu ${d("avazu")}`;
+  },
+};
+
+export const BLOCKS: Record<string, Block> = { ...README_BLOCKS, ...NOTEBOOK_BLOCKS };
+
+const MARKER = /<!-- autodim:begin ([\w-]+) -->([\s\S]*?)<!-- autodim:end \1 -->/g;
+
+export interface BlockUse {
+  name: string;
+  current: string;
+  expected: string;
+}
+
+/** The generated spans of a text, each with what it holds now and what the results say. */
+export function blocksIn(text: string, results: Results): BlockUse[] {
+  const out: BlockUse[] = [];
+  for (const m of text.matchAll(MARKER)) {
+    const render = BLOCKS[m[1]];
+    if (!render) throw new AutodimError(`unknown generated block "${m[1]}" (known: ${Object.keys(BLOCKS).join(", ")})`);
+    const multiline = m[2].startsWith("\n");
+    const body = render(results);
+    out.push({ name: m[1], current: m[2], expected: multiline ? `\n${body}\n` : body });
+  }
+  return out;
+}
+
+/** The text with every generated span filled from the results. */
+export function fillBlocks(text: string, results: Results): string {
+  // A begin marker without its end would leave a span unchecked: refuse it.
+  const begins = [...text.matchAll(/<!-- autodim:begin ([\w-]+) -->/g)].map((m) => m[1]);
+  const ends = [...text.matchAll(/<!-- autodim:end ([\w-]+) -->/g)].map((m) => m[1]);
+  if (begins.join() !== ends.join())
+    throw new AutodimError(
+      `unbalanced autodim:begin/end markers (begin: ${begins.join(", ")}; end: ${ends.join(", ")})`,
+    );
+  return text.replace(MARKER, (_all, name: string, body: string) => {
+    const render = BLOCKS[name];
+    if (!render) throw new AutodimError(`unknown generated block "${name}"`);
+    const out = render(results);
+    return `<!-- autodim:begin ${name} -->${body.startsWith("\n") ? `\n${out}\n` : out}<!-- autodim:end ${name} -->`;
+  });
+}
+
+interface Notebook {
+  cells: { cell_type: string; source: string[] | string }[];
+}
+
+/** A notebook with its markdown cells' generated spans filled (other cells untouched), as its file text. */
+export function fillNotebook(json: string, results: Results): string {
+  const nb = JSON.parse(json) as Notebook;
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "markdown") continue;
+    const src = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+    if (!src.includes("<!-- autodim:begin ")) continue;
+    const filled = fillBlocks(src, results);
+    cell.source = filled.split(/(?<=\n)/);
+  }
+  // The notebook runner's layout: one-space indent, a final newline.
+  return JSON.stringify(nb, null, 1) + "\n";
+}
+
+/** The files whose generated spans `autodim report` maintains. */
+export function proseFiles(root = "."): string[] {
+  const nbDir = join(root, "notebooks");
+  return [
+    join(root, "README.md"),
+    ...readdirSync(nbDir)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort()
+      .map((f) => join(nbDir, f)),
+  ];
+}
+
+/** A file's text with its spans filled (README as Markdown, notebooks cell by cell). */
+export function filledFile(file: string, text: string, results: Results): string {
+  return file.endsWith(".ipynb") ? fillNotebook(text, results) : fillBlocks(text, results);
+}
