@@ -92,8 +92,7 @@ import {
   type RetrainConfig,
   type SearchConfig,
 } from "../train/schemas.js";
-import { BATCH_NORM_MODELS, MODEL_NAMES } from "../models/ctr.js";
-import { memoryProblem, retrainMemory, searchMemory } from "../train/memory.js";
+import { MODEL_NAMES } from "../models/ctr.js";
 import { spearman } from "../data/metrics.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
 import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
@@ -750,21 +749,6 @@ const commands: Record<string, Command> = {
       ],
     );
     const data = openData(requireString(f, "data"));
-    // The search's BatchNorm (every model) normalises each candidate over the batch.
-    batchSizeCheck(config.batchSize, "the search's BatchNorm");
-    const memory = memoryProblem(
-      searchMemory({
-        totalFeatures: data.totalFeatures,
-        fields: data.fieldCount,
-        batchSize: config.batchSize,
-        candidates,
-        lookup: config.lookup,
-      }),
-    );
-    if (memory)
-      throw new UsageError(
-        `--candidates ${candidates.join(",")} (--batch-size ${config.batchSize}, ${data.fieldCount} fields, ${data.totalFeatures} features): ${memory}; choose smaller candidates or a smaller --batch-size`,
-      );
     checkOutputFile("--out", out);
     const tableBytes = 4 * data.totalFeatures * candidates[candidates.length - 1];
     if (saveWeights) checkOutputFile("--save-weights", saveWeights, 1.2 * tableBytes);
@@ -825,21 +809,6 @@ const commands: Record<string, Command> = {
       warmStart: f["warm-start"] === true,
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
-    if (BATCH_NORM_MODELS.includes(config.model)) batchSizeCheck(config.batchSize, `${config.model}'s BatchNorm`);
-    const memory = memoryProblem(
-      retrainMemory({
-        vocabularySizes: data.manifest.fields.map((x) => x.vocabularySize),
-        dims: config.dims,
-        outputDim: config.outputDim,
-        batchSize: config.batchSize,
-      }),
-    );
-    if (memory && plan)
-      throw new AutodimError(
-        `--plan ${String(f.plan)}: sizes up to ${Math.max(...config.dims)}, output ${config.outputDim} (--batch-size ${config.batchSize}): ${memory}; re-train a plan with smaller sizes or use a smaller --batch-size`,
-      );
-    if (memory)
-      throw new UsageError(`--dim ${dim} (--batch-size ${config.batchSize}): ${memory}; choose a smaller --dim or --batch-size`);
     checkOutputClashes(
       [
         { flag: "--data", path: data.dir },
@@ -907,18 +876,6 @@ const commands: Record<string, Command> = {
       ...checkpointOutput(f),
     ]);
     const data = openData(requireString(f, "data"));
-    if (BATCH_NORM_MODELS.includes(settings.model))
-      batchSizeCheck(settings.train.batchSize, `${settings.model}'s BatchNorm`);
-    const memory = memoryProblem(
-      searchMemory({
-        totalFeatures: data.totalFeatures,
-        fields: data.fieldCount,
-        batchSize: settings.train.batchSize,
-        candidates: settings.candidates,
-        lookup: "separate",
-      }),
-    );
-    if (memory) throw new UsageError(`--batch-size ${settings.train.batchSize}: ${memory}; choose a smaller --batch-size`);
     checkOutputFile("--out", out);
     const checkpoint = checkpointFlags(
       f,
@@ -986,15 +943,6 @@ function checkpointFlags(
     resume: f.resume === true,
     ...(resumeRequired && f.resume === true ? { requireResume: true } : {}),
   };
-}
-
-/**
- * BatchNorm over a batch of one row subtracts that row from itself: every activation is 0 and
- * training learns nothing (test Logloss 7 in the red-team's run), so it is refused.
- */
-function batchSizeCheck(batchSize: number, what: string): void {
-  if (batchSize < 2)
-    throw new UsageError(`--batch-size ${batchSize}: ${what} needs at least 2 rows per batch (one row normalises to 0)`);
 }
 
 /** --checkpoint-dir as an output, for checkOutputClashes. */
