@@ -92,7 +92,8 @@ import {
   type RetrainConfig,
   type SearchConfig,
 } from "../train/schemas.js";
-import { MODEL_NAMES } from "../models/ctr.js";
+import { BATCH_NORM_MODELS, MODEL_NAMES } from "../models/ctr.js";
+import { memoryProblem, retrainMemory, searchMemory } from "../train/memory.js";
 import { spearman } from "../data/metrics.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
 import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
@@ -118,18 +119,19 @@ commands:
   search   --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint --out plan.json [--candidates 2,8,16,24,32]
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
-           [--tau-schedule fit | --tau-decay 5e-5] [--seed 2026] [--save-weights FILE]
+           [--tau-schedule fit | --tau-decay 5e-5] [--seed 2026] [--save-weights FILE] [--threads N] [--batch-parts 1|2]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
            --out result.json
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
-           [--lr 1e-3] [--seed 2026] [--warm-start] [--allow-other-data] [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
+           [--lr 1e-3] [--seed 2026] [--warm-start] [--allow-other-data] [--threads N] [--batch-parts 1|2]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params (a plan
            searched on another source file needs --allow-other-data)
   run      --method ${METHOD_NAMES.join("|")} --data DIR
            --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
-           [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3]
+           [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3] [--threads N] [--batch-parts 1|2]
            ${METHOD_FLAGS.map((f) => `[--${f.flag} ${f.get(quickSettings("fm", DEFAULT_SEED))}] (${METHODS[f.method].label})`).join(" ")}
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
@@ -174,9 +176,11 @@ goes on); --resume=require makes a missing checkpoint an error instead of a fres
 environment: AUTODIM_DEBUG=1 adds stack traces to errors; AUTODIM_BACKEND=node|wasm|cpu forces a backend; AUTODIM_NATIVE_BLAS=0 keeps matmuls on wasm
 (else the OpenBLAS addon runs them when built and libopenblas is installed); AUTODIM_NATIVE_EW=0 keeps element-wise ops on
 wasm; AUTODIM_THREADS=N (or --threads N of search, retrain, run, reproduce, cell, main) sets the threads one run computes on,
-default all cores (on two threads AutoDim's search and re-train split each batch in halves, one per thread: ×1.6–1.8 faster
-alone on an idle 2-core machine; runs side by side should take --threads 1: see bench/README.md); AUTODIM_DATA_PARALLEL=0
-never splits a batch (=1 splits even runs under 200k rows); AUTODIM_FUSED_MIX=0 composes the search's BatchNorm + mixture from tfjs ops;
+default all cores; a seed gives the same bits at any thread count. --batch-parts 2 (search, retrain, run) computes each
+batch in two parts with their own BatchNorm statistics — another arithmetic, the same at any thread count — whose second
+part a second thread takes (data-parallel: see bench/README.md for the speed); runs side by side should take --threads 1;
+AUTODIM_DATA_PARALLEL=0 computes both parts on one thread (=1 uses a second thread even for runs under 200k rows; neither
+changes a number); AUTODIM_FUSED_MIX=0 composes the search's BatchNorm + mixture from tfjs ops;
 AUTODIM_QUIET=1 hides progress.`;
 
 export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };
@@ -190,7 +194,17 @@ const TRAINING_FLAGS = {
   "checkpoint-every": { type: "string" },
   resume: { type: "boolean" },
   threads: { type: "string" },
+  "batch-parts": { type: "string" },
 } as const;
+
+/**
+ * `--batch-parts 1|2` (default 1): each batch whole, or in two parts with their own BatchNorm
+ * statistics, whose second part a second thread computes (data-parallel). Part of the run's
+ * arithmetic, so it goes into the config (absent when 1: configs of earlier runs stay the same).
+ */
+function batchPartsFlag(f: Record<string, unknown>): { batchParts?: 2 } {
+  return intFlag(f, "batch-parts", 1, 1, 2) === 2 ? { batchParts: 2 } : {};
+}
 
 /**
  * `--threads N`: the threads one run computes on (OpenBLAS GEMMs and the element-wise kernels),
@@ -215,10 +229,13 @@ const commands: Record<string, Command> = {
     if (ranks && ranks.length !== FIELD_NAMES.length)
       throw new UsageError(`--ranks needs ${FIELD_NAMES.length} values (I1..I13, C1..C26), got ${ranks.length}`);
     const out = requireString(f, "out");
-    checkOutputClashes([], [
-      { flag: "--out", path: out },
-      { flag: "--out's truth file", path: `${out}.truth.json` },
-    ]);
+    checkOutputClashes(
+      [],
+      [
+        { flag: "--out", path: out },
+        { flag: "--out's truth file", path: `${out}.truth.json` },
+      ],
+    );
     const truth = await generateSynthetic(out, {
       rows: intFlag(f, "rows", DEFAULT_SYNTH_ROWS, 1),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
@@ -467,11 +484,14 @@ const commands: Record<string, Command> = {
       }
     }
     const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
-    checkOutputClashes([], [
-      { flag: "--out", path: dir, folder: true },
-      { flag: "--figures-out", path: figuresDir, folder: true },
-      ...checkpointOutput(f),
-    ]);
+    checkOutputClashes(
+      [],
+      [
+        { flag: "--out", path: dir, folder: true },
+        { flag: "--figures-out", path: figuresDir, folder: true },
+        ...checkpointOutput(f),
+      ],
+    );
     checkOutputFolder("--out", dir);
     checkOutputFolder("--figures-out", figuresDir);
     for (const name of which === "all" ? names : [which]) {
@@ -629,7 +649,9 @@ const commands: Record<string, Command> = {
       ["BatchVsWhole", "2 threads in 2 parts ÷ 1 thread with whole batches"],
     ] as const)
       if (ratio[`search${key}`] !== undefined || ratio[`retrain${key}`] !== undefined)
-        say(`${text}: search ${ratio[`search${key}`]?.toFixed(2) ?? "–"}, retrain ${ratio[`retrain${key}`]?.toFixed(2) ?? "–"}`);
+        say(
+          `${text}: search ${ratio[`search${key}`]?.toFixed(2) ?? "–"}, retrain ${ratio[`retrain${key}`]?.toFixed(2) ?? "–"}`,
+        );
     if (f.peer) {
       say(`running the PyTorch reference (bench/autodim_torch_reference.py) at ${threadCounts.join(", ")} threads ...`);
       const peers = threadCounts.map((threads) => ({ threads, ...runPeer(steps, undefined, threads) }));
@@ -738,6 +760,7 @@ const commands: Record<string, Command> = {
         f["tau-decay"] !== undefined ? "paper" : DEFAULT_SEARCH.tauSchedule,
       ),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
+      ...batchPartsFlag(f),
     };
     const saveWeights = typeof f["save-weights"] === "string" ? f["save-weights"] : undefined;
     checkOutputClashes(
@@ -749,6 +772,21 @@ const commands: Record<string, Command> = {
       ],
     );
     const data = openData(requireString(f, "data"));
+    // The search's BatchNorm (every model) normalises each candidate over the batch.
+    batchSizeCheck(config.batchSize, "the search's BatchNorm");
+    const memory = memoryProblem(
+      searchMemory({
+        totalFeatures: data.totalFeatures,
+        fields: data.fieldCount,
+        batchSize: config.batchSize,
+        candidates,
+        lookup: config.lookup,
+      }),
+    );
+    if (memory)
+      throw new UsageError(
+        `--candidates ${candidates.join(",")} (--batch-size ${config.batchSize}, ${data.fieldCount} fields, ${data.totalFeatures} features): ${memory}; choose smaller candidates or a smaller --batch-size`,
+      );
     checkOutputFile("--out", out);
     const tableBytes = 4 * data.totalFeatures * candidates[candidates.length - 1];
     if (saveWeights) checkOutputFile("--save-weights", saveWeights, 1.2 * tableBytes);
@@ -792,7 +830,8 @@ const commands: Record<string, Command> = {
     if ((f.plan === undefined) === (f.dim === undefined))
       throw new UsageError("give exactly one of --plan plan.json or --dim D");
     const data = openData(requireString(f, "data"));
-    if (f["allow-other-data"] && f.plan === undefined) throw new UsageError("--allow-other-data applies with --plan only");
+    if (f["allow-other-data"] && f.plan === undefined)
+      throw new UsageError("--allow-other-data applies with --plan only");
     const plan = typeof f.plan === "string" ? readPlan(f.plan, data, f["allow-other-data"] === true) : undefined;
     const dim = plan ? undefined : intFlag(f, "dim", 32, 1, 4096);
     const config: RetrainConfig = {
@@ -807,13 +846,33 @@ const commands: Record<string, Command> = {
       learningRate: numberFlag(f, "lr", PAPER_RETRAIN.learningRate, 1e-8, 10),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
       warmStart: f["warm-start"] === true,
+      ...batchPartsFlag(f),
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
+    if (BATCH_NORM_MODELS.includes(config.model)) batchSizeCheck(config.batchSize, `${config.model}'s BatchNorm`);
+    const memory = memoryProblem(
+      retrainMemory({
+        vocabularySizes: data.manifest.fields.map((x) => x.vocabularySize),
+        dims: config.dims,
+        outputDim: config.outputDim,
+        batchSize: config.batchSize,
+      }),
+    );
+    if (memory && plan)
+      throw new AutodimError(
+        `--plan ${String(f.plan)}: sizes up to ${Math.max(...config.dims)}, output ${config.outputDim} (--batch-size ${config.batchSize}): ${memory}; re-train a plan with smaller sizes or use a smaller --batch-size`,
+      );
+    if (memory)
+      throw new UsageError(
+        `--dim ${dim} (--batch-size ${config.batchSize}): ${memory}; choose a smaller --dim or --batch-size`,
+      );
     checkOutputClashes(
       [
         { flag: "--data", path: data.dir },
         ...(typeof f.plan === "string" ? [{ flag: "--plan", path: f.plan }] : []),
-        ...(config.warmStart && plan?.search.weights ? [{ flag: "--plan's weights", path: plan.search.weights.file }] : []),
+        ...(config.warmStart && plan?.search.weights
+          ? [{ flag: "--plan's weights", path: plan.search.weights.file }]
+          : []),
       ],
       [{ flag: "--out", path: out }, ...checkpointOutput(f)],
     );
@@ -859,7 +918,9 @@ const commands: Record<string, Command> = {
         patience: intFlag(f, "patience", base.train.patience, 1, 1000),
         batchSize: intFlag(f, "batch-size", base.train.batchSize, 1, 1 << 20),
         learningRate: numberFlag(f, "lr", base.train.learningRate, 1e-8, 10),
+        ...batchPartsFlag(f),
       },
+      search: { ...base.search, ...batchPartsFlag(f) },
     };
     // Each method's own flags (from the registry); another method's flag is a usage error.
     for (const m of METHOD_FLAGS) {
@@ -871,11 +932,24 @@ const commands: Record<string, Command> = {
           : numberFlag(f, m.flag, m.get(settings), m.min, m.max);
       settings = m.set(settings, value);
     }
-    checkOutputClashes([{ flag: "--data", path: requireString(f, "data") }], [
-      { flag: "--out", path: out },
-      ...checkpointOutput(f),
-    ]);
+    checkOutputClashes(
+      [{ flag: "--data", path: requireString(f, "data") }],
+      [{ flag: "--out", path: out }, ...checkpointOutput(f)],
+    );
     const data = openData(requireString(f, "data"));
+    if (BATCH_NORM_MODELS.includes(settings.model))
+      batchSizeCheck(settings.train.batchSize, `${settings.model}'s BatchNorm`);
+    const memory = memoryProblem(
+      searchMemory({
+        totalFeatures: data.totalFeatures,
+        fields: data.fieldCount,
+        batchSize: settings.train.batchSize,
+        candidates: settings.candidates,
+        lookup: "separate",
+      }),
+    );
+    if (memory)
+      throw new UsageError(`--batch-size ${settings.train.batchSize}: ${memory}; choose a smaller --batch-size`);
     checkOutputFile("--out", out);
     const checkpoint = checkpointFlags(
       f,
@@ -943,6 +1017,17 @@ function checkpointFlags(
     resume: f.resume === true,
     ...(resumeRequired && f.resume === true ? { requireResume: true } : {}),
   };
+}
+
+/**
+ * BatchNorm over a batch of one row subtracts that row from itself: every activation is 0 and
+ * training learns nothing (test Logloss 7 in the red-team's run), so it is refused.
+ */
+function batchSizeCheck(batchSize: number, what: string): void {
+  if (batchSize < 2)
+    throw new UsageError(
+      `--batch-size ${batchSize}: ${what} needs at least 2 rows per batch (one row normalises to 0)`,
+    );
 }
 
 /** --checkpoint-dir as an output, for checkOutputClashes. */

@@ -50,6 +50,8 @@ export interface RetrainSettings {
   patience: number;
   batchSize: number;
   learningRate: number;
+  /** Each batch in 2 parts (RetrainConfig.batchParts); absent: whole. */
+  batchParts?: 1 | 2;
 }
 
 /** Re-training at the quick scale. */
