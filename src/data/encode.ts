@@ -6,6 +6,7 @@
 import { workerEntry } from "../runtime/worker-entry.js";
 import { availableParallelism } from "node:os";
 import { promises as fsp } from "node:fs";
+import type { Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { skipBom } from "./lines.js";
 import { RowDecoder, RowError, type Format } from "./formats.js";
@@ -102,6 +103,8 @@ export interface EncodeFileOptions {
   onUnterminatedLine: () => void;
   onBytes?: (bytes: number) => void;
   chunkBytes?: number;
+  /** Fed every byte read (before a chunk goes to a worker), so a caller can tell the file changed since pass 1. */
+  hash?: Hash;
 }
 
 /** Reads `path` in chunks of whole lines and encodes them, in order. Returns the bytes read. */
@@ -117,13 +120,16 @@ export async function encodeFile(path: string, setup: EncodeSetup, opts: EncodeF
   let bytes = 0;
   let first = true;
   try {
-    bytes += (await skipBom(fh))?.length ?? 0;
+    const bom = await skipBom(fh);
+    if (bom) opts.hash?.update(bom);
+    bytes += bom?.length ?? 0;
     for (;;) {
       // A fresh buffer per chunk: it is handed over to a worker, not copied.
       const buf = Buffer.from(new ArrayBuffer(carry.length + chunkBytes));
       carry.copy(buf, 0);
       const { bytesRead } = await fh.read(buf, carry.length, chunkBytes, null);
       if (bytesRead === 0) break;
+      opts.hash?.update(buf.subarray(carry.length, carry.length + bytesRead));
       bytes += bytesRead;
       const filled = carry.length + bytesRead;
       const last = buf.lastIndexOf(10, filled - 1);

@@ -2,6 +2,7 @@
 // file into a label and one token per field; everything after that (vocabulary, ids,
 // shards) is shared by all formats.
 
+import { isUtf8 } from "node:buffer";
 import { finishHash, HASH_PRIME, HASH_SEED, hashBytes } from "./vocab.js";
 
 export type FormatName = "criteo" | "avazu" | "criteo-deepctr" | "csv" | "tsv" | "libfm";
@@ -15,9 +16,15 @@ export interface FieldSpec {
   kind: FieldKind;
 }
 
+/** How a file's bytes are text: UTF-8 (checked line by line) or Latin-1 (any byte is a character). */
+export type Encoding = "utf8" | "latin1";
+export const ENCODINGS: readonly Encoding[] = ["utf8", "latin1"];
+
 export interface FormatOptions {
   /** Avazu: also derive hour-of-day and weekday fields from `hour` (YYMMDDHH). */
   avazuTimeFields: boolean;
+  /** Default UTF-8: a line that is not valid UTF-8 is a bad row (reason "encoding"). */
+  encoding?: Encoding;
   /** csv / tsv / libfm: which columns are what. */
   schema?: Schema;
 }
@@ -69,6 +76,8 @@ export interface Format {
   signedLabels: boolean;
   /** libFM layout: `label idx:val idx:val ...`, whitespace-separated, field m = m-th pair. */
   libfm: boolean;
+  /** Lines must be valid UTF-8 (false with --encoding latin1, where every byte is a character). */
+  checkUtf8: boolean;
 }
 
 /** A problem with one row, located by field; the caller adds file and line. */
@@ -91,6 +100,10 @@ export const AVAZU_HEADER = [
 ];
 
 export function makeFormat(name: FormatName, options: FormatOptions, probe: FormatProbe = {}): Format {
+  return { ...layoutOf(name, options, probe), checkUtf8: options.encoding !== "latin1" };
+}
+
+function layoutOf(name: FormatName, options: FormatOptions, probe: FormatProbe): Omit<Format, "checkUtf8"> {
   const plain = { quoted: false, signedLabels: false, libfm: false };
   if (name === "csv" || name === "tsv") return delimitedFormat(name, options.schema ?? {}, probe);
   if (name === "libfm") return libfmFormat(options.schema ?? {}, probe);
@@ -125,7 +138,7 @@ export function makeFormat(name: FormatName, options: FormatOptions, probe: Form
 }
 
 /** csv/tsv: columns from the header line, roles from the schema. */
-function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe): Format {
+function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe): Omit<Format, "checkUtf8"> {
   const delimiterText = schema.delimiter ?? (name === "csv" ? "," : "\t");
   if (delimiterText.length !== 1 || delimiterText.charCodeAt(0) > 0x7f || delimiterText === '"' || delimiterText === "\n" || delimiterText === "\r") {
     throw new SchemaError(`--delimiter must be one ASCII character other than a quote or a line end, got ${JSON.stringify(delimiterText)}`);
@@ -163,7 +176,7 @@ function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe
 }
 
 /** libfm: one field per feature pair, counted on the first data line. */
-function libfmFormat(schema: Schema, probe: FormatProbe): Format {
+function libfmFormat(schema: Schema, probe: FormatProbe): Omit<Format, "checkUtf8"> {
   const pairs = probe.pairs;
   if (pairs === undefined || pairs < 1) throw new SchemaError(`--format libfm: the first data line has no idx:val pairs`);
   const names = schema.fieldNames ?? Array.from({ length: pairs }, (_, i) => `f${i}`);
@@ -245,6 +258,7 @@ export class RowDecoder {
 
   /** Decodes buf[start, end) (line end already stripped); throws RowError. */
   decode(buf: Uint8Array, start: number, end: number): void {
+    if (this.format.checkUtf8) checkUtf8Line(buf, start, end);
     if (this.format.libfm) return this.decodeLibfm(buf, start, end);
     try {
       this.decodeColumns(buf, start, end);
@@ -478,7 +492,16 @@ export class RowDecoder {
     }
     const v = parseInteger(buf, s, e, this.format.allowZeroFraction);
     if (v === null) {
-      throw new RowError("integer", this.format.fields[field].name, `expected an integer, found ${quote(buf, s, e)}`);
+      // Digits only, yet no integer: too large to be exact in a double; say that, not "not an integer".
+      const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("latin1");
+      const digits = /^-?\d{16,}(\.0+)?$/.test(text) && (this.format.allowZeroFraction || !text.includes("."));
+      throw new RowError(
+        "integer",
+        this.format.fields[field].name,
+        digits
+          ? `integer ${quote(buf, s, e)} is beyond ±9007199254740991 (2^53−1), the largest exact integer; declare the field categorical or scale it down`
+          : `expected an integer, found ${quote(buf, s, e)}`,
+      );
     }
     this.tokenStart[field] = this.used;
     if (v > 2) {
@@ -570,7 +593,33 @@ export function parseInteger(buf: Uint8Array, s: number, e: number, allowZeroFra
   return neg ? -v : v;
 }
 
+/**
+ * A line that is not valid UTF-8 is a bad row, named by its first bad byte. ASCII lines (all
+ * of Criteo's and Avazu's) cost one loop over their bytes; only others go through isUtf8.
+ */
+function checkUtf8Line(buf: Uint8Array, s: number, e: number): void {
+  let i = s;
+  while (i < e && buf[i] < 0x80) i++;
+  if (i === e) return;
+  const line = Buffer.from(buf.buffer, buf.byteOffset + s, e - s);
+  if (isUtf8(line)) return;
+  // The first byte from which no valid character starts (the bytes before it decode cleanly).
+  let bad = i - s;
+  while (bad < line.length && isUtf8(line.subarray(0, bad + utf8Length(line[bad])))) bad += utf8Length(line[bad]);
+  throw new RowError(
+    "encoding",
+    null,
+    `not valid UTF-8: byte 0x${line[bad].toString(16).toUpperCase().padStart(2, "0")} at column ${bad + 1} of the line; if the file is Latin-1 (ISO-8859-1), prepare with --encoding latin1`,
+  );
+}
+
+/** Bytes of the UTF-8 sequence a lead byte starts (1 for a byte that starts none). */
+function utf8Length(lead: number): number {
+  return lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 ? (lead <= 0xef ? 3 : 1) : lead >= 0xc2 ? 2 : 1;
+}
+
 function quote(buf: Uint8Array, s: number, e: number): string {
-  const text = Buffer.from(buf.buffer, buf.byteOffset + s, Math.min(e - s, 40)).toString("latin1");
+  // UTF-8 (bad bytes show as U+FFFD): a value is shown as the user typed it.
+  const text = Buffer.from(buf.buffer, buf.byteOffset + s, Math.min(e - s, 40)).toString("utf8");
   return JSON.stringify(e - s > 40 ? text + "…" : text);
 }

@@ -2,16 +2,17 @@
 // It is the only description of a data set the rest of the code reads: field names,
 // vocabulary sizes and offsets come from here, never from code.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AutodimError } from "../errors.js";
 import { z } from "zod";
-import { FORMAT_NAMES, type FieldKind, type FormatName, type Schema } from "./formats.js";
+import { ENCODINGS, FORMAT_NAMES, type Encoding, type FieldKind, type FormatName, type Schema } from "./formats.js";
 
 export const SPLITS = ["train", "val", "test"] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** Bumped whenever prepare's output for the same input and options would change. */
-export const PREPARE_VERSION = 2;
+// 3: headers, values and vocab.jsonl are UTF-8 (names and values read as Latin-1 before).
+export const PREPARE_VERSION = 3;
 
 export interface PrepareSettings {
   format: FormatName;
@@ -26,6 +27,8 @@ export interface PrepareSettings {
   schema?: Schema;
   /** Inputs came as separate train/val/test files (`split` is then unused). */
   preSplit?: boolean;
+  /** `--encoding latin1`: the files are read as Latin-1 (absent: UTF-8, checked). */
+  encoding?: Encoding;
 }
 
 /** One input file as it was when prepared. */
@@ -95,7 +98,10 @@ export interface Manifest {
   totalFeatures: number;
   /** Per global id: its count in the training split (uint32 little-endian). */
   counts: FileEntry;
-  /** One JSON line per field: its kept values in id order (ids from 2 on). */
+  /**
+   * One JSON line per field: its kept values in id order (ids from 2 on), UTF-8. Its sha256 is
+   * the data set's vocabulary hash: equal hashes mean every id stands for the same value.
+   */
   vocab: FileEntry;
   shards: ShardEntry[];
   prepareSeconds: number;
@@ -129,6 +135,8 @@ export const prepareSettingsShape = z.object({
   schema: formatSchema.optional(),
   /** Inputs came as separate train/val/test files (`split` is then unused). */
   preSplit: z.boolean().optional(),
+  /** `--encoding latin1`: the files are read as Latin-1 (absent: UTF-8, checked). */
+  encoding: z.enum(ENCODINGS as [Encoding, ...Encoding[]]).optional(),
 });
 
 /** One input file as it was when prepared. */
@@ -210,6 +218,31 @@ export const manifestSchema = manifestShape.superRefine((m, ctx) => {
   }) as unknown as z.ZodType<Manifest>;
 
 export const MANIFEST_FILE = "manifest.json";
+
+/** Whether parsed JSON looks like a manifest `autodim prepare` wrote (any version). */
+export function isPrepareManifest(x: unknown): x is Manifest {
+  const o = x as Partial<Manifest> | null | undefined;
+  return !!o && typeof o.version === "number" && typeof o.preset === "string" && Array.isArray(o.shards) && !!o.counts && !!o.vocab;
+}
+
+/**
+ * The prepared data folder `path` is in (or is), found by walking up to a manifest.json that
+ * prepare wrote; undefined when there is none. Nothing there may be written by anything but
+ * prepare: its files are checked by sha256 and removed by the next prepare.
+ */
+export function preparedFolderOf(path: string): string | undefined {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const m = join(dir, MANIFEST_FILE);
+    if (existsSync(m)) {
+      try {
+        if (isPrepareManifest(JSON.parse(readFileSync(m, "utf8")))) return dir;
+      } catch {
+        // Not JSON: not prepare's.
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 /** Reads and checks a prepared directory's manifest (files present, sizes right). */
 export function readManifest(dir: string): Manifest {

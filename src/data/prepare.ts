@@ -3,16 +3,18 @@
 // by the number of rows. The split of a row is drawn from the "split" stream in file
 // order, once per data line (bad lines included), so both passes and every rerun agree.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, type Stats, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
 import { basename, join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { randomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
-import { countLibfmPairs, makeFormat, RowDecoder, RowError, SchemaError, splitHeader, type Format } from "./formats.js";
+import { countLibfmPairs, makeFormat, RowDecoder, RowError, SchemaError, splitHeader, type Encoding, type Format } from "./formats.js";
 import { defaultEncodeThreads, EncodePool, encodeFile, LINE_HEADER, LINE_ROW, type EncodeSetup } from "./encode.js";
 import { scanLines, type LineInfo } from "./lines.js";
 import {
+  isPrepareManifest,
   MANIFEST_FILE,
   PREPARE_VERSION,
   SPLITS,
@@ -69,7 +71,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const inputs: { split: Split | "all"; path: string }[] =
     typeof req.input === "string" ? [{ split: "all", path: req.input }] : SPLITS.map((sp) => ({ split: sp, path: (req.input as Record<Split, string>)[sp] }));
   for (const i of inputs) {
-    if (!existsSync(i.path)) throw new DataError(`${i.path}: ${i.split === "all" ? "input" : `${i.split} input`} file not found`);
+    checkInputFile(i.path, i.split === "all" ? "input" : `${i.split} input`);
     i.path = resolve(i.path);
   }
   const input = inputs[0].path;
@@ -83,6 +85,8 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
     rowsPerShard: req.rowsPerShard,
     ...(req.schema ? { schema: req.schema } : {}),
     ...(preSplit ? { preSplit: true } : {}),
+    // Noted only when not the default, like `preSplit`.
+    ...(req.encoding === "latin1" ? { encoding: "latin1" as const } : {}),
   };
   const started = Date.now();
   const format = formatFor(req, input);
@@ -146,11 +150,7 @@ function ownManifest(out: string): Manifest | undefined {
   } catch {
     m = undefined;
   }
-  const ours = (x: unknown): x is Manifest => {
-    const o = x as Partial<Manifest> | null | undefined;
-    return !!o && typeof o.version === "number" && typeof o.preset === "string" && Array.isArray(o.shards) && !!o.counts && !!o.vocab;
-  };
-  if (!ours(m)) {
+  if (!isPrepareManifest(m)) {
     throw new DataError(`${path}: not a manifest written by \`autodim prepare\`, and prepare would replace it; move it away or choose another --out`);
   }
   return m;
@@ -195,6 +195,9 @@ async function prepareWith(
   const input = inputs[0].path;
   const preSplit = settings.preSplit === true;
   const show = req.progress !== false;
+  // The sources as pass 1 starts: the manifest records these (they go with pass 1's sha256),
+  // and after the last pass every source must still be exactly this.
+  const before = inputs.map((src) => statSync(src.path));
   // Pass 1: validate every row, count training values.
   const vocabs = format.fields.map(() => new ByteVocab());
   const missing = new Float64Array(format.fields.length);
@@ -248,10 +251,12 @@ async function prepareWith(
     counts[f.offset + RARE_ID] = vocabs[m].rareTotals(req.minCount).count;
     const kept = vocabs[m].kept();
     kept.forEach((e, i) => (counts[f.offset + RESERVED_IDS + i] = vocabs[m].count(e)));
-    vocabLines.push(JSON.stringify({ field: f.name, values: kept.map((e) => vocabs[m].key(e)) }));
+    // Keys are bytes (a latin1 string, one char per byte); as text they are the file's encoding.
+    const encoding = encodingOf(req);
+    vocabLines.push(JSON.stringify({ field: f.name, values: kept.map((e) => Buffer.from(vocabs[m].key(e), "latin1").toString(encoding)) }));
   }
   const countsEntry = writeChecked(req.out, `${generation}/counts.u32`, new Uint8Array(counts.buffer));
-  const vocabEntry = writeChecked(req.out, `${generation}/vocab.jsonl`, Buffer.from(vocabLines.join("\n") + "\n", "latin1"));
+  const vocabEntry = writeChecked(req.out, `${generation}/vocab.jsonl`, Buffer.from(vocabLines.join("\n") + "\n", "utf8"));
 
   // Pass 2: encode. Chunks come back in file order; the split of each line is drawn here,
   // in order, exactly as in pass 1 (bad lines draw too, the header does not).
@@ -261,9 +266,12 @@ async function prepareWith(
   const p2 = show ? new Progress(`prepare pass 2/2 (encode${pool ? `, ${pool.threads} threads` : ""})`, sourceBytes / 1e6, "MB") : undefined;
   const encodeStarted = Date.now();
   let before2 = 0;
+  const hashes2: string[] = [];
   for (const src of inputs) {
     const splitOf = lineSplits(req, src.split);
+    const hash2 = createHash("sha256");
     before2 += await encodeFile(src.path, setup, {
+      hash: hash2,
       threads: pool?.threads ?? 0,
       hasHeader: format.header !== null,
       onChunk: (chunk) => {
@@ -282,13 +290,15 @@ async function prepareWith(
       onUnterminatedLine: () => void splitOf(),
       onBytes: (b) => p2?.update((before2 + b) / 1e6),
     }, pool);
+    hashes2.push(hash2.digest("hex"));
   }
   const shards = SPLITS.flatMap((s) => writers[s].close());
   p2?.finish(before2 / 1e6);
   const encodeSeconds = (Date.now() - encodeStarted) / 1000;
 
+  inputs.forEach((src, i) => assertUnchanged(src.path, before[i], scans1[i].sha256 as string, hashes2[i]));
   const sources = inputs.map((src, i) => {
-    const st = statSync(src.path);
+    const st = before[i];
     return {
       split: src.split,
       path: src.path,
@@ -320,6 +330,30 @@ async function prepareWith(
   };
   writeFileAtomic(join(req.out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
   return { manifest, reused: false };
+}
+
+/**
+ * A source that changed while prepare read it (appended to, rewritten) gives shards that match
+ * neither its old nor its new bytes: fail, so the data set already in --out stays current.
+ */
+function assertUnchanged(path: string, before: Stats, sha1: string, sha2: string): void {
+  let after: Stats | undefined;
+  try {
+    after = statSync(path);
+  } catch {
+    after = undefined;
+  }
+  const what = !after
+    ? "was removed"
+    : after.size !== before.size
+      ? `${after.size > before.size ? "grew" : "shrank"} from ${before.size} to ${after.size} bytes`
+      : after.mtimeMs !== before.mtimeMs
+        ? `was modified (mtime ${new Date(before.mtimeMs).toISOString()} → ${new Date(after.mtimeMs).toISOString()})`
+        : sha1 !== sha2
+          ? "changed its content (the two passes read different bytes)"
+          : undefined;
+  if (what === undefined) return;
+  throw new DataError(`${path}: ${what} while prepare read it; nothing was replaced: re-run \`autodim prepare\` once the file is complete`);
 }
 
 /**
@@ -366,7 +400,7 @@ async function scanRows(
   };
   return scanLines(input, (buf, start, end, info) => {
     if (info.line === 1 && expectedHeader !== undefined) {
-      const header = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
+      const header = decodeText(Buffer.from(buf.buffer, buf.byteOffset + start, end - start), encodingOf(req), `${input}:1: the header`);
       // Quoted formats compare names, so `"a",b` and `a,b` are the same header.
       const same = format.quoted ? sameNames(header, delimiter, format.header as string[]) : header === expectedHeader;
       if (!same) {
@@ -404,16 +438,16 @@ function sameNames(line: string, delimiter: string, names: string[]): boolean {
  * (from the training file) to learn the columns.
  */
 function formatFor(req: PrepareRequest, input: string): Format {
-  const options = { avazuTimeFields: req.avazuTimeFields, schema: req.schema };
+  const options = { avazuTimeFields: req.avazuTimeFields, schema: req.schema, encoding: encodingOf(req) };
   try {
     if (req.format === "csv" || req.format === "tsv") {
       const delimiter = req.schema?.delimiter ?? (req.format === "csv" ? "," : "\t");
-      const first = firstLine(input, false);
+      const first = firstLine(input, false, encodingOf(req));
       if (first === null) throw new DataError(`${input}: empty file; --format ${req.format} needs a header line`);
       return makeFormat(req.format, options, { header: splitHeader(first, delimiter) });
     }
     if (req.format === "libfm") {
-      const first = firstLine(input, true);
+      const first = firstLine(input, true, encodingOf(req));
       if (first === null) throw new DataError(`${input}: no data line to count the fields of --format libfm on`);
       return makeFormat(req.format, options, { pairs: countLibfmPairs(first) });
     }
@@ -424,31 +458,86 @@ function formatFor(req: PrepareRequest, input: string): Format {
   }
 }
 
-/** The first line (or first non-blank line) of a file, read in small chunks. */
-function firstLine(path: string, skipBlank: boolean): string | null {
+/** The first line (or first non-blank line) of a file, read in small chunks and decoded as `encoding`. */
+function firstLine(path: string, skipBlank: boolean, encoding: Encoding): string | null {
   const fd = openSync(path, "r");
   try {
     const chunk = Buffer.alloc(1 << 16);
-    let text = "";
+    let bytes = Buffer.alloc(0);
     let pos = 0;
+    let lineNo = 0;
+    const decode = (line: Buffer) => decodeText(line, encoding, `${path}:${lineNo}: the ${skipBlank ? "first data line" : "header"}`);
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, pos);
       if (n === 0) break;
-      pos += n;
-      text += chunk.toString("latin1", 0, n);
+      bytes = Buffer.concat([bytes, chunk.subarray(0, n)]);
       // A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the header.
-      if (pos === n && text.startsWith("\xef\xbb\xbf")) text = text.slice(3);
-      const lines = text.split("\n");
-      for (let i = 0; i < lines.length - 1; i++) {
-        const l = lines[i].replace(/\r$/, "");
-        if (!skipBlank || l.trim() !== "") return l;
+      if (pos === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+      pos += n;
+      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10)) {
+        lineNo++;
+        const line = bytes.subarray(0, nl > 0 && bytes[nl - 1] === 13 ? nl - 1 : nl);
+        bytes = bytes.subarray(nl + 1);
+        const text = decode(line);
+        if (!skipBlank || text.trim() !== "") return text;
       }
     }
-    const last = text.split("\n").pop()?.replace(/\r$/, "") ?? "";
+    lineNo++;
+    const last = decode(bytes.subarray(0, bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length));
     return last.trim() === "" && (skipBlank || last === "") ? null : last;
   } finally {
     closeSync(fd);
   }
+}
+
+function encodingOf(req: Pick<PrepareRequest, "encoding">): Encoding {
+  return req.encoding ?? "utf8";
+}
+
+/** Bytes as text; in UTF-8 they must be valid (`what` names them in the error). */
+function decodeText(bytes: Buffer, encoding: Encoding, what: string): string {
+  if (encoding === "utf8" && !isUtf8(bytes))
+    throw new DataError(`${what} is not valid UTF-8; if the file is Latin-1 (ISO-8859-1), prepare with --encoding latin1`);
+  return bytes.toString(encoding);
+}
+
+/**
+ * An input must be a readable file of text: a folder, a symbolic link loop, a gzip file and
+ * classic-Mac CR-only line ends are each named (they would otherwise surface as "not found"
+ * or as one endless bad line).
+ */
+function checkInputFile(path: string, what: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw new DataError(`${path}: ${what} is a symbolic link that points to itself (a loop, ELOOP)`);
+    if (code === "ENOENT") {
+      let dangling = false;
+      try {
+        dangling = lstatSync(path).isSymbolicLink();
+      } catch {
+        // Not there at all.
+      }
+      throw new DataError(`${path}: ${what} file not found${dangling ? " (a symbolic link to a path that does not exist)" : ""}`);
+    }
+    throw e;
+  }
+  if (st.isDirectory()) throw new DataError(`${path}: ${what} is a folder; give the data file inside it`);
+  const head = Buffer.alloc(1 << 16);
+  const fd = openSync(path, "r");
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b)
+    throw new DataError(`${path}: ${what} is gzip-compressed (whatever its name says); decompress it first: gunzip -k ${path}`);
+  const sample = head.subarray(0, n);
+  if (sample.includes(13) && !sample.includes(10))
+    throw new DataError(`${path}: ${what} has lines ending in CR only (classic Mac), no LF; convert them first, e.g. tr '\\r' '\\n' < FILE > FILE.unix`);
 }
 
 /** Accumulates one split's rows into fixed-size shard files. */

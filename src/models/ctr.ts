@@ -19,6 +19,8 @@ import type { ReplicaModuleSpec } from "./embedding.js";
 
 export const MODEL_NAMES = ["fm", "wd", "deepfm", "nfm", "ipnn", "autoint"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+/** The models with an MLP, whose BatchNorm needs two or more rows per batch. */
+export const BATCH_NORM_MODELS: readonly ModelName[] = ["wd", "deepfm", "nfm", "ipnn"];
 
 export interface ModelConfig {
   hidden: number[];

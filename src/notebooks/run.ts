@@ -2,9 +2,9 @@
 // notebooks headlessly through the real tslab kernel (the repo's kernelspec), cell by cell,
 // writes the outputs and execution counts back into the .ipynb (or into DIR), and stops at
 // the first failing cell, printing that cell's stderr — tslab reports errors only there.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { SCALES, type Scale } from "../experiments/datasets.js";
@@ -90,12 +90,22 @@ export async function runNotebook(path: string, outPath: string, scale: Scale): 
   return { path, ok: !failure, cells: count, seconds: (Date.now() - started) / 1000, failure };
 }
 
-/** The notebooks to run: the named ones (with or without .ipynb / the folder), else all. */
+/**
+ * The notebooks to run: all, or the named ones. A name with a folder in it is a path, taken as
+ * it is (a notebook elsewhere runs in place, never the repo's one of the same base name); a
+ * bare name ("01-data", "01", "data", "01-data.ipynb") names one under notebooks/.
+ */
 export function selectNotebooks(names: string[]): string[] {
   const all = readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith(".ipynb")).sort();
   if (names.length === 0) return all.map((f) => join(NOTEBOOK_DIR, f));
   return names.map((n) => {
-    const want = basename(n).replace(/\.ipynb$/, "");
+    if (n.includes("/") || n.includes(sep)) {
+      if (!n.endsWith(".ipynb")) throw new AutodimError(`${n}: not a notebook path (a .ipynb file)`);
+      if (!existsSync(n)) throw new AutodimError(`notebook ${n} not found (a path is taken as a path; bare names pick from ${NOTEBOOK_DIR}/)`);
+      if (statSync(n).isDirectory()) throw new AutodimError(`${n}: is a folder, not a notebook`);
+      return n;
+    }
+    const want = n.replace(/\.ipynb$/, "");
     // "01-data", "01", "data" all name notebooks/01-data.ipynb.
     const hit = all.find((f) => {
       const stem = f.replace(/\.ipynb$/, "");
@@ -113,9 +123,17 @@ export async function main(argv: string[]): Promise<number> {
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--scale") scale = argv[++i] as Scale;
-    else if (a === "--out") outDir = argv[++i];
-    else if (a.startsWith("--")) {
+    if (a === "--scale" || a === "--out") {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) {
+        process.stderr.write(
+          `notebooks: ${a} needs a value (${a === "--scale" ? SCALES.join(", ") : "a directory"})\n`,
+        );
+        return 2;
+      }
+      if (a === "--scale") scale = v as Scale;
+      else outDir = v;
+    } else if (a.startsWith("--")) {
       process.stderr.write(`notebooks: unknown flag ${a} (flags: --scale smoke|quick|paper|paper-avazu, --out DIR; then notebook names)\n`);
       return 2;
     } else names.push(a);

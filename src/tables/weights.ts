@@ -1,6 +1,7 @@
 // Named float32 arrays in one file: the search's trained weights for warm-started
 // re-training. Layout: "ADWEIGHT" (8 bytes), header length (uint32 LE), JSON header
-// [{ name, shape, offset }], padding to 4 bytes, then the arrays back to back. Written to a
+// [{ name, shape, offset }] (or { vocabSha256, arrays: [...] } for a search's tables, which are
+// tied to one vocabulary), padding to 4 bytes, then the arrays back to back. Written to a
 // temporary file, fsynced and renamed, so a reader never sees half a file.
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
@@ -29,10 +30,25 @@ export const headerEntryShape = z.object({
   /** Offset in floats from the start of the payload. */
   offset: z.number().int().nonnegative(),
 });
-const headerSchema = z.array(headerEntryShape) as unknown as z.ZodType<HeaderEntry[]>;
+/** What a weights file says about itself beside its arrays. */
+export interface WeightsMeta {
+  /** sha256 of the vocab.jsonl the tables' rows index: the same rows mean the same values only under it. */
+  vocabSha256?: string;
+}
+
+const headerSchema = z.union([
+  z.array(headerEntryShape),
+  z.object({
+    vocabSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    arrays: z.array(headerEntryShape),
+  }),
+]) as unknown as z.ZodType<HeaderEntry[] | (WeightsMeta & { arrays: HeaderEntry[] })>;
 
 /** Writes the file; returns its sha256 (hex), computed from the bytes as they are written. */
-export function saveWeights(path: string, arrays: NamedArray[]): string {
+export function saveWeights(path: string, arrays: NamedArray[], meta?: WeightsMeta): string {
   const header: HeaderEntry[] = [];
   let offset = 0;
   const names = new Set<string>();
@@ -45,7 +61,7 @@ export function saveWeights(path: string, arrays: NamedArray[]): string {
     header.push({ name: a.name, shape: a.shape, offset });
     offset += size;
   }
-  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const json = Buffer.from(JSON.stringify(meta ? { ...meta, arrays: header } : header), "utf8");
   const pad = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4;
   const head = Buffer.alloc(MAGIC.length + 4 + json.length + pad, 0x20);
   head.write(MAGIC, 0, "latin1");
@@ -84,6 +100,11 @@ export function readWeightsFile(path: string): Buffer {
 
 /** The arrays of a weights file already in memory (`path` names it in errors). */
 export function parseWeights(bytes: Buffer, path: string): Map<string, NamedArray> {
+  return parseWeightsFile(bytes, path).arrays;
+}
+
+/** The arrays of a weights file already in memory, with what its header says about them. */
+export function parseWeightsFile(bytes: Buffer, path: string): { arrays: Map<string, NamedArray>; meta: WeightsMeta } {
   const bad = (why: string) =>
     new AutodimError(`${path}: not a weights file written by \`autodim search --save-weights\` (${why})`);
   if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC)
@@ -99,7 +120,8 @@ export function parseWeights(bytes: Buffer, path: string): Map<string, NamedArra
   }
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) throw bad(`header ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
-  const header: HeaderEntry[] = parsed.data;
+  const header: HeaderEntry[] = Array.isArray(parsed.data) ? parsed.data : parsed.data.arrays;
+  const meta: WeightsMeta = Array.isArray(parsed.data) ? {} : { vocabSha256: parsed.data.vocabSha256 };
   const payload = bytes.subarray(start);
   const out = new Map<string, NamedArray>();
   for (const h of header) {
@@ -110,5 +132,5 @@ export function parseWeights(bytes: Buffer, path: string): Map<string, NamedArra
     new Uint8Array(data.buffer).set(payload.subarray(h.offset * 4, (h.offset + size) * 4));
     out.set(h.name, { name: h.name, shape: h.shape, data });
   }
-  return out;
+  return { arrays: out, meta };
 }
