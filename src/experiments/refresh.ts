@@ -1,11 +1,11 @@
 // `autodim report`: brings what is published from the committed results up to date with them —
 // the generated spans of README.md and the notebooks' markdown (prose.ts), and the figures
 // (remade from each result's payload: remake.ts). Nothing is trained and no data set is read.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { writeFileAtomic } from "../runtime/files.js";
-import { closeFigures, FIGURES_DIR, saveFigure } from "./figures.js";
+import { closeFigures, FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
 import { filledFile, proseFiles, Results } from "./prose.js";
 import { readFigure, readSavedResult, remakeFigures, resultNames } from "./remake.js";
 import { RESULTS_DIR } from "./report.js";
@@ -44,6 +44,49 @@ export function staleFigures(
   return out;
 }
 
+interface NotebookOutput {
+  output_type: string;
+  data?: Record<string, unknown>;
+}
+interface NotebookJson {
+  cells: { cell_type: string; outputs?: NotebookOutput[] }[];
+}
+
+/**
+ * The figure outputs of the notebooks (a display whose text/plain is the figure's file name, as
+ * `displayFigure` writes them) that differ from figures/<name>.json; with `svgOf`, they are
+ * replaced by the figure and its SVG (what re-running the cell from the committed result shows).
+ */
+export async function notebookFigureOutputs(
+  root: string,
+  figuresDir: string,
+  svgOf?: (name: string) => string,
+): Promise<{ notebook: string; figure: string }[]> {
+  const stale: { notebook: string; figure: string }[] = [];
+  for (const file of proseFiles(root).filter((f) => f.endsWith(".ipynb"))) {
+    const text = readFileSync(file, "utf8");
+    const nb = JSON.parse(text) as NotebookJson;
+    let changed = false;
+    for (const cell of nb.cells)
+      for (const o of cell.outputs ?? []) {
+        const d = o.data;
+        const name = d?.["text/plain"];
+        if (!d || typeof name !== "string" || !("application/vnd.plotly.v1+json" in d)) continue;
+        const spec = join(figuresDir, `${name}.json`);
+        if (!existsSync(spec)) continue;
+        const fig = JSON.parse(readFileSync(spec, "utf8")) as Figure;
+        if (isDeepStrictEqual(d["application/vnd.plotly.v1+json"], fig)) continue;
+        stale.push({ notebook: file, figure: name });
+        if (!svgOf) continue;
+        d["application/vnd.plotly.v1+json"] = fig;
+        d["image/svg+xml"] = svgOf(name);
+        changed = true;
+      }
+    if (changed) writeFileAtomic(file, JSON.stringify(nb, null, 1) + "\n");
+  }
+  return stale;
+}
+
 export async function refreshPublished(o: RefreshOptions): Promise<RefreshReport> {
   const root = o.root ?? ".";
   const resultsDir = o.resultsDir ?? join(root, RESULTS_DIR);
@@ -74,6 +117,15 @@ export async function refreshPublished(o: RefreshOptions): Promise<RefreshReport
       }
     } finally {
       await closeFigures();
+    }
+    const outputs = await notebookFigureOutputs(
+      root,
+      figuresDir,
+      o.check ? undefined : (name) => readFileSync(join(figuresDir, `${name}.svg`), "utf8"),
+    );
+    for (const x of outputs) {
+      stale.push(`${x.notebook} (figure ${x.figure})`);
+      if (!o.check && !written.includes(x.notebook)) written.push(x.notebook);
     }
   }
   return { stale, written };
