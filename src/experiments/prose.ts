@@ -154,7 +154,7 @@ const README_BLOCKS: Record<string, Block> = {
     const hours = (s: number) => (s / 3600).toFixed(1);
     const total = costs.reduce((a, c) => a + c.seconds, 0);
     const untimed = costs.filter((c) => c.timed < c.runs).map((c) => `${c.folder} (${c.runs - c.timed} runs)`);
-    return `The committed runs it recomputes recorded ${hours(total)} hours of run time in all (summed over the runs of \`results/*-quick-runs/\`: ${costs
+    return `The committed runs recorded ${hours(total)} hours of run time in all (summed over the runs of \`results/*-quick-runs/\`: ${costs
       .filter((c) => c.timed > 0)
       .map((c) => `${c.folder.replace(/-quick-runs$/, "")} ${hours(c.seconds)} h over ${c.timed} runs`)
       .join(", ")}${untimed.length ? `; no time recorded in ${untimed.join(", ")}` : ""})`;
@@ -327,10 +327,8 @@ const NOTEBOOK_BLOCKS: Record<string, Block> = {
     return `AutoDim ${(["fm", "wd", "deepfm"] as const).map((m) => `${signed(c[m].autodim.auc - c[m].fde.auc)} (${modelLabel(m)})`).join(", ")} AUC over FDE with ${range(saved, (x) => pct(x))} fewer embedding parameters`;
   },
   "movielens-features": (r) => {
-    const o = r.payload<{ table: MainTableRow[] }>("methods-movielens-quick");
-    const fields = o.table[0]?.dims[0]?.length ?? 0;
-    const m = /(\d[\d,]*) features/.exec(r.get("methods-movielens-quick").markdown);
-    return `${fields} fields${m ? `, ${m[1]} features` : ""}`;
+    const d = r.payload<{ fields: { ids: number }[] }>("dimensions-movielens-quick");
+    return `${d.fields.length} fields, ${int(d.fields.reduce((a, f) => a + f.ids, 0))} features`;
   },
   "frequency-steps": (r) => {
     const fs = summarizeFrequencies(r.payload<FrequencyResult[]>("frequency-quick"));
