@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
 import { AutodimError } from "../errors.js";
 import type { MainTableRow } from "../experiments/methods.js";
+import { reproductionCostLine } from "../experiments/prose.js";
 import { autodimLabel, describeMainJob, runMainJob, textTable, type MainJobResult } from "./mainjob.js";
 
 export const START_DIR = join("runs", "start");
@@ -153,7 +154,7 @@ export async function startJob(dir: string): Promise<void> {
     [
       `figures of this run:  ${figures}/*.svg (smoke scale)`,
       'committed figures:    figures/*-quick.svg; notebooks with their outputs: notebooks/*.ipynb (README, "Notebooks")',
-      "full reproduction:    npm run reproduce   (every experiment at quick scale, ~2½ h on 2 cores; rewrites results/ and figures/)",
+      `full reproduction:    npm run reproduce   (every experiment at quick scale; ${reproductionCostLine()}; rewrites results/ and figures/)`,
       'open the notebooks:   JUPYTER_PATH=$PWD/.jupyter jupyter lab   (kernel "TypeScript (autodim, tslab)")',
     ].join("\n"),
   );
