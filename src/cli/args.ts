@@ -12,10 +12,33 @@ export function parseFlags(
   argv: string[],
   spec: FlagSpec,
 ): Record<string, string | boolean | undefined> {
+  // `-epochs` would parse as the short flags -e -p -o …: name it as written.
+  const dashed = argv.find(
+    (a, i) =>
+      /^-[A-Za-z][\w-]+/.test(a) &&
+      !(i > 0 && /^--[\w-]+$/.test(argv[i - 1]) && spec[argv[i - 1].slice(2)]?.type === "string"),
+  );
+  if (dashed !== undefined) {
+    const name = dashed.slice(1).split("=")[0];
+    throw new UsageError(`autodim ${command}: ${dashed}: flags take two dashes${name in spec ? `: --${name}` : ""}`);
+  }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: true });
+    const { values, positionals, tokens } = parseArgs({
+      args: argv,
+      options: spec,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    });
     if (positionals.length > 0)
       throw new UsageError(`autodim ${command}: unexpected argument ${JSON.stringify(positionals[0])}`);
+    // A flag given twice would silently take its last value: which one was meant is unknowable.
+    const seen = new Set<string>();
+    for (const t of tokens ?? []) {
+      if (t.kind !== "option") continue;
+      if (seen.has(t.name)) throw new UsageError(`autodim ${command}: --${t.name} is given twice; give it once`);
+      seen.add(t.name);
+    }
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -52,7 +75,11 @@ export function intFlag(
   const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in ${min}..${max}`;
   if (!/^-?\d+$/.test(s)) throw new UsageError(`--${name} must be ${range}, got ${JSON.stringify(s)}`);
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be ${range}, got ${s}`);
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(
+      `--${name} must be ${range}, got ${s}: beyond ${Number.MAX_SAFE_INTEGER} (2^53−1), the largest integer a double holds exactly`,
+    );
+  if (n < min || n > max) throw new UsageError(`--${name} must be ${range}, got ${s}`);
   return n;
 }
 

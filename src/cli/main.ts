@@ -9,6 +9,7 @@ import {
   DEFAULT_THREADS,
   initRuntime,
   setComputeThreads,
+  threadsFromEnvironment,
 } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { codeVersion } from "../runtime/version.js";
@@ -55,7 +56,7 @@ import {
 import { runNotebook, selectNotebooks } from "../notebooks/run.js";
 import { RESULTS_DIR } from "../experiments/report.js";
 import { closeFigures, FIGURES_DIR } from "../experiments/figures.js";
-import type { CheckpointSettings } from "../train/checkpoint.js";
+import { lockCheckpointFolder, type CheckpointSettings } from "../train/checkpoint.js";
 
 /** Training steps between checkpoints. */
 const DEFAULT_CHECKPOINT_EVERY = 500;
@@ -85,12 +86,14 @@ import {
 import { PreparedData } from "../data/batches.js";
 import { retrain } from "../train/retrain.js";
 import { search } from "../embedding/autodim.js";
+import { undecidedFields } from "../embedding/diagnostics.js";
 import {
   dimensionPlanSchema,
   readJsonFile,
   type DimensionPlan,
   type RetrainConfig,
   type SearchConfig,
+  UNDECIDED_POLICIES,
 } from "../train/schemas.js";
 import { BATCH_NORM_MODELS, MODEL_NAMES } from "../models/ctr.js";
 import { memoryProblem, retrainMemory, searchMemory } from "../train/memory.js";
@@ -120,8 +123,11 @@ commands:
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
            [--tau-schedule fit | --tau-decay 5e-5] [--seed 2026] [--save-weights FILE] [--threads N] [--batch-parts 1|2]
-           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
-           AutoDim's dimension search: writes the dimension plan (and the supernet's weights)
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--undecided keep|max|fail]
+           AutoDim's dimension search: writes the dimension plan (and the supernet's weights) with
+           diagnostics per field; warns when it decided a field's size no better than noise. Undecided
+           fields keep α's argmax (keep), get the largest candidate (max), or fail the search (exit 1,
+           the plan written)
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
            --out result.json
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
@@ -728,6 +734,7 @@ const commands: Record<string, Command> = {
       "tau-decay": { type: "string" },
       "tau-schedule": { type: "string" },
       seed: { type: "string" },
+      undecided: { type: "string" },
     });
     const out = requireString(f, "out");
     if (f["one-level"] && f["second-order"])
@@ -761,6 +768,7 @@ const commands: Record<string, Command> = {
       ),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
       ...batchPartsFlag(f),
+      undecided: choiceFlag(f, "undecided", UNDECIDED_POLICIES, "keep"),
     };
     const saveWeights = typeof f["save-weights"] === "string" ? f["save-weights"] : undefined;
     checkOutputClashes(
@@ -790,7 +798,7 @@ const commands: Record<string, Command> = {
     checkOutputFile("--out", out);
     const tableBytes = 4 * data.totalFeatures * candidates[candidates.length - 1];
     if (saveWeights) checkOutputFile("--save-weights", saveWeights, 1.2 * tableBytes);
-    const checkpoint = checkpointFlags(f, 3 * 2 * tableBytes);
+    const checkpoint = checkpointFlags(f, 3 * 2 * tableBytes, "autodim search");
     threadsFlag(f);
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
@@ -802,9 +810,14 @@ const commands: Record<string, Command> = {
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
     console.log(
-      `embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; final τ ${plan.search.finalTemperature.toFixed(3)}, ${plan.search.deadCandidates ?? 0} of ${plan.fields.length * plan.candidates.length} α entries below 1e-6 (normalised); ${plan.runtime.wallSeconds.toFixed(1)} s`,
+      `embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; final τ ${plan.search.finalTemperature.toFixed(3)}, ${plan.search.deadCandidates ?? 0} of ${plan.fields.length * plan.candidates.length} α entries below 1e-6 (normalised); decided ${plan.search.diagnostics?.decided} of ${plan.fields.length} fields; ${plan.runtime.wallSeconds.toFixed(1)} s`,
     );
     console.log(`wrote ${out}`);
+    const undecided = plan.search.diagnostics ? undecidedFields(plan.search.diagnostics) : [];
+    if (config.undecided === "fail" && undecided.length > 0)
+      throw new AutodimError(
+        `--undecided fail: ${undecided.length} of ${plan.fields.length} fields undecided (${undecided.join(", ")}); ${out} holds the plan and its diagnostics`,
+      );
   },
 
   async retrain(argv) {
@@ -877,7 +890,7 @@ const commands: Record<string, Command> = {
       [{ flag: "--out", path: out }, ...checkpointOutput(f)],
     );
     checkOutputFile("--out", out);
-    const checkpoint = checkpointFlags(f, 3 * 2 * 4 * data.totalFeatures * config.outputDim);
+    const checkpoint = checkpointFlags(f, 3 * 2 * 4 * data.totalFeatures * config.outputDim, "autodim retrain");
     threadsFlag(f);
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
@@ -954,6 +967,7 @@ const commands: Record<string, Command> = {
     const checkpoint = checkpointFlags(
       f,
       3 * 2 * 4 * data.totalFeatures * settings.candidates[settings.candidates.length - 1],
+      "autodim run",
     );
     threadsFlag(f);
     const info = await initRuntime();
@@ -1003,6 +1017,7 @@ let resumeRequired = false;
 function checkpointFlags(
   f: Record<string, string | boolean | undefined>,
   expectedBytes = 1e6,
+  lockAs?: string,
 ): CheckpointSettings | undefined {
   const dir = f["checkpoint-dir"];
   if (typeof dir !== "string") {
@@ -1011,6 +1026,8 @@ function checkpointFlags(
     return undefined;
   }
   checkOutputFolder("--checkpoint-dir", dir, expectedBytes);
+  // One run per folder, taken before any work (reproduce's runs lock their own subfolders).
+  if (lockAs) lockCheckpointFolder(dir, lockAs);
   return {
     dir,
     every: intFlag(f, "checkpoint-every", DEFAULT_CHECKPOINT_EVERY, 1),
@@ -1081,6 +1098,11 @@ export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const help = name === "help" && rest[0] !== undefined ? commandHelp(rest[0]) : undefined;
+    if (name === "help" && rest[0] !== undefined && help === undefined)
+      return reportError(
+        "help",
+        new UsageError(`unknown command ${JSON.stringify(rest[0])}; commands: ${Object.keys(commands).join(", ")}`),
+      );
     console.log(help ?? USAGE);
     return name === undefined ? 2 : 0;
   }
@@ -1100,6 +1122,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!command)
       throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(", ")}`);
+    // Read now: once the backend loads, a bad value would only show as "no backend could be loaded".
+    try {
+      threadsFromEnvironment();
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     if (TRAINING_COMMANDS.has(name)) announceGemmOnInit();
     await command(args);
     return 0;

@@ -10,6 +10,7 @@ import type { Scale } from "../experiments/datasets.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { AutodimError } from "../errors.js";
+import { UsageError } from "./args.js";
 
 /** Environment variables that choose an experiment's data, carried into every cell's command. */
 const DATA_ENV = [
@@ -44,6 +45,8 @@ export async function runOneCell(experiment: string, scale: Scale, index: number
     return undefined; // every stage saved: nothing to compute
   } catch (e) {
     if (e instanceof CellComputed) return e;
+    // An index past the stage's cells is the caller's mistake (runCells says the range).
+    if (e instanceof RangeError && /^cell \d+: this stage has cells/.test(e.message)) throw new UsageError(e.message);
     throw e;
   }
 }

@@ -295,6 +295,13 @@ export function assertEvaluableSplits(m: Pick<Manifest, "rows" | "positives">, d
       throw new AutodimError(`${dir}: the ${name} split has ${what}, so AUC is undefined there; prepare with more data or another --split`);
     }
   }
+  // A training split of one class trains (the loss goes to 0) but learns nothing of the features.
+  const { train } = m.rows;
+  const pos = m.positives.train;
+  if (train > 0 && (pos === 0 || pos === train))
+    process.stderr.write(
+      `warning: ${dir}: the training split's ${train.toLocaleString("en")} rows are all ${pos === 0 ? "negative" : "positive"}: the model can only learn to predict that; prepare with more data or another --split\n`,
+    );
 }
 
 /** A short human summary (the `summary` command and notebooks print it). */

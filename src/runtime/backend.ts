@@ -87,7 +87,7 @@ async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missin
  */
 export const DEFAULT_THREADS = Math.min(64, Math.max(1, availableParallelism()));
 
-function threadsFromEnvironment(): number {
+export function threadsFromEnvironment(): number {
   for (const name of ["AUTODIM_THREADS", "AUTODIM_BLAS_THREADS"]) {
     const text = process.env[name];
     if (text === undefined || text === "") continue;

@@ -10,9 +10,10 @@
 // are kept.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
+import { FileLock } from "../runtime/lock.js";
 import type { Network, NetworkStateMeta } from "./network.js";
 import { parseWeights, saveWeights, type NamedArray } from "../tables/weights.js";
 import { z } from "zod";
@@ -71,6 +72,36 @@ export type { CheckpointFile };
 
 const KEEP = 2;
 
+/** Held by the one process writing checkpoints into a folder (the lock `prepare` uses). */
+export const CHECKPOINT_LOCK_FILE = ".checkpoint.lock";
+/** This process's checkpoint locks by folder: a run's several jobs (search, then re-train) share one. */
+const held = new Map<string, FileLock>();
+
+/**
+ * Takes `dir`'s checkpoint lock for the rest of this process, or refuses: two runs writing one
+ * folder would write the same `<job>-<step>` names over each other's. A lock left by a killed
+ * run is taken over (see src/runtime/lock.ts). Waiting, as prepare does, would hold a run for
+ * hours behind another; the message says what to do instead.
+ */
+export function lockCheckpointFolder(dir: string, what: string): void {
+  const key = resolve(dir);
+  if (held.has(key)) return;
+  mkdirSync(key, { recursive: true });
+  const got = FileLock.tryAcquire(join(key, CHECKPOINT_LOCK_FILE), what);
+  if (!(got instanceof FileLock))
+    throw new AutodimError(
+      `--checkpoint-dir ${dir}: in use by pid ${got.pid} on ${got.host} (${got.what}) since ${got.started}; give each run its own --checkpoint-dir, or wait for that run to end`,
+    );
+  held.set(key, got);
+  if (held.size === 1) process.once("exit", releaseCheckpointLocks);
+}
+
+/** Releases every checkpoint lock this process holds (at exit; tests call it between runs). */
+export function releaseCheckpointLocks(): void {
+  for (const lock of held.values()) lock.release();
+  held.clear();
+}
+
 export class Checkpointer<L> {
   private readonly run: string;
   private lastStep = -1;
@@ -84,7 +115,7 @@ export class Checkpointer<L> {
     if (!Number.isInteger(settings.every) || settings.every < 1)
       throw new AutodimError(`--checkpoint-every must be a positive integer, got ${settings.every}`);
     this.run = createHash("sha256").update(JSON.stringify(identity)).digest("hex");
-    mkdirSync(settings.dir, { recursive: true });
+    lockCheckpointFolder(settings.dir, `autodim ${job} checkpoints`);
   }
 
   /** True when `step` is a multiple of `every` (and not already saved). */
