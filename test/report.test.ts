@@ -259,6 +259,15 @@ function mainTableCheck(name: string): void {
     error_y: { array: number[]; arrayminus: number[] };
   }[]) {
     const model = models[t.xaxis === "x" ? 0 : Number(t.xaxis.slice(1)) - 1];
+    if (t.name.startsWith("paper")) {
+      const fde = rows.find((x) => x.model === model && x.method === "FDE");
+      (t as unknown as { text: string[] }).text.forEach((method, i) => {
+        const r = rows.find((x) => x.model === model && x.method === method);
+        same(t.y[i], r?.["paper ΔAUC"], `${name} ${model} ${method} paper ΔAUC`);
+        same(t.x[i] / Number(fde?.Params) - 1, r?.["paper Params vs FDE"], `${name} ${model} ${method} paper Params`);
+      });
+      continue;
+    }
     const r = rows.find((x) => x.model === model && x.method === t.name);
     assert.ok(r, `${name}: ${model} ${t.name} is not in the table`);
     same(t.x[0], r.Params, `${name} ${model} ${t.name} Params`);

@@ -415,7 +415,11 @@ export function mainTableRows(
  * ΔAUC vs FDE (with its 95% interval) against embedding parameters, one panel per base model,
  * one trace per method with its own marker and a shared legend (text labels overlapped).
  */
-export function methodFigures(rows: MainTableRow[], caption = ""): Record<string, Figure> {
+export function methodFigures(
+  rows: MainTableRow[],
+  caption = "",
+  paperData: "criteo" | "avazu" = "criteo",
+): Record<string, Figure> {
   const models = [...new Set(rows.map((r) => r.model))];
   const methods = [...new Set(rows.map((r) => r.method))];
   const symbols = [
@@ -442,7 +446,7 @@ export function methodFigures(rows: MainTableRow[], caption = ""): Record<string
     "#c44e52",
     "#da8bc3",
   ];
-  const data = models.flatMap((model, i) => {
+  const data: Record<string, unknown>[] = models.flatMap((model, i) => {
     const axis = i === 0 ? "" : String(i + 1);
     return methods.map((method, k) => {
       const rs = rows.filter((r) => r.model === model && r.method === method);
@@ -474,9 +478,40 @@ export function methodFigures(rows: MainTableRow[], caption = ""): Record<string
       };
     });
   });
+  // The paper's cells beside ours: its ΔAUC vs FDE, at our FDE's parameters scaled by its Params ÷ FDE's.
+  const paperPoints = models.map((model) => {
+    const fde = rows.find((r) => r.model === model && r.method === "fde");
+    const table = PAPER_MAIN[paperData][model as "fm" | "wd" | "deepfm"];
+    const points = methods.flatMap((method) => {
+      const column = METHODS[method]?.paperColumn;
+      const cell = column === undefined || method === "fde" ? undefined : table?.[column];
+      return cell && table && fde
+        ? [{ method, x: (fde.paramsMean * cell.paramsM) / table.fde.paramsM, y: cell.auc - table.fde.auc }]
+        : [];
+    });
+    return { model, points };
+  });
+  paperPoints.forEach(({ points }, i) => {
+    if (points.length === 0) return;
+    const axis = i === 0 ? "" : String(i + 1);
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: `paper (${paperData === "avazu" ? "Avazu" : "Criteo"}, one run; params as its share of FDE's)`,
+      legendgroup: "paper",
+      showlegend: i === paperPoints.findIndex((p) => p.points.length > 0),
+      x: points.map((p) => p.x),
+      y: points.map((p) => p.y),
+      text: points.map((p) => METHODS[p.method]?.label ?? p.method),
+      marker: { size: 9, symbol: "circle-open", color: "#222222" },
+      xaxis: `x${axis}`,
+      yaxis: `y${axis}`,
+      hovertemplate: "paper, %{text}: ΔAUC %{y:.4f}<extra></extra>",
+    });
+  });
   const layout: Record<string, unknown> = {
     title: {
-      text: `ΔAUC vs FDE (95% paired-bootstrap interval) against embedding parameters${caption ? `<br><sub>${caption}</sub>` : ""}`,
+      text: `ΔAUC vs FDE (95% paired-bootstrap interval) against embedding parameters; open circles: the paper's${caption ? `<br><sub>${caption}</sub>` : ""}`,
     },
     legend: { orientation: "h", y: -0.25 },
     grid: { rows: 1, columns: models.length, pattern: "independent" },

@@ -449,7 +449,7 @@ function mainTableExperiment(
       return {
         markdown: `${summary}\n\n${md}`,
         payload: { table, runs: perRun },
-        figures: methodFigures(table, figureCaption(ds, scale, seeds)),
+        figures: methodFigures(table, figureCaption(ds, scale, seeds), paperData),
         computeSeconds: compute,
         seed: settings.seeds[0],
         data: ds.description,

@@ -48,7 +48,7 @@ type Maker = (payload: unknown, caption: string) => Record<string, Figure>;
 /** The figure code of each experiment, by the experiment's name (the part of the file name before the scale). */
 function maker(experiment: string): Maker | undefined {
   if (experiment === "methods" || experiment.startsWith("methods-"))
-    return (p, c) => methodFigures(mainTableRows(p), c);
+    return (p, c) => methodFigures(mainTableRows(p), c, experiment === "methods-avazu" ? "avazu" : "criteo");
   const makers: Record<string, Maker> = {
     data: (p) => dataFigures(p as DataOverview),
     efficiency: (p, c) => efficiencyFigures(p as MethodRow[], c),
