@@ -51,6 +51,14 @@ import { partsLabel, startBatchParts } from "../train/replica.js";
 import { workerEntry } from "../runtime/worker-entry.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
+import {
+  applyUndecidedPolicy,
+  argmaxIndex,
+  describeDiagnostics,
+  SearchTrace,
+  searchDiagnostics,
+  type SearchTraceState,
+} from "./diagnostics.js";
 import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind } from "../train/schemas.js";
 
 export type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind };
@@ -395,11 +403,13 @@ export function gumbelSoftmax(logAlpha: tf.Tensor2D, noise: tf.Tensor2D | null, 
 
 /** k_m = argmax_n α_m^n (ties: the smaller size). */
 export function derivePlanDims(alpha: number[][], candidates: number[]): number[] {
-  return alpha.map((row) => {
-    let best = 0;
-    for (let n = 1; n < row.length; n++) if (row[n] > row[best]) best = n;
-    return candidates[best];
-  });
+  return alpha.map((row) => candidates[argmaxIndex(row)]);
+}
+
+/** What a search checkpoint keeps besides the network (`trace` absent in older checkpoints). */
+interface SavedSearch {
+  alphaHistory: { step: number; alpha: number[][] }[];
+  trace?: SearchTraceState;
 }
 
 /** Runs warm-up and the bi-level search, then derives the plan. */
@@ -453,16 +463,25 @@ export async function search(
       samples: totalSteps * config.batchSize,
     });
     alphaHistory.push({ step: 0, alpha: embedding.alphaValues() });
+    const trace = new SearchTrace(F, config.candidates.length, alphaHistory[0].alpha);
+    // What to do with undecided fields changes nothing in the search, so not its checkpoints' identity.
+    const { undecided: _policy, ...searched } = config;
     const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, run, progress, {
       afterStep: (step) => {
         if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
       },
+      afterArchitectureStep: (step, [gradient]) => trace.observe(step, gradient, embedding.alphaValues()),
       streams: { gumbel },
       checkpoint: opts.checkpoint,
       allowDivergence: opts.allowDivergence,
-      identity: { job: "autodim-search", config, data: dataIdentity(data) },
-      saveExtra: () => alphaHistory,
-      restoreExtra: (saved) => alphaHistory.splice(0, alphaHistory.length, ...(saved as typeof alphaHistory)),
+      identity: { job: "autodim-search", config: searched, data: dataIdentity(data) },
+      saveExtra: () => ({ alphaHistory, trace: trace.save() }),
+      restoreExtra: (saved) => {
+        // A checkpoint from before the diagnostics holds the α history alone: the trace starts here.
+        const s = Array.isArray(saved) ? { alphaHistory: saved as typeof alphaHistory } : (saved as SavedSearch);
+        alphaHistory.splice(0, alphaHistory.length, ...s.alphaHistory);
+        if (s.trace) trace.restore(s.trace);
+      },
       progressNote: (step) => `τ ${temperature(step, run.tauDecay).toFixed(3)}`,
     });
     if (alphaHistory[alphaHistory.length - 1].step !== t)
@@ -471,7 +490,19 @@ export async function search(
     progress?.finish(totalSteps, `supernet val AUC ${supernetValidation.auc.toFixed(4)}`);
 
     const alpha = embedding.alphaValues();
-    const dims = derivePlanDims(alpha, config.candidates);
+    const m = data.manifest;
+    const names = m.fields.map((f) => f.name);
+    const diagnostics = searchDiagnostics(trace, names, config.candidates, alpha, t);
+    const policy = config.undecided ?? "keep";
+    const dims = applyUndecidedPolicy(derivePlanDims(alpha, config.candidates), diagnostics, config.candidates, policy);
+    const report = describeDiagnostics(
+      diagnostics,
+      names.map((name, i) => ({ name, dim: dims[i] })),
+      policy,
+    );
+    // The summary with the progress lines (quiet when they are); the warnings always.
+    if (progress) for (const line of report.lines) process.stderr.write(line + "\n");
+    for (const line of report.warnings) process.stderr.write(line + "\n");
     let weights: { file: string; sha256: string } | undefined;
     if (opts.saveWeights) {
       const sha256 = saveWeights(opts.saveWeights, [...embedding.exportWeights(), ...model.exportWeights()], {
@@ -479,7 +510,6 @@ export async function search(
       });
       weights = { file: resolve(opts.saveWeights), sha256 };
     }
-    const m = data.manifest;
     const D = embedding.outputDim;
     const planParams = planParameterCount(dims, m);
     const full = m.totalFeatures * D;
@@ -511,6 +541,7 @@ export async function search(
         supernetValidation,
         parameterCounts: embedding.parameterCounts(),
         alphaHistory,
+        diagnostics,
       },
       config,
       data: dataIdentity(data),

@@ -2,6 +2,7 @@
 // weights W on training batches, its architecture weights on validation batches, with warm-up,
 // checkpoints and resume. The searches themselves (what the architecture is) live above, in
 // src/embedding and src/methods.
+import * as tf from "@tensorflow/tfjs";
 import { BatchCursor, type PreparedData } from "../data/batches.js";
 import { AutodimError } from "../errors.js";
 import type { StepContext } from "../models/layers.js";
@@ -39,6 +40,41 @@ export interface BiLevelHooks {
   allowDivergence?: boolean;
   /** Appended to the progress line after search step t (AutoDim: the temperature τ). */
   progressNote?: (step: number) => string;
+  /**
+   * Called after every α update (AutoDim-s: every step) with the search step t it belongs to
+   * and the gradient the α optimiser applied, one array per architecture variable.
+   */
+  afterArchitectureStep?: (step: number, gradients: Float32Array[]) => void;
+}
+
+/**
+ * The gradients the network's α optimiser applies, as it applies them. Why a tap on the
+ * optimiser: its `applyGradients` is the one place every kind of α step passes (first or second
+ * order, one level, a batch in one or two parts, added up), so the gradient is read, not
+ * computed again; Network keeps the optimiser private, hence the cast, and a missing one is an
+ * error rather than diagnostics without evidence.
+ */
+function tapArchitectureGradients(network: Network): { take(): Float32Array[] | undefined; release(): void } {
+  const optimizer = (network as unknown as { architectureOptimizer?: tf.Optimizer }).architectureOptimizer;
+  if (!(optimizer instanceof tf.Optimizer))
+    throw new Error("Network has no architectureOptimizer to read α gradients from");
+  const apply = optimizer.applyGradients;
+  let taken: Float32Array[] | undefined;
+  optimizer.applyGradients = (gradients: Parameters<tf.Optimizer["applyGradients"]>[0]) => {
+    const tensors = Array.isArray(gradients) ? gradients.map((g) => g.tensor) : Object.values(gradients);
+    taken = tensors.map((t) => Float32Array.from(t.dataSync()));
+    apply.call(optimizer, gradients);
+  };
+  return {
+    take() {
+      const out = taken;
+      taken = undefined;
+      return out;
+    },
+    release() {
+      optimizer.applyGradients = apply;
+    },
+  };
 }
 
 /**
@@ -117,6 +153,8 @@ export async function runBiLevel(
   // The warm-up's last pass is abandoned where it stopped: the search starts a new one.
   embedding.frozenUniform = false;
 
+  // (An error leaves the tap on: the caller disposes the network, and the tap only reads.)
+  const tap = hooks.afterArchitectureStep ? tapArchitectureGradients(network) : undefined;
   for (; state.epoch < config.epochs; state.epoch++) {
     beginPass();
     for (let batch = train.next(); batch; batch = train.next()) {
@@ -134,6 +172,8 @@ export async function runBiLevel(
         state.architectureSteps++;
       }
       state.t++;
+      const gradients = tap?.take();
+      if (gradients) hooks.afterArchitectureStep?.(state.t, gradients);
       hooks.afterStep?.(state.t);
       const note = hooks.progressNote?.(state.t);
       progress?.update(config.warmupSteps + state.t, `loss ${state.loss.toFixed(4)}${note ? `, ${note}` : ""}`);
@@ -142,5 +182,6 @@ export async function runBiLevel(
     // Epoch end: the position is the end of this pass, so a resume goes on with the next epoch.
     await save();
   }
+  tap?.release();
   return { steps: state.t, architectureSteps: state.architectureSteps, loss: state.loss };
 }

@@ -35,6 +35,48 @@ export interface PlanField {
   alpha: number[];
 }
 
+/** What `autodim search --undecided` does with a field whose size the search did not decide. */
+export const UNDECIDED_POLICIES = ["keep", "max", "fail"] as const;
+export type UndecidedPolicy = (typeof UNDECIDED_POLICIES)[number];
+
+/**
+ * Whether the search decided one field's size or its argmax is noise (src/embedding/diagnostics.ts
+ * computes it; the rule is `decideField` there). The trajectory's ends are in the plan already:
+ * the start is `search.alphaHistory[0]`, the end the field's `alpha`.
+ */
+export interface FieldDiagnostics {
+  name: string;
+  /** The size α's argmax chose: the field's `dim`, unless `--undecided max` replaced it. */
+  argmax: number;
+  /** The size with the second-largest α (null with one candidate). */
+  runnerUp: number | null;
+  /** α of the argmax minus α of the runner-up (α normalised: softmax of log α, as `alpha`). */
+  margin: number;
+  /** The largest |α − 1/N| of any candidate after any α step. */
+  maxDrift: number;
+  /** The search step after which the argmax last changed (0: it never did). */
+  stableSince: number;
+  /**
+   * mean / (sd / √n) over the n α steps of ∂L/∂log α (runner-up) − ∂L/∂log α (argmax): how far the
+   * gradient's push of the argmax over the runner-up stands above its noise (null: n < 2 or no noise).
+   */
+  snr: number | null;
+  /** α steps a decision (SNR ≥ the rule's) would take at this per-step signal (null: the signal favours the runner-up or is 0). */
+  stepsNeeded: number | null;
+  decided: boolean;
+}
+
+export interface SearchDiagnostics {
+  /** The thresholds the fields were judged by (`decideField`). */
+  rule: { minArchitectureSteps: number; minSnr: number; minMargin: number };
+  /** α steps whose gradient the diagnostics saw (AutoDim-s: every step). */
+  architectureSteps: number;
+  /** Fields decided. */
+  decided: number;
+  /** One per plan field, in its order. */
+  fields: FieldDiagnostics[];
+}
+
 export interface DimensionPlan {
   kind: "autodim-plan";
   version: 1;
@@ -63,6 +105,8 @@ export interface DimensionPlan {
     parameterCounts: EmbeddingParameterCounts;
     /** α [F][N] at evenly spaced steps of the search. */
     alphaHistory: { step: number; alpha: number[][] }[];
+    /** Whether each field's size was decided (absent in older plans; every search writes it). */
+    diagnostics?: SearchDiagnostics;
   };
   config: SearchConfig;
   data: DataIdentity;
@@ -215,6 +259,7 @@ export const searchConfigShape = searchEmbeddingConfigShape.extend({
    * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
+  undecided: z.enum(UNDECIDED_POLICIES).optional(),
 });
 export interface SearchConfig extends SearchEmbeddingConfig {
   model: ModelName;
@@ -254,6 +299,8 @@ export interface SearchConfig extends SearchEmbeddingConfig {
    * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts?: 1 | 2;
+  /** What became of undecided fields' sizes (absent: "keep", as before the diagnostics). */
+  undecided?: UndecidedPolicy;
 }
 
 export const evaluationShape = z.object({ auc: finite, logloss: finite, rows: count, seconds: finite });
@@ -310,6 +357,25 @@ export const planFieldShape = z.object({
   alpha: z.array(finite),
 });
 
+export const fieldDiagnosticsShape = z.object({
+  name: z.string(),
+  argmax: positiveInt,
+  runnerUp: positiveInt.nullable(),
+  margin: finite,
+  maxDrift: finite,
+  stableSince: count,
+  snr: finite.nullable(),
+  stepsNeeded: count.nullable(),
+  decided: z.boolean(),
+});
+
+export const searchDiagnosticsShape = z.object({
+  rule: z.object({ minArchitectureSteps: count, minSnr: finite, minMargin: finite }),
+  architectureSteps: count,
+  decided: count,
+  fields: z.array(fieldDiagnosticsShape),
+});
+
 export const dimensionPlanShape = z.object({
   kind: z.literal("autodim-plan"),
   version: z.literal(1),
@@ -336,6 +402,7 @@ export const dimensionPlanShape = z.object({
     parameterCounts: parameterCountsSchema,
     /** α [F][N] at evenly spaced steps of the search. */
     alphaHistory: z.array(z.object({ step: count, alpha: z.array(z.array(finite)) })),
+    diagnostics: searchDiagnosticsShape.optional(),
   }),
   config: searchConfigShape,
   data: dataIdentitySchema,
@@ -359,6 +426,13 @@ export const dimensionPlanSchema = typed<DimensionPlan>(
           message: `${f.alpha.length} α values for ${plan.candidates.length} candidates`,
         });
     });
+    const diagnostics = plan.search.diagnostics;
+    if (diagnostics && diagnostics.fields.map((f) => f.name).join("\n") !== plan.fields.map((f) => f.name).join("\n"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["search", "diagnostics", "fields"],
+        message: "are not the plan's fields, in its order",
+      });
     if (plan.config.candidates.join(",") !== plan.candidates.join(","))
       ctx.addIssue({ code: "custom", path: ["config", "candidates"], message: "differ from the plan's candidates" });
   }),
