@@ -500,8 +500,8 @@ export async function search(
       names.map((name, i) => ({ name, dim: dims[i] })),
       policy,
     );
-    // The summary with the progress lines (quiet when they are); the warnings always.
-    if (progress) for (const line of report.lines) process.stderr.write(line + "\n");
+    // The summary unless the caller turned progress off; the warnings always.
+    if (opts.progress !== false) for (const line of report.lines) process.stderr.write(line + "\n");
     for (const line of report.warnings) process.stderr.write(line + "\n");
     let weights: { file: string; sha256: string } | undefined;
     if (opts.saveWeights) {
