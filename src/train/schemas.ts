@@ -299,7 +299,10 @@ export interface SearchConfig extends SearchEmbeddingConfig {
    * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts?: 1 | 2;
-  /** What became of undecided fields' sizes (absent: "keep", as before the diagnostics). */
+  /**
+   * Undecided fields' sizes (`search.diagnostics`): "keep" α's argmax (absent: the same), "max"
+   * the largest candidate; "fail" keeps them too, and `autodim search` exits 1 after writing the plan.
+   */
   undecided?: UndecidedPolicy;
 }
 
