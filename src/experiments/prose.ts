@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { modelLabel, summarizeEfficiency, type MainTableRow, type MethodRow } from "./methods.js";
+import { METHODS } from "../methods/registry.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS, PAPER_MAIN, PAPER_TRANSFER } from "./paper.js";
 import { RESULTS_DIR, type Provenance } from "./report.js";
 import type { CaseStudyResult } from "./casestudy.js";
@@ -225,6 +226,87 @@ const README_BLOCKS: Record<string, Block> = {
     ].join("\n");
   },
 
+  "planted-core": (r) => {
+    const rows = mainRows(r, "methods-planted-quick");
+    const models = ["fm", "wd", "deepfm"];
+    const part = (method: string) =>
+      `${models
+        .map((m) => {
+          const x = row(rows, m, method);
+          return `${modelLabel(m)} ${signed(x.deltaAuc)} ${interval(x)} (${verdictWord(x.verdict)})`;
+        })
+        .join(
+          ", ",
+        )}, saving ${models.map((m) => pct(-row(rows, m, method).paramsVsFde, 0)).join(", ")} of the parameters`;
+    return `AutoDim (AD-2) against FDE: ${part("autodim")}; AD-1 (zero-padding): ${part("autodim-zeropad")}`;
+  },
+
+  "movielens-best": (r) => {
+    const rows = mainRows(r, "methods-movielens-quick").filter((x) => x.method !== "fde");
+    const label = (x: MainTableRow) =>
+      `${x.method === "autodim" ? "AutoDim" : (METHODS[x.method]?.label ?? x.method)} with ${modelLabel(x.model)}`;
+    const best = [...rows].sort((a, b) => b.deltaAuc - a.deltaAuc).slice(0, 3);
+    const better = rows.filter((x) => x.verdict === "better");
+    return `${better.length === 0 ? "No method beats FDE outside the noise" : `${better.length} (model, method) pairs beat FDE outside the noise`}: the best point estimates are ${best.map((x) => `${label(x)} (${signed(x.deltaAuc)}, ${verdictWord(x.verdict)})`).join(", ")}`;
+  },
+
+  "paper-range": () => {
+    const cells = (["criteo", "avazu"] as const).flatMap((d) =>
+      (["fm", "wd", "deepfm"] as const).map((m) => PAPER_MAIN[d][m]),
+    );
+    return `${range(
+      cells.map((c) => c.autodim.auc - c.fde.auc),
+      (x) => fix(x),
+    )} AUC *above* the full-dimension model (FDE, every field at 32) with ${range(
+      cells.map((c) => 1 - c.autodim.paramsM / c.fde.paramsM),
+      (x) => pct(x, 0),
+    )} fewer embedding parameters`;
+  },
+
+  "movielens-core-summary": (r) => {
+    const rows = mainRows(r, "methods-movielens-core-quick").filter((x) => x.method === "autodim");
+    const worse = rows.filter((x) => x.verdict === "worse");
+    const same = rows.filter((x) => x.verdict !== "worse" && x.verdict !== "better");
+    const names = (xs: MainTableRow[]) => xs.map((x) => modelLabel(x.model)).join(" and ");
+    return `${same.length ? `keeps ${names(same)}'s AUC and ` : ""}loses ${range(
+      worse.map((x) => -x.deltaAuc),
+      (x) => fix(x),
+    )} with ${names(worse)}${worse.length ? "" : " no model"} (small but outside the noise of ${rows[0]?.seeds ?? 0} seeds × the test rows), while saving ${range(
+      rows.map((x) => -x.paramsVsFde),
+      (x) => pct(x, 0),
+    )} of the embedding parameters`;
+  },
+
+  "ceiling-auc": (r) => fix(r.payload<{ ceilingAuc: number }>("data-quick").ceilingAuc),
+
+  "unification-paper-tau": (r) => {
+    const u = r.payload<{ runs: UnificationRun[]; fde: FdeRun[] }>("unification-quick");
+    const rows = summarizeUnification(u.runs, u.fde).filter((x) => x.schedule === "paper");
+    return range(
+      rows.map((x) => x.finalTemperature),
+      (x) => x.toFixed(3),
+    );
+  },
+
+  "legacy-fm-delta": (r) => {
+    const l = r.payload<MethodRow[]>("methods-quick");
+    const get = (m: string) => l.find((x) => x.model === "fm" && x.method === m) as MethodRow;
+    return signed(get("autodim").testAuc - get("fde").testAuc);
+  },
+
+  "legacy-fm": (r) => {
+    const l = r.payload<MethodRow[]>("methods-quick");
+    const get = (m: string) => l.find((x) => x.model === "fm" && x.method === m) as MethodRow;
+    return `AD-1 ${fix(get("autodim").testAuc)} vs FDE ${fix(get("fde").testAuc)} test AUC at ${pct(get("autodim").paramsVsFde)} parameters`;
+  },
+
+  "dimensions-ad2": (r) => {
+    const d = r.payload<DimensionsResult>("dimensions-quick");
+    const noise = d.fields.filter((f) => f.plantedRank === 0);
+    const smallest = Math.min(...d.candidates);
+    return `${fix(d.spearmanRank ?? NaN, 3)}, ${noise.filter((f) => f.dim === smallest).length} of ${noise.length}, ${pct(d.reduction)}`;
+  },
+
   "synthetic-results": (r) => {
     const item = (name: string, seeds: string, text: string) =>
       `- ${text} ([${name}](results/${name}.md); ${provenanceLine(r.get(name).provenance, seeds)})`;
@@ -358,7 +440,21 @@ const NOTEBOOK_BLOCKS: Record<string, Block> = {
   },
 };
 
-export const BLOCKS: Record<string, Block> = { ...README_BLOCKS, ...NOTEBOOK_BLOCKS };
+export const BLOCKS: Record<string, Block> = { ...README_BLOCKS, ...NOTEBOOK_BLOCKS, ...claimBlocks() };
+
+/** claim-<id>-<data>: a claim's verdict and our numbers on one data set, as the claims table states them. */
+function claimBlocks(): Record<string, Block> {
+  const data = { movielens: "MovieLens-1M", planted: "planted synthetic, 1.2M" };
+  const out: Record<string, Block> = {};
+  for (const id of ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"])
+    for (const [key, prefix] of Object.entries(data))
+      out[`claim-${id}-${key}`] = (r) => {
+        const row = r.payload<ClaimRow[]>("claims-quick").find((c) => c.id === id && c.data.startsWith(prefix));
+        if (!row) throw new AutodimError(`claims-quick has no ${id} row for ${prefix}`);
+        return `**${row.verdict}**${row.ours ? ` (${row.ours.replace(/(^|[\s(])-(?=\d)/g, "$1−")})` : ""}`;
+      };
+  return out;
+}
 
 const MARKER = /<!-- autodim:begin ([\w-]+) -->([\s\S]*?)<!-- autodim:end \1 -->/g;
 
