@@ -12,13 +12,15 @@ import { search } from "../src/embedding/autodim.js";
 import type { DimensionPlan, RetrainResult } from "../src/train/schemas.js";
 import { MODEL_NAMES } from "../src/models/ctr.js";
 import { backendLabel, initRuntime } from "../src/runtime/backend.js";
-import { smallSyntheticData, tempDir } from "./helpers.js";
+import { aboveChance, learnableSyntheticData, smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";
+let learnableDir = "";
 
 before(async () => {
   await initRuntime();
   dataDir = await smallSyntheticData();
+  learnableDir = await learnableSyntheticData();
 });
 
 const small = { ...DEFAULT_SEARCH, batchSize: 256, epochs: 1, warmupSteps: 5, frequency: 2, seed: 3 };
@@ -102,7 +104,12 @@ test("same seed twice → identical plan and identical metrics (timings aside)",
 });
 
 test("every base model (the paper's and the transfer study's) and every component variant trains and beats a constant predictor", async () => {
-  const data = new PreparedData(dataDir);
+  // On data with a strong signal (test AUC ~0.7 for every model, measured on OpenBLAS and wasm),
+  // "beats a constant predictor" is 4 standard errors of a constant's AUC above 0.5 (~0.58 here):
+  // far from any model's AUC, so no float rounding can carry one across it.
+  const data = new PreparedData(learnableDir);
+  const testBound = aboveChance(data.manifest.positives.test, data.manifest.rows.test);
+  const valBound = aboveChance(data.manifest.positives.val, data.manifest.rows.val);
   for (const model of MODEL_NAMES) {
     const r = await retrain(
       data,
@@ -119,24 +126,15 @@ test("every base model (the paper's and the transfer study's) and every componen
       },
       { method: "fde", progress: false },
     );
-    if (["nfm", "ipnn", "autoint"].includes(model)) {
-      // The MLP-on-interactions models overfit 8k rows within 3 epochs and their ~1k-row test
-      // AUC swings with float rounding (NFM 0.50–0.55 between the wasm and OpenBLAS matmuls;
-      // on 100k rows it reaches 0.664 against FM's 0.669). Here: they learn at all.
-      assert.ok(r.bestValidation.auc > 0.55, `${model}: best validation AUC ${r.bestValidation.auc}`);
-      assert.ok(
-        r.history[r.history.length - 1].trainLoss < r.history[0].trainLoss - 0.05,
-        `${model}: train loss ${r.history.map((h) => h.trainLoss)}`,
-      );
-    } else assert.ok(r.test.auc > 0.58, `${model}: test AUC ${r.test.auc}`);
+    assert.ok(r.test.auc > testBound, `${model}: test AUC ${r.test.auc} ≤ ${testBound.toFixed(4)}`);
     assert.equal(r.params.embedding, data.totalFeatures * 8);
   }
   for (const lookup of ["shared", "separate"] as const) {
     for (const unify of ["linear", "zeropad"] as const) {
       const plan = await search(data, { ...small, model: "wd", lookup, unify, epochs: 3 }, { progress: false });
       assert.ok(
-        plan.search.supernetValidation.auc > 0.55,
-        `${lookup}/${unify}: supernet val AUC ${plan.search.supernetValidation.auc}`,
+        plan.search.supernetValidation.auc > valBound,
+        `${lookup}/${unify}: supernet val AUC ${plan.search.supernetValidation.auc} ≤ ${valBound.toFixed(4)}`,
       );
       const sep = lookup === "separate" ? 2 + 8 + 16 + 24 + 32 : 32;
       assert.equal(plan.search.parameterCounts.embedding, data.totalFeatures * sep);
