@@ -66,6 +66,28 @@ test("figures/*.json are the figures remade from results/, and the notebooks sho
   assert.deepEqual(await notebookFigureOutputs(".", "figures"), [], "a notebook shows another figure than figures/");
 });
 
+test("a notebook output that shows a result's table shows the committed result, whole", () => {
+  const shown: string[] = [];
+  for (const file of proseFiles().filter((f) => f.endsWith(".ipynb"))) {
+    const nb = JSON.parse(readFileSync(file, "utf8")) as {
+      cells: { outputs?: { data?: Record<string, string | string[]> }[] }[];
+    };
+    for (const cell of nb.cells)
+      for (const o of cell.outputs ?? []) {
+        const md = o.data?.["text/markdown"];
+        if (md === undefined) continue;
+        const text = Array.isArray(md) ? md.join("") : md;
+        for (const name of resultNames()) {
+          const markdown = readSavedResult(name).markdown;
+          if (!text.startsWith(markdown.split("\n")[0])) continue;
+          assert.ok(text.includes(markdown), `${file} shows an older ${name} than results/${name}.json`);
+          shown.push(name);
+        }
+      }
+  }
+  assert.ok(shown.length >= 10, `only ${shown.length} result tables found in the notebooks`);
+});
+
 // ---- each figure against its table ----
 
 type Row = Record<string, string>;
