@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { FileLock, STALE_MS, staleReason } from "../src/runtime/lock.js";
-import { CRITEO_DEEPCTR, tempDir } from "./helpers.js";
+import { CRITEO_DEEPCTR, snapshot, tempDir } from "./helpers.js";
 
 const CLI = join(process.cwd(), "bin", "autodim.js");
 
@@ -19,20 +19,6 @@ function autodim(args: string[]) {
 
 function prepareArgs(input: string, out: string, extra: string[] = []) {
   return ["prepare", "--format", "criteo-deepctr", "--input", input, "--out", out, "--min-count", "1", ...extra];
-}
-
-/** Every file of a folder with its bytes, recursively. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    const p = join(dir, name);
-    try {
-      out[name] = readFileSync(p).toString("base64");
-    } catch {
-      // A folder.
-    }
-  }
-  return out;
 }
 
 test("a failed prepare leaves the data set in --out untouched and usable; files prepare did not write are never deleted", () => {

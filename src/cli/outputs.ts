@@ -107,6 +107,14 @@ export function canonicalPath(path: string): string {
   }
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 const inside = (path: string, folder: string) =>
   path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 
@@ -122,7 +130,7 @@ export function checkOutputClashes(inputs: FlagPath[], outputs: FlagPath[]): voi
     for (const i of ins)
       if (o.real === i.real)
         throw new UsageError(
-          `${o.flag} ${o.path} is the ${i.flag} file: the run would overwrite its own input; write to another path`,
+          `${o.flag} ${o.path} is the ${i.flag} ${isFolder(i.real) ? "folder" : "file"}: the run would overwrite its own input; write to another path`,
         );
     for (const p of outs.slice(0, k))
       if (!o.folder && !p.folder && o.real === p.real)
