@@ -13,6 +13,8 @@ import {
   popularity,
 } from "../src/methods/aemb.js";
 import { quickSettings } from "../src/methods/registry.js";
+import { search } from "../src/embedding/autodim.js";
+import { TAU_FLOOR, TemperatureSchedule } from "../src/embedding/temperature.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
@@ -143,4 +145,31 @@ test("AEmb search: the same sizes for the same seed; one size for every value, e
     a.groups.reduce((n, g) => n + g.values, 0),
     data.totalFeatures,
   );
+});
+
+test("AEmb anneals τ by the one schedule AutoDim uses: the default reaches its floor at the last search step", async () => {
+  const data = new PreparedData(await smallSyntheticData());
+  const base = quickSettings("fm", 5);
+  const s = { ...base, search: { ...base.search, batchSize: 256, epochs: 1, warmupSteps: 4 } };
+  assert.equal(s.search.tauSchedule, "fit");
+  const fit = await autoEmbSearch(data, s, { progress: false });
+  const searchSteps = Math.ceil(data.manifest.rows.train / 256);
+  assert.ok(Math.abs(fit.tauDecay - (1 - TAU_FLOOR) / searchSteps) < 1e-15, `decay ${fit.tauDecay}`);
+  assert.equal(fit.finalTemperature, TemperatureSchedule.of(s.search, searchSteps).at(fit.steps));
+  assert.ok(Math.abs(fit.finalTemperature - TAU_FLOOR) < 1e-9, `final τ ${fit.finalTemperature}`);
+  // AutoDim's search with the same settings resolves the same decay.
+  const plan = await search(
+    data,
+    { ...s.search, candidates: s.candidates, oneLevel: false, model: "fm", seed: 5 },
+    {
+      progress: false,
+    },
+  );
+  assert.equal(plan.search.tauDecay, fit.tauDecay);
+  // The paper's fixed decay stays as configured (a short search ends near τ = 1).
+  const paper = await autoEmbSearch(data, { ...s, search: { ...s.search, tauSchedule: "paper" } }, { progress: false });
+  assert.equal(paper.tauDecay, s.search.tauDecay);
+  assert.equal(paper.finalTemperature, Math.max(TAU_FLOOR, 1 - s.search.tauDecay * paper.steps));
+  assert.ok(paper.finalTemperature > 0.9);
+  assert.notDeepEqual(paper.sizeIndex, fit.sizeIndex);
 });

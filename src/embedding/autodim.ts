@@ -49,6 +49,7 @@ import { Network } from "../train/network.js";
 import { runBiLevel } from "../train/bilevel.js";
 import { partsLabel, startBatchParts } from "../train/replica.js";
 import { workerEntry } from "../runtime/worker-entry.js";
+import { temperature, TemperatureSchedule } from "./temperature.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
 import {
@@ -358,22 +359,8 @@ function allFields(n: number): Int32Array {
 
 // ───────────────────────────── 3. selection: Gumbel-softmax over α ─────────────────────────────
 
-/** The lowest temperature: τ = max(TAU_FLOOR, 1 − decay·t). */
-export const TAU_FLOOR = 0.01;
-
-/** τ at training step t: max(0.01, 1 − decay·t); the paper's decay is 5e-5. */
-export function temperature(step: number, decay = 5e-5): number {
-  return Math.max(TAU_FLOOR, 1 - decay * step);
-}
-
-/**
- * The decay a search runs with. "paper": the configured one (the paper's 5e-5 reaches the floor
- * after 19,800 steps — one Criteo epoch at batch 2000 is ~18,000 — but a short search ends near
- * τ = 1). "fit": chosen so τ reaches the floor at the last search step, whatever the data size.
- */
-export function effectiveTauDecay(config: Pick<SearchConfig, "tauDecay" | "tauSchedule">, searchSteps: number): number {
-  return config.tauSchedule === "fit" ? (1 - TAU_FLOOR) / Math.max(1, searchSteps) : config.tauDecay;
-}
+// τ's schedule lives in temperature.ts, shared with every method that anneals τ.
+export { TAU_FLOOR, temperature, effectiveTauDecay, TemperatureSchedule } from "./temperature.js";
 
 /** Gumbel(0, 1) noise −log(−log u), u ~ U(0, 1) from the "gumbel" stream. */
 export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
@@ -426,7 +413,8 @@ export async function search(
   const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
   const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
   // The configuration the loop runs with: the τ schedule resolved to a decay.
-  const run: SearchConfig = { ...config, tauDecay: effectiveTauDecay(config, config.epochs * stepsPerEpoch) };
+  const tau = TemperatureSchedule.of(config, config.epochs * stepsPerEpoch);
+  const run: SearchConfig = tau.applyTo(config);
   const embedding = new AutoDimSearchEmbedding(
     F,
     data.totalFeatures,
@@ -482,7 +470,7 @@ export async function search(
         alphaHistory.splice(0, alphaHistory.length, ...s.alphaHistory);
         if (s.trace) trace.restore(s.trace);
       },
-      progressNote: (step) => `τ ${temperature(step, run.tauDecay).toFixed(3)}`,
+      progressNote: (step) => `τ ${tau.at(step).toFixed(3)}`,
     });
     if (alphaHistory[alphaHistory.length - 1].step !== t)
       alphaHistory.push({ step: t, alpha: embedding.alphaValues() });
@@ -535,7 +523,7 @@ export async function search(
         weights,
         steps: t,
         architectureSteps,
-        finalTemperature: temperature(t, run.tauDecay),
+        finalTemperature: tau.at(t),
         ...(config.tauSchedule === "fit" ? { tauDecay: run.tauDecay } : {}),
         deadCandidates: alpha.flat().filter((a) => a <= ALPHA_FLOOR).length,
         supernetValidation,

@@ -23,6 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { PreparedData } from "../data/batches.js";
 import type { Manifest } from "../data/manifest.js";
 import { AutoDimSearchEmbedding, gumbelNoise, temperature } from "../embedding/autodim.js";
+import { TemperatureSchedule } from "../embedding/temperature.js";
 import { runBiLevel } from "../train/bilevel.js";
 import { dataIdentity, trainWithEmbedding } from "../train/retrain.js";
 import type { ProjectionKind } from "../train/plan-embedding.js";
@@ -269,6 +270,9 @@ export interface AutoEmbOutcome {
   steps: number;
   architectureSteps: number;
   supernetValidationAuc: number;
+  /** τ at the search's last step, and the decay per step it was annealed by. */
+  finalTemperature: number;
+  tauDecay: number;
 }
 
 /** Value groups by field and log2-count bucket, with the sizes chosen in each. */
@@ -303,7 +307,11 @@ export async function autoEmbSearch(
   const F = data.fieldCount;
   const counts = data.counts();
   const z = popularity(counts);
-  const config = { ...s.search, candidates: c, oneLevel: false, model: s.model, seed: s.seed };
+  // τ as AutoDim resolves it: under the default "fit" schedule it reaches its floor at the
+  // search's last step (the configured decay alone left AEmb's τ near 0.94).
+  const searchSteps = s.search.epochs * Math.ceil(data.rows("train") / s.search.batchSize);
+  const tau = TemperatureSchedule.of(s.search, searchSteps);
+  const config = tau.applyTo({ ...s.search, candidates: c, oneLevel: false, model: s.model, seed: s.seed });
   const gumbel = randomStream(s.seed, "gumbel");
   const embedding = new AutoEmbSearchEmbedding(
     F,
@@ -334,7 +342,7 @@ export async function autoEmbSearch(
       checkpoint: opts.checkpoint,
       allowDivergence: opts.allowDivergence,
       identity: { job: "aemb-search", config, data: dataIdentity(data) },
-      progressNote: (step) => `τ ${temperature(step, config.tauDecay).toFixed(3)}`,
+      progressNote: (step) => `τ ${tau.at(step).toFixed(3)}`,
     });
     const supernet = evaluate(network, data, "val", config.batchSize);
     progress?.finish(totalSteps, `supernet val AUC ${supernet.auc.toFixed(4)}`);
@@ -351,6 +359,8 @@ export async function autoEmbSearch(
       steps: outcome.steps,
       architectureSteps: outcome.architectureSteps,
       supernetValidationAuc: supernet.auc,
+      finalTemperature: tau.at(outcome.steps),
+      tauDecay: tau.decay,
     };
   } finally {
     network.dispose();
@@ -385,6 +395,8 @@ export const aemb: Method = {
         steps: outcome.steps,
         architectureSteps: outcome.architectureSteps,
         supernetValidationAuc: outcome.supernetValidationAuc,
+        finalTemperature: outcome.finalTemperature,
+        tauDecay: outcome.tauDecay,
         groups: outcome.groups,
       },
     };
