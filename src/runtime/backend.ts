@@ -26,7 +26,7 @@ export interface RuntimeInfo {
   /** Why preferred backends were passed over, when the choice was automatic. */
   fallbacks: string[];
   /**
-   * On wasm: "openblas (N threads)" when matmuls run on the native OpenBLAS addon, else
+   * On wasm: "openblas (one thread per product)" when matmuls run on the native OpenBLAS addon, else
    * "wasm" with the reason in `nativeBlasMissing`.
    */
   matmul: string;
@@ -114,10 +114,10 @@ let blasAddon: NativeBlas | undefined;
 let ewAddon: NativeElementwise | undefined;
 
 /**
- * Sets the threads one run computes on (OpenBLAS GEMMs, the element-wise kernels); returns the
- * count in use. Results are deterministic for a given count: element-wise kernels, sums and the
- * fused mixture give the same bits at any count (each output is computed by one thread in a fixed
- * order); a GEMM is split into row or column blocks per thread, whose tiles may round differently.
+ * Sets the threads one run computes on (the element-wise kernels, sums and the fused mixture;
+ * a run in batch parts, its replica); returns the count in use. Results are the same bits at any
+ * count: each output of a split kernel is computed by one thread in a fixed order, and a GEMM is
+ * never split (OpenBLAS's sums change with the cut).
  */
 export function setComputeThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 64)
@@ -128,7 +128,6 @@ export function setComputeThreads(n: number): number {
   if (ewAddon) useNativeAlea(ewAddon, used >= 2);
   if (current) {
     current.threads = used;
-    if (current.matmul.startsWith("openblas")) current.matmul = matmulLabel(blasAddon?.threads() ?? used);
   }
   return used;
 }
@@ -145,9 +144,8 @@ export function oneCorePerThread(on: boolean): void {
   if (ewAddon) useNativeAlea(ewAddon, n >= 2);
 }
 
-function matmulLabel(threads: number): string {
-  return `openblas (${threads} thread${threads === 1 ? "" : "s"})`;
-}
+/** A product is never split between threads: OpenBLAS's sums would change with the cut. */
+const OPENBLAS_LABEL = "openblas (one thread per product)";
 
 /** The sparse-table addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_SPARSE=0. */
 async function loadNativeSparse(): Promise<{ kernels?: SparseKernels; missing?: string }> {
@@ -242,7 +240,7 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
     kernelFixes = registerWasmKernelFixes(blas, native.ew);
     blas?.threads(threads);
     native.ew?.threads(threads);
-    matmul = blas ? matmulLabel(blas.threads()) : "wasm";
+    matmul = blas ? OPENBLAS_LABEL : "wasm";
     nativeBlasMissing = missing;
     elementwise = native.ew ? "native" : "wasm";
     nativeElementwiseMissing = native.missing;
