@@ -62,6 +62,7 @@ import {
   type MethodsSettings,
 } from "./methods.js";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
+import { caseStudyPaperBody, caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
 import {
   runTransfer,
   summarizeTransfer,
@@ -603,6 +604,13 @@ export const caseStudyExperiment: Experiment<CaseStudyResult, MethodsSettings> =
   caseStudyDefaults,
 );
 
+/** 7b — the case study as the paper ran it: W&D, candidates {2, 4, 8, 16}, FDE at 16 (casestudy-paper.ts). */
+export const caseStudyPaperExperiment: Experiment<CaseStudyPaperResult, MethodsSettings> = experiment(
+  "casestudy-paper",
+  caseStudyPaperBody,
+  caseStudyPaperDefaults,
+);
+
 /** 8 — transferability: the sizes AutoDim searched with FM, re-trained in NFM, IPNN and AutoInt vs their full-dimension versions, per seed. */
 export const transferExperiment: Experiment<TransferRow[], TransferSettings> = experiment(
   "transfer",
@@ -826,6 +834,7 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   dimensions: dimensionsExperiment,
   "dimensions-movielens": movielensDimensionsExperiment,
   casestudy: caseStudyExperiment,
+  "casestudy-paper": caseStudyPaperExperiment,
   transfer: transferExperiment,
   stability: stabilityExperiment,
   unification: unificationExperiment,
