@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import { selectNotebooks } from "../src/notebooks/run.js";
 import { parseWeightsFile } from "../src/tables/weights.js";
-import { CRITEO_DEEPCTR, preparedFile, snapshot, tempDir } from "./helpers.js";
+import { DataError } from "../src/data/prepare.js";
+import { CRITEO_DEEPCTR, prepareQuiet, preparedFile, snapshot, tempDir } from "./helpers.js";
 
 const CLI = join(process.cwd(), "bin", "autodim.js");
 const NO_STACK = /\n\s+at [^\n]+:\d+:\d+/;
@@ -22,6 +23,33 @@ function autodim(args: string[], opts: { env?: Record<string, string>; cwd?: str
     env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1", ...opts.env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+type Run = ReturnType<typeof autodim>;
+type Case = { args: readonly string[]; env?: Record<string, string>; cwd?: string };
+
+/** Runs the cases as real processes, three at a time (they are independent refusals), in order. */
+async function autodimAll(cases: Case[]): Promise<Run[]> {
+  const results: Run[] = new Array(cases.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < cases.length; i = next++) {
+      const c = cases[i];
+      results[i] = await new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [CLI, ...c.args], {
+          cwd: c.cwd,
+          env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1", ...c.env },
+        });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+        child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+        child.on("close", (code) => resolve({ code, out, err }));
+      });
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return results;
 }
 
 /** A usage error: exit 2, the message, "see --help", no stack trace. */
@@ -72,7 +100,7 @@ before(() => {
   assert.equal(s.code, 0, s.err);
 });
 
-test("an output that is an input, another output or inside a prepared data folder is refused before any work; inputs unchanged", () => {
+test("an output that is an input, another output or inside a prepared data folder is refused before any work; inputs unchanged", async () => {
   const keep = join(dir, "keep.json");
   writeFileSync(keep, '{"mine": true}\n');
   const files = [plan, weights, keep];
@@ -80,7 +108,7 @@ test("an output that is an input, another output or inside a prepared data folde
   const before = { files: bytes(), data: snapshot(data) };
   const retrain = ["retrain", "--data", data, "--model", "fm", "--epochs", "1"];
   const search = ["search", "--data", data, "--model", "fm", "--epochs", "1"];
-  for (const [args, message] of [
+  const cases = [
     [
       [...retrain, "--plan", plan, "--out", plan],
       /--out .*plan\.json is the --plan file: the run would overwrite its own input/,
@@ -100,6 +128,10 @@ test("an output that is an input, another output or inside a prepared data folde
       /--out .*manifest\.json is inside the prepared data folder .*data: only `autodim prepare` writes there/,
     ],
     [
+      [...search, "--out", join(dir, "p3.json"), "--checkpoint-dir", join(data, "ckpt")],
+      /--checkpoint-dir .*ckpt is inside the prepared data folder/,
+    ],
+    [
       [...search, "--out", join(dir, "p2.json"), "--checkpoint-dir", data],
       /--checkpoint-dir .*data is the --data folder: the run would overwrite its own input/,
     ],
@@ -110,9 +142,9 @@ test("an output that is an input, another output or inside a prepared data folde
     [["synth", "--rows", "10", "--seed", "1", "--out", join(data, "synth.txt")], /inside the prepared data folder/],
     [prepareArgs(CRITEO_DEEPCTR, join(data, "nested")), /--out .*nested is inside the prepared data folder/],
     [prepareArgs(join(data, "manifest.json"), data), /--input .*manifest\.json is a file of the data set in --out/],
-  ] as const) {
-    usageError(autodim([...args]), message);
-  }
+  ] as const;
+  const runs = await autodimAll(cases.map(([args]) => ({ args })));
+  cases.forEach(([, message], i) => usageError(runs[i], message));
   assert.deepEqual(bytes(), before.files, "plan, weights and the user's file byte for byte");
   assert.deepEqual(snapshot(data), before.data, "the data set byte for byte");
   assert.equal(autodim(["summary", "--data", data]).code, 0, "the data set still reads");
@@ -121,8 +153,8 @@ test("an output that is an input, another output or inside a prepared data folde
 test("a source that grows while prepare reads it fails, the old data set stays; a rerun prepares all rows", async () => {
   const src = join(dir, "growing.csv");
   const lines = readFileSync(CRITEO_DEEPCTR, "utf8").trimEnd().split("\n");
-  // ~20 MB: pass 2 lasts long enough to append during it (one thread, below the 32 MB worker threshold).
-  writeFileSync(src, [lines[0], ...Array.from({ length: 400 }, () => lines.slice(1)).flat()].join("\n") + "\n");
+  // ~13 MB: pass 2 lasts long enough to append during it (one thread, below the 32 MB worker threshold).
+  writeFileSync(src, [lines[0], ...Array.from({ length: 250 }, () => lines.slice(1)).flat()].join("\n") + "\n");
   const out = join(dir, "growing");
   assert.equal(autodim(prepareArgs(src, out, ["--threads", "0"])).code, 0);
   const previous = snapshot(out);
@@ -158,7 +190,7 @@ test("a source that grows while prepare reads it fails, the old data set stays; 
     rows: Record<string, number>;
     source: { bytes: number };
   };
-  assert.equal(m.rows.train + m.rows.val + m.rows.test, 400 * 200 + 20 * 150);
+  assert.equal(m.rows.train + m.rows.val + m.rows.test, 250 * 200 + 20 * 150);
   assert.equal(m.source.bytes, readFileSync(src).length);
 });
 
@@ -372,37 +404,52 @@ test("two runs on one checkpoint folder: the second is refused while the first h
   assert.equal(resumed.code, 0, resumed.err);
 });
 
-test("weak cases: one line each, usage errors exit 2", () => {
+test("weak cases: one line each, usage errors exit 2", async () => {
   const out = join(dir, "weak.json");
   const search = ["search", "--data", data, "--model", "fm", "--out", out];
-  usageError(
-    autodim(search, { env: { AUTODIM_THREADS: "abc" } }),
-    /AUTODIM_THREADS must be an integer from 1 to 64, got "abc"/,
-  );
-  usageError(autodim(["help", "nosuch"]), /autodim help: unknown command "nosuch"; commands: /);
-  usageError(autodim([...search, "--epochs", "1", "--epochs", "2"]), /--epochs is given twice; give it once/);
-  usageError(autodim([...search, "-epochs", "1"]), /-epochs: flags take two dashes: --epochs/);
-  usageError(
-    autodim([...search, "--seed", "9007199254740993"]),
-    /--seed must be an integer ≥ 0, got 9007199254740993: beyond 9007199254740991 \(2\^53−1\)/,
-  );
-  usageError(
-    autodim([...search, "--batch-size", "1"]),
-    /--batch-size 1: the search's BatchNorm needs at least 2 rows per batch/,
-  );
-  usageError(
-    autodim(["retrain", "--data", data, "--model", "deepfm", "--dim", "4", "--batch-size", "1", "--out", out]),
-    /--batch-size 1: deepfm's BatchNorm needs at least 2 rows per batch/,
-  );
-  // The cell index: computed against the stage's cells (in a scratch folder: it writes results/).
-  usageError(
-    autodim(["cell", "methods", "99999", "--scale", "smoke"], { cwd: tempDir() }),
-    /cell 99999: this stage has cells 0–\d+/,
-  );
+  // Real processes where the process matters: the environment, the command dispatch, the cell.
+  const cases: [Case, RegExp][] = [
+    [{ args: search, env: { AUTODIM_THREADS: "abc" } }, /AUTODIM_THREADS must be an integer from 1 to 64, got "abc"/],
+    [{ args: ["help", "nosuch"] }, /autodim help: unknown command "nosuch"; commands: /],
+    // The cell index is checked against the stage's cells (in a scratch folder: it writes results/).
+    [
+      { args: ["cell", "methods", "99999", "--scale", "smoke"], cwd: tempDir() },
+      /cell 99999: this stage has cells 0–\d+/,
+    ],
+  ];
+  const runs = await autodimAll(cases.map(([c]) => c));
+  cases.forEach(([, message], i) => usageError(runs[i], message));
+  // Flags: in this process, through the CLI's own entry and error printer.
+  const { run } = await import("../src/cli/main.js");
+  for (const [args, message] of [
+    [[...search, "--epochs", "1", "--epochs", "2"], /--epochs is given twice; give it once/],
+    [[...search, "-epochs", "1"], /-epochs: flags take two dashes: --epochs/],
+    [
+      [...search, "--seed", "9007199254740993"],
+      /--seed must be an integer ≥ 0, got 9007199254740993: beyond 9007199254740991 \(2\^53−1\)/,
+    ],
+    [[...search, "--batch-size", "1"], /--batch-size 1: the search's BatchNorm needs at least 2 rows per batch/],
+    [
+      ["retrain", "--data", data, "--model", "deepfm", "--dim", "4", "--batch-size", "1", "--out", out],
+      /--batch-size 1: deepfm's BatchNorm needs at least 2 rows per batch/,
+    ],
+  ] as const) {
+    let err = "";
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await run([...args]);
+    } finally {
+      process.stderr.write = write;
+    }
+    usageError({ code, out: "", err }, message);
+  }
   assert.equal(existsSync(out), false);
 });
 
-test("input errors say what the input is: a folder, a link loop, gzip, CR-only line ends, an integer beyond 2^53", () => {
+// In-process: these messages are prepare's own (the CLI prints them as one line, as above).
+test("input errors say what the input is: a folder, a link loop, gzip, CR-only line ends, an integer beyond 2^53", async () => {
   const d = tempDir();
   symlinkSync(join(d, "loop"), join(d, "loop"));
   const gz = join(d, "data.tsv");
@@ -421,9 +468,10 @@ test("input errors say what the input is: a folder, a link loop, gzip, CR-only l
     [cr, /mac\.csv: input has lines ending in CR only \(classic Mac\), no LF/],
     [big, /big\.csv:2: field I1: integer "12345678901234567890123" is beyond ±9007199254740991 \(2\^53−1\)/],
   ] as const) {
-    const r = autodim(prepareArgs(input, join(d, "out")));
-    dataError(r, message);
-    assert.ok(r.err.includes(input), `names the path: ${r.err}`);
+    await assert.rejects(
+      prepareQuiet({ input, format: "criteo-deepctr", out: join(d, "out") }),
+      (e: Error) => e instanceof DataError && message.test(e.message) && e.message.includes(input),
+    );
   }
 });
 

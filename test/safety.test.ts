@@ -18,7 +18,9 @@ function autodim(args: string[]) {
 }
 
 function prepareArgs(input: string, out: string, extra: string[] = []) {
-  return ["prepare", "--format", "criteo-deepctr", "--input", input, "--out", out, "--min-count", "1", ...extra];
+  // --min-count 1 unless `extra` sets it (a flag given twice is an error).
+  const minCount = extra.includes("--min-count") ? [] : ["--min-count", "1"];
+  return ["prepare", "--format", "criteo-deepctr", "--input", input, "--out", out, ...minCount, ...extra];
 }
 
 test("a failed prepare leaves the data set in --out untouched and usable; files prepare did not write are never deleted", () => {

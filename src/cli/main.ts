@@ -1027,7 +1027,7 @@ function checkpointFlags(
   }
   checkOutputFolder("--checkpoint-dir", dir, expectedBytes);
   // One run per folder, taken before any work (reproduce's runs lock their own subfolders).
-  if (lockAs) lockCheckpointFolder(dir, lockAs);
+  if (lockAs) lockCheckpointFolder(dir, lockAs, true);
   return {
     dir,
     every: intFlag(f, "checkpoint-every", DEFAULT_CHECKPOINT_EVERY, 1),

@@ -33,8 +33,12 @@ export class PreparedData {
   readonly offsets: Int32Array;
   readonly vocabularySizes: number[];
 
-  constructor(readonly dir: string) {
-    this.manifest = readManifest(dir);
+  /** `manifest`: given instead of read from `dir` (a stand-in that has no rows to read). */
+  constructor(
+    readonly dir: string,
+    manifest?: Manifest,
+  ) {
+    this.manifest = manifest ?? readManifest(dir);
     this.fieldCount = this.manifest.fields.length;
     this.offsets = Int32Array.from(this.manifest.fields.map((f) => f.offset));
     this.vocabularySizes = this.manifest.fields.map((f) => f.vocabularySize);

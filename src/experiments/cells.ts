@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { FileLock, staleReason } from "../runtime/lock.js";
 
@@ -91,7 +92,13 @@ function load<T>(file: string, identity: unknown): T | undefined {
 export async function runCells<T>(
   dir: string,
   cells: Cell<T>[],
-  opts: { log?: (line: string) => void; pollSeconds?: number; counts?: { computed: number; reused: number } } = {},
+  opts: {
+    log?: (line: string) => void;
+    pollSeconds?: number;
+    counts?: { computed: number; reused: number };
+    /** Cells cannot be computed here (the data's rows are absent: why and what to get); a missing one is an error. */
+    offline?: string;
+  } = {},
 ): Promise<Map<string, T>> {
   mkdirSync(dir, { recursive: true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -114,6 +121,16 @@ export async function runCells<T>(
       writeFileAtomic(target.file, JSON.stringify({ identity: cells[mode.index].identity, value }) + "\n");
       throw new CellComputed({ ...target, saved: true }, true);
     }
+  }
+  if (opts.offline !== undefined) {
+    const missing = cells.filter((c) => load<T>(file(c.key), c.identity) === undefined);
+    if (missing.length > 0)
+      throw new AutodimError(
+        `${missing.length} of ${cells.length} run cells are not saved in ${dir} (${missing
+          .slice(0, 3)
+          .map((c) => `${c.key}.json`)
+          .join(", ")}${missing.length > 3 ? ", …" : ""}): ${opts.offline}`,
+      );
   }
   for (const [i, cell] of cells.entries()) {
     const saved = load<T>(file(cell.key), cell.identity);

@@ -7,9 +7,17 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
-import { joinMovieLens, MOVIELENS_FIELDS } from "../data/movielens.js";
+import {
+  formatUserRange,
+  joinMovieLens,
+  MOVIELENS_FIELDS,
+  MOVIELENS_SUBSET,
+  parseUserRange,
+  type UserRange,
+} from "../data/movielens.js";
 import { CRITEO_VOCAB, generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
 import { AutodimError } from "../errors.js";
+import { dataRecordsDir, recordedDataset, saveDataRecord } from "./data-record.js";
 
 export const DEFAULT_SEED = 2026;
 export const DEFAULT_SYNTH_ROWS = 200_000;
@@ -161,36 +169,70 @@ export function movielensSourceDir(env: NodeJS.ProcessEnv = process.env): string
 const MOVIELENS_1M_RATINGS = 1_000_209;
 
 /**
+ * The users whose ratings the experiments use: `AUTODIM_MOVIELENS_USERS` ("FROM-TO" or "all"),
+ * default 1–2999 — the subset every committed MovieLens result was made from (MOVIELENS_SUBSET),
+ * so GroupLens' whole ml-1m gives the committed runs' data byte for byte.
+ */
+export function movielensUsers(env: NodeJS.ProcessEnv = process.env): UserRange | undefined {
+  const text = env.AUTODIM_MOVIELENS_USERS;
+  if (text === undefined) return MOVIELENS_SUBSET.users;
+  const r = parseUserRange(text);
+  if (!r.ok)
+    throw new AutodimError(
+      `AUTODIM_MOVIELENS_USERS must be FROM-TO (user ids, e.g. 1-2999) or all, got ${JSON.stringify(text)}`,
+    );
+  return r.range;
+}
+
+function isSubsetUsers(users: UserRange | undefined): boolean {
+  return users?.from === MOVIELENS_SUBSET.users.from && users.to === MOVIELENS_SUBSET.users.to;
+}
+
+/** How to get MovieLens-1M as the experiments read it (for errors that need its raw files). */
+export function movielensRecipe(): string {
+  return (
+    `get ml-1m.zip from GroupLens (https://grouplens.org/datasets/movielens/1m/) and unzip it so data/movielens/ml-1m/ holds ratings.dat, users.dat and movies.dat, ` +
+    `or set AUTODIM_MOVIELENS to such a folder; the experiments use the ratings of users ${formatUserRange(movielensUsers())} ` +
+    `(\`npx autodim movielens --input data/movielens/ml-1m --users 1-2999 --out ml.tsv\` checks that subset's sha256 against the committed runs')`
+  );
+}
+
+/**
  * MovieLens-1M (the paper's case-study data) joined (label rating > 3; userId, movieId, gender,
- * age, occupation, zip, year, genres) and prepared like the paper's sets (min count 10, random
- * 8:1:1 split, seed 2026); both are cached under data/movielens/ by the source files' sha256.
+ * age, occupation, zip, year, genres; the ratings of `users`, default `movielensUsers()`) and
+ * prepared like the paper's sets (min count 10, random 8:1:1 split, seed 2026); both are cached
+ * under data/movielens/ by the source files' sha256 (and the users, when not the default).
  */
 export async function movielensDataset(
-  opts: { dir?: string; progress?: boolean; out?: string } = {},
+  opts: { dir?: string; progress?: boolean; out?: string; users?: UserRange | "all" } = {},
 ): Promise<Dataset & { reused: boolean; prepared: string }> {
   const dir = opts.dir ?? movielensSourceDir();
+  const userRange = opts.users === undefined ? movielensUsers() : opts.users === "all" ? undefined : opts.users;
   const ratings = existsSync(join(dir, "ratings.dat")) ? "ratings.dat" : "ratings.dat.gz";
   const files = [ratings, "users.dat", "movies.dat"].map((f) => join(dir, f));
   const missing = files.find((f) => !existsSync(f));
-  if (missing)
-    throw new AutodimError(
-      `MovieLens-1M: ${missing} is missing. Get ml-1m.zip from GroupLens (https://grouplens.org/datasets/movielens/1m/), ` +
-        `unzip it so data/movielens/ml-1m/ holds ratings.dat, users.dat and movies.dat, or set AUTODIM_MOVIELENS to such a folder`,
-    );
+  if (missing) throw new AutodimError(`MovieLens-1M: ${missing} is missing. ${movielensRecipe()}`);
   const key = createHash("sha256")
-    .update(files.map((f) => sha256Sync(f)).join(","))
+    .update(
+      files.map((f) => sha256Sync(f)).join(",") +
+        (isSubsetUsers(userRange) ? "" : `,users ${formatUserRange(userRange)}`),
+    )
     .digest("hex")
     .slice(0, 12);
   const out = opts.out ?? join("data", "movielens");
   mkdirSync(out, { recursive: true });
   const joined = join(out, `ml-1m-${key}.tsv`);
-  if (!existsSync(joined)) await joinMovieLens(dir, joined);
+  if (!existsSync(joined)) await joinMovieLens(dir, joined, { users: userRange });
   const prepared = join(out, `prepared-${key}`);
   const req: PrepareRequest = {
     ...syntheticPrepareRequest(joined, prepared, DEFAULT_SEED, opts.progress),
     format: "tsv",
   };
   const { reused, manifest } = await prepare(req);
+  if (isSubsetUsers(userRange) && manifest.source.sha256 !== MOVIELENS_SUBSET.sha256)
+    process.stderr.write(
+      `${joined}: users ${formatUserRange(userRange)} of ${dir} give sha256 ${manifest.source.sha256.slice(0, 12)}, not the committed MovieLens runs' ${MOVIELENS_SUBSET.sha256.slice(0, 12)} (GroupLens' ml-1m): their saved runs will not be reused\n`,
+    );
   const rows = manifest.rows.train + manifest.rows.val + manifest.rows.test;
   // Users seen in the training split (kept or rare): all of a MovieLens user's ≥ 20 ratings are rarely all held out.
   const userField = manifest.fields.find((f) => f.name === "userId");
@@ -288,8 +330,22 @@ export async function plantedLargeDataset(
 export const DATA_NAMES = ["scale", "movielens", "criteo", "avazu", "planted-large"] as const;
 export type DataName = (typeof DATA_NAMES)[number];
 
-/** Why a named real data set cannot be loaded here (its files are absent), or undefined. */
+/**
+ * Why a named real data set cannot be loaded here — neither its raw files nor its record (the
+ * committed runs' data, results/datasets/) are here — or undefined.
+ */
 export function dataMissing(name: DataName): string | undefined {
+  const absent = rawDataMissing(name);
+  if (absent && (name === "movielens" || name === "criteo" || name === "avazu")) {
+    const record = join(dataRecordsDir(), `${dataRecordKey(name)}.json`);
+    if (existsSync(record)) return undefined;
+    return `${absent}, and no record of it in ${record}`;
+  }
+  return absent;
+}
+
+/** Why a named real data set's raw files are not here, or undefined. */
+export function rawDataMissing(name: DataName): string | undefined {
   if (name === "movielens")
     return movielensAvailable()
       ? undefined
@@ -302,10 +358,48 @@ export function dataMissing(name: DataName): string | undefined {
   return undefined;
 }
 
+/**
+ * The key of a real data set's record (results/datasets/<key>.json, see data-record.ts):
+ * MovieLens's names its users when they are not the committed subset's.
+ */
+export function dataRecordKey(name: "movielens" | "criteo" | "avazu"): string {
+  if (name !== "movielens") return name;
+  const users = movielensUsers();
+  return isSubsetUsers(users) ? "movielens" : `movielens-users-${users ? `${users.from}-${users.to}` : "all"}`;
+}
+
+/** Where to get a real data set's raw files, for the error a missing run cell gives. */
+function rawRecipe(name: "movielens" | "criteo" | "avazu"): string {
+  if (name === "movielens") return movielensRecipe();
+  const spec = RAW_CTR[name];
+  return `put ${spec.get} at ${spec.file}, or set ${spec.env} to the file`;
+}
+
+/**
+ * A real data set: from its raw files when they are here (its record under results/datasets/
+ * written or confirmed), else from its record — the committed runs' data without its rows, enough
+ * to rebuild every table from saved runs; a run that must be computed then needs the raw files.
+ */
+async function realDataset(name: "movielens" | "criteo" | "avazu", scale: Scale): Promise<Dataset> {
+  const absent = rawDataMissing(name);
+  if (absent) {
+    const recorded = recordedDataset(
+      dataRecordKey(name),
+      `${absent}; computing a run needs the raw data: ${rawRecipe(name)}`,
+    );
+    if (recorded) return recorded;
+  }
+  const ds =
+    name === "movielens"
+      ? await movielensDataset({ progress: scale !== "smoke" })
+      : await rawCtrDataset(name, { progress: scale !== "smoke" });
+  saveDataRecord(dataRecordKey(name), ds);
+  return ds;
+}
+
 /** The data set named by an experiment's settings: "scale" is the scale's (synthetic at smoke/quick). */
 export async function datasetByName(name: DataName, scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
-  if (name === "movielens") return movielensDataset({ progress: scale !== "smoke" });
-  if (name === "criteo" || name === "avazu") return rawCtrDataset(name, { progress: scale !== "smoke" });
+  if (name === "movielens" || name === "criteo" || name === "avazu") return realDataset(name, scale);
   if (name === "planted-large") return plantedLargeDataset(scale, seed, undefined, { progress: scale !== "smoke" });
   return datasetForScale(scale, seed);
 }

@@ -75,30 +75,43 @@ const KEEP = 2;
 /** Held by the one process writing checkpoints into a folder (the lock `prepare` uses). */
 export const CHECKPOINT_LOCK_FILE = ".checkpoint.lock";
 /** This process's checkpoint locks by folder: a run's several jobs (search, then re-train) share one. */
-const held = new Map<string, FileLock>();
+const held = new Map<string, { lock: FileLock; pinned: boolean }>();
+let exitHooked = false;
 
 /**
- * Takes `dir`'s checkpoint lock for the rest of this process, or refuses: two runs writing one
- * folder would write the same `<job>-<step>` names over each other's. A lock left by a killed
- * run is taken over (see src/runtime/lock.ts). Waiting, as prepare does, would hold a run for
- * hours behind another; the message says what to do instead.
+ * Takes `dir`'s checkpoint lock, or refuses: two runs writing one folder would write the same
+ * `<job>-<step>` names over each other's. A lock left by a killed run is taken over (see
+ * src/runtime/lock.ts). Waiting, as prepare does, would hold a run for hours behind another; the
+ * message says what to do instead. `pinned` (the CLI's --checkpoint-dir) holds it until exit;
+ * otherwise a process trains one run at a time, so starting checkpoints in another folder
+ * releases the previous unpinned one (reproduce's runs each have their own subfolder).
  */
-export function lockCheckpointFolder(dir: string, what: string): void {
+export function lockCheckpointFolder(dir: string, what: string, pinned = false): void {
   const key = resolve(dir);
-  if (held.has(key)) return;
+  const mine = held.get(key);
+  if (mine) {
+    mine.pinned ||= pinned;
+    return;
+  }
+  for (const [other, h] of held)
+    if (!h.pinned) {
+      h.lock.release();
+      held.delete(other);
+    }
   mkdirSync(key, { recursive: true });
   const got = FileLock.tryAcquire(join(key, CHECKPOINT_LOCK_FILE), what);
   if (!(got instanceof FileLock))
     throw new AutodimError(
       `--checkpoint-dir ${dir}: in use by pid ${got.pid} on ${got.host} (${got.what}) since ${got.started}; give each run its own --checkpoint-dir, or wait for that run to end`,
     );
-  held.set(key, got);
-  if (held.size === 1) process.once("exit", releaseCheckpointLocks);
+  if (!exitHooked) process.once("exit", releaseCheckpointLocks);
+  exitHooked = true;
+  held.set(key, { lock: got, pinned });
 }
 
 /** Releases every checkpoint lock this process holds (at exit; tests call it between runs). */
 export function releaseCheckpointLocks(): void {
-  for (const lock of held.values()) lock.release();
+  for (const h of held.values()) h.lock.release();
   held.clear();
 }
 
