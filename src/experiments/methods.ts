@@ -14,6 +14,7 @@ import type { ModelName } from "../models/ctr.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { AucDraws, verdict } from "./bootstrap.js";
 import { CellsListed, identityHash, runCells, withCellMode } from "./cells.js";
+import { rawDataNeeded, testLabelsOf } from "./data-record.js";
 import { DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
 import type { RunCounts } from "./frequency.js";
 import type { Figure } from "./figures.js";
@@ -230,7 +231,7 @@ export async function methodResults(
       },
     };
   });
-  const done = await runCells(dir, cells, { log: progress ? undefined : () => {}, counts });
+  const done = await runCells(dir, cells, { log: progress ? undefined : () => {}, counts, offline: rawDataNeeded(ds) });
   return new Map(
     plan.map((p, i) => [
       runKey(p.model, p.method, p.seed),
@@ -284,16 +285,9 @@ function meanStd(x: number[]): [number, number] {
   return [m, Math.sqrt(v)];
 }
 
-/** The test split's labels in row order (the order the scores are in). */
+/** The test split's labels in row order (the order the scores are in); a data record's when the rows are not here. */
 export function testLabels(ds: Dataset): Uint8Array {
-  const n = ds.data.rows("test");
-  const labels = new Uint8Array(n);
-  let at = 0;
-  for (const b of ds.data.batches("test", { batchSize: 4096, shuffle: false })) {
-    labels.set(b.labels.subarray(0, b.size), at);
-    at += b.size;
-  }
-  return labels;
+  return testLabelsOf(ds.data);
 }
 
 /**
