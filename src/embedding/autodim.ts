@@ -403,7 +403,19 @@ interface SavedSearch {
 export async function search(
   data: PreparedData,
   config: SearchConfig,
-  opts: { progress?: boolean; saveWeights?: string; checkpoint?: CheckpointSettings; allowDivergence?: boolean } = {},
+  opts: {
+    progress?: boolean;
+    saveWeights?: string;
+    checkpoint?: CheckpointSettings;
+    allowDivergence?: boolean;
+    /**
+     * Called after every α step with its search step, the gradient in log α the optimiser applied
+     * ([F·N], row-major) and α after it (normalised, [F][N]): what the diagnostics see, for
+     * experiments that need more of it than the plan keeps (src/experiments/why.ts). Not
+     * checkpointed: an observer of a resumed search sees the steps after the resume only.
+     */
+    observeArchitectureStep?: (step: number, gradient: Float32Array, alpha: number[][]) => void;
+  } = {},
 ): Promise<DimensionPlan> {
   const started = Date.now();
   assertEvaluableSplits(data.manifest, data.dir);
@@ -458,7 +470,11 @@ export async function search(
       afterStep: (step) => {
         if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
       },
-      afterArchitectureStep: (step, [gradient]) => trace.observe(step, gradient, embedding.alphaValues()),
+      afterArchitectureStep: (step, [gradient]) => {
+        const alpha = embedding.alphaValues();
+        trace.observe(step, gradient, alpha);
+        opts.observeArchitectureStep?.(step, gradient, alpha);
+      },
       streams: { gumbel },
       checkpoint: opts.checkpoint,
       allowDivergence: opts.allowDivergence,

@@ -76,6 +76,7 @@ import {
 } from "./unification.js";
 import { stabilityDefaults, stabilityFigures, summarizeStability, type StabilityResult } from "./stability.js";
 import { identityHash } from "./cells.js";
+import { whyExperiment } from "./why.js";
 import { isRecorded } from "./data-record.js";
 import {
   caseStudyClaims,
@@ -839,6 +840,7 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   stability: stabilityExperiment,
   unification: unificationExperiment,
   claims: claimsExperiment,
+  why: whyExperiment,
 };
 /** The data set an experiment runs on by default: "scale" or a real one the user supplies. */
 export function experimentData(name: string, scale: Scale): DataName {
