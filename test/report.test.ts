@@ -209,6 +209,53 @@ const checks: Record<string, () => void> = {
       same(paper.y[i], r?.["paper size"], `${field} paper size`);
     });
   },
+  "casestudy-paper-quick": () => {
+    // Two tables: the runs (per seed, mean, paper), then the fields.
+    const [runs, fields] = readSavedResult("casestudy-paper-quick")
+      .markdown.split("\n\n")
+      .filter((b) => b.startsWith("|"))
+      .map((b) => {
+        const lines = b.split("\n");
+        const cells = (l: string) => l.slice(1, -1).split("|");
+        const head = cells(lines[0]);
+        return lines.slice(2).map((l) => Object.fromEntries(cells(l).map((c, i) => [head[i], c])) as Row);
+      });
+    const fig = figure("casestudy-paper-quick", "summary");
+    const delta = trace(fig, named("ours: ΔAUC"), "ours ΔAUC");
+    delta.x.forEach((run, i) => {
+      const r = runs.find((x) => x.run === run);
+      const ci = /\[(.*), (.*)\]/.exec(r?.["95% CI"] ?? "");
+      assert.ok(ci, `${String(run)}: no interval in the table`);
+      same(delta.y[i], r?.["ΔAUC"], `${String(run)} ΔAUC`);
+      same((delta.y[i] as number) + (delta.error_y?.array[i] ?? NaN), ci[2], `${String(run)} upper bound`);
+      same((delta.y[i] as number) - (delta.error_y?.arrayminus?.[i] ?? NaN), ci[1], `${String(run)} lower bound`);
+    });
+    same(
+      trace(fig, named("paper: ΔAUC"), "paper ΔAUC").y[0],
+      runs.find((x) => x.run.startsWith("paper"))?.["ΔAUC"],
+      "paper ΔAUC",
+    );
+    const sizesColumn = Object.keys(fields[0]).find((k) => k.startsWith("sizes")) ?? "sizes";
+    const seeds = (/seeds (.*)\)/.exec(sizesColumn)?.[1] ?? "").split(", ");
+    seeds.forEach((seed, k) => {
+      const t = trace(fig, named(`ours, seed ${seed}`), `seed ${seed}`);
+      t.text?.forEach((field, i) => {
+        const r = fields.find((x) => x.field === field);
+        same(t.x[i], r?.importance, `${field} importance`);
+        same(t.y[i], r?.[sizesColumn].split(", ")[k], `${field} size, seed ${seed}`);
+      });
+    });
+    const mean = trace(fig, named("ours, mean"), "mean size");
+    mean.text?.forEach((field, i) =>
+      same(mean.y[i], fields.find((x) => x.field === field)?.["mean size"], `${field} mean size`),
+    );
+    const paper = trace(fig, named("paper (one run"), "paper sizes");
+    paper.text?.forEach((field, i) => {
+      const r = fields.find((x) => x.field === field);
+      same(paper.x[i], r?.["paper importance"], `${field} paper importance`);
+      same(paper.y[i], r?.["paper size"], `${field} paper size`);
+    });
+  },
   "unification-quick": () => {
     const rows = tableOf("unification-quick");
     const fig = figure("unification-quick", "panels");

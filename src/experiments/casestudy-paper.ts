@@ -551,7 +551,7 @@ export function caseStudyPaperFigures(r: CaseStudyPaperResult, caption = ""): Re
     },
   ];
   return {
-    paper: {
+    summary: {
       data: [...sizes, ...delta],
       layout: {
         title: {

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { caseStudyFigures, type CaseStudyResult } from "./casestudy.js";
+import { caseStudyPaperFigures, type CaseStudyPaperResult } from "./casestudy-paper.js";
 import { componentFigures, type VariantResult } from "./components.js";
 import { dataFigures, type DataOverview } from "./data.js";
 import {
@@ -57,6 +58,7 @@ function maker(experiment: string): Maker | undefined {
     dimensions: (p, c) => dimensionFigures(p as DimensionsResult, c.split(",")[0], c),
     "dimensions-movielens": (p, c) => distributionFigures(p as DimensionDistribution, c),
     casestudy: (p, c) => caseStudyFigures(p as CaseStudyResult, c),
+    "casestudy-paper": (p, c) => caseStudyPaperFigures(p as CaseStudyPaperResult, c),
     transfer: (p, c) => transferFigures(p as TransferRow[], c),
     stability: (p, c) => stabilityFigures(p as StabilityResult, c),
     unification: (p, c) => {
