@@ -269,7 +269,8 @@ test("cache integrity: a flipped byte, a truncated shard, a missing shard, or a 
       "--epochs",
       "1",
       "--out",
-      join(dir, "x.json"),
+      // Beside the data set: nothing under a prepared data folder may be an output.
+      join(dir, "..", "x.json"),
     ]);
     assert.equal(r.status, 1, `${c.name}: ${r.stderr}`);
     assert.match(r.stderr, c.message, c.name);
