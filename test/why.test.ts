@@ -14,6 +14,8 @@ import {
   fieldSignals,
   meanPairwisePearson,
   median,
+  NEVER,
+  upperMedian,
   SubsampledData,
   subsetRows,
   summarizeSetting,
@@ -88,6 +90,10 @@ test("agreement of all seeds, mean pairwise Pearson and chance agreement by hand
   );
   close(median([3, 1, 2]), 2);
   close(median([4, 1, 3, 2, NaN]), 2.5);
+  // Steps needed are ordinal ("never" is NEVER): the upper median never averages with it.
+  assert.equal(upperMedian([3, 1, 2, 4]), 3);
+  assert.equal(upperMedian([10, NEVER]), NEVER);
+  assert.equal(upperMedian([10, NEVER, 20]), 20);
 });
 
 function field(name: string, alpha: number[], extra: Partial<WhyField> = {}): WhyField {
