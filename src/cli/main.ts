@@ -222,8 +222,6 @@ function threadsFlag(f: Record<string, unknown>): void {
 }
 
 const commands: Record<string, Command> = {
-  report: reportCommand,
-
   async synth(argv) {
     const f = parseFlags("synth", argv, {
       rows: { type: "string" },
@@ -538,6 +536,8 @@ const commands: Record<string, Command> = {
       }
     }
   },
+
+  report: reportCommand,
 
   async cell(argv) {
     const [experiment, indexText, ...rest] = argv;
