@@ -3,6 +3,7 @@
 import { AutodimError } from "../errors.js";
 import { closeFigures, displayFigure, requireFromProgram } from "./figures.js";
 import type { Dataset } from "./datasets.js";
+import { isRecorded } from "./data-record.js";
 import { figureName, provenanceMarkdown, type ExperimentOutput } from "./registry.js";
 
 function display(): { markdown(s: string): void } {
@@ -26,7 +27,10 @@ export function showData(ds: Dataset): void {
   const rows = (split: "train" | "val" | "test") =>
     `${m.rows[split].toLocaleString("en")} (click rate ${(m.positives[split] / Math.max(1, m.rows[split])).toFixed(3)})`;
   display().markdown(
-    `**${ds.description}** — train ${rows("train")}, validation ${rows("val")}, test ${rows("test")}; ${m.fields.length} fields, ${m.totalFeatures.toLocaleString("en")} features (ids after min-count filtering); prepared in \`${ds.data.dir}\`.`,
+    `**${ds.description}** — train ${rows("train")}, validation ${rows("val")}, test ${rows("test")}; ${m.fields.length} fields, ${m.totalFeatures.toLocaleString("en")} features (ids after min-count filtering); ` +
+      (isRecorded(ds)
+        ? `its raw files are not here: the committed runs' record \`${ds.data.dir}\` stands in (tables rebuild from the saved runs; computing a run needs the raw data).`
+        : `prepared in \`${ds.data.dir}\`.`),
   );
 }
 
