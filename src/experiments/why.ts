@@ -2,7 +2,7 @@
 // real MovieLens subset with W&D (the model where AutoDim is worse than FDE), the search alone —
 // no re-train — is repeated over seeds while one thing changes at a time:
 //
-//   1. search length: the number of α updates (search epochs × training steps / f), ≈ 100 → 3,000;
+//   1. search length: the number of α updates (search epochs × training steps / f), ≈ 100 → 6,000;
 //      per setting the α margin (p_argmax − p_runner-up, mean over fields), the fields the
 //      diagnostics call decided (src/embedding/diagnostics.ts), and whether the seeds agree on
 //      the sizes (share of fields where all seeds agree; mean pairwise Pearson of size vectors);
@@ -79,6 +79,7 @@ export function whyDefaults(scale: Scale): WhySettings {
           { epochs: 4, frequency: 10 },
           { epochs: 4, frequency: 3 },
           { epochs: 4, frequency: 1 },
+          { epochs: 8, frequency: 1 },
         ],
     fractions: smoke ? [] : [0.25, 0.5, 1],
     dataLength: smoke ? { epochs: 1, frequency: 10 } : { epochs: 4, frequency: 3 },
@@ -686,9 +687,9 @@ function stacked(
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
     title: { text: title },
-    height: 780,
-    margin: { t: 90, l: 80 },
-    legend: { orientation: "h", y: -0.08 },
+    height: 860,
+    margin: { t: 90, l: 80, b: 190 },
+    legend: { orientation: "h", y: -0.1 },
     xaxis: axis(xTitle, { type: xType, tickvals: x, anchor: `y${panels.length === 1 ? "" : panels.length}` }),
   };
   panels.forEach((p, i) => {
@@ -745,7 +746,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
       "log",
       [
         {
-          title: "α margin p(argmax) − p(runner-up)",
+          title: "α margin",
           traces: [
             withError(
               "margin (mean over fields; 95% t over seeds)",
@@ -756,7 +757,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
           ],
         },
         {
-          title: `decided fields (of ${F})`,
+          title: `decided (of ${F})`,
           traces: [
             withError(
               "decided (diagnostics' rule)",
@@ -765,10 +766,10 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
               "#2ca02c",
             ),
           ],
-          range: [0, F],
+          range: [-0.3, F + 0.3],
         },
         {
-          title: "agreement across seeds",
+          title: "seed agreement",
           range: [-1, 1],
           traces: [
             withBand(
@@ -842,8 +843,8 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
     const scatter = {
       type: "scatter",
       mode: "markers",
-      name: `steps needed per field and seed (▲ at the top: never, the gradient favours the runner-up)`,
-      x: needed.map(({ run }) => run.architectureSteps * (1 + 0.06 * (run.seed - 2))),
+      name: `steps needed per field and seed (triangles at the top: never, the gradient favours the runner-up)`,
+      x: needed.map(({ run }) => run.architectureSteps * (1 + 0.06 * (seeds.indexOf(run.seed) - 1))),
       y: needed.map(({ f }) => Math.min(cap, f.stepsNeeded ?? cap)),
       text: needed.map(({ run, f }) => `${f.name}, seed ${run.seed}`),
       marker: {
@@ -897,11 +898,11 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
       data: [pooled, ...snrTraces, threshold, scatter, medians, early, diagonal],
       layout: {
         title: {
-          text: `The α gradient's signal: SNR per field after ${Math.round(r.signalSetting.architectureSteps)} α steps (top) and α steps a decision would need vs steps taken (bottom; green: decided)${sub}`,
+          text: `The α gradient's signal: SNR per field after ${Math.round(r.signalSetting.architectureSteps)} α steps (top);<br>α steps a decision would need vs steps taken (bottom; green: decided)${sub}`,
         },
-        height: 820,
-        margin: { t: 100, l: 80 },
-        legend: { orientation: "h", y: -0.1 },
+        height: 900,
+        margin: { t: 110, l: 80, b: 230 },
+        legend: { orientation: "h", y: -0.12 },
         xaxis: { anchor: "y", domain: [0, 1] },
         yaxis: axis("SNR = mean(d) / (sd(d)/√n)", { domain: [0.58, 1] }),
         xaxis2: axis("α steps taken (log; seeds offset)", { type: "log", anchor: "y2", domain: [0, 1] }),
@@ -960,7 +961,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
           ],
         },
         {
-          title: "agreement across seeds",
+          title: "seed agreement",
           range: [-1, 1],
           traces: [
             withBand(
