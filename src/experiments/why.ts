@@ -16,7 +16,9 @@
 //      (epochs scaled by 1/share), so only the number of distinct training rows changes.
 //
 // Each (setting, seed) search is a cell under results/why-<scale>-runs/.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { search } from "../embedding/autodim.js";
 import { argmaxIndex, SearchTrace, signalToNoise, stepsNeeded } from "../embedding/diagnostics.js";
 import { PreparedData } from "../data/batches.js";
@@ -28,14 +30,17 @@ import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
 import type { CodeVersion } from "../runtime/version.js";
 import type { HardwareInfo } from "../runtime/hardware.js";
+import { AucDraws } from "./bootstrap.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { datasetByName, DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
-import { methodsDefaults, modelLabel } from "./methods.js";
+import { methodRunsDir, methodsDefaults, modelLabel, testLabels } from "./methods.js";
 import type { Experiment, ExperimentOutput } from "./registry.js";
 import { markdownTable, provenance, RESULTS_DIR } from "./report.js";
-import type { SearchSettings } from "./settings.js";
+import type { RetrainSettings, SearchSettings } from "./settings.js";
+import { retrain } from "../train/retrain.js";
+import { writeFileAtomic } from "../runtime/files.js";
 import { meanInterval } from "./unification.js";
 
 /** A search length: epochs over the training rows, α updated every `frequency` training steps. */
@@ -59,6 +64,12 @@ export interface WhySettings {
   fractions: number[];
   /** 3 — the length at share 1; at share r the search takes epochs / r epochs (the same steps). */
   dataLength: SearchLength;
+  /**
+   * ΔAUC vs FDE of the plans of the longest search: each seed's plan re-trained as the main
+   * table re-trains (`retrain`), against the main table's FDE runs of the same seed (their saved
+   * test scores, results/methods-movielens-<scale>-runs/). Absent: no re-train.
+   */
+  retrain?: RetrainSettings;
 }
 
 /** The defaults `autodim reproduce why` runs: MovieLens, W&D, 3 seeds, the main table's search. */
@@ -83,6 +94,7 @@ export function whyDefaults(scale: Scale): WhySettings {
         ],
     fractions: smoke ? [] : [0.25, 0.5, 1],
     dataLength: smoke ? { epochs: 1, frequency: 10 } : { epochs: 4, frequency: 3 },
+    ...(smoke ? {} : { retrain: { ...m.retrain } }),
   };
 }
 
@@ -371,6 +383,233 @@ export async function runWhy(
   return new Map(cells.map((c) => [c.key.replace(/-[0-9a-f]{10}$/, ""), values.get(c.key) as WhyRun]));
 }
 
+// ───────────────────────── re-training the longest searches' plans ─────────────────────────
+
+/** The grid's longest search on all rows: the most α steps (epochs / f). */
+export function longestLength(s: WhySettings): SearchLength {
+  return [...s.lengths].sort((a, b) => b.epochs / b.frequency - a.epochs / a.frequency)[0];
+}
+
+/** One seed's plan of the longest search, re-trained and tested. */
+export interface WhyRetrain {
+  seed: number;
+  dims: number[];
+  testAuc: number;
+  testLogloss: number;
+  /** Embedding parameters. */
+  params: number;
+  epochs: number;
+  runtime: { wallSeconds: number; backend: string; hardware: HardwareInfo; code: CodeVersion; createdAt: string };
+}
+
+/** Test scores beside a cell, as the main table keeps them: probabilities × 65535 as uint16, gzipped. */
+function writeScores(file: string, scores: Float32Array): void {
+  const q = new Uint16Array(scores.length);
+  for (let i = 0; i < scores.length; i++) q[i] = Math.round(Math.min(1, Math.max(0, scores[i])) * 65535);
+  writeFileAtomic(file, gzipSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength)));
+}
+
+function readScores(file: string): Float32Array | undefined {
+  if (!existsSync(file)) return undefined;
+  const raw = gunzipSync(readFileSync(file));
+  const q = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  return Float32Array.from(q, (v) => v / 65535);
+}
+
+/** The re-trains of the longest searches' plans, one cell per seed, with their test scores. */
+async function runRetrains(
+  ds: Dataset,
+  settings: WhySettings,
+  scale: Scale,
+  runs: Map<string, WhyRun>,
+  counts?: RunCounts,
+): Promise<{ seed: number; result: WhyRetrain; scores?: Float32Array }[]> {
+  const train = settings.retrain;
+  if (!train) return [];
+  const dir = join(RESULTS_DIR, `why-${scale}-runs`);
+  const longest = { ...longestLength(settings), share: 1 };
+  const D = settings.candidates[settings.candidates.length - 1];
+  const cells: Cell<WhyRetrain>[] = settings.seeds.map((seed) => {
+    const searched = runs.get(`${settings.model}-${settingKey(longest)}-s${seed}`);
+    if (!searched) throw new Error(`why: no search ${settingKey(longest)} with seed ${seed} to re-train`);
+    const dims = searched.fields.map((f) => f.dim);
+    const identity = {
+      data: ds.description,
+      model: settings.model,
+      seed,
+      dims,
+      candidates: settings.candidates,
+      train,
+    };
+    const key = `${settings.model}-retrain-${settingKey(longest)}-s${seed}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async () => {
+        const started = Date.now();
+        const info = await initRuntime();
+        let scores: Float32Array | undefined;
+        const r = await retrain(
+          ds.data,
+          { ...train, model: settings.model, dims, projection: settings.search.unify, outputDim: D, seed },
+          {
+            method: "autodim",
+            progress: process.env.AUTODIM_QUIET !== "1",
+            onTestScores: (p) => (scores = p.slice()),
+          },
+        );
+        if (scores) writeScores(join(dir, `${key}.scores.u16.gz`), scores);
+        return {
+          seed,
+          dims,
+          testAuc: r.test.auc,
+          testLogloss: r.test.logloss,
+          params: r.params.embedding,
+          epochs: r.history.length,
+          runtime: {
+            wallSeconds: (Date.now() - started) / 1000,
+            backend: backendLabel(info),
+            hardware: r.runtime.hardware,
+            code: r.runtime.code as CodeVersion,
+            createdAt: r.runtime.createdAt,
+          },
+        };
+      },
+    };
+  });
+  const values = await runCells(dir, cells, { counts });
+  return cells.map((c, i) => ({
+    seed: settings.seeds[i],
+    result: values.get(c.key) as WhyRetrain,
+    scores: readScores(join(dir, `${c.key}.scores.u16.gz`)),
+  }));
+}
+
+/** A main-table run of the same data and re-train settings: its test AUC, parameters and scores. */
+interface MainTableRun {
+  architectureSteps: number;
+  testAuc: number;
+  params: number;
+  dims: number[];
+  scores?: Float32Array;
+}
+
+/** The main table's saved (model, method, seed) run on this data, or undefined. */
+function mainTableRun(
+  ds: Dataset,
+  settings: WhySettings,
+  scale: Scale,
+  method: string,
+  seed: number,
+): MainTableRun | undefined {
+  const dir = methodRunsDir("methods-movielens", scale);
+  if (!existsSync(dir)) return undefined;
+  const prefix = `${settings.model}-${method}-s${seed}-`;
+  for (const f of readdirSync(dir).filter((x) => x.startsWith(prefix) && /-[0-9a-f]{10}\.json$/.test(x))) {
+    const cell = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+      identity: { data: string; settings: { train: RetrainSettings } };
+      value: {
+        test: { auc: number };
+        params: { embedding: number };
+        dims: { dim: number }[];
+        plan?: { search: { architectureSteps: number } };
+      };
+    };
+    if (cell.identity.data !== ds.description) continue;
+    if (JSON.stringify(cell.identity.settings.train) !== JSON.stringify(settings.retrain)) continue;
+    return {
+      architectureSteps: cell.value.plan?.search.architectureSteps ?? NaN,
+      testAuc: cell.value.test.auc,
+      params: cell.value.params.embedding,
+      dims: cell.value.dims.map((d) => d.dim),
+      scores: readScores(join(dir, f.replace(/\.json$/, ".scores.u16.gz"))),
+    };
+  }
+  return undefined;
+}
+
+/** ΔAUC vs FDE (paired bootstrap over seeds and test rows) of a plan, mean over seeds. */
+export interface WhyDelta {
+  label: string;
+  /** α steps of the search the plans come from. */
+  architectureSteps: number;
+  aucs: number[];
+  fdeAucs: number[];
+  delta: number;
+  low: number;
+  high: number;
+  /** 1 − params / FDE's params, mean over seeds. */
+  saved: number;
+}
+
+export interface WhyAuc {
+  longest: WhyDelta;
+  /** The main table's AutoDim (its 4-epoch, f = 10 search), on the same bootstrap draws. */
+  mainTable?: WhyDelta;
+  retrains: WhyRetrain[];
+  replicates: number;
+}
+
+function aucVsFde(
+  ds: Dataset,
+  settings: WhySettings,
+  scale: Scale,
+  retrained: { seed: number; result: WhyRetrain; scores?: Float32Array }[],
+  longestSteps: number,
+): WhyAuc | undefined {
+  if (retrained.length === 0) return undefined;
+  const fde = settings.seeds.map((seed) => mainTableRun(ds, settings, scale, "fde", seed));
+  const main = settings.seeds.map((seed) => mainTableRun(ds, settings, scale, "autodim", seed));
+  if (fde.some((x) => !x?.scores) || retrained.some((x) => !x.scores)) return undefined;
+  const replicates = 1000;
+  const withMain = main.every((x) => x?.scores);
+  const draws = new AucDraws(
+    testLabels(ds),
+    [
+      { key: "fde", scoresBySeed: fde.map((x) => x?.scores as Float32Array) },
+      { key: "longest", scoresBySeed: retrained.map((x) => x.scores as Float32Array) },
+      ...(withMain ? [{ key: "main", scoresBySeed: main.map((x) => x?.scores as Float32Array) }] : []),
+    ],
+    { replicates, seed: DEFAULT_SEED },
+  );
+  const fdeParams = fde.map((x) => x?.params as number);
+  const delta = (key: string, label: string, params: number[], steps: number): WhyDelta => {
+    const d = draws.difference(key, "fde");
+    const k = draws.keys.indexOf(key);
+    return {
+      label,
+      architectureSteps: steps,
+      aucs: draws.point[k],
+      fdeAucs: draws.point[0],
+      delta: d.delta,
+      low: d.low,
+      high: d.high,
+      saved: mean(params.map((p, i) => 1 - p / fdeParams[i])),
+    };
+  };
+  const l = longestLength(settings);
+  return {
+    longest: delta(
+      "longest",
+      `the longest search (${l.epochs} epochs, f = ${l.frequency})`,
+      retrained.map((x) => x.result.params),
+      longestSteps,
+    ),
+    ...(withMain
+      ? {
+          mainTable: delta(
+            "main",
+            "the main table's AutoDim (4 epochs, f = 10)",
+            main.map((x) => x?.params as number),
+            mean(main.map((x) => x?.architectureSteps as number)),
+          ),
+        }
+      : {}),
+    retrains: retrained.map((x) => x.result),
+    replicates,
+  };
+}
+
 // ───────────────────────── summaries ─────────────────────────
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -622,6 +861,8 @@ export interface WhyResult {
   computeSeconds: number;
   /** Training rows of the full split, and the projection to Criteo (see `criteoProjection`). */
   projection: CriteoProjection;
+  /** ΔAUC vs FDE of the longest searches' plans (absent: not re-trained, or FDE's runs not saved). */
+  auc?: WhyAuc;
 }
 
 /**
@@ -997,7 +1238,7 @@ const range = (v: number, lo: number, hi: number, d: number) =>
   Number.isFinite(v) ? `${v.toFixed(d)} [${lo.toFixed(d)}, ${hi.toFixed(d)}]` : "–";
 
 /** The result from the runs (nothing is computed here). */
-export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings): WhyResult {
+export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings, auc?: WhyAuc): WhyResult {
   const grid = whySettingsGrid(settings);
   const bySetting = (g: Pick<WhySetting, "epochs" | "frequency" | "share">) =>
     settings.seeds
@@ -1024,7 +1265,10 @@ export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings): W
     signal: fieldSignals(longestRuns, settings.candidates),
     signalSetting: { ...longest, architectureSteps: mean(longestRuns.map((r) => r.architectureSteps)) },
     runs: [...runs.entries()].map(([key, r]) => ({ key, ...r })),
-    computeSeconds: [...runs.values()].reduce((a, r) => a + r.runtime.wallSeconds, 0),
+    computeSeconds:
+      [...runs.values()].reduce((a, r) => a + r.runtime.wallSeconds, 0) +
+      (auc?.retrains ?? []).reduce((a, r) => a + r.runtime.wallSeconds, 0),
+    ...(auc ? { auc } : {}),
     projection: criteoProjection(longestRuns, settings.search.batchSize),
   };
 }
@@ -1085,7 +1329,13 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
     )
     .join("; ")}.`;
   const projection = `**What this predicts for Criteo** (the paper: one epoch over ${int(CRITEO_TRAIN_ROWS)} training rows at batch ${p.criteoBatch}, α every 10 steps = ${int(p.criteoAlphaSteps)} α steps). Assumption: the per-step mean of the gradient difference is the same as here and its per-step noise falls as 1/√batch, so the SNR grows as √(α steps × batch rows) — optimistic, since part of the noise is the step's one Gumbel draw per field, which a larger batch does not average away. Here the longest search saw ${int(p.hereRowsSeen)} validation rows through α steps, Criteo's ${int(p.criteoRowsSeen)} (× ${p.factor.toFixed(1)}): the median SNR ${p.snrHere.toFixed(2)} would become ${p.snrCriteo.toFixed(2)}, and ${(100 * p.decidableShare).toFixed(0)}% of the fields × seeds here would reach SNR 2 within Criteo's α steps. Whether the assumption holds is what items 1 and 3 test: if the median steps needed grows with the steps taken, or the SNR does not grow with the training rows, the per-step mean here is ~0 and no amount of Criteo's data rescues it.`;
-  return [intro, table, signalIntro, signal, growth, projection].join("\n\n");
+  const a = r.auc;
+  const deltaText = (d: WhyDelta) =>
+    `${d.label}, ${int(d.architectureSteps)} α steps: ΔAUC ${d.delta >= 0 ? "+" : ""}${d.delta.toFixed(4)} [${d.low.toFixed(4)}, ${d.high.toFixed(4)}] (${d.low > 0 ? "better" : d.high < 0 ? "worse" : "no difference detected"}), ${(100 * d.saved).toFixed(1)}% of the embedding parameters saved (AUC per seed ${d.aucs.map((x) => x.toFixed(4)).join(", ")}; FDE ${d.fdeAucs.map((x) => x.toFixed(4)).join(", ")})`;
+  const aucText = a
+    ? `**Does the longest search fix the AUC?** Each seed's plan re-trained as the main table re-trains (${s.retrain?.epochs} epochs at most, patience ${s.retrain?.patience}, batch ${s.retrain?.batchSize}; ${(a.retrains.reduce((x, y) => x + y.runtime.wallSeconds, 0) / 60).toFixed(1)} minutes for the ${a.retrains.length}), against the main table's FDE of the same seed (its saved test scores; paired bootstrap over seeds and test rows, ${a.replicates} replicates): ${[a.longest, ...(a.mainTable ? [a.mainTable] : [])].map(deltaText).join("; ")}.`
+    : "**ΔAUC vs FDE**: not computed (no re-train in the settings, or the main table's FDE runs are not saved).";
+  return [intro, table, signalIntro, signal, growth, aucText, projection].join("\n\n");
 }
 
 export const whyExperiment: Experiment<WhyResult, WhySettings> = Object.assign(
@@ -1096,7 +1346,12 @@ export const whyExperiment: Experiment<WhyResult, WhySettings> = Object.assign(
     const ds = await datasetByName(settings.data, scale);
     const counts: RunCounts = { computed: 0, reused: 0 };
     const runs = await runWhy(ds, settings, scale, counts);
-    const result = assembleWhy(runs, settings);
+    const retrained = await runRetrains(ds, settings, scale, runs, counts);
+    const longest = runs.get(
+      `${settings.model}-${settingKey({ ...longestLength(settings), share: 1 })}-s${settings.seeds[0]}`,
+    );
+    const auc = aucVsFde(ds, settings, scale, retrained, longest?.architectureSteps ?? NaN);
+    const result = assembleWhy(runs, settings, auc);
     const m = ds.data.manifest;
     const caption = `${ds.name}, ${(m.rows.train + m.rows.val + m.rows.test).toLocaleString("en")} rows; scale ${scale}; seeds ${settings.seeds.join(", ")}`;
     return {
