@@ -2,7 +2,6 @@
 // weights W on training batches, its architecture weights on validation batches, with warm-up,
 // checkpoints and resume. The searches themselves (what the architecture is) live above, in
 // src/embedding and src/methods.
-import * as tf from "@tensorflow/tfjs";
 import { BatchCursor, type PreparedData } from "../data/batches.js";
 import { AutodimError } from "../errors.js";
 import type { StepContext } from "../models/layers.js";
@@ -47,23 +46,11 @@ export interface BiLevelHooks {
   afterArchitectureStep?: (step: number, gradients: Float32Array[]) => void;
 }
 
-/**
- * The gradients the network's α optimiser applies, as it applies them. Why a tap on the
- * optimiser: its `applyGradients` is the one place every kind of α step passes (first or second
- * order, one level, a batch in one or two parts, added up), so the gradient is read, not
- * computed again; Network keeps the optimiser private, hence the cast, and a missing one is an
- * error rather than diagnostics without evidence.
- */
+/** The α gradients the network applies (`Network.onArchitectureGradients`), taken one step at a time. */
 function tapArchitectureGradients(network: Network): { take(): Float32Array[] | undefined; release(): void } {
-  const optimizer = (network as unknown as { architectureOptimizer?: tf.Optimizer }).architectureOptimizer;
-  if (!(optimizer instanceof tf.Optimizer))
-    throw new Error("Network has no architectureOptimizer to read α gradients from");
-  const apply = optimizer.applyGradients;
   let taken: Float32Array[] | undefined;
-  optimizer.applyGradients = (gradients: Parameters<tf.Optimizer["applyGradients"]>[0]) => {
-    const tensors = Array.isArray(gradients) ? gradients.map((g) => g.tensor) : Object.values(gradients);
-    taken = tensors.map((t) => Float32Array.from(t.dataSync()));
-    apply.call(optimizer, gradients);
+  network.onArchitectureGradients = (gradients) => {
+    taken = gradients;
   };
   return {
     take() {
@@ -72,7 +59,7 @@ function tapArchitectureGradients(network: Network): { take(): Float32Array[] | 
       return out;
     },
     release() {
-      optimizer.applyGradients = apply;
+      network.onArchitectureGradients = undefined;
     },
   };
 }

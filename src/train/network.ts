@@ -78,6 +78,11 @@ export class Network {
   private readonly architectureAdam: AdamConfig;
   /** Training steps on W taken (drives τ). */
   steps = 0;
+  /**
+   * Sees every α gradient as the α optimiser applies it (one array per architecture variable):
+   * every kind of α step — first or second order, one level, a batch in parts — passes here.
+   */
+  onArchitectureGradients: ((gradients: Float32Array[]) => void) | undefined;
   /** A replica on another thread that takes half of every training and α step (replica.ts). */
   private replica: Replica | undefined;
 
@@ -383,6 +388,14 @@ export class Network {
     });
   }
 
+  /** α's optimiser step with `gradients` (by name), shown to `onArchitectureGradients` first. */
+  private applyArchitectureGradients(gradients: tf.NamedTensorMap): void {
+    const arch = this.embedding.architecture;
+    const named = arch.map((v) => ({ name: v.name, tensor: gradients[v.name] }));
+    this.onArchitectureGradients?.(named.map((g) => Float32Array.from(g.tensor.dataSync())));
+    this.architectureOptimizer.applyGradients(named);
+  }
+
   /**
    * One Adam step of W (embedding rows, transforms, model) on a training batch.
    * With `withArchitecture` α is updated from the same batch (AutoDim-s, one level).
@@ -399,10 +412,7 @@ export class Network {
       for (const s of sparse) s.param.table.applyAdam(s.rows, s.grads, this.adam);
       // Arrays in a fixed order: tfjs's Adam keys its moments by position, not by name.
       this.optimizer.applyGradients(this.dense.map((v) => ({ name: v.name, tensor: grads[v.name] })));
-      if (withArchitecture)
-        this.architectureOptimizer.applyGradients(
-          this.embedding.architecture.map((v) => ({ name: v.name, tensor: grads[v.name] })),
-        );
+      if (withArchitecture) this.applyArchitectureGradients(grads);
       this.steps++;
       return loss;
     } finally {
@@ -421,7 +431,7 @@ export class Network {
       : this.localGradients(batch, ctx, which);
     try {
       this.guard(loss, "architecture");
-      this.architectureOptimizer.applyGradients(arch.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      this.applyArchitectureGradients(grads);
       return loss;
     } finally {
       tf.dispose(grads);
@@ -553,7 +563,7 @@ export class Network {
           `non-finite second-order architecture gradient at step ${this.steps}: the run diverged; lower the learning rate`,
         );
     }
-    this.architectureOptimizer.applyGradients(tensors);
+    this.applyArchitectureGradients(Object.fromEntries(tensors.map((t) => [t.name, t.tensor])));
     tf.dispose(tensors.map((t) => t.tensor));
   }
 
