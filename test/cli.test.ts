@@ -214,3 +214,10 @@ test("training commands: each bad flag value is a usage error naming the flag an
     assert.match(r.err, message, args.join(" "));
   }
 });
+
+test("--version prints the package version and the commit, without loading the commands", () => {
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  const r = autodim(["--version"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`^autodim ${version.replace(/\./g, "\\.")} \\(commit [0-9a-f]{7,}`));
+});

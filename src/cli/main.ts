@@ -101,7 +101,7 @@ import { spearman } from "../data/metrics.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
 import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
 
-const USAGE = `usage: autodim <command> [flags]
+const USAGE = `usage: autodim <command> [flags]      (autodim --version: the version and commit)
 
 commands:
   synth    --rows N --seed S [--ranks r1,...,r39] --out FILE
