@@ -610,6 +610,82 @@ function aucVsFde(
   };
 }
 
+// ───────────────────────── the null: Adam on gradients of pure noise ─────────────────────────
+
+/** What the search's statistics look like when the α gradient carries no signal at all. */
+export interface NoiseNull {
+  /** Mean over simulated fields of p(argmax) − p(runner-up) after n steps. */
+  margin: number;
+  /** Median of the diagnostics' SNR (argmax vs runner-up). */
+  snr: number;
+  /** Share of fields the decided rule would accept (SNR ≥ 2, margin ≥ 0.1/N, argmax stable over the last half). */
+  decided: number;
+}
+
+/**
+ * α trained by Adam (the search's: β1 0.9, β2 0.999, ε 1e-8, learning rate `lr`) on `n` steps of
+ * gradients with mean 0 — i.i.d. normal per candidate, centred over the candidates as a softmax's
+ * gradient in log α is — for `fields` simulated fields of N candidates: the margin, SNR and
+ * decided share a search reaches on noise alone. Adam normalises each coordinate, so the noise's
+ * scale does not matter; its momentum makes α drift as a random walk whose steps are ≈ lr.
+ */
+export function adamNoiseNull(n: number, N: number, lr: number, fields = 400, seed = DEFAULT_SEED): NoiseNull {
+  const rng = randomStream(seed, "bench", "why-null", n, N, lr);
+  const b1 = 0.9;
+  const b2 = 0.999;
+  const eps = 1e-8;
+  const margins: number[] = [];
+  const snrs: number[] = [];
+  let decided = 0;
+  const g = new Float64Array(N);
+  for (let f = 0; f < fields; f++) {
+    const x = new Float64Array(N);
+    const m = new Float64Array(N);
+    const v = new Float64Array(N);
+    const sum = new Float64Array(N);
+    const cross = new Float64Array(N * N);
+    let argmax = 0;
+    let stableSince = 0;
+    for (let t = 1; t <= n; t++) {
+      let mean = 0;
+      for (let a = 0; a < N; a++) {
+        g[a] = rng.normal();
+        mean += g[a] / N;
+      }
+      for (let a = 0; a < N; a++) {
+        g[a] -= mean;
+        sum[a] += g[a];
+        for (let c = 0; c < N; c++) cross[a * N + c] += g[a] * g[c];
+        m[a] = b1 * m[a] + (1 - b1) * g[a];
+        v[a] = b2 * v[a] + (1 - b2) * g[a] * g[a];
+        x[a] -= (lr * (m[a] / (1 - b1 ** t))) / (Math.sqrt(v[a] / (1 - b2 ** t)) + eps);
+      }
+      const k = argmaxIndex(x);
+      if (k !== argmax) {
+        argmax = k;
+        stableSince = t;
+      }
+    }
+    const max = Math.max(...x);
+    const e = Array.from(x, (z) => Math.exp(z - max));
+    const total = e.reduce((a, z) => a + z, 0);
+    const p = e.map((z) => z / total);
+    const margin = fieldMargin(p);
+    const k = argmaxIndex(p);
+    let r = -1;
+    for (let a = 0; a < N; a++) if (a !== k && (r < 0 || p[a] > p[r])) r = a;
+    const dSum = sum[r] - sum[k];
+    const dSquares = cross[r * N + r] - 2 * cross[k * N + r] + cross[k * N + k];
+    const dMean = dSum / n;
+    const sd = Math.sqrt(Math.max(0, (dSquares - dSum * dMean) / (n - 1)));
+    const snr = sd > 0 ? dMean / (sd / Math.sqrt(n)) : NaN;
+    margins.push(margin);
+    snrs.push(snr);
+    if (n >= 50 && snr >= 2 && margin >= 0.1 / N && stableSince <= n / 2) decided++;
+  }
+  return { margin: mean(margins), snr: median(snrs), decided: decided / fields };
+}
+
 // ───────────────────────── summaries ─────────────────────────
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -734,6 +810,8 @@ export interface WhyRow {
   supernetValidationAuc: Interval;
   /** Mean wall seconds of one search. */
   searchSeconds: number;
+  /** The same statistics for α trained by Adam on pure noise for as many steps (`adamNoiseNull`). */
+  noise?: NoiseNull;
 }
 
 export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRow {
@@ -995,6 +1073,14 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
               lengthRows.map((y) => y.margin),
               "#1f77b4",
             ),
+            {
+              type: "scatter",
+              mode: "lines",
+              name: "margin Adam reaches on pure-noise gradients (simulated)",
+              x,
+              y: lengthRows.map((y) => y.noise?.margin ?? NaN),
+              line: { color: "#1f77b4", dash: "dot" },
+            },
           ],
         },
         {
@@ -1006,6 +1092,14 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
               lengthRows.map((y) => y.decided),
               "#2ca02c",
             ),
+            {
+              type: "scatter",
+              mode: "lines",
+              name: "decided on pure noise (simulated)",
+              x,
+              y: lengthRows.map((y) => (y.noise?.decided ?? NaN) * F),
+              line: { color: "#2ca02c", dash: "dot" },
+            },
           ],
           range: [-0.3, F + 0.3],
         },
@@ -1244,7 +1338,15 @@ export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings, au
     settings.seeds
       .map((seed) => runs.get(`${settings.model}-${settingKey(g)}-s${seed}`))
       .filter((x): x is WhyRun => x !== undefined);
-  const rows = grid.map((g) => summarizeSetting(bySetting(g), g.item));
+  const rows = grid.map((g) => {
+    const row = summarizeSetting(bySetting(g), g.item);
+    const noise = adamNoiseNull(
+      Math.round(row.architectureSteps),
+      settings.candidates.length,
+      settings.search.architectureLearningRate,
+    );
+    return { ...row, noise };
+  });
   const longest = [...settings.lengths].sort((a, b) => b.epochs / b.frequency - a.epochs / a.frequency)[0];
   const longestRuns = bySetting({ ...longest, share: 1 });
   const ns = [...new Set(longestRuns.flatMap((r) => r.snapshots.map((x) => x.n)))].sort((a, b) => a - b);
@@ -1278,7 +1380,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
   const p = r.projection;
   const intro = [
     `**Why AutoDim fails on MovieLens: the search alone, repeated** (${modelLabel(s.model)}, AD-2 as in the main table: candidates {${s.candidates.join(", ")}}, ${s.search.unify} unification + BN, batch ${s.search.batchSize}, ${s.search.warmupSteps} warm-up steps, α learning rate ${s.search.architectureLearningRate} (Adam), τ ${s.search.tauSchedule === "fit" ? "decayed to 0.01 over the search" : `decay ${s.search.tauDecay}`}; seeds ${s.seeds.join(", ")}; no re-train) on ${ds.description}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over ${r.runs.length} searches, one at a time on one thread.`,
-    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never).`,
+    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never).`,
   ].join("\n\n");
   const table = markdownTable(
     r.rows.map((x) => ({
@@ -1289,17 +1391,19 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
       "α steps": int(x.architectureSteps),
       seeds: x.seeds,
       margin: ci(x.margin, 3),
+      "margin on noise": x.noise?.margin,
       "max α": ci(x.maxAlpha, 2),
       decided: `${ci(x.decided, 1)} of ${x.fields}`,
       "all seeds agree": `${range(100 * x.agreement, 100 * x.agreementLow, 100 * x.agreementHigh, 0)}% (chance ${(100 * x.chance).toFixed(0)}%)`,
       "Pearson (sizes)": range(x.pearson, x.pearsonLow, x.pearsonHigh, 2),
       "median SNR": x.snrMedian,
+      "SNR on noise": x.noise?.snr,
       "median steps needed": x.stepsNeededMedian >= NEVER ? "never" : int(x.stepsNeededMedian),
       never: x.neverDecides,
       "supernet val AUC": ci(x.supernetValidationAuc, 4),
       "search s": x.searchSeconds,
     })),
-    { "median SNR": 2, "search s": 0 },
+    { "median SNR": 2, "SNR on noise": 2, "margin on noise": 3, "search s": 0 },
   );
   const g = r.signalSetting;
   const signalIntro = `**The gradient's signal per field** at the longest search (${g.epochs} epochs, f = ${g.frequency}: ${int(g.architectureSteps)} α steps per seed). SNR: the diagnostics' t statistic of d = ∂L/∂log α(runner-up) − ∂L/∂log α(argmax), per seed; effect: mean(d)/sd(d) per step (SNR/√n). Gradient agreement: mean Pearson between seeds of the per-candidate mean gradient (≈ 1: the seeds' gradients rank the candidates alike). Pooled: over all seeds' steps, the candidate the mean gradient favours and the t of its lead over the next one (sds combined as if independent), and the α steps per seed that lead would need for t = 2.`;
