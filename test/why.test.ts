@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { RandomStream } from "../src/runtime/random.js";
 import {
+  adamNoiseNull,
   allSeedsAgree,
   chanceAgreement,
   fieldMargin,
@@ -224,4 +225,15 @@ test("SubsampledData: a share of the training rows, validation and test untouche
   assert.deepEqual(rowsOf(half, "val"), rowsOf(full, "val"));
   // The same share and seed give the same rows.
   assert.deepEqual(rowsOf(new SubsampledData(out, 0.5), "train"), halfTrain);
+});
+
+test("the noise null: Adam's first step moves each log α by lr against the gradient's sign; margins grow with steps", () => {
+  // N = 2: the centred gradient is (g, −g), Adam's first step is −lr·sign, so p = softmax(±lr) and
+  // the margin is tanh(lr) whatever g was.
+  close(adamNoiseNull(1, 2, 0.1, 50).margin, Math.tanh(0.1), 1e-6); // (up to Adam's ε)
+  const short = adamNoiseNull(50, 5, 0.01, 100);
+  const long = adamNoiseNull(800, 5, 0.01, 100);
+  assert.ok(long.margin > short.margin, `${long.margin} ≤ ${short.margin}`);
+  // No signal: the rule accepts (almost) nothing.
+  assert.ok(long.decided <= 0.05, `decided ${long.decided}`);
 });
