@@ -212,10 +212,10 @@ const checks: Record<string, () => void> = {
   "casestudy-paper-quick": () => {
     // Two tables: the runs (per seed, mean, paper), then the fields.
     const [runs, fields] = readSavedResult("casestudy-paper-quick")
-      .markdown.split("\n\n")
+      .markdown.split(/\n\s*\n/)
       .filter((b) => b.startsWith("|"))
       .map((b) => {
-        const lines = b.split("\n");
+        const lines = b.split("\n").filter((l) => l.startsWith("|"));
         const cells = (l: string) => l.slice(1, -1).split("|");
         const head = cells(lines[0]);
         return lines.slice(2).map((l) => Object.fromEntries(cells(l).map((c, i) => [head[i], c])) as Row);

@@ -33,6 +33,8 @@ import {
 } from "./methods.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS } from "./paper.js";
 import { markdownTable, RESULTS_DIR, type Provenance } from "./report.js";
+import { describeHardware } from "../runtime/hardware.js";
+import { describeVersion } from "../runtime/version.js";
 
 /** Our choice of the case study's candidates (see the header): the paper states none. */
 export const CASE_STUDY_PAPER_CANDIDATES = [2, 4, 8, 16];
@@ -152,6 +154,8 @@ export interface CaseStudyPaperResult {
   };
   /** Where the importances come from. */
   importanceSource: string;
+  /** What made the runs: each distinct code version, backend and host among them. */
+  runsMadeBy?: string[];
   bootstrapReplicates: number;
   computeSeconds: number;
 }
@@ -357,12 +361,19 @@ export async function runCaseStudyPaper(
     const d = new AucDraws(labels, scored(seeds), opts).difference("autodim", "fde");
     return { low: d.low, high: d.high };
   };
-  return summarizeCaseStudyPaper(
+  const made = settings.seeds.flatMap((seed) =>
+    ["fde", "autodim"].map((m) => {
+      const rt = get(m, seed).result.runtime;
+      return `code ${rt.code ? describeVersion(rt.code) : "not recorded"}, ${rt.backend}, ${describeHardware(rt.hardware)}`;
+    }),
+  );
+  const summary = summarizeCaseStudyPaper(
     fields,
     settings.seeds.map((s) => seedRunInput(s, get("fde", s).result, get("autodim", s).result)),
     { perSeed: settings.seeds.map((s) => interval([s])), mean: interval(settings.seeds) },
     { candidates: settings.candidates, importanceSource: source, bootstrapReplicates: settings.bootstrapReplicates },
   );
+  return { ...summary, runsMadeBy: [...new Set(made)] };
 }
 
 /** "+0.0012", "−0.0016" */
@@ -387,7 +398,7 @@ export function caseStudyPaperMarkdown(r: CaseStudyPaperResult, ds: Dataset, set
   const summary = [
     `**The case study as the paper ran it** on ${ds.description}: W&D; AutoDim (AD-2: ${s.lookup} lookup, ${s.unify} unification + BN; batch ${s.batchSize}, ${s.warmupSteps} warm-up steps + ${s.epochs} search epochs, α by Adam ${s.architectureLearningRate} every ${s.frequency} steps, τ ${s.tauSchedule === "fit" ? "decayed linearly to 0.01 over the search" : `decay ${s.tauDecay}/step`}) with candidates {${r.candidates.join(", ")}}, against FDE with every field at ${full}; both re-trained (batch ${t.batchSize}, Adam ${t.learningRate}, ≤ ${t.epochs} epochs, early stopping on validation AUC, patience ${t.patience}) and tested; seeds ${seeds}, one search + re-train and one FDE per seed. The paper does not state its case study's candidates: its sizes are 2, 4 and 8 and its FDE ${full}, so we search the smallest set that holds them all.`,
     `Importance: the test AUC of a W&D trained on that field alone (experiment 7, casestudy: ${r.importanceSource}; mean over its seeds). ΔAUC: AutoDim − FDE-${full} on the same test rows (${ds.data.rows("test").toLocaleString("en")}); per seed its 95% interval resamples the test rows, for the mean it resamples the seeds, then the rows (the main tables' paired bootstrap, ${r.bootstrapReplicates} replicates); better / worse when it excludes 0. Params saved: 1 − AutoDim's embedding parameters ÷ FDE-${full}'s. Decided: fields whose size the search decided by its diagnostics (plan.search.diagnostics: enough α steps, SNR of the α gradient, argmax stable over the last half, margin; margin and SNR per field in the second table).`,
-    `**Ours** (means over seeds): FDE-${full} AUC ${r.mean.fdeAuc.toFixed(4)}, AutoDim ${r.mean.autodimAuc.toFixed(4)}: ΔAUC **${signed(r.mean.deltaAuc)}** ${ci(r.mean)} (${r.mean.verdict}), **${pct(r.mean.saved)}** fewer embedding parameters; Spearman(importance, mean size) **${rho(r.spearman)}** (per seed ${r.perSeed.map((x) => rho(x.spearman)).join(", ")}); fields decided per seed ${perSeedList(decided, String)} of ${nFields}. **Paper** (one run): FDE-${full} ${p.fdeAuc.toFixed(4)}, AutoDim ${p.autodimAuc.toFixed(4)}: ΔAUC ${signed(p.deltaAuc)}, ${pct(p.saved)} fewer parameters; Spearman(its importance, its size) ${rho(p.spearman)}; its sizes on our vocabularies would save ${pct(p.savedOnOurVocabulary)}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over the ${r.seeds.length * 2} runs (searches included).`,
+    `**Ours** (means over seeds): FDE-${full} AUC ${r.mean.fdeAuc.toFixed(4)}, AutoDim ${r.mean.autodimAuc.toFixed(4)}: ΔAUC **${signed(r.mean.deltaAuc)}** ${ci(r.mean)} (${r.mean.verdict}), **${pct(r.mean.saved)}** fewer embedding parameters; Spearman(importance, mean size) **${rho(r.spearman)}** (per seed ${r.perSeed.map((x) => rho(x.spearman)).join(", ")}); fields decided per seed ${perSeedList(decided, String)} of ${nFields}. **Paper** (one run): FDE-${full} ${p.fdeAuc.toFixed(4)}, AutoDim ${p.autodimAuc.toFixed(4)}: ΔAUC ${signed(p.deltaAuc)}, ${pct(p.saved)} fewer parameters; Spearman(its importance, its size) ${rho(p.spearman)}; its sizes on our vocabularies would save ${pct(p.savedOnOurVocabulary)}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over the ${r.seeds.length * 2} runs (searches included)${r.runsMadeBy ? `; the runs made by ${r.runsMadeBy.join("; ")}` : ""}.`,
   ].join("\n\n");
   const runs = markdownTable(
     [
@@ -430,9 +441,14 @@ export function caseStudyPaperMarkdown(r: CaseStudyPaperResult, ds: Dataset, set
         ΔAUC: p.deltaAuc,
         "95% CI": "",
         verdict: "",
+        [`FDE-${full} params`]: "",
+        "AutoDim params": "",
         "params saved": p.saved,
         "fields decided": "",
         "Spearman(importance, size)": rho(p.spearman),
+        "search s": "",
+        "re-train s": "",
+        "FDE s": "",
       },
     ],
     {
@@ -457,7 +473,7 @@ export function caseStudyPaperMarkdown(r: CaseStudyPaperResult, ds: Dataset, set
       "mean size": f.meanSize,
       "paper size": f.paperSize,
       decided: perSeedList(f.decided, (d) => (d ? "yes" : "no")),
-      margin: perSeedList(f.margin, (m) => m.toFixed(3)),
+      margin: perSeedList(f.margin, (m) => m.toFixed(4)),
       SNR: perSeedList(f.snr, (x) => x.toFixed(1)),
     })),
     { importance: 4, "paper importance": 4, "mean size": 1 },
@@ -576,9 +592,9 @@ export function caseStudyPaperFigures(r: CaseStudyPaperResult, caption = ""): Re
           anchor: "x2",
         },
         width: 1100,
-        height: 540,
-        margin: { t: 90, b: 130 },
-        legend: { orientation: "h", y: -0.2 },
+        height: 600,
+        margin: { t: 90, b: 170 },
+        legend: { orientation: "h", y: -0.3 },
       },
     },
   };

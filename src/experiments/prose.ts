@@ -13,7 +13,8 @@ import { METHODS } from "../methods/registry.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS, PAPER_MAIN, PAPER_TRANSFER } from "./paper.js";
 import { RESULTS_DIR, type Provenance } from "./report.js";
 import type { CaseStudyResult } from "./casestudy.js";
-import type { ClaimRow } from "./claims.js";
+import type { CaseStudyPaperResult } from "./casestudy-paper.js";
+import { spearmanCritical, type ClaimRow } from "./claims.js";
 import { summarizeComponents, type VariantResult } from "./components.js";
 import type { DimensionsResult } from "./dimensions.js";
 import { summarizeFrequencies, type FrequencyResult } from "./frequency.js";
@@ -188,6 +189,23 @@ const README_BLOCKS: Record<string, Block> = {
       )
       .join(", ");
     return `${fields} — but not the *sizes*: Spearman(importance, mean size) = ${fix(c.spearman, 2)} (per seed ${c.spearmanPerSeed.map((x) => fix(x, 2)).join(", ")}), where the paper's sizes follow importance exactly (${PAPER_CASE_STUDY.map((p) => p.dim).join(", ")})`;
+  },
+
+  "casestudy-paper-headline": (r) => {
+    const c = r.payload<CaseStudyPaperResult>("casestudy-paper-quick");
+    // JSON keeps an undefined Spearman (every field one size) as null.
+    const rho = (x: number | null) => (typeof x === "number" && Number.isFinite(x) ? fix(x, 2) : "undefined");
+    const full = c.candidates[c.candidates.length - 1];
+    const critical = spearmanCritical(c.fields.length);
+    const gain =
+      c.mean.verdict === "better"
+        ? `AutoDim beats FDE at ${full}, as the paper reports`
+        : `AutoDim is ${c.mean.verdict === "worse" ? "below" : "within noise of"} FDE at ${full} (the paper has it above)`;
+    const follow =
+      typeof c.spearman === "number" && c.spearman >= critical
+        ? `follow importance (Spearman ≥ ${fix(critical, 3)}, the 5% critical value)`
+        : `do not follow importance (Spearman below ${fix(critical, 3)}, the 5% critical value)`;
+    return `${gain}, and its sizes ${follow}: with candidates {${c.candidates.join(", ")}} and FDE at ${full} (${c.seeds.length} seeds), AutoDim's ΔAUC is ${signed(c.mean.deltaAuc)} [${signed(c.mean.deltaLow)}, ${signed(c.mean.deltaHigh)}] (${verdictWord(c.mean.verdict)}; per seed ${c.perSeed.map((s) => signed(s.deltaAuc)).join(", ")}) with ${pct(c.mean.saved, 0)} fewer parameters (paper ${signed(c.paper.deltaAuc)}, ${pct(c.paper.saved, 0)}); Spearman(importance, mean size) = ${rho(c.spearman)} (per seed ${c.perSeed.map((s) => rho(s.spearman)).join(", ")}; the paper's sizes ${rho(c.paper.spearman)}); the search decided ${c.perSeed.map((s) => (s.decided === null ? "–" : String(s.decided))).join(", ")} of ${c.fields.length} fields per seed`;
   },
 
   "claims-counts": (r) => {
