@@ -3,7 +3,7 @@
 // in plain Node). In a
 // notebook a figure is one display output holding the interactive plotly JSON and the SVG
 // beside it, so it shows in JupyterLab, the classic notebook, nbconvert and on GitHub alike.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -21,8 +21,18 @@ export interface Figure {
 }
 
 // Packages resolve from the running program (bin/autodim.js, or tslab's bin in the kernel),
-// both inside the repo: no `import.meta` (tslab loads src/ as CommonJS).
-export const requireFromProgram = createRequire(process.argv[1] ?? join(process.cwd(), "package.json"));
+// both inside the repo: no `import.meta` (tslab loads src/ as CommonJS). Its real path: `npx
+// autodim` starts it through a link in npm's cache, beside which no node_modules lies.
+function programPath(): string {
+  const program = process.argv[1];
+  if (program === undefined) return join(process.cwd(), "package.json");
+  try {
+    return realpathSync(program);
+  } catch {
+    return program;
+  }
+}
+export const requireFromProgram = createRequire(programPath());
 
 let browser: Promise<{ browser: Browser; page: Page }> | undefined;
 
