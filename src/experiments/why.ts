@@ -2,7 +2,7 @@
 // real MovieLens subset with W&D (the model where AutoDim is worse than FDE), the search alone —
 // no re-train — is repeated over seeds while one thing changes at a time:
 //
-//   1. search length: the number of α updates (search epochs × training steps / f), ≈ 100 → 6,000;
+//   1. search length: the number of α updates (search epochs × training steps / f), ≈ 100 → 9,000;
 //      per setting the α margin (p_argmax − p_runner-up, mean over fields), the fields the
 //      diagnostics call decided (src/embedding/diagnostics.ts), and whether the seeds agree on
 //      the sizes (share of fields where all seeds agree; mean pairwise Pearson of size vectors);
@@ -91,6 +91,7 @@ export function whyDefaults(scale: Scale): WhySettings {
           { epochs: 4, frequency: 3 },
           { epochs: 4, frequency: 1 },
           { epochs: 8, frequency: 1 },
+          { epochs: 12, frequency: 1 },
         ],
     fractions: smoke ? [] : [0.25, 0.5, 1],
     dataLength: smoke ? { epochs: 1, frequency: 10 } : { epochs: 4, frequency: 3 },
@@ -812,6 +813,11 @@ export interface WhyRow {
   searchSeconds: number;
   /** The same statistics for α trained by Adam on pure noise for as many steps (`adamNoiseNull`). */
   noise?: NoiseNull;
+  /**
+   * Mean over fields of the mean pairwise Pearson between seeds of the per-candidate mean gradient
+   * (`WhyFieldSignal.gradientAgreement`): do the seeds' gradients rank the candidates alike?
+   */
+  gradientAgreement: number;
 }
 
 export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRow {
@@ -844,6 +850,14 @@ export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRo
     neverDecides: all.filter((f) => f.stepsNeeded === null).length,
     supernetValidationAuc: interval(runs.map((r) => r.supernetValidationAuc)),
     searchSeconds: mean(runs.map((r) => r.runtime.wallSeconds)),
+    gradientAgreement: mean(
+      fieldSignals(
+        runs,
+        runs[0].fields[0].alpha.map((_, n) => n),
+      )
+        .map((f) => f.gradientAgreement)
+        .filter((x) => Number.isFinite(x)),
+    ),
   };
 }
 
@@ -1380,7 +1394,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
   const p = r.projection;
   const intro = [
     `**Why AutoDim fails on MovieLens: the search alone, repeated** (${modelLabel(s.model)}, AD-2 as in the main table: candidates {${s.candidates.join(", ")}}, ${s.search.unify} unification + BN, batch ${s.search.batchSize}, ${s.search.warmupSteps} warm-up steps, α learning rate ${s.search.architectureLearningRate} (Adam), τ ${s.search.tauSchedule === "fit" ? "decayed to 0.01 over the search" : `decay ${s.search.tauDecay}`}; seeds ${s.seeds.join(", ")}; no re-train) on ${ds.description}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over ${r.runs.length} searches, one at a time on one thread.`,
-    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never).`,
+    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never). Gradient agreement: mean over fields of the mean Pearson between seeds of the per-candidate mean ∂L/∂log α (≈ 1: the seeds' gradients rank the candidates alike).`,
   ].join("\n\n");
   const table = markdownTable(
     r.rows.map((x) => ({
@@ -1396,6 +1410,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
       decided: `${ci(x.decided, 1)} of ${x.fields}`,
       "all seeds agree": `${range(100 * x.agreement, 100 * x.agreementLow, 100 * x.agreementHigh, 0)}% (chance ${(100 * x.chance).toFixed(0)}%)`,
       "Pearson (sizes)": range(x.pearson, x.pearsonLow, x.pearsonHigh, 2),
+      "gradient agreement": x.gradientAgreement,
       "median SNR": x.snrMedian,
       "SNR on noise": x.noise?.snr,
       "median steps needed": x.stepsNeededMedian >= NEVER ? "never" : int(x.stepsNeededMedian),
@@ -1403,7 +1418,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
       "supernet val AUC": ci(x.supernetValidationAuc, 4),
       "search s": x.searchSeconds,
     })),
-    { "median SNR": 2, "SNR on noise": 2, "margin on noise": 3, "search s": 0 },
+    { "median SNR": 2, "SNR on noise": 2, "margin on noise": 3, "gradient agreement": 2, "search s": 0 },
   );
   const g = r.signalSetting;
   const signalIntro = `**The gradient's signal per field** at the longest search (${g.epochs} epochs, f = ${g.frequency}: ${int(g.architectureSteps)} α steps per seed). SNR: the diagnostics' t statistic of d = ∂L/∂log α(runner-up) − ∂L/∂log α(argmax), per seed; effect: mean(d)/sd(d) per step (SNR/√n). Gradient agreement: mean Pearson between seeds of the per-candidate mean gradient (≈ 1: the seeds' gradients rank the candidates alike). Pooled: over all seeds' steps, the candidate the mean gradient favours and the t of its lead over the next one (sds combined as if independent), and the α steps per seed that lead would need for t = 2.`;
