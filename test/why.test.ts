@@ -11,6 +11,7 @@ import {
   adamNoiseNull,
   allSeedsAgree,
   chanceAgreement,
+  contradictedFields,
   fieldMargin,
   fieldSignals,
   meanPairwisePearson,
@@ -163,6 +164,15 @@ test("a setting's margin is the mean over seeds of the mean over fields, with it
   close(row.agreement, 0.5);
   assert.ok(row.agreementLow <= row.agreement && row.agreement <= row.agreementHigh);
   close(row.snrMedian, 1);
+  // Field b: seeds 1 (size 2) and 3 (size 32) both decided it — two ways; field a: one seed.
+  assert.equal(
+    contradictedFields([
+      { fields: [field("a", [0.5, 0.4, 0.1], { decided: true }), field("b", [0.6, 0.3, 0.1], { decided: true })] },
+      { fields: [field("a", [0.5, 0.3, 0.2]), field("b", [0.2, 0.5, 0.3])] },
+      { fields: [field("a", [0.7, 0.2, 0.1]), field("b", [0.1, 0.3, 0.6], { decided: true })] },
+    ]),
+    1,
+  );
   close(row.stepsNeededMedian, 400);
 });
 

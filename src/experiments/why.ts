@@ -776,6 +776,16 @@ const interval = (xs: number[]): Interval => {
   return { mean: m.mean, half: m.half };
 };
 
+/** Fields that at least two seeds decided (the diagnostics' rule) on different sizes. */
+export function contradictedFields(runs: Pick<WhyRun, "fields">[]): number {
+  let n = 0;
+  for (let f = 0; f < runs[0].fields.length; f++) {
+    const sizes = new Set(runs.filter((r) => r.fields[f].decided).map((r) => r.fields[f].dim));
+    if (sizes.size >= 2) n++;
+  }
+  return n;
+}
+
 /** One setting over its seeds. */
 export interface WhyRow {
   item: "length" | "data";
@@ -818,6 +828,8 @@ export interface WhyRow {
    * (`WhyFieldSignal.gradientAgreement`): do the seeds' gradients rank the candidates alike?
    */
   gradientAgreement: number;
+  /** Fields that at least two seeds decided (the diagnostics' rule) on different sizes. */
+  contradicted: number;
 }
 
 export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRow {
@@ -850,6 +862,7 @@ export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRo
     neverDecides: all.filter((f) => f.stepsNeeded === null).length,
     supernetValidationAuc: interval(runs.map((r) => r.supernetValidationAuc)),
     searchSeconds: mean(runs.map((r) => r.runtime.wallSeconds)),
+    contradicted: contradictedFields(runs),
     gradientAgreement: mean(
       fieldSignals(
         runs,
@@ -1394,7 +1407,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
   const p = r.projection;
   const intro = [
     `**Why AutoDim fails on MovieLens: the search alone, repeated** (${modelLabel(s.model)}, AD-2 as in the main table: candidates {${s.candidates.join(", ")}}, ${s.search.unify} unification + BN, batch ${s.search.batchSize}, ${s.search.warmupSteps} warm-up steps, α learning rate ${s.search.architectureLearningRate} (Adam), τ ${s.search.tauSchedule === "fit" ? "decayed to 0.01 over the search" : `decay ${s.search.tauDecay}`}; seeds ${s.seeds.join(", ")}; no re-train) on ${ds.description}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over ${r.runs.length} searches, one at a time on one thread.`,
-    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never). Gradient agreement: mean over fields of the mean Pearson between seeds of the per-candidate mean ∂L/∂log α (≈ 1: the seeds' gradients rank the candidates alike).`,
+    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never). Decided two ways: fields that two seeds both decided, on different sizes. Gradient agreement: mean over fields of the mean Pearson between seeds of the per-candidate mean ∂L/∂log α (≈ 1: the seeds' gradients rank the candidates alike).`,
   ].join("\n\n");
   const table = markdownTable(
     r.rows.map((x) => ({
@@ -1408,6 +1421,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
       "margin on noise": x.noise?.margin,
       "max α": ci(x.maxAlpha, 2),
       decided: `${ci(x.decided, 1)} of ${x.fields}`,
+      "decided two ways": x.contradicted,
       "all seeds agree": `${range(100 * x.agreement, 100 * x.agreementLow, 100 * x.agreementHigh, 0)}% (chance ${(100 * x.chance).toFixed(0)}%)`,
       "Pearson (sizes)": range(x.pearson, x.pearsonLow, x.pearsonHigh, 2),
       "gradient agreement": x.gradientAgreement,
