@@ -988,11 +988,18 @@ export interface CriteoProjection {
   snrCriteo: number;
   /** Fields × seeds here whose steps needed (scaled to Criteo's batch) is within Criteo's α steps. */
   decidableShare: number;
+  /**
+   * Fields whose signal shared by the seeds (`WhyFieldSignal.pooledStepsNeeded`, scaled to
+   * Criteo's batch) would reach t = 2 within Criteo's α steps: what a search could decide from the
+   * data rather than from its own feedback.
+   */
+  sharedDecidable: number;
+  fields: number;
 }
 
 export const CRITEO_TRAIN_ROWS = Math.round(0.8 * 45_840_617);
 
-export function criteoProjection(runs: WhyRun[], batch: number): CriteoProjection {
+export function criteoProjection(runs: WhyRun[], batch: number, signal: WhyFieldSignal[]): CriteoProjection {
   const criteoBatch = 2000;
   const criteoAlphaSteps = Math.ceil(CRITEO_TRAIN_ROWS / criteoBatch / 10);
   const n = mean(runs.map((r) => r.architectureSteps));
@@ -1014,6 +1021,10 @@ export function criteoProjection(runs: WhyRun[], batch: number): CriteoProjectio
     snrHere,
     snrCriteo: snrHere * Math.sqrt(factor),
     decidableShare: decidable.length / all.length,
+    sharedDecidable: signal.filter(
+      (f) => f.pooledStepsNeeded !== null && (f.pooledStepsNeeded * batch) / criteoBatch <= criteoAlphaSteps,
+    ).length,
+    fields: signal.length,
   };
 }
 
@@ -1376,6 +1387,7 @@ export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings, au
   });
   const longest = [...settings.lengths].sort((a, b) => b.epochs / b.frequency - a.epochs / a.frequency)[0];
   const longestRuns = bySetting({ ...longest, share: 1 });
+  const signal = fieldSignals(longestRuns, settings.candidates);
   const ns = [...new Set(longestRuns.flatMap((r) => r.snapshots.map((x) => x.n)))].sort((a, b) => a - b);
   const growth = ns.map((n) => {
     const at = longestRuns.flatMap((r) => r.snapshots.filter((x) => x.n === n));
@@ -1391,14 +1403,14 @@ export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings, au
     settings,
     rows,
     growth,
-    signal: fieldSignals(longestRuns, settings.candidates),
+    signal,
     signalSetting: { ...longest, architectureSteps: mean(longestRuns.map((r) => r.architectureSteps)) },
     runs: [...runs.entries()].map(([key, r]) => ({ key, ...r })),
     computeSeconds:
       [...runs.values()].reduce((a, r) => a + r.runtime.wallSeconds, 0) +
       (auc?.retrains ?? []).reduce((a, r) => a + r.runtime.wallSeconds, 0),
     ...(auc ? { auc } : {}),
-    projection: criteoProjection(longestRuns, settings.search.batchSize),
+    projection: criteoProjection(longestRuns, settings.search.batchSize, signal),
   };
 }
 
@@ -1461,7 +1473,7 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
         `n = ${int(x.n)}: SNR ${x.snr.toFixed(2)}, steps needed ${x.stepsNeeded >= NEVER ? "never" : int(x.stepsNeeded)}, margin ${x.margin.toFixed(3)}`,
     )
     .join("; ")}.`;
-  const projection = `**What this predicts for Criteo** (the paper: one epoch over ${int(CRITEO_TRAIN_ROWS)} training rows at batch ${p.criteoBatch}, α every 10 steps = ${int(p.criteoAlphaSteps)} α steps). Assumption: the per-step mean of the gradient difference is the same as here and its per-step noise falls as 1/√batch, so the SNR grows as √(α steps × batch rows) — optimistic, since part of the noise is the step's one Gumbel draw per field, which a larger batch does not average away. Here the longest search saw ${int(p.hereRowsSeen)} validation rows through α steps, Criteo's ${int(p.criteoRowsSeen)} (× ${p.factor.toFixed(1)}): the median SNR ${p.snrHere.toFixed(2)} would become ${p.snrCriteo.toFixed(2)}, and ${(100 * p.decidableShare).toFixed(0)}% of the fields × seeds here would reach SNR 2 within Criteo's α steps. Whether the assumption holds is what items 1 and 3 test: if the median steps needed grows with the steps taken, or the SNR does not grow with the training rows, the per-step mean here is ~0 and no amount of Criteo's data rescues it.`;
+  const projection = `**What this predicts for Criteo** (the paper: one epoch over ${int(CRITEO_TRAIN_ROWS)} training rows at batch ${p.criteoBatch}, α every 10 steps = ${int(p.criteoAlphaSteps)} α steps). Assumption: the per-step mean of the gradient difference is the same as here and its per-step noise falls as 1/√batch, so the SNR grows as √(α steps × batch rows) — optimistic, since part of the noise is the step's one Gumbel draw per field, which a larger batch does not average away. Here the longest search saw ${int(p.hereRowsSeen)} validation rows through α steps, Criteo's ${int(p.criteoRowsSeen)} (× ${p.factor.toFixed(1)}): the median SNR ${p.snrHere.toFixed(2)} would become ${p.snrCriteo.toFixed(2)}, and ${(100 * p.decidableShare).toFixed(0)}% of the fields × seeds here would reach SNR 2 within Criteo's α steps. But a seed's own SNR counts its feedback as evidence (items 1 and 2: seeds decide fields on different sizes); on the signal the seeds share (pooled steps needed above), ${p.sharedDecidable} of ${p.fields} fields would be decided within Criteo's α steps. So the paper's search would settle on Criteo only if its per-step signal is larger than MovieLens's — plausible where fields have 10⁵–10⁶ ids and capacity matters — which these runs cannot test.`;
   const a = r.auc;
   const deltaText = (d: WhyDelta) =>
     `${d.label}, ${int(d.architectureSteps)} α steps: ΔAUC ${d.delta >= 0 ? "+" : ""}${d.delta.toFixed(4)} [${d.low.toFixed(4)}, ${d.high.toFixed(4)}] (${d.low > 0 ? "better" : d.high < 0 ? "worse" : "no difference detected"}), ${(100 * d.saved).toFixed(1)}% of the embedding parameters saved (AUC per seed ${d.aucs.map((x) => x.toFixed(4)).join(", ")}; FDE ${d.fdeAucs.map((x) => x.toFixed(4)).join(", ")})`;
