@@ -19,6 +19,7 @@ import { summarizeComponents, type VariantResult } from "./components.js";
 import type { DimensionsResult } from "./dimensions.js";
 import { summarizeFrequencies, type FrequencyResult } from "./frequency.js";
 import type { StabilityResult } from "./stability.js";
+import type { WhyResult, WhyRow } from "./why.js";
 import { summarizeTransfer, type TransferRow } from "./transfer.js";
 import { summarizeUnification, type FdeRun, type UnificationRun } from "./unification.js";
 import type { SavedResult } from "./remake.js";
@@ -206,6 +207,32 @@ const README_BLOCKS: Record<string, Block> = {
         ? `follow importance (Spearman ≥ ${fix(critical, 3)}, the 5% critical value)`
         : `do not follow importance (Spearman below ${fix(critical, 3)}, the 5% critical value)`;
     return `${gain}, and its sizes ${follow}: with candidates {${c.candidates.join(", ")}} and FDE at ${full} (${c.seeds.length} seeds), AutoDim's ΔAUC is ${signed(c.mean.deltaAuc)} [${signed(c.mean.deltaLow)}, ${signed(c.mean.deltaHigh)}] (${verdictWord(c.mean.verdict)}; per seed ${c.perSeed.map((s) => signed(s.deltaAuc)).join(", ")}) with ${pct(c.mean.saved, 0)} fewer parameters (paper ${signed(c.paper.deltaAuc)}, ${pct(c.paper.saved, 0)}); Spearman(importance, mean size) = ${rho(c.spearman)} (per seed ${c.perSeed.map((s) => rho(s.spearman)).join(", ")}; the paper's sizes ${rho(c.paper.spearman)}); the search decided ${c.perSeed.map((s) => (s.decided === null ? "–" : String(s.decided))).join(", ")} of ${c.fields.length} fields per seed`;
+  },
+
+  "why-summary": (r) => {
+    const w = r.payload<WhyResult>("why-quick");
+    const lengths = w.rows.filter((x) => x.item === "length").sort((a, b) => a.architectureSteps - b.architectureSteps);
+    const first = lengths[0];
+    const last = lengths[lengths.length - 1];
+    const noise = (x: WhyRow) => (x.noise ? fix(x.noise.margin, 2) : "–");
+    const shares = w.rows
+      .filter(
+        (x) => x.epochs * x.share === w.settings.dataLength.epochs && x.frequency === w.settings.dataLength.frequency,
+      )
+      .sort((a, b) => a.share - b.share);
+    const data =
+      shares.length > 1
+        ? `; on ${shares.map((x) => pct(x.share, 0)).join(", ")} of the training rows (${int(shares[0].architectureSteps)} α steps each) the margin is ${shares.map((x) => fix(x.margin.mean, 2)).join(", ")}, the median SNR ${shares.map((x) => fix(x.snrMedian, 2)).join(", ")} and the seeds' gradient agreement ${shares.map((x) => fix(x.gradientAgreement, 2)).join(", ")}`
+        : "";
+    const a = w.auc;
+    const auc = a
+      ? `; the longest search's plans re-trained: ΔAUC vs FDE ${signed(a.longest.delta)} [${signed(a.longest.low)}, ${signed(a.longest.high)}] (${verdictWord(a.longest.low > 0 ? "better" : a.longest.high < 0 ? "worse" : "no difference detected")}) with ${pct(a.longest.saved, 0)} of the parameters saved${a.mainTable ? ` (the main table's AutoDim: ${signed(a.mainTable.delta)} [${signed(a.mainTable.low)}, ${signed(a.mainTable.high)}])` : ""}`
+      : "";
+    const main = lengths.find((x) => x.epochs === 4 && x.frequency === 10);
+    const atMain = main
+      ? `at the main table's length (${int(main.architectureSteps)} α steps) the margin is ${fix(main.margin.mean, 3)} ± ${fix(main.margin.half, 3)} (Adam on pure noise: ${main.noise ? fix(main.noise.margin, 3) : "–"}) and ${fix(main.decided.mean, 1)} fields are decided; `
+      : "";
+    return `${atMain}from ${int(first.architectureSteps)} to ${int(last.architectureSteps)} α steps the α margin grows from ${fix(first.margin.mean, 2)} to ${fix(last.margin.mean, 2)} (Adam on gradients of pure noise: ${noise(first)} to ${noise(last)}) and the fields the diagnostics call decided from ${fix(first.decided.mean, 1)} to ${fix(last.decided.mean, 1)} of ${last.fields} per seed, yet at the longest search all ${last.seeds} seeds agree on ${pct(last.agreement, 0)} of the fields (chance ${pct(last.chance, 0)}), their size vectors correlate at ${fix(last.pearson, 2)} [${fix(last.pearsonLow, 2)}, ${fix(last.pearsonHigh, 2)}], ${last.contradicted} field${last.contradicted === 1 ? " is" : "s are"} decided by two seeds on different sizes, and the seeds' mean gradients rank the candidates alike at a mean Pearson of ${fix(last.gradientAgreement, 2)}${data}${auc}`;
   },
 
   "claims-counts": (r) => {
