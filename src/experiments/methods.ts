@@ -166,13 +166,14 @@ function scoresFile(dir: string, cellKey: string): string {
   return join(dir, `${cellKey}.scores.u16.gz`);
 }
 
-function writeScores(file: string, scores: Float32Array): void {
+/** Test scores beside a cell: probabilities × 65535 as uint16, gzipped (the paired bootstrap reads them). */
+export function writeScores(file: string, scores: Float32Array): void {
   const q = new Uint16Array(scores.length);
   for (let i = 0; i < scores.length; i++) q[i] = Math.round(Math.min(1, Math.max(0, scores[i])) * 65535);
   writeFileAtomic(file, gzipSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength)));
 }
 
-function readScores(file: string): Float32Array | undefined {
+export function readScores(file: string): Float32Array | undefined {
   if (!existsSync(file)) return undefined;
   const raw = gunzipSync(readFileSync(file));
   const q = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));

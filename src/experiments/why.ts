@@ -18,7 +18,6 @@
 // Each (setting, seed) search is a cell under results/why-<scale>-runs/.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync, gzipSync } from "node:zlib";
 import { search } from "../embedding/autodim.js";
 import { argmaxIndex, SearchTrace, signalToNoise, stepsNeeded } from "../embedding/diagnostics.js";
 import { PreparedData } from "../data/batches.js";
@@ -35,12 +34,11 @@ import { identityHash, runCells, type Cell } from "./cells.js";
 import { datasetByName, DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
-import { methodRunsDir, methodsDefaults, modelLabel, testLabels } from "./methods.js";
+import { methodRunsDir, methodsDefaults, modelLabel, readScores, testLabels, writeScores } from "./methods.js";
 import type { Experiment, ExperimentOutput } from "./registry.js";
 import { markdownTable, provenance, RESULTS_DIR } from "./report.js";
 import type { RetrainSettings, SearchSettings } from "./settings.js";
 import { retrain } from "../train/retrain.js";
-import { writeFileAtomic } from "../runtime/files.js";
 import { meanInterval } from "./unification.js";
 
 /** A search length: epochs over the training rows, α updated every `frequency` training steps. */
@@ -401,20 +399,6 @@ export interface WhyRetrain {
   params: number;
   epochs: number;
   runtime: { wallSeconds: number; backend: string; hardware: HardwareInfo; code: CodeVersion; createdAt: string };
-}
-
-/** Test scores beside a cell, as the main table keeps them: probabilities × 65535 as uint16, gzipped. */
-function writeScores(file: string, scores: Float32Array): void {
-  const q = new Uint16Array(scores.length);
-  for (let i = 0; i < scores.length; i++) q[i] = Math.round(Math.min(1, Math.max(0, scores[i])) * 65535);
-  writeFileAtomic(file, gzipSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength)));
-}
-
-function readScores(file: string): Float32Array | undefined {
-  if (!existsSync(file)) return undefined;
-  const raw = gunzipSync(readFileSync(file));
-  const q = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  return Float32Array.from(q, (v) => v / 65535);
 }
 
 /** The re-trains of the longest searches' plans, one cell per seed, with their test scores. */
