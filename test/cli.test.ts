@@ -191,7 +191,11 @@ test("training commands: each bad flag value is a usage error naming the flag an
       2,
       /--one-level \(AutoDim-s\) and --second-order exclude each other/,
     ],
-    [["search", ...base, "--model", "xx"], 2, /--model must be one of fm, wd, deepfm, nfm, ipnn, autoint, got "xx"/],
+    [
+      ["search", "--data", data, "--out", join(dir, "x.json"), "--model", "xx"],
+      2,
+      /--model must be one of fm, wd, deepfm, nfm, ipnn, autoint, got "xx"/,
+    ],
     [
       ["search", "--data", join(dir, "nowhere"), "--model", "fm", "--out", "x.json"],
       1,

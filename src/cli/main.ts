@@ -768,7 +768,8 @@ const commands: Record<string, Command> = {
       ),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
       ...batchPartsFlag(f),
-      undecided: choiceFlag(f, "undecided", UNDECIDED_POLICIES, "keep"),
+      // Absent means "keep": the CLI's plan has the library's (and the notebooks') config by default.
+      ...(f.undecided === undefined ? {} : { undecided: choiceFlag(f, "undecided", UNDECIDED_POLICIES, "keep") }),
     };
     const saveWeights = typeof f["save-weights"] === "string" ? f["save-weights"] : undefined;
     checkOutputClashes(
