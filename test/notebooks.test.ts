@@ -66,6 +66,10 @@ test("a failing cell stops the notebook: its stderr is reported, later cells are
   const bad = spawnSync(process.execPath, ["bin/notebooks.js", "--scale", "huge"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--scale must be one of smoke, quick, paper, paper-avazu/);
+  const help = spawnSync(process.execPath, ["bin/notebooks.js", "--help"], { encoding: "utf8" });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: npm run notebooks -- \[--scale smoke\|quick\|paper\|paper-avazu\] \[--out DIR\]/);
+  assert.match(help.stdout, /--out DIR +write the executed notebooks into DIR/);
 });
 
 test("notebooks are named by file, number or experiment; reproduce --notebooks rewrites the committed notebooks only", async () => {

@@ -60,6 +60,8 @@ export async function runNotebook(path: string, outPath: string, scale: Scale): 
   process.once("exit", onExit);
   let count = 0;
   let failure: NotebookRun["failure"];
+  const codeCells = nb.cells.filter((c) => c.cell_type === "code").length;
+  const quiet = process.env.AUTODIM_QUIET === "1";
   try {
     for (const cell of nb.cells) {
       if (cell.cell_type !== "code") continue;
@@ -70,7 +72,15 @@ export async function runNotebook(path: string, outPath: string, scale: Scale): 
         continue;
       }
       count++;
+      // A cell may recompute an experiment for hours: say which one runs, and when it is done.
+      const cellStarted = Date.now();
+      const firstLine = sourceOf(cell).split("\n").find((l) => l.trim() !== "") ?? "";
+      if (!quiet) process.stderr.write(`  cell ${count}/${codeCells}: ${firstLine.slice(0, 90)}\n`);
       const result = await kernel.execute(sourceOf(cell), count);
+      if (!quiet)
+        process.stderr.write(
+          `  cell ${count}/${codeCells} ${result.ok ? "done" : "failed"} in ${((Date.now() - cellStarted) / 1000).toFixed(1)} s\n`,
+        );
       cell.outputs = result.outputs;
       cell.execution_count = count;
       if (!result.ok) failure = { cell: count, source: sourceOf(cell), stderr: result.stderr };
@@ -116,6 +126,17 @@ export function selectNotebooks(names: string[]): string[] {
   });
 }
 
+const NOTEBOOKS_USAGE = `usage: npm run notebooks -- [--scale smoke|quick|paper|paper-avazu] [--out DIR] [NOTEBOOK ...]
+
+Executes notebooks headlessly through the repo's tslab kernel, cell by cell (a line per cell on
+stderr; AUTODIM_QUIET=1 hides them), writes their outputs back into each .ipynb (or into DIR),
+and stops at the first failing cell, printing its stderr.
+  NOTEBOOK     a name in notebooks/ (01-data, 01, data) or a path to a notebook (run in place);
+               none: every notebook in notebooks/
+  --scale S    the experiments' scale (default quick, or AUTODIM_SCALE); smoke runs in minutes
+  --out DIR    write the executed notebooks into DIR instead of over the originals
+`;
+
 /** The `npm run notebooks` command; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let scale: Scale = (process.env.AUTODIM_SCALE as Scale | undefined) ?? "quick";
@@ -123,6 +144,10 @@ export async function main(argv: string[]): Promise<number> {
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === "--help" || a === "-h") {
+      process.stdout.write(NOTEBOOKS_USAGE);
+      return 0;
+    }
     if (a === "--scale" || a === "--out") {
       const v = argv[++i];
       if (v === undefined || v.startsWith("--")) {
