@@ -373,7 +373,7 @@ test("two runs on one checkpoint folder: the second is refused while the first h
     [
       CLI,
       ...["search", "--data", data, "--model", "fm", "--out", join(dir, "c1.json"), "--checkpoint-dir", ckpt],
-      ...["--epochs", "40", "--batch-size", "16", "--checkpoint-every", "50"],
+      ...["--epochs", "400", "--batch-size", "16", "--checkpoint-every", "50"],
     ],
     { env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1" }, stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -399,7 +399,7 @@ test("two runs on one checkpoint folder: the second is refused while the first h
   // Free again: a resume of the first run takes it.
   const resumed = autodim([
     ...["search", "--data", data, "--model", "fm", "--out", join(dir, "c1.json"), "--checkpoint-dir", ckpt],
-    ...["--epochs", "40", "--batch-size", "16", "--checkpoint-every", "50", "--resume"],
+    ...["--epochs", "400", "--batch-size", "16", "--checkpoint-every", "50", "--resume"],
   ]);
   assert.equal(resumed.code, 0, resumed.err);
 });

@@ -41,9 +41,16 @@ function readOwner(path: string): LockOwner | undefined {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed process whose parent died first waits as a zombie until some ancestor reaps it
+  // (in a container, PID 1 may never): it answers signal 0 but holds nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }
 

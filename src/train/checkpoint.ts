@@ -78,6 +78,9 @@ export const CHECKPOINT_LOCK_FILE = ".checkpoint.lock";
 const held = new Map<string, { lock: FileLock; pinned: boolean }>();
 let exitHooked = false;
 
+/** How long a run waits for a checkpoint folder's owner to finish exiting before it refuses. */
+const CHECKPOINT_LOCK_GRACE_MS = 3000;
+
 /**
  * Takes `dir`'s checkpoint lock, or refuses: two runs writing one folder would write the same
  * `<job>-<step>` names over each other's. A lock left by a killed run is taken over (see
@@ -99,7 +102,14 @@ export function lockCheckpointFolder(dir: string, what: string, pinned = false):
       held.delete(other);
     }
   mkdirSync(key, { recursive: true });
-  const got = FileLock.tryAcquire(join(key, CHECKPOINT_LOCK_FILE), what);
+  let got = FileLock.tryAcquire(join(key, CHECKPOINT_LOCK_FILE), what);
+  // A run killed a moment ago may still be exiting (the CLI's relaunched child ends ~0.1 s after
+  // its parent): a resume started right after the kill gets a few seconds before it is refused.
+  const deadline = Date.now() + CHECKPOINT_LOCK_GRACE_MS;
+  while (!(got instanceof FileLock) && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    got = FileLock.tryAcquire(join(key, CHECKPOINT_LOCK_FILE), what);
+  }
   if (!(got instanceof FileLock))
     throw new AutodimError(
       `--checkpoint-dir ${dir}: in use by pid ${got.pid} on ${got.host} (${got.what}) since ${got.started}; give each run its own --checkpoint-dir, or wait for that run to end`,
