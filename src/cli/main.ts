@@ -131,13 +131,13 @@ commands:
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
            --out result.json
            [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
-           [--lr 1e-3] [--seed 2026] [--warm-start] [--allow-other-data] [--threads N] [--batch-parts 1|2]
+           [--lr 1e-3] [--embedding-l2 0] [--seed 2026] [--warm-start] [--allow-other-data] [--threads N] [--batch-parts 1|2]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params (a plan
            searched on another source file needs --allow-other-data)
   run      --method ${METHOD_NAMES.join("|")} --data DIR
            --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
-           [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3] [--threads N] [--batch-parts 1|2]
+           [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3] [--embedding-l2 0] [--threads N] [--batch-parts 1|2]
            ${METHOD_FLAGS.map((f) => `[--${f.flag} ${f.get(quickSettings("fm", DEFAULT_SEED))}] (${METHODS[f.method].label})`).join(" ")}
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
@@ -210,6 +210,12 @@ const TRAINING_FLAGS = {
  */
 function batchPartsFlag(f: Record<string, unknown>): { batchParts?: 2 } {
   return intFlag(f, "batch-parts", 1, 1, 2) === 2 ? { batchParts: 2 } : {};
+}
+
+/** `--embedding-l2 λ` (default 0): L2 on the embedding rows each batch reads; in the config only when > 0. */
+function embeddingL2Flag(f: Record<string, unknown>): { embeddingL2?: number } {
+  const l2 = numberFlag(f, "embedding-l2", 0, 0, 10);
+  return l2 > 0 ? { embeddingL2: l2 } : {};
 }
 
 /**
@@ -861,6 +867,7 @@ const commands: Record<string, Command> = {
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
       warmStart: f["warm-start"] === true,
       ...batchPartsFlag(f),
+      ...embeddingL2Flag(f),
     };
     if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
     if (BATCH_NORM_MODELS.includes(config.model)) batchSizeCheck(config.batchSize, `${config.model}'s BatchNorm`);
@@ -920,6 +927,7 @@ const commands: Record<string, Command> = {
       patience: { type: "string" },
       "batch-size": { type: "string" },
       lr: { type: "string" },
+      "embedding-l2": { type: "string" },
       ...Object.fromEntries(METHOD_FLAGS.map((m) => [m.flag, { type: "string" as const }])),
     });
     const method = METHODS[choiceFlag(f, "method", METHOD_NAMES)];
@@ -933,6 +941,7 @@ const commands: Record<string, Command> = {
         batchSize: intFlag(f, "batch-size", base.train.batchSize, 1, 1 << 20),
         learningRate: numberFlag(f, "lr", base.train.learningRate, 1e-8, 10),
         ...batchPartsFlag(f),
+        ...embeddingL2Flag(f),
       },
       search: { ...base.search, ...batchPartsFlag(f) },
     };

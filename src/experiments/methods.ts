@@ -162,7 +162,7 @@ export function runKey(model: string, method: string, seed: number): string {
 }
 
 /** A run's test scores beside its cell: probabilities × 65535 as uint16, gzipped (~1e-5 off; used for intervals only). */
-function scoresFile(dir: string, cellKey: string): string {
+export function scoresFile(dir: string, cellKey: string): string {
   return join(dir, `${cellKey}.scores.u16.gz`);
 }
 

@@ -55,6 +55,8 @@ import {
 } from "./methods.js";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { caseStudyPaperBody, caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
+import { tuningBody } from "./tuning-report.js";
+import { tuningDefaults, type TuningResult, type TuningSettings } from "./tuning.js";
 import {
   runTransfer,
   summarizeTransfer,
@@ -612,6 +614,13 @@ export const caseStudyPaperExperiment: Experiment<CaseStudyPaperResult, MethodsS
   caseStudyPaperDefaults,
 );
 
+/** 13 — a fair chance for every method: BARS-style equal tuning budgets, fresh verdict seeds, uniform controls (tuning.ts). */
+export const tuningExperiment: Experiment<TuningResult, TuningSettings> = experiment(
+  "tuning",
+  tuningBody,
+  tuningDefaults,
+);
+
 /** 8 — transferability: the sizes AutoDim searched with FM, re-trained in NFM, IPNN and AutoInt vs their full-dimension versions, per seed. */
 export const transferExperiment: Experiment<TransferRow[], TransferSettings> = experiment(
   "transfer",
@@ -839,6 +848,7 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   transfer: transferExperiment,
   stability: stabilityExperiment,
   unification: unificationExperiment,
+  tuning: tuningExperiment,
   claims: claimsExperiment,
   why: whyExperiment,
 };

@@ -52,6 +52,8 @@ export interface RetrainSettings {
   learningRate: number;
   /** Each batch in 2 parts (RetrainConfig.batchParts); absent: whole. */
   batchParts?: 1 | 2;
+  /** L2 on the embedding rows each batch reads (RetrainConfig.embeddingL2); absent: none. */
+  embeddingL2?: number;
 }
 
 /** Re-training at the quick scale. */

@@ -103,7 +103,10 @@ export function nisSearch(
   const cfg = { ...NIS_DEFAULTS };
   const embedding = new MaskedSharedEmbedding(F, data.totalFeatures, D, randomStream(s.seed, "init", "embedding"));
   const model = new CtrModel(s.model, F, D, data.totalFeatures, randomStream(s.seed, "init", "model"), PAPER_MLP);
-  const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: s.train.learningRate } });
+  const network = new Network(embedding, model, F, {
+    adam: { ...DEFAULT_ADAM, learningRate: s.train.learningRate },
+    ...(s.train.embeddingL2 ? { embeddingL2: s.train.embeddingL2 } : {}),
+  });
   const policyRng = randomStream(s.seed, "search", "nis");
   const shuffle = randomStream(s.seed, "shuffle");
   const dropout = randomStream(s.seed, "dropout");

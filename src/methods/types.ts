@@ -12,7 +12,7 @@ export interface MethodSettings {
   seed: number;
   candidates: number[];
   /** Final training (and the full-dimension model). */
-  train: { epochs: number; patience: number; batchSize: number; learningRate: number };
+  train: { epochs: number; patience: number; batchSize: number; learningRate: number; embeddingL2?: number };
   /** AutoDim / AutoDim-s search settings. */
   search: Omit<SearchConfig, "model" | "seed" | "candidates" | "oneLevel">;
   /** RaS: random plans tried, and the epochs each is trained before comparing. */

@@ -28,6 +28,13 @@ export interface NetworkOptions {
   architectureAdam?: AdamConfig;
   /** Optimiser of α: Adam (default) or plain SGD at the same learning rate. */
   architectureOptimizer?: "adam" | "sgd";
+  /**
+   * L2 on the embedding rows a batch reads (absent: 0): λ · Σ over the batch's lookups of ‖e‖²,
+   * divided by the batch's rows — each lookup's row is pulled toward 0 by 2λ·e/B per step. Lazy,
+   * like the sparse Adam: rows the batch does not read are not decayed (a whole-table L2 would
+   * make every step dense). The BARS protocol tunes it as "embedding_regularizer".
+   */
+  embeddingL2?: number;
 }
 
 /**
@@ -76,6 +83,7 @@ export class Network {
   private readonly architectureOptimizer: tf.Optimizer;
   readonly adam: AdamConfig;
   private readonly architectureAdam: AdamConfig;
+  private readonly embeddingL2: number;
   /** Training steps on W taken (drives τ). */
   steps = 0;
   /**
@@ -100,6 +108,9 @@ export class Network {
     this.optimizer = tf.train.adam(a.learningRate, a.beta1, a.beta2, a.epsilon);
     const b = opts.architectureAdam ?? DEFAULT_ADAM;
     this.architectureAdam = b;
+    this.embeddingL2 = opts.embeddingL2 ?? 0;
+    if (!(Number.isFinite(this.embeddingL2) && this.embeddingL2 >= 0))
+      throw new AutodimError(`embedding L2 must be a number ≥ 0, got ${this.embeddingL2}`);
     this.architectureOptimizer =
       opts.architectureOptimizer === "sgd"
         ? tf.train.sgd(b.learningRate)
@@ -120,8 +131,15 @@ export class Network {
     const x = this.embedding.forward(touched.slice(0, nEmb), batch.size, ctx);
     const logits = this.model.forward(x, touched[nEmb], ctx);
     const labels = tf.tensor1d(batch.labels.subarray(0, batch.size));
-    const mean = tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+    let mean = tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+    if (this.embeddingL2 > 0) mean = tf.add(mean, this.embeddingPenalty(touched.slice(0, nEmb), batch.size));
     return share === 1 ? mean : tf.mul(mean, share);
+  }
+
+  /** λ/B · Σ over the batch's lookups of ‖e‖² (see NetworkOptions.embeddingL2); a sum over rows, so parts add up. */
+  private embeddingPenalty(tables: TouchedRows[], rows: number): tf.Scalar {
+    const sums = tables.map((t) => tf.sum(tf.square(tf.gather(t.values, t.local))));
+    return tf.mul(tf.addN(sums), this.embeddingL2 / rows) as tf.Scalar;
   }
 
   private touch(batch: Batch): TouchedRows[] {
@@ -143,6 +161,7 @@ export class Network {
         adam: this.adam,
         architectureAdam: this.architectureAdam,
         architectureOptimizer: a instanceof tf.AdamOptimizer ? "adam" : "sgd",
+        ...(this.embeddingL2 > 0 ? { embeddingL2: this.embeddingL2 } : {}),
       },
     };
   }

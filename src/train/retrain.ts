@@ -136,7 +136,10 @@ export async function trainWithEmbedding(
     randomStream(config.seed, "init", "model"),
     PAPER_MLP,
   );
-  const network = new Network(embedding, model, F, { adam: { ...DEFAULT_ADAM, learningRate: config.learningRate } });
+  const network = new Network(embedding, model, F, {
+    adam: { ...DEFAULT_ADAM, learningRate: config.learningRate },
+    ...(config.embeddingL2 ? { embeddingL2: config.embeddingL2 } : {}),
+  });
   try {
     extra.beforeTraining?.(model);
     const parts = config.batchParts ?? 1;

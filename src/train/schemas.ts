@@ -150,6 +150,8 @@ export interface RetrainConfig {
    * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts?: 1 | 2;
+  /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */
+  embeddingL2?: number;
 }
 
 /** How a method other than AutoDim chose its sizes, recorded in the result. */
@@ -461,6 +463,8 @@ export const retrainConfigShape = z.object({
    * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
+  /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */
+  embeddingL2: z.number().finite().nonnegative().optional(),
 });
 
 /** How a method other than AutoDim chose its sizes, recorded in the result. */

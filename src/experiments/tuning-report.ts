@@ -1,0 +1,194 @@
+// Experiment 13's tables and figure (the runs are in tuning.ts): the two grids with the chosen
+// settings, and the verdicts — paper settings (the main table's seeds) and tuned (fresh seeds) —
+// each with AutoDim and the uniform control of the same parameter budget against FDE.
+import type { Dataset, Scale } from "./datasets.js";
+import type { Figure } from "./figures.js";
+import type { RunCounts } from "./frequency.js";
+import { modelLabel } from "./methods.js";
+import { markdownTable } from "./report.js";
+import { runTuning, searchGrid, trainingGrid, type ArmRow, type TuningResult, type TuningSettings } from "./tuning.js";
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
+
+/** "+0.0012", "−0.0016" */
+export function signed(x: number, digits = 4): string {
+  return `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(digits)}`;
+}
+
+/** "−0.0016 [−0.0027, −0.0005]" */
+export function interval(d: { delta: number; low: number; high: number }): string {
+  return `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
+}
+
+/** The arms of one setting and model, FDE first. */
+export function armsOf(r: TuningResult, setting: ArmRow["setting"], model: string): ArmRow[] {
+  return r.arms.filter((a) => a.setting === setting && a.model === model);
+}
+
+export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings): string {
+  const fullParams =
+    r.fields.reduce((a, f) => a + f.vocabularySize, 0) * s.base.candidates[s.base.candidates.length - 1];
+  const t = s.base.retrain;
+  const head =
+    `**A fair chance for every method (BARS-style tuning), ${modelLabel(r.model)}** on ${ds.description}. ` +
+    `Each method gets ${trainingGrid(s).length} settings tried on validation AUC (FDE: learning rate × embedding L2; ` +
+    `AutoDim: α learning rate × (search epochs, update frequency f), its re-train at FDE's chosen training settings), ` +
+    `on tuning seeds ${r.tuningSeeds.join(", ")}; the verdict is re-run with the chosen settings on fresh seeds ` +
+    `${r.verdictSeeds.join(", ")}. Everything else is the main table's (candidates {${s.base.candidates.join(", ")}}, ` +
+    `batch ${t.batchSize}, ≤ ${t.epochs} epochs, patience ${t.patience}). The uniform control gives every field one size d ` +
+    `with Σ|V|·d equal to the AutoDim plan's of the same seed, projected to ${s.base.candidates[s.base.candidates.length - 1]} ` +
+    `as AutoDim's re-train is: AutoDim − uniform is what the search adds beyond shrinking. Intervals: 95%, two-stage paired ` +
+    `bootstrap (${r.bootstrapReplicates} replicates over seeds, then test rows). Compute: ${(r.computeSeconds / 3600).toFixed(2)} CPU-hours ` +
+    `summed over the runs. Cut from the issue's ~10 CPU-h plan: one model (W&D) tuned, the other baselines keep the paper settings, two tuning seeds.`;
+
+  const trainingTable = markdownTable(
+    r.training.map((g) => ({
+      lr: g.choice.learningRate,
+      "embedding L2": g.choice.embeddingL2,
+      "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
+      "mean validation AUC": g.meanValidationAuc,
+      chosen: g.chosen ? "✓" : "",
+      "CPU-min": g.seconds / 60,
+    })),
+    { "mean validation AUC": 4, "CPU-min": 1 },
+  );
+  const searchTable = markdownTable(
+    r.search.map((g) => ({
+      "α lr": g.choice.architectureLearningRate,
+      "search epochs": g.choice.epochs,
+      f: g.choice.frequency,
+      "α steps": g.architectureSteps ?? NaN,
+      "fields decided (of 8)": g.decided ?? NaN,
+      "params vs FDE": g.params / fullParams - 1,
+      "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
+      "mean validation AUC": g.meanValidationAuc,
+      chosen: g.chosen ? "✓" : "",
+      "CPU-min": g.seconds / 60,
+    })),
+    { "α steps": 0, "fields decided (of 8)": 1, "params vs FDE": "%", "mean validation AUC": 4, "CPU-min": 1 },
+  );
+  const verdictRows = (["paper settings", "tuned"] as const).flatMap((setting) =>
+    [...new Set(r.arms.filter((a) => a.setting === setting).map((a) => a.model))].flatMap((model) =>
+      armsOf(r, setting, model).map((a) => ({
+        setting,
+        model: modelLabel(model),
+        arm: a.arm,
+        seeds: a.seeds.join(", "),
+        "test AUC": `${mean(a.auc).toFixed(4)} ± ${sd(a.auc).toFixed(4)}`,
+        "params vs FDE": mean(a.params) / fullParams - 1,
+        sizes: a.arm === "uniform" ? a.dims.map((d) => d[0]).join(", ") : a.dims.length ? "per field (plan)" : "32",
+        "fields decided": a.decided ? a.decided.join(", ") : "",
+        "ΔAUC vs FDE [95% CI]": a.vsFde ? `${interval(a.vsFde)} ${a.vsFde.verdict}` : "reference",
+        "AutoDim − uniform [95% CI]": a.vsUniform ? `${interval(a.vsUniform)} ${a.vsUniform.verdict}` : "",
+      })),
+    ),
+  );
+  return [
+    head,
+    "",
+    `### FDE's budget: training settings (${modelLabel(r.model)})`,
+    "",
+    trainingTable,
+    "",
+    `### AutoDim's budget: search settings (re-trained at lr ${r.chosen.training.learningRate}, embedding L2 ${r.chosen.training.embeddingL2})`,
+    "",
+    searchTable,
+    "",
+    "### Verdicts: paper settings (the main table's runs, seeds 1–3) and tuned (fresh seeds), each with the uniform control",
+    "",
+    markdownTable(verdictRows, { "params vs FDE": "%" }),
+    "",
+    `Uniform sizes: one per seed, in seed order. Grids: ${searchGrid(s).length} search and ${trainingGrid(s).length} training settings.`,
+  ].join("\n");
+}
+
+/** Forest plot: ΔAUC vs FDE of AutoDim and of the uniform control, and AutoDim − uniform, per setting and model. */
+export function tuningFigures(r: TuningResult, caption: string): Record<string, Figure> {
+  const groups = (["paper settings", "tuned"] as const).flatMap((setting) =>
+    [...new Set(r.arms.filter((a) => a.setting === setting).map((a) => a.model))].map((model) => ({ setting, model })),
+  );
+  const label = (g: { setting: string; model: string }) => `${modelLabel(g.model)}, ${g.setting}`;
+  const series = [
+    { name: "AutoDim − FDE", pick: (a: ArmRow[]) => a.find((x) => x.arm === "AutoDim")?.vsFde, color: "#c44e52" },
+    { name: "uniform − FDE", pick: (a: ArmRow[]) => a.find((x) => x.arm === "uniform")?.vsFde, color: "#8c8c8c" },
+    {
+      name: "AutoDim − uniform",
+      pick: (a: ArmRow[]) => a.find((x) => x.arm === "AutoDim")?.vsUniform,
+      color: "#4c72b0",
+    },
+  ];
+  const data = series.map((s) => {
+    const d = groups.map((g) => s.pick(armsOf(r, g.setting, g.model)));
+    return {
+      type: "scatter",
+      mode: "markers",
+      name: `${s.name} (95% CI)`,
+      x: d.map((x) => x?.delta ?? null),
+      y: groups.map(label),
+      error_x: {
+        type: "data",
+        symmetric: false,
+        array: d.map((x) => (x ? x.high - x.delta : null)),
+        arrayminus: d.map((x) => (x ? x.delta - x.low : null)),
+        thickness: 1.5,
+        width: 4,
+      },
+      marker: { size: 10, color: s.color },
+      hovertemplate: `${s.name}: %{x:.4f}<extra>%{y}</extra>`,
+    };
+  });
+  return {
+    verdicts: {
+      data,
+      layout: {
+        title: {
+          text: `Does the search add anything beyond shrinking? ΔAUC at paper and tuned settings${caption ? `<br><sub>${caption}</sub>` : ""}`,
+        },
+        xaxis: { title: { text: "ΔAUC (test)" }, zeroline: true, zerolinewidth: 2 },
+        yaxis: { automargin: true, autorange: "reversed" },
+        width: 1000,
+        height: 520,
+        margin: { t: 90, b: 120 },
+        legend: { orientation: "h", y: -0.2 },
+      },
+    },
+  };
+}
+
+/** The figure caption (the registry's format). */
+function caption(ds: Dataset, scale: Scale, r: TuningResult): string {
+  const m = ds.data.manifest;
+  const rows = m.rows.train + m.rows.val + m.rows.test;
+  return `${ds.name}, ${rows.toLocaleString("en")} rows (test ${m.rows.test.toLocaleString("en")}); scale ${scale}; tuning seeds ${r.tuningSeeds.join(", ")}, verdict seeds 1–3 (paper) and ${r.verdictSeeds.join(", ")} (tuned)`;
+}
+
+export async function tuningBody(
+  scale: Scale,
+  ds: Dataset,
+  settings: TuningSettings,
+): Promise<{
+  markdown: string;
+  payload: TuningResult;
+  figures: Record<string, Figure>;
+  data: string;
+  computeSeconds: number;
+  seed: number;
+  runs: RunCounts;
+}> {
+  const counts: RunCounts = { computed: 0, reused: 0 };
+  const r = await runTuning(ds, scale, settings, counts);
+  return {
+    markdown: tuningMarkdown(r, ds, settings),
+    payload: r,
+    figures: tuningFigures(r, caption(ds, scale, r)),
+    data: ds.description,
+    computeSeconds: r.computeSeconds,
+    seed: r.verdictSeeds[0],
+    runs: counts,
+  };
+}

@@ -1,0 +1,496 @@
+// Experiment 13 — a fair chance for every method (issue 27, part 3), after BARS' protocol: each
+// method gets a declared and equal budget of settings tried on validation AUC, with seeds kept
+// apart from the verdict's, and the verdict is re-run with the chosen settings on fresh seeds.
+//
+//   1. FDE: 9 training settings (learning rate × embedding L2) on the tuning seeds.
+//   2. AutoDim: 9 search settings (α learning rate × {search epochs, update frequency f}) on the
+//      tuning seeds, each searched and re-trained at FDE's chosen training settings — so the two
+//      arms differ in the sizes alone, and AutoDim's budget is spent on its own knobs.
+//   3. The verdict on fresh seeds: FDE and AutoDim at their chosen settings, and beside AutoDim a
+//      uniform control: every field at one size, chosen so its embedding parameters equal the
+//      AutoDim plan's of the same seed (Σ|V_m|·d = the plan's), projected to d_N as AutoDim's
+//      re-train is. AutoDim − uniform is what the search adds beyond shrinking.
+//   4. The same control beside every committed main-table AutoDim cell (paper settings, FM, W&D,
+//      DeepFM × seeds 1–3), so both verdicts have it.
+//
+// Cut to fit ~3 CPU-hours (the issue allows ~10): one model (W&D, the paper's case-study model),
+// FDE and AutoDim tuned (the other baselines keep the paper settings), two tuning seeds, a 3 × 3
+// grid per method. Selection: the mean over tuning seeds of the re-trained model's best
+// validation AUC; the first setting wins a tie.
+import { AutodimError } from "../errors.js";
+import { METHODS } from "../methods/registry.js";
+import type { MethodSettings } from "../methods/types.js";
+import type { ModelName } from "../models/ctr.js";
+import { retrain } from "../train/retrain.js";
+import type { RetrainResult } from "../train/schemas.js";
+import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
+import { identityHash, runCells } from "./cells.js";
+import { rawDataNeeded } from "./data-record.js";
+import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import type { RunCounts } from "./frequency.js";
+import {
+  methodRunsDir,
+  methodSettings,
+  methodsDefaults,
+  readScores,
+  runKey,
+  savedMethodResults,
+  scoresFile,
+  testLabels,
+  writeScores,
+  type MethodRun,
+  type MethodsSettings,
+} from "./methods.js";
+import { checkpointsFor } from "./settings.js";
+
+/** One search setting of AutoDim's grid. */
+export interface SearchChoice {
+  architectureLearningRate: number;
+  epochs: number;
+  frequency: number;
+}
+
+/** One training setting of FDE's grid. */
+export interface TrainingChoice {
+  learningRate: number;
+  embeddingL2: number;
+}
+
+export interface TuningSettings {
+  /** MovieLens: the real data this repo can run at full size. */
+  data: "movielens";
+  model: ModelName;
+  /** The paper settings (the main table's): everything the grids do not set. */
+  base: MethodsSettings;
+  /** Seeds the settings are chosen on; never the verdict's. */
+  tuningSeeds: number[];
+  /** Fresh seeds of the tuned verdict. */
+  verdictSeeds: number[];
+  /** FDE's budget: every learning rate × every embedding L2. */
+  training: { learningRate: number[]; embeddingL2: number[] };
+  /** AutoDim's budget, the same count: every α learning rate × every (epochs, f) pair. */
+  search: { architectureLearningRate: number[]; schedule: { epochs: number; frequency: number }[] };
+  /** The main table's models whose AutoDim cells get a uniform control (paper settings). */
+  paperControlModels: ModelName[];
+  bootstrapReplicates: number;
+}
+
+export function tuningDefaults(scale: Scale): TuningSettings {
+  const base = methodsDefaults(scale, "movielens");
+  const smoke = scale === "smoke";
+  return {
+    data: "movielens",
+    model: "wd",
+    base,
+    tuningSeeds: smoke ? [101] : [101, 102],
+    verdictSeeds: smoke ? [4] : [4, 5, 6],
+    training: smoke
+      ? { learningRate: [1e-3, 3e-3], embeddingL2: [0] }
+      : { learningRate: [3e-4, 1e-3, 3e-3], embeddingL2: [0, 1e-4, 1e-2] },
+    search: smoke
+      ? { architectureLearningRate: [1e-2, 1e-1], schedule: [{ epochs: base.search.epochs, frequency: 10 }] }
+      : {
+          architectureLearningRate: [1e-3, 1e-2, 1e-1],
+          schedule: [
+            { epochs: base.search.epochs, frequency: 10 },
+            { epochs: 2 * base.search.epochs, frequency: 10 },
+            { epochs: base.search.epochs, frequency: 1 },
+          ],
+        },
+    paperControlModels: smoke ? ["wd"] : ["fm", "wd", "deepfm"],
+    bootstrapReplicates: base.bootstrapReplicates,
+  };
+}
+
+export function trainingGrid(s: TuningSettings): TrainingChoice[] {
+  return s.training.learningRate.flatMap((learningRate) =>
+    s.training.embeddingL2.map((embeddingL2) => ({ learningRate, embeddingL2 })),
+  );
+}
+
+export function searchGrid(s: TuningSettings): SearchChoice[] {
+  return s.search.architectureLearningRate.flatMap((architectureLearningRate) =>
+    s.search.schedule.map(({ epochs, frequency }) => ({ architectureLearningRate, epochs, frequency })),
+  );
+}
+
+/** The paper settings of one (model, seed), with a training and a search choice applied. */
+export function tunedSettings(
+  s: TuningSettings,
+  model: ModelName,
+  seed: number,
+  training?: TrainingChoice,
+  search?: SearchChoice,
+): MethodSettings {
+  const base = methodSettings(s.base, model, seed);
+  return {
+    ...base,
+    train: training
+      ? {
+          ...base.train,
+          learningRate: training.learningRate,
+          ...(training.embeddingL2 > 0 ? { embeddingL2: training.embeddingL2 } : {}),
+        }
+      : base.train,
+    search: search ? { ...base.search, ...search } : base.search,
+  };
+}
+
+/**
+ * The uniform control's size: one size d for every field with Σ|V_m|·d as close as an integer
+ * allows to the plan's Σ|V_m|·d_m (a vocabulary-weighted mean, not the plain mean of the sizes:
+ * the plain mean would spend another budget whenever large fields got small sizes).
+ */
+export function uniformSize(dims: number[], vocabularySizes: number[], largest: number): number {
+  const total = vocabularySizes.reduce((a, b) => a + b, 0);
+  const exact = dims.reduce((a, d, m) => a + d * vocabularySizes[m], 0) / total;
+  return Math.min(largest, Math.max(1, Math.round(exact)));
+}
+
+/** One run the experiment needs: a registry method, or the uniform control of a plan. */
+interface RunSpec {
+  model: ModelName;
+  method: "fde" | "autodim" | "uniform";
+  seed: number;
+  settings: MethodSettings;
+  /** What the cell's key says beyond model, method and seed (the grid point). */
+  tag: string;
+  /** The uniform control's sizes. */
+  dims?: number[];
+}
+
+/** Runs `specs` as cells of `dir` (saved with their test scores); keyed by `specKey`. */
+async function runSpecs(
+  ds: Dataset,
+  dir: string,
+  specs: RunSpec[],
+  counts: RunCounts,
+): Promise<Map<string, MethodRun>> {
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  const cells = specs.map((spec) => {
+    const identity = {
+      data: ds.description,
+      method: spec.method,
+      settings: spec.settings,
+      ...(spec.dims ? { dims: spec.dims } : {}),
+    };
+    const key = `${specKey(spec)}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async (): Promise<RetrainResult> => {
+        let scores: Float32Array | undefined;
+        const opts = {
+          progress,
+          checkpoint: checkpointsFor(`${ds.name}-tuning-${key}`),
+          onTestScores: (p: Float32Array) => (scores = p.slice()),
+        };
+        const result = spec.dims
+          ? await uniformRun(ds, spec, spec.dims, opts)
+          : await METHODS[spec.method].run(ds.data, spec.settings, opts);
+        if (scores) writeScores(scoresFile(dir, key), scores);
+        return result;
+      },
+    };
+  });
+  const done = await runCells(dir, cells, { log: progress ? undefined : () => {}, counts, offline: rawDataNeeded(ds) });
+  return new Map(
+    specs.map((spec, i) => [
+      specKey(spec),
+      {
+        model: spec.model,
+        method: spec.method,
+        seed: spec.seed,
+        result: done.get(cells[i].key) as RetrainResult,
+        scores: readScores(scoresFile(dir, cells[i].key)),
+      },
+    ]),
+  );
+}
+
+function specKey(spec: Pick<RunSpec, "model" | "method" | "seed" | "tag">): string {
+  return `${runKey(spec.model, spec.method, spec.seed)}${spec.tag ? `-${spec.tag}` : ""}`;
+}
+
+/** The uniform control: a re-train with every field at one size, projected to d_N like AutoDim's. */
+function uniformRun(
+  ds: Dataset,
+  spec: RunSpec,
+  dims: number[],
+  opts: { progress: boolean; checkpoint: ReturnType<typeof checkpointsFor>; onTestScores: (p: Float32Array) => void },
+): Promise<RetrainResult> {
+  const s = spec.settings;
+  const D = s.candidates[s.candidates.length - 1];
+  return retrain(
+    ds.data,
+    { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
+    {
+      method: "uniform",
+      progress: opts.progress,
+      selection: { method: "uniform", seconds: 0, dims, detail: { rule: "Σ|V_m|·d equal to the AutoDim plan's" } },
+      checkpoint: opts.checkpoint,
+      onTestScores: opts.onTestScores,
+    },
+  );
+}
+
+/** One grid point's runs on the tuning seeds. */
+export interface GridRow<C> {
+  choice: C;
+  /** Best validation AUC of the re-trained model, per tuning seed. */
+  validationAuc: number[];
+  meanValidationAuc: number;
+  /** Mean embedding parameters of the re-trained models. */
+  params: number;
+  /** AutoDim: α steps of the search and fields decided (mean over seeds). */
+  architectureSteps?: number;
+  decided?: number;
+  chosen: boolean;
+  seconds: number;
+}
+
+/** One arm of a verdict: its runs' AUCs and its difference to a reference. */
+export interface ArmRow {
+  setting: "paper settings" | "tuned";
+  model: ModelName;
+  arm: "FDE" | "AutoDim" | "uniform";
+  seeds: number[];
+  auc: number[];
+  params: number[];
+  /** Per seed: the sizes (AutoDim, uniform). */
+  dims: number[][];
+  /** Fields decided per seed (AutoDim). */
+  decided?: number[];
+  vsFde?: PairedDifference & { verdict: string };
+  /** AutoDim − uniform (the AutoDim arm only). */
+  vsUniform?: PairedDifference & { verdict: string };
+}
+
+export interface TuningResult {
+  model: ModelName;
+  tuningSeeds: number[];
+  verdictSeeds: number[];
+  training: GridRow<TrainingChoice>[];
+  search: GridRow<SearchChoice>[];
+  chosen: { training: TrainingChoice; search: SearchChoice };
+  arms: ArmRow[];
+  fields: { name: string; vocabularySize: number }[];
+  computeSeconds: number;
+  bootstrapReplicates: number;
+}
+
+function runSeconds(r: RetrainResult): number {
+  return r.runtime.wallSeconds + (r.plan?.runtime.wallSeconds ?? 0);
+}
+
+function gridRows<C>(choices: C[], seeds: number[], runOf: (c: C, seed: number) => MethodRun): GridRow<C>[] {
+  const rows = choices.map((choice) => {
+    const runs = seeds.map((seed) => runOf(choice, seed));
+    const validationAuc = runs.map((r) => r.result.bestValidation.auc);
+    const plans = runs.flatMap((r) => (r.result.plan ? [r.result.plan] : []));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    return {
+      choice,
+      validationAuc,
+      meanValidationAuc: mean(validationAuc),
+      params: mean(runs.map((r) => r.result.params.embedding)),
+      ...(plans.length
+        ? {
+            architectureSteps: mean(plans.map((p) => p.search.architectureSteps)),
+            decided: mean(plans.map((p) => p.search.diagnostics?.decided ?? NaN)),
+          }
+        : {}),
+      chosen: false,
+      seconds: runs.reduce((a, r) => a + runSeconds(r.result), 0),
+    };
+  });
+  let best = 0;
+  rows.forEach((r, i) => {
+    if (r.meanValidationAuc > rows[best].meanValidationAuc) best = i;
+  });
+  rows[best].chosen = true;
+  return rows;
+}
+
+export async function runTuning(
+  ds: Dataset,
+  scale: Scale,
+  s: TuningSettings,
+  counts: RunCounts,
+): Promise<TuningResult> {
+  const dir = methodRunsDir("tuning", scale);
+  const model = s.model;
+  const fields = ds.data.manifest.fields.map((f) => ({ name: f.name, vocabularySize: f.vocabularySize }));
+  const vocab = fields.map((f) => f.vocabularySize);
+  const largest = s.base.candidates[s.base.candidates.length - 1];
+  const uniformDims = (r: RetrainResult) => {
+    const d = uniformSize(
+      r.dims.map((x) => x.dim),
+      vocab,
+      largest,
+    );
+    return vocab.map(() => d);
+  };
+  const trainingTag = (c: TrainingChoice) => `lr${c.learningRate}-l2${c.embeddingL2}`;
+  const searchTag = (c: SearchChoice) => `alr${c.architectureLearningRate}-e${c.epochs}-f${c.frequency}`;
+
+  // 1. FDE's training settings.
+  const tGrid = trainingGrid(s);
+  const fdeSpecs = tGrid.flatMap((c) =>
+    s.tuningSeeds.map((seed): RunSpec => ({
+      model,
+      method: "fde",
+      seed,
+      settings: tunedSettings(s, model, seed, c),
+      tag: trainingTag(c),
+    })),
+  );
+  const fdeRuns = await runSpecs(ds, dir, fdeSpecs, counts);
+  const training = gridRows(tGrid, s.tuningSeeds, (c, seed) =>
+    got(fdeRuns, { model, method: "fde", seed, tag: trainingTag(c) }),
+  );
+  const chosenTraining = training.find((r) => r.chosen)!.choice;
+
+  // 2. AutoDim's search settings, re-trained at FDE's chosen training settings.
+  const sGrid = searchGrid(s);
+  const adSpecs = sGrid.flatMap((c) =>
+    s.tuningSeeds.map((seed): RunSpec => ({
+      model,
+      method: "autodim",
+      seed,
+      settings: tunedSettings(s, model, seed, chosenTraining, c),
+      tag: searchTag(c),
+    })),
+  );
+  const adRuns = await runSpecs(ds, dir, adSpecs, counts);
+  const search = gridRows(sGrid, s.tuningSeeds, (c, seed) =>
+    got(adRuns, { model, method: "autodim", seed, tag: searchTag(c) }),
+  );
+  const chosenSearch = search.find((r) => r.chosen)!.choice;
+
+  // 3. The tuned verdict on fresh seeds; the uniform controls need the AutoDim plans first.
+  const verdictSpecs = s.verdictSeeds.flatMap((seed): RunSpec[] => [
+    { model, method: "fde", seed, settings: tunedSettings(s, model, seed, chosenTraining), tag: "tuned" },
+    {
+      model,
+      method: "autodim",
+      seed,
+      settings: tunedSettings(s, model, seed, chosenTraining, chosenSearch),
+      tag: "tuned",
+    },
+  ]);
+  const verdictRuns = await runSpecs(ds, dir, verdictSpecs, counts);
+  const tunedControls = await runSpecs(
+    ds,
+    dir,
+    s.verdictSeeds.map((seed) => {
+      const plan = got(verdictRuns, { model, method: "autodim", seed, tag: "tuned" }).result;
+      return {
+        model,
+        method: "uniform",
+        seed,
+        settings: tunedSettings(s, model, seed, chosenTraining),
+        tag: "tuned",
+        dims: uniformDims(plan),
+      };
+    }),
+    counts,
+  );
+
+  // 4. Uniform controls beside the main table's AutoDim cells (paper settings).
+  const mainSettings: MethodsSettings = { ...s.base, models: s.paperControlModels, methods: ["fde", "autodim"] };
+  const main = await savedMethodResults(ds, mainSettings, methodRunsDir("methods-movielens", scale));
+  if (!main)
+    throw new AutodimError(
+      `tuning: the main table's MovieLens runs (results/methods-movielens-${scale}-runs) are not all saved; run \`autodim reproduce methods-movielens --scale ${scale}\` first`,
+    );
+  const paperControls = await runSpecs(
+    ds,
+    dir,
+    s.paperControlModels.flatMap((m) =>
+      s.base.seeds.map((seed): RunSpec => ({
+        model: m,
+        method: "uniform",
+        seed,
+        settings: methodSettings(s.base, m, seed),
+        tag: "paper",
+        dims: uniformDims(main.get(runKey(m, "autodim", seed))!.result),
+      })),
+    ),
+    counts,
+  );
+
+  const labels = testLabels(ds);
+  const opts = { replicates: s.bootstrapReplicates, seed: DEFAULT_SEED };
+  const arms: ArmRow[] = [];
+  const addArms = (
+    setting: ArmRow["setting"],
+    m: ModelName,
+    seeds: number[],
+    runOf: (arm: "fde" | "autodim" | "uniform", seed: number) => MethodRun,
+  ) => {
+    const scores = (arm: "fde" | "autodim" | "uniform") =>
+      seeds.map((seed) => {
+        const sc = runOf(arm, seed).scores;
+        if (!sc)
+          throw new AutodimError(`tuning: the ${m} ${arm} run of seed ${seed} (${setting}) has no saved test scores`);
+        return sc;
+      });
+    const draws = new AucDraws(
+      labels,
+      (["fde", "autodim", "uniform"] as const).map((k) => ({ key: k, scoresBySeed: scores(k) })),
+      opts,
+    );
+    const judged = (d: PairedDifference) => ({ ...d, verdict: verdict(d) });
+    for (const [arm, label] of [
+      ["fde", "FDE"],
+      ["autodim", "AutoDim"],
+      ["uniform", "uniform"],
+    ] as const) {
+      const runs = seeds.map((seed) => runOf(arm, seed).result);
+      arms.push({
+        setting,
+        model: m,
+        arm: label,
+        seeds,
+        auc: runs.map((r) => r.test.auc),
+        params: runs.map((r) => r.params.embedding),
+        dims: arm === "fde" ? [] : runs.map((r) => r.dims.map((x) => x.dim)),
+        ...(arm === "autodim" ? { decided: runs.map((r) => r.plan?.search.diagnostics?.decided ?? NaN) } : {}),
+        ...(arm === "fde" ? {} : { vsFde: judged(draws.difference(arm, "fde")) }),
+        ...(arm === "autodim" ? { vsUniform: judged(draws.difference("autodim", "uniform")) } : {}),
+      });
+    }
+  };
+  for (const m of s.paperControlModels)
+    addArms("paper settings", m, s.base.seeds, (arm, seed) =>
+      arm === "uniform"
+        ? got(paperControls, { model: m, method: "uniform", seed, tag: "paper" })
+        : main.get(runKey(m, arm, seed))!,
+    );
+  addArms("tuned", model, s.verdictSeeds, (arm, seed) =>
+    arm === "uniform"
+      ? got(tunedControls, { model, method: "uniform", seed, tag: "tuned" })
+      : got(verdictRuns, { model, method: arm, seed, tag: "tuned" }),
+  );
+
+  const all = [fdeRuns, adRuns, verdictRuns, tunedControls, paperControls].flatMap((m) => [...m.values()]);
+  return {
+    model,
+    tuningSeeds: s.tuningSeeds,
+    verdictSeeds: s.verdictSeeds,
+    training,
+    search,
+    chosen: { training: chosenTraining, search: chosenSearch },
+    arms,
+    fields,
+    computeSeconds: all.reduce((a, r) => a + runSeconds(r.result), 0),
+    bootstrapReplicates: s.bootstrapReplicates,
+  };
+}
+
+function got(runs: Map<string, MethodRun>, spec: Pick<RunSpec, "model" | "method" | "seed" | "tag">): MethodRun {
+  const r = runs.get(specKey(spec));
+  if (!r) throw new AutodimError(`tuning: no run ${specKey(spec)}`);
+  return r;
+}
