@@ -13,6 +13,7 @@ import type { DimensionDistribution } from "./dimensions.js";
 import { modelLabel, type MainTableRow } from "./methods.js";
 import { pearson } from "../data/metrics.js";
 import type { UnificationRow } from "./unification.js";
+import type { ArmRow, TuningResult } from "./tuning.js";
 
 export type Verdict = "holds" | "fails" | "inconclusive" | "not run";
 
@@ -66,12 +67,20 @@ export const PAPER_CLAIMS: Claim[] = [
     claim: "The search is stable across seeds",
     paper: "Stability (Criteo, DeepFM): Pearson ≈ 0.85 between seeds' size vectors",
   },
+  {
+    id: "C9",
+    claim: "Searched per-field sizes beat one size for every field at the same parameter budget",
+    paper:
+      "The paper's premise (§1: one size for all fields is suboptimal in memory and accuracy); the paper runs no such control",
+  },
 ];
 
 export interface ClaimRow {
   id: string;
   claim: string;
   data: string;
+  /** "paper settings" (the main table's fixed settings) or "tuned" (experiment 13's equal budgets); absent: paper settings. */
+  setting?: "paper settings" | "tuned";
   verdict: Verdict;
   /** Our numbers behind the verdict. */
   ours: string;
@@ -318,5 +327,72 @@ export function unificationClaims(data: string, rows: UnificationRow[]): ClaimRo
         `FM ΔAUC vs FDE: AD-2 ${interval(iv(fit.deltaAuc))}, AD-1 ${interval(iv(zero.deltaAuc))}; Spearman(planted rank, size) AD-2 ${fit.spearman.mean.toFixed(2)} ± ${fit.spearman.half.toFixed(2)}, AD-1 ${zero.spearman.mean.toFixed(2)} ± ${zero.spearman.half.toFixed(2)}`,
       ),
     );
+  return out;
+}
+
+/**
+ * From experiment 13 (tuning.ts): C1 and C2 at tuned settings (the tuned model only), and C9 —
+ * AutoDim against the uniform control of its parameter budget — at both settings.
+ */
+export function tuningClaims(data: string, r: TuningResult): ClaimRow[] {
+  const arm = (setting: ArmRow["setting"], model: string, name: ArmRow["arm"]) =>
+    r.arms.find((a) => a.setting === setting && a.model === model && a.arm === name);
+  const modelsOf = (setting: ArmRow["setting"]) => [
+    ...new Set(r.arms.filter((a) => a.setting === setting).map((a) => a.model)),
+  ];
+  const out: ClaimRow[] = [];
+  const tuned = modelsOf("tuned");
+  const ad = tuned.map((m) => ({ m, a: arm("tuned", m, "AutoDim"), f: arm("tuned", m, "FDE") }));
+  const seeds = Math.min(...r.arms.filter((a) => a.setting === "tuned").map((a) => a.seeds.length));
+  const only = ` (${tuned.map(modelLabel).join(", ")} only: the one model tuned; ${seeds} fresh seeds)`;
+  const c1 = ad.flatMap((x) => (x.a?.vsFde ? [{ m: x.m, d: x.a.vsFde }] : []));
+  if (c1.length)
+    out.push({
+      ...row(
+        "C1",
+        data,
+        fromInterval(
+          c1.map((x) => x.d),
+          seeds,
+        ),
+        `ΔAUC ${c1.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}${only}`,
+      ),
+      setting: "tuned",
+    });
+  const saved = ad.flatMap((x) => {
+    if (!x.a || !x.f) return [];
+    const mean = (v: number[]) => v.reduce((p, q) => p + q, 0) / v.length;
+    return [{ m: x.m, s: 1 - mean(x.a.params) / mean(x.f.params) }];
+  });
+  if (saved.length)
+    out.push({
+      ...row(
+        "C2",
+        data,
+        saved.every((x) => x.s >= 0.64) ? "holds" : "fails",
+        `saved ${saved.map((x) => `${modelLabel(x.m)} ${(100 * x.s).toFixed(1)}%`).join(", ")} (holds: ≥ 64%)${only}`,
+      ),
+      setting: "tuned",
+    });
+  for (const setting of ["paper settings", "tuned"] as const) {
+    const c9 = modelsOf(setting).flatMap((m) => {
+      const a = arm(setting, m, "AutoDim");
+      const u = arm(setting, m, "uniform");
+      return a?.vsUniform && u ? [{ m, d: a.vsUniform, sizes: u.dims.map((d) => d[0]), seeds: a.seeds.length }] : [];
+    });
+    if (c9.length === 0) continue;
+    out.push({
+      ...row(
+        "C9",
+        data,
+        fromInterval(
+          c9.map((x) => x.d),
+          Math.min(...c9.map((x) => x.seeds)),
+        ),
+        `AutoDim − uniform ${c9.map((x) => `${modelLabel(x.m)} ${interval(x.d)} (uniform sizes ${x.sizes.join("/")})`).join("; ")} (${c9[0].seeds} seeds)`,
+      ),
+      setting,
+    });
+  }
   return out;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PAPER_CANDIDATES, quickSettings, SMOKE_RANDOM_SEARCH } from "../methods/defaults.js";
 import type { RetrainResult } from "../train/schemas.js";
-import { METHOD_NAMES, METHODS } from "../methods/registry.js";
+import { METHOD_NAMES, METHODS, PAPER_METHOD_NAMES } from "../methods/registry.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
 import { writeFileAtomic } from "../runtime/files.js";
@@ -30,7 +30,7 @@ import {
 
 export const MAIN_MODELS: ModelName[] = ["fm", "wd", "deepfm"];
 /** The registry's methods, in its (the paper's column) order, AD-1 last. */
-export const MAIN_METHODS: string[] = [...METHOD_NAMES];
+export const MAIN_METHODS: string[] = [...PAPER_METHOD_NAMES];
 
 /**
  * The main table's settings: one object, shown and edited in notebook 2, whose defaults
@@ -215,7 +215,8 @@ export async function methodResults(
   );
   const cells = plan.map(({ model, method, seed }) => {
     const s = methodSettings(settings, model, seed);
-    const identity = { data: ds.description, method, settings: s };
+    const own = METHODS[method].identity?.(s);
+    const identity = { data: ds.description, method, settings: s, ...(own === undefined ? {} : { own }) };
     const key = `${runKey(model, method, seed)}-${identityHash(identity)}`;
     return {
       key,

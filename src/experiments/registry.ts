@@ -39,6 +39,7 @@ import {
 } from "./frequency.js";
 import {
   efficiencyFigures,
+  MAIN_METHODS,
   aucDraws,
   mainTable,
   mainTableRows,
@@ -56,6 +57,9 @@ import {
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { caseStudyPaperBody, caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
 import { tuningBody } from "./tuning-report.js";
+import { beyondBody } from "./beyond-report.js";
+import { beyondDefaults, type BeyondResult, type BeyondSettings } from "./beyond.js";
+import type { MainPoint } from "./beyond-report.js";
 import { tuningDefaults, type TuningResult, type TuningSettings } from "./tuning.js";
 import {
   runTransfer,
@@ -85,6 +89,7 @@ import {
   mainTableClaims,
   PAPER_CLAIMS,
   stabilityClaims,
+  tuningClaims,
   unificationClaims,
   type ClaimRow,
 } from "./claims.js";
@@ -468,7 +473,9 @@ export function mainTableName(data: DataName): string {
 
 export const methodsExperiment = mainTableExperiment("methods", "scale");
 /** The main table on real data: MovieLens-1M (the largest real set reachable here). */
-export const movielensMethodsExperiment = mainTableExperiment("methods-movielens", "movielens");
+export const movielensMethodsExperiment = mainTableExperiment("methods-movielens", "movielens", {
+  methods: [...MAIN_METHODS, "shrink"],
+});
 /**
  * The MovieLens main table's core, its first runs: FDE, AutoDim (AD-2) and AD-1 on every model and
  * seed (the same run cells as methods-movielens, so nothing is computed twice).
@@ -482,7 +489,7 @@ export const movielensCoreExperiment = mainTableExperiment("methods-movielens-co
  * planted set: a test split of 120k rows and Criteo's long-tailed vocabularies, with a ground truth.
  */
 export const plantedMethodsExperiment = mainTableExperiment("methods-planted", "planted-large", {
-  methods: ["fde", "autodim", "autodim-zeropad"],
+  methods: ["fde", "autodim", "autodim-zeropad", "shrink"],
 });
 /** The main table on a raw Criteo / Avazu file (the full sets, or the samples this repo is tested with). */
 export const criteoMethodsExperiment = mainTableExperiment("methods-criteo", "criteo");
@@ -619,6 +626,14 @@ export const tuningExperiment: Experiment<TuningResult, TuningSettings> = experi
   "tuning",
   tuningBody,
   tuningDefaults,
+);
+
+/** 14 — beyond the paper: Shrink's tolerance (tuning seeds) and its trade-off curve (verdict seeds) on MovieLens (beyond.ts). */
+export const beyondExperiment: Experiment<BeyondResult & { main: MainPoint[] }, BeyondSettings> = experiment(
+  "beyond",
+  (scale, ds, settings) =>
+    beyondBody(scale, ds, settings, finishedResult("methods-movielens", scale)?.payload as MainTableResult | undefined),
+  beyondDefaults,
 );
 
 /** 8 — transferability: the sizes AutoDim searched with FM, re-trained in NFM, IPNN and AutoInt vs their full-dimension versions, per seed. */
@@ -800,6 +815,8 @@ export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experime
         if (csPayload?.spearmanPerSeed) rows.push(...caseStudyClaims(src.label, csPayload));
         const dims = finishedResult("dimensions-movielens", s)?.payload as DimensionDistribution | undefined;
         if (dims) rows.push(...stabilityClaims(src.label, dims));
+        const tuning = finishedResult("tuning", s)?.payload as TuningResult | undefined;
+        if (tuning) rows.push(...tuningClaims(src.label, tuning));
       }
     }
     const unification = settings.unification ? finishedResult("unification", "quick") : undefined;
@@ -808,8 +825,16 @@ export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experime
       rows.push(...unificationClaims("planted synthetic, 200k rows", summarizeUnification(u.runs, u.fde)));
       sources.push(`planted synthetic: ${unification.provenance.data}; the unification diagnostic (quick), FM`);
     }
+    // By claim, then data set (in the sources' order), then paper settings before tuned.
     const order = (r: ClaimRow) => PAPER_CLAIMS.findIndex((c) => c.id === r.id);
-    rows.sort((a, b) => order(a) - order(b));
+    const dataOrder = [...new Set(rows.map((r) => r.data))];
+    const settingOrder = (r: ClaimRow) => (r.setting === "tuned" ? 1 : 0);
+    rows.sort(
+      (a, b) =>
+        order(a) - order(b) ||
+        dataOrder.indexOf(a.data) - dataOrder.indexOf(b.data) ||
+        settingOrder(a) - settingOrder(b),
+    );
     const count = (v: string) => rows.filter((r) => r.verdict === v).length;
     const summary = [
       `**The paper's claims, our verdicts.** holds / fails: the 95% interval (paired bootstrap over seeds and test rows for the main tables; t-interval over seeds for the synthetic diagnostic) is on the claim's side of 0 / on the other side; inconclusive: it includes 0, or fewer than 3 seeds; claims about sizes state their threshold. ${count("holds")} holds, ${count("fails")} fails, ${count("inconclusive")} inconclusive, ${count("not run")} not run.`,
@@ -819,6 +844,7 @@ export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experime
       rows.map((r) => ({
         claim: `${r.id}: ${r.claim}`,
         data: r.data,
+        setting: r.setting ?? "paper settings",
         verdict: r.verdict,
         ours: r.ours,
         paper: r.paper,
@@ -849,6 +875,7 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   stability: stabilityExperiment,
   unification: unificationExperiment,
   tuning: tuningExperiment,
+  beyond: beyondExperiment,
   claims: claimsExperiment,
   why: whyExperiment,
 };

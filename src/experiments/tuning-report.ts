@@ -63,25 +63,36 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
       "search epochs": g.choice.epochs,
       f: g.choice.frequency,
       "α steps": g.architectureSteps ?? NaN,
-      "fields decided (of 8)": g.decided ?? NaN,
+      [`fields decided (of ${r.fields.length})`]: g.decided ?? NaN,
       "params vs FDE": g.params / fullParams - 1,
       "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
       "mean validation AUC": g.meanValidationAuc,
       chosen: g.chosen ? "✓" : "",
       "CPU-min": g.seconds / 60,
     })),
-    { "α steps": 0, "fields decided (of 8)": 1, "params vs FDE": "%", "mean validation AUC": 4, "CPU-min": 1 },
+    {
+      "α steps": 0,
+      [`fields decided (of ${r.fields.length})`]: 1,
+      "params vs FDE": "%",
+      "mean validation AUC": 4,
+      "CPU-min": 1,
+    },
   );
   const verdictRows = (["paper settings", "tuned"] as const).flatMap((setting) =>
     [...new Set(r.arms.filter((a) => a.setting === setting).map((a) => a.model))].flatMap((model) =>
-      armsOf(r, setting, model).map((a) => ({
+      armsOf(r, setting, model).map((a, _, arms) => ({
         setting,
         model: modelLabel(model),
         arm: a.arm,
         seeds: a.seeds.join(", "),
         "test AUC": `${mean(a.auc).toFixed(4)} ± ${sd(a.auc).toFixed(4)}`,
-        "params vs FDE": mean(a.params) / fullParams - 1,
-        sizes: a.arm === "uniform" ? a.dims.map((d) => d[0]).join(", ") : a.dims.length ? "per field (plan)" : "32",
+        "params vs FDE": mean(a.params) / mean(arms.find((x) => x.arm === "FDE")?.params ?? [NaN]) - 1,
+        sizes:
+          a.arm === "uniform"
+            ? a.dims.map((d) => d[0]).join(", ")
+            : a.dims.length
+              ? "per field (plan)"
+              : String(s.base.candidates[s.base.candidates.length - 1]),
         "fields decided": a.decided ? a.decided.join(", ") : "",
         "ΔAUC vs FDE [95% CI]": a.vsFde ? `${interval(a.vsFde)} ${a.vsFde.verdict}` : "reference",
         "AutoDim − uniform [95% CI]": a.vsUniform ? `${interval(a.vsUniform)} ${a.vsUniform.verdict}` : "",

@@ -19,6 +19,8 @@ export interface MethodSettings {
   randomSearch: { trials: number; trialEpochs: number };
   /** MDE: the temperature α of d ∝ p^α. */
   mde: { temperature: number };
+  /** Shrink (ours): the validation logloss tolerance; absent: SHRINK_TOLERANCE (so the paper's cells keep their identity). */
+  shrink?: { tolerance: number };
 }
 
 /** How a method chose its sizes, recorded in the result. */
@@ -65,6 +67,11 @@ export interface Method {
    * checkpoints there and resumes from them; other searches (NIS, RaS) rerun from the start.
    */
   run(data: PreparedData, settings: MethodSettings, opts: RunOptions): Promise<RetrainResult>;
+  /**
+   * What decides this method's result beyond `settings` — its own defaults (e.g. Shrink's
+   * tolerance) — so a saved run made under another default is not reused. Absent: nothing.
+   */
+  identity?(settings: MethodSettings): unknown;
 }
 
 export interface RunOptions {

@@ -86,6 +86,8 @@ export async function retrain(
     checkpoint?: CheckpointSettings;
     allowDivergence?: boolean;
     onTestScores?: (scores: Float32Array) => void;
+    /** Sees the trained network (best-epoch weights restored) before it is disposed. */
+    afterTraining?: (network: Network) => void | Promise<void>;
   },
 ): Promise<RetrainResult> {
   await initRuntime();
@@ -118,6 +120,8 @@ export async function trainWithEmbedding(
     selection?: SelectionRecord;
     progress?: boolean;
     beforeTraining?: (model: CtrModel) => void;
+    /** Sees the trained network (best-epoch weights restored) before it is disposed. */
+    afterTraining?: (network: Network) => void | Promise<void>;
     checkpoint?: CheckpointSettings;
     allowDivergence?: boolean;
     /** Receives the test-split probabilities of the final (best-epoch) model, in row order. */
@@ -162,6 +166,7 @@ export async function trainWithEmbedding(
       onTestScores: extra.onTestScores,
       identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
     });
+    await extra.afterTraining?.(network);
     const e = embedding.parameterCounts();
     const mc = model.parameterCounts();
     return {

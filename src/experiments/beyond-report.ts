@@ -1,0 +1,173 @@
+// Experiment 14's tables and figure (the runs are in beyond.ts): the tolerance choice on the
+// tuning seeds, and the trade-off curve on the verdict seeds beside the main table's methods.
+import type { Dataset, Scale } from "./datasets.js";
+import type { Figure } from "./figures.js";
+import type { RunCounts } from "./frequency.js";
+import { modelLabel, type MainTableResult } from "./methods.js";
+import { markdownTable } from "./report.js";
+import { METHODS } from "../methods/registry.js";
+import { runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
+import { interval } from "./tuning-report.js";
+
+/** The main table's rows for the curve's models: ΔAUC vs FDE with intervals, parameters saved. */
+export interface MainPoint {
+  model: string;
+  method: string;
+  saved: number;
+  delta: number;
+  low: number;
+  high: number;
+}
+
+export function mainPoints(main: MainTableResult | undefined, models: string[]): MainPoint[] {
+  if (!main) return [];
+  return main.table
+    .filter((r) => models.includes(r.model) && r.method !== "fde" && Number.isFinite(r.deltaLow))
+    .map((r) => ({
+      model: r.model,
+      method: METHODS[r.method]?.label ?? r.method,
+      saved: -r.paramsVsFde,
+      delta: r.deltaAuc,
+      low: r.deltaLow,
+      high: r.deltaHigh,
+    }));
+}
+
+export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, main: MainPoint[]): string {
+  const head =
+    `**Beyond the paper: Shrink** on ${ds.description}. Shrink trains the full model (FDE) once, measures per field the ` +
+    `validation logloss of each smaller size (the field's rows replaced by their best rank-d approximation: weighted PCA), ` +
+    `allocates sizes greedily within a tolerance, and re-trains the plan (candidates {${s.base.candidates.join(", ")}}, ` +
+    `linear projection to ${s.base.candidates[s.base.candidates.length - 1]}). The tolerance is chosen on tuning seeds ` +
+    `${r.tuningSeeds.join(", ")} from validation AUC only (the largest mean saving whose mean validation AUC loss is ≤ ${s.maxValidationDrop}); ` +
+    `the curve is on seeds ${r.curveSeeds.join(", ")}, which no Shrink choice saw. ΔAUC: test AUC of the plan − the full model of the same seed, ` +
+    `95% two-stage paired bootstrap (${s.base.bootstrapReplicates} replicates). Compute: ${(r.computeSeconds / 3600).toFixed(2)} CPU-hours.`;
+  const choice = markdownTable(
+    r.tolerances.map((t) => ({
+      tolerance: t.tolerance,
+      "validation ΔAUC (mean)": t.validationDelta,
+      "params saved (mean)": t.saved,
+      ...Object.fromEntries(
+        t.perModel.map((m) => [
+          modelLabel(m.model),
+          `${m.validationDelta >= 0 ? "+" : "−"}${Math.abs(m.validationDelta).toFixed(4)}, ${(100 * m.saved).toFixed(1)}% saved, ${m.decided.toFixed(1)} decided`,
+        ]),
+      ),
+      chosen: t.chosen ? "✓" : "",
+    })),
+    { "validation ΔAUC (mean)": 4, "params saved (mean)": "%" },
+  );
+  const curve = markdownTable(
+    [
+      ...r.curve.map((c) => ({
+        model: modelLabel(c.model),
+        method: `Shrink, tolerance ${c.tolerance}${c.tolerance === r.chosen ? " (chosen)" : ""}`,
+        "params saved": c.saved,
+        "ΔAUC [95% CI]": `${interval(c.delta)} ${c.delta.verdict}`,
+        reference: "its full model (FDE, same seed)",
+        "fields decided": c.decided.join(", "),
+        sizes: c.dims.map((d) => d.join("/")).join("; "),
+        "search cost vs FDE": c.costVsFde.toFixed(2),
+      })),
+      ...main.map((m) => ({
+        model: modelLabel(m.model),
+        method: m.method,
+        "params saved": m.saved,
+        "ΔAUC [95% CI]": interval(m),
+        reference: "FDE (main table)",
+        "fields decided": "",
+        sizes: "",
+        "search cost vs FDE": "",
+      })),
+    ],
+    { "params saved": "%" },
+  );
+  return [
+    head,
+    "",
+    `### The tolerance (tuning seeds ${r.tuningSeeds.join(", ")}; chosen ${r.chosen}; the code's default SHRINK_TOLERANCE ${r.defaultTolerance})`,
+    "",
+    choice,
+    "",
+    `### The trade-off on seeds ${r.curveSeeds.join(", ")}`,
+    "",
+    curve,
+  ].join("\n");
+}
+
+export function beyondFigures(r: BeyondResult, main: MainPoint[], caption: string): Record<string, Figure> {
+  const models = [...new Set(r.curve.map((c) => c.model))];
+  const shrinkTraces = models.map((model) => {
+    const pts = r.curve.filter((c) => c.model === model);
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: `Shrink (${modelLabel(model)}), one point per tolerance`,
+      x: pts.map((p) => 100 * p.saved),
+      y: pts.map((p) => p.delta.delta),
+      text: pts.map((p) => `tolerance ${p.tolerance}`),
+      error_y: {
+        type: "data",
+        symmetric: false,
+        array: pts.map((p) => p.delta.high - p.delta.delta),
+        arrayminus: pts.map((p) => p.delta.delta - p.delta.low),
+      },
+      marker: { size: 10, color: "#2a9d8f" },
+    };
+  });
+  const mainTraces = main.map((m) => ({
+    type: "scatter",
+    mode: "markers",
+    name: `${m.method} (${modelLabel(m.model)}, main table)`,
+    x: [100 * m.saved],
+    y: [m.delta],
+    error_y: { type: "data", symmetric: false, array: [m.high - m.delta], arrayminus: [m.delta - m.low] },
+    marker: { size: 9, symbol: "diamond" },
+  }));
+  return {
+    tradeoff: {
+      data: [...shrinkTraces, ...mainTraces],
+      layout: {
+        title: { text: `ΔAUC against embedding parameters saved${caption ? `<br><sub>${caption}</sub>` : ""}` },
+        xaxis: { title: { text: "embedding parameters saved vs FDE (%)" } },
+        yaxis: { title: { text: "ΔAUC vs FDE (test), 95% CI" }, zeroline: true, zerolinewidth: 2 },
+        shapes: [{ type: "line", x0: 50, x1: 50, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", color: "#888" } }],
+        width: 1000,
+        height: 600,
+        margin: { t: 90, b: 150 },
+        legend: { orientation: "h", y: -0.25 },
+      },
+    },
+  };
+}
+
+export async function beyondBody(
+  scale: Scale,
+  ds: Dataset,
+  settings: BeyondSettings,
+  mainTable: MainTableResult | undefined,
+): Promise<{
+  markdown: string;
+  payload: BeyondResult & { main: MainPoint[] };
+  figures: Record<string, Figure>;
+  data: string;
+  computeSeconds: number;
+  seed: number;
+  runs: RunCounts;
+}> {
+  const counts: RunCounts = { computed: 0, reused: 0 };
+  const r = await runBeyond(ds, scale, settings, counts);
+  const main = mainPoints(mainTable, settings.curveModels);
+  const m = ds.data.manifest;
+  const rows = m.rows.train + m.rows.val + m.rows.test;
+  const caption = `${ds.name}, ${rows.toLocaleString("en")} rows (test ${m.rows.test.toLocaleString("en")}); scale ${scale}; seeds ${r.curveSeeds.join(", ")}`;
+  return {
+    markdown: beyondMarkdown(r, ds, settings, main),
+    payload: { ...r, main },
+    figures: beyondFigures(r, main, caption),
+    data: ds.description,
+    computeSeconds: r.computeSeconds,
+    seed: r.curveSeeds[0],
+    runs: counts,
+  };
+}

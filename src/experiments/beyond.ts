@@ -1,0 +1,256 @@
+// Experiment 14 — beyond the paper: Shrink (src/embedding/shrink.ts, src/methods/shrink.ts) on
+// MovieLens. Two stages, on disjoint seeds:
+//   1. The tolerance is chosen on tuning seeds (101, 102) from validation AUC only: the largest
+//      mean parameter saving whose mean validation AUC (re-trained plan − full model, over every
+//      model and tuning seed) is no lower than −maxValidationDrop. SHRINK_TOLERANCE must equal it
+//      (test/beyond.test.ts reads this result).
+//   2. On the main table's seeds (1–3; never used for a Shrink choice) the trade-off curve: every
+//      tolerance's plan re-trained and tested against the full model of the same seed (paired
+//      bootstrap), beside the main table's methods. The main tables carry Shrink at the chosen
+//      tolerance as a column (methods-movielens, methods-planted).
+// One full-model training per (model, seed) serves every tolerance: the probes do not depend on it.
+import { AutodimError } from "../errors.js";
+import { SHRINK_TOLERANCE, retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
+import type { FieldProbe } from "../embedding/shrink.js";
+import type { ModelName } from "../models/ctr.js";
+import type { RetrainResult } from "../train/schemas.js";
+import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
+import { identityHash, runCells } from "./cells.js";
+import { rawDataNeeded } from "./data-record.js";
+import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import type { RunCounts } from "./frequency.js";
+import {
+  methodRunsDir,
+  methodSettings,
+  methodsDefaults,
+  readScores,
+  scoresFile,
+  testLabels,
+  writeScores,
+  type MethodsSettings,
+} from "./methods.js";
+
+export interface BeyondSettings {
+  data: "movielens";
+  models: ModelName[];
+  /** The main table's settings (Shrink's full model is its FDE). */
+  base: MethodsSettings;
+  tuningSeeds: number[];
+  tolerances: number[];
+  /** The largest mean validation-AUC loss the chosen tolerance may cost. */
+  maxValidationDrop: number;
+  /** The curve on the verdict seeds (the main table's). */
+  curveModels: ModelName[];
+  curveSeeds: number[];
+}
+
+export function beyondDefaults(scale: Scale): BeyondSettings {
+  const base = methodsDefaults(scale, "movielens");
+  const smoke = scale === "smoke";
+  return {
+    data: "movielens",
+    models: smoke ? ["fm"] : ["fm", "wd", "deepfm"],
+    base,
+    tuningSeeds: smoke ? [101] : [101, 102],
+    tolerances: smoke ? [0.002, 0.008] : [0.001, 0.002, 0.004, 0.008],
+    maxValidationDrop: 0.0005,
+    curveModels: smoke ? ["fm"] : ["wd"],
+    curveSeeds: base.seeds,
+  };
+}
+
+/** A probe cell: the full model (its result; test scores beside it), the probes, every tolerance's allocation. */
+interface Probed {
+  full: RetrainResult;
+  probes: FieldProbe[];
+  probeSeconds: number;
+  allocations: ShrinkAllocation[];
+}
+
+export interface ToleranceRow {
+  tolerance: number;
+  /** Mean over models and tuning seeds. */
+  validationDelta: number;
+  saved: number;
+  perModel: { model: ModelName; validationDelta: number; saved: number; decided: number }[];
+  chosen: boolean;
+}
+
+export interface CurvePoint {
+  model: ModelName;
+  tolerance: number;
+  saved: number;
+  /** Test AUC of the plan − the full model's, seeds paired, with its bootstrap interval. */
+  delta: PairedDifference & { verdict: string };
+  dims: number[][];
+  decided: number[];
+  /** Search cost: full training + probes, over one full training. */
+  costVsFde: number;
+}
+
+export interface BeyondResult {
+  tolerances: ToleranceRow[];
+  chosen: number;
+  defaultTolerance: number;
+  curve: CurvePoint[];
+  fields: string[];
+  tuningSeeds: number[];
+  curveSeeds: number[];
+  computeSeconds: number;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function runBeyond(
+  ds: Dataset,
+  scale: Scale,
+  s: BeyondSettings,
+  counts: RunCounts,
+): Promise<BeyondResult> {
+  const dir = methodRunsDir("beyond", scale);
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  const log = progress ? undefined : () => {};
+  const offline = rawDataNeeded(ds);
+  let computeSeconds = 0;
+  const full = s.base.candidates[s.base.candidates.length - 1];
+  const fullParams = ds.data.manifest.fields.reduce((a, f) => a + f.vocabularySize * full, 0);
+
+  const probeAll = async (models: ModelName[], seeds: number[]) => {
+    const plan = models.flatMap((model) => seeds.map((seed) => ({ model, seed })));
+    const cells = plan.map(({ model, seed }) => {
+      const settings = methodSettings(s.base, model, seed);
+      const identity = { data: ds.description, job: "shrink-probe", settings, tolerances: s.tolerances };
+      const key = `${model}-probe-s${seed}-${identityHash(identity)}`;
+      return {
+        key,
+        identity,
+        run: async (): Promise<Probed> => {
+          let scores: Float32Array | undefined;
+          const r = await trainAndProbe(ds.data, settings, s.tolerances, {
+            progress,
+            onTestScores: (p) => (scores = p.slice()),
+          });
+          if (scores) writeScores(scoresFile(dir, key), scores);
+          return r;
+        },
+      };
+    });
+    const done = await runCells(dir, cells, { log, counts, offline });
+    return plan.map((p, i) => ({ ...p, key: cells[i].key, found: done.get(cells[i].key) as Probed }));
+  };
+  const retrainAll = async (probed: Awaited<ReturnType<typeof probeAll>>) => {
+    const plan = probed.flatMap((p) =>
+      s.tolerances.map((tolerance, t) => ({ ...p, tolerance, allocation: p.found.allocations[t] })),
+    );
+    const cells = plan.map((p) => {
+      const settings = { ...methodSettings(s.base, p.model, p.seed), shrink: { tolerance: p.tolerance } };
+      const identity = { data: ds.description, job: "shrink-retrain", settings, probe: p.key, dims: p.allocation.dims };
+      const key = `${p.model}-shrink-s${p.seed}-t${p.tolerance}-${identityHash(identity)}`;
+      return {
+        key,
+        identity,
+        run: async (): Promise<RetrainResult> => {
+          let scores: Float32Array | undefined;
+          const r = await retrainShrunk(
+            ds.data,
+            settings,
+            p.found,
+            p.allocation,
+            p.found.full.runtime.wallSeconds + p.found.probeSeconds,
+            {
+              progress,
+              onTestScores: (x) => (scores = x.slice()),
+            },
+          );
+          if (scores) writeScores(scoresFile(dir, key), scores);
+          return r;
+        },
+      };
+    });
+    const done = await runCells(dir, cells, { log, counts, offline });
+    return plan.map((p, i) => ({
+      ...p,
+      result: done.get(cells[i].key) as RetrainResult,
+      scores: readScores(scoresFile(dir, cells[i].key)),
+    }));
+  };
+  const cost = (runs: { found: Probed }[], retrained: { result: RetrainResult }[]) =>
+    runs.reduce((a, r) => a + r.found.full.runtime.wallSeconds + r.found.probeSeconds, 0) +
+    retrained.reduce((a, r) => a + r.result.runtime.wallSeconds, 0);
+
+  // 1. The tolerance, from validation AUC on the tuning seeds.
+  const tuningProbes = await probeAll(s.models, s.tuningSeeds);
+  const tuned = await retrainAll(tuningProbes);
+  computeSeconds += cost(tuningProbes, tuned);
+  const tolerances: ToleranceRow[] = s.tolerances.map((tolerance) => {
+    const rows = tuned.filter((r) => r.tolerance === tolerance);
+    const perModel = s.models.map((model) => {
+      const mine = rows.filter((r) => r.model === model);
+      return {
+        model,
+        validationDelta: mean(mine.map((r) => r.result.bestValidation.auc - r.found.full.bestValidation.auc)),
+        saved: mean(mine.map((r) => 1 - r.result.params.embedding / fullParams)),
+        decided: mean(mine.map((r) => r.allocation.decided)),
+      };
+    });
+    return {
+      tolerance,
+      validationDelta: mean(perModel.map((m) => m.validationDelta)),
+      saved: mean(perModel.map((m) => m.saved)),
+      perModel,
+      chosen: false,
+    };
+  });
+  const allowed = tolerances.filter((t) => t.validationDelta >= -s.maxValidationDrop);
+  const pick = (allowed.length ? allowed : [tolerances[0]]).reduce((a, b) => (b.saved > a.saved ? b : a));
+  pick.chosen = true;
+
+  // 2. The curve on the verdict seeds.
+  const curveProbes = await probeAll(s.curveModels, s.curveSeeds);
+  const curveRuns = await retrainAll(curveProbes);
+  computeSeconds += cost(curveProbes, curveRuns);
+  const labels = testLabels(ds);
+  const curve: CurvePoint[] = s.curveModels.flatMap((model) => {
+    const fullScores = s.curveSeeds.map((seed) => {
+      const p = curveProbes.find((x) => x.model === model && x.seed === seed);
+      const sc = p && readScores(scoresFile(dir, p.key));
+      if (!sc) throw new AutodimError(`beyond: the ${model} full model of seed ${seed} has no saved test scores`);
+      return sc;
+    });
+    return s.tolerances.map((tolerance) => {
+      const runs = s.curveSeeds.map((seed) =>
+        curveRuns.find((r) => r.model === model && r.seed === seed && r.tolerance === tolerance)!,
+      );
+      const draws = new AucDraws(
+        labels,
+        [
+          { key: "full", scoresBySeed: fullScores },
+          { key: "shrink", scoresBySeed: runs.map((r) => r.scores as Float32Array) },
+        ],
+        { replicates: s.base.bootstrapReplicates, seed: DEFAULT_SEED },
+      );
+      const d = draws.difference("shrink", "full");
+      return {
+        model,
+        tolerance,
+        saved: mean(runs.map((r) => 1 - r.result.params.embedding / fullParams)),
+        delta: { ...d, verdict: verdict(d) },
+        dims: runs.map((r) => r.allocation.dims),
+        decided: runs.map((r) => r.allocation.decided),
+        costVsFde: mean(
+          runs.map((r) => (r.found.full.runtime.wallSeconds + r.found.probeSeconds) / r.found.full.runtime.wallSeconds),
+        ),
+      };
+    });
+  });
+  return {
+    tolerances,
+    chosen: pick.tolerance,
+    defaultTolerance: SHRINK_TOLERANCE,
+    curve,
+    fields: ds.data.manifest.fields.map((f) => f.name),
+    tuningSeeds: s.tuningSeeds,
+    curveSeeds: s.curveSeeds,
+    computeSeconds,
+  };
+}

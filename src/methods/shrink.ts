@@ -1,0 +1,252 @@
+// Shrink (ours, beyond the paper): train FDE once, measure per field what each smaller size
+// costs on validation (PCA truncation of the trained rows), allocate sizes greedily within a
+// validation-loss tolerance, re-train the plan. The algorithm and its decision rule are in
+// src/embedding/shrink.ts; this file runs it on a data set.
+import type { PreparedData } from "../data/batches.js";
+import { weightedComponents, truncateRow, type FieldComponents } from "../embedding/pca.js";
+import {
+  allocateSizes,
+  decideSizes,
+  pairedIncrease,
+  rowLosses,
+  type FieldProbe,
+  type ShrinkDecision,
+  type ShrinkStep,
+} from "../embedding/shrink.js";
+import { AutodimError } from "../errors.js";
+import { evaluate } from "../train/fit.js";
+import type { Network } from "../train/network.js";
+import { PlanEmbedding } from "../train/plan-embedding.js";
+import { retrain } from "../train/retrain.js";
+import type { RetrainResult } from "../train/schemas.js";
+import type { Method, RunOptions, MethodSettings } from "./types.js";
+
+/**
+ * Validation logloss the plan may add over the full model (the sum of the single-field probes'
+ * increases, and the joint truncation's). Chosen on tuning seeds 101 and 102 with W&D on
+ * MovieLens (results/shrink-tolerance-quick.md), never on the seeds of any verdict.
+ */
+export const SHRINK_TOLERANCE = 0.004;
+
+/** What the probe found, recorded in the result's `selection.detail`. */
+export interface ShrinkRecord {
+  tolerance: number;
+  /** The full model (FDE's run at the same seed and settings, the same bits). */
+  full: { validationAuc: number; validationLogloss: number; testAuc: number; seconds: number };
+  probes: FieldProbe[];
+  steps: ShrinkStep[];
+  decisions: ShrinkDecision[];
+  decided: number;
+  joint: { predicted: number; measured: number; se: number; undone: number };
+  probeSeconds: number;
+}
+
+/** One field's rows in the full table: their indices and a copy of their trained values. */
+interface FieldRows {
+  rows: Int32Array;
+  original: Float32Array[];
+  components: FieldComponents;
+}
+
+function fieldRows(network: Network, data: PreparedData): FieldRows[] {
+  const emb = network.embedding;
+  if (!(emb instanceof PlanEmbedding) || emb.sparse.length !== 1)
+    throw new AutodimError("shrink: the full model must have one table of one size");
+  const { table, rowOf } = emb.sparse[0];
+  if (!rowOf) throw new AutodimError("shrink: the full table has no row map");
+  const counts = data.counts();
+  return data.manifest.fields.map((f) => {
+    const rows = Int32Array.from({ length: f.vocabularySize }, (_, i) => rowOf[f.offset + i]);
+    const original = Array.from(rows, (r) => table.row(r).slice());
+    let weights = Array.from({ length: f.vocabularySize }, (_, i) => counts[f.offset + i]);
+    if (!weights.some((w) => w > 0)) weights = weights.map(() => 1);
+    return { rows, original, components: weightedComponents(original, weights, table.dim) };
+  });
+}
+
+/** Writes field rows truncated to `d` (d = the full width: the trained values). */
+function setField(network: Network, f: FieldRows, d: number): void {
+  const { table } = (network.embedding as PlanEmbedding).sparse[0];
+  f.rows.forEach((r, i) => {
+    const out = table.row(r);
+    if (d >= table.dim) out.set(f.original[i]);
+    else truncateRow(f.original[i], f.components, d, out);
+  });
+}
+
+/** One tolerance's plan from the probes: sizes, the steps kept, decisions, the joint check. */
+export type ShrinkAllocation = Omit<ShrinkRecord, "full" | "probes" | "probeSeconds"> & { dims: number[] };
+
+/**
+ * Probes every field at every smaller candidate (shared by all `tolerances`), then per tolerance
+ * allocates, checks the joint truncation and decides each field.
+ */
+export function probeAndAllocate(
+  network: Network,
+  data: PreparedData,
+  candidates: number[],
+  tolerances: number[],
+  batchSize: number,
+): { probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[] } {
+  const started = Date.now();
+  const labels: number[] = [];
+  for (const b of data.batches("val", { batchSize, shuffle: false }))
+    for (let i = 0; i < b.size; i++) labels.push(b.labels[i]);
+  const n = labels.length;
+  const lossesNow = (): Float64Array => {
+    const out = new Float64Array(n);
+    evaluate(network, data, "val", batchSize, (p) => rowLosses(labels, p, out));
+    return out;
+  };
+  const full = lossesNow();
+  const fields = fieldRows(network, data);
+  const top = candidates.length - 1;
+  const probes: FieldProbe[] = data.manifest.fields.map((f, m) => {
+    const losses: Float64Array[] = [];
+    for (let i = 0; i < top; i++) {
+      setField(network, fields[m], candidates[i]);
+      losses.push(lossesNow());
+    }
+    setField(network, fields[m], candidates[top]);
+    losses.push(full);
+    const inc = losses.map((l) => pairedIncrease(l, full));
+    return {
+      name: f.name,
+      vocabularySize: f.vocabularySize,
+      increase: inc.map((x, i) => (i === top ? 0 : x.mean)),
+      se: inc.map((x, i) => (i === top ? 0 : x.se)),
+      stepSe: losses.slice(0, top).map((l, i) => pairedIncrease(l, losses[i + 1]).se),
+    };
+  });
+  const allocations = tolerances.map((tolerance): ShrinkAllocation => {
+    const { dims, steps, predictedIncrease } = allocateSizes(probes, candidates, tolerance);
+    // The probes are one field at a time; check the plan's fields together and undo the last
+    // steps while the joint increase exceeds the tolerance.
+    const taken = [...steps];
+    const current = [...dims];
+    let joint = { mean: 0, se: 0 };
+    let undone = 0;
+    for (;;) {
+      fields.forEach((f, m) => setField(network, f, current[m]));
+      joint = pairedIncrease(lossesNow(), full);
+      if (joint.mean <= tolerance || taken.length === 0) break;
+      const last = taken.pop() as ShrinkStep;
+      current[probes.findIndex((p) => p.name === last.field)] = last.from;
+      undone++;
+    }
+    fields.forEach((f) => setField(network, f, candidates[top]));
+    const decisions = decideSizes(probes, candidates, current, tolerance);
+    return {
+      tolerance,
+      dims: current,
+      steps: taken,
+      decisions,
+      decided: decisions.filter((d) => d.decided).length,
+      joint: { predicted: predictedIncrease, measured: joint.mean, se: joint.se, undone },
+    };
+  });
+  return { probes, probeSeconds: (Date.now() - started) / 1000, allocations };
+}
+
+/** The full model of `s` (FDE's run, the same bits) probed at `tolerances`; its result beside them. */
+export async function trainAndProbe(
+  data: PreparedData,
+  s: MethodSettings,
+  tolerances: number[],
+  opts: { progress?: boolean; allowDivergence?: boolean; onTestScores?: (scores: Float32Array) => void } = {},
+): Promise<{ full: RetrainResult; probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[] }> {
+  const D = s.candidates[s.candidates.length - 1];
+  if (opts.progress !== false)
+    process.stderr.write(`shrink: training the full model (${s.model}, every field at ${D})\n`);
+  let probed: ReturnType<typeof probeAndAllocate> | undefined;
+  const full = await retrain(
+    data,
+    {
+      ...s.train,
+      model: s.model,
+      dims: data.manifest.fields.map(() => D),
+      projection: "none",
+      outputDim: D,
+      seed: s.seed,
+    },
+    {
+      method: "shrink-full",
+      progress: opts.progress,
+      allowDivergence: opts.allowDivergence,
+      onTestScores: opts.onTestScores,
+      afterTraining: (network) => {
+        probed = probeAndAllocate(network, data, s.candidates, tolerances, s.train.batchSize);
+      },
+    },
+  );
+  if (!probed) throw new AutodimError("shrink: the full model was not probed");
+  return { full, ...probed };
+}
+
+/** Re-trains one allocation's plan (linear projection to D, as every plan's re-train). */
+export function retrainShrunk(
+  data: PreparedData,
+  s: MethodSettings,
+  found: { full: RetrainResult; probes: FieldProbe[]; probeSeconds: number },
+  allocation: ShrinkAllocation,
+  seconds: number,
+  opts: RunOptions,
+): Promise<RetrainResult> {
+  const D = s.candidates[s.candidates.length - 1];
+  const { dims, ...rest } = allocation;
+  const record: ShrinkRecord = {
+    ...rest,
+    probes: found.probes,
+    probeSeconds: found.probeSeconds,
+    full: {
+      validationAuc: found.full.bestValidation.auc,
+      validationLogloss: found.full.bestValidation.logloss,
+      testAuc: found.full.test.auc,
+      seconds: found.full.runtime.wallSeconds,
+    },
+  };
+  if (opts.progress !== false)
+    process.stderr.write(
+      `shrink: sizes ${dims.join(", ")}; decided ${record.decided} of ${dims.length} fields; joint validation logloss +${record.joint.measured.toFixed(5)} (tolerance ${record.tolerance})\n`,
+    );
+  return retrain(
+    data,
+    { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
+    {
+      method: "shrink",
+      progress: opts.progress,
+      selection: { method: "shrink", seconds, dims, detail: record as unknown as Record<string, unknown> },
+      checkpoint: opts.checkpoint,
+      allowDivergence: opts.allowDivergence,
+      onTestScores: opts.onTestScores,
+    },
+  );
+}
+
+export const shrink: Method = {
+  name: "shrink",
+  label: "Shrink (ours)",
+  source:
+    "this repo, beyond the paper (issue 31): FDE trained once, per-field PCA-truncation probes on validation, greedy allocation within a loss tolerance, plan re-trained",
+  flags: [
+    {
+      flag: "tolerance",
+      help: "Shrink: validation logloss the plan may add over the full model",
+      kind: "number",
+      min: 0,
+      max: 1,
+      get: (s) => s.shrink?.tolerance ?? SHRINK_TOLERANCE,
+      set: (s, tolerance) => ({ ...s, shrink: { tolerance } }),
+    },
+  ],
+  identity: (s) => ({ tolerance: s.shrink?.tolerance ?? SHRINK_TOLERANCE }),
+  async run(data, s, opts) {
+    const started = Date.now();
+    const tolerance = s.shrink?.tolerance ?? SHRINK_TOLERANCE;
+    const found = await trainAndProbe(data, s, [tolerance], {
+      progress: opts.progress,
+      allowDivergence: opts.allowDivergence,
+    });
+    return retrainShrunk(data, s, found, found.allocations[0], (Date.now() - started) / 1000, opts);
+  },
+};
