@@ -28,14 +28,17 @@ import { readManifest, summarizeManifest } from "../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, sha256File } from "../data/prepare.js";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
-import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset } from "../experiments/datasets.js";
+import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS, SCALES, syntheticDataset, type Scale } from "../experiments/datasets.js";
+import { createHash } from "node:crypto";
 import {
   EXPERIMENTS,
   experimentData,
   experimentDataMissing,
   finishedResult,
   saveOutput,
+  type Experiment,
 } from "../experiments/registry.js";
+import { flagOverrides, mergeSettings, overridesLabel, readConfigFile } from "../experiments/overrides.js";
 import {
   cellCommand,
   jobActive,
@@ -143,6 +146,8 @@ commands:
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
   reproduce [EXPERIMENT|all] [--scale smoke|quick|paper|paper-avazu] [--force] [--out results] [--figures-out figures] [--notebooks]
+           [--config FILE.json] [--seeds 1,2] [--models fm,wd] [--methods fde,autodim]   (one experiment; flags > file > defaults;
+           the result goes to runs/custom/<experiment>-<scale>-<hash>/ unless --out says where)
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
            run the notebooks' experiments without Jupyter (${Object.keys(EXPERIMENTS).join(", ")});
            tables to results/<name>-<scale>.{md,json}, figures to figures/; --notebooks then re-executes
@@ -192,6 +197,28 @@ AUTODIM_QUIET=1 hides progress.`;
 export { DEFAULT_SEED, DEFAULT_SYNTH_ROWS };
 
 type Command = (argv: string[]) => Promise<void>;
+
+/** An experiment's default settings at `scale` with `overrides` merged in and checked (names and types, models, methods). */
+function resolvedSettings(name: string, scale: Scale, overrides: Record<string, unknown>, where: string): unknown {
+  const defaults = (EXPERIMENTS[name] as Experiment<unknown, unknown>).defaults?.(scale);
+  if (defaults === undefined)
+    throw new UsageError(`${name} takes no settings (--config, --seeds, --models, --methods)`);
+  for (const key of ["seeds", "models", "methods"])
+    if (key in overrides && !(key in (defaults as object)))
+      throw new UsageError(
+        `--${key}: ${name} has no "${key}" setting (its settings: ${Object.keys(defaults as object).join(", ")})`,
+      );
+  const s = mergeSettings(defaults, overrides, where) as { models?: unknown[]; methods?: unknown[] };
+  for (const m of s.models ?? [])
+    if (!(MODEL_NAMES as readonly unknown[]).includes(m))
+      throw new UsageError(`${where}: model ${JSON.stringify(m)} is not one of ${MODEL_NAMES.join(", ")}`);
+  for (const m of s.methods ?? [])
+    if (!METHOD_NAMES.includes(m as string))
+      throw new UsageError(`${where}: method ${JSON.stringify(m)} is not one of ${METHOD_NAMES.join(", ")}`);
+  if (s.methods && s.methods[0] !== "fde" && s.methods.includes("fde") === false && "methods" in (defaults as object))
+    throw new UsageError(`${where}: methods must include fde (every ΔAUC is against FDE)`);
+  return s;
+}
 
 /** Flags every training command takes: divergence, checkpoints and resume. */
 const TRAINING_FLAGS = {
@@ -414,6 +441,10 @@ const commands: Record<string, Command> = {
       "dry-run": { type: "boolean" },
       wait: { type: "boolean" },
       threads: { type: "string" },
+      config: { type: "string" },
+      seeds: { type: "string" },
+      models: { type: "string" },
+      methods: { type: "string" },
     });
     threadsFlag(f);
     useCheckpoints(checkpointFlags(f));
@@ -428,7 +459,37 @@ const commands: Record<string, Command> = {
         `reproduce: the experiment must be one of ${names.join(", ")}, all; got ${JSON.stringify(which)}`,
       );
     const scale = choiceFlag(f, "scale", SCALES, "quick");
-    const dir = typeof f.out === "string" ? f.out : RESULTS_DIR;
+    // Settings from a config file and flags (flags > file > defaults); the result goes to its
+    // own folder unless --out says where, so a variant never overwrites the committed result.
+    const fileLayer = typeof f.config === "string" ? readConfigFile(f.config) : {};
+    const flagLayer = flagOverrides({
+      seeds: f.seeds as string | undefined,
+      models: f.models as string | undefined,
+      methods: f.methods as string | undefined,
+    });
+    const overrides = { ...fileLayer, ...flagLayer };
+    const custom = Object.keys(overrides).length > 0;
+    if (custom && which === "all")
+      throw new UsageError("--config, --seeds, --models and --methods take one experiment, not all");
+    if (custom && (f["list-cells"] || f.slurm || f.wait))
+      throw new UsageError(
+        "--config, --seeds, --models and --methods run here: not with --list-cells, --slurm or --wait",
+      );
+    const customSettings = custom
+      ? resolvedSettings(which, scale, overrides, typeof f.config === "string" ? f.config : "flags")
+      : undefined;
+    const customDir = custom
+      ? join(
+          "runs",
+          "custom",
+          `${which}-${scale}-${createHash("sha256").update(overridesLabel(overrides)).digest("hex").slice(0, 8)}`,
+        )
+      : undefined;
+    if (customDir)
+      console.log(
+        `${which} (${scale}) with ${overridesLabel(overrides)} → ${typeof f.out === "string" ? f.out : customDir}`,
+      );
+    const dir = typeof f.out === "string" ? f.out : (customDir ?? RESULTS_DIR);
     const scheduled = f["list-cells"] || f.slurm || f.wait;
     if (scheduled && which === "all")
       throw new UsageError("--list-cells, --slurm and --wait take one experiment, not all");
@@ -481,7 +542,7 @@ const commands: Record<string, Command> = {
       if (!last) throw new UsageError(`--wait: no Slurm submission of ${which} (${scale}) recorded in runs/slurm/`);
       while (jobActive(last.jobId)) await new Promise((r) => setTimeout(r, 2000));
     }
-    if (which !== "all" && !f.force && readSubmissions(which, scale).length > 0) {
+    if (which !== "all" && !custom && !f.force && readSubmissions(which, scale).length > 0) {
       // Cells of this experiment went to Slurm: assemble only when every cell of every stage is
       // there (--force computes what is missing here instead).
       const listed = await listCells(which, scale);
@@ -493,7 +554,8 @@ const commands: Record<string, Command> = {
         );
       }
     }
-    const figuresDir = typeof f["figures-out"] === "string" ? f["figures-out"] : FIGURES_DIR;
+    const figuresDir =
+      typeof f["figures-out"] === "string" ? f["figures-out"] : customDir ? join(customDir, "figures") : FIGURES_DIR;
     checkOutputClashes(
       [],
       [
@@ -523,7 +585,9 @@ const commands: Record<string, Command> = {
         );
         continue;
       }
-      const out = await EXPERIMENTS[name](scale);
+      const out = customSettings
+        ? await (EXPERIMENTS[name] as Experiment<unknown, unknown>)(scale, customSettings)
+        : await EXPERIMENTS[name](scale);
       try {
         const files = await saveOutput(out, dir, figuresDir);
         console.log(

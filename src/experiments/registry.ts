@@ -962,6 +962,7 @@ export async function saveOutput(
       out.provenance,
       dir,
       Object.keys(out.figures),
+      out.settings,
     ),
     figures,
   };

@@ -80,11 +80,14 @@ export function writeResult(
   p: Provenance,
   dir = RESULTS_DIR,
   figures: string[] = [],
+  /** The settings it ran with, resolved (defaults, config file, flags), when the experiment takes any. */
+  settings?: unknown,
 ): { json: string; md: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, `${name}.json`);
   const md = join(dir, `${name}.md`);
-  writeFileAtomic(json, JSON.stringify({ provenance: p, markdown, figures, result: payload }, null, 1) + "\n");
+  const saved = { provenance: p, markdown, figures, ...(settings === undefined ? {} : { settings }), result: payload };
+  writeFileAtomic(json, JSON.stringify(saved, null, 1) + "\n");
   writeFileAtomic(md, `${markdown}\n\n${provenanceMarkdown(p)}\n`);
   return { json, md };
 }

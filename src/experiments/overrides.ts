@@ -1,0 +1,98 @@
+// Experiment settings from outside the code: a JSON config file and the common flags
+// (`reproduce X --config FILE --seeds 1,2 --models fm --methods fde,autodim`), layered
+// flags > file > defaults. A settings object is checked against the experiment's defaults —
+// the defaults are the schema: every key must exist there and keep its type (arrays keep their
+// elements' type) — so a typo or a wrong type is an error naming the field, never ignored.
+import { readFileSync } from "node:fs";
+import { AutodimError } from "../errors.js";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function kind(v: unknown): string {
+  return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
+}
+
+/**
+ * `defaults` with `overrides` merged in (objects key by key, arrays and scalars replaced), each
+ * override checked against the default it replaces. `where` names the source in errors.
+ */
+export function mergeSettings<S>(defaults: S, overrides: Record<string, unknown>, where: string): S {
+  const merge = (base: unknown, over: unknown, path: string): unknown => {
+    const k = kind(base);
+    if (k === "undefined") throw new AutodimError(`${where}: unknown setting ${path}`);
+    if (kind(over) !== k)
+      throw new AutodimError(
+        `${where}: setting ${path} must be ${k === "object" ? "an object" : `a ${k}`}, got ${JSON.stringify(over)}`,
+      );
+    if (k === "array") {
+      const items = over as unknown[];
+      const sample = (base as unknown[])[0];
+      if (sample !== undefined)
+        items.forEach((x, i) => {
+          if (kind(x) !== kind(sample))
+            throw new AutodimError(
+              `${where}: setting ${path}[${i}] must be a ${kind(sample)}, got ${JSON.stringify(x)}`,
+            );
+        });
+      if (items.length === 0) throw new AutodimError(`${where}: setting ${path} is empty`);
+      return items;
+    }
+    if (k === "object") {
+      const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+      for (const [key, value] of Object.entries(over as Record<string, unknown>))
+        out[key] = merge((base as Record<string, unknown>)[key], value, path ? `${path}.${key}` : key);
+      return out;
+    }
+    if (k === "number" && !Number.isFinite(over))
+      throw new AutodimError(`${where}: setting ${path} must be a finite number`);
+    return over;
+  };
+  if (kind(defaults) !== "object") throw new AutodimError(`${where}: this experiment takes no settings`);
+  return merge(defaults, overrides, "") as S;
+}
+
+/** A config file's settings: a JSON object (comments are not JSON: use a "//" key if needed). */
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new AutodimError(`${file}: cannot read the config file (${(e as Error).message})`);
+  }
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(text) as Json;
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    const line = m ? text.slice(0, Number(m[1])).split("\n").length : undefined;
+    throw new AutodimError(`${file}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`);
+  }
+  if (kind(parsed) !== "object") throw new AutodimError(`${file}: a config file is a JSON object of settings`);
+  const { "//": _comment, ...settings } = parsed as Record<string, Json>;
+  return settings;
+}
+
+/** The flags' layer: `--seeds 1,2`, `--models fm,wd`, `--methods fde,autodim`, as settings keys. */
+export function flagOverrides(flags: { seeds?: string; models?: string; methods?: string }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const list = (name: string, v: string) => {
+    const items = v.split(",").map((x) => x.trim());
+    if (items.some((x) => x === "")) throw new AutodimError(`--${name}: an empty item in ${JSON.stringify(v)}`);
+    return items;
+  };
+  if (flags.seeds !== undefined)
+    out.seeds = list("seeds", flags.seeds).map((x) => {
+      if (!/^\d+$/.test(x)) throw new AutodimError(`--seeds: ${JSON.stringify(x)} is not a whole number ≥ 0`);
+      return Number(x);
+    });
+  if (flags.models !== undefined) out.models = list("models", flags.models);
+  if (flags.methods !== undefined) out.methods = list("methods", flags.methods);
+  return out;
+}
+
+/** Names each setting the overrides change, for the output's file name and the log: "seeds=1;models=fm". */
+export function overridesLabel(overrides: Record<string, unknown>): string {
+  return Object.entries(overrides)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : JSON.stringify(v)}`)
+    .join(";");
+}
