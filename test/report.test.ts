@@ -38,7 +38,7 @@ function notebookMarkdown(json: string): string {
     .join("\n\n");
 }
 
-test("README: outside the generated spans, no typed number repeats one of results/", () => {
+test("README and docs/: outside the generated spans, no typed number repeats one of results/", () => {
   const unminus = (s: string) => s.replace(/−/g, "-").replace(/^\+/, "");
   const held = new Set<string>();
   for (const name of resultNames())
@@ -46,14 +46,13 @@ test("README: outside the generated spans, no typed number repeats one of result
       held.add(unminus(m[0]));
       held.add(unminus(m[0]).replace(/^-/, ""));
     }
-  const readme = readFileSync("README.md", "utf8").replace(
-    /<!-- autodim:begin ([\w-]+) -->[\s\S]*?<!-- autodim:end \1 -->/g,
-    "",
-  );
   const typed: string[] = [];
-  for (const [i, line] of readme.split("\n").entries())
-    for (const m of line.matchAll(/[−+-]?\d*\.\d{3,4}\b/g))
-      if (held.has(unminus(m[0]))) typed.push(`line ~${i + 1}: ${m[0]}`);
+  for (const file of proseFiles().filter((f) => f.endsWith(".md"))) {
+    const text = readFileSync(file, "utf8").replace(/<!-- autodim:begin ([\w-]+) -->[\s\S]*?<!-- autodim:end \1 -->/g, "");
+    for (const [i, line] of text.split("\n").entries())
+      for (const m of line.matchAll(/[−+-]?\d*\.\d{3,4}\b/g))
+        if (held.has(unminus(m[0]))) typed.push(`${file} line ~${i + 1}: ${m[0]}`);
+  }
   assert.deepEqual(typed, [], "a number a result holds, typed by hand: make it a generated span (prose.ts) or a link");
 });
 

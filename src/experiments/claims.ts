@@ -344,7 +344,10 @@ export function tuningClaims(data: string, r: TuningResult): ClaimRow[] {
   const tuned = modelsOf("tuned");
   const ad = tuned.map((m) => ({ m, a: arm("tuned", m, "AutoDim"), f: arm("tuned", m, "FDE") }));
   const seeds = Math.min(...r.arms.filter((a) => a.setting === "tuned").map((a) => a.seeds.length));
-  const only = ` (${tuned.map(modelLabel).join(", ")} only: the one model tuned; ${seeds} fresh seeds)`;
+  const only =
+    tuned.length < 3
+      ? ` (${tuned.map(modelLabel).join(", ")} only: the models tuned so far; ${seeds} fresh seeds)`
+      : ` (${seeds} fresh seeds)`;
   const c1 = ad.flatMap((x) => (x.a?.vsFde ? [{ m: x.m, d: x.a.vsFde }] : []));
   if (c1.length)
     out.push({

@@ -557,11 +557,18 @@ export function fillNotebook(json: string, results: Results): string {
   return JSON.stringify(nb, null, 1) + "\n";
 }
 
-/** The files whose generated spans `autodim report` maintains. */
+/** The files whose generated spans `autodim report` maintains: README, docs/*.md, the notebooks. */
 export function proseFiles(root = "."): string[] {
   const nbDir = join(root, "notebooks");
+  const docsDir = join(root, "docs");
   return [
     join(root, "README.md"),
+    ...(existsSync(docsDir)
+      ? readdirSync(docsDir)
+          .filter((f) => f.endsWith(".md"))
+          .sort()
+          .map((f) => join(docsDir, f))
+      : []),
     ...readdirSync(nbDir)
       .filter((f) => f.endsWith(".ipynb"))
       .sort()

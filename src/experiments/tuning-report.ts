@@ -35,7 +35,7 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
     r.fields.reduce((a, f) => a + f.vocabularySize, 0) * s.base.candidates[s.base.candidates.length - 1];
   const t = s.base.retrain;
   const head =
-    `**A fair chance for every method (BARS-style tuning), ${modelLabel(r.model)}** on ${ds.description}. ` +
+    `**A fair chance for every method (BARS-style tuning), ${r.models.map((m) => modelLabel(m.model)).join(", ")}** on ${ds.description}. ` +
     `Each method gets ${trainingGrid(s).length} settings tried on validation AUC (FDE: learning rate × embedding L2; ` +
     `AutoDim: α learning rate × (search epochs, update frequency f), its re-train at FDE's chosen training settings), ` +
     `on tuning seeds ${r.tuningSeeds.join(", ")}; the verdict is re-run with the chosen settings on fresh seeds ` +
@@ -44,40 +44,52 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
     `with Σ|V|·d equal to the AutoDim plan's of the same seed, projected to ${s.base.candidates[s.base.candidates.length - 1]} ` +
     `as AutoDim's re-train is: AutoDim − uniform is what the search adds beyond shrinking. Intervals: 95%, two-stage paired ` +
     `bootstrap (${r.bootstrapReplicates} replicates over seeds, then test rows). Compute: ${(r.computeSeconds / 3600).toFixed(2)} CPU-hours ` +
-    `summed over the runs. Cut from the issue's ~10 CPU-h plan: one model (W&D) tuned, the other baselines keep the paper settings, two tuning seeds.`;
+    `summed over the runs. Cut from the issue's ~10 CPU-h plan: ${r.models.length === 3 ? "" : `only ${r.models.map((m) => modelLabel(m.model)).join(", ")} tuned; `}the other baselines keep the paper settings; two tuning seeds.`;
 
-  const trainingTable = markdownTable(
-    r.training.map((g) => ({
-      lr: g.choice.learningRate,
-      "embedding L2": g.choice.embeddingL2,
-      "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
-      "mean validation AUC": g.meanValidationAuc,
-      chosen: g.chosen ? "✓" : "",
-      "CPU-min": g.seconds / 60,
-    })),
-    { "mean validation AUC": 4, "CPU-min": 1 },
-  );
-  const searchTable = markdownTable(
-    r.search.map((g) => ({
-      "α lr": g.choice.architectureLearningRate,
-      "search epochs": g.choice.epochs,
-      f: g.choice.frequency,
-      "α steps": g.architectureSteps ?? NaN,
-      [`fields decided (of ${r.fields.length})`]: g.decided ?? NaN,
-      "params vs FDE": g.params / fullParams - 1,
-      "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
-      "mean validation AUC": g.meanValidationAuc,
-      chosen: g.chosen ? "✓" : "",
-      "CPU-min": g.seconds / 60,
-    })),
-    {
-      "α steps": 0,
-      [`fields decided (of ${r.fields.length})`]: 1,
-      "params vs FDE": "%",
-      "mean validation AUC": 4,
-      "CPU-min": 1,
-    },
-  );
+  const budgets = r.models.flatMap((m) => {
+    const trainingTable = markdownTable(
+      m.training.map((g) => ({
+        lr: g.choice.learningRate,
+        "embedding L2": g.choice.embeddingL2,
+        "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
+        "mean validation AUC": g.meanValidationAuc,
+        chosen: g.chosen ? "✓" : "",
+        "CPU-min": g.seconds / 60,
+      })),
+      { "mean validation AUC": 4, "CPU-min": 1 },
+    );
+    const searchTable = markdownTable(
+      m.search.map((g) => ({
+        "α lr": g.choice.architectureLearningRate,
+        "search epochs": g.choice.epochs,
+        f: g.choice.frequency,
+        "α steps": g.architectureSteps ?? NaN,
+        [`fields decided (of ${r.fields.length})`]: g.decided ?? NaN,
+        "params vs FDE": g.params / fullParams - 1,
+        "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
+        "mean validation AUC": g.meanValidationAuc,
+        chosen: g.chosen ? "✓" : "",
+        "CPU-min": g.seconds / 60,
+      })),
+      {
+        "α steps": 0,
+        [`fields decided (of ${r.fields.length})`]: 1,
+        "params vs FDE": "%",
+        "mean validation AUC": 4,
+        "CPU-min": 1,
+      },
+    );
+    return [
+      `### ${modelLabel(m.model)}: FDE's budget, training settings`,
+      "",
+      trainingTable,
+      "",
+      `### ${modelLabel(m.model)}: AutoDim's budget, search settings (re-trained at lr ${m.chosen.training.learningRate}, embedding L2 ${m.chosen.training.embeddingL2})`,
+      "",
+      searchTable,
+      "",
+    ];
+  });
   const verdictRows = (["paper settings", "tuned"] as const).flatMap((setting) =>
     [...new Set(r.arms.filter((a) => a.setting === setting).map((a) => a.model))].flatMap((model) =>
       armsOf(r, setting, model).map((a, _, arms) => ({
@@ -102,14 +114,7 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
   return [
     head,
     "",
-    `### FDE's budget: training settings (${modelLabel(r.model)})`,
-    "",
-    trainingTable,
-    "",
-    `### AutoDim's budget: search settings (re-trained at lr ${r.chosen.training.learningRate}, embedding L2 ${r.chosen.training.embeddingL2})`,
-    "",
-    searchTable,
-    "",
+    ...budgets,
     "### Verdicts: paper settings (the main table's runs, seeds 1–3) and tuned (fresh seeds), each with the uniform control",
     "",
     markdownTable(verdictRows, { "params vs FDE": "%" }),

@@ -13,8 +13,8 @@
 //   4. The same control beside every committed main-table AutoDim cell (paper settings, FM, W&D,
 //      DeepFM × seeds 1–3), so both verdicts have it.
 //
-// Cut to fit ~3 CPU-hours (the issue allows ~10): one model (W&D, the paper's case-study model),
-// FDE and AutoDim tuned (the other baselines keep the paper settings), two tuning seeds, a 3 × 3
+// Cut to fit ~3 CPU-hours per session (the issue allows ~10): W&D first (the paper's case-study
+// model; `models` takes FM and DeepFM too, each with its own budgets), FDE and AutoDim tuned (the other baselines keep the paper settings), two tuning seeds, a 3 × 3
 // grid per method. Selection: the mean over tuning seeds of the re-trained model's best
 // validation AUC; the first setting wins a tie.
 import { AutodimError } from "../errors.js";
@@ -59,7 +59,8 @@ export interface TrainingChoice {
 export interface TuningSettings {
   /** MovieLens: the real data this repo can run at full size. */
   data: "movielens";
-  model: ModelName;
+  /** Models tuned, each with its own budgets and verdict. */
+  models: ModelName[];
   /** The paper settings (the main table's): everything the grids do not set. */
   base: MethodsSettings;
   /** Seeds the settings are chosen on; never the verdict's. */
@@ -80,7 +81,7 @@ export function tuningDefaults(scale: Scale): TuningSettings {
   const smoke = scale === "smoke";
   return {
     data: "movielens",
-    model: "wd",
+    models: ["wd"],
     base,
     tuningSeeds: smoke ? [101] : [101, 102],
     verdictSeeds: smoke ? [4] : [4, 5, 6],
@@ -266,13 +267,18 @@ export interface ArmRow {
   vsUniform?: PairedDifference & { verdict: string };
 }
 
-export interface TuningResult {
+/** One tuned model's two budgets and the settings they chose. */
+export interface ModelTuning {
   model: ModelName;
-  tuningSeeds: number[];
-  verdictSeeds: number[];
   training: GridRow<TrainingChoice>[];
   search: GridRow<SearchChoice>[];
   chosen: { training: TrainingChoice; search: SearchChoice };
+}
+
+export interface TuningResult {
+  models: ModelTuning[];
+  tuningSeeds: number[];
+  verdictSeeds: number[];
   arms: ArmRow[];
   fields: { name: string; vocabularySize: number }[];
   computeSeconds: number;
@@ -319,7 +325,6 @@ export async function runTuning(
   counts: RunCounts,
 ): Promise<TuningResult> {
   const dir = methodRunsDir("tuning", scale);
-  const model = s.model;
   const fields = ds.data.manifest.fields.map((f) => ({ name: f.name, vocabularySize: f.vocabularySize }));
   const vocab = fields.map((f) => f.vocabularySize);
   const largest = s.base.candidates[s.base.candidates.length - 1];
@@ -334,66 +339,92 @@ export async function runTuning(
   const trainingTag = (c: TrainingChoice) => `lr${c.learningRate}-l2${c.embeddingL2}`;
   const searchTag = (c: SearchChoice) => `alr${c.architectureLearningRate}-e${c.epochs}-f${c.frequency}`;
 
-  // 1. FDE's training settings.
+  // 1. FDE's training settings, per model.
   const tGrid = trainingGrid(s);
-  const fdeSpecs = tGrid.flatMap((c) =>
-    s.tuningSeeds.map((seed): RunSpec => ({
+  const fdeRuns = await runSpecs(
+    ds,
+    dir,
+    s.models.flatMap((model) =>
+      tGrid.flatMap((c) =>
+        s.tuningSeeds.map((seed): RunSpec => ({
+          model,
+          method: "fde",
+          seed,
+          settings: tunedSettings(s, model, seed, c),
+          tag: trainingTag(c),
+        })),
+      ),
+    ),
+    counts,
+  );
+  const training = new Map(
+    s.models.map((model) => [
       model,
-      method: "fde",
-      seed,
-      settings: tunedSettings(s, model, seed, c),
-      tag: trainingTag(c),
-    })),
+      gridRows(tGrid, s.tuningSeeds, (c, seed) => got(fdeRuns, { model, method: "fde", seed, tag: trainingTag(c) })),
+    ]),
   );
-  const fdeRuns = await runSpecs(ds, dir, fdeSpecs, counts);
-  const training = gridRows(tGrid, s.tuningSeeds, (c, seed) =>
-    got(fdeRuns, { model, method: "fde", seed, tag: trainingTag(c) }),
-  );
-  const chosenTraining = training.find((r) => r.chosen)!.choice;
+  const chosenTraining = (model: ModelName) => training.get(model)!.find((r) => r.chosen)!.choice;
 
   // 2. AutoDim's search settings, re-trained at FDE's chosen training settings.
   const sGrid = searchGrid(s);
-  const adSpecs = sGrid.flatMap((c) =>
-    s.tuningSeeds.map((seed): RunSpec => ({
+  const adRuns = await runSpecs(
+    ds,
+    dir,
+    s.models.flatMap((model) =>
+      sGrid.flatMap((c) =>
+        s.tuningSeeds.map((seed): RunSpec => ({
+          model,
+          method: "autodim",
+          seed,
+          settings: tunedSettings(s, model, seed, chosenTraining(model), c),
+          tag: searchTag(c),
+        })),
+      ),
+    ),
+    counts,
+  );
+  const search = new Map(
+    s.models.map((model) => [
       model,
-      method: "autodim",
-      seed,
-      settings: tunedSettings(s, model, seed, chosenTraining, c),
-      tag: searchTag(c),
-    })),
+      gridRows(sGrid, s.tuningSeeds, (c, seed) => got(adRuns, { model, method: "autodim", seed, tag: searchTag(c) })),
+    ]),
   );
-  const adRuns = await runSpecs(ds, dir, adSpecs, counts);
-  const search = gridRows(sGrid, s.tuningSeeds, (c, seed) =>
-    got(adRuns, { model, method: "autodim", seed, tag: searchTag(c) }),
-  );
-  const chosenSearch = search.find((r) => r.chosen)!.choice;
+  const chosenSearch = (model: ModelName) => search.get(model)!.find((r) => r.chosen)!.choice;
 
   // 3. The tuned verdict on fresh seeds; the uniform controls need the AutoDim plans first.
-  const verdictSpecs = s.verdictSeeds.flatMap((seed): RunSpec[] => [
-    { model, method: "fde", seed, settings: tunedSettings(s, model, seed, chosenTraining), tag: "tuned" },
-    {
-      model,
-      method: "autodim",
-      seed,
-      settings: tunedSettings(s, model, seed, chosenTraining, chosenSearch),
-      tag: "tuned",
-    },
-  ]);
-  const verdictRuns = await runSpecs(ds, dir, verdictSpecs, counts);
+  const verdictRuns = await runSpecs(
+    ds,
+    dir,
+    s.models.flatMap((model) =>
+      s.verdictSeeds.flatMap((seed): RunSpec[] => [
+        { model, method: "fde", seed, settings: tunedSettings(s, model, seed, chosenTraining(model)), tag: "tuned" },
+        {
+          model,
+          method: "autodim",
+          seed,
+          settings: tunedSettings(s, model, seed, chosenTraining(model), chosenSearch(model)),
+          tag: "tuned",
+        },
+      ]),
+    ),
+    counts,
+  );
   const tunedControls = await runSpecs(
     ds,
     dir,
-    s.verdictSeeds.map((seed) => {
-      const plan = got(verdictRuns, { model, method: "autodim", seed, tag: "tuned" }).result;
-      return {
-        model,
-        method: "uniform",
-        seed,
-        settings: tunedSettings(s, model, seed, chosenTraining),
-        tag: "tuned",
-        dims: uniformDims(plan),
-      };
-    }),
+    s.models.flatMap((model) =>
+      s.verdictSeeds.map((seed) => {
+        const plan = got(verdictRuns, { model, method: "autodim", seed, tag: "tuned" }).result;
+        return {
+          model,
+          method: "uniform" as const,
+          seed,
+          settings: tunedSettings(s, model, seed, chosenTraining(model)),
+          tag: "tuned",
+          dims: uniformDims(plan),
+        };
+      }),
+    ),
     counts,
   );
 
@@ -468,20 +499,23 @@ export async function runTuning(
         ? got(paperControls, { model: m, method: "uniform", seed, tag: "paper" })
         : main.get(runKey(m, arm, seed))!,
     );
-  addArms("tuned", model, s.verdictSeeds, (arm, seed) =>
-    arm === "uniform"
-      ? got(tunedControls, { model, method: "uniform", seed, tag: "tuned" })
-      : got(verdictRuns, { model, method: arm, seed, tag: "tuned" }),
-  );
+  for (const model of s.models)
+    addArms("tuned", model, s.verdictSeeds, (arm, seed) =>
+      arm === "uniform"
+        ? got(tunedControls, { model, method: "uniform", seed, tag: "tuned" })
+        : got(verdictRuns, { model, method: arm, seed, tag: "tuned" }),
+    );
 
   const all = [fdeRuns, adRuns, verdictRuns, tunedControls, paperControls].flatMap((m) => [...m.values()]);
   return {
-    model,
+    models: s.models.map((model) => ({
+      model,
+      training: training.get(model)!,
+      search: search.get(model)!,
+      chosen: { training: chosenTraining(model), search: chosenSearch(model) },
+    })),
     tuningSeeds: s.tuningSeeds,
     verdictSeeds: s.verdictSeeds,
-    training,
-    search,
-    chosen: { training: chosenTraining, search: chosenSearch },
     arms,
     fields,
     computeSeconds: all.reduce((a, r) => a + runSeconds(r.result), 0),
