@@ -39,6 +39,7 @@ import {
   type Experiment,
 } from "../experiments/registry.js";
 import { flagOverrides, mergeSettings, overridesLabel, readConfigFile } from "../experiments/overrides.js";
+import { flagHelp } from "./flag-help.js";
 import {
   cellCommand,
   jobActive,
@@ -126,23 +127,23 @@ commands:
            [--embedding shared|separate] [--unify linear|zeropad] [--freq 10] [--one-level | --second-order]
            [--epochs 1] [--warmup-steps 0] [--batch-size 2000] [--lr 1e-3] [--arch-lr 1e-3]
            [--tau-schedule fit | --tau-decay 5e-5] [--seed 2026] [--save-weights FILE] [--threads N] [--batch-parts 1|2]
-           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--undecided keep|max|fail]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--undecided keep|max|fail] [--allow-divergence]
            AutoDim's dimension search: writes the dimension plan (and the supernet's weights) with
            diagnostics per field; warns when it decided a field's size no better than noise. Undecided
            fields keep α's argmax (keep), get the largest candidate (max), or fail the search (exit 1,
            the plan written)
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
            --out result.json
-           [--projection linear|zeropad (default: the plan's --unify)] [--epochs 10] [--patience 2] [--batch-size 2000]
+           [--projection linear|zeropad (default: the plan's unification)] [--epochs 10] [--patience 2] [--batch-size 2000]
            [--lr 1e-3] [--embedding-l2 0] [--seed 2026] [--warm-start] [--allow-other-data] [--threads N] [--batch-parts 1|2]
-           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--allow-divergence]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params (a plan
            searched on another source file needs --allow-other-data)
   run      --method ${METHOD_NAMES.join("|")} --data DIR
            --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3] [--embedding-l2 0] [--threads N] [--batch-parts 1|2]
            ${METHOD_FLAGS.map((f) => `[--${f.flag} ${f.get(quickSettings("fm", DEFAULT_SEED))}] (${METHODS[f.method].label})`).join(" ")}
-           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]]
+           [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--allow-divergence]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
   backend                      print the tfjs backend this machine uses
   reproduce [EXPERIMENT|all] [--scale smoke|quick|paper|paper-avazu] [--force] [--out results] [--figures-out figures] [--notebooks]
@@ -1184,7 +1185,8 @@ export async function run(argv: string[]): Promise<number> {
     ? commands[name]
     : undefined;
   if (command && (rest.includes("--help") || rest.includes("-h"))) {
-    console.log(commandHelp(name) ?? USAGE);
+    const flags = flagHelp(name);
+    console.log(`${commandHelp(name) ?? USAGE}${flags ? `\n\n${flags}` : ""}`);
     return 0;
   }
   // The code a result records is the code this process loaded: look it up now, not when the

@@ -200,11 +200,21 @@ export const candidatesSchema = z
   });
 
 export const searchEmbeddingConfigShape = z.object({
-  candidates: candidatesSchema,
-  lookup: z.enum(LOOKUP_KINDS),
-  unify: z.enum(UNIFY_KINDS),
+  candidates: candidatesSchema.describe("candidate embedding sizes, ascending; the largest is the full size d_N"),
+  lookup: z
+    .enum(LOOKUP_KINDS)
+    .describe(
+      "shared: one table of the largest size whose first d columns are candidate d (AD-2); separate: a table per candidate",
+    ),
+  unify: z
+    .enum(UNIFY_KINDS)
+    .describe(
+      "how candidates reach the common width: linear map + BatchNorm (AD-2) or zero-padding + BatchNorm (AD-1)",
+    ),
   /** Anneal rate of τ per training step. */
-  tauDecay: finite.nonnegative(),
+  tauDecay: finite
+    .nonnegative()
+    .describe("the Gumbel-softmax temperature's decay per training step, τ = max(0.01, 1 − decay·t)"),
   /**
    * Constant factor on the mixed field embedding. Choice: 0.1. The unification's BatchNorm
    * (no affine) gives every field embedding unit variance, which makes FM's Σ of 741
@@ -233,35 +243,54 @@ export interface SearchEmbeddingConfig {
 export const searchConfigShape = searchEmbeddingConfigShape.extend({
   model: z.enum(MODEL_NAMES),
   /** Update α once every `frequency` training steps (paper: 10). */
-  frequency: positiveInt,
+  frequency: positiveInt.describe("update α once every f training steps, on a validation batch (bi-level)"),
   /** AutoDim-s: update α on the training batch together with W. */
-  oneLevel: z.boolean(),
+  oneLevel: z.boolean().describe("AutoDim-s: update α on the training batch with W (one level, no validation step)"),
   /**
    * Second-order DARTS for α (virtual step w' = w − ξ∇_w L_train with ξ = the W learning
    * rate — Choice: a plain-gradient virtual step although W is trained by Adam, as DARTS'
    * own code does with momentum SGD). Three extra forward/backward passes per α step.
    */
-  secondOrder: z.boolean(),
+  secondOrder: z
+    .boolean()
+    .describe("second-order DARTS step for α (a virtual step of W first; 3 extra passes per α step)"),
   /** Search epochs over the training split. */
-  epochs: positiveInt,
+  epochs: positiveInt.describe("search epochs over the training split (after the warm-up)"),
   /** Warm-up steps with α fixed uniform before α is trained. */
-  warmupSteps: count,
-  batchSize: positiveInt,
-  learningRate: finite.positive(),
-  architectureLearningRate: finite.positive(),
+  warmupSteps: count.describe("training steps with α fixed uniform before α is trained"),
+  batchSize: positiveInt.describe("rows per training (and α) step"),
+  learningRate: finite.positive().describe("Adam learning rate of the weights W"),
+  architectureLearningRate: finite
+    .positive()
+    .describe("Adam learning rate of the architecture weights α (trained as log α)"),
   /** Optimiser of α. The paper gives the learning rate (1e-3) but not the optimiser; Adam is the usual reading. */
   architectureOptimizer: z.enum(["adam", "sgd"]),
-  seed: z.number().int(),
+  seed: z.number().int().describe("the root of every random stream (init, shuffle, dropout, Gumbel noise)"),
   /** Snapshots of α kept for the α-evolution figure. */
   alphaSnapshots: count,
-  tauSchedule: z.enum(["paper", "fit"]).optional(),
+  tauSchedule: z
+    .enum(["paper", "fit"])
+    .optional()
+    .describe(
+      "paper: τ falls by --tau-decay per step; fit: the decay is set so τ reaches its floor at the search's last step",
+    ),
   /**
    * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
    * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
    * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
    */
-  batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
-  undecided: z.enum(UNDECIDED_POLICIES).optional(),
+  batchParts: z
+    .union([z.literal(1), z.literal(2)])
+    .optional()
+    .describe(
+      "each batch whole (1) or in two parts with their own BatchNorm statistics (2), whose second part a second thread computes",
+    ),
+  undecided: z
+    .enum(UNDECIDED_POLICIES)
+    .optional()
+    .describe(
+      "what an undecided field gets: α's argmax (keep), the largest candidate (max), or exit 1 after writing the plan (fail)",
+    ),
 });
 export interface SearchConfig extends SearchEmbeddingConfig {
   model: ModelName;
@@ -444,19 +473,24 @@ export const dimensionPlanSchema = typed<DimensionPlan>(
 );
 
 export const retrainConfigShape = z.object({
-  model: z.enum(MODEL_NAMES),
+  model: z.enum(MODEL_NAMES).describe("the base model"),
   /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
   dims: z.array(positiveInt).min(1),
-  projection: z.enum(PROJECTION_KINDS),
+  projection: z
+    .enum(PROJECTION_KINDS)
+    .describe("how a plan's sizes reach the common width: a linear map per size, or zero-padding"),
   /** Width the fields are projected to (d_N). */
   outputDim: positiveInt,
-  epochs: positiveInt,
-  patience: positiveInt,
-  batchSize: positiveInt,
-  learningRate: finite.positive(),
-  seed: z.number().int(),
+  epochs: positiveInt.describe("training epochs at most (early stopping on validation AUC may end sooner)"),
+  patience: positiveInt.describe("epochs without a better validation AUC before training stops"),
+  batchSize: positiveInt.describe("rows per training step"),
+  learningRate: finite.positive().describe("Adam learning rate"),
+  seed: z.number().int().describe("the root of every random stream (init, shuffle, dropout)"),
   /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
-  warmStart: z.boolean().optional(),
+  warmStart: z
+    .boolean()
+    .optional()
+    .describe("start from the search's saved weights (the plan's search.weights) instead of from scratch"),
   /**
    * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
    * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
@@ -464,7 +498,14 @@ export const retrainConfigShape = z.object({
    */
   batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
   /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */
-  embeddingL2: z.number().finite().nonnegative().optional(),
+  embeddingL2: z
+    .number()
+    .finite()
+    .nonnegative()
+    .optional()
+    .describe(
+      "L2 on the embedding rows each batch reads: λ/B·Σ‖e‖² over the batch's lookups (BARS' embedding_regularizer)",
+    ),
 });
 
 /** How a method other than AutoDim chose its sizes, recorded in the result. */

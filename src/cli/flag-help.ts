@@ -1,0 +1,189 @@
+// Per-flag help (`autodim search --help`): what each flag sets, its default and the paper's
+// value. A flag that sets a config field takes its meaning from the field's schema description
+// (src/train/schemas.ts), so the help and the validated config cannot drift apart; flags that
+// are not config fields (files, threads, checkpoints) say what they do here.
+import type { z } from "zod";
+import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN } from "../methods/defaults.js";
+import { METHOD_FLAGS, METHODS } from "../methods/registry.js";
+import { quickSettings } from "../methods/defaults.js";
+import { retrainConfigShape, searchConfigShape } from "../train/schemas.js";
+
+interface FlagDoc {
+  flag: string;
+  /** The value's placeholder ("N", "FILE"); absent for a switch. */
+  value?: string;
+  /** The schema field whose description is the meaning. */
+  field?: z.ZodTypeAny;
+  help?: string;
+  default?: string;
+  paper?: string;
+}
+
+function meaning(d: FlagDoc): string {
+  const text = d.field?.description ?? d.help;
+  if (!text) throw new Error(`flag --${d.flag} has no description`);
+  return text;
+}
+
+const S = searchConfigShape.shape;
+const R = retrainConfigShape.shape;
+
+const COMMON: Record<string, FlagDoc> = {
+  data: { flag: "data", value: "DIR", help: "a prepared data set (autodim prepare)" },
+  threads: {
+    flag: "threads",
+    value: "N",
+    help: "threads one run computes on; the same bits at any count",
+    default: "all cores",
+  },
+  "batch-parts": { flag: "batch-parts", value: "1|2", field: S.batchParts, default: "1" },
+  "checkpoint-dir": {
+    flag: "checkpoint-dir",
+    value: "DIR",
+    help: "write checkpoints here (and resume from them with --resume)",
+  },
+  "checkpoint-every": { flag: "checkpoint-every", value: "N", help: "steps between checkpoints", default: "500" },
+  resume: {
+    flag: "resume",
+    help: "continue from --checkpoint-dir's checkpoint of this run (=require: fail without one)",
+  },
+  "allow-divergence": {
+    flag: "allow-divergence",
+    help: "keep training when the loss grows 100× above the first step's",
+  },
+};
+
+const SEARCH: FlagDoc[] = [
+  COMMON.data,
+  { flag: "model", value: "fm|wd|deepfm|nfm|ipnn|autoint", help: "the base model the supernet searches with" },
+  { flag: "out", value: "plan.json", help: "where the dimension plan is written (with per-field diagnostics)" },
+  {
+    flag: "candidates",
+    value: "2,8,16,24,32",
+    field: S.candidates,
+    default: DEFAULT_SEARCH.candidates.join(","),
+    paper: "2,8,16,24,32",
+  },
+  {
+    flag: "embedding",
+    value: "shared|separate",
+    field: S.lookup,
+    default: DEFAULT_SEARCH.lookup,
+    paper: "shared (AD-2)",
+  },
+  { flag: "unify", value: "linear|zeropad", field: S.unify, default: DEFAULT_SEARCH.unify, paper: "linear (AD-2)" },
+  { flag: "freq", value: "N", field: S.frequency, default: String(DEFAULT_SEARCH.frequency), paper: "10" },
+  { flag: "one-level", field: S.oneLevel, default: "off (bi-level)" },
+  { flag: "second-order", field: S.secondOrder, default: "off (first order)", paper: "first order" },
+  { flag: "epochs", value: "N", field: S.epochs, default: String(DEFAULT_SEARCH.epochs), paper: "1" },
+  {
+    flag: "warmup-steps",
+    value: "N",
+    field: S.warmupSteps,
+    default: String(DEFAULT_SEARCH.warmupSteps),
+    paper: "not stated",
+  },
+  { flag: "batch-size", value: "N", field: S.batchSize, default: String(DEFAULT_SEARCH.batchSize), paper: "2000" },
+  { flag: "lr", value: "X", field: S.learningRate, default: String(DEFAULT_SEARCH.learningRate), paper: "0.001" },
+  {
+    flag: "arch-lr",
+    value: "X",
+    field: S.architectureLearningRate,
+    default: String(DEFAULT_SEARCH.architectureLearningRate),
+    paper: "0.001",
+  },
+  {
+    flag: "tau-schedule",
+    value: "fit|paper",
+    field: S.tauSchedule,
+    default: DEFAULT_SEARCH.tauSchedule ?? "fit",
+    paper: "paper",
+  },
+  { flag: "tau-decay", value: "X", field: S.tauDecay, default: String(DEFAULT_SEARCH.tauDecay), paper: "5e-5" },
+  { flag: "seed", value: "N", field: S.seed, default: "2026" },
+  { flag: "save-weights", value: "FILE", help: "also save the trained supernet, for `retrain --warm-start`" },
+  { flag: "undecided", value: "keep|max|fail", field: S.undecided, default: "keep" },
+  COMMON.threads,
+  COMMON["batch-parts"],
+  COMMON["checkpoint-dir"],
+  COMMON["checkpoint-every"],
+  COMMON.resume,
+  COMMON["allow-divergence"],
+];
+
+const TRAIN = (d: { epochs: number; patience: number; batchSize: number; learningRate: number }): FlagDoc[] => [
+  { flag: "epochs", value: "N", field: R.epochs, default: String(d.epochs), paper: "not stated" },
+  { flag: "patience", value: "N", field: R.patience, default: String(d.patience), paper: "not stated" },
+  { flag: "batch-size", value: "N", field: R.batchSize, default: String(d.batchSize), paper: "2000" },
+  { flag: "lr", value: "X", field: R.learningRate, default: String(d.learningRate), paper: "0.001" },
+  { flag: "embedding-l2", value: "X", field: R.embeddingL2, default: "0", paper: "not stated" },
+  { flag: "seed", value: "N", field: R.seed, default: "2026" },
+];
+
+const RETRAIN: FlagDoc[] = [
+  COMMON.data,
+  { flag: "model", value: "fm|wd|deepfm|nfm|ipnn|autoint", field: R.model },
+  { flag: "plan", value: "plan.json", help: "train with the plan's per-field sizes (from `autodim search`)" },
+  { flag: "dim", value: "D", help: "or every field at one size D (the full-dimension model at D = 32)", default: "32" },
+  { flag: "out", value: "result.json", help: "where the result (test AUC, Logloss, Params, history) is written" },
+  { flag: "projection", value: "linear|zeropad", field: R.projection, default: "the plan's --unify" },
+  ...TRAIN(PAPER_RETRAIN),
+  { flag: "warm-start", field: R.warmStart, default: "off" },
+  { flag: "allow-other-data", help: "accept a plan searched on another source file (e.g. on a sample)" },
+  COMMON.threads,
+  COMMON["batch-parts"],
+  COMMON["checkpoint-dir"],
+  COMMON["checkpoint-every"],
+  COMMON.resume,
+  COMMON["allow-divergence"],
+];
+
+const RUN: FlagDoc[] = [
+  {
+    flag: "method",
+    value: Object.keys(METHODS).join("|"),
+    help: "the method that chooses the sizes, then re-trains them",
+  },
+  COMMON.data,
+  { flag: "model", value: "fm|wd|deepfm|nfm|ipnn|autoint", field: R.model },
+  {
+    flag: "out",
+    value: "result.json",
+    help: "where the result (with how the sizes were chosen: selection) is written",
+  },
+  ...TRAIN(QUICK_RETRAIN),
+  ...METHOD_FLAGS.map((m) => ({
+    flag: m.flag,
+    value: m.kind === "int" ? "N" : "X",
+    help: `${m.help} (${METHODS[m.method].label} only)`,
+    default: String(m.get(quickSettings("fm", 2026))),
+  })),
+  COMMON.threads,
+  COMMON["batch-parts"],
+  COMMON["checkpoint-dir"],
+  COMMON["checkpoint-every"],
+  COMMON.resume,
+  COMMON["allow-divergence"],
+];
+
+export const FLAG_DOCS: Record<string, FlagDoc[]> = { search: SEARCH, retrain: RETRAIN, run: RUN };
+
+/** The flags section of a command's help, or undefined for commands without per-flag docs. */
+export function flagHelp(command: string): string | undefined {
+  const docs = FLAG_DOCS[command];
+  if (!docs) return undefined;
+  const heads = docs.map((d) => `--${d.flag}${d.value ? ` ${d.value}` : ""}`);
+  const width = Math.min(34, Math.max(...heads.map((h) => h.length)) + 2);
+  const lines = docs.map((d, i) => {
+    const extra = [
+      d.default !== undefined ? `default ${d.default}` : "",
+      d.paper !== undefined ? `paper ${d.paper}` : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    const text = `${meaning(d)}${extra ? ` (${extra})` : ""}`;
+    const head = heads[i];
+    return head.length < width ? `  ${head.padEnd(width)}${text}` : `  ${head}\n  ${" ".repeat(width)}${text}`;
+  });
+  return `flags:\n${lines.join("\n")}`;
+}
