@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
 import { AutodimError } from "../errors.js";
 import { readManifest, type FileEntry, type Manifest, type ShardEntry, type Split } from "./manifest.js";
+import { markReader } from "./readers.js";
 
 export interface Batch {
   /** Row-major global feature ids, `size × fields` (only the first `size` rows are valid). */
@@ -39,6 +40,10 @@ export class PreparedData {
     manifest?: Manifest,
   ) {
     this.manifest = manifest ?? readManifest(dir);
+    // Mark the generation folder(s) read, so a re-prepare of `dir` by another process keeps them.
+    if (!manifest)
+      for (const f of [this.manifest.counts, ...this.manifest.shards.map((s) => s.ids)])
+        if (f.file.includes("/")) markReader(join(dir, f.file.split("/")[0]));
     this.fieldCount = this.manifest.fields.length;
     this.offsets = Int32Array.from(this.manifest.fields.map((f) => f.offset));
     this.vocabularySizes = this.manifest.fields.map((f) => f.vocabularySize);

@@ -28,6 +28,7 @@ import {
 } from "./manifest.js";
 import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
 import { FileLock } from "../runtime/lock.js";
+import { liveReaders } from "./readers.js";
 
 export interface PrepareRequest extends PrepareSettings {
   /** One file, split at random by `split` and `seed`; or separate train/val/test files. */
@@ -164,6 +165,7 @@ function removeOrphans(out: string, current: Manifest | undefined): void {
   const used = new Set((current ? manifestFiles(current) : []).map((f) => f.split("/")[0]));
   for (const name of readdirSync(out)) {
     if (GENERATION.test(name) && !used.has(name)) {
+      if (liveReaders(join(out, name)).length > 0) continue; // still read: a later prepare removes it
       rmSync(join(out, name), { recursive: true, force: true });
       process.stderr.write(`prepare: removed ${join(out, name)}, left by an interrupted prepare\n`);
     }
@@ -174,7 +176,17 @@ function removeOrphans(out: string, current: Manifest | undefined): void {
 function removeReplaced(out: string, previous: Manifest, current: Manifest): void {
   const keep = new Set(manifestFiles(current));
   const folders = new Set<string>();
+  // A generation another process still reads stays whole until its readers are gone.
+  const read = new Set(
+    manifestFiles(previous)
+      .filter((f) => f.includes("/"))
+      .map((f) => f.split("/")[0])
+      .filter((d) => GENERATION.test(d) && liveReaders(join(out, d)).length > 0),
+  );
+  for (const d of read)
+    process.stderr.write(`prepare: kept ${join(out, d)} (the replaced data set) while other processes read it; a later prepare removes it\n`);
   for (const f of manifestFiles(previous)) {
+    if (f.includes("/") && read.has(f.split("/")[0])) continue;
     if (keep.has(f)) continue;
     rmSync(join(out, f), { force: true });
     if (f.includes("/")) folders.add(f.split("/")[0]);
@@ -610,11 +622,12 @@ async function reusable(out: string, inputs: { split: Split | "all"; path: strin
   if (!m.sources || m.sources.length !== inputs.length) return undefined;
   for (let i = 0; i < inputs.length; i++) {
     const src = m.sources[i];
-    if (src.path !== inputs[i].path || src.split !== inputs[i].split) return undefined;
+    if (src.split !== inputs[i].split) return undefined;
     const st = statSync(inputs[i].path);
     if (st.size !== src.bytes) return undefined;
-    // Touched but maybe not changed: the checksum decides.
-    if (st.mtimeMs !== src.mtimeMs && (await sha256File(inputs[i].path)) !== src.sha256) return undefined;
+    // Touched, or the same bytes under another path (another checkout, a moved file): the checksum decides.
+    if ((st.mtimeMs !== src.mtimeMs || src.path !== inputs[i].path) && (await sha256File(inputs[i].path)) !== src.sha256)
+      return undefined;
   }
   // Sizes first (cheap), then every file's sha256: a shard damaged in place (same size) makes
   // this prepare rebuild, as the reader's "re-run `autodim prepare`" promises.

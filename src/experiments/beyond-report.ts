@@ -82,8 +82,33 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
     ],
     { "params saved": "%" },
   );
+  const targets = r.targets.length
+    ? markdownTable(
+        r.targets.map((t) => ({
+          data: t.data === "movielens" ? "MovieLens-1M" : "planted 1.2M",
+          model: modelLabel(t.model),
+          seeds: t.seeds.join(", "),
+          "ΔAUC vs FDE [95% CI]": `${interval(t.delta)} ${t.delta.verdict}`,
+          "params saved": t.saved,
+          "fields decided": t.decided.map((d) => `${d}/${t.fields}`).join(", "),
+          "Pearson between seeds": Number.isFinite(t.pearson) ? t.pearson.toFixed(2) : "–",
+          "Spearman(planted rank, size)": t.spearman ? t.spearman.map((x) => x.toFixed(2)).join(", ") : "",
+          "rank-0 fields at the smallest size": t.noiseAtSmallest
+            ? t.noiseAtSmallest.map((n) => `${n.count}/${n.of}`).join(", ")
+            : "",
+          "search cost vs FDE": t.costVsFde.toFixed(2),
+        })),
+        { "params saved": "%" },
+      )
+    : "Shrink's main-table cells are not saved yet (`autodim reproduce methods-movielens` and `methods-planted` make them).";
   return [
     head,
+    "",
+    "### Shrink in the main tables (seeds 1–3) against the targets",
+    "",
+    "Targets (issue 31): MovieLens ΔAUC ≥ 0 or its interval includes 0 with ≥ 50% fewer parameters, every model; planted Spearman(rank, size) ≥ 0.7, rank-0 fields at the smallest size, ΔAUC interval includes 0 or is above it; mean Pearson between seeds ≥ 0.75; search ≤ 2× one FDE training.",
+    "",
+    targets,
     "",
     `### The tolerance (tuning seeds ${r.tuningSeeds.join(", ")}; chosen ${r.chosen}; the code's default SHRINK_TOLERANCE ${r.defaultTolerance})`,
     "",

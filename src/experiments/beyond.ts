@@ -10,6 +10,7 @@
 //      tolerance as a column (methods-movielens, methods-planted).
 // One full-model training per (model, seed) serves every tolerance: the probes do not depend on it.
 import { AutodimError } from "../errors.js";
+import { pearson, spearman } from "../data/metrics.js";
 import { SHRINK_TOLERANCE, retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
 import type { FieldProbe } from "../embedding/shrink.js";
 import type { ModelName } from "../models/ctr.js";
@@ -17,13 +18,15 @@ import type { RetrainResult } from "../train/schemas.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
-import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import { datasetByName, DEFAULT_SEED, plantedRanks, type Dataset, type Scale } from "./datasets.js";
+import { existsSync, readdirSync } from "node:fs";
 import type { RunCounts } from "./frequency.js";
 import {
   methodRunsDir,
   methodSettings,
   methodsDefaults,
   readScores,
+  savedMethodResults,
   scoresFile,
   testLabels,
   writeScores,
@@ -89,6 +92,8 @@ export interface CurvePoint {
 }
 
 export interface BeyondResult {
+  /** Shrink in the main tables (seeds 1–3) against issue 31's targets; absent where not run. */
+  targets: ShrinkTarget[];
   tolerances: ToleranceRow[];
   chosen: number;
   defaultTolerance: number;
@@ -243,7 +248,26 @@ export async function runBeyond(
       };
     });
   });
+  // 3. The main tables' Shrink column against the targets (read, never trained, here).
+  const targets: ShrinkTarget[] = [];
+  const movielens = await shrinkTargets({
+    data: "movielens",
+    ds,
+    settings: methodsDefaults(scale, "movielens"),
+    dir: methodRunsDir("methods-movielens", scale),
+  });
+  if (movielens) targets.push(...movielens);
+  const plantedDir = methodRunsDir("methods-planted", scale);
+  if (existsSync(plantedDir) && readdirSync(plantedDir).some((f) => f.includes("-shrink-") && f.endsWith(".json"))) {
+    const planted = await datasetByName("planted-large", scale);
+    const found = await shrinkTargets(
+      { data: "planted-large", ds: planted, settings: methodsDefaults(scale, "planted-large"), dir: plantedDir },
+      plantedRanks(planted),
+    );
+    if (found) targets.push(...found);
+  }
   return {
+    targets,
     tolerances,
     chosen: pick.tolerance,
     defaultTolerance: SHRINK_TOLERANCE,
@@ -253,4 +277,85 @@ export async function runBeyond(
     curveSeeds: s.curveSeeds,
     computeSeconds,
   };
+}
+
+/** Shrink against issue 31's targets, from the main tables' saved runs (nothing is trained here). */
+export interface ShrinkTarget {
+  data: "movielens" | "planted-large";
+  model: ModelName;
+  seeds: number[];
+  delta: PairedDifference & { verdict: string };
+  saved: number;
+  decided: number[];
+  fields: number;
+  /** Mean Pearson between two seeds' size vectors (NaN when a vector is constant). */
+  pearson: number;
+  /** Shrink's selection time (full model + probes) over FDE's training of the same seed. */
+  costVsFde: number;
+  /** Planted data: Spearman(planted rank, size) per seed, and rank-0 fields at the smallest size. */
+  spearman?: number[];
+  noiseAtSmallest?: { count: number; of: number }[];
+}
+
+export async function shrinkTargets(
+  which: { data: "movielens" | "planted-large"; ds: Dataset; settings: MethodsSettings; dir: string },
+  ranks?: Map<string, number>,
+): Promise<ShrinkTarget[] | undefined> {
+  const { ds, settings } = which;
+  const runs = await savedMethodResults(ds, { ...settings, methods: ["fde", "shrink"] }, which.dir);
+  if (!runs) return undefined;
+  const labels = testLabels(ds);
+  const names = ds.data.manifest.fields.map((f) => f.name);
+  return settings.models.map((model) => {
+    const get = (method: string, seed: number) => {
+      const r = runs.get(`${model}-${method}-s${seed}`);
+      if (!r?.scores)
+        throw new AutodimError(`beyond: the ${model} ${method} run of seed ${seed} has no saved test scores`);
+      return r;
+    };
+    const seeds = settings.seeds;
+    const draws = new AucDraws(
+      labels,
+      ["fde", "shrink"].map((m) => ({ key: m, scoresBySeed: seeds.map((s) => get(m, s).scores as Float32Array) })),
+      { replicates: settings.bootstrapReplicates, seed: DEFAULT_SEED },
+    );
+    const d = draws.difference("shrink", "fde");
+    const shrunk = seeds.map((s) => get("shrink", s).result);
+    const dims = shrunk.map((r) => r.dims.map((x) => x.dim));
+    const pairs: number[] = [];
+    for (let a = 0; a < dims.length; a++)
+      for (let b = a + 1; b < dims.length; b++) {
+        const constant = (v: number[]) => v.every((x) => x === v[0]);
+        pairs.push(constant(dims[a]) || constant(dims[b]) ? NaN : pearson(dims[a], dims[b]));
+      }
+    const detail = (r: RetrainResult) => r.selection?.detail as { decided?: number } | undefined;
+    const smallest = settings.candidates[0];
+    return {
+      data: which.data,
+      model,
+      seeds,
+      delta: { ...d, verdict: verdict(d) },
+      saved: mean(seeds.map((s, i) => 1 - shrunk[i].params.embedding / get("fde", s).result.params.embedding)),
+      decided: shrunk.map((r) => detail(r)?.decided ?? NaN),
+      fields: names.length,
+      pearson: mean(pairs),
+      costVsFde: mean(
+        seeds.map((s, i) => (shrunk[i].selection?.seconds ?? NaN) / get("fde", s).result.runtime.wallSeconds),
+      ),
+      ...(ranks && ranks.size
+        ? {
+            spearman: dims.map((v) =>
+              spearman(
+                names.map((n) => ranks.get(n) ?? NaN),
+                v,
+              ),
+            ),
+            noiseAtSmallest: dims.map((v) => ({
+              count: names.filter((n, m) => ranks.get(n) === 0 && v[m] === smallest).length,
+              of: names.filter((n) => ranks.get(n) === 0).length,
+            })),
+          }
+        : {}),
+    };
+  });
 }
