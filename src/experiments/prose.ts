@@ -7,7 +7,7 @@
 // inline in a sentence or around whole paragraphs and tables; `autodim report` rewrites what is
 // between them and `autodim report --check` (and test/report.test.ts) fails when any is stale.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { modelLabel, summarizeEfficiency, type MainTableRow, type MethodRow } from "./methods.js";
 import { METHODS } from "../methods/registry.js";
 import { PAPER_CASE_STUDY, PAPER_CASE_STUDY_TOTALS, PAPER_MAIN, PAPER_TRANSFER } from "./paper.js";
@@ -27,40 +27,10 @@ import { describeVersion } from "../runtime/version.js";
 import { describeHardware } from "../runtime/hardware.js";
 import { AutodimError } from "../errors.js";
 
-/** Reads committed results by file name (`efficiency-quick`), once each. */
-export class Results {
-  private cache = new Map<string, SavedResult>();
-  constructor(readonly dir = RESULTS_DIR) {}
-  get(name: string): SavedResult {
-    let r = this.cache.get(name);
-    if (!r) {
-      const file = join(this.dir, `${name}.json`);
-      if (!existsSync(file)) throw new AutodimError(`${file}: no such result (a generated block reads it)`);
-      r = JSON.parse(readFileSync(file, "utf8")) as SavedResult;
-      this.cache.set(name, r);
-    }
-    return r;
-  }
-  payload<T>(name: string): T {
-    return this.get(name).result as T;
-  }
-}
+export { Results, fix, signed, pct, range, minus } from "./prose-format.js";
+import { Results, fix, signed, pct, range, minus } from "./prose-format.js";
+import { VERDICT_BLOCKS } from "./prose-verdict.js";
 
-// ---- number formats (as the prose writes them: Unicode minus, explicit plus on differences) ----
-
-const minus = (s: string) => s.replace(/^-/, "−");
-/** 0.80723 → "0.8072". */
-export const fix = (x: number, d = 4) => minus(x.toFixed(d));
-/** A difference: "+0.0012", "−0.0016". */
-export const signed = (x: number, d = 4) => (x >= 0 ? `+${x.toFixed(d)}` : minus(x.toFixed(d)));
-/** A share: 0.352 → "35.2%". */
-export const pct = (x: number, d = 1) => `${minus((100 * x).toFixed(d))}%`;
-/** "a–b" of the smallest and largest, formatted; one value when they print the same. */
-export function range(xs: number[], f: (x: number) => string): string {
-  const lo = f(Math.min(...xs));
-  const hi = f(Math.max(...xs));
-  return lo === hi ? lo : `${lo}–${hi}`;
-}
 const int = (x: number) => Math.round(x).toLocaleString("en");
 const interval = (r: MainTableRow) => `[${signed(r.deltaLow)}, ${signed(r.deltaHigh)}]`;
 
@@ -485,7 +455,12 @@ const NOTEBOOK_BLOCKS: Record<string, Block> = {
   },
 };
 
-export const BLOCKS: Record<string, Block> = { ...README_BLOCKS, ...NOTEBOOK_BLOCKS, ...claimBlocks() };
+export const BLOCKS: Record<string, Block> = {
+  ...README_BLOCKS,
+  ...NOTEBOOK_BLOCKS,
+  ...claimBlocks(),
+  ...VERDICT_BLOCKS,
+};
 
 /** claim-<id>-<data>: a claim's verdict and our numbers on one data set, as the claims table states them. */
 function claimBlocks(): Record<string, Block> {
@@ -523,7 +498,7 @@ export function blocksIn(text: string, results: Results): BlockUse[] {
 }
 
 /** The text with every generated span filled from the results. */
-export function fillBlocks(text: string, results: Results): string {
+export function fillBlocks(text: string, results: Results, relink: (s: string) => string = (s) => s): string {
   // A begin marker without its end would leave a span unchecked: refuse it.
   const begins = [...text.matchAll(/<!-- autodim:begin ([\w-]+) -->/g)].map((m) => m[1]);
   const ends = [...text.matchAll(/<!-- autodim:end ([\w-]+) -->/g)].map((m) => m[1]);
@@ -534,7 +509,7 @@ export function fillBlocks(text: string, results: Results): string {
   return text.replace(MARKER, (_all, name: string, body: string) => {
     const render = BLOCKS[name];
     if (!render) throw new AutodimError(`unknown generated block "${name}"`);
-    const out = render(results);
+    const out = relink(render(results));
     return `<!-- autodim:begin ${name} -->${body.startsWith("\n") ? `\n${out}\n` : out}<!-- autodim:end ${name} -->`;
   });
 }
@@ -578,5 +553,13 @@ export function proseFiles(root = "."): string[] {
 
 /** A file's text with its spans filled (README as Markdown, notebooks cell by cell). */
 export function filledFile(file: string, text: string, results: Results): string {
-  return file.endsWith(".ipynb") ? fillNotebook(text, results) : fillBlocks(text, results);
+  if (file.endsWith(".ipynb")) return fillNotebook(text, results);
+  // The blocks link from the repo root (README's place); a page under docs/ needs ../ before them.
+  const underDocs = basename(dirname(file)) === "docs";
+  return fillBlocks(text, results, underDocs ? fromDocs : undefined);
+}
+
+/** Relative Markdown links of a block, made relative to docs/. */
+function fromDocs(s: string): string {
+  return s.replace(/\]\((?!https?:|#|\.\.\/|mailto:)([^)]+)\)/g, "](../$1)");
 }
