@@ -28,7 +28,7 @@ import {
 } from "./manifest.js";
 import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
 import { FileLock } from "../runtime/lock.js";
-import { liveReaders } from "./readers.js";
+import { liveReaders, READERS_DIR } from "./readers.js";
 
 export interface PrepareRequest extends PrepareSettings {
   /** One file, split at random by `split` and `seed`; or separate train/val/test files. */
@@ -191,7 +191,10 @@ function removeReplaced(out: string, previous: Manifest, current: Manifest): voi
     rmSync(join(out, f), { force: true });
     if (f.includes("/")) folders.add(f.split("/")[0]);
   }
-  for (const d of folders) if (GENERATION.test(d) && readdirSync(join(out, d)).length === 0) rmSync(join(out, d), { recursive: true, force: true });
+  // Empty but for this process's own reader mark (no other reader: checked above): remove it.
+  for (const d of folders)
+    if (GENERATION.test(d) && readdirSync(join(out, d)).every((n) => n === READERS_DIR))
+      rmSync(join(out, d), { recursive: true, force: true });
 }
 
 async function prepareWith(

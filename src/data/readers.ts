@@ -33,7 +33,11 @@ export function markReader(generationDir: string): void {
   marked.add(generationDir);
 }
 
-/** Live readers of a generation folder (this host: by pid; others: by the mark's age); dead marks are removed. */
+/**
+ * Other processes reading a generation folder (this host: by pid; others: by the mark's age);
+ * dead marks are removed. This process's own mark does not count: a prepare it runs replaces
+ * the data set on purpose.
+ */
 export function liveReaders(generationDir: string): string[] {
   const dir = join(generationDir, READERS_DIR);
   if (!existsSync(dir)) return [];
@@ -42,13 +46,14 @@ export function liveReaders(generationDir: string): string[] {
     const at = name.lastIndexOf("-");
     const host = name.slice(0, at);
     const pid = Number(name.slice(at + 1));
+    const self = host === hostname() && pid === process.pid;
     const alive =
       host === hostname()
-        ? pid === process.pid || (Number.isInteger(pid) && processAlive(pid))
+        ? self || (Number.isInteger(pid) && processAlive(pid))
         : Date.now() - statSync(join(dir, name)).mtimeMs < OTHER_HOST_MS;
-    if (alive) live.push(name);
-    else rmSync(join(dir, name), { force: true });
+    if (!alive) rmSync(join(dir, name), { force: true });
+    else if (!self) live.push(name);
   }
-  if (live.length === 0) rmSync(dir, { recursive: true, force: true });
+  if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
   return live;
 }
