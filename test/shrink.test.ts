@@ -12,7 +12,9 @@ import { METHODS } from "../src/methods/registry.js";
 import type { ShrinkRecord } from "../src/methods/shrink.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
-import { aboveChance, learnableSyntheticData } from "./helpers.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { aboveChance, learnableSyntheticData, tempDir } from "./helpers.js";
 
 before(async () => {
   await initRuntime();
@@ -260,4 +262,29 @@ test("shrink end to end: probes every field, reports every decision, stays withi
     rec.decisions.reduce((a, d, m) => a + d.size * data.manifest.fields[m].vocabularySize, 0),
   );
   assert.ok(r.test.auc > aboveChance(data.manifest.positives.test, data.manifest.rows.test), `test AUC ${r.test.auc}`);
+});
+
+test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, every field's decision, the command lines", async () => {
+  const { shrinkYourData, shrinkDecisionTable, shrinkVerdict } = await import("../src/experiments/yourdata-shrink.js");
+  const { yourDataDefaults } = await import("../src/experiments/yourdata.js");
+  const prepared = await learnableSyntheticData();
+  const runs = join(tempDir(), "runs");
+  const s = {
+    ...yourDataDefaults("smoke"),
+    prepared,
+    runs,
+    retrain: { epochs: 1, patience: 1, batchSize: 256, learningRate: 1e-3 },
+  };
+  const c = await shrinkYourData(s, [1, 2], 0.003, 50);
+  assert.equal(c.fde.length, 2);
+  assert.equal(c.shrink.length, 2);
+  assert.ok(c.delta.low <= c.delta.delta && c.delta.delta <= c.delta.high);
+  const direct = (c.shrink[0].test.auc - c.fde[0].test.auc + c.shrink[1].test.auc - c.fde[1].test.auc) / 2;
+  assert.ok(Math.abs(c.delta.delta - direct) < 1e-9, `${c.delta.delta} vs ${direct}`);
+  assert.match(shrinkVerdict(c), /2 seeds: too few to claim anything/);
+  const table = shrinkDecisionTable(c);
+  assert.equal(table.trim().split("\n").length, 2 + c.decisions[0].length);
+  assert.equal(c.commands.length, 4);
+  assert.match(c.commands[1], /^npx autodim run --method shrink .* --seed 1 --tolerance 0\.003 --out /);
+  for (const f of ["fde-seed1.json", "shrink-seed2.json"]) assert.ok(existsSync(join(runs, f)), f);
 });

@@ -5,6 +5,7 @@
 // every code cell executed with status "ok", no error output, tslab's compile errors (which it
 // writes to stderr only) absent, and at least one rendered table or figure. A screenshot per
 // notebook goes to a temp folder. Not part of `npm test`: it needs Jupyter (`.ci/run` installs it).
+// The suite (server, checks, loop, fixture) is shared with `npm run test:jupyterlab`: shared.ts.
 import { spawn, spawnSync } from "node:child_process";
 import type { Page } from "playwright-core";
 import { CELL_TIMEOUT_MS, exitWith, runNotebookSuite, type CellReport } from "./shared.js";

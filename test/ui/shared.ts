@@ -26,7 +26,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Waits until `url` answers 200; `label` names the server in the errors. */
-export async function waitForServer(url: string, server: ChildProcess, log: () => string, label: string): Promise<void> {
+export async function waitForServer(
+  url: string,
+  server: ChildProcess,
+  log: () => string,
+  label: string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`${label} exited with ${server.exitCode}:\n${log()}`);
@@ -193,7 +198,8 @@ export async function runNotebookSuite(fe: FrontEnd): Promise<number> {
       const started = Date.now();
       const page = await browser.newPage({ viewport: fe.viewport ?? { width: 1280, height: 900 } });
       const shot = join(shots, name.replace(/\.ipynb$/, ".png"));
-      const screenshot = (p: string) => (fe.screenshot ? fe.screenshot(page, p) : page.screenshot({ path: p, fullPage: true }).then(() => undefined));
+      const screenshot = (p: string) =>
+        fe.screenshot ? fe.screenshot(page, p) : page.screenshot({ path: p, fullPage: true }).then(() => undefined);
       try {
         const { cells, rendered } = await fe.run(page, s, name, index);
         const found = cellProblems(cells, rendered);
