@@ -48,7 +48,10 @@ test("README and docs/: outside the generated spans, no typed number repeats one
     }
   const typed: string[] = [];
   for (const file of proseFiles().filter((f) => f.endsWith(".md"))) {
-    const text = readFileSync(file, "utf8").replace(/<!-- autodim:begin ([\w-]+) -->[\s\S]*?<!-- autodim:end \1 -->/g, "");
+    const text = readFileSync(file, "utf8").replace(
+      /<!-- autodim:begin ([\w-]+) -->[\s\S]*?<!-- autodim:end \1 -->/g,
+      "",
+    );
     for (const [i, line] of text.split("\n").entries())
       for (const m of line.matchAll(/[−+-]?\d*\.\d{3,4}\b/g))
         if (held.has(unminus(m[0]))) typed.push(`${file} line ~${i + 1}: ${m[0]}`);
@@ -136,7 +139,75 @@ function figure(result: string, name: string): Figure {
   return fig;
 }
 
+/** The table of a result whose header row starts with `head` (results with several tables). */
+function tableStarting(name: string, head: string): Row[] {
+  const block = readSavedResult(name)
+    .markdown.split(/\n\s*\n/)
+    .find((b) => b.startsWith(head));
+  assert.ok(block, `${name}: no table starting ${head}`);
+  const lines = block.split("\n").filter((l) => l.startsWith("|"));
+  const cells = (l: string) => l.slice(1, -1).split("|");
+  const names = cells(lines[0]);
+  return lines.slice(2).map((l) => Object.fromEntries(cells(l).map((c, i) => [names[i], c])));
+}
+
+/** "−0.0016 [−0.0027, −0.0005] worse" → its three numbers as printed. */
+function intervalCells(cell: string | undefined): [string, string, string] {
+  const m = /^(\S+) \[(\S+), (\S+)\]/.exec((cell ?? "").trim());
+  assert.ok(m, `no interval in ${cell}`);
+  return [m[1], m[2], m[3]];
+}
+
+type XTrace = {
+  x: (number | null)[];
+  y: unknown[];
+  error_x: { array: (number | null)[]; arrayminus: (number | null)[] };
+};
+
 const checks: Record<string, () => void> = {
+  "tuning-quick": () => {
+    const rows = tableStarting("tuning-quick", "|setting|model|arm|");
+    const fig = figure("tuning-quick", "verdicts");
+    const series: [string, string, (r: Row) => boolean][] = [
+      ["AutoDim − FDE", "ΔAUC vs FDE [95% CI]", (r) => r.arm === "AutoDim"],
+      ["uniform − FDE", "ΔAUC vs FDE [95% CI]", (r) => r.arm === "uniform"],
+      ["AutoDim − uniform", "AutoDim − uniform [95% CI]", (r) => r.arm === "AutoDim"],
+    ];
+    for (const [name, column, pick] of series) {
+      const t = trace(fig, named(name), name) as unknown as XTrace;
+      t.y.forEach((label, i) => {
+        const r = rows.find((x) => pick(x) && `${x.model}, ${x.setting}` === label);
+        const [d, lo, hi] = intervalCells(r?.[column]);
+        same(t.x[i], d, `${name} ${String(label)}`);
+        same((t.x[i] as number) + (t.error_x.array[i] as number), hi, `${name} ${String(label)} upper`);
+        same((t.x[i] as number) - (t.error_x.arrayminus[i] as number), lo, `${name} ${String(label)} lower`);
+      });
+      assert.equal(t.y.length, rows.filter(pick).length, `${name}: one point per verdict row`);
+    }
+  },
+  "beyond-quick": () => {
+    const rows = tableStarting("beyond-quick", "|model|method|params saved|");
+    const fig = figure("beyond-quick", "tradeoff");
+    for (const t of fig.data as {
+      name: string;
+      x: number[];
+      y: number[];
+      text?: string[];
+      error_y: { array: number[]; arrayminus: number[] };
+    }[]) {
+      t.x.forEach((x, i) => {
+        const r = t.name.startsWith("Shrink")
+          ? rows.find((row) => row.method.startsWith(`Shrink, ${t.text?.[i]}`) && t.name.includes(`(${row.model})`))
+          : rows.find((row) => t.name === `${row.method} (${row.model}, main table)`);
+        assert.ok(r, `${t.name} point ${i}: no table row`);
+        const [d, lo, hi] = intervalCells(r["ΔAUC [95% CI]"]);
+        same(x / 100, r["params saved"], `${t.name} saved`);
+        same(t.y[i], d, `${t.name} ΔAUC`);
+        same(t.y[i] + t.error_y.array[i], hi, `${t.name} upper`);
+        same(t.y[i] - t.error_y.arrayminus[i], lo, `${t.name} lower`);
+      });
+    }
+  },
   "efficiency-quick": () => {
     const rows = tableOf("efficiency-quick");
     const fig = figure("efficiency-quick", "time");
