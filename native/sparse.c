@@ -1,4 +1,4 @@
-// autodim_sparse: the per-row loops of the sparse embedding tables (src/embedding/sparse.ts)
+// autodim_sparse: the per-row loops of the sparse embedding tables (src/tables/sparse.ts)
 // in C. A table keeps each row as [x(dim), m(dim), v(dim)] in one Float32Array; a step
 // gathers the rows its batch touches and applies lazy Adam to them. In JS each row costs
 // ~150–300 ns of arithmetic (every float widened to double and back) plus a cache and TLB
