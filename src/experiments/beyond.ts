@@ -30,6 +30,7 @@ import {
   scoresFile,
   testLabels,
   writeScores,
+  type MethodRun,
   type MethodsSettings,
 } from "./methods.js";
 
@@ -302,11 +303,16 @@ export async function shrinkTargets(
   ranks?: Map<string, number>,
 ): Promise<ShrinkTarget[] | undefined> {
   const { ds, settings } = which;
-  const runs = await savedMethodResults(ds, { ...settings, methods: ["fde", "shrink"] }, which.dir);
-  if (!runs) return undefined;
+  // Per model: a model whose Shrink runs are all saved is judged; the others are left out.
+  const perModel: { model: ModelName; runs: Map<string, MethodRun> }[] = [];
+  for (const model of settings.models) {
+    const runs = await savedMethodResults(ds, { ...settings, models: [model], methods: ["fde", "shrink"] }, which.dir);
+    if (runs) perModel.push({ model, runs });
+  }
+  if (perModel.length === 0) return undefined;
   const labels = testLabels(ds);
   const names = ds.data.manifest.fields.map((f) => f.name);
-  return settings.models.map((model) => {
+  return perModel.map(({ model, runs }) => {
     const get = (method: string, seed: number) => {
       const r = runs.get(`${model}-${method}-s${seed}`);
       if (!r?.scores)
