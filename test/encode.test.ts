@@ -3,8 +3,10 @@ import { test } from "node:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../src/data/batches.js";
+import { availableParallelism } from "node:os";
 import {
   ChunkEncoder,
+  defaultEncodeThreads,
   EncodePool,
   encodeFile,
   LINE_BAD,
@@ -215,4 +217,18 @@ test("prepare: 2 encode threads write the same shards as the calling thread (spl
   const p2 = await prepareQuiet({ ...pre, out: join(dir, "p2"), threads: 2 });
   assert.deepEqual(p0.manifest.rows, { train: 200, val: 198, test: 200 });
   assert.deepEqual(digest(p2.manifest), digest(p0.manifest));
+});
+
+test("--threads (AUTODIM_THREADS) caps prepare's encode workers: one thread encodes on the calling thread", () => {
+  const before = process.env.AUTODIM_THREADS;
+  try {
+    process.env.AUTODIM_THREADS = "1";
+    assert.equal(defaultEncodeThreads(1 << 30), 0);
+    delete process.env.AUTODIM_THREADS;
+    assert.equal(defaultEncodeThreads(1 << 30), availableParallelism() >= 2 ? Math.min(availableParallelism(), 4) : 0);
+    assert.equal(defaultEncodeThreads(1 << 10), 0, "small files stay on the calling thread");
+  } finally {
+    if (before === undefined) delete process.env.AUTODIM_THREADS;
+    else process.env.AUTODIM_THREADS = before;
+  }
 });

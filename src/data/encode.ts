@@ -88,7 +88,9 @@ export class ChunkEncoder {
 
 /** Threads for the encode pass by default: one per core when there are several. */
 export function defaultEncodeThreads(fileBytes: number): number {
-  const cores = availableParallelism();
+  // `--threads N` / AUTODIM_THREADS caps the workers like every other part of a run.
+  const asked = Number(process.env.AUTODIM_THREADS ?? process.env.AUTODIM_BLAS_THREADS ?? NaN);
+  const cores = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, availableParallelism()) : availableParallelism();
   // Starting a worker costs ~0.2 s (it compiles the decoder): not worth it for small files.
   return cores >= 2 && fileBytes >= 32 << 20 ? Math.min(cores, 4) : 0;
 }

@@ -79,11 +79,12 @@ async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missin
 /**
  * The compute threads a run starts with: AUTODIM_THREADS (AUTODIM_BLAS_THREADS, its older name),
  * else DEFAULT_THREADS, all the cores this process may use. `--threads N` of the training commands
- * sets it per run. On two threads AutoDim's search and re-train split each batch in halves, one on
- * a replica thread (src/train/replica.ts; ×1.72–1.85 and ×1.57–1.58 on an idle 2-core machine),
- * other runs split their kernels (×1.29 / ×1.24); with another job on the second core two threads are slower than
- * one, so runs side by side (two `reproduce` processes, GNU parallel) should take `--threads 1`
- * (bench/README.md).
+ * sets it per run. The thread count never changes a run's numbers: products are never split, and
+ * a batch is computed in two parts only when the run's config says so (`batchParts: 2`), the
+ * second part on a replica thread when there are two (src/train/replica.ts; bench/README.md).
+ * With another job on the second core two threads are slower than one, so runs side by side
+ * (two `reproduce` processes, GNU parallel) should take `--threads 1`. `prepare` caps its encode
+ * workers by it too (src/data/encode.ts).
  */
 export const DEFAULT_THREADS = Math.min(64, Math.max(1, availableParallelism()));
 
