@@ -361,7 +361,7 @@ test("--candidates 4096 and a plan of size 100000 are refused before training wi
       "--out",
       join(dir, "b.json"),
     ]),
-    /--plan .*big-plan\.json: sizes up to 100000, output 100000 \(--batch-size 2000\): one training step would need about [\d.]+ GB/,
+    /--plan .*big-plan\.json: sizes up to 100000, output 100000 \(--batch-size 512\): one training step would need about [\d.]+ GB/,
   );
   assert.ok(Date.now() - started < 30_000, "refused at once, not after a minute of training");
 });

@@ -3,7 +3,7 @@
 // (src/train/schemas.ts), so the help and the validated config cannot drift apart; flags that
 // are not config fields (files, threads, checkpoints) say what they do here.
 import type { z } from "zod";
-import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN } from "../methods/defaults.js";
+import { DEFAULT_SEARCH, QUICK_RETRAIN } from "../methods/defaults.js";
 import { METHOD_FLAGS, METHODS } from "../methods/registry.js";
 import { quickSettings } from "../methods/defaults.js";
 import { retrainConfigShape, searchConfigShape } from "../train/schemas.js";
@@ -127,7 +127,7 @@ const RETRAIN: FlagDoc[] = [
   { flag: "dim", value: "D", help: "or every field at one size D (the full-dimension model at D = 32)", default: "32" },
   { flag: "out", value: "result.json", help: "where the result (test AUC, Logloss, Params, history) is written" },
   { flag: "projection", value: "linear|zeropad", field: R.projection, default: "the plan's --unify" },
-  ...TRAIN(PAPER_RETRAIN),
+  ...TRAIN(QUICK_RETRAIN),
   { flag: "warm-start", field: R.warmStart, default: "off" },
   { flag: "allow-other-data", help: "accept a plan searched on another source file (e.g. on a sample)" },
   COMMON.threads,

@@ -103,7 +103,7 @@ import { BATCH_NORM_MODELS, MODEL_NAMES } from "../models/ctr.js";
 import { memoryProblem, retrainMemory, searchMemory } from "../train/memory.js";
 import { spearman } from "../data/metrics.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
-import { DEFAULT_SEARCH, PAPER_RETRAIN, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
+import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
 
 const USAGE = `usage: autodim <command> [flags]      (autodim --version: the version and commit)
 
@@ -134,7 +134,7 @@ commands:
            the plan written)
   retrain  --data DIR --model fm|wd|deepfm|nfm|ipnn|autoint (--plan plan.json | --dim D)
            --out result.json
-           [--projection linear|zeropad (default: the plan's unification)] [--epochs 10] [--patience 2] [--batch-size 2000]
+           [--projection linear|zeropad (default: the plan's unification)] [--epochs 12] [--patience 2] [--batch-size 512]
            [--lr 1e-3] [--embedding-l2 0] [--seed 2026] [--warm-start] [--allow-other-data] [--threads N] [--batch-parts 1|2]
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--allow-divergence]
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params (a plan
@@ -925,10 +925,10 @@ const commands: Record<string, Command> = {
       // Default: project as the search unified (linear → linear map, zero-pad → padding).
       projection: plan ? choiceFlag(f, "projection", ["linear", "zeropad"] as const, plan.config.unify) : "none",
       outputDim: plan ? plan.candidates[plan.candidates.length - 1] : (dim as number),
-      epochs: intFlag(f, "epochs", PAPER_RETRAIN.epochs, 1, 1000),
-      patience: intFlag(f, "patience", PAPER_RETRAIN.patience, 1, 1000),
-      batchSize: intFlag(f, "batch-size", PAPER_RETRAIN.batchSize, 1, 1 << 20),
-      learningRate: numberFlag(f, "lr", PAPER_RETRAIN.learningRate, 1e-8, 10),
+      epochs: intFlag(f, "epochs", QUICK_RETRAIN.epochs, 1, 1000),
+      patience: intFlag(f, "patience", QUICK_RETRAIN.patience, 1, 1000),
+      batchSize: intFlag(f, "batch-size", QUICK_RETRAIN.batchSize, 1, 1 << 20),
+      learningRate: numberFlag(f, "lr", QUICK_RETRAIN.learningRate, 1e-8, 10),
       seed: intFlag(f, "seed", DEFAULT_SEED, 0),
       warmStart: f["warm-start"] === true,
       ...batchPartsFlag(f),
