@@ -59,7 +59,10 @@ class AutodimLab(LabServerApp):
     name = __name__
     load_other_extensions = False
     app_name = "JupyterLab (autodim)"
-    app_settings_dir = os.path.join(BUILD, "application_settings")
+    # overrides.json there: no news or update checks (their handlers, /lab/api/news and
+    # /lab/api/update, are the jupyterlab package's, not jupyterlab_server's: a check would end in
+    # a "Path Not Found" dialog that also stops /lab/tree/<path> from opening its notebook).
+    app_settings_dir = os.path.join(HERE, "settings")
     app_version = version
     schemas_dir = os.path.join(BUILD, "schemas")
     static_dir = BUILD

@@ -107,6 +107,19 @@ export interface BeyondResult {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/**
+ * The rule, stated before the runs: the largest mean saving among tolerances whose mean validation
+ * AUC change (over models and tuning seeds) is ≥ −maxDrop; none allowed: the smallest tolerance.
+ */
+export function chooseTolerance<T extends { tolerance: number; validationDelta: number; saved: number }>(
+  rows: T[],
+  maxDrop: number,
+): T {
+  const allowed = rows.filter((t) => t.validationDelta >= -maxDrop);
+  if (allowed.length === 0) return rows.reduce((a, b) => (b.tolerance < a.tolerance ? b : a));
+  return allowed.reduce((a, b) => (b.saved > a.saved ? b : a));
+}
+
 export async function runBeyond(
   ds: Dataset,
   scale: Scale,
@@ -207,8 +220,7 @@ export async function runBeyond(
       chosen: false,
     };
   });
-  const allowed = tolerances.filter((t) => t.validationDelta >= -s.maxValidationDrop);
-  const pick = (allowed.length ? allowed : [tolerances[0]]).reduce((a, b) => (b.saved > a.saved ? b : a));
+  const pick = chooseTolerance(tolerances, s.maxValidationDrop);
   pick.chosen = true;
 
   // 2. The curve on the verdict seeds.

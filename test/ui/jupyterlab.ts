@@ -144,10 +144,23 @@ async function runInLab(
     timeout: 120_000,
   });
   await page.evaluate(PAGE_HELPERS);
-  await page.waitForFunction((n) => (window as unknown as LabWindow).__autodimLab.ready(n), name, {
-    timeout: 180_000,
-    polling: 250,
-  });
+  await page
+    .waitForFunction((n) => (window as unknown as LabWindow).__autodimLab.ready(n), name, {
+      timeout: 180_000,
+      polling: 250,
+    })
+    .catch(async () => {
+      // Say what is in the way: a dialog (kernel choice, an error) or the kernel's state.
+      const dialog = await page
+        .locator(".jp-Dialog")
+        .first()
+        .innerText({ timeout: 1000 })
+        .catch(() => "");
+      throw new Error(
+        `${name} did not open with a connected, idle kernel within 180 s` +
+          (dialog ? `; a dialog shows: ${dialog.replace(/\s+/g, " ").trim()}` : ""),
+      );
+    });
   await page.evaluate((n) => (window as unknown as LabWindow).__autodimLab.hook(n), name);
   // Edit > Clear All Outputs first, so a cell that does not run shows neither an old output nor an old prompt.
   await page.evaluate(() =>
