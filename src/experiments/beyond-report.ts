@@ -41,7 +41,7 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
     `linear projection to ${s.base.candidates[s.base.candidates.length - 1]}). The tolerance is chosen on tuning seeds ` +
     `${r.tuningSeeds.join(", ")} from validation AUC only (the largest mean saving whose mean validation AUC loss is ≤ ${s.maxValidationDrop}); ` +
     `the curve is on seeds ${r.curveSeeds.join(", ")}, which no Shrink choice saw. ΔAUC: test AUC of the plan − the full model of the same seed, ` +
-    `95% two-stage paired bootstrap (${s.base.bootstrapReplicates} replicates). Compute: ${(r.computeSeconds / 3600).toFixed(2)} CPU-hours.`;
+    `95% two-stage paired bootstrap (${s.base.bootstrapReplicates} replicates). Run time: ${(r.computeSeconds / 3600).toFixed(2)} hours summed over the runs (each run's wall time, on 2 cores shared with other runs).`;
   const choice = markdownTable(
     r.tolerances.map((t) => ({
       tolerance: t.tolerance,

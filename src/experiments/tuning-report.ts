@@ -43,8 +43,8 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
     `batch ${t.batchSize}, ≤ ${t.epochs} epochs, patience ${t.patience}). The uniform control gives every field one size d ` +
     `with Σ|V|·d equal to the AutoDim plan's of the same seed, projected to ${s.base.candidates[s.base.candidates.length - 1]} ` +
     `as AutoDim's re-train is: AutoDim − uniform is what the search adds beyond shrinking. Intervals: 95%, two-stage paired ` +
-    `bootstrap (${r.bootstrapReplicates} replicates over seeds, then test rows). Compute: ${(r.computeSeconds / 3600).toFixed(2)} CPU-hours ` +
-    `summed over the runs. Cut from the issue's ~10 CPU-h plan: ${r.models.length === 3 ? "" : `only ${r.models.map((m) => modelLabel(m.model)).join(", ")} tuned; `}the other baselines keep the paper settings; two tuning seeds.`;
+    `bootstrap (${r.bootstrapReplicates} replicates over seeds, then test rows). Run time: ${(r.computeSeconds / 3600).toFixed(2)} hours ` +
+    `summed over the runs (each run's wall time, on 2 cores shared with other runs). Cut from the issue's ~10 CPU-h plan: ${r.models.length === 3 ? "" : `only ${r.models.map((m) => modelLabel(m.model)).join(", ")} tuned; `}the other baselines keep the paper settings; two tuning seeds.`;
 
   const budgets = r.models.flatMap((m) => {
     const trainingTable = markdownTable(
@@ -54,9 +54,9 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
         "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
         "mean validation AUC": g.meanValidationAuc,
         chosen: g.chosen ? "✓" : "",
-        "CPU-min": g.seconds / 60,
+        "run minutes": g.seconds / 60,
       })),
-      { "mean validation AUC": 4, "CPU-min": 1 },
+      { "mean validation AUC": 4, "run minutes": 1 },
     );
     const searchTable = markdownTable(
       m.search.map((g) => ({
@@ -69,14 +69,14 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
         "validation AUC per tuning seed": g.validationAuc.map((x) => x.toFixed(4)).join(", "),
         "mean validation AUC": g.meanValidationAuc,
         chosen: g.chosen ? "✓" : "",
-        "CPU-min": g.seconds / 60,
+        "run minutes": g.seconds / 60,
       })),
       {
         "α steps": 0,
         [`fields decided (of ${r.fields.length})`]: 1,
         "params vs FDE": "%",
         "mean validation AUC": 4,
-        "CPU-min": 1,
+        "run minutes": 1,
       },
     );
     return [
@@ -105,7 +105,10 @@ export function tuningMarkdown(r: TuningResult, ds: Dataset, s: TuningSettings):
             : a.dims.length
               ? "per field (plan)"
               : String(s.base.candidates[s.base.candidates.length - 1]),
-        "fields decided": a.decided ? a.decided.join(", ") : "",
+        // Plans made before the search diagnostics existed have no count (JSON keeps NaN as null).
+        "fields decided": a.decided
+          ? a.decided.map((d) => (typeof d === "number" && Number.isFinite(d) ? String(d) : "–")).join(", ")
+          : "",
         "ΔAUC vs FDE [95% CI]": a.vsFde ? `${interval(a.vsFde)} ${a.vsFde.verdict}` : "reference",
         "AutoDim − uniform [95% CI]": a.vsUniform ? `${interval(a.vsUniform)} ${a.vsUniform.verdict}` : "",
       })),
