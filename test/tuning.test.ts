@@ -257,3 +257,12 @@ test("the table and the figure show the same intervals", () => {
   assert.match(md, /\|paper settings\|FM\|FDE\|1, 2, 3\|0\.8100 ± 0\.0000\|0\.0%\|32\|/);
   assert.match(md, /\|tuned\|W&D\|uniform\|4, 5, 6\|0\.8095 ± 0\.0000\|-59\.0%\|13, 13, 13\|/);
 });
+
+test("C1 tuned: an interval above 0 for the one model tuned is not 'holds' for a claim about every model", () => {
+  const r = fixture();
+  const better = { key: "", delta: 0.002, low: 0.0001, high: 0.004, shareAtMostZero: 0.01, verdict: "better" };
+  r.arms = r.arms.map((a) => (a.setting === "tuned" && a.arm === "AutoDim" ? { ...a, vsFde: better } : a));
+  const c1 = tuningClaims("MovieLens-1M (real)", r).find((x) => x.id === "C1");
+  assert.equal(c1?.verdict, "inconclusive");
+  assert.match(c1?.ours ?? "", /holds for W&D, the other models not tuned/);
+});

@@ -349,19 +349,23 @@ export function tuningClaims(data: string, r: TuningResult): ClaimRow[] {
       ? ` (${tuned.map(modelLabel).join(", ")} only: the models tuned so far; ${seeds} fresh seeds)`
       : ` (${seeds} fresh seeds)`;
   const c1 = ad.flatMap((x) => (x.a?.vsFde ? [{ m: x.m, d: x.a.vsFde }] : []));
-  if (c1.length)
+  if (c1.length) {
+    // A claim about every base model holds only when every model was tuned; it can fail on one.
+    const v = fromInterval(
+      c1.map((x) => x.d),
+      seeds,
+    );
+    const verdict: Verdict = v === "holds" && c1.length < 3 ? "inconclusive" : v;
     out.push({
       ...row(
         "C1",
         data,
-        fromInterval(
-          c1.map((x) => x.d),
-          seeds,
-        ),
-        `ΔAUC ${c1.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}${only}`,
+        verdict,
+        `ΔAUC ${c1.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}${only}${verdict !== v ? `; holds for ${c1.map((x) => modelLabel(x.m)).join(", ")}, the other models not tuned` : ""}`,
       ),
       setting: "tuned",
     });
+  }
   const saved = ad.flatMap((x) => {
     if (!x.a || !x.f) return [];
     const mean = (v: number[]) => v.reduce((p, q) => p + q, 0) / v.length;

@@ -57,6 +57,7 @@ import {
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { caseStudyPaperBody, caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
 import { tuningBody } from "./tuning-report.js";
+import { PAPER_METHOD_NAMES } from "../methods/registry.js";
 import { beyondBody } from "./beyond-report.js";
 import { beyondDefaults, type BeyondResult, type BeyondSettings } from "./beyond.js";
 import type { MainPoint } from "./beyond-report.js";
@@ -788,7 +789,10 @@ export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experime
           });
         continue;
       }
-      const methods = (EXPERIMENTS[which] as Experiment<unknown, MethodsSettings>).defaults?.(s) as MethodsSettings;
+      // The paper's claims are about the paper's methods: a main table's columns beyond the paper
+      // (Shrink) are neither read nor, when unsaved, computed here.
+      const defaults = (EXPERIMENTS[which] as Experiment<unknown, MethodsSettings>).defaults?.(s) as MethodsSettings;
+      const methods = { ...defaults, methods: defaults.methods.filter((m) => PAPER_METHOD_NAMES.includes(m)) };
       const ds = await datasetByName(src.data, s);
       const runs = await methodResults(ds, methods, methodRunsDir(src.experiment, s)); // the core shares these cells
       const labels = testLabels(ds);
