@@ -99,8 +99,24 @@ const tuningSummary: Block = (r) => {
     const a = arm(t, "paper settings", m, "AutoDim");
     return a?.vsUniform ? `${modelLabel(m)} ${iv(a.vsUniform)} (${word(a.vsUniform.verdict)})` : "";
   });
-  const anyBetter = t.arms.some((a) => a.vsUniform?.verdict === "better");
-  return `Tuned, ${parts.join("; ")}. At the paper settings AutoDim − uniform is ${paper.filter(Boolean).join(", ")}: ${anyBetter ? "the search adds something beyond shrinking in some cells" : "the search adds nothing measurable beyond shrinking every field alike"}.`;
+  const cells = t.arms
+    .filter((a) => a.vsUniform)
+    .map((a) => ({
+      label: `${modelLabel(a.model)} ${a.setting === "tuned" ? "tuned" : "at paper settings"}`,
+      v: a.vsUniform?.verdict,
+    }));
+  const list = (v: string) => cells.filter((c) => c.v === v).map((c) => c.label);
+  const better = list("better");
+  const worse = list("worse");
+  const same = list("no difference detected");
+  const verdictText = [
+    better.length ? `above the uniform shrink for ${better.join(", ")}` : "",
+    worse.length ? `below it for ${worse.join(", ")}` : "",
+    same.length ? `within noise of it for ${same.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+  return `Tuned, ${parts.join("; ")}. At the paper settings AutoDim − uniform is ${paper.filter(Boolean).join(", ")}. Against a uniform shrink of its own budget the search is ${verdictText}.`;
 };
 
 function targetLine(t: ShrinkTarget): string {
