@@ -53,6 +53,16 @@ const COMMON: Record<string, FlagDoc> = {
   },
 };
 
+/** Flags of every training command: threads, batch parts, checkpoints, divergence. */
+const RUN_CONTROL: FlagDoc[] = [
+  COMMON.threads,
+  COMMON["batch-parts"],
+  COMMON["checkpoint-dir"],
+  COMMON["checkpoint-every"],
+  COMMON.resume,
+  COMMON["allow-divergence"],
+];
+
 const SEARCH: FlagDoc[] = [
   COMMON.data,
   { flag: "model", value: "fm|wd|deepfm|nfm|ipnn|autoint", help: "the base model the supernet searches with" },
@@ -103,12 +113,7 @@ const SEARCH: FlagDoc[] = [
   { flag: "seed", value: "N", field: S.seed, default: "2026" },
   { flag: "save-weights", value: "FILE", help: "also save the trained supernet, for `retrain --warm-start`" },
   { flag: "undecided", value: "keep|max|fail", field: S.undecided, default: "keep" },
-  COMMON.threads,
-  COMMON["batch-parts"],
-  COMMON["checkpoint-dir"],
-  COMMON["checkpoint-every"],
-  COMMON.resume,
-  COMMON["allow-divergence"],
+  ...RUN_CONTROL,
 ];
 
 const TRAIN = (d: { epochs: number; patience: number; batchSize: number; learningRate: number }): FlagDoc[] => [
@@ -130,12 +135,7 @@ const RETRAIN: FlagDoc[] = [
   ...TRAIN(QUICK_RETRAIN),
   { flag: "warm-start", field: R.warmStart, default: "off" },
   { flag: "allow-other-data", help: "accept a plan searched on another source file (e.g. on a sample)" },
-  COMMON.threads,
-  COMMON["batch-parts"],
-  COMMON["checkpoint-dir"],
-  COMMON["checkpoint-every"],
-  COMMON.resume,
-  COMMON["allow-divergence"],
+  ...RUN_CONTROL,
 ];
 
 const RUN: FlagDoc[] = [
@@ -158,12 +158,7 @@ const RUN: FlagDoc[] = [
     help: `${m.help} (${METHODS[m.method].label} only)`,
     default: String(m.get(quickSettings("fm", 2026))),
   })),
-  COMMON.threads,
-  COMMON["batch-parts"],
-  COMMON["checkpoint-dir"],
-  COMMON["checkpoint-every"],
-  COMMON.resume,
-  COMMON["allow-divergence"],
+  ...RUN_CONTROL,
 ];
 
 export const FLAG_DOCS: Record<string, FlagDoc[]> = { search: SEARCH, retrain: RETRAIN, run: RUN };

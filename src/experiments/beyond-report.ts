@@ -2,6 +2,7 @@
 // tuning seeds, and the trade-off curve on the verdict seeds beside the main table's methods.
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
+import type { ExperimentBody } from "./registry.js";
 import type { RunCounts } from "./frequency.js";
 import { modelLabel, type MainTableResult } from "./methods.js";
 import { markdownTable } from "./report.js";
@@ -171,15 +172,7 @@ export async function beyondBody(
   ds: Dataset,
   settings: BeyondSettings,
   mainTable: MainTableResult | undefined,
-): Promise<{
-  markdown: string;
-  payload: BeyondResult & { main: MainPoint[] };
-  figures: Record<string, Figure>;
-  data: string;
-  computeSeconds: number;
-  seed: number;
-  runs: RunCounts;
-}> {
+): Promise<ExperimentBody<BeyondResult & { main: MainPoint[] }>> {
   const counts: RunCounts = { computed: 0, reused: 0 };
   const r = await runBeyond(ds, scale, settings, counts);
   const main = mainPoints(mainTable, settings.curveModels);

@@ -119,7 +119,7 @@ export type Experiment<P = unknown, S = undefined> = ((scale: Scale, settings?: 
   defaults?: (scale: Scale) => S;
 };
 
-interface ExperimentBody<P> {
+export interface ExperimentBody<P> {
   markdown: string;
   payload: P;
   figures: Record<string, Figure>;

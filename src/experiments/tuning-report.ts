@@ -3,6 +3,7 @@
 // each with AutoDim and the uniform control of the same parameter budget against FDE.
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
+import type { ExperimentBody } from "./registry.js";
 import type { RunCounts } from "./frequency.js";
 import { modelLabel } from "./methods.js";
 import { markdownTable } from "./report.js";
@@ -190,15 +191,7 @@ export async function tuningBody(
   scale: Scale,
   ds: Dataset,
   settings: TuningSettings,
-): Promise<{
-  markdown: string;
-  payload: TuningResult;
-  figures: Record<string, Figure>;
-  data: string;
-  computeSeconds: number;
-  seed: number;
-  runs: RunCounts;
-}> {
+): Promise<ExperimentBody<TuningResult>> {
   const counts: RunCounts = { computed: 0, reused: 0 };
   const r = await runTuning(ds, scale, settings, counts);
   return {
