@@ -40,7 +40,8 @@ test("a failed prepare leaves the data set in --out untouched and usable; files 
   writeFileSync(badRow, [...lines.slice(0, 150), "1,2,3", ...lines.slice(150)].join("\n"));
   assert.equal(autodim(prepareArgs(badRow, out)).status, 1);
   assert.deepEqual(snapshot(out), before, "every byte of --out as it was");
-  assert.equal(new PreparedData(out).rows("train") > 0, true);
+  // Read by another process that has ended (a reader still running would keep the old folder: src/data/readers.ts).
+  assert.equal(autodim(["summary", "--data", out]).status, 0);
   // A successful rebuild replaces the data set and still keeps the user's file.
   assert.equal(autodim(prepareArgs(CRITEO_DEEPCTR, out, ["--min-count", "2"])).status, 0);
   assert.equal(readFileSync(join(out, "my-notes.txt"), "utf8"), "mine");
