@@ -8,7 +8,7 @@ import { modelLabel, type MainTableResult } from "./methods.js";
 import { markdownTable } from "./report.js";
 import { METHODS } from "../methods/registry.js";
 import { runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
-import { interval } from "./tuning-report.js";
+import { interval } from "./prose-format.js";
 
 /** The main table's rows for the curve's models: ΔAUC vs FDE with intervals, parameters saved. */
 export interface MainPoint {

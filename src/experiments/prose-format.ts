@@ -42,3 +42,8 @@ export function range(xs: number[], f: (x: number) => string): string {
   const hi = f(Math.max(...xs));
   return lo === hi ? lo : `${lo}–${hi}`;
 }
+
+/** A difference with its interval: "−0.0016 [−0.0027, −0.0005]". */
+export function interval(d: { delta: number; low: number; high: number }): string {
+  return `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
+}

@@ -6,13 +6,11 @@ import type { CaseStudyPaperResult } from "./casestudy-paper.js";
 import type { MainTableRow } from "./methods.js";
 import { modelLabel } from "./methods.js";
 import { PAPER_MAIN } from "./paper.js";
-import { fix, pct, range, signed, type Results } from "./prose-format.js";
+import { fix, interval as iv, pct, range, signed, type Results } from "./prose-format.js";
 import type { ArmRow, TuningResult } from "./tuning.js";
 
 type Block = (r: Results) => string;
 
-const iv = (d: { delta: number; low: number; high: number }) =>
-  `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
 const word = (v: string) => (v === "no difference detected" ? "no difference" : v);
 const notRun = (name: string, command: string) => `not run yet (\`${command}\` makes results/${name}.json)`;
 

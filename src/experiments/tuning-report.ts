@@ -7,6 +7,7 @@ import type { ExperimentBody } from "./registry.js";
 import type { RunCounts } from "./frequency.js";
 import { modelLabel } from "./methods.js";
 import { markdownTable } from "./report.js";
+import { interval } from "./prose-format.js";
 import { runTuning, searchGrid, trainingGrid, type ArmRow, type TuningResult, type TuningSettings } from "./tuning.js";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -15,16 +16,6 @@ const sd = (xs: number[]) => {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 };
-
-/** "+0.0012", "−0.0016" */
-export function signed(x: number, digits = 4): string {
-  return `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(digits)}`;
-}
-
-/** "−0.0016 [−0.0027, −0.0005]" */
-export function interval(d: { delta: number; low: number; high: number }): string {
-  return `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
-}
 
 /** The arms of one setting and model, FDE first. */
 export function armsOf(r: TuningResult, setting: ArmRow["setting"], model: string): ArmRow[] {
