@@ -339,57 +339,52 @@ export async function runTuning(
   const trainingTag = (c: TrainingChoice) => `lr${c.learningRate}-l2${c.embeddingL2}`;
   const searchTag = (c: SearchChoice) => `alr${c.architectureLearningRate}-e${c.epochs}-f${c.frequency}`;
 
-  // 1. FDE's training settings, per model.
-  const tGrid = trainingGrid(s);
-  const fdeRuns = await runSpecs(
-    ds,
-    dir,
-    s.models.flatMap((model) =>
-      tGrid.flatMap((c) =>
-        s.tuningSeeds.map((seed): RunSpec => ({
-          model,
-          method: "fde",
-          seed,
-          settings: tunedSettings(s, model, seed, c),
-          tag: trainingTag(c),
-        })),
+  // One budget: every (model, grid point, tuning seed) run as a cell, the grid's rows per model and
+  // each model's chosen point (the best mean validation AUC).
+  const budget = async <C>(
+    method: "fde" | "autodim",
+    grid: C[],
+    tag: (c: C) => string,
+    settingsOf: (model: ModelName, seed: number, c: C) => MethodSettings,
+  ) => {
+    const runs = await runSpecs(
+      ds,
+      dir,
+      s.models.flatMap((model) =>
+        grid.flatMap((c) =>
+          s.tuningSeeds.map((seed): RunSpec => ({
+            model,
+            method,
+            seed,
+            settings: settingsOf(model, seed, c),
+            tag: tag(c),
+          })),
+        ),
       ),
-    ),
-    counts,
-  );
-  const training = new Map(
-    s.models.map((model) => [
-      model,
-      gridRows(tGrid, s.tuningSeeds, (c, seed) => got(fdeRuns, { model, method: "fde", seed, tag: trainingTag(c) })),
-    ]),
-  );
-  const chosenTraining = (model: ModelName) => training.get(model)!.find((r) => r.chosen)!.choice;
+      counts,
+    );
+    const rows = new Map(
+      s.models.map((model) => [
+        model,
+        gridRows(grid, s.tuningSeeds, (c, seed) => got(runs, { model, method, seed, tag: tag(c) })),
+      ]),
+    );
+    return { runs, rows, chosen: (model: ModelName) => rows.get(model)!.find((r) => r.chosen)!.choice };
+  };
+
+  // 1. FDE's training settings, per model.
+  const fde = await budget("fde", trainingGrid(s), trainingTag, (model, seed, c) => tunedSettings(s, model, seed, c));
+  const fdeRuns = fde.runs;
+  const training = fde.rows;
+  const chosenTraining = fde.chosen;
 
   // 2. AutoDim's search settings, re-trained at FDE's chosen training settings.
-  const sGrid = searchGrid(s);
-  const adRuns = await runSpecs(
-    ds,
-    dir,
-    s.models.flatMap((model) =>
-      sGrid.flatMap((c) =>
-        s.tuningSeeds.map((seed): RunSpec => ({
-          model,
-          method: "autodim",
-          seed,
-          settings: tunedSettings(s, model, seed, chosenTraining(model), c),
-          tag: searchTag(c),
-        })),
-      ),
-    ),
-    counts,
+  const ad = await budget("autodim", searchGrid(s), searchTag, (model, seed, c) =>
+    tunedSettings(s, model, seed, chosenTraining(model), c),
   );
-  const search = new Map(
-    s.models.map((model) => [
-      model,
-      gridRows(sGrid, s.tuningSeeds, (c, seed) => got(adRuns, { model, method: "autodim", seed, tag: searchTag(c) })),
-    ]),
-  );
-  const chosenSearch = (model: ModelName) => search.get(model)!.find((r) => r.chosen)!.choice;
+  const adRuns = ad.runs;
+  const search = ad.rows;
+  const chosenSearch = ad.chosen;
 
   // 3. The tuned verdict on fresh seeds; the uniform controls need the AutoDim plans first.
   const verdictRuns = await runSpecs(
