@@ -300,14 +300,16 @@ export async function rawCtrDataset(name: "criteo" | "avazu", opts: { progress?:
  * large sizes overfit. 20,000 rows at smoke scale.
  */
 export const PLANTED_LARGE_ROWS = 1_200_000;
+/** The larger planted set the "why" data-size runs search at 200k / 1.2M / 5M training-row scales. */
+export const PLANTED_XL_ROWS = 5_000_000;
 
 export async function plantedLargeDataset(
   scale: Scale,
   seed = DEFAULT_SEED,
   dir = join("data", "synthetic"),
-  opts: { progress?: boolean } = {},
+  opts: { progress?: boolean; rows?: number } = {},
 ): Promise<Dataset & { truth: SynthTruth }> {
-  const rows = scale === "smoke" ? 20_000 : PLANTED_LARGE_ROWS;
+  const rows = scale === "smoke" ? 20_000 : (opts.rows ?? PLANTED_LARGE_ROWS);
   const raw = join(dir, `criteo-synth-fullvocab-${rows}-s${seed}.txt`);
   const vocabularySizes = [...CRITEO_VOCAB];
   let truth: SynthTruth | undefined;
@@ -319,7 +321,7 @@ export async function plantedLargeDataset(
   const prepared = join(dir, `prepared-fullvocab-${rows}-s${seed}`);
   const { manifest } = await prepare(syntheticPrepareRequest(raw, prepared, seed, opts.progress));
   return {
-    name: "planted-large",
+    name: rows === PLANTED_XL_ROWS ? "planted-xl" : "planted-large",
     data: new PreparedData(prepared),
     truth,
     description: `planted-rank synthetic data over Criteo's full vocabularies, ${rows.toLocaleString("en")} rows (seed ${seed}), Criteo layout, min count 10 (${manifest.totalFeatures.toLocaleString("en")} features), 8:1:1 split`,
@@ -327,7 +329,7 @@ export async function plantedLargeDataset(
 }
 
 /** The data sets an experiment's settings can name besides its scale's own. */
-export const DATA_NAMES = ["scale", "movielens", "criteo", "avazu", "planted-large"] as const;
+export const DATA_NAMES = ["scale", "movielens", "criteo", "avazu", "planted-large", "planted-xl"] as const;
 export type DataName = (typeof DATA_NAMES)[number];
 
 /**
@@ -401,6 +403,8 @@ async function realDataset(name: "movielens" | "criteo" | "avazu", scale: Scale)
 export async function datasetByName(name: DataName, scale: Scale, seed = DEFAULT_SEED): Promise<Dataset> {
   if (name === "movielens" || name === "criteo" || name === "avazu") return realDataset(name, scale);
   if (name === "planted-large") return plantedLargeDataset(scale, seed, undefined, { progress: scale !== "smoke" });
+  if (name === "planted-xl")
+    return plantedLargeDataset(scale, seed, undefined, { progress: scale !== "smoke", rows: PLANTED_XL_ROWS });
   return datasetForScale(scale, seed);
 }
 

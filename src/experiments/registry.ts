@@ -83,7 +83,7 @@ import {
 } from "./unification.js";
 import { stabilityDefaults, stabilityFigures, summarizeStability, type StabilityResult } from "./stability.js";
 import { identityHash } from "./cells.js";
-import { whyExperiment } from "./why.js";
+import { whyExperiment, whyPlantedExperiment } from "./why.js";
 import { isRecorded } from "./data-record.js";
 import {
   caseStudyClaims,
@@ -882,6 +882,7 @@ export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOut
   beyond: beyondExperiment,
   claims: claimsExperiment,
   why: whyExperiment,
+  "why-planted": whyPlantedExperiment,
 };
 /** The data set an experiment runs on by default: "scale" or a real one the user supplies. */
 export function experimentData(name: string, scale: Scale): DataName {

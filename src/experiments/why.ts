@@ -22,7 +22,7 @@ import { search } from "../embedding/autodim.js";
 import { argmaxIndex, SearchTrace, signalToNoise, stepsNeeded } from "../embedding/diagnostics.js";
 import { PreparedData } from "../data/batches.js";
 import type { ShardEntry, Split } from "../data/manifest.js";
-import { pearson } from "../data/metrics.js";
+import { pearson, spearman } from "../data/metrics.js";
 import { PAPER_CANDIDATES } from "../methods/defaults.js";
 import type { ModelName } from "../models/ctr.js";
 import { backendLabel, initRuntime } from "../runtime/backend.js";
@@ -31,7 +31,7 @@ import type { CodeVersion } from "../runtime/version.js";
 import type { HardwareInfo } from "../runtime/hardware.js";
 import { AucDraws } from "./bootstrap.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
-import { datasetByName, DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
+import { datasetByName, DEFAULT_SEED, plantedRanks, type DataName, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
 import { methodRunsDir, methodsDefaults, modelLabel, readScores, testLabels, writeScores } from "./methods.js";
@@ -94,6 +94,39 @@ export function whyDefaults(scale: Scale): WhySettings {
     fractions: smoke ? [] : [0.25, 0.5, 1],
     dataLength: smoke ? { epochs: 1, frequency: 10 } : { epochs: 4, frequency: 3 },
     ...(smoke ? {} : { retrain: { ...m.retrain } }),
+  };
+}
+
+/** The two runs of this experiment: MovieLens (the real data) and the 5M-row planted set. */
+export type WhyName = "why" | "why-planted";
+
+/**
+ * The same search on the 5M-row planted set (Criteo's layout and full vocabularies, planted ranks
+ * known): lengths of ≈ 260 → 7,800 α steps over its 4M training rows, and data sizes of 200k,
+ * 1.25M and 5M rows (shares 4%, 25%, 100% of the training rows at one number of α and W steps).
+ * No re-train: the planted main table (1.2M rows) gives AutoDim's ΔAUC there; here the planted
+ * ranks say whether the sizes are right.
+ */
+export function whyPlantedDefaults(scale: Scale): WhySettings {
+  const m = methodsDefaults(scale, "planted-large");
+  const { epochs: _e, frequency: _f, ...search } = m.search;
+  const smoke = scale === "smoke";
+  return {
+    data: "planted-xl",
+    model: "wd",
+    seeds: smoke ? [1, 2] : [1, 2, 3],
+    candidates: [...PAPER_CANDIDATES],
+    search,
+    lengths: smoke
+      ? [{ epochs: 1, frequency: 10 }]
+      : [
+          { epochs: 1, frequency: 30 },
+          { epochs: 1, frequency: 10 },
+          { epochs: 1, frequency: 3 },
+          { epochs: 1, frequency: 1 },
+        ],
+    fractions: smoke ? [0.5] : [0.04, 0.25, 1],
+    dataLength: smoke ? { epochs: 1, frequency: 10 } : { epochs: 1, frequency: 3 },
   };
 }
 
@@ -347,6 +380,7 @@ export async function runWhy(
   settings: WhySettings,
   scale: Scale,
   counts?: RunCounts,
+  name: WhyName = "why",
 ): Promise<Map<string, WhyRun>> {
   const names = ds.data.manifest.fields.map((f) => f.name);
   const grid = whySettingsGrid(settings);
@@ -378,7 +412,7 @@ export async function runWhy(
       };
     }),
   );
-  const values = await runCells(join(RESULTS_DIR, `why-${scale}-runs`), cells, { counts });
+  const values = await runCells(join(RESULTS_DIR, `${name}-${scale}-runs`), cells, { counts });
   return new Map(cells.map((c) => [c.key.replace(/-[0-9a-f]{10}$/, ""), values.get(c.key) as WhyRun]));
 }
 
@@ -408,10 +442,11 @@ async function runRetrains(
   scale: Scale,
   runs: Map<string, WhyRun>,
   counts?: RunCounts,
+  name: WhyName = "why",
 ): Promise<{ seed: number; result: WhyRetrain; scores?: Float32Array }[]> {
   const train = settings.retrain;
   if (!train) return [];
-  const dir = join(RESULTS_DIR, `why-${scale}-runs`);
+  const dir = join(RESULTS_DIR, `${name}-${scale}-runs`);
   const longest = { ...longestLength(settings), share: 1 };
   const D = settings.candidates[settings.candidates.length - 1];
   const cells: Cell<WhyRetrain>[] = settings.seeds.map((seed) => {
@@ -814,10 +849,51 @@ export interface WhyRow {
   gradientAgreement: number;
   /** Fields that at least two seeds decided (the diagnostics' rule) on different sizes. */
   contradicted: number;
+  /**
+   * Planted data only: Spearman(planted rank, size) per seed → mean ± 95% t; the share of the
+   * noise fields (rank 0) × seeds given the smallest size.
+   */
+  planted?: { spearman: Interval; noiseAtSmallest: number; noiseFields: number };
 }
 
-export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRow {
+/** Spearman(planted rank, size) per seed and the noise fields at the smallest candidate. */
+export function plantedAgreement(
+  runs: WhyRun[],
+  ranks: Map<string, number>,
+  smallest: number,
+): WhyRow["planted"] | undefined {
+  if (ranks.size === 0 || runs.length === 0) return undefined;
+  const fields = runs[0].fields.map((f) => f.name);
+  const missing = fields.filter((f) => !ranks.has(f));
+  if (missing.length > 0) throw new Error(`why: no planted rank for field(s) ${missing.join(", ")}`);
+  const r = fields.map((f) => ranks.get(f) as number);
+  const noise = fields.flatMap((_, i) => (r[i] === 0 ? [i] : []));
+  return {
+    spearman: interval(
+      runs.map((run) =>
+        spearman(
+          r,
+          run.fields.map((f) => f.dim),
+        ),
+      ),
+    ),
+    noiseAtSmallest:
+      noise.length === 0
+        ? NaN
+        : runs.reduce((a, run) => a + noise.filter((i) => run.fields[i].dim === smallest).length, 0) /
+          (noise.length * runs.length),
+    noiseFields: noise.length,
+  };
+}
+
+export function summarizeSetting(
+  runs: WhyRun[],
+  item: "length" | "data",
+  ranks: Map<string, number> = new Map(),
+  smallest = PAPER_CANDIDATES[0],
+): WhyRow {
   const dims = runs.map((r) => r.fields.map((f) => f.dim));
+  const planted = plantedAgreement(runs, ranks, smallest);
   const agree = fieldBootstrap(dims, allSeedsAgree);
   const corr = fieldBootstrap(dims, meanPairwisePearson);
   const all = runs.flatMap((r) => r.fields);
@@ -855,6 +931,7 @@ export function summarizeSetting(runs: WhyRun[], item: "length" | "data"): WhyRo
         .map((f) => f.gradientAgreement)
         .filter((x) => Number.isFinite(x)),
     ),
+    ...(planted ? { planted } : {}),
   };
 }
 
@@ -1074,6 +1151,30 @@ const withBand = (name: string, x: number[], y: number[], low: number[], high: n
   marker: { color },
 });
 
+/** Planted data: Spearman(planted rank, size) and the noise fields at the smallest size. */
+function plantedPanel(rows: WhyRow[], x: number[]) {
+  return {
+    title: "planted ranks",
+    range: [-1, 1],
+    traces: [
+      withError(
+        "Spearman(planted rank, size) (95% t over seeds)",
+        x,
+        rows.map((y) => y.planted?.spearman ?? { mean: NaN, half: NaN }),
+        "#8c564b",
+      ),
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        name: "share of noise fields at the smallest size",
+        x,
+        y: rows.map((y) => y.planted?.noiseAtSmallest ?? NaN),
+        line: { color: "#7f7f7f", dash: "dash" },
+      },
+    ],
+  };
+}
+
 export function whyFigures(r: WhyResult, caption: string): Record<string, Figure> {
   const sub = caption ? `<br><sub>${caption}</sub>` : "";
   const figures: Record<string, Figure> = {};
@@ -1155,6 +1256,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
             ),
           ],
         },
+        ...(lengthRows.some((y) => y.planted) ? [plantedPanel(lengthRows, x)] : []),
       ],
       `AutoDim search length vs α's separation and seed agreement (${modelLabel(r.settings.model)})${sub}`,
     );
@@ -1339,6 +1441,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
             ),
           ],
         },
+        ...(dataRows.some((y) => y.planted) ? [plantedPanel(dataRows, x)] : []),
       ],
       `Training rows vs α's separation (${Math.round(dataRows[0].architectureSteps)} α steps each)${sub}`,
     );
@@ -1354,14 +1457,19 @@ const range = (v: number, lo: number, hi: number, d: number) =>
   Number.isFinite(v) ? `${v.toFixed(d)} [${lo.toFixed(d)}, ${hi.toFixed(d)}]` : "–";
 
 /** The result from the runs (nothing is computed here). */
-export function assembleWhy(runs: Map<string, WhyRun>, settings: WhySettings, auc?: WhyAuc): WhyResult {
+export function assembleWhy(
+  runs: Map<string, WhyRun>,
+  settings: WhySettings,
+  auc?: WhyAuc,
+  ranks: Map<string, number> = new Map(),
+): WhyResult {
   const grid = whySettingsGrid(settings);
   const bySetting = (g: Pick<WhySetting, "epochs" | "frequency" | "share">) =>
     settings.seeds
       .map((seed) => runs.get(`${settings.model}-${settingKey(g)}-s${seed}`))
       .filter((x): x is WhyRun => x !== undefined);
   const rows = grid.map((g) => {
-    const row = summarizeSetting(bySetting(g), g.item);
+    const row = summarizeSetting(bySetting(g), g.item, ranks, Math.min(...settings.candidates));
     const noise = adamNoiseNull(
       Math.round(row.architectureSteps),
       settings.candidates.length,
@@ -1402,8 +1510,8 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
   const s = r.settings;
   const p = r.projection;
   const intro = [
-    `**Why AutoDim fails on MovieLens: the search alone, repeated** (${modelLabel(s.model)}, AD-2 as in the main table: candidates {${s.candidates.join(", ")}}, ${s.search.unify} unification + BN, batch ${s.search.batchSize}, ${s.search.warmupSteps} warm-up steps, α learning rate ${s.search.architectureLearningRate} (Adam), τ ${s.search.tauSchedule === "fit" ? "decayed to 0.01 over the search" : `decay ${s.search.tauDecay}`}; seeds ${s.seeds.join(", ")}; no re-train) on ${ds.description}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over ${r.runs.length} searches, one at a time on one thread.`,
-    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never). Decided two ways: fields that two seeds both decided, on different sizes. Gradient agreement: mean over fields of the mean Pearson between seeds of the per-candidate mean ∂L/∂log α (≈ 1: the seeds' gradients rank the candidates alike).`,
+    `**Why AutoDim fails on ${s.data === "movielens" ? "MovieLens" : ds.truth ? "planted data" : ds.name}: the search alone, repeated** (${modelLabel(s.model)}, AD-2 as in the main table: candidates {${s.candidates.join(", ")}}, ${s.search.unify} unification + BN, batch ${s.search.batchSize}, ${s.search.warmupSteps} warm-up steps, α learning rate ${s.search.architectureLearningRate} (Adam), τ ${s.search.tauSchedule === "fit" ? "decayed to 0.01 over the search" : `decay ${s.search.tauDecay}`}; seeds ${s.seeds.join(", ")}; no re-train) on ${ds.description}. Compute: ${(r.computeSeconds / 60).toFixed(1)} minutes over ${r.runs.length} searches, one at a time on one thread.`,
+    `Margin: p(argmax) − p(runner-up) of softmax(log α), mean over the ${r.rows[0]?.fields ?? 0} fields, mean ± 95% t-interval over seeds. On noise: the margin and median SNR of α trained by the same Adam for as many steps on gradients of mean 0 (400 simulated fields, \`adamNoiseNull\`): what the search reaches with no signal at all. Decided: the diagnostics' rule (SNR ≥ 2 over ≥ 50 α steps, argmax stable over the last half, margin ≥ 0.02). Agreement: share of fields all seeds give the same size (chance: the same if each seed drew its sizes independently from its own mix); Pearson: mean over pairs of seeds of the correlation of their size vectors; both with a 95% percentile bootstrap over fields. SNR and steps needed: medians over fields × seeds (a field whose gradient favours its runner-up never decides; counted as never). Decided two ways: fields that two seeds both decided, on different sizes. Gradient agreement: mean over fields of the mean Pearson between seeds of the per-candidate mean ∂L/∂log α (≈ 1: the seeds' gradients rank the candidates alike).${r.rows.some((x) => x.planted) ? ` Planted: Spearman(planted rank, size) per seed, mean ± 95% t over seeds (1 = the sizes follow the ranks the data was made with); noise at smallest: the share of the ${r.rows.find((x) => x.planted)?.planted?.noiseFields} noise fields (rank 0) × seeds given the smallest size ${Math.min(...s.candidates)}.` : ""}`,
   ].join("\n\n");
   const table = markdownTable(
     r.rows.map((x) => ({
@@ -1425,6 +1533,12 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
       "SNR on noise": x.noise?.snr,
       "median steps needed": x.stepsNeededMedian >= NEVER ? "never" : int(x.stepsNeededMedian),
       never: x.neverDecides,
+      ...(x.planted
+        ? {
+            "Spearman (planted)": ci(x.planted.spearman, 2),
+            "noise at smallest": `${(100 * x.planted.noiseAtSmallest).toFixed(0)}%`,
+          }
+        : {}),
       "supernet val AUC": ci(x.supernetValidationAuc, 4),
       "search s": x.searchSeconds,
     })),
@@ -1467,40 +1581,47 @@ export function whyMarkdown(r: WhyResult, ds: Dataset): string {
   return [intro, table, signalIntro, signal, growth, aucText, projection].join("\n\n");
 }
 
-export const whyExperiment: Experiment<WhyResult, WhySettings> = Object.assign(
-  async (scale: Scale, given?: WhySettings): Promise<ExperimentOutput<WhyResult>> => {
-    const started = Date.now();
-    const info = await initRuntime();
-    const settings = given ?? whyDefaults(scale);
-    const ds = await datasetByName(settings.data, scale);
-    const counts: RunCounts = { computed: 0, reused: 0 };
-    const runs = await runWhy(ds, settings, scale, counts);
-    const retrained = await runRetrains(ds, settings, scale, runs, counts);
-    const longest = runs.get(
-      `${settings.model}-${settingKey({ ...longestLength(settings), share: 1 })}-s${settings.seeds[0]}`,
-    );
-    const auc = aucVsFde(ds, settings, scale, retrained, longest?.architectureSteps ?? NaN);
-    const result = assembleWhy(runs, settings, auc);
-    const m = ds.data.manifest;
-    const caption = `${ds.name}, ${(m.rows.train + m.rows.val + m.rows.test).toLocaleString("en")} rows; scale ${scale}; seeds ${settings.seeds.join(", ")}`;
-    return {
-      name: "why",
-      scale,
-      markdown: whyMarkdown(result, ds),
-      payload: result,
-      provenance: provenance(
-        "why",
+function makeWhyExperiment(name: WhyName, defaults: (scale: Scale) => WhySettings): Experiment<WhyResult, WhySettings> {
+  return Object.assign(
+    async (scale: Scale, given?: WhySettings): Promise<ExperimentOutput<WhyResult>> => {
+      const started = Date.now();
+      const info = await initRuntime();
+      const settings = given ?? defaults(scale);
+      const ds = await datasetByName(settings.data, scale);
+      const counts: RunCounts = { computed: 0, reused: 0 };
+      const runs = await runWhy(ds, settings, scale, counts, name);
+      const retrained = await runRetrains(ds, settings, scale, runs, counts, name);
+      const longest = runs.get(
+        `${settings.model}-${settingKey({ ...longestLength(settings), share: 1 })}-s${settings.seeds[0]}`,
+      );
+      const auc = aucVsFde(ds, settings, scale, retrained, longest?.architectureSteps ?? NaN);
+      const result = assembleWhy(runs, settings, auc, plantedRanks(ds));
+      const m = ds.data.manifest;
+      const caption = `${ds.name}, ${(m.rows.train + m.rows.val + m.rows.test).toLocaleString("en")} rows; scale ${scale}; seeds ${settings.seeds.join(", ")}`;
+      return {
+        name,
         scale,
-        ds.description,
-        settings.seeds[0],
-        backendLabel(info),
-        (Date.now() - started) / 1000,
-        result.computeSeconds,
-      ),
-      figures: whyFigures(result, caption),
-      settings,
-      runs: counts,
-    };
-  },
-  { defaults: whyDefaults },
-);
+        markdown: whyMarkdown(result, ds),
+        payload: result,
+        provenance: provenance(
+          name,
+          scale,
+          ds.description,
+          settings.seeds[0],
+          backendLabel(info),
+          (Date.now() - started) / 1000,
+          result.computeSeconds,
+        ),
+        figures: whyFigures(result, caption),
+        settings,
+        runs: counts,
+      };
+    },
+    { defaults },
+  );
+}
+
+/** Why AutoDim fails on MovieLens (the real data; W&D, where it loses to FDE). */
+export const whyExperiment = makeWhyExperiment("why", whyDefaults);
+/** The same on the 5M-row planted set: does more data make α separate and find the planted ranks? */
+export const whyPlantedExperiment = makeWhyExperiment("why-planted", whyPlantedDefaults);
