@@ -97,7 +97,7 @@ test("notebook 5 in the kernel: a changed setting computes only the runs whose i
   };
   const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => c.source.join(""));
   const [settingsCell, dataCell, runCell] = code;
-  assert.match(settingsCell, /\.\.\.frequencyDefaults\(scale\),/);
+  assert.match(settingsCell, /settingsCell\(frequencyDefaults\(scale\), \{/);
   const work = tempDir();
   const kernel = await TslabKernel.start(resolve(KERNEL_LAUNCHER), work, {
     AUTODIM_SCALE: "smoke",
@@ -116,7 +116,7 @@ test("notebook 5 in the kernel: a changed setting computes only the runs whose i
   };
   // The settings cell as a researcher edits it: one field changed at a time.
   const withSettings = (edit: string) =>
-    settingsCell.replace("...frequencyDefaults(scale),", `...frequencyDefaults(scale), ${edit}`);
+    settingsCell.replace("settingsCell(frequencyDefaults(scale), {", `settingsCell(frequencyDefaults(scale), { ${edit}`);
   try {
     await run(withSettings("frequencies: [1, 5],"));
     await run(dataCell);

@@ -15,9 +15,23 @@ function kind(v: unknown): string {
 /**
  * `defaults` with `overrides` merged in (objects key by key, arrays and scalars replaced), each
  * override checked against the default it replaces. `where` names the source in errors.
+ * `whole` names objects an override replaces as one value (a data schema whose keys are all
+ * optional), each with a template of every key it may have, for the same checks.
  */
-export function mergeSettings<S>(defaults: S, overrides: Record<string, unknown>, where: string): S {
+export function mergeSettings<S>(
+  defaults: S,
+  overrides: Record<string, unknown>,
+  where: string,
+  whole: Record<string, Record<string, unknown>> = {},
+): S {
   const merge = (base: unknown, over: unknown, path: string): unknown => {
+    const template = whole[path];
+    if (template && kind(over) === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(over as Record<string, unknown>))
+        out[key] = merge(template[key], value, `${path}.${key}`);
+      return out;
+    }
     const k = kind(base);
     if (k === "undefined") throw new AutodimError(`${where}: unknown setting ${path}`);
     if (kind(over) !== k)
@@ -49,6 +63,24 @@ export function mergeSettings<S>(defaults: S, overrides: Record<string, unknown>
   };
   if (kind(defaults) !== "object") throw new AutodimError(`${where}: this experiment takes no settings`);
   return merge(defaults, overrides, "") as S;
+}
+
+/** A settings object's overrides: any subset, objects partly (merged into the defaults). */
+export type SettingsOverrides<S> = {
+  [K in keyof S]?: S[K] extends readonly unknown[] ? S[K] : S[K] extends object ? SettingsOverrides<S[K]> : S[K];
+};
+
+/**
+ * A notebook's settings cell: the experiment's defaults with the cell's lines merged in. The
+ * lines are plain data (one setting a line, its comment after it), so uncommenting one keeps the
+ * cell valid; a wrong name or type is an error naming the setting.
+ */
+export function settingsCell<S>(
+  defaults: S,
+  overrides: SettingsOverrides<S>,
+  whole: Record<string, Record<string, unknown>> = {},
+): S {
+  return mergeSettings(defaults, overrides as Record<string, unknown>, "the settings cell", whole);
 }
 
 /** A config file's settings: a JSON object (comments are not JSON: use a "//" key if needed). */

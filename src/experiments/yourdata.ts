@@ -195,3 +195,8 @@ export function tradeoffFigure(r: { autodim: RetrainResult; fde: RetrainResult }
     },
   };
 }
+
+/** The settings a notebook's cell replaces as one value (`settingsCell`'s `whole`): the data schema, all of its keys optional. */
+export const YOUR_DATA_WHOLE = {
+  schema: { label: "", fields: [""], numeric: [""], delimiter: "", fieldNames: [""] },
+};
