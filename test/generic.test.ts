@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { splitHeader } from "../src/data/formats.js";
+import { numericToken, splitHeader } from "../src/data/formats.js";
 import { prepareQuiet, tempDir } from "./helpers.js";
 
 function file(name: string, text: string): string {
@@ -156,11 +156,20 @@ for (const c of csvBad) {
   });
 }
 
-test("a numeric csv field refuses a non-integer with file:line: field", async () => {
-  const path = file("n.csv", "x,label\n3,1\n2.5,0\n");
+test("a numeric csv field takes decimals (bucketised like integers above 2, by tenths at or below) and refuses a non-number with file:line: field", async () => {
+  const path = file("n.csv", "x,label\n3,1\n2.5,0\n0.37,1\n-0.05,0\n1e-3,1\n7.0,0\n1,1\n");
+  const { manifest } = await encode({ input: path, format: "csv", schema: { numeric: ["x"] } });
+  // Tokens: 3 → b1 (⌊ln 3²⌋ = 1), 2.5 → b0 (⌊0.84⌋), 0.37 → d3, −0.05 → d-1, 0.001 → d0, 7.0 → b3, 1 → v1:
+  // seven distinct values, each its own id (+ missing and rare) wherever the split puts them.
+  assert.equal(manifest.fields[0].kind, "int");
+  assert.equal(manifest.skipped.total, 0);
+  assert.deepEqual([3, 2.5, 0.37, -0.05, 1e-3, 7, 1].map(numericToken), ["b1", "b0", "d3", "d-1", "d0", "b3", "v1"]);
+  const bad = file("m.csv", "x,label\n3,1\n2,5,0\n");
+  await assert.rejects(prepareQuiet({ input: bad, format: "csv", schema: { numeric: ["x"] } }), /m\.csv:3: /);
+  const word = file("w.csv", "x,label\n3,1\nNaN,0\n");
   await assert.rejects(
-    prepareQuiet({ input: path, format: "csv", schema: { numeric: ["x"] } }),
-    /n\.csv:3: field x: expected an integer, found "2\.5"/,
+    prepareQuiet({ input: word, format: "csv", schema: { numeric: ["x"] } }),
+    /w\.csv:3: field x: expected a number, found "NaN"/,
   );
 });
 

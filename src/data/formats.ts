@@ -70,6 +70,11 @@ export interface Format {
   fields: FieldSpec[];
   /** Integer fields may be written as floats with a zero fraction (`260.0`). */
   allowZeroFraction: boolean;
+  /**
+   * Numeric fields take decimals (`3.75`, `-0.5`, `1e-3`; csv/tsv/libfm): see `numericToken`.
+   * Criteo's and Avazu's integer columns stay integers, so a stray float there is an error.
+   */
+  decimals: boolean;
   /** RFC 4180 quoting (csv/tsv): `"a,b"` is one value, `""` inside quotes is a quote. */
   quoted: boolean;
   /** Labels may be −1/1 (mapped to 0/1) as well as 0/1, with an optional zero fraction. */
@@ -124,6 +129,7 @@ function layoutOf(name: FormatName, options: FormatOptions, probe: FormatProbe):
       columns,
       fields,
       allowZeroFraction: deep,
+      decimals: false,
       ...plain,
     };
   }
@@ -134,7 +140,7 @@ function layoutOf(name: FormatName, options: FormatOptions, probe: FormatProbe):
     fields.push({ name: "hour_of_day", kind: "cat" }, { name: "weekday", kind: "cat" });
     columns[2] = { role: "avazu-hour", field: 0, hourOfDay: fields.length - 2, weekday: fields.length - 1 };
   }
-  return { name, delimiter: 0x2c, header: AVAZU_HEADER, columns, fields, allowZeroFraction: false, ...plain };
+  return { name, delimiter: 0x2c, header: AVAZU_HEADER, columns, fields, allowZeroFraction: false, decimals: false, ...plain };
 }
 
 /** csv/tsv: columns from the header line, roles from the schema. */
@@ -172,7 +178,7 @@ function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe
     return { role: "field", field: fields.length - 1, kind };
   });
   if (fields.length === 0) throw new SchemaError(`no fields: the file has only the label column`);
-  return { name, delimiter: delimiterText.charCodeAt(0), header, columns, fields, allowZeroFraction: true, quoted: true, signedLabels: true, libfm: false };
+  return { name, delimiter: delimiterText.charCodeAt(0), header, columns, fields, allowZeroFraction: true, decimals: true, quoted: true, signedLabels: true, libfm: false };
 }
 
 /** libfm: one field per feature pair, counted on the first data line. */
@@ -188,7 +194,7 @@ function libfmFormat(schema: Schema, probe: FormatProbe): Omit<Format, "checkUtf
   const numeric = new Set(schema.numeric ?? []);
   const fields: FieldSpec[] = names.map((n) => ({ name: n, kind: numeric.has(n) ? "int" : "cat" }));
   const columns: Column[] = [{ role: "label" }, ...fields.map((f, i) => ({ role: "field" as const, field: i, kind: f.kind }))];
-  return { name: "libfm", delimiter: 0x20, header: null, columns, fields, allowZeroFraction: true, quoted: false, signedLabels: true, libfm: true };
+  return { name: "libfm", delimiter: 0x20, header: null, columns, fields, allowZeroFraction: true, decimals: true, quoted: false, signedLabels: true, libfm: true };
 }
 
 /**
@@ -411,17 +417,11 @@ export class RowDecoder {
       }
       if (this.format.fields[m].kind === "int") {
         // Numeric field: the index and the bucketised value make the token.
-        const v = parseInteger(buf, colon + 1, p, true);
-        if (v === null) throw new RowError("integer", name, `expected an integer value, found ${quote(buf, s, p)}`);
+        const v = parseNumber(buf, colon + 1, p);
+        if (v === null) throw new RowError("integer", name, `expected a number, found ${quote(buf, s, p)}`);
         this.tokenStart[m] = this.used;
         this.copyBytes(buf, s, colon + 1);
-        if (v > 2) {
-          this.tokens[this.used++] = 0x62;
-          this.writeInt(bucketOf(v));
-        } else {
-          this.tokens[this.used++] = 0x76;
-          this.writeInt(v);
-        }
+        this.writeNumericToken(v);
         this.endToken(m);
       } else {
         const v = parseInteger(buf, colon + 1, p, true);
@@ -490,7 +490,8 @@ export class RowDecoder {
       this.tokenStart[field] = -1;
       return;
     }
-    const v = parseInteger(buf, s, e, this.format.allowZeroFraction);
+    const integer = parseInteger(buf, s, e, this.format.allowZeroFraction);
+    const v = integer ?? (this.format.decimals ? parseDecimal(buf, s, e) : null);
     if (v === null) {
       // Digits only, yet no integer: too large to be exact in a double; say that, not "not an integer".
       const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("latin1");
@@ -500,18 +501,27 @@ export class RowDecoder {
         this.format.fields[field].name,
         digits
           ? `integer ${quote(buf, s, e)} is beyond ±9007199254740991 (2^53−1), the largest exact integer; declare the field categorical or scale it down`
-          : `expected an integer, found ${quote(buf, s, e)}`,
+          : `expected ${this.format.decimals ? "a number" : "an integer"}, found ${quote(buf, s, e)}`,
       );
     }
     this.tokenStart[field] = this.used;
+    this.writeNumericToken(v);
+    this.endToken(field);
+  }
+
+  /** `numericToken`'s token, written without making a string (this runs for every numeric value). */
+  private writeNumericToken(v: number): void {
+    if (this.used + 24 > this.tokens.length) this.growTokens(this.used + 24);
     if (v > 2) {
       this.tokens[this.used++] = 0x62; // "b"
       this.writeInt(bucketOf(v));
-    } else {
+    } else if (Number.isInteger(v)) {
       this.tokens[this.used++] = 0x76; // "v"
       this.writeInt(v);
+    } else {
+      this.tokens[this.used++] = 0x64; // "d"
+      this.writeInt(Math.floor(10 * v));
     }
-    this.endToken(field);
   }
 
   private avazuHour(col: Extract<Column, { role: "avazu-hour" }>, buf: Uint8Array, s: number, e: number): void {
@@ -558,6 +568,35 @@ export class RowDecoder {
     }
     this.used += digits;
   }
+}
+
+/**
+ * The token of a numeric value: v > 2 → "b⌊ln(v)²⌋" (the integer preset, for decimals too);
+ * an integer ≤ 2 → "v<v>"; a decimal ≤ 2 → "d⌊10·v⌋", its tenth (0.37 → d3, −0.05 → d-1), so
+ * small fractions keep apart from the integers and from each other without one id per value.
+ */
+export function numericToken(v: number): string {
+  if (v > 2) return `b${bucketOf(v)}`;
+  return Number.isInteger(v) ? `v${v}` : `d${Math.floor(10 * v)}`;
+}
+
+/**
+ * A decimal number (`3.75`, `-.5`, `1e-3`, `+2.`): digits with an optional sign, point and
+ * exponent, finite. Null for anything else (`NaN`, `inf`, `1,5`, `0x1`, empty).
+ */
+export function parseDecimal(buf: Uint8Array, s: number, e: number): number | null {
+  if (e - s > 64) return null;
+  const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("latin1");
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return null;
+  // An integer too long to be exact is not a decimal: the caller says it is beyond 2^53.
+  if (/^[+-]?\d{16,}(\.0*)?$/.test(text)) return null;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** A libFM value: an integer (a zero fraction allowed) or a decimal. */
+function parseNumber(buf: Uint8Array, s: number, e: number): number | null {
+  return parseInteger(buf, s, e, true) ?? parseDecimal(buf, s, e);
 }
 
 /** ⌊ln(v)²⌋ for v > 2. */
