@@ -115,3 +115,23 @@ test("reproduce with a config file and flags: flags win, errors are one line, th
   assert.equal(saved.settings.retrain.batchSize, 256);
   assert.ok(existsSync(join(out, "methods-smoke.md")));
 });
+
+test("jsonErrorOffset finds where JSON first goes wrong (the config file's error line), and nothing in valid JSON", async () => {
+  const { jsonErrorOffset } = await import("../src/experiments/overrides.js");
+  for (const valid of ['{"a": [1, 2.5e-3, "x\\"y", true, null, {}], "b": {"c": []}}', "[]", ' "s" ', "-0.5"]) {
+    JSON.parse(valid); // the oracle agrees it is valid
+    assert.equal(jsonErrorOffset(valid), undefined, valid);
+  }
+  const cases: [string, number][] = [
+    ['{\n  "a": fm\n}', 9], // a bare word
+    ['{"a": 1,}', 8], // a trailing comma
+    ['{"a" 1}', 5], // no colon
+    ["[1, 2", 5], // cut short
+    ['{"a": 1} x', 9], // text after the value
+    ["{'a': 1}", 1], // single quotes
+  ];
+  for (const [text, at] of cases) {
+    assert.throws(() => JSON.parse(text), SyntaxError, text);
+    assert.equal(jsonErrorOffset(text), at, text);
+  }
+});

@@ -149,7 +149,12 @@ const RUN: FlagDoc[] = [
   {
     flag: "out",
     value: "result.json",
-    help: "where the result (with how the sizes were chosen: selection) is written",
+    help: "where the result (with how the sizes were chosen: selection, and the resolved settings) is written; its log beside it (result.log)",
+  },
+  {
+    flag: "config",
+    value: "FILE.json",
+    help: "the run's settings from a JSON file: method, data, model, seed, candidates, train, search, … (flags > file > defaults); a result of `autodim run` or a saved main-table cell (results/methods-*-runs/*.json) works as its own config",
   },
   ...TRAIN(QUICK_RETRAIN),
   ...METHOD_FLAGS.map((m) => ({

@@ -13,6 +13,7 @@ import {
 } from "../runtime/backend.js";
 import { describeHardware, hardwareInfo } from "../runtime/hardware.js";
 import { codeVersion } from "../runtime/version.js";
+import { startLog, withLog } from "../runtime/run-log.js";
 import { benchPrepare } from "../bench/prepare.js";
 import { PAPER_TABLE_WORK, paperProjection, REHEARSAL_ROWS, rehearse } from "../bench/rehearsal.js";
 import {
@@ -103,6 +104,7 @@ import { BATCH_NORM_MODELS, MODEL_NAMES } from "../models/ctr.js";
 import { memoryProblem, retrainMemory, searchMemory } from "../train/memory.js";
 import { spearman } from "../data/metrics.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
+import { logBeside, RUN_OPTIONAL_SETTINGS, runConfigChoice, runConfigFile } from "./run-config.js";
 import { DEFAULT_SEARCH, QUICK_RETRAIN, QUICK_SEARCH, quickSettings } from "../methods/defaults.js";
 
 const USAGE = `usage: autodim <command> [flags]      (autodim --version: the version and commit)
@@ -140,11 +142,12 @@ commands:
            train the model with the plan's (or one) embedding size; test AUC, Logloss, Params (a plan
            searched on another source file needs --allow-other-data)
   run      --method ${METHOD_NAMES.join("|")} --data DIR
-           --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json
+           --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json [--config FILE.json (flags > file > defaults)]
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3] [--embedding-l2 0] [--threads N] [--batch-parts 1|2]
            ${METHOD_FLAGS.map((f) => `[--${f.flag} ${f.get(quickSettings("fm", DEFAULT_SEED))}] (${METHODS[f.method].label})`).join(" ")}
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--allow-divergence]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
+           (search, retrain and run write a log beside their --out: plan.log, result.log)
   backend                      print the tfjs backend this machine uses
   reproduce [EXPERIMENT|all] [--scale smoke|quick|paper|paper-avazu] [--force] [--out results] [--figures-out figures] [--notebooks]
            [--config FILE.json] [--seeds 1,2] [--models fm,wd] [--methods fde,autodim]   (one experiment; flags > file > defaults;
@@ -586,17 +589,20 @@ const commands: Record<string, Command> = {
         );
         continue;
       }
-      const out = customSettings
-        ? await (EXPERIMENTS[name] as Experiment<unknown, unknown>)(scale, customSettings)
-        : await EXPERIMENTS[name](scale);
-      try {
-        const files = await saveOutput(out, dir, figuresDir);
-        console.log(
-          `${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`,
-        );
-      } finally {
-        await closeFigures();
-      }
+      // The experiment's log sits beside its result (each computed cell has its own beside its JSON).
+      await withLog(join(dir, `${name}-${scale}.log`), `reproduce ${name} --scale ${scale}`, async () => {
+        const out = customSettings
+          ? await (EXPERIMENTS[name] as Experiment<unknown, unknown>)(scale, customSettings)
+          : await EXPERIMENTS[name](scale);
+        try {
+          const files = await saveOutput(out, dir, figuresDir);
+          console.log(
+            `${name} (${scale}): ${out.provenance.wallSeconds.toFixed(1)} s → ${[files.md, ...files.figures].join(", ")}`,
+          );
+        } finally {
+          await closeFigures();
+        }
+      });
     }
     if (f.notebooks) {
       // The notebooks show the finished results just written: their outputs come from here too.
@@ -872,24 +878,30 @@ const commands: Record<string, Command> = {
     if (saveWeights) checkOutputFile("--save-weights", saveWeights, 1.2 * tableBytes);
     const checkpoint = checkpointFlags(f, 3 * 2 * tableBytes, "autodim search");
     threadsFlag(f);
+    const closeLog = startLog(logBeside(out), `autodim search --model ${config.model}`);
     const info = await initRuntime();
     console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
     const plan = await search(data, config, {
       saveWeights,
       checkpoint,
       allowDivergence: f["allow-divergence"] === true,
+    }).catch((e: unknown) => {
+      closeLog(`failed: ${(e as Error).message}`);
+      throw e;
     });
     writeJson(out, plan);
     console.log(`plan: ${plan.fields.map((x) => `${x.name}=${x.dim}`).join(" ")}`);
     console.log(
       `embedding params ${plan.totals.embeddingParams} vs full dimension ${plan.totals.fullDimensionParams} (−${(100 * plan.totals.reduction).toFixed(1)}%); supernet val AUC ${plan.search.supernetValidation.auc.toFixed(4)}; final τ ${plan.search.finalTemperature.toFixed(3)}, ${plan.search.deadCandidates ?? 0} of ${plan.fields.length * plan.candidates.length} α entries below 1e-6 (normalised); decided ${plan.search.diagnostics?.decided} of ${plan.fields.length} fields; ${plan.runtime.wallSeconds.toFixed(1)} s`,
     );
-    console.log(`wrote ${out}`);
+    console.log(`wrote ${out} and ${logBeside(out)}`);
     const undecided = plan.search.diagnostics ? undecidedFields(plan.search.diagnostics) : [];
-    if (config.undecided === "fail" && undecided.length > 0)
-      throw new AutodimError(
-        `--undecided fail: ${undecided.length} of ${plan.fields.length} fields undecided (${undecided.join(", ")}); ${out} holds the plan and its diagnostics`,
-      );
+    if (config.undecided === "fail" && undecided.length > 0) {
+      const message = `--undecided fail: ${undecided.length} of ${plan.fields.length} fields undecided (${undecided.join(", ")}); ${out} holds the plan and its diagnostics`;
+      closeLog(`failed: ${message}`);
+      throw new AutodimError(message);
+    }
+    closeLog();
   },
 
   async retrain(argv) {
@@ -965,19 +977,21 @@ const commands: Record<string, Command> = {
     checkOutputFile("--out", out);
     const checkpoint = checkpointFlags(f, 3 * 2 * 4 * data.totalFeatures * config.outputDim, "autodim retrain");
     threadsFlag(f);
-    const info = await initRuntime();
-    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
-    const result = await retrain(data, config, {
-      method: plan ? plan.method : `full-${dim}`,
-      plan,
-      checkpoint,
-      allowDivergence: f["allow-divergence"] === true,
+    await withLog(logBeside(out), `autodim retrain --model ${config.model}`, async () => {
+      const info = await initRuntime();
+      console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
+      const result = await retrain(data, config, {
+        method: plan ? plan.method : `full-${dim}`,
+        plan,
+        checkpoint,
+        allowDivergence: f["allow-divergence"] === true,
+      });
+      writeJson(out, result);
+      console.log(
+        `test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`,
+      );
+      console.log(`wrote ${out} and ${logBeside(out)}`);
     });
-    writeJson(out, result);
-    console.log(
-      `test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding} (best val AUC ${result.bestValidation.auc.toFixed(4)} at epoch ${result.bestValidation.epoch}); ${result.runtime.wallSeconds.toFixed(1)} s`,
-    );
-    console.log(`wrote ${out}`);
   },
 
   async run(argv) {
@@ -993,22 +1007,34 @@ const commands: Record<string, Command> = {
       "batch-size": { type: "string" },
       lr: { type: "string" },
       "embedding-l2": { type: "string" },
+      config: { type: "string" },
       ...Object.fromEntries(METHOD_FLAGS.map((m) => [m.flag, { type: "string" as const }])),
     });
-    const method = METHODS[choiceFlag(f, "method", METHOD_NAMES)];
+    // Layers: flags > the config file (--config) > defaults.
+    const file = runConfigFile(f.config);
+    const method = METHODS[file.method && f.method === undefined ? file.method : choiceFlag(f, "method", METHOD_NAMES)];
     const out = requireString(f, "out");
-    const base = quickSettings(choiceFlag(f, "model", MODEL_NAMES), intFlag(f, "seed", DEFAULT_SEED, 0));
+    const fileModel = file.settings.model;
+    const base = quickSettings(
+      fileModel !== undefined && f.model === undefined
+        ? runConfigChoice(file, "model", fileModel, MODEL_NAMES)
+        : choiceFlag(f, "model", MODEL_NAMES),
+      intFlag(f, "seed", typeof file.settings.seed === "number" ? file.settings.seed : DEFAULT_SEED, 0),
+    );
+    const { model: _m, seed: _s, ...fileRest } = file.settings;
+    const configured = file.path ? mergeSettings(base, fileRest, file.path, RUN_OPTIONAL_SETTINGS) : base;
     let settings = {
-      ...base,
+      ...configured,
       train: {
-        epochs: intFlag(f, "epochs", base.train.epochs, 1, 1000),
-        patience: intFlag(f, "patience", base.train.patience, 1, 1000),
-        batchSize: intFlag(f, "batch-size", base.train.batchSize, 1, 1 << 20),
-        learningRate: numberFlag(f, "lr", base.train.learningRate, 1e-8, 10),
+        ...configured.train,
+        epochs: intFlag(f, "epochs", configured.train.epochs, 1, 1000),
+        patience: intFlag(f, "patience", configured.train.patience, 1, 1000),
+        batchSize: intFlag(f, "batch-size", configured.train.batchSize, 1, 1 << 20),
+        learningRate: numberFlag(f, "lr", configured.train.learningRate, 1e-8, 10),
         ...batchPartsFlag(f),
         ...embeddingL2Flag(f),
       },
-      search: { ...base.search, ...batchPartsFlag(f) },
+      search: { ...configured.search, ...batchPartsFlag(f) },
     };
     // Each method's own flags (from the registry); another method's flag is a usage error.
     for (const m of METHOD_FLAGS) {
@@ -1020,11 +1046,9 @@ const commands: Record<string, Command> = {
           : numberFlag(f, m.flag, m.get(settings), m.min, m.max);
       settings = m.set(settings, value);
     }
-    checkOutputClashes(
-      [{ flag: "--data", path: requireString(f, "data") }],
-      [{ flag: "--out", path: out }, ...checkpointOutput(f)],
-    );
-    const data = openData(requireString(f, "data"));
+    const dataDir = f.data === undefined && file.data !== undefined ? file.data : requireString(f, "data");
+    checkOutputClashes([{ flag: "--data", path: dataDir }], [{ flag: "--out", path: out }, ...checkpointOutput(f)]);
+    const data = openData(dataDir);
     if (BATCH_NORM_MODELS.includes(settings.model))
       batchSizeCheck(settings.train.batchSize, `${settings.model}'s BatchNorm`);
     const memory = memoryProblem(
@@ -1045,14 +1069,21 @@ const commands: Record<string, Command> = {
       "autodim run",
     );
     threadsFlag(f);
-    const info = await initRuntime();
-    console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
-    const result = await method.run(data, settings, { checkpoint, allowDivergence: f["allow-divergence"] === true });
-    writeJson(out, result);
-    console.log(
-      `${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`,
-    );
-    console.log(`wrote ${out}`);
+    await withLog(logBeside(out), `autodim run --method ${method.name}`, async () => {
+      const info = await initRuntime();
+      console.log(`backend ${backendLabel(info)}; hardware ${describeHardware()}`);
+      console.log(`settings (flags > ${file.path ?? "no config file"} > defaults): ${JSON.stringify(settings)}`);
+      const result = await method.run(data, settings, {
+        checkpoint,
+        allowDivergence: f["allow-divergence"] === true,
+      });
+      // The resolved settings travel with the result: a config file of its `settings` re-runs it.
+      writeJson(out, { ...result, settings: { method: method.name, ...settings } });
+      console.log(
+        `${method.name}: test AUC ${result.test.auc.toFixed(4)}, Logloss ${result.test.logloss.toFixed(4)}, embedding params ${result.params.embedding}; sizes ${result.dims.map((d) => d.dim).join(",")}; ${result.runtime.wallSeconds.toFixed(1)} s`,
+      );
+      console.log(`wrote ${out} and ${logBeside(out)}`);
+    });
   },
 
   async main(argv) {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { FileLock, staleReason } from "../runtime/lock.js";
+import { withLog } from "../runtime/run-log.js";
 
 export interface Cell<T> {
   /** File-name-safe key, unique within the experiment ("deepfm-dpq"). */
@@ -85,6 +86,9 @@ function load<T>(file: string, identity: unknown): T | undefined {
   }
 }
 
+/** A cell's log: what the console showed while it was computed (beside its `<key>.json`). */
+export const logFile = (dir: string, key: string) => join(dir, `${key}.log`);
+
 /**
  * Every cell's value, by key in cell order: saved ones read from `dir`, the rest computed (in order, those
  * no other live process holds) and saved as `<dir>/<key>.json` with their identity.
@@ -117,7 +121,8 @@ export async function runCells<T>(
       const target = listed[mode.index];
       if (!target) throw new RangeError(`cell ${mode.index}: this stage has cells 0–${cells.length - 1} (${dir})`);
       if (target.saved) throw new CellComputed(target, false);
-      const value = await cells[mode.index].run();
+      const run = cells[mode.index].run;
+      const value = await withLog(logFile(dir, target.key), `cell ${target.key}`, () => run());
       writeFileAtomic(target.file, JSON.stringify({ identity: cells[mode.index].identity, value }) + "\n");
       throw new CellComputed({ ...target, saved: true }, true);
     }
@@ -152,7 +157,7 @@ export async function runCells<T>(
       }
       log(`[${i + 1}/${cells.length}] ${cell.key}: running`);
       const started = Date.now();
-      const value = await cell.run();
+      const value = await withLog(logFile(dir, cell.key), `cell ${cell.key}`, () => cell.run());
       writeFileAtomic(file(cell.key), JSON.stringify({ identity: cell.identity, value } satisfies SavedCell<T>) + "\n");
       values.set(cell.key, value);
       if (opts.counts) opts.counts.computed++;

@@ -15,23 +15,25 @@ function kind(v: unknown): string {
 /**
  * `defaults` with `overrides` merged in (objects key by key, arrays and scalars replaced), each
  * override checked against the default it replaces. `where` names the source in errors.
- * `whole` names objects an override replaces as one value (a data schema whose keys are all
- * optional), each with a template of every key it may have, for the same checks.
+ * `whole` names settings the defaults may lack (optional ones) or that an override replaces as
+ * one value (a data schema whose keys are all optional), each with a template of its type (for
+ * an object: every key it may have), for the same checks.
  */
 export function mergeSettings<S>(
   defaults: S,
   overrides: Record<string, unknown>,
   where: string,
-  whole: Record<string, Record<string, unknown>> = {},
+  whole: Record<string, unknown> = {},
 ): S {
   const merge = (base: unknown, over: unknown, path: string): unknown => {
-    const template = whole[path];
-    if (template && kind(over) === "object") {
+    const template: unknown = whole[path];
+    if (template !== undefined && kind(template) === "object" && kind(over) === "object") {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(over as Record<string, unknown>))
-        out[key] = merge(template[key], value, `${path}.${key}`);
+        out[key] = merge((template as Record<string, unknown>)[key], value, `${path}.${key}`);
       return out;
     }
+    if (template !== undefined && base === undefined) return merge(template, over, path);
     const k = kind(base);
     if (k === "undefined") throw new AutodimError(`${where}: unknown setting ${path}`);
     if (kind(over) !== k)
@@ -75,11 +77,7 @@ export type SettingsOverrides<S> = {
  * lines are plain data (one setting a line, its comment after it), so uncommenting one keeps the
  * cell valid; a wrong name or type is an error naming the setting.
  */
-export function settingsCell<S>(
-  defaults: S,
-  overrides: SettingsOverrides<S>,
-  whole: Record<string, Record<string, unknown>> = {},
-): S {
+export function settingsCell<S>(defaults: S, overrides: SettingsOverrides<S>, whole: Record<string, unknown> = {}): S {
   return mergeSettings(defaults, overrides as Record<string, unknown>, "the settings cell", whole);
 }
 
@@ -96,12 +94,73 @@ export function readConfigFile(file: string): Record<string, unknown> {
     parsed = JSON.parse(text) as Json;
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
-    const line = m ? text.slice(0, Number(m[1])).split("\n").length : undefined;
+    const at = m ? Number(m[1]) : jsonErrorOffset(text);
+    const line = at !== undefined ? text.slice(0, at).split("\n").length : undefined;
     throw new AutodimError(`${file}${line ? `:${line}` : ""}: not valid JSON (${(e as Error).message})`);
   }
   if (kind(parsed) !== "object") throw new AutodimError(`${file}: a config file is a JSON object of settings`);
   const { "//": _comment, ...settings } = parsed as Record<string, Json>;
   return settings;
+}
+
+/**
+ * Where JSON text first goes wrong (an offset), for the line of a parse error: Node's message
+ * gives a position for some errors only. A small recursive-descent reader of JSON's grammar.
+ */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const space = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      i++;
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === "{") {
+          space();
+          if (text[i] !== '"') fail();
+          value();
+          space();
+          if (text[i] !== ":") fail();
+          i++;
+        }
+        value();
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      if (i >= text.length) fail();
+      i++;
+      return;
+    }
+    const m = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i));
+    if (!m) fail();
+    i += (m as RegExpExecArray)[0].length;
+  };
+  try {
+    value();
+    space();
+    return i < text.length ? i : undefined;
+  } catch (at) {
+    return typeof at === "number" ? at : undefined;
+  }
 }
 
 /** The flags' layer: `--seeds 1,2`, `--models fm,wd`, `--methods fde,autodim`, as settings keys. */

@@ -1,5 +1,7 @@
 // Progress lines on stderr for long work: rate and ETA, at most one line a second, so a
-// log stays readable when stderr is a file. `AUTODIM_QUIET=1` silences them.
+// log stays readable when stderr is a file. `AUTODIM_QUIET=1` silences them. Only the final
+// line reaches a run's log file (run-log.ts); the updates are for the console.
+import { writeTransient } from "./run-log.js";
 
 export class Progress {
   private readonly started = Date.now();
@@ -45,7 +47,8 @@ export class Progress {
     if (final) line += `, ${secs.toFixed(1)} s`;
     else if (this.total && rate > 0) line += `, ETA ${formatDuration((this.total - done) / rate)}`;
     if (extra) line += `, ${extra}`;
-    process.stderr.write(line + "\n");
+    if (final) process.stderr.write(line + "\n");
+    else writeTransient(process.stderr, line + "\n");
   }
 }
 

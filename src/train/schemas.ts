@@ -180,6 +180,8 @@ export interface RetrainResult {
   selection?: SelectionRecord;
   data: DataIdentity;
   runtime: RunIdentity;
+  /** `autodim run`: the method's resolved settings (flags > config file > defaults); `--config` on them re-runs it. */
+  settings?: Record<string, unknown>;
 }
 
 /** The schema of T: a zod schema whose output is T (see the header for why a cast). */
@@ -536,6 +538,8 @@ export const retrainResultShape = z.object({
   selection: selectionRecordShape.optional(),
   data: dataIdentitySchema,
   runtime: runIdentitySchema,
+  /** `autodim run`: the method's resolved settings (flags > config file > defaults); `--config` on them re-runs it. */
+  settings: z.record(z.unknown()).optional(),
 });
 export const retrainResultSchema = typed<RetrainResult>(retrainResultShape);
 
