@@ -3,6 +3,7 @@
 // field says what the field's schema says.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FLAG_DOCS, flagHelp } from "../src/cli/flag-help.js";
@@ -40,4 +41,34 @@ test("`autodim search --help` prints the usage and every flag's meaning, exit 0"
   assert.match(r.stdout, /^usage: autodim search/);
   assert.match(r.stdout, /--arch-lr X\s+Adam learning rate of the architecture weights α/);
   assert.match(r.stdout, /--undecided keep\|max\|fail\s+what an undecided field gets/);
+});
+
+test("help answers from a cache made by the first request; a changed source file makes it again", () => {
+  const help = (...args: string[]) =>
+    spawnSync(process.execPath, [join(process.cwd(), "bin", "autodim.js"), ...args], { encoding: "utf8" });
+  const cacheDir = join(process.cwd(), "node_modules", ".cache", "autodim-help");
+  const before = existsSync(cacheDir) ? readdirSync(cacheDir).length : 0;
+  const first = help("retrain", "--help");
+  const second = help("retrain", "--help");
+  assert.equal(first.status, 0);
+  assert.equal(second.status, 0);
+  assert.equal(second.stdout, first.stdout, "the cached text is the generated one");
+  assert.match(second.stdout, /^usage: autodim retrain/);
+  assert.ok(readdirSync(cacheDir).length >= Math.min(before + 1, 1), "a cache entry exists");
+  // A source file's new mtime is another key: the help is generated again (same text).
+  const source = join(process.cwd(), "src", "cli", "flag-help.ts");
+  const { atime, mtime } = statSync(source);
+  const entries = readdirSync(cacheDir).length;
+  try {
+    utimesSync(source, atime, new Date(mtime.getTime() + 1000));
+    const third = help("retrain", "--help");
+    assert.equal(third.stdout, first.stdout);
+    assert.equal(readdirSync(cacheDir).length, entries + 1, "a new entry for the changed code");
+  } finally {
+    utimesSync(source, atime, mtime);
+  }
+  // An unknown command's help is an error, never cached as an answer.
+  const unknown = help("help", "nope");
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "nope"/);
 });

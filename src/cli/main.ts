@@ -1200,6 +1200,21 @@ export function commandHelp(name: string): string | undefined {
     .join("\n  ")}`;
 }
 
+/** Prints a help text; bin/autodim.js's cache keeps it for the next request (AUTODIM_HELP_CACHE). */
+function helpAnswer(text: string, code: number): number {
+  console.log(text);
+  const cache = process.env.AUTODIM_HELP_CACHE;
+  if (cache) {
+    try {
+      mkdirSync(dirname(cache), { recursive: true });
+      writeFileAtomic(cache, JSON.stringify({ code, text: `${text}\n` }));
+    } catch {
+      // No cache (a read-only install): the next help loads the CLI again.
+    }
+  }
+  return code;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
@@ -1209,16 +1224,14 @@ export async function run(argv: string[]): Promise<number> {
         "help",
         new UsageError(`unknown command ${JSON.stringify(rest[0])}; commands: ${Object.keys(commands).join(", ")}`),
       );
-    console.log(help ?? USAGE);
-    return name === undefined ? 2 : 0;
+    return helpAnswer(help ?? USAGE, name === undefined ? 2 : 0);
   }
   const command: Command | undefined = Object.prototype.hasOwnProperty.call(commands, name)
     ? commands[name]
     : undefined;
   if (command && (rest.includes("--help") || rest.includes("-h"))) {
     const flags = flagHelp(name);
-    console.log(`${commandHelp(name) ?? USAGE}${flags ? `\n\n${flags}` : ""}`);
-    return 0;
+    return helpAnswer(`${commandHelp(name) ?? USAGE}${flags ? `\n\n${flags}` : ""}`, 0);
   }
   // The code a result records is the code this process loaded: look it up now, not when the
   // first result is written (the checkout may have moved on by then in a long run).
