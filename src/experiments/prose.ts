@@ -205,6 +205,32 @@ const README_BLOCKS: Record<string, Block> = {
     return `${atMain}from ${int(first.architectureSteps)} to ${int(last.architectureSteps)} α steps the α margin grows from ${fix(first.margin.mean, 2)} to ${fix(last.margin.mean, 2)} (Adam on gradients of pure noise: ${noise(first)} to ${noise(last)}) and the fields the diagnostics call decided from ${fix(first.decided.mean, 1)} to ${fix(last.decided.mean, 1)} of ${last.fields} per seed, yet at the longest search all ${last.seeds} seeds agree on ${pct(last.agreement, 0)} of the fields (chance ${pct(last.chance, 0)}), their size vectors correlate at ${fix(last.pearson, 2)} [${fix(last.pearsonLow, 2)}, ${fix(last.pearsonHigh, 2)}], ${last.contradicted} field${last.contradicted === 1 ? " is" : "s are"} decided by two seeds on different sizes, and the seeds' mean gradients rank the candidates alike at a mean Pearson of ${fix(last.gradientAgreement, 2)}${data}${auc}`;
   },
 
+  "why-planted-summary": (r) => {
+    if (!r.has("why-planted-quick"))
+      return "the planted runs (`npx autodim reproduce why-planted`) are not committed yet";
+    const w = r.payload<WhyResult>("why-planted-quick");
+    const lengths = w.rows.filter((x) => x.item === "length").sort((a, b) => a.architectureSteps - b.architectureSteps);
+    const shares = w.rows
+      .filter(
+        (x) =>
+          Math.round(x.epochs * x.share) === w.settings.dataLength.epochs &&
+          x.frequency === w.settings.dataLength.frequency,
+      )
+      .sort((a, b) => a.share - b.share);
+    const rho = (x: WhyRow) =>
+      x.planted ? `${fix(x.planted.spearman.mean, 2)} ± ${fix(x.planted.spearman.half, 2)}` : "–";
+    const noise = (x: WhyRow) => (x.planted ? pct(x.planted.noiseAtSmallest, 0) : "–");
+    const F = lengths[0]?.fields ?? 0;
+    const length = lengths.length
+      ? `from ${int(lengths[0].architectureSteps)} to ${int(lengths[lengths.length - 1].architectureSteps)} α steps on ${int(lengths[0].trainRows)} training rows the α margin is ${lengths.map((x) => fix(x.margin.mean, 2)).join(", ")}, the fields decided ${lengths.map((x) => fix(x.decided.mean, 1)).join(", ")} of ${F} per seed, the seeds' size vectors correlate at ${lengths.map((x) => fix(x.pearson, 2)).join(", ")}, and Spearman(planted rank, size) is ${lengths.map(rho).join(", ")} (noise fields at the smallest size: ${lengths.map(noise).join(", ")})`
+      : "";
+    const data =
+      shares.length > 1
+        ? `; at ${int(shares[0].architectureSteps)} α steps on ${shares.map((x) => int(x.trainRows)).join(", ")} training rows the margin is ${shares.map((x) => fix(x.margin.mean, 2)).join(", ")}, the median SNR ${shares.map((x) => fix(x.snrMedian, 2)).join(", ")}, the fields decided ${shares.map((x) => fix(x.decided.mean, 1)).join(", ")}, the seeds' Pearson ${shares.map((x) => fix(x.pearson, 2)).join(", ")} and Spearman(planted rank, size) ${shares.map(rho).join(", ")}`
+        : "";
+    return `${length}${data}`;
+  },
+
   "claims-counts": (r) => {
     const rows = r.payload<ClaimRow[]>("claims-quick");
     const n = (v: string) => rows.filter((x) => x.verdict === v).length;
