@@ -12,7 +12,8 @@ type Write = typeof process.stdout.write;
 
 const open = new Set<number>();
 let transient = 0;
-let original: { out: Write; err: Write } | undefined;
+// The console writers a log wraps, and the wrappers installed in their place.
+let installed: { out: Write; err: Write; teeOut: Write; teeErr: Write } | undefined;
 
 /** Writes `text` to the console only: a progress update that a later final line summarises. */
 export function writeTransient(stream: NodeJS.WriteStream, text: string): void {
@@ -40,18 +41,22 @@ function tee(write: Write): Write {
   } as Write;
 }
 
+// A host may replace the console writers (tslab does so for every notebook cell): a log wraps
+// the writers current when it opens, and hands back only writers that are still its own.
 function install(): void {
-  if (original) return;
-  original = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = tee(original.out);
-  process.stderr.write = tee(original.err);
+  if (installed && process.stdout.write === installed.teeOut && process.stderr.write === installed.teeErr) return;
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  installed = { out, err, teeOut: tee(out), teeErr: tee(err) };
+  process.stdout.write = installed.teeOut;
+  process.stderr.write = installed.teeErr;
 }
 
 function uninstall(): void {
-  if (!original || open.size > 0) return;
-  process.stdout.write = original.out;
-  process.stderr.write = original.err;
-  original = undefined;
+  if (!installed || open.size > 0) return;
+  if (process.stdout.write === installed.teeOut) process.stdout.write = installed.out;
+  if (process.stderr.write === installed.teeErr) process.stderr.write = installed.err;
+  installed = undefined;
 }
 
 /** The first lines of a log: what ran, with which code, where and when. */
