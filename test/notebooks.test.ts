@@ -116,7 +116,10 @@ test("notebook 5 in the kernel: a changed setting computes only the runs whose i
   };
   // The settings cell as a researcher edits it: one field changed at a time.
   const withSettings = (edit: string) =>
-    settingsCell.replace("settingsCell(frequencyDefaults(scale), {", `settingsCell(frequencyDefaults(scale), { ${edit}`);
+    settingsCell.replace(
+      "settingsCell(frequencyDefaults(scale), {",
+      `settingsCell(frequencyDefaults(scale), { ${edit}`,
+    );
   try {
     await run(withSettings("frequencies: [1, 5],"));
     await run(dataCell);

@@ -42,7 +42,7 @@ export function runConfigFile(path: string | boolean | undefined): RunConfigFile
   } else if (isObject(raw.identity) && isObject(raw.identity.settings)) {
     body = { method: raw.identity.method, ...raw.identity.settings };
   }
-  const { method, data, ...settings } = body;
+  const { method, data, ...settings } = body as { method?: unknown; data?: unknown } & Record<string, unknown>;
   if (method !== undefined && !(typeof method === "string" && (METHOD_NAMES as readonly string[]).includes(method)))
     throw new AutodimError(
       `${path}: setting method must be one of ${METHOD_NAMES.join(", ")}, got ${JSON.stringify(method)}`,
@@ -53,8 +53,8 @@ export function runConfigFile(path: string | boolean | undefined): RunConfigFile
     );
   return {
     path,
-    ...(method !== undefined ? { method } : {}),
-    ...(data !== undefined ? { data } : {}),
+    ...(typeof method === "string" ? { method } : {}),
+    ...(typeof data === "string" ? { data } : {}),
     settings,
   };
 }
