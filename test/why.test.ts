@@ -1,4 +1,4 @@
-// The "why" experiment's computations (src/experiments/why.ts) against values worked out by hand:
+// The "why" experiment's computations (src/experiments/why-*.ts) against values worked out by hand:
 // the α margin and its aggregation over fields and seeds, seed agreement, pairwise Pearson,
 // chance agreement, the pooled gradient signal, and the seeded subset of training rows.
 import assert from "node:assert/strict";
@@ -7,25 +7,20 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { RandomStream } from "../src/runtime/random.js";
+import { SubsampledData, subsetRows } from "../src/experiments/why-data.js";
+import type { WhyField, WhyRun } from "../src/experiments/why-search.js";
+import { whyDefaults, whySettingsGrid } from "../src/experiments/why-settings.js";
 import {
   adamNoiseNull,
   allSeedsAgree,
   chanceAgreement,
-  contradictedFields,
   fieldMargin,
-  fieldSignals,
   meanPairwisePearson,
   median,
   NEVER,
   upperMedian,
-  SubsampledData,
-  subsetRows,
-  summarizeSetting,
-  whySettingsGrid,
-  whyDefaults,
-  type WhyField,
-  type WhyRun,
-} from "../src/experiments/why.js";
+} from "../src/experiments/why-stats.js";
+import { contradictedFields, fieldSignals, summarizeSetting } from "../src/experiments/why-summary.js";
 import { prepareQuiet, tempDir } from "./helpers.js";
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);

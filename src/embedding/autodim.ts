@@ -411,7 +411,7 @@ export async function search(
     /**
      * Called after every α step with its search step, the gradient in log α the optimiser applied
      * ([F·N], row-major) and α after it (normalised, [F][N]): what the diagnostics see, for
-     * experiments that need more of it than the plan keeps (src/experiments/why.ts). Not
+     * experiments that need more of it than the plan keeps (src/experiments/why-search.ts). Not
      * checkpointed: an observer of a resumed search sees the steps after the resume only.
      */
     observeArchitectureStep?: (step: number, gradient: Float32Array, alpha: number[][]) => void;

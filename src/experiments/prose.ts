@@ -19,7 +19,7 @@ import { summarizeComponents, type VariantResult } from "./components.js";
 import type { DimensionsResult } from "./dimensions.js";
 import { summarizeFrequencies, type FrequencyResult } from "./frequency.js";
 import type { StabilityResult } from "./stability.js";
-import type { WhyResult, WhyRow } from "./why.js";
+import type { WhyResult, WhyRow } from "./why-summary.js";
 import { summarizeTransfer, type TransferRow } from "./transfer.js";
 import { summarizeUnification, type FdeRun, type UnificationRun } from "./unification.js";
 import type { SavedResult } from "./remake.js";
