@@ -1,13 +1,15 @@
 // Experiment 14's tables and figure (the runs are in beyond.ts): the tolerance choice on the
 // tuning seeds, and the trade-off curve on the verdict seeds beside the main table's methods.
+// Here also the experiment `beyond`.
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import type { ExperimentBody } from "./registry.js";
+import { experiment, type Experiment, type ExperimentBody } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
 import { modelLabel, type MainTableResult } from "./methods.js";
 import { markdownTable } from "./report.js";
 import { METHODS } from "../methods/registry.js";
-import { runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
+import { beyondDefaults, runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
+import { finishedResult } from "./output-files.js";
 import { interval } from "./prose-format.js";
 
 /** The main table's rows for the curve's models: ΔAUC vs FDE with intervals, parameters saved. */
@@ -189,3 +191,11 @@ export async function beyondBody(
     runs: counts,
   };
 }
+
+/** 14 — beyond the paper: Shrink's tolerance (tuning seeds) and its trade-off curve (verdict seeds) on MovieLens (beyond.ts). */
+export const beyondExperiment: Experiment<BeyondResult & { main: MainPoint[] }, BeyondSettings> = experiment(
+  "beyond",
+  (scale, ds, settings) =>
+    beyondBody(scale, ds, settings, finishedResult("methods-movielens", scale)?.payload as MainTableResult | undefined),
+  beyondDefaults,
+);

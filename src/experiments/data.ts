@@ -2,8 +2,11 @@
 // values are (share of the most frequent value, values covering 90% of rows), and for the
 // synthetic set the planted rank; plus rows and click rate per split. Everything comes from
 // the prepared manifest and the training-split counts (counts.u32): no pass over the rows.
-import type { Dataset } from "./datasets.js";
+// Here: the overview, its figures and the experiment `data` (its tables).
+import type { DataName, Dataset } from "./datasets.js";
+import { experiment, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
+import { markdownTable } from "./report.js";
 import { MISSING_ID, RARE_ID, RESERVED_IDS } from "../data/vocab.js";
 
 export interface FieldOverview {
@@ -141,3 +144,42 @@ export function dataFigures(o: DataOverview): Record<string, Figure> {
     },
   };
 }
+
+/** 1 — the data set of the scale: rows, click rate, per-field cardinality and skew. */
+export interface DataSettings {
+  /** The data set: "scale" (the scale's synthetic set, Criteo at paper), "movielens", "criteo", "avazu". */
+  data: DataName;
+}
+
+export const dataExperiment: Experiment<DataOverview, DataSettings> = experiment(
+  "data",
+  async (scale, ds) => {
+    const o = dataOverview(ds);
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    const summary = [
+      `**${o.description}.** Rows: train ${o.rows.train.toLocaleString("en")}, validation ${o.rows.val.toLocaleString("en")}, test ${o.rows.test.toLocaleString("en")}; ` +
+        `click rate ${pct(o.clickRate.train)} / ${pct(o.clickRate.val)} / ${pct(o.clickRate.test)}; ${o.totalFeatures.toLocaleString("en")} features in ${o.fields.length} fields` +
+        (o.ceilingAuc !== undefined
+          ? `; AUC of the noise-free logit (the ceiling of any model): ${o.ceilingAuc.toFixed(4)}`
+          : "") +
+        ".",
+      "Paper (Criteo): 45,840,617 rows, 39 fields, 1,086,810 features after filtering; Avazu: 40,428,968 rows, 22 fields, 2,018,012 features.",
+    ].join("\n\n");
+    const table = markdownTable(
+      o.fields.map((f) => ({
+        field: f.field,
+        kind: f.kind,
+        ids: f.vocabulary,
+        "rare values": f.rareValues,
+        missing: f.missingShare,
+        "top value": f.topShare,
+        "ids for 90%": f.idsFor90,
+        "planted rank": f.plantedRank,
+        zipf: f.zipf,
+      })),
+      { missing: "%", "top value": "%", zipf: 2 },
+    );
+    return { markdown: `${summary}\n\n${table}`, payload: o, figures: dataFigures(o) };
+  },
+  (): DataSettings => ({ data: "scale" }),
+);

@@ -1,14 +1,16 @@
 // Experiment 5 — the update frequency f of α: α takes one step on a validation batch every f
 // training steps. Small f: more architecture steps (slower, α follows noisier W); large f:
 // fewer, later decisions. Reported as the paper does: AUC, Logloss, Params, time, per f.
+// Here: the runs, their summary and figures, and the experiment `frequency` (its tables).
 import { join } from "node:path";
 import type { ModelName } from "../models/ctr.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { searchAndRetrain } from "./components.js";
 import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
 import { meanSelection } from "./dimensions.js";
+import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
-import { RESULTS_DIR } from "./report.js";
+import { markdownTable, RESULTS_DIR } from "./report.js";
 import {
   retrainSettings,
   searchSettings,
@@ -252,3 +254,37 @@ export function frequencyFigures(runs: FrequencyResult[], caption = ""): Record<
     },
   };
 }
+
+/** 5 — update frequency f of α: AUC, Logloss, Params and search time for f ∈ {1, 5, 10, 20, 50}. */
+export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySettings> = experiment(
+  "frequency",
+  async (scale, ds, settings) => {
+    const { rows, counts } = await runFrequencies(ds, settings, scale);
+    const summary = summarizeFrequencies(rows);
+    const seeds = settings.seeds.join(", ");
+    const line = `**AutoDim with α updated every f training steps** (${settings.model.toUpperCase()}, candidates {${settings.candidates.join(", ")}}, ${settings.search.unify} unification, seeds ${seeds}; each plan re-trained) on ${ds.description}.`;
+    const table = markdownTable(
+      summary.map((r) => ({
+        f: r.frequency,
+        seeds: r.seeds,
+        "α steps": r.architectureSteps,
+        "search s": r.searchSeconds,
+        "test AUC": r.testAuc,
+        "AUC std": r.seeds > 1 ? r.aucStd : undefined,
+        "test Logloss": r.testLogloss,
+        params: r.params,
+        reduction: r.reduction,
+      })),
+      { "search s": 1, "test AUC": 4, "AUC std": 4, "test Logloss": 4, reduction: "%" },
+    );
+    const caption = figureCaption(ds, scale, seeds);
+    return {
+      markdown: `${line}\n\n${table}`,
+      payload: rows,
+      figures: frequencyFigures(rows, caption),
+      seed: settings.seeds[0],
+      runs: counts,
+    };
+  },
+  frequencyDefaults,
+);

@@ -4,7 +4,9 @@ import { AutodimError } from "../errors.js";
 import { closeFigures, displayFigure, requireFromProgram } from "./figures.js";
 import type { Dataset } from "./datasets.js";
 import { isRecorded } from "./data-record.js";
-import { figureName, provenanceMarkdown, type ExperimentOutput } from "./registry.js";
+import type { ExperimentOutput } from "./experiment.js";
+import { figureName } from "./output-files.js";
+import { provenanceMarkdown } from "./report.js";
 
 function display(): { markdown(s: string): void } {
   const tslab = requireFromProgram("tslab") as { display?: { markdown(s: string): void } };

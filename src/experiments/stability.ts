@@ -2,16 +2,23 @@
 // Gumbel noise, dropout all change with the seed; the data does not). Reported: the Pearson
 // correlation between the seeds' chosen-size vectors (the paper's measure: ≈ 0.85 on Criteo,
 // DeepFM) and between their α, and how often two seeds agree on a field's size.
+// Here: the summary, its figures and the experiment `stability` (its tables).
 import { pearson } from "../data/metrics.js";
+import { AutodimError } from "../errors.js";
 import type { Scale } from "./datasets.js";
 import { rankColor } from "./data.js";
 import {
   dimensionsDefaults,
+  runSearches,
   selectionProbabilities,
   type DimensionsResult,
   type SearchRunsSettings,
 } from "./dimensions.js";
+import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
+import type { RunCounts } from "./frequency.js";
+import { modelLabel } from "./methods.js";
+import { markdownTable } from "./report.js";
 
 export const STABILITY_SEEDS = [2026, 1, 2, 3, 4];
 
@@ -119,3 +126,35 @@ export function stabilityFigures(r: StabilityResult, caption = ""): Record<strin
     },
   };
 }
+
+/** 9 — stability: the search under five seeds; agreement of the chosen sizes and of α. */
+export const stabilityExperiment: Experiment<StabilityResult, SearchRunsSettings> = experiment(
+  "stability",
+  async (scale, ds, settings) => {
+    if (settings.seeds.length < 2) throw new AutodimError("stability: give at least two seeds to compare");
+    const counts: RunCounts = { computed: 0, reused: 0 };
+    const r = summarizeStability(await runSearches(ds, settings, scale, counts), settings.seeds);
+    const summary = [
+      `**AutoDim search with seeds ${r.seeds.join(", ")}** (${modelLabel(settings.model)}, the settings of notebook 6) on ${ds.description}.`,
+      `Mean Pearson correlation between two seeds' size vectors: **${r.meanPearsonDims.toFixed(3)}**; between their selection probabilities softmax(log α): ${r.meanPearsonAlpha.toFixed(3)}; a field gets the same size from two seeds ${(100 * r.meanAgreement).toFixed(1)}% of the time. Parameter reduction per seed: ${r.reductions.map((x) => `${(100 * x).toFixed(1)}%`).join(", ")}.`,
+    ].join("\n\n");
+    const table = markdownTable(
+      r.pairs.map((p) => ({
+        "seed a": p.a,
+        "seed b": p.b,
+        "Pearson (sizes)": p.pearsonDims,
+        "Pearson (α)": p.pearsonAlpha,
+        "same size": p.agreement,
+      })),
+      { "Pearson (sizes)": 3, "Pearson (α)": 3, "same size": "%" },
+    );
+    return {
+      markdown: `${summary}\n\n${table}`,
+      payload: r,
+      figures: stabilityFigures(r, figureCaption(ds, scale, r.seeds.join(", "))),
+      seed: r.seeds[0],
+      runs: counts,
+    };
+  },
+  stabilityDefaults,
+);

@@ -1,6 +1,7 @@
 // Experiment 8 — transferability: the sizes AutoDim searched with FM (the main table's FM
 // AutoDim run of the same settings and seed), re-trained in NFM, IPNN and AutoInt, against each
 // model at full dimension. Each re-training is a cell under results/transfer-<scale>-runs/.
+// Here also the experiment `transfer` (its tables).
 import { join } from "node:path";
 import { sampleStd } from "../data/metrics.js";
 import { retrain } from "../train/retrain.js";
@@ -10,7 +11,9 @@ import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";
 import { identityHash } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
+import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
+import type { RunCounts } from "./frequency.js";
 import {
   type MethodsSettings,
   methodResults,
@@ -21,7 +24,7 @@ import {
   testSummary,
 } from "./methods.js";
 import { PAPER_TRANSFER } from "./paper.js";
-import { RESULTS_DIR } from "./report.js";
+import { markdownTable, RESULTS_DIR } from "./report.js";
 import { checkpointsFor, type RetrainSettings } from "./settings.js";
 
 export const TRANSFER_MODELS: ModelName[] = ["nfm", "ipnn", "autoint"];
@@ -265,3 +268,45 @@ export function transferFigures(
     },
   };
 }
+
+/** 8 — transferability: the sizes AutoDim searched with FM, re-trained in NFM, IPNN and AutoInt vs their full-dimension versions, per seed. */
+export const transferExperiment: Experiment<TransferRow[], TransferSettings> = experiment(
+  "transfer",
+  async (scale, ds, settings) => {
+    const counts: RunCounts = { computed: 0, reused: 0 };
+    const { rows, sources } = await runTransfer(ds, scale, settings, counts);
+    const summary = summarizeTransfer(rows);
+    const trainingSeconds = rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0);
+    const searchMinutes = sources.reduce((a, r) => a + (r.plan?.runtime.wallSeconds ?? 0), 0) / 60;
+    const t = settings.retrain;
+    const seeds = settings.seeds.join(", ");
+    const line = `**AutoDim's sizes searched with ${modelLabel(settings.sourceModel)}** (the main table's ${modelLabel(settings.sourceModel)} AutoDim runs, seeds ${seeds}: ${sources.map((r) => r.params.embedding.toLocaleString("en")).join(" / ")} embedding parameters; searches ${searchMinutes.toFixed(1)} min) **re-trained in ${settings.models.map(modelLabel).join(", ")}** (${(trainingSeconds / 60).toFixed(1)} minutes for the ${rows.length * 2} trainings), each against itself with every field at ${settings.candidates[settings.candidates.length - 1]}, on ${ds.description} (batch ${t.batchSize}, Adam ${t.learningRate}, ≤ ${t.epochs} epochs, early stopping). Numbers: means over seeds; ΔAUC std over seeds.`;
+    const table = markdownTable(
+      transferTableRows(summary, ds.name === "avazu" ? "avazu" : "criteo").map((r, i) => ({
+        ...r,
+        seeds: summary[i].seeds,
+        "ΔAUC std": summary[i].seeds > 1 ? summary[i].deltaAucStd : undefined,
+      })),
+      {
+        "full AUC": 4,
+        "AutoDim AUC": 4,
+        ΔAUC: 4,
+        "ΔAUC std": 4,
+        "paper ΔAUC": 4,
+        "full Logloss": 4,
+        "AutoDim Logloss": 4,
+        ΔLogloss: 4,
+        "paper ΔLogloss": 4,
+      },
+    );
+    return {
+      markdown: `${line}\n\n${table}`,
+      payload: rows,
+      figures: transferFigures(rows, figureCaption(ds, scale, seeds), ds.name === "avazu" ? "avazu" : "criteo"),
+      computeSeconds: trainingSeconds,
+      seed: settings.seeds[0],
+      runs: counts,
+    };
+  },
+  transferDefaults,
+);

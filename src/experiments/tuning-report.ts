@@ -1,14 +1,23 @@
 // Experiment 13's tables and figure (the runs are in tuning.ts): the two grids with the chosen
 // settings, and the verdicts — paper settings (the main table's seeds) and tuned (fresh seeds) —
-// each with AutoDim and the uniform control of the same parameter budget against FDE.
+// each with AutoDim and the uniform control of the same parameter budget against FDE. Here also
+// the experiment `tuning`.
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
-import type { ExperimentBody } from "./registry.js";
+import { experiment, type Experiment, type ExperimentBody } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
 import { modelLabel } from "./methods.js";
 import { markdownTable } from "./report.js";
 import { interval } from "./prose-format.js";
-import { runTuning, searchGrid, trainingGrid, type ArmRow, type TuningResult, type TuningSettings } from "./tuning.js";
+import {
+  runTuning,
+  searchGrid,
+  trainingGrid,
+  tuningDefaults,
+  type ArmRow,
+  type TuningResult,
+  type TuningSettings,
+} from "./tuning.js";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => {
@@ -171,7 +180,7 @@ export function tuningFigures(r: TuningResult, caption: string): Record<string, 
   };
 }
 
-/** The figure caption (the registry's format). */
+/** The figure caption (the format of experiment.ts's figureCaption, with both kinds of seeds). */
 function caption(ds: Dataset, scale: Scale, r: TuningResult): string {
   const m = ds.data.manifest;
   const rows = m.rows.train + m.rows.val + m.rows.test;
@@ -195,3 +204,10 @@ export async function tuningBody(
     runs: counts,
   };
 }
+
+/** 13 — a fair chance for every method: BARS-style equal tuning budgets, fresh verdict seeds, uniform controls (tuning.ts). */
+export const tuningExperiment: Experiment<TuningResult, TuningSettings> = experiment(
+  "tuning",
+  tuningBody,
+  tuningDefaults,
+);

@@ -4,6 +4,7 @@
 // unification {linear, zero-pad} × τ schedule {the paper's 5e-5 per step, "fit": reaching the
 // floor at the last step} — searched with several seeds on the planted data, each plan
 // re-trained and compared with the full-dimension model of the same seed (paired).
+// Here also the experiment `unification` (its tables).
 import { join } from "node:path";
 import { spearman } from "../data/metrics.js";
 import type { ModelName } from "../models/ctr.js";
@@ -12,9 +13,10 @@ import type { UnifyKind } from "../train/schemas.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { searchAndRetrain } from "./components.js";
 import type { Dataset, Scale } from "./datasets.js";
+import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
-import { RESULTS_DIR } from "./report.js";
+import { markdownTable, RESULTS_DIR } from "./report.js";
 import {
   checkpointsFor,
   retrainSettings,
@@ -282,3 +284,40 @@ export function unificationFigures(
     },
   };
 }
+
+/** The unification diagnostic: linear + BN (AD-2) vs zero-padding (AD-1) × τ schedule, several seeds, planted data. */
+export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: FdeRun[] }, UnificationSettings> =
+  experiment(
+    "unification",
+    async (scale, ds, settings) => {
+      const { runs, fde, counts } = await runUnification(ds, settings, scale);
+      const rows = summarizeUnification(runs, fde);
+      const seeds = settings.seeds.join(", ");
+      const ci = (x: { mean: number; half: number }, digits: number) =>
+        `${x.mean.toFixed(digits)} ± ${x.half.toFixed(digits)}`;
+      const line = `**Unification × τ schedule** (${settings.model.toUpperCase()}, candidates {${settings.candidates.join(", ")}}, seeds ${seeds}; each plan re-trained and compared with FDE of the same seed) on ${ds.description}. ± is the 95% t-interval of the mean over seeds.`;
+      const table = markdownTable(
+        rows.map((r) => ({
+          unification: r.unify === "linear" ? "linear + BN (AD-2)" : "zero-pad (AD-1)",
+          "τ schedule": r.schedule,
+          seeds: r.seeds,
+          "Spearman(rank, size)": ci(r.spearman, 3),
+          "rank-0 fields → smallest": r.noiseAtSmallest,
+          "ΔAUC vs FDE": ci(r.deltaAuc, 4),
+          "params saved": r.reduction,
+          "final τ": r.finalTemperature,
+          "dead α entries": r.deadCandidates,
+        })),
+        { "params saved": "%", "final τ": 3, "dead α entries": 1 },
+      );
+      const caption = figureCaption(ds, scale, seeds);
+      return {
+        markdown: `${line}\n\n${table}`,
+        payload: { runs, fde },
+        figures: unificationFigures(rows, runs, fde, caption),
+        seed: settings.seeds[0],
+        runs: counts,
+      };
+    },
+    unificationDefaults,
+  );

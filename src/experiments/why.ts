@@ -27,7 +27,7 @@ import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { datasetByName, plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import type { RunCounts } from "./frequency.js";
-import type { Experiment, ExperimentOutput } from "./registry.js";
+import type { Experiment, ExperimentOutput } from "./experiment.js";
 import { provenance, RESULTS_DIR } from "./report.js";
 import { SubsampledData } from "./why-data.js";
 import { whyFigures } from "./why-figures.js";

@@ -7,14 +7,9 @@ import { join } from "node:path";
 import { SCALES } from "../../experiments/datasets.js";
 import { closeFigures, FIGURES_DIR } from "../../experiments/figures.js";
 import { flagOverrides, overridesLabel, readConfigFile } from "../../experiments/overrides.js";
-import {
-  EXPERIMENTS,
-  experimentData,
-  experimentDataMissing,
-  finishedResult,
-  saveOutput,
-  type Experiment,
-} from "../../experiments/registry.js";
+import type { Experiment } from "../../experiments/experiment.js";
+import { finishedResult, saveOutput } from "../../experiments/output-files.js";
+import { EXPERIMENTS, experimentData, experimentDataMissing } from "../../experiments/registry.js";
 import { RESULTS_DIR } from "../../experiments/report.js";
 import { useCheckpoints } from "../../experiments/settings.js";
 import { AutodimError } from "../../errors.js";

@@ -1,0 +1,99 @@
+// The shape every experiment shares: an output (tables, payload, figures, provenance), the
+// `experiment` wrapper that adds timing, backend and provenance to a body, and the figure caption.
+// Its own module, below every experiment's file: a file that calls `experiment(...)` at load
+// must not be in an import cycle with the module that defines it.
+import { backendLabel, initRuntime } from "../runtime/backend.js";
+import { isRecorded } from "./data-record.js";
+import { datasetByName, DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
+import type { Figure } from "./figures.js";
+import type { RunCounts } from "./frequency.js";
+import { provenance, type Provenance } from "./report.js";
+
+export interface ExperimentOutput<P = unknown> {
+  name: string;
+  scale: Scale;
+  /** The tables, as shown in the notebook and written to results/<name>-<scale>.md. */
+  markdown: string;
+  payload: P;
+  provenance: Provenance;
+  /** Figures by short name; saved as figures/<experiment>-<name>-<scale>.svg (+ .json). */
+  figures: Record<string, Figure>;
+  /** The settings it ran with (experiments that take a settings object). */
+  settings?: unknown;
+  /** Of its runs: how many were computed now, how many loaded from results/ (this session only). */
+  runs?: RunCounts;
+}
+
+/**
+ * An experiment: scale (and, for those converted to a settings object, its settings; default
+ * `defaults(scale)`, the one place `reproduce` and the notebook take them from) → output.
+ */
+export type Experiment<P = unknown, S = undefined> = ((scale: Scale, settings?: S) => Promise<ExperimentOutput<P>>) & {
+  defaults?: (scale: Scale) => S;
+};
+
+export interface ExperimentBody<P> {
+  markdown: string;
+  payload: P;
+  figures: Record<string, Figure>;
+  /** The root seed the numbers come from (default: the project's). */
+  seed?: number;
+  /** The data the numbers come from, when not the scale's data set. */
+  data?: string;
+  /** Seconds of the saved runs the result is assembled from (see Provenance.computeSeconds). */
+  computeSeconds?: number;
+  runs?: RunCounts;
+}
+
+/** An experiment: its body gets the scale's data set; timing, backend and provenance are added here. */
+export function experiment<P, S = undefined>(
+  name: string,
+  body: (scale: Scale, ds: Dataset, settings: S) => Promise<ExperimentBody<P>>,
+  defaults?: (scale: Scale) => S,
+): Experiment<P, S> {
+  const run = async (scale: Scale, given?: S): Promise<ExperimentOutput<P>> => {
+    const started = Date.now();
+    const info = await initRuntime();
+    const settings = given ?? (defaults?.(scale) as S);
+    const ds = await datasetByName(dataOf(settings), scale);
+    const out = await body(scale, ds, settings);
+    if (isRecorded(ds))
+      process.stderr.write(
+        `${name} (${scale}): rebuilt from ${out.runs?.reused ?? "its"} committed runs; raw data not needed\n`,
+      );
+    const p = provenance(
+      name,
+      scale,
+      out.data ?? ds.description,
+      out.seed ?? DEFAULT_SEED,
+      backendLabel(info),
+      (Date.now() - started) / 1000,
+      out.computeSeconds,
+    );
+    return {
+      name,
+      scale,
+      markdown: out.markdown,
+      payload: out.payload,
+      provenance: p,
+      figures: out.figures,
+      ...(defaults ? { settings } : {}),
+      ...(out.runs ? { runs: out.runs } : {}),
+    };
+  };
+  return Object.assign(run, { defaults });
+}
+
+/** A figure's subtitle: the data set by name and size, the scale and the seeds (short enough for one line). */
+export function figureCaption(ds: Dataset, scale: Scale, seeds: string): string {
+  const m = ds.data.manifest;
+  const rows = m.rows.train + m.rows.val + m.rows.test;
+  return `${ds.name}, ${rows.toLocaleString("en")} rows (test ${m.rows.test.toLocaleString("en")}); scale ${scale}; seeds ${seeds}`;
+}
+
+/** The data set a settings object names (`data`), else the scale's. */
+export function dataOf(settings: unknown): DataName {
+  return settings !== null && typeof settings === "object" && "data" in settings
+    ? (settings as { data: DataName }).data
+    : "scale";
+}
