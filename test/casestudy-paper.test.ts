@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   caseStudyPaperDefaults,
-  caseStudyPaperFigures,
   summarizeCaseStudyPaper,
   type FieldImportanceInput,
   type SeedRunInput,
 } from "../src/experiments/casestudy-paper.js";
+import { caseStudyPaperFigures } from "../src/experiments/casestudy-paper-report.js";
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 

@@ -2,16 +2,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AucDraws } from "../src/experiments/bootstrap.js";
-import {
-  caseStudyClaims,
-  mainTableClaims,
-  spearmanCritical,
-  stabilityClaims,
-  unificationClaims,
-} from "../src/experiments/claims.js";
+import { caseStudyClaims, spearmanCritical, stabilityClaims, unificationClaims } from "../src/experiments/claims.js";
+import { mainTableClaims } from "../src/experiments/claims-main.js";
 import type { CaseStudyResult } from "../src/experiments/casestudy.js";
 import type { DimensionDistribution } from "../src/experiments/dimensions.js";
-import type { MainTableRow } from "../src/experiments/methods.js";
+import type { MainTableRow } from "../src/experiments/methods-table.js";
 import { randomStream } from "../src/runtime/random.js";
 
 const n = 600;

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { AutodimError } from "../src/errors.js";
 import { runCells } from "../src/experiments/cells.js";
 import { RecordedData, recordedDataset, saveDataRecord, testLabelsOf } from "../src/experiments/data-record.js";
-import { movielensDataset } from "../src/experiments/datasets.js";
+import { movielensDataset } from "../src/experiments/datasets-real.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 
 test("a data record: the description, manifest and test labels of a data set; its rows unreadable, with the reason", async () => {

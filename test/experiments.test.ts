@@ -269,7 +269,8 @@ function fakeRun(
 }
 
 test("main table: mean ± std over seeds, ΔAUC vs FDE of the same model and seed, the paper's (Criteo) beside it, by hand", async () => {
-  const { mainTable, mainTableRows, methodsDefaults, runKey } = await import("../src/experiments/methods.js");
+  const { mainTable, mainTableRows } = await import("../src/experiments/methods-table.js");
+  const { methodsDefaults, runKey } = await import("../src/experiments/methods.js");
   const settings = {
     ...methodsDefaults("smoke"),
     models: ["fm" as const, "wd" as const],
@@ -311,7 +312,8 @@ test("main table: mean ± std over seeds, ΔAUC vs FDE of the same model and see
 });
 
 test("main table intervals: a method scoring every test row like FDE has ΔAUC 0 and the interval [0, 0]; one ranking them perfectly is better", async () => {
-  const { mainTable, methodsDefaults, runKey } = await import("../src/experiments/methods.js");
+  const { mainTable } = await import("../src/experiments/methods-table.js");
+  const { methodsDefaults, runKey } = await import("../src/experiments/methods.js");
   const n = 400;
   const labels = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
   const noisy = (seed: number) => Float32Array.from(labels, (y, i) => 0.3 * y + ((i * 7919 * seed) % 101) / 101);
@@ -377,7 +379,7 @@ test("case study importance: each value's training click rate shrunk to the glob
 
 test("paper scales: Criteo and Avazu each say how to prepare them when absent; the main table takes the matching paper columns", async () => {
   const { datasetForScale } = await import("../src/experiments/datasets.js");
-  const { mainTableRows } = await import("../src/experiments/methods.js");
+  const { mainTableRows } = await import("../src/experiments/methods-table.js");
   if (!existsSync("data/avazu/prepared/manifest.json"))
     await assert.rejects(
       datasetForScale("paper-avazu"),
@@ -388,7 +390,8 @@ test("paper scales: Criteo and Avazu each say how to prepare them when absent; t
       datasetForScale("paper"),
       /--format criteo --input data\/criteo\/train.txt --out data\/criteo\/prepared/,
     );
-  const { mainTable, methodsDefaults, runKey } = await import("../src/experiments/methods.js");
+  const { mainTable } = await import("../src/experiments/methods-table.js");
+  const { methodsDefaults, runKey } = await import("../src/experiments/methods.js");
   const settings = {
     ...methodsDefaults("smoke"),
     models: ["deepfm" as const],
@@ -465,7 +468,7 @@ test("case study: a single-field copy of prepared data keeps every split's rows 
 });
 
 test("raw Criteo / Avazu files as data sets: prepared once by content with the paper's preset, described as a sample; absent → named, and `reproduce all` skips", async () => {
-  const { rawCtrDataset, dataMissing, rawDataMissing } = await import("../src/experiments/datasets.js");
+  const { rawCtrDataset, dataMissing, rawDataMissing } = await import("../src/experiments/datasets-real.js");
   const { experimentDataMissing } = await import("../src/experiments/registry.js");
   const { CRITEO_RAW, AVAZU } = await import("./helpers.js");
   const saved = { c: process.env.AUTODIM_CRITEO, a: process.env.AUTODIM_AVAZU };

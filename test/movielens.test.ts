@@ -108,7 +108,7 @@ test("join reads ratings.dat.gz as shipped compressed: same file as from ratings
 });
 
 test("MovieLens as an experiment data set: joined and prepared once by content, described as a subset when it is one", async () => {
-  const { movielensDataset, dataMissing, rawDataMissing } = await import("../src/experiments/datasets.js");
+  const { movielensDataset, dataMissing, rawDataMissing } = await import("../src/experiments/datasets-real.js");
   const out = tempDir();
   const ds = await movielensDataset({ dir: ML, out });
   assert.equal(ds.reused, false);

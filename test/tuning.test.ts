@@ -4,7 +4,7 @@
 // claims all read the same intervals.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { tuningClaims } from "../src/experiments/claims.js";
+import { tuningClaims } from "../src/experiments/claims-tuning.js";
 import { tuningFigures, tuningMarkdown } from "../src/experiments/tuning-report.js";
 import {
   searchGrid,

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
 import { AutodimError } from "../errors.js";
-import type { MainTableRow } from "../experiments/methods.js";
-import { reproductionCostLine } from "../experiments/prose.js";
+import type { MainTableRow } from "../experiments/methods-table.js";
+import { reproductionCostLine } from "../experiments/prose-cost.js";
 import { autodimLabel, describeMainJob, runMainJob, textTable, type MainJobResult } from "./mainjob.js";
 
 export const START_DIR = join("runs", "start");

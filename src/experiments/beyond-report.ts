@@ -5,7 +5,7 @@ import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import { experiment, type Experiment, type ExperimentBody } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
-import { modelLabel, type MainTableResult } from "./methods.js";
+import { modelLabel, type MainTableResult } from "./methods-table.js";
 import { markdownTable } from "./report.js";
 import { METHODS } from "../methods/registry.js";
 import { beyondDefaults, runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";

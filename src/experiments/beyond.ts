@@ -18,7 +18,8 @@ import type { RetrainResult } from "../train/schemas.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
-import { datasetByName, DEFAULT_SEED, plantedRanks, type Dataset, type Scale } from "./datasets.js";
+import { datasetByName } from "./datasets-real.js";
+import { DEFAULT_SEED, plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import { existsSync, readdirSync } from "node:fs";
 import type { RunCounts } from "./frequency.js";
 import {
@@ -28,11 +29,11 @@ import {
   readScores,
   savedMethodResults,
   scoresFile,
-  testLabels,
   writeScores,
   type MethodRun,
   type MethodsSettings,
 } from "./methods.js";
+import { testLabels } from "./methods-table.js";
 
 export interface BeyondSettings {
   data: "movielens";

@@ -2,7 +2,8 @@
 // main table's W&D runs; casestudy.ts) and the case study as the paper ran it (casestudy-paper.ts).
 import { join } from "node:path";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
-import { caseStudyPaperBody, caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
+import { caseStudyPaperBody } from "./casestudy-paper-run.js";
+import { caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
 import { identityHash } from "./cells.js";
 import type { Scale } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";

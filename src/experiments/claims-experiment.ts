@@ -2,19 +2,15 @@
 // finished main tables and studies (the verdict rules are in claims.ts; nothing is trained here).
 import { PAPER_METHOD_NAMES } from "../methods/registry.js";
 import type { CaseStudyResult } from "./casestudy.js";
-import {
-  caseStudyClaims,
-  mainTableClaims,
-  PAPER_CLAIMS,
-  stabilityClaims,
-  tuningClaims,
-  unificationClaims,
-  type ClaimRow,
-} from "./claims.js";
-import { dataMissing, datasetByName, type DataName, type Scale } from "./datasets.js";
+import { caseStudyClaims, PAPER_CLAIMS, stabilityClaims, unificationClaims, type ClaimRow } from "./claims.js";
+import { mainTableClaims } from "./claims-main.js";
+import { tuningClaims } from "./claims-tuning.js";
+import { dataMissing, datasetByName } from "./datasets-real.js";
+import type { DataName, Scale } from "./datasets.js";
 import type { DimensionDistribution } from "./dimensions.js";
 import { experiment, type Experiment } from "./experiment.js";
-import { aucDraws, mainTable, methodResults, methodRunsDir, testLabels, type MethodsSettings } from "./methods.js";
+import { aucDraws, mainTable, testLabels } from "./methods-table.js";
+import { methodResults, methodRunsDir, type MethodsSettings } from "./methods.js";
 import { MAIN_TABLE_EXPERIMENTS } from "./methods-experiment.js";
 import { finishedResult } from "./output-files.js";
 import { markdownTable } from "./report.js";

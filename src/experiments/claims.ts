@@ -5,15 +5,14 @@
 //   inconclusive  it includes 0, or the evidence is one seed
 //   not run       no result for this data set
 // Claims about sizes (parameters saved, Spearman, Pearson) state their threshold beside the verdict.
-import type { ModelName } from "../models/ctr.js";
-import { METHODS } from "../methods/registry.js";
-import type { AucDraws, PairedDifference } from "./bootstrap.js";
+// This file: the claims, the verdict rules and C7, C8 and the unification diagnostic's C1 / C6;
+// the main table's claims are claims-main.ts's, experiment 13's claims-tuning.ts's.
+import type { PairedDifference } from "./bootstrap.js";
 import type { CaseStudyResult } from "./casestudy.js";
 import type { DimensionDistribution } from "./dimensions.js";
-import { modelLabel, type MainTableRow } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { pearson } from "../data/metrics.js";
 import type { UnificationRow } from "./unification.js";
-import type { ArmRow, TuningResult } from "./tuning.js";
 
 export type Verdict = "holds" | "fails" | "inconclusive" | "not run";
 
@@ -91,12 +90,12 @@ function signed(x: number, digits = 4): string {
   return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
 }
 
-function interval(d: PairedDifference): string {
+export function interval(d: PairedDifference): string {
   return `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
 }
 
 /** holds / fails / inconclusive from an interval whose claimed side is > 0; one seed is never enough. */
-function fromInterval(ds: PairedDifference[], seeds: number): Verdict {
+export function fromInterval(ds: PairedDifference[], seeds: number): Verdict {
   if (seeds < 3) return "inconclusive";
   if (ds.every((d) => d.low > 0)) return "holds";
   if (ds.some((d) => d.high < 0)) return "fails";
@@ -105,7 +104,7 @@ function fromInterval(ds: PairedDifference[], seeds: number): Verdict {
 
 const claim = (id: string) => PAPER_CLAIMS.find((c) => c.id === id) as Claim;
 
-function row(id: string, data: string, verdict: Verdict, ours: string): ClaimRow {
+export function claimRow(id: string, data: string, verdict: Verdict, ours: string): ClaimRow {
   const c = claim(id);
   return { id, claim: c.claim, data, verdict, ours, paper: c.paper };
 }
@@ -129,126 +128,6 @@ export function spearmanCritical(n: number): number {
   return t / Math.sqrt(n - 2 + t * t);
 }
 
-/**
- * C1–C6 from one main table: its per-(model, method) rows and, per model, the bootstrap
- * replicates of every run's AUC (so any two methods compare on the same seeds and rows).
- */
-export function mainTableClaims(
-  data: string,
-  table: MainTableRow[],
-  draws: Map<ModelName, AucDraws | undefined>,
-): ClaimRow[] {
-  const models = [...new Set(table.map((r) => r.model))];
-  const seeds = Math.min(...table.map((r) => r.seeds));
-  const get = (model: string, method: string) => table.find((r) => r.model === model && r.method === method);
-  const diff = (model: ModelName, a: string, b: string) => {
-    const d = draws.get(model);
-    return d && d.keys.includes(a) && d.keys.includes(b) ? d.difference(a, b) : undefined;
-  };
-  const per = (f: (m: ModelName) => PairedDifference | undefined) =>
-    models.map((m) => ({ m, d: f(m) })).filter((x): x is { m: ModelName; d: PairedDifference } => x.d !== undefined);
-  const out: ClaimRow[] = [];
-  const seedNote = `${seeds} seed${seeds === 1 ? "" : "s"}`;
-
-  /** A claim that method a beats method b with every model: one interval per model. */
-  const pairwise = (id: string, a: string, b: string, label: string, note = "") => {
-    const ds = per((m) => diff(m, a, b));
-    return ds.length === 0
-      ? row(id, data, "not run", "")
-      : row(
-          id,
-          data,
-          fromInterval(
-            ds.map((x) => x.d),
-            seeds,
-          ),
-          `${label} ${ds.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}${note}`,
-        );
-  };
-  out.push(pairwise("C1", "autodim", "fde", "ΔAUC", ` (${seedNote})`));
-
-  const savings = models.map((m) => ({ m, s: -(get(m, "autodim")?.paramsVsFde ?? NaN) }));
-  out.push(
-    savings.some((x) => Number.isNaN(x.s))
-      ? row("C2", data, "not run", "")
-      : row(
-          "C2",
-          data,
-          savings.every((x) => x.s >= 0.64) ? "holds" : "fails",
-          `saved ${savings.map((x) => `${modelLabel(x.m)} ${(100 * x.s).toFixed(1)}%`).join(", ")} (holds: ≥ 64% for every model)`,
-        ),
-  );
-
-  const baselines = ["mde", "dpq", "nis", "mgqe", "aemb", "ras", "autodim-s"];
-  const c3 = models.flatMap((m) =>
-    baselines.flatMap((b) => {
-      const d = diff(m, "autodim", b);
-      return d ? [{ m, b, d }] : [];
-    }),
-  );
-  if (c3.length === 0) out.push(row("C3", data, "not run", ""));
-  else {
-    const v = fromInterval(
-      c3.map((x) => x.d),
-      seeds,
-    );
-    const beaten = c3.filter((x) => x.d.high < 0);
-    const unresolved = c3.filter((x) => x.d.low <= 0 && x.d.high >= 0);
-    out.push(
-      row(
-        "C3",
-        data,
-        v,
-        `AutoDim better than ${c3.length - beaten.length - unresolved.length} of ${c3.length} (model, baseline) pairs` +
-          (beaten.length
-            ? `; worse than ${beaten.map((x) => `${METHODS[x.b]?.label ?? x.b} (${modelLabel(x.m)}: ${interval(x.d)})`).join(", ")}`
-            : "") +
-          (unresolved.length ? `; ${unresolved.length} pairs within noise` : ""),
-      ),
-    );
-  }
-
-  const fieldLevel = ["autodim", "autodim-s", "ras"];
-  const valueLevel = ["mde", "dpq", "nis", "mgqe", "aemb"];
-  const c4 = models.flatMap((m) =>
-    fieldLevel.flatMap((f) =>
-      valueLevel.flatMap((v) => {
-        const d = diff(m, f, v);
-        return d ? [{ m, f, v, d }] : [];
-      }),
-    ),
-  );
-  if (c4.length === 0) out.push(row("C4", data, "not run", ""));
-  else {
-    const better = c4.filter((x) => x.d.low > 0).length;
-    const worse = c4.filter((x) => x.d.high < 0).length;
-    out.push(
-      row(
-        "C4",
-        data,
-        fromInterval(
-          c4.map((x) => x.d),
-          seeds,
-        ),
-        `of ${c4.length} (model, field-level, value-level) pairs: field-level better in ${better}, worse in ${worse}, within noise in ${c4.length - better - worse}`,
-      ),
-    );
-  }
-
-  const adsSaving = models.map((m) => -(get(m, "autodim-s")?.paramsVsFde ?? NaN));
-  out.push(
-    pairwise(
-      "C5",
-      "autodim",
-      "autodim-s",
-      "AutoDim − AutoDim-s",
-      `; AutoDim-s saves ${adsSaving.map((s) => `${(100 * s).toFixed(1)}%`).join(", ")}`,
-    ),
-  );
-  out.push(pairwise("C6", "autodim", "autodim-zeropad", "AD-2 − AD-1", " (main-table models)"));
-  return out;
-}
-
 /** C7 from the case study: Spearman(single-field AUC, mean size) against its 5% critical value, either way. */
 export function caseStudyClaims(data: string, r: CaseStudyResult): ClaimRow[] {
   const n = r.rows.length;
@@ -262,7 +141,7 @@ export function caseStudyClaims(data: string, r: CaseStudyResult): ClaimRow[] {
     .map((f) => `${f.field} ${f.auc.toFixed(3)} → ${f.dims.join("/")}`)
     .join(", ");
   return [
-    row(
+    claimRow(
       "C7",
       data,
       verdict,
@@ -289,7 +168,7 @@ export function stabilityClaims(data: string, r: DimensionDistribution): ClaimRo
   const verdict: Verdict =
     r.seeds.length < 3 ? "inconclusive" : mean >= 0.75 ? "holds" : mean < 0.5 ? "fails" : "inconclusive";
   return [
-    row(
+    claimRow(
       "C8",
       data,
       verdict,
@@ -306,7 +185,7 @@ export function unificationClaims(data: string, rows: UnificationRow[]): ClaimRo
   const iv = (x: { mean: number; half: number }) =>
     ({ key: "", delta: x.mean, low: x.mean - x.half, high: x.mean + x.half, shareAtMostZero: NaN }) as PairedDifference;
   const out = [
-    row(
+    claimRow(
       "C1",
       data,
       fromInterval([iv(fit.deltaAuc)], fit.seeds),
@@ -315,7 +194,7 @@ export function unificationClaims(data: string, rows: UnificationRow[]): ClaimRo
   ];
   if (zero)
     out.push(
-      row(
+      claimRow(
         "C6",
         data,
         // Unpaired here (the summary keeps per-variant intervals): overlapping intervals are "inconclusive".
@@ -327,79 +206,5 @@ export function unificationClaims(data: string, rows: UnificationRow[]): ClaimRo
         `FM ΔAUC vs FDE: AD-2 ${interval(iv(fit.deltaAuc))}, AD-1 ${interval(iv(zero.deltaAuc))}; Spearman(planted rank, size) AD-2 ${fit.spearman.mean.toFixed(2)} ± ${fit.spearman.half.toFixed(2)}, AD-1 ${zero.spearman.mean.toFixed(2)} ± ${zero.spearman.half.toFixed(2)}`,
       ),
     );
-  return out;
-}
-
-/**
- * From experiment 13 (tuning.ts): C1 and C2 at tuned settings (the tuned model only), and C9 —
- * AutoDim against the uniform control of its parameter budget — at both settings.
- */
-export function tuningClaims(data: string, r: TuningResult): ClaimRow[] {
-  const arm = (setting: ArmRow["setting"], model: string, name: ArmRow["arm"]) =>
-    r.arms.find((a) => a.setting === setting && a.model === model && a.arm === name);
-  const modelsOf = (setting: ArmRow["setting"]) => [
-    ...new Set(r.arms.filter((a) => a.setting === setting).map((a) => a.model)),
-  ];
-  const out: ClaimRow[] = [];
-  const tuned = modelsOf("tuned");
-  const ad = tuned.map((m) => ({ m, a: arm("tuned", m, "AutoDim"), f: arm("tuned", m, "FDE") }));
-  const seeds = Math.min(...r.arms.filter((a) => a.setting === "tuned").map((a) => a.seeds.length));
-  const only =
-    tuned.length < 3
-      ? ` (${tuned.map(modelLabel).join(", ")} only: the models tuned so far; ${seeds} fresh seeds)`
-      : ` (${seeds} fresh seeds)`;
-  const c1 = ad.flatMap((x) => (x.a?.vsFde ? [{ m: x.m, d: x.a.vsFde }] : []));
-  if (c1.length) {
-    // A claim about every base model holds only when every model was tuned; it can fail on one.
-    const v = fromInterval(
-      c1.map((x) => x.d),
-      seeds,
-    );
-    const verdict: Verdict = v === "holds" && c1.length < 3 ? "inconclusive" : v;
-    out.push({
-      ...row(
-        "C1",
-        data,
-        verdict,
-        `ΔAUC ${c1.map((x) => `${modelLabel(x.m)} ${interval(x.d)}`).join("; ")}${only}${verdict !== v ? `; holds for ${c1.map((x) => modelLabel(x.m)).join(", ")}, the other models not tuned` : ""}`,
-      ),
-      setting: "tuned",
-    });
-  }
-  const saved = ad.flatMap((x) => {
-    if (!x.a || !x.f) return [];
-    const mean = (v: number[]) => v.reduce((p, q) => p + q, 0) / v.length;
-    return [{ m: x.m, s: 1 - mean(x.a.params) / mean(x.f.params) }];
-  });
-  if (saved.length)
-    out.push({
-      ...row(
-        "C2",
-        data,
-        saved.every((x) => x.s >= 0.64) ? "holds" : "fails",
-        `saved ${saved.map((x) => `${modelLabel(x.m)} ${(100 * x.s).toFixed(1)}%`).join(", ")} (holds: ≥ 64%)${only}`,
-      ),
-      setting: "tuned",
-    });
-  for (const setting of ["paper settings", "tuned"] as const) {
-    const c9 = modelsOf(setting).flatMap((m) => {
-      const a = arm(setting, m, "AutoDim");
-      const u = arm(setting, m, "uniform");
-      return a?.vsUniform && u ? [{ m, d: a.vsUniform, sizes: u.dims.map((d) => d[0]), seeds: a.seeds.length }] : [];
-    });
-    if (c9.length === 0) continue;
-    out.push({
-      ...row(
-        "C9",
-        data,
-        fromInterval(
-          c9.map((x) => x.d),
-          Math.min(...c9.map((x) => x.seeds)),
-        ),
-        `AutoDim − uniform ${c9.map((x) => `${modelLabel(x.m)} ${interval(x.d)} (uniform sizes ${x.sizes.join("/")})`).join("; ")} (${c9[0].seeds} seeds)`,
-      ),
-      setting,
-    });
-  }
   return out;
 }

@@ -18,7 +18,7 @@ import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
 import { meanSelection } from "./dimensions.js";
 import type { RunCounts } from "./frequency.js";
-import { modelLabel } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { markdownTable, RESULTS_DIR } from "./report.js";
 import {
   checkpointsFor,

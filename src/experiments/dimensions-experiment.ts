@@ -14,7 +14,8 @@ import {
   type SearchRunsSettings,
 } from "./dimensions.js";
 import type { RunCounts } from "./frequency.js";
-import { methodResults, methodRunsDir, methodsDefaults, modelLabel, type MethodsSettings } from "./methods.js";
+import { methodResults, methodRunsDir, methodsDefaults, type MethodsSettings } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { markdownTable } from "./report.js";
 
 /** 6 — the dimension distribution: AutoDim's size per field vs cardinality and planted rank, α over the search. */

@@ -4,7 +4,8 @@
 // must not be in an import cycle with the module that defines it.
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { isRecorded } from "./data-record.js";
-import { datasetByName, DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
+import { datasetByName } from "./datasets-real.js";
+import { DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
 import { provenance, type Provenance } from "./report.js";

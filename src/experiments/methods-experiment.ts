@@ -3,22 +3,18 @@
 import type { DataName } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
+import { efficiencyFigures } from "./methods-efficiency.js";
 import {
-  efficiencyFigures,
   MAIN_METHODS,
-  mainTable,
-  mainTableRows,
-  methodFigures,
   methodResults,
   methodRows,
   methodRunsDir,
   methodsDefaults,
-  modelLabel,
-  testLabels,
-  type MainTableResult,
   type MethodRow,
   type MethodsSettings,
 } from "./methods.js";
+import { mainTable, mainTableRows, modelLabel, testLabels, type MainTableResult } from "./methods-table.js";
+import { methodFigures } from "./methods-tradeoff.js";
 import { markdownTable } from "./report.js";
 
 /**

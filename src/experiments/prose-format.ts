@@ -1,5 +1,5 @@
 // The prose's reader of committed results and its number formats (Unicode minus, explicit plus
-// on differences), shared by every generated block (prose.ts, prose-verdict.ts).
+// on differences), shared by every generated block (prose-*.ts; prose.ts fills them in).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AutodimError } from "../errors.js";
@@ -29,6 +29,9 @@ export class Results {
   }
 }
 
+/** A generated block: its text from the committed results. */
+export type Block = (r: Results) => string;
+
 export const minus = (s: string) => s.replace(/^-/, "−");
 /** 0.80723 → "0.8072". */
 export const fix = (x: number, d = 4) => minus(x.toFixed(d));
@@ -47,3 +50,8 @@ export function range(xs: number[], f: (x: number) => string): string {
 export function interval(d: { delta: number; low: number; high: number }): string {
   return `${signed(d.delta)} [${signed(d.low)}, ${signed(d.high)}]`;
 }
+
+/** 12345.6 → "12,346". */
+export const int = (x: number) => Math.round(x).toLocaleString("en");
+/** A bootstrap verdict as a sentence says it. */
+export const verdictWord = (v: string) => (v === "no difference detected" ? "no difference" : v);

@@ -3,8 +3,8 @@
 // results/*.json; an experiment not run yet is said to be so, never filled in.
 import type { BeyondResult, ShrinkTarget } from "./beyond.js";
 import type { CaseStudyPaperResult } from "./casestudy-paper.js";
-import type { MainTableRow } from "./methods.js";
-import { modelLabel } from "./methods.js";
+import type { MainTableRow } from "./methods-table.js";
+import { modelLabel } from "./methods-table.js";
 import { PAPER_MAIN } from "./paper.js";
 import { fix, interval as iv, pct, range, signed, type Results } from "./prose-format.js";
 import type { ArmRow, TuningResult } from "./tuning.js";

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { writeFileAtomic } from "../runtime/files.js";
 import { closeFigures, FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
-import { filledFile, proseFiles, Results } from "./prose.js";
+import { filledFile, proseFiles } from "./prose.js";
+import { Results } from "./prose-format.js";
 import { readFigure, readSavedResult, remakeFigures, resultNames } from "./remake.js";
 import { RESULTS_DIR } from "./report.js";
 

@@ -7,7 +7,8 @@ import { caseStudyExperiment, caseStudyPaperExperiment } from "./casestudy-exper
 import { claimsExperiment } from "./claims-experiment.js";
 import { componentsExperiment } from "./components.js";
 import { dataExperiment } from "./data.js";
-import { dataMissing, type DataName, type Scale } from "./datasets.js";
+import { dataMissing } from "./datasets-real.js";
+import type { DataName, Scale } from "./datasets.js";
 import { dimensionsExperiment, movielensDimensionsExperiment } from "./dimensions-experiment.js";
 import { dataOf, type Experiment, type ExperimentOutput } from "./experiment.js";
 import { frequencyExperiment } from "./frequency.js";

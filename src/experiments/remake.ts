@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { caseStudyFigures, type CaseStudyResult } from "./casestudy.js";
-import { caseStudyPaperFigures, type CaseStudyPaperResult } from "./casestudy-paper.js";
+import { caseStudyPaperFigures } from "./casestudy-paper-report.js";
+import type { CaseStudyPaperResult } from "./casestudy-paper.js";
 import { componentFigures, type VariantResult } from "./components.js";
 import { dataFigures, type DataOverview } from "./data.js";
 import {
@@ -15,7 +16,10 @@ import {
 } from "./dimensions.js";
 import { FIGURES_DIR, type Figure } from "./figures.js";
 import { frequencyFigures, type FrequencyResult } from "./frequency.js";
-import { efficiencyFigures, methodFigures, type MainTableResult, type MethodRow } from "./methods.js";
+import { efficiencyFigures } from "./methods-efficiency.js";
+import { methodFigures } from "./methods-tradeoff.js";
+import type { MainTableResult } from "./methods-table.js";
+import type { MethodRow } from "./methods.js";
 import { RESULTS_DIR, type Provenance } from "./report.js";
 import { stabilityFigures, type StabilityResult } from "./stability.js";
 import { transferFigures, type TransferRow } from "./transfer.js";

@@ -17,7 +17,7 @@ import {
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
-import { modelLabel } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { markdownTable } from "./report.js";
 
 export const STABILITY_SEEDS = [2026, 1, 2, 3, 4];

@@ -14,15 +14,8 @@ import type { Dataset, Scale } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
-import {
-  type MethodsSettings,
-  methodResults,
-  methodRunsDir,
-  methodsDefaults,
-  modelLabel,
-  runKey,
-  testSummary,
-} from "./methods.js";
+import { type MethodsSettings, methodResults, methodRunsDir, methodsDefaults, runKey, testSummary } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { PAPER_TRANSFER } from "./paper.js";
 import { markdownTable, RESULTS_DIR } from "./report.js";
 import { checkpointsFor, type RetrainSettings } from "./settings.js";

@@ -6,11 +6,11 @@ import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import { experiment, type Experiment, type ExperimentBody } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
-import { modelLabel } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { markdownTable } from "./report.js";
 import { interval } from "./prose-format.js";
+import { runTuning } from "./tuning-run.js";
 import {
-  runTuning,
   searchGrid,
   trainingGrid,
   tuningDefaults,

@@ -1,7 +1,7 @@
 // The "why" experiment's figures: search length vs α's separation and seed agreement, the α
 // gradient's signal per field and the steps a decision would need, and data size vs separation.
 import type { Figure } from "./figures.js";
-import { modelLabel } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { NEVER, upperMedian, type Interval } from "./why-stats.js";
 import type { WhyResult, WhyRow } from "./why-summary.js";
 

@@ -1,7 +1,7 @@
 // The "why" experiment's markdown: what was searched and how, the table per setting, the
 // gradient's signal per field, the early-stopping read-out, ΔAUC vs FDE and the Criteo projection.
 import type { Dataset } from "./datasets.js";
-import { modelLabel } from "./methods.js";
+import { modelLabel } from "./methods-table.js";
 import { markdownTable } from "./report.js";
 import type { WhyDelta } from "./why-retrain.js";
 import { NEVER, type Interval } from "./why-stats.js";
