@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spearman } from "../data/metrics.js";
 import { AutodimError } from "../errors.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict } from "./bootstrap.js";
 import { trainedFieldImportance, type CaseStudyResult } from "./casestudy.js";
 import { identityHash } from "./cells.js";
