@@ -9,7 +9,8 @@ export { AutoDimSearchEmbedding, search, derivePlanDims } from "./embedding/auto
 export { PlanEmbedding, planParameterCount } from "./train/plan-embedding.js";
 export { retrain, trainWithEmbedding } from "./train/retrain.js";
 export { DEFAULT_SEARCH, QUICK_SEARCH, QUICK_RETRAIN, PAPER_CANDIDATES } from "./methods/defaults.js";
-export type { DimensionPlan, RetrainResult, SearchConfig, RetrainConfig } from "./train/schemas.js";
+export type { DimensionPlan, SearchConfig } from "./train/schemas.js";
+export type { RetrainResult, RetrainConfig } from "./train/result-schema.js";
 export type { EmbeddingModule, EmbeddingParameterCounts } from "./models/embedding.js";
 export { CtrModel, MODEL_NAMES } from "./models/ctr.js";
 export { METHODS, METHOD_NAMES, quickSettings } from "./methods/registry.js";

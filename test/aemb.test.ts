@@ -4,14 +4,9 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { PreparedData } from "../src/data/batches.js";
-import { TouchCollector } from "../src/tables/sparse.js";
-import {
-  AutoEmbSearchEmbedding,
-  autoEmbSearch,
-  groupSizes,
-  PerValueEmbedding,
-  popularity,
-} from "../src/methods/aemb.js";
+import { TouchCollector } from "../src/tables/touch.js";
+import { AutoEmbSearchEmbedding, autoEmbSearch, groupSizes, popularity } from "../src/methods/aemb.js";
+import { PerValueEmbedding } from "../src/methods/aemb-per-value.js";
 import { quickSettings } from "../src/methods/registry.js";
 import { search } from "../src/embedding/autodim.js";
 import { TAU_FLOOR, TemperatureSchedule } from "../src/embedding/temperature.js";

@@ -11,7 +11,7 @@ import {
 } from "../src/embedding/autodim.js";
 import { PlanEmbedding, planParameterCount } from "../src/train/plan-embedding.js";
 import type { LookupKind, UnifyKind } from "../src/train/schemas.js";
-import { TouchCollector } from "../src/tables/sparse.js";
+import { TouchCollector } from "../src/tables/touch.js";
 import { CtrModel, fmInteraction } from "../src/models/ctr.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";

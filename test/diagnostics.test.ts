@@ -19,13 +19,9 @@ import {
 import { DEFAULT_SEARCH } from "../src/methods/defaults.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { RandomStream } from "../src/runtime/random.js";
-import {
-  dimensionPlanSchema,
-  readJsonFile,
-  retrainResultSchema,
-  validate,
-  type DimensionPlan,
-} from "../src/train/schemas.js";
+import { dimensionPlanSchema, type DimensionPlan } from "../src/train/schemas.js";
+import { readJsonFile, validate } from "../src/train/json-file.js";
+import { retrainResultSchema } from "../src/train/result-schema.js";
 import { prepareQuiet, tempDir } from "./helpers.js";
 
 const CANDIDATES = [2, 8, 32];

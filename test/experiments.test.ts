@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { backendLabel, initRuntime } from "../src/runtime/backend.js";
 import { after, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import type { RetrainResult } from "../src/train/schemas.js";
+import type { RetrainResult } from "../src/train/result-schema.js";
 import { dataOverview, thin } from "../src/experiments/data.js";
 import { closeFigures, saveFigure, toSvg } from "../src/experiments/figures.js";
 import { CRITEO_DEEPCTR, fixtureLines, prepareQuiet, tempDir } from "./helpers.js";

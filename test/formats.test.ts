@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bucketOf, makeFormat, parseInteger, RowDecoder, RowError } from "../src/data/formats.js";
+import { makeFormat } from "../src/data/formats.js";
+import { bucketOf, parseInteger } from "../src/data/numeric.js";
+import { RowDecoder, RowError } from "../src/data/row-decoder.js";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 const parse = (s: string, frac = false) => parseInteger(b(s), 0, s.length, frac);

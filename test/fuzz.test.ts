@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { DataError } from "../src/data/prepare.js";
+import { DataError } from "../src/data/data-error.js";
 import { MISSING_ID } from "../src/data/vocab.js";
 import { randomStream, type RandomStream } from "../src/runtime/random.js";
 import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, preparedFile, prepareQuiet, tempDir } from "./helpers.js";

@@ -6,7 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { numericToken, splitHeader } from "../src/data/formats.js";
+import { splitHeader } from "../src/data/formats.js";
+import { numericToken } from "../src/data/numeric.js";
 import { prepareQuiet, tempDir } from "./helpers.js";
 
 function file(name: string, text: string): string {

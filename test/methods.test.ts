@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import type { RetrainResult } from "../src/train/schemas.js";
+import type { RetrainResult } from "../src/train/result-schema.js";
 import { mdeDims, mdePopularity } from "../src/methods/mde.js";
 import { randomPlans } from "../src/methods/ras.js";
 import { METHOD_NAMES, METHODS, quickSettings } from "../src/methods/registry.js";
@@ -147,7 +147,7 @@ test("CLI: run --method writes the retrain result schema; an unknown method is a
 test("DPQ/MGQE: the embedding is the value rows at argmax⟨q, key⟩ per group; tiers restrict codes; Params = codebook + code bits / 32", async () => {
   const tf = await import("@tensorflow/tfjs");
   const { ProductQuantizedEmbedding, centroidsPerFeature, quantizedParams } = await import("../src/methods/dpq.js");
-  const { TouchCollector } = await import("../src/tables/sparse.js");
+  const { TouchCollector } = await import("../src/tables/touch.js");
   const F = 2;
   const total = 6;
   const counts = Uint32Array.from([50, 3, 9, 40, 1, 7]);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import { selectNotebooks } from "../src/notebooks/run.js";
 import { parseWeightsFile } from "../src/tables/weights.js";
-import { DataError } from "../src/data/prepare.js";
+import { DataError } from "../src/data/data-error.js";
 import { CRITEO_DEEPCTR, prepareQuiet, preparedFile, snapshot, tempDir } from "./helpers.js";
 
 const CLI = join(process.cwd(), "bin", "autodim.js");

@@ -11,15 +11,12 @@ import { checkpointFileShape, type CheckpointFile } from "../src/train/checkpoin
 import {
   dimensionPlanSchema,
   dimensionPlanShape,
-  readJsonFile,
-  retrainResultSchema,
-  retrainResultShape,
   searchConfigShape,
   type DimensionPlan,
-  type RetrainResult,
   type SearchConfig,
-  validate,
 } from "../src/train/schemas.js";
+import { readJsonFile, validate } from "../src/train/json-file.js";
+import { retrainResultSchema, retrainResultShape, type RetrainResult } from "../src/train/result-schema.js";
 import { prepareQuiet, CRITEO_DEEPCTR, tempDir } from "./helpers.js";
 
 // Each raw schema describes exactly its interface (compiled by `tsc --strict` in npm test; the

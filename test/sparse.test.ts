@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { DEFAULT_ADAM, SparseTable, TouchCollector } from "../src/tables/sparse.js";
+import { DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
+import { TouchCollector } from "../src/tables/touch.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 

@@ -7,7 +7,8 @@ import { initRuntime } from "../src/runtime/backend.js";
 import { randomStream } from "../src/runtime/random.js";
 import { SharedArrays } from "../src/runtime/shared-arrays.js";
 import { filledTensor, readInto } from "../src/runtime/tensor-memory.js";
-import { SparseTable, TouchCollector } from "../src/tables/sparse.js";
+import { SparseTable } from "../src/tables/sparse.js";
+import { TouchCollector } from "../src/tables/touch.js";
 
 before(async () => {
   await initRuntime();

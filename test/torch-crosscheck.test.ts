@@ -18,7 +18,7 @@ import { EMBEDDING_INIT_STD } from "../src/models/embedding.js";
 import { initRuntime } from "../src/runtime/backend.js";
 import { batchNormMixAvailable } from "../src/runtime/batch-norm-mix.js";
 import { randomStream } from "../src/runtime/random.js";
-import { TouchCollector } from "../src/tables/sparse.js";
+import { TouchCollector } from "../src/tables/touch.js";
 import type { LookupKind, UnifyKind } from "../src/train/schemas.js";
 
 const PYTHON = "/usr/bin/python3";

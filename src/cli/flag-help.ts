@@ -1,12 +1,14 @@
 // Per-flag help (`autodim search --help`): what each flag sets, its default and the paper's
 // value. A flag that sets a config field takes its meaning from the field's schema description
-// (src/train/schemas.ts), so the help and the validated config cannot drift apart; flags that
-// are not config fields (files, threads, checkpoints) say what they do here.
+// (src/train/schemas.ts, src/train/result-schema.ts), so the help and the validated config
+// cannot drift apart; flags that are not config fields (files, threads, checkpoints) say what
+// they do here.
 import type { z } from "zod";
 import { DEFAULT_SEARCH, QUICK_RETRAIN } from "../methods/defaults.js";
 import { METHOD_FLAGS, METHODS } from "../methods/registry.js";
 import { quickSettings } from "../methods/defaults.js";
-import { retrainConfigShape, searchConfigShape } from "../train/schemas.js";
+import { searchConfigShape } from "../train/schemas.js";
+import { retrainConfigShape } from "../train/result-schema.js";
 
 interface FlagDoc {
   flag: string;

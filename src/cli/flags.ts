@@ -15,7 +15,8 @@ import { MODEL_NAMES } from "../models/ctr.js";
 import { DEFAULT_THREADS } from "../runtime/backend.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { lockCheckpointFolder, type CheckpointSettings } from "../train/checkpoint.js";
-import { dimensionPlanSchema, readJsonFile, type DimensionPlan } from "../train/schemas.js";
+import { dimensionPlanSchema, type DimensionPlan } from "../train/schemas.js";
+import { readJsonFile } from "../train/json-file.js";
 import { intFlag, numberFlag, UsageError } from "./args.js";
 import { checkOutputFolder, type FlagPath } from "./outputs.js";
 

@@ -9,7 +9,8 @@ import { promises as fsp } from "node:fs";
 import type { Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { skipBom } from "./lines.js";
-import { RowDecoder, RowError, type Format } from "./formats.js";
+import type { Format } from "./formats.js";
+import { RowDecoder, RowError } from "./row-decoder.js";
 import { KeptIds, MISSING_ID, type KeptIdsData } from "./vocab.js";
 
 /** What a line of a chunk turned out to be. */

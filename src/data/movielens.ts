@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { scanLines } from "./lines.js";
-import { DataError } from "./prepare.js";
+import { DataError } from "./data-error.js";
 
 export const MOVIELENS_FIELDS = ["userId", "movieId", "gender", "age", "occupation", "zip", "year", "genres"];
 

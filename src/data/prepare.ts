@@ -3,32 +3,28 @@
 // by the number of rows. The split of a row is drawn from the "split" stream in file
 // order, once per data line (bad lines included), so both passes and every rerun agree.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, type Stats, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { isUtf8 } from "node:buffer";
-import { basename, join, resolve } from "node:path";
-import { AutodimError } from "../errors.js";
+import { type Stats, mkdirSync, rmSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/files.js";
-import { randomStream } from "../runtime/random.js";
 import { Progress } from "../runtime/progress.js";
-import { countLibfmPairs, makeFormat, RowDecoder, RowError, SchemaError, splitHeader, type Encoding, type Format } from "./formats.js";
+import type { Format } from "./formats.js";
 import { defaultEncodeThreads, EncodePool, encodeFile, LINE_HEADER, LINE_ROW, type EncodeSetup } from "./encode.js";
-import { scanLines, type LineInfo } from "./lines.js";
 import {
-  isPrepareManifest,
   MANIFEST_FILE,
   PREPARE_VERSION,
   SPLITS,
   type FieldEntry,
-  type FileEntry,
   type Manifest,
   type PrepareSettings,
-  type ShardEntry,
   type SkippedRow,
   type Split,
 } from "./manifest.js";
 import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
 import { FileLock } from "../runtime/lock.js";
-import { liveReaders, READERS_DIR } from "./readers.js";
+import { DataError } from "./data-error.js";
+import { checkInputFile, encodingOf, formatFor } from "./prepare-inputs.js";
+import { GENERATION_PREFIX, LOCK_FILE, ownManifest, removeOrphans, removeReplaced, reusable, ShardWriter, writeChecked } from "./prepare-output.js";
+import { lineSplits, scanRows } from "./prepare-scan.js";
 
 export interface PrepareRequest extends PrepareSettings {
   /** One file, split at random by `split` and `seed`; or separate train/val/test files. */
@@ -47,11 +43,6 @@ export interface PrepareOutcome {
   manifest: Manifest;
   /** True when an existing prepared directory matched and nothing was rebuilt. */
   reused: boolean;
-}
-
-/** A bad input row, located by file, line and field. */
-export class DataError extends AutodimError {
-  override name = "DataError";
 }
 
 export const DEFAULT_ROWS_PER_SHARD = 1 << 18;
@@ -124,77 +115,6 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   } finally {
     lock.release();
   }
-}
-
-/** Held by the one `prepare` writing into a folder. */
-export const LOCK_FILE = ".prepare.lock";
-/** Each prepare's files go to a folder `data-<time>-<pid>/` inside --out, named by the manifest. */
-const GENERATION_PREFIX = "data-";
-const GENERATION = /^data-[0-9a-z]+-\d+$/;
-
-/** The files a manifest lists, relative to its folder. */
-function manifestFiles(m: Pick<Manifest, "counts" | "vocab" | "shards">): string[] {
-  return [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])].map((f) => f.file);
-}
-
-/**
- * The manifest already in `out`, when prepare wrote it; undefined when there is none. A
- * manifest.json that prepare did not write is an error: it is the user's, and prepare would
- * replace it.
- */
-function ownManifest(out: string): Manifest | undefined {
-  const path = join(out, MANIFEST_FILE);
-  if (!existsSync(path)) return undefined;
-  let m: unknown;
-  try {
-    m = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    m = undefined;
-  }
-  if (!isPrepareManifest(m)) {
-    throw new DataError(`${path}: not a manifest written by \`autodim prepare\`, and prepare would replace it; move it away or choose another --out`);
-  }
-  return m;
-}
-
-/**
- * Removes what killed prepares left behind: generation folders the current manifest does not
- * use. Runs under the lock, so no other prepare is writing one.
- */
-function removeOrphans(out: string, current: Manifest | undefined): void {
-  const used = new Set((current ? manifestFiles(current) : []).map((f) => f.split("/")[0]));
-  for (const name of readdirSync(out)) {
-    if (GENERATION.test(name) && !used.has(name)) {
-      if (liveReaders(join(out, name)).length > 0) continue; // still read: a later prepare removes it
-      rmSync(join(out, name), { recursive: true, force: true });
-      process.stderr.write(`prepare: removed ${join(out, name)}, left by an interrupted prepare\n`);
-    }
-  }
-}
-
-/** After the swap: removes the previous data set's files (only those its manifest listed). */
-function removeReplaced(out: string, previous: Manifest, current: Manifest): void {
-  const keep = new Set(manifestFiles(current));
-  const folders = new Set<string>();
-  // A generation another process still reads stays whole until its readers are gone.
-  const read = new Set(
-    manifestFiles(previous)
-      .filter((f) => f.includes("/"))
-      .map((f) => f.split("/")[0])
-      .filter((d) => GENERATION.test(d) && liveReaders(join(out, d)).length > 0),
-  );
-  for (const d of read)
-    process.stderr.write(`prepare: kept ${join(out, d)} (the replaced data set) while other processes read it; a later prepare removes it\n`);
-  for (const f of manifestFiles(previous)) {
-    if (f.includes("/") && read.has(f.split("/")[0])) continue;
-    if (keep.has(f)) continue;
-    rmSync(join(out, f), { force: true });
-    if (f.includes("/")) folders.add(f.split("/")[0]);
-  }
-  // Empty but for this process's own reader mark (no other reader: checked above): remove it.
-  for (const d of folders)
-    if (GENERATION.test(d) && readdirSync(join(out, d)).every((n) => n === READERS_DIR))
-      rmSync(join(out, d), { recursive: true, force: true });
 }
 
 async function prepareWith(
@@ -371,285 +291,3 @@ function assertUnchanged(path: string, before: Stats, sha1: string, sha2: string
   if (what === undefined) return;
   throw new DataError(`${path}: ${what} while prepare read it; nothing was replaced: re-run \`autodim prepare\` once the file is complete`);
 }
-
-/**
- * The split of each data line of one input file, called once per line in file order (bad
- * lines included, the header not): a fixed split for pre-split files, else a draw from the
- * seed's "split" stream. Both passes call it the same way, so they agree line by line.
- */
-function lineSplits(req: PrepareRequest, fixedSplit: Split | "all"): () => Split {
-  if (fixedSplit !== "all") return () => fixedSplit;
-  const rng = randomStream(req.seed, "split");
-  const a = req.split[0];
-  const b = req.split[0] + req.split[1];
-  return () => {
-    const u = rng.next();
-    return u < a ? "train" : u < b ? "val" : "test";
-  };
-}
-
-/**
- * Streams the data rows of `input`: `onRow` gets each valid row with its split, `onBad`
- * each bad one (under `--on-bad-row skip`; under `error` the first bad row throws).
- */
-async function scanRows(
-  input: string,
-  fixedSplit: Split | "all",
-  format: Format,
-  req: PrepareRequest,
-  onRow: (decoder: RowDecoder, split: Split) => void,
-  onBad: (row: SkippedRow) => void,
-  sha256: boolean,
-  onBytes: (bytes: number) => void,
-) {
-  const decoder = new RowDecoder(format);
-  const splitOf = lineSplits(req, fixedSplit);
-  const name = basename(input);
-  const delimiter = String.fromCharCode(format.delimiter);
-  const expectedHeader = format.header?.join(delimiter);
-  const bad = (info: LineInfo, field: string | null, reason: string, message: string) => {
-    const where = `${input}:${info.line}${field ? `: field ${field}` : ""}`;
-    if (req.onBadRow === "error") {
-      throw new DataError(`${where}: ${message}\n  (use --on-bad-row skip to skip and count such rows)`);
-    }
-    onBad({ file: input, line: info.line, field, reason, message });
-  };
-  return scanLines(input, (buf, start, end, info) => {
-    if (info.line === 1 && expectedHeader !== undefined) {
-      const header = decodeText(Buffer.from(buf.buffer, buf.byteOffset + start, end - start), encodingOf(req), `${input}:1: the header`);
-      // Quoted formats compare names, so `"a",b` and `a,b` are the same header.
-      const same = format.quoted ? sameNames(header, delimiter, format.header as string[]) : header === expectedHeader;
-      if (!same) {
-        throw new DataError(`${input}:1: header does not match the ${format.quoted ? "training file's" : `${format.name} layout`}\n  expected: ${expectedHeader}\n  found:    ${header.slice(0, 400)}`);
-      }
-      return;
-    }
-    const split = splitOf();
-    if (!info.terminated) {
-      bad(info, null, "truncated", `truncated last line: no line end at the end of ${name} (if the file is complete, append a newline)`);
-      return;
-    }
-    try {
-      decoder.decode(buf, start, end);
-    } catch (err) {
-      if (!(err instanceof RowError)) throw err;
-      bad(info, err.field, err.reason, err.message);
-      return;
-    }
-    onRow(decoder, split);
-  }, { sha256, onBytes });
-}
-
-function sameNames(line: string, delimiter: string, names: string[]): boolean {
-  try {
-    const got = splitHeader(line, delimiter);
-    return got.length === names.length && got.every((n, i) => n === names[i]);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The format of the request; csv/tsv read their header and libfm its first data line
- * (from the training file) to learn the columns.
- */
-function formatFor(req: PrepareRequest, input: string): Format {
-  const options = { avazuTimeFields: req.avazuTimeFields, schema: req.schema, encoding: encodingOf(req) };
-  try {
-    if (req.format === "csv" || req.format === "tsv") {
-      const delimiter = req.schema?.delimiter ?? (req.format === "csv" ? "," : "\t");
-      const first = firstLine(input, false, encodingOf(req));
-      if (first === null) throw new DataError(`${input}: empty file; --format ${req.format} needs a header line`);
-      return makeFormat(req.format, options, { header: splitHeader(first, delimiter) });
-    }
-    if (req.format === "libfm") {
-      const first = firstLine(input, true, encodingOf(req));
-      if (first === null) throw new DataError(`${input}: no data line to count the fields of --format libfm on`);
-      return makeFormat(req.format, options, { pairs: countLibfmPairs(first) });
-    }
-    return makeFormat(req.format, options);
-  } catch (err) {
-    if (err instanceof SchemaError) throw new DataError(`${input}: ${err.message}`);
-    throw err;
-  }
-}
-
-/** The first line (or first non-blank line) of a file, read in small chunks and decoded as `encoding`. */
-function firstLine(path: string, skipBlank: boolean, encoding: Encoding): string | null {
-  const fd = openSync(path, "r");
-  try {
-    const chunk = Buffer.alloc(1 << 16);
-    let bytes = Buffer.alloc(0);
-    let pos = 0;
-    let lineNo = 0;
-    const decode = (line: Buffer) => decodeText(line, encoding, `${path}:${lineNo}: the ${skipBlank ? "first data line" : "header"}`);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, pos);
-      if (n === 0) break;
-      bytes = Buffer.concat([bytes, chunk.subarray(0, n)]);
-      // A UTF-8 byte-order mark (Excel's "CSV UTF-8") is not part of the header.
-      if (pos === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-      pos += n;
-      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10)) {
-        lineNo++;
-        const line = bytes.subarray(0, nl > 0 && bytes[nl - 1] === 13 ? nl - 1 : nl);
-        bytes = bytes.subarray(nl + 1);
-        const text = decode(line);
-        if (!skipBlank || text.trim() !== "") return text;
-      }
-    }
-    lineNo++;
-    const last = decode(bytes.subarray(0, bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length));
-    return last.trim() === "" && (skipBlank || last === "") ? null : last;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function encodingOf(req: Pick<PrepareRequest, "encoding">): Encoding {
-  return req.encoding ?? "utf8";
-}
-
-/** Bytes as text; in UTF-8 they must be valid (`what` names them in the error). */
-function decodeText(bytes: Buffer, encoding: Encoding, what: string): string {
-  if (encoding === "utf8" && !isUtf8(bytes))
-    throw new DataError(`${what} is not valid UTF-8; if the file is Latin-1 (ISO-8859-1), prepare with --encoding latin1`);
-  return bytes.toString(encoding);
-}
-
-/**
- * An input must be a readable file of text: a folder, a symbolic link loop, a gzip file and
- * classic-Mac CR-only line ends are each named (they would otherwise surface as "not found"
- * or as one endless bad line).
- */
-function checkInputFile(path: string, what: string): void {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") throw new DataError(`${path}: ${what} is a symbolic link that points to itself (a loop, ELOOP)`);
-    if (code === "ENOENT") {
-      let dangling = false;
-      try {
-        dangling = lstatSync(path).isSymbolicLink();
-      } catch {
-        // Not there at all.
-      }
-      throw new DataError(`${path}: ${what} file not found${dangling ? " (a symbolic link to a path that does not exist)" : ""}`);
-    }
-    throw e;
-  }
-  if (st.isDirectory()) throw new DataError(`${path}: ${what} is a folder; give the data file inside it`);
-  const head = Buffer.alloc(1 << 16);
-  const fd = openSync(path, "r");
-  let n: number;
-  try {
-    n = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b)
-    throw new DataError(`${path}: ${what} is gzip-compressed (whatever its name says); decompress it first: gunzip -k ${path}`);
-  const sample = head.subarray(0, n);
-  if (sample.includes(13) && !sample.includes(10))
-    throw new DataError(`${path}: ${what} has lines ending in CR only (classic Mac), no LF; convert them first, e.g. tr '\\r' '\\n' < FILE > FILE.unix`);
-}
-
-/** Accumulates one split's rows into fixed-size shard files. */
-class ShardWriter {
-  private ids: Int32Array;
-  private labels: Uint8Array;
-  private rowsInShard = 0;
-  private readonly shards: ShardEntry[] = [];
-  private readonly row = { ids: new Int32Array(0), labels: new Uint8Array(0), at: 0, rowIndex: 0 };
-
-  constructor(
-    private readonly dir: string,
-    private readonly generation: string,
-    private readonly split: Split,
-    private readonly fields: number,
-    private readonly rowsPerShard: number,
-  ) {
-    this.ids = new Int32Array(rowsPerShard * fields);
-    this.labels = new Uint8Array(rowsPerShard);
-  }
-
-  /** Where to write the next row (valid until the next call). */
-  nextRow() {
-    if (this.rowsInShard === this.rowsPerShard) this.flush();
-    const r = this.row;
-    r.ids = this.ids;
-    r.labels = this.labels;
-    r.rowIndex = this.rowsInShard;
-    r.at = this.rowsInShard * this.fields;
-    this.rowsInShard++;
-    return r;
-  }
-
-  close(): ShardEntry[] {
-    if (this.rowsInShard > 0 || this.shards.length === 0) this.flush();
-    return this.shards;
-  }
-
-  private flush(): void {
-    const n = this.rowsInShard;
-    const stem = `${this.generation}/${this.split}-${String(this.shards.length).padStart(5, "0")}`;
-    const ids = new Uint8Array(this.ids.buffer, 0, n * this.fields * 4);
-    this.shards.push({
-      split: this.split,
-      rows: n,
-      ids: writeChecked(this.dir, `${stem}.ids.i32`, ids),
-      labels: writeChecked(this.dir, `${stem}.labels.u8`, this.labels.subarray(0, n)),
-    });
-    this.rowsInShard = 0;
-  }
-}
-
-function writeChecked(dir: string, file: string, bytes: Uint8Array): FileEntry {
-  writeFileSync(join(dir, file), bytes);
-  return { file, bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") };
-}
-
-/** The existing manifest in `out`, if it was made from the same bytes with the same settings. */
-async function reusable(out: string, inputs: { split: Split | "all"; path: string }[], settings: PrepareSettings): Promise<Manifest | undefined> {
-  const path = join(out, MANIFEST_FILE);
-  if (!existsSync(path)) return undefined;
-  let m: Manifest;
-  try {
-    m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
-  } catch {
-    return undefined;
-  }
-  if (m.version !== PREPARE_VERSION || JSON.stringify(m.settings) !== JSON.stringify(settings)) return undefined;
-  if (!m.sources || m.sources.length !== inputs.length) return undefined;
-  for (let i = 0; i < inputs.length; i++) {
-    const src = m.sources[i];
-    if (src.split !== inputs[i].split) return undefined;
-    const st = statSync(inputs[i].path);
-    if (st.size !== src.bytes) return undefined;
-    // Touched, or the same bytes under another path (another checkout, a moved file): the checksum decides.
-    if ((st.mtimeMs !== src.mtimeMs || src.path !== inputs[i].path) && (await sha256File(inputs[i].path)) !== src.sha256)
-      return undefined;
-  }
-  // Sizes first (cheap), then every file's sha256: a shard damaged in place (same size) makes
-  // this prepare rebuild, as the reader's "re-run `autodim prepare`" promises.
-  for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
-    const p = join(out, f.file);
-    if (!existsSync(p) || statSync(p).size !== f.bytes) return undefined;
-  }
-  for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
-    if ((await sha256File(join(out, f.file))) !== f.sha256) {
-      process.stderr.write(`prepare: ${join(out, f.file)} does not match its sha256 in the manifest; rebuilding\n`);
-      return undefined;
-    }
-  }
-  return m;
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-

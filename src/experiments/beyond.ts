@@ -14,7 +14,7 @@ import { pearson, spearman } from "../data/metrics.js";
 import { SHRINK_TOLERANCE, retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
 import type { FieldProbe } from "../embedding/shrink.js";
 import type { ModelName } from "../models/ctr.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";

@@ -15,7 +15,7 @@
 // This file: the settings and the table's numbers; the runs are casestudy-paper-run.ts's, the
 // Markdown and figure casestudy-paper-report.ts's.
 import { spearman } from "../data/metrics.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { verdict } from "./bootstrap.js";
 import type { Scale } from "./datasets.js";
 import { methodsDefaults, type MethodsSettings } from "./methods.js";

@@ -15,7 +15,7 @@ import { PreparedData } from "../data/batches.js";
 import { prepare } from "../data/prepare.js";
 import { SPLITS } from "../data/manifest.js";
 import { METHODS } from "../methods/registry.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { auc, logloss, spearman } from "../data/metrics.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";

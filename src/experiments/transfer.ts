@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import { sampleStd } from "../data/metrics.js";
 import { retrain } from "../train/retrain.js";
-import type { DimensionPlan, RetrainResult } from "../train/schemas.js";
+import type { DimensionPlan } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
 import { AutodimError } from "../errors.js";
 import { runCells } from "./cells.js";

@@ -5,7 +5,7 @@ import { METHODS } from "../methods/registry.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
 import { retrain } from "../train/retrain.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";

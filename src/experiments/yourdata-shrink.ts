@@ -9,7 +9,7 @@ import { quickSettings } from "../methods/defaults.js";
 import { METHODS } from "../methods/registry.js";
 import { SHRINK_TOLERANCE, type ShrinkRecord } from "../methods/shrink.js";
 import type { MethodSettings } from "../methods/types.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { testLabelsOf } from "./data-record.js";

@@ -9,7 +9,8 @@ import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareOutcome } from "../data/pr
 import { search } from "../embedding/autodim.js";
 import type { ModelName } from "../models/ctr.js";
 import { retrain } from "../train/retrain.js";
-import type { DimensionPlan, RetrainResult } from "../train/schemas.js";
+import type { DimensionPlan } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import { PreparedData } from "../data/batches.js";
 import { selectionProbabilities } from "./dimensions.js";
 import type { Scale } from "./datasets.js";

@@ -18,7 +18,7 @@ import { evaluate } from "../train/fit.js";
 import type { Network } from "../train/network.js";
 import { PlanEmbedding } from "../train/plan-embedding.js";
 import { retrain } from "../train/retrain.js";
-import type { RetrainResult } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import type { Method, RunOptions, MethodSettings } from "./types.js";
 
 /**

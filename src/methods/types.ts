@@ -2,7 +2,8 @@
 // that turns (data, base model, settings) into a re-trained, test-evaluated result with the
 // same schema as `autodim retrain` — same training loop, metrics and parameter accounting.
 import type { PreparedData } from "../data/batches.js";
-import type { RetrainResult, SearchConfig } from "../train/schemas.js";
+import type { SearchConfig } from "../train/schemas.js";
+import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 

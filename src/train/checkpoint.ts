@@ -14,7 +14,8 @@ import { join, resolve } from "node:path";
 import { AutodimError } from "../errors.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { FileLock } from "../runtime/lock.js";
-import type { Network, NetworkStateMeta } from "./network.js";
+import type { Network } from "./network.js";
+import type { NetworkStateMeta } from "./network-state.js";
 import { parseWeights, saveWeights, type NamedArray } from "../tables/weights.js";
 import { z } from "zod";
 

@@ -15,7 +15,8 @@ import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from "
 import { AutodimError } from "../errors.js";
 import type { ReplicaModuleSpec } from "../models/embedding.js";
 import { requestedThreads, runtimeInfo } from "../runtime/backend.js";
-import { MIN_ROWS_PER_PART, type Network, type NetworkOptions } from "./network.js";
+import type { Network, NetworkOptions } from "./network.js";
+import { MIN_ROWS_PER_PART } from "./split-step.js";
 
 export type { ReplicaModuleSpec };
 

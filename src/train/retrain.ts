@@ -19,7 +19,9 @@ import { Network } from "./network.js";
 import { partsLabel, startBatchParts } from "./replica.js";
 import { workerEntry } from "../runtime/worker-entry.js";
 import { PlanEmbedding } from "./plan-embedding.js";
-import type { DataIdentity, DimensionPlan, RetrainConfig, RetrainResult, SelectionRecord } from "./schemas.js";
+import type { DimensionPlan } from "./schemas.js";
+import type { DataIdentity } from "./schema-parts.js";
+import type { RetrainConfig, RetrainResult, SelectionRecord } from "./result-schema.js";
 
 export type { RetrainConfig, RetrainResult, SelectionRecord };
 

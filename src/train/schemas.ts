@@ -1,21 +1,28 @@
-// The persisted formats of a run — the dimension plan (`plan.json`) and the result
-// (`result.json`) — as TypeScript types and zod schemas. Every read of such a file goes through
-// `readJsonFile`, so a damaged or hand-edited file is an error naming the file and the field,
-// never a TypeError deep inside training.
+// The dimension plan (`plan.json`, `autodim search`) and the search settings it records, as
+// TypeScript types and zod schemas; the kinds of lookup, unification and projection. Every read
+// of a plan goes through `readJsonFile` (json-file.ts), so a damaged or hand-edited file is an
+// error naming the file and the field. result.json is in result-schema.ts.
 //
 // Why the types are written out and not inferred (z.infer): tslab compiles notebooks (and the
 // src/ they import) without strictNullChecks, where zod 3 infers every property as optional.
 // So each schema is the raw zod object (`…Shape`, exported) cast to its interface here, and
 // test/schemas.test.ts proves under `tsc --strict` that the two describe the same type.
-import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { SPLITS, type Split } from "../data/manifest.js";
-import { AutodimError } from "../errors.js";
 import { MODEL_NAMES, type ModelName } from "../models/ctr.js";
 import type { EmbeddingParameterCounts } from "../models/embedding.js";
-import type { HardwareInfo } from "../runtime/hardware.js";
-import type { CodeVersion } from "../runtime/version.js";
-import type { EvaluationResult, FitHistoryEntry } from "./fit.js";
+import type { EvaluationResult } from "./fit.js";
+import {
+  count,
+  dataIdentitySchema,
+  evaluationSchema,
+  finite,
+  parameterCountsSchema,
+  positiveInt,
+  runIdentitySchema,
+  typed,
+  type DataIdentity,
+  type RunIdentity,
+} from "./schema-parts.js";
 
 export const LOOKUP_KINDS = ["shared", "separate"] as const;
 export const UNIFY_KINDS = ["linear", "zeropad"] as const;
@@ -113,85 +120,7 @@ export interface DimensionPlan {
   runtime: RunIdentity;
 }
 
-export interface DataIdentity {
-  dir: string;
-  format: string;
-  sourceSha256: string;
-  rows: Record<Split, number>;
-  totalFeatures: number;
-}
-
-export interface RunIdentity {
-  backend: string;
-  hardware: HardwareInfo;
-  createdAt: string;
-  wallSeconds: number;
-  /** The git commit that made it, and whether tracked files had uncommitted changes (absent in older files). */
-  code?: CodeVersion;
-}
-
-export interface RetrainConfig {
-  model: ModelName;
-  /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
-  dims: number[];
-  projection: ProjectionKind;
-  /** Width the fields are projected to (d_N). */
-  outputDim: number;
-  epochs: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
-  warmStart?: boolean;
-  /**
-   * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
-   * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
-   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
-   */
-  batchParts?: 1 | 2;
-  /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */
-  embeddingL2?: number;
-}
-
-/** How a method other than AutoDim chose its sizes, recorded in the result. */
-export interface SelectionRecord {
-  method: string;
-  seconds: number;
-  /** Per-field chosen size. */
-  dims: number[];
-  /** Method-specific facts (popularities, trials, ...), JSON-serialisable. */
-  detail: Record<string, unknown>;
-}
-
-export interface RetrainResult {
-  kind: "autodim-result";
-  version: 1;
-  method: string;
-  model: ModelName;
-  test: EvaluationResult;
-  bestValidation: EvaluationResult & { epoch: number };
-  params: EmbeddingParameterCounts & { firstOrder: number; model: number; total: number; embeddingBytes: number };
-  dims: { name: string; dim: number }[];
-  history: FitHistoryEntry[];
-  config: RetrainConfig;
-  plan?: DimensionPlan;
-  /** How a non-AutoDim method chose the sizes (MDE, RaS, ...). */
-  selection?: SelectionRecord;
-  data: DataIdentity;
-  runtime: RunIdentity;
-  /** `autodim run`: the method's resolved settings (flags > config file > defaults); `--config` on them re-runs it. */
-  settings?: Record<string, unknown>;
-}
-
-/** The schema of T: a zod schema whose output is T (see the header for why a cast). */
-function typed<T>(schema: z.ZodTypeAny): z.ZodType<T> {
-  return schema as unknown as z.ZodType<T>;
-}
-
-const finite = z.number().finite();
-const count = z.number().int().nonnegative();
-const positiveInt = z.number().int().positive();
+// ───────────── the schemas ─────────────
 
 /** Candidate sizes d_1 < … < d_N: positive integers, ascending, no repeats. */
 export const candidatesSchema = z
@@ -339,52 +268,6 @@ export interface SearchConfig extends SearchEmbeddingConfig {
   undecided?: UndecidedPolicy;
 }
 
-export const evaluationShape = z.object({ auc: finite, logloss: finite, rows: count, seconds: finite });
-const evaluationSchema = typed<EvaluationResult>(evaluationShape);
-export const parameterCountsShape = z.object({
-  embedding: count,
-  transform: count,
-  architecture: count,
-  embeddingBytes: count.optional(),
-  trainingOnly: count.optional(),
-});
-const parameterCountsSchema = typed<EmbeddingParameterCounts>(parameterCountsShape);
-export const hardwareShape = z.object({
-  cpuModel: z.string(),
-  cores: count,
-  memoryGiB: finite,
-  platform: z.string(),
-  node: z.string(),
-  nodeFlags: z.array(z.string()).optional(),
-});
-const hardwareSchema = typed<HardwareInfo>(hardwareShape);
-export const historyShape = z.object({
-  epoch: count,
-  trainLoss: finite,
-  validation: evaluationSchema,
-  seconds: finite,
-  samplesPerSecond: finite,
-});
-const historySchema = typed<FitHistoryEntry>(historyShape);
-
-export const dataIdentityShape = z.object({
-  dir: z.string(),
-  format: z.string(),
-  sourceSha256: z.string(),
-  rows: z.object(Object.fromEntries(SPLITS.map((s) => [s, count])) as Record<(typeof SPLITS)[number], typeof count>),
-  totalFeatures: count,
-});
-const dataIdentitySchema = typed<DataIdentity>(dataIdentityShape);
-
-export const runIdentityShape = z.object({
-  backend: z.string(),
-  hardware: hardwareSchema,
-  createdAt: z.string(),
-  wallSeconds: finite,
-  code: z.object({ commit: z.string(), dirty: z.boolean() }).optional(),
-});
-const runIdentitySchema = typed<RunIdentity>(runIdentityShape);
-
 export const planFieldShape = z.object({
   name: z.string(),
   vocabularySize: positiveInt,
@@ -473,108 +356,3 @@ export const dimensionPlanSchema = typed<DimensionPlan>(
       ctx.addIssue({ code: "custom", path: ["config", "candidates"], message: "differ from the plan's candidates" });
   }),
 );
-
-export const retrainConfigShape = z.object({
-  model: z.enum(MODEL_NAMES).describe("the base model"),
-  /** Per-field sizes (from a plan), or one size for all fields (the full-dimension model). */
-  dims: z.array(positiveInt).min(1),
-  projection: z
-    .enum(PROJECTION_KINDS)
-    .describe("how a plan's sizes reach the common width: a linear map per size, or zero-padding"),
-  /** Width the fields are projected to (d_N). */
-  outputDim: positiveInt,
-  epochs: positiveInt.describe("training epochs at most (early stopping on validation AUC may end sooner)"),
-  patience: positiveInt.describe("epochs without a better validation AUC before training stops"),
-  batchSize: positiveInt.describe("rows per training step"),
-  learningRate: finite.positive().describe("Adam learning rate"),
-  seed: z.number().int().describe("the root of every random stream (init, shuffle, dropout)"),
-  /** Start from the search's weights (the plan's `search.weights`) instead of from scratch. */
-  warmStart: z
-    .boolean()
-    .optional()
-    .describe("start from the search's saved weights (the plan's search.weights) instead of from scratch"),
-  /**
-   * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
-   * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
-   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
-   */
-  batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
-  /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */
-  embeddingL2: z
-    .number()
-    .finite()
-    .nonnegative()
-    .optional()
-    .describe(
-      "L2 on the embedding rows each batch reads: λ/B·Σ‖e‖² over the batch's lookups (BARS' embedding_regularizer)",
-    ),
-});
-
-/** How a method other than AutoDim chose its sizes, recorded in the result. */
-export const selectionRecordShape = z.object({
-  method: z.string(),
-  seconds: finite,
-  /** Per-field chosen size. */
-  dims: z.array(positiveInt),
-  /** Method-specific facts (popularities, trials, ...), JSON-serialisable. */
-  detail: z.record(z.unknown()),
-});
-
-export const retrainResultShape = z.object({
-  kind: z.literal("autodim-result"),
-  version: z.literal(1),
-  method: z.string(),
-  model: z.enum(MODEL_NAMES),
-  test: evaluationSchema,
-  bestValidation: z.intersection(evaluationSchema, z.object({ epoch: count })),
-  params: z.intersection(
-    parameterCountsSchema,
-    z.object({ firstOrder: count, model: count, total: count, embeddingBytes: count }),
-  ),
-  dims: z.array(z.object({ name: z.string(), dim: positiveInt })),
-  history: z.array(historySchema),
-  config: retrainConfigShape,
-  plan: dimensionPlanSchema.optional(),
-  selection: selectionRecordShape.optional(),
-  data: dataIdentitySchema,
-  runtime: runIdentitySchema,
-  /** `autodim run`: the method's resolved settings (flags > config file > defaults); `--config` on them re-runs it. */
-  settings: z.record(z.unknown()).optional(),
-});
-export const retrainResultSchema = typed<RetrainResult>(retrainResultShape);
-
-/** "fields.3.dim: size 2.5 …" — a zod issue as the path to the field and what is wrong. */
-export function describeIssues(error: z.ZodError, max = 3): string {
-  const issues = error.issues
-    .slice(0, max)
-    .map((i) => `${i.path.length ? i.path.join(".") : "(top level)"}: ${i.message}`);
-  const more = error.issues.length > max ? `; and ${error.issues.length - max} more` : "";
-  return issues.join("; ") + more;
-}
-
-/** Validates a parsed value against a schema; the error names `what` (a file) and the field. */
-export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new AutodimError(`${what}: ${describeIssues(r.error)}`);
-  return r.data;
-}
-
-/** Reads and validates a JSON file: missing file, bad JSON and a bad field are each one clear error. */
-export function readJsonFile<T>(schema: z.ZodType<T>, path: string, label = path): T {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new AutodimError(
-      `${label}: ${code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not a file" : (e as Error).message}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    throw new AutodimError(`${label}: not valid JSON (${(e as Error).message})`);
-  }
-  return validate(schema, value, label);
-}

@@ -10,7 +10,7 @@ import {
   MOVIELENS_SUBSET,
   parseUserRange,
 } from "../../data/movielens.js";
-import { sha256File } from "../../data/prepare.js";
+import { sha256File } from "../../data/prepare-output.js";
 import { AutodimError } from "../../errors.js";
 import { parseFlags, requireString, UsageError } from "../args.js";
 import { checkOutputClashes } from "../outputs.js";

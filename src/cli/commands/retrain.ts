@@ -10,7 +10,7 @@ import { describeHardware } from "../../runtime/hardware.js";
 import { withLog } from "../../runtime/run-log.js";
 import { memoryProblem, retrainMemory } from "../../train/memory.js";
 import { retrain } from "../../train/retrain.js";
-import type { RetrainConfig } from "../../train/schemas.js";
+import type { RetrainConfig } from "../../train/result-schema.js";
 import { choiceFlag, intFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";
 import {
   batchPartsFlag,
