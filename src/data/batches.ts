@@ -72,10 +72,15 @@ export class PreparedData {
     const ids = this.readChecked(shard.ids);
     const labels = this.readChecked(shard.labels);
     if (ids.byteLength !== shard.rows * this.fieldCount * 4 || labels.byteLength !== shard.rows) {
-      throw new AutodimError(`${join(this.dir, shard.ids.file)}: ${shard.rows} rows of ${this.fieldCount} fields do not fit its ${ids.byteLength} bytes (the manifest does not match its shards); re-run \`autodim prepare\``);
+      throw new AutodimError(
+        `${join(this.dir, shard.ids.file)}: ${shard.rows} rows of ${this.fieldCount} fields do not fit its ${ids.byteLength} bytes (the manifest does not match its shards); re-run \`autodim prepare\``,
+      );
     }
     // Copy out of Node's pooled buffer so the Int32Array is aligned and owns its memory.
-    return { ids: new Int32Array(ids.buffer.slice(ids.byteOffset, ids.byteOffset + ids.byteLength)), labels: new Uint8Array(labels) };
+    return {
+      ids: new Int32Array(ids.buffer.slice(ids.byteOffset, ids.byteOffset + ids.byteLength)),
+      labels: new Uint8Array(labels),
+    };
   }
 
   /**
@@ -91,8 +96,14 @@ export class PreparedData {
     } catch {
       throw new AutodimError(`${path}: missing; the prepared data is damaged, re-run \`autodim prepare\``);
     }
-    if (bytes.byteLength !== entry.bytes) throw new AutodimError(`${path}: ${bytes.byteLength} bytes, the manifest says ${entry.bytes}; the prepared data is damaged, re-run \`autodim prepare\``);
-    if (createHash("sha256").update(bytes).digest("hex") !== entry.sha256) throw new AutodimError(`${path}: content does not match the manifest's sha256; the prepared data is damaged, re-run \`autodim prepare\``);
+    if (bytes.byteLength !== entry.bytes)
+      throw new AutodimError(
+        `${path}: ${bytes.byteLength} bytes, the manifest says ${entry.bytes}; the prepared data is damaged, re-run \`autodim prepare\``,
+      );
+    if (createHash("sha256").update(bytes).digest("hex") !== entry.sha256)
+      throw new AutodimError(
+        `${path}: content does not match the manifest's sha256; the prepared data is damaged, re-run \`autodim prepare\``,
+      );
     return bytes;
   }
 
@@ -118,7 +129,8 @@ export class PreparedData {
    */
   *batches(split: Split, opts: BatchOptions): Generator<Batch> {
     const { batchSize } = opts;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`batch size must be a positive integer, got ${batchSize}`);
     const F = this.fieldCount;
     const rng = opts.rng ?? randomStream(this.manifest.settings.seed, "shuffle");
     const shards = this.shards(split);
@@ -195,7 +207,10 @@ export class BatchCursor {
     this.startPass();
     this.pass = p.pass;
     for (let i = 0; i < p.batches; i++) {
-      if (!this.next()) throw new Error(`checkpoint: pass ${p.pass} of ${this.split} has fewer than ${p.batches} batches (other data?)`);
+      if (!this.next())
+        throw new Error(
+          `checkpoint: pass ${p.pass} of ${this.split} has fewer than ${p.batches} batches (other data?)`,
+        );
     }
   }
 }

@@ -91,7 +91,8 @@ export class ChunkEncoder {
 export function defaultEncodeThreads(fileBytes: number): number {
   // `--threads N` / AUTODIM_THREADS caps the workers like every other part of a run.
   const asked = Number(process.env.AUTODIM_THREADS ?? process.env.AUTODIM_BLAS_THREADS ?? NaN);
-  const cores = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, availableParallelism()) : availableParallelism();
+  const cores =
+    Number.isInteger(asked) && asked >= 1 ? Math.min(asked, availableParallelism()) : availableParallelism();
   // Starting a worker costs ~0.2 s (it compiles the decoder): not worth it for small files.
   return cores >= 2 && fileBytes >= 32 << 20 ? Math.min(cores, 4) : 0;
 }
@@ -111,7 +112,12 @@ export interface EncodeFileOptions {
 }
 
 /** Reads `path` in chunks of whole lines and encodes them, in order. Returns the bytes read. */
-export async function encodeFile(path: string, setup: EncodeSetup, opts: EncodeFileOptions, pool?: EncodePool): Promise<number> {
+export async function encodeFile(
+  path: string,
+  setup: EncodeSetup,
+  opts: EncodeFileOptions,
+  pool?: EncodePool,
+): Promise<number> {
   const local = opts.threads > 0 ? undefined : new ChunkEncoder(setup);
   const ownPool = local || pool ? undefined : await EncodePool.start(opts.threads);
   const workers = pool ?? ownPool;
@@ -228,7 +234,8 @@ export class EncodePool {
     });
     worker.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
     worker.on("exit", (code) => {
-      if (h.waiting.length > 0) fail(new Error(`prepare encode worker exited (code ${code}) with ${h.waiting.length} chunks unfinished`));
+      if (h.waiting.length > 0)
+        fail(new Error(`prepare encode worker exited (code ${code}) with ${h.waiting.length} chunks unfinished`));
     });
     return h;
   }

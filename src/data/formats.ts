@@ -85,9 +85,30 @@ export interface Format {
 const CRITEO_INT = Array.from({ length: 13 }, (_, i) => `I${i + 1}`);
 const CRITEO_CAT = Array.from({ length: 26 }, (_, i) => `C${i + 1}`);
 export const AVAZU_HEADER = [
-  "id", "click", "hour", "C1", "banner_pos", "site_id", "site_domain", "site_category", "app_id", "app_domain",
-  "app_category", "device_id", "device_ip", "device_model", "device_type", "device_conn_type",
-  "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21",
+  "id",
+  "click",
+  "hour",
+  "C1",
+  "banner_pos",
+  "site_id",
+  "site_domain",
+  "site_category",
+  "app_id",
+  "app_domain",
+  "app_category",
+  "device_id",
+  "device_ip",
+  "device_model",
+  "device_type",
+  "device_conn_type",
+  "C14",
+  "C15",
+  "C16",
+  "C17",
+  "C18",
+  "C19",
+  "C20",
+  "C21",
 ];
 
 export function makeFormat(name: FormatName, options: FormatOptions, probe: FormatProbe = {}): Format {
@@ -99,14 +120,19 @@ function layoutOf(name: FormatName, options: FormatOptions, probe: FormatProbe):
   if (name === "csv" || name === "tsv") return delimitedFormat(name, options.schema ?? {}, probe);
   if (name === "libfm") return libfmFormat(options.schema ?? {}, probe);
   if (options.schema && Object.values(options.schema).some((v) => v !== undefined)) {
-    throw new SchemaError(`--label, --fields, --numeric, --delimiter and --field-names apply to --format csv, tsv and libfm only`);
+    throw new SchemaError(
+      `--label, --fields, --numeric, --delimiter and --field-names apply to --format csv, tsv and libfm only`,
+    );
   }
   if (name === "criteo" || name === "criteo-deepctr") {
     const fields: FieldSpec[] = [
       ...CRITEO_INT.map((n) => ({ name: n, kind: "int" as const })),
       ...CRITEO_CAT.map((n) => ({ name: n, kind: "cat" as const })),
     ];
-    const columns: Column[] = [{ role: "label" }, ...fields.map((f, i) => ({ role: "field" as const, field: i, kind: f.kind }))];
+    const columns: Column[] = [
+      { role: "label" },
+      ...fields.map((f, i) => ({ role: "field" as const, field: i, kind: f.kind })),
+    ];
     const deep = name === "criteo-deepctr";
     return {
       name,
@@ -126,14 +152,31 @@ function layoutOf(name: FormatName, options: FormatOptions, probe: FormatProbe):
     fields.push({ name: "hour_of_day", kind: "cat" }, { name: "weekday", kind: "cat" });
     columns[2] = { role: "avazu-hour", field: 0, hourOfDay: fields.length - 2, weekday: fields.length - 1 };
   }
-  return { name, delimiter: 0x2c, header: AVAZU_HEADER, columns, fields, allowZeroFraction: false, decimals: false, ...plain };
+  return {
+    name,
+    delimiter: 0x2c,
+    header: AVAZU_HEADER,
+    columns,
+    fields,
+    allowZeroFraction: false,
+    decimals: false,
+    ...plain,
+  };
 }
 
 /** csv/tsv: columns from the header line, roles from the schema. */
 function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe): Omit<Format, "checkUtf8"> {
   const delimiterText = schema.delimiter ?? (name === "csv" ? "," : "\t");
-  if (delimiterText.length !== 1 || delimiterText.charCodeAt(0) > 0x7f || delimiterText === '"' || delimiterText === "\n" || delimiterText === "\r") {
-    throw new SchemaError(`--delimiter must be one ASCII character other than a quote or a line end, got ${JSON.stringify(delimiterText)}`);
+  if (
+    delimiterText.length !== 1 ||
+    delimiterText.charCodeAt(0) > 0x7f ||
+    delimiterText === '"' ||
+    delimiterText === "\n" ||
+    delimiterText === "\r"
+  ) {
+    throw new SchemaError(
+      `--delimiter must be one ASCII character other than a quote or a line end, got ${JSON.stringify(delimiterText)}`,
+    );
   }
   const header = probe.header;
   if (!header) throw new SchemaError(`--format ${name} needs a header line naming the columns`);
@@ -146,11 +189,15 @@ function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe
   const label = schema.label ?? "label";
   const known = (flag: string, names: string[]) => {
     for (const n of names) {
-      if (!seen.has(n)) throw new SchemaError(`${flag}: no column ${JSON.stringify(n)} in the header (columns: ${header.join(",")})`);
+      if (!seen.has(n))
+        throw new SchemaError(`${flag}: no column ${JSON.stringify(n)} in the header (columns: ${header.join(",")})`);
       if (n === label) throw new SchemaError(`${flag}: ${JSON.stringify(n)} is the label column`);
     }
   };
-  if (!seen.has(label)) throw new SchemaError(`--label: no column ${JSON.stringify(label)} in the header (columns: ${header.join(",")})${schema.label ? "" : "; name the label column with --label"}`);
+  if (!seen.has(label))
+    throw new SchemaError(
+      `--label: no column ${JSON.stringify(label)} in the header (columns: ${header.join(",")})${schema.label ? "" : "; name the label column with --label"}`,
+    );
   known("--fields", schema.fields ?? []);
   known("--numeric", schema.numeric ?? []);
   const numeric = new Set(schema.numeric ?? []);
@@ -164,23 +211,51 @@ function delimitedFormat(name: "csv" | "tsv", schema: Schema, probe: FormatProbe
     return { role: "field", field: fields.length - 1, kind };
   });
   if (fields.length === 0) throw new SchemaError(`no fields: the file has only the label column`);
-  return { name, delimiter: delimiterText.charCodeAt(0), header, columns, fields, allowZeroFraction: true, decimals: true, quoted: true, signedLabels: true, libfm: false };
+  return {
+    name,
+    delimiter: delimiterText.charCodeAt(0),
+    header,
+    columns,
+    fields,
+    allowZeroFraction: true,
+    decimals: true,
+    quoted: true,
+    signedLabels: true,
+    libfm: false,
+  };
 }
 
 /** libfm: one field per feature pair, counted on the first data line. */
 function libfmFormat(schema: Schema, probe: FormatProbe): Omit<Format, "checkUtf8"> {
   const pairs = probe.pairs;
-  if (pairs === undefined || pairs < 1) throw new SchemaError(`--format libfm: the first data line has no idx:val pairs`);
+  if (pairs === undefined || pairs < 1)
+    throw new SchemaError(`--format libfm: the first data line has no idx:val pairs`);
   const names = schema.fieldNames ?? Array.from({ length: pairs }, (_, i) => `f${i}`);
-  if (names.length !== pairs) throw new SchemaError(`--field-names gives ${names.length} names, the first data line has ${pairs} idx:val pairs`);
+  if (names.length !== pairs)
+    throw new SchemaError(`--field-names gives ${names.length} names, the first data line has ${pairs} idx:val pairs`);
   if (new Set(names).size !== names.length) throw new SchemaError(`--field-names has a name twice`);
   for (const n of schema.numeric ?? []) {
-    if (!names.includes(n)) throw new SchemaError(`--numeric: no field ${JSON.stringify(n)} (fields: ${names.join(",")})`);
+    if (!names.includes(n))
+      throw new SchemaError(`--numeric: no field ${JSON.stringify(n)} (fields: ${names.join(",")})`);
   }
   const numeric = new Set(schema.numeric ?? []);
   const fields: FieldSpec[] = names.map((n) => ({ name: n, kind: numeric.has(n) ? "int" : "cat" }));
-  const columns: Column[] = [{ role: "label" }, ...fields.map((f, i) => ({ role: "field" as const, field: i, kind: f.kind }))];
-  return { name: "libfm", delimiter: 0x20, header: null, columns, fields, allowZeroFraction: true, decimals: true, quoted: false, signedLabels: true, libfm: true };
+  const columns: Column[] = [
+    { role: "label" },
+    ...fields.map((f, i) => ({ role: "field" as const, field: i, kind: f.kind })),
+  ];
+  return {
+    name: "libfm",
+    delimiter: 0x20,
+    header: null,
+    columns,
+    fields,
+    allowZeroFraction: true,
+    decimals: true,
+    quoted: false,
+    signedLabels: true,
+    libfm: true,
+  };
 }
 
 /**

@@ -112,7 +112,11 @@ export interface Manifest {
 // The schema: the raw zod objects (`…Shape`) are checked against the interfaces above under
 // \`tsc --strict\` in test/schemas.test.ts (tslab's non-strict compile infers zod types as optional).
 const count = z.number().int().nonnegative();
-export const fileEntryShape = z.object({ file: z.string().min(1), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export const fileEntryShape = z.object({
+  file: z.string().min(1),
+  bytes: count,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 const splitCounts = z.object({ train: count, val: count, test: count });
 const formatSchema = z.object({
   label: z.string().optional(),
@@ -183,46 +187,63 @@ export const skippedRowShape = z.object({
 });
 
 export const manifestShape = z.object({
-    version: z.number().int(),
-    createdAt: z.string(),
-    settings: prepareSettingsShape,
-    /** Human description of the preprocessing preset. */
-    preset: z.string(),
-    /** The input file, or the training file of pre-split inputs. */
-    source: sourceEntryShape,
-    /** Every input file (one unless pre-split). */
-    sources: z.array(sourceEntryShape).min(1),
-    rows: splitCounts,
-    positives: splitCounts,
-    skipped: z.object({ total: count, byReason: z.record(count), examples: z.array(skippedRowShape) }),
-    fields: z.array(fieldEntryShape).min(1),
-    totalFeatures: z.number().int().positive(),
-    /** Per global id: its count in the training split (uint32 little-endian). */
-    counts: fileEntryShape,
-    /** One JSON line per field: its kept values in id order (ids from 2 on). */
-    vocab: fileEntryShape,
-    shards: z.array(shardEntryShape),
-    prepareSeconds: z.number(),
-    /** Wall time of pass 1 (validate + count) and pass 2 (encode + write shards). */
-    passSeconds: z.object({ count: z.number(), encode: z.number() }),
-  });
+  version: z.number().int(),
+  createdAt: z.string(),
+  settings: prepareSettingsShape,
+  /** Human description of the preprocessing preset. */
+  preset: z.string(),
+  /** The input file, or the training file of pre-split inputs. */
+  source: sourceEntryShape,
+  /** Every input file (one unless pre-split). */
+  sources: z.array(sourceEntryShape).min(1),
+  rows: splitCounts,
+  positives: splitCounts,
+  skipped: z.object({ total: count, byReason: z.record(count), examples: z.array(skippedRowShape) }),
+  fields: z.array(fieldEntryShape).min(1),
+  totalFeatures: z.number().int().positive(),
+  /** Per global id: its count in the training split (uint32 little-endian). */
+  counts: fileEntryShape,
+  /** One JSON line per field: its kept values in id order (ids from 2 on). */
+  vocab: fileEntryShape,
+  shards: z.array(shardEntryShape),
+  prepareSeconds: z.number(),
+  /** Wall time of pass 1 (validate + count) and pass 2 (encode + write shards). */
+  passSeconds: z.object({ count: z.number(), encode: z.number() }),
+});
 
 /** A manifest, with its offsets checked against the vocabularies. */
 export const manifestSchema = manifestShape.superRefine((m, ctx) => {
-    let offset = 0;
-    m.fields.forEach((f, i) => {
-      if (f.offset !== offset) ctx.addIssue({ code: "custom", path: ["fields", i, "offset"], message: `${f.offset}, expected ${offset} (the sum of the vocabularies before it)` });
-      offset += f.vocabularySize;
+  let offset = 0;
+  m.fields.forEach((f, i) => {
+    if (f.offset !== offset)
+      ctx.addIssue({
+        code: "custom",
+        path: ["fields", i, "offset"],
+        message: `${f.offset}, expected ${offset} (the sum of the vocabularies before it)`,
+      });
+    offset += f.vocabularySize;
+  });
+  if (m.totalFeatures !== offset)
+    ctx.addIssue({
+      code: "custom",
+      path: ["totalFeatures"],
+      message: `${m.totalFeatures}, the fields' vocabularies sum to ${offset}`,
     });
-    if (m.totalFeatures !== offset) ctx.addIssue({ code: "custom", path: ["totalFeatures"], message: `${m.totalFeatures}, the fields' vocabularies sum to ${offset}` });
-  }) as unknown as z.ZodType<Manifest>;
+}) as unknown as z.ZodType<Manifest>;
 
 export const MANIFEST_FILE = "manifest.json";
 
 /** Whether parsed JSON looks like a manifest `autodim prepare` wrote (any version). */
 export function isPrepareManifest(x: unknown): x is Manifest {
   const o = x as Partial<Manifest> | null | undefined;
-  return !!o && typeof o.version === "number" && typeof o.preset === "string" && Array.isArray(o.shards) && !!o.counts && !!o.vocab;
+  return (
+    !!o &&
+    typeof o.version === "number" &&
+    typeof o.preset === "string" &&
+    Array.isArray(o.shards) &&
+    !!o.counts &&
+    !!o.vocab
+  );
 }
 
 /**
@@ -248,7 +269,9 @@ export function preparedFolderOf(path: string): string | undefined {
 export function readManifest(dir: string): Manifest {
   const path = join(dir, MANIFEST_FILE);
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
-    throw new AutodimError(`${dir} is a file: --data takes the folder that \`autodim prepare --out DIR\` wrote (it holds manifest.json)`);
+    throw new AutodimError(
+      `${dir} is a file: --data takes the folder that \`autodim prepare --out DIR\` wrote (it holds manifest.json)`,
+    );
   }
   if (!existsSync(path)) {
     throw new AutodimError(`${path} not found: run \`autodim prepare --out ${dir} ...\` first`);
@@ -261,22 +284,30 @@ export function readManifest(dir: string): Manifest {
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== PREPARE_VERSION) {
-    throw new AutodimError(`${path}: written by prepare version ${String(version)}, this is version ${PREPARE_VERSION}; re-run \`autodim prepare\``);
+    throw new AutodimError(
+      `${path}: written by prepare version ${String(version)}, this is version ${PREPARE_VERSION}; re-run \`autodim prepare\``,
+    );
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AutodimError(`${path}: ${issue.path.join(".") || "(top level)"}: ${issue.message}; the manifest is damaged, re-run \`autodim prepare\``);
+    throw new AutodimError(
+      `${path}: ${issue.path.join(".") || "(top level)"}: ${issue.message}; the manifest is damaged, re-run \`autodim prepare\``,
+    );
   }
   const m = parsed.data;
   if (m.version !== PREPARE_VERSION) {
-    throw new AutodimError(`${path}: written by prepare version ${m.version}, this is version ${PREPARE_VERSION}; re-run \`autodim prepare\``);
+    throw new AutodimError(
+      `${path}: written by prepare version ${m.version}, this is version ${PREPARE_VERSION}; re-run \`autodim prepare\``,
+    );
   }
   for (const f of [m.counts, m.vocab, ...m.shards.flatMap((s) => [s.ids, s.labels])]) {
     const p = join(dir, f.file);
     const size = existsSync(p) ? statSync(p).size : -1;
     if (size !== f.bytes) {
-      throw new AutodimError(`${p}: ${size < 0 ? "missing" : `${size} bytes, manifest says ${f.bytes}`}; the prepared data is damaged, re-run \`autodim prepare\``);
+      throw new AutodimError(
+        `${p}: ${size < 0 ? "missing" : `${size} bytes, manifest says ${f.bytes}`}; the prepared data is damaged, re-run \`autodim prepare\``,
+      );
     }
   }
   return m;
@@ -287,12 +318,18 @@ export function readManifest(dir: string): Manifest {
  * each need rows of both classes, or AUC is undefined there. Says which split is degenerate.
  */
 export function assertEvaluableSplits(m: Pick<Manifest, "rows" | "positives">, dir: string): void {
-  for (const [split, name] of [["val", "validation"], ["test", "test"]] as const) {
+  for (const [split, name] of [
+    ["val", "validation"],
+    ["test", "test"],
+  ] as const) {
     const rows = m.rows[split];
     const pos = m.positives[split];
     if (rows === 0 || pos === 0 || pos === rows) {
-      const what = rows === 0 ? "no rows" : `${rows.toLocaleString("en")} rows, all ${pos === 0 ? "negative" : "positive"}`;
-      throw new AutodimError(`${dir}: the ${name} split has ${what}, so AUC is undefined there; prepare with more data or another --split`);
+      const what =
+        rows === 0 ? "no rows" : `${rows.toLocaleString("en")} rows, all ${pos === 0 ? "negative" : "positive"}`;
+      throw new AutodimError(
+        `${dir}: the ${name} split has ${what}, so AUC is undefined there; prepare with more data or another --split`,
+      );
     }
   }
   // A training split of one class trains (the loss goes to 0) but learns nothing of the features.
@@ -310,13 +347,21 @@ export function summarizeManifest(m: Manifest): string {
   const total = m.rows.train + m.rows.val + m.rows.test;
   const pos = m.positives.train + m.positives.val + m.positives.test;
   for (const src of m.sources) {
-    lines.push(`format ${m.settings.format}, ${src.split === "all" ? "source" : `${src.split} source`} ${src.path} (${(src.bytes / 1e6).toFixed(1)} MB, sha256 ${src.sha256.slice(0, 12)}…)`);
+    lines.push(
+      `format ${m.settings.format}, ${src.split === "all" ? "source" : `${src.split} source`} ${src.path} (${(src.bytes / 1e6).toFixed(1)} MB, sha256 ${src.sha256.slice(0, 12)}…)`,
+    );
   }
-  lines.push(`rows ${total} (train ${m.rows.train}, val ${m.rows.val}, test ${m.rows.test}), skipped ${m.skipped.total}, click rate ${(pos / Math.max(total, 1)).toFixed(4)}`);
-  lines.push(`fields ${m.fields.length}, total features ${m.totalFeatures} (min count ${m.settings.minCount}, ${m.settings.preSplit ? "pre-split files" : `seed ${m.settings.seed}`})`);
+  lines.push(
+    `rows ${total} (train ${m.rows.train}, val ${m.rows.val}, test ${m.rows.test}), skipped ${m.skipped.total}, click rate ${(pos / Math.max(total, 1)).toFixed(4)}`,
+  );
+  lines.push(
+    `fields ${m.fields.length}, total features ${m.totalFeatures} (min count ${m.settings.minCount}, ${m.settings.preSplit ? "pre-split files" : `seed ${m.settings.seed}`})`,
+  );
   const width = Math.max(...m.fields.map((f) => f.name.length));
   for (const f of m.fields) {
-    lines.push(`  ${f.name.padEnd(width)}  ${f.kind}  vocab ${String(f.vocabularySize).padStart(8)}  (kept ${f.kept}, rare values ${f.rareValues})`);
+    lines.push(
+      `  ${f.name.padEnd(width)}  ${f.kind}  vocab ${String(f.vocabularySize).padStart(8)}  (kept ${f.kept}, rare values ${f.rareValues})`,
+    );
   }
   return lines.join("\n");
 }

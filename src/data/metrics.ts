@@ -15,7 +15,7 @@ export function auc(labels: Numbers, scores: Numbers): number {
   order.sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
   let rankSumPositives = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const midrank = (i + j) / 2 + 1; // 1-based ranks i+1..j+1
@@ -30,7 +30,8 @@ export function auc(labels: Numbers, scores: Numbers): number {
     i = j + 1;
   }
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) throw new Error(`auc: needs both classes (positives ${positives}, negatives ${negatives})`);
+  if (positives === 0 || negatives === 0)
+    throw new Error(`auc: needs both classes (positives ${positives}, negatives ${negatives})`);
   return (rankSumPositives - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
@@ -52,7 +53,8 @@ export function logloss(labels: Numbers, probs: Numbers, eps = 1e-7): number {
 /** Pearson correlation coefficient. */
 export function pearson(x: Numbers, y: Numbers): number {
   const n = x.length;
-  if (y.length !== n || n < 2) throw new Error(`pearson: needs two series of equal length ≥ 2 (got ${n} and ${y.length})`);
+  if (y.length !== n || n < 2)
+    throw new Error(`pearson: needs two series of equal length ≥ 2 (got ${n} and ${y.length})`);
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {
@@ -78,7 +80,7 @@ export function midranks(x: Numbers): Float64Array {
   const n = x.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && x[order[j + 1]] === x[order[i]]) j++;
     for (let k = i; k <= j; k++) ranks[order[k]] = (i + j) / 2 + 1;

@@ -58,7 +58,8 @@ function text(buf: Uint8Array, s: number, e: number): string {
 /** The `::`-separated columns of a line; an error naming file:line if there are not `n`. */
 function columns(line: string, n: number, file: string, lineNo: number): string[] {
   const cols = line.split("::");
-  if (cols.length !== n) throw new DataError(`${file}:${lineNo}: expected ${n} '::'-separated columns, found ${cols.length}`);
+  if (cols.length !== n)
+    throw new DataError(`${file}:${lineNo}: expected ${n} '::'-separated columns, found ${cols.length}`);
   return cols;
 }
 
@@ -83,14 +84,16 @@ export async function joinMovieLens(dir: string, out: string, opts: { users?: Us
   const users = new Map<string, string[]>();
   const usersFile = join(dir, "users.dat");
   await readTable(usersFile, 5, (c, line) => {
-    if (!/^\d+$/.test(c[0])) throw new DataError(`${usersFile}:${line}: field UserID: expected an integer, found ${JSON.stringify(c[0])}`);
+    if (!/^\d+$/.test(c[0]))
+      throw new DataError(`${usersFile}:${line}: field UserID: expected an integer, found ${JSON.stringify(c[0])}`);
     users.set(c[0], [c[1], c[2], c[3], c[4]]);
   });
   const movies = new Map<string, string[]>();
   const moviesFile = join(dir, "movies.dat");
   await readTable(moviesFile, 3, (c, line) => {
     const year = /\((\d{4})\)\s*$/.exec(c[1]);
-    if (!year) throw new DataError(`${moviesFile}:${line}: field Title: no "(YYYY)" year at its end in ${JSON.stringify(c[1])}`);
+    if (!year)
+      throw new DataError(`${moviesFile}:${line}: field Title: no "(YYYY)" year at its end in ${JSON.stringify(c[1])}`);
     movies.set(c[0], [year[1], c[2]]);
   });
   // ratings.dat as GroupLens ships it, or gzipped (ratings.dat.gz), unpacked beside `out` for the scan.
@@ -149,18 +152,22 @@ async function joinRatings(
       path,
       4,
       (c, line) => {
-      const user = users.get(c[0]);
-      if (!user) throw new DataError(`${ratingsName}:${line}: field UserID: ${c[0]} is not in users.dat`);
-      const movie = movies.get(c[1]);
-      if (!movie) throw new DataError(`${ratingsName}:${line}: field MovieID: ${c[1]} is not in movies.dat`);
-      if (!/^[1-5]$/.test(c[2])) throw new DataError(`${ratingsName}:${line}: field Rating: expected 1–5, found ${JSON.stringify(c[2])}`);
-      const values = [c[0], c[1], ...user, ...movie];
-      const bad = values.findIndex((v) => v.includes("\t"));
-      if (bad >= 0) throw new DataError(`${ratingsName}:${line}: field ${MOVIELENS_FIELDS[bad]}: a tab in ${JSON.stringify(values[bad])} (the joined file is tab-separated)`);
-      if (range && !(Number(c[0]) >= range.from && Number(c[0]) <= range.to)) return;
-      lines.push([Number(c[2]) > 3 ? "1" : "0", ...values].join("\t"));
-      rows++;
-      if (lines.length >= 8192) pending.push(flush());
+        const user = users.get(c[0]);
+        if (!user) throw new DataError(`${ratingsName}:${line}: field UserID: ${c[0]} is not in users.dat`);
+        const movie = movies.get(c[1]);
+        if (!movie) throw new DataError(`${ratingsName}:${line}: field MovieID: ${c[1]} is not in movies.dat`);
+        if (!/^[1-5]$/.test(c[2]))
+          throw new DataError(`${ratingsName}:${line}: field Rating: expected 1–5, found ${JSON.stringify(c[2])}`);
+        const values = [c[0], c[1], ...user, ...movie];
+        const bad = values.findIndex((v) => v.includes("\t"));
+        if (bad >= 0)
+          throw new DataError(
+            `${ratingsName}:${line}: field ${MOVIELENS_FIELDS[bad]}: a tab in ${JSON.stringify(values[bad])} (the joined file is tab-separated)`,
+          );
+        if (range && !(Number(c[0]) >= range.from && Number(c[0]) <= range.to)) return;
+        lines.push([Number(c[2]) > 3 ? "1" : "0", ...values].join("\t"));
+        rows++;
+        if (lines.length >= 8192) pending.push(flush());
       },
       ratingsName,
     );

@@ -40,7 +40,8 @@ function firstLine(path: string, skipBlank: boolean, encoding: Encoding): string
     let bytes = Buffer.alloc(0);
     let pos = 0;
     let lineNo = 0;
-    const decode = (line: Buffer) => decodeText(line, encoding, `${path}:${lineNo}: the ${skipBlank ? "first data line" : "header"}`);
+    const decode = (line: Buffer) =>
+      decodeText(line, encoding, `${path}:${lineNo}: the ${skipBlank ? "first data line" : "header"}`);
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, pos);
       if (n === 0) break;
@@ -57,7 +58,9 @@ function firstLine(path: string, skipBlank: boolean, encoding: Encoding): string
       }
     }
     lineNo++;
-    const last = decode(bytes.subarray(0, bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length));
+    const last = decode(
+      bytes.subarray(0, bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length),
+    );
     return last.trim() === "" && (skipBlank || last === "") ? null : last;
   } finally {
     closeSync(fd);
@@ -71,7 +74,9 @@ export function encodingOf(req: Pick<PrepareSettings, "encoding">): Encoding {
 /** Bytes as text; in UTF-8 they must be valid (`what` names them in the error). */
 export function decodeText(bytes: Buffer, encoding: Encoding, what: string): string {
   if (encoding === "utf8" && !isUtf8(bytes))
-    throw new DataError(`${what} is not valid UTF-8; if the file is Latin-1 (ISO-8859-1), prepare with --encoding latin1`);
+    throw new DataError(
+      `${what} is not valid UTF-8; if the file is Latin-1 (ISO-8859-1), prepare with --encoding latin1`,
+    );
   return bytes.toString(encoding);
 }
 
@@ -86,7 +91,8 @@ export function checkInputFile(path: string, what: string): void {
     st = statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") throw new DataError(`${path}: ${what} is a symbolic link that points to itself (a loop, ELOOP)`);
+    if (code === "ELOOP")
+      throw new DataError(`${path}: ${what} is a symbolic link that points to itself (a loop, ELOOP)`);
     if (code === "ENOENT") {
       let dangling = false;
       try {
@@ -94,7 +100,9 @@ export function checkInputFile(path: string, what: string): void {
       } catch {
         // Not there at all.
       }
-      throw new DataError(`${path}: ${what} file not found${dangling ? " (a symbolic link to a path that does not exist)" : ""}`);
+      throw new DataError(
+        `${path}: ${what} file not found${dangling ? " (a symbolic link to a path that does not exist)" : ""}`,
+      );
     }
     throw e;
   }
@@ -108,8 +116,12 @@ export function checkInputFile(path: string, what: string): void {
     closeSync(fd);
   }
   if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b)
-    throw new DataError(`${path}: ${what} is gzip-compressed (whatever its name says); decompress it first: gunzip -k ${path}`);
+    throw new DataError(
+      `${path}: ${what} is gzip-compressed (whatever its name says); decompress it first: gunzip -k ${path}`,
+    );
   const sample = head.subarray(0, n);
   if (sample.includes(13) && !sample.includes(10))
-    throw new DataError(`${path}: ${what} has lines ending in CR only (classic Mac), no LF; convert them first, e.g. tr '\\r' '\\n' < FILE > FILE.unix`);
+    throw new DataError(
+      `${path}: ${what} has lines ending in CR only (classic Mac), no LF; convert them first, e.g. tr '\\r' '\\n' < FILE > FILE.unix`,
+    );
 }

@@ -43,7 +43,9 @@ export function ownManifest(out: string): Manifest | undefined {
     m = undefined;
   }
   if (!isPrepareManifest(m)) {
-    throw new DataError(`${path}: not a manifest written by \`autodim prepare\`, and prepare would replace it; move it away or choose another --out`);
+    throw new DataError(
+      `${path}: not a manifest written by \`autodim prepare\`, and prepare would replace it; move it away or choose another --out`,
+    );
   }
   return m;
 }
@@ -75,7 +77,9 @@ export function removeReplaced(out: string, previous: Manifest, current: Manifes
       .filter((d) => GENERATION.test(d) && liveReaders(join(out, d)).length > 0),
   );
   for (const d of read)
-    process.stderr.write(`prepare: kept ${join(out, d)} (the replaced data set) while other processes read it; a later prepare removes it\n`);
+    process.stderr.write(
+      `prepare: kept ${join(out, d)} (the replaced data set) while other processes read it; a later prepare removes it\n`,
+    );
   for (const f of manifestFiles(previous)) {
     if (f.includes("/") && read.has(f.split("/")[0])) continue;
     if (keep.has(f)) continue;
@@ -144,7 +148,11 @@ export function writeChecked(dir: string, file: string, bytes: Uint8Array): File
 }
 
 /** The existing manifest in `out`, if it was made from the same bytes with the same settings. */
-export async function reusable(out: string, inputs: { split: Split | "all"; path: string }[], settings: PrepareSettings): Promise<Manifest | undefined> {
+export async function reusable(
+  out: string,
+  inputs: { split: Split | "all"; path: string }[],
+  settings: PrepareSettings,
+): Promise<Manifest | undefined> {
   const path = join(out, MANIFEST_FILE);
   if (!existsSync(path)) return undefined;
   let m: Manifest;
@@ -161,7 +169,10 @@ export async function reusable(out: string, inputs: { split: Split | "all"; path
     const st = statSync(inputs[i].path);
     if (st.size !== src.bytes) return undefined;
     // Touched, or the same bytes under another path (another checkout, a moved file): the checksum decides.
-    if ((st.mtimeMs !== src.mtimeMs || src.path !== inputs[i].path) && (await sha256File(inputs[i].path)) !== src.sha256)
+    if (
+      (st.mtimeMs !== src.mtimeMs || src.path !== inputs[i].path) &&
+      (await sha256File(inputs[i].path)) !== src.sha256
+    )
       return undefined;
   }
   // Sizes first (cheap), then every file's sha256: a shard damaged in place (same size) makes

@@ -52,30 +52,47 @@ export async function scanRows(
     }
     onBad({ file: input, line: info.line, field, reason, message });
   };
-  return scanLines(input, (buf, start, end, info) => {
-    if (info.line === 1 && expectedHeader !== undefined) {
-      const header = decodeText(Buffer.from(buf.buffer, buf.byteOffset + start, end - start), encodingOf(req), `${input}:1: the header`);
-      // Quoted formats compare names, so `"a",b` and `a,b` are the same header.
-      const same = format.quoted ? sameNames(header, delimiter, format.header as string[]) : header === expectedHeader;
-      if (!same) {
-        throw new DataError(`${input}:1: header does not match the ${format.quoted ? "training file's" : `${format.name} layout`}\n  expected: ${expectedHeader}\n  found:    ${header.slice(0, 400)}`);
+  return scanLines(
+    input,
+    (buf, start, end, info) => {
+      if (info.line === 1 && expectedHeader !== undefined) {
+        const header = decodeText(
+          Buffer.from(buf.buffer, buf.byteOffset + start, end - start),
+          encodingOf(req),
+          `${input}:1: the header`,
+        );
+        // Quoted formats compare names, so `"a",b` and `a,b` are the same header.
+        const same = format.quoted
+          ? sameNames(header, delimiter, format.header as string[])
+          : header === expectedHeader;
+        if (!same) {
+          throw new DataError(
+            `${input}:1: header does not match the ${format.quoted ? "training file's" : `${format.name} layout`}\n  expected: ${expectedHeader}\n  found:    ${header.slice(0, 400)}`,
+          );
+        }
+        return;
       }
-      return;
-    }
-    const split = splitOf();
-    if (!info.terminated) {
-      bad(info, null, "truncated", `truncated last line: no line end at the end of ${name} (if the file is complete, append a newline)`);
-      return;
-    }
-    try {
-      decoder.decode(buf, start, end);
-    } catch (err) {
-      if (!(err instanceof RowError)) throw err;
-      bad(info, err.field, err.reason, err.message);
-      return;
-    }
-    onRow(decoder, split);
-  }, { sha256, onBytes });
+      const split = splitOf();
+      if (!info.terminated) {
+        bad(
+          info,
+          null,
+          "truncated",
+          `truncated last line: no line end at the end of ${name} (if the file is complete, append a newline)`,
+        );
+        return;
+      }
+      try {
+        decoder.decode(buf, start, end);
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        bad(info, err.field, err.reason, err.message);
+        return;
+      }
+      onRow(decoder, split);
+    },
+    { sha256, onBytes },
+  );
 }
 
 function sameNames(line: string, delimiter: string, names: string[]): boolean {

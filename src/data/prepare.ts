@@ -23,7 +23,16 @@ import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
 import { FileLock } from "../runtime/lock.js";
 import { DataError } from "./data-error.js";
 import { checkInputFile, encodingOf, formatFor } from "./prepare-inputs.js";
-import { GENERATION_PREFIX, LOCK_FILE, ownManifest, removeOrphans, removeReplaced, reusable, ShardWriter, writeChecked } from "./prepare-output.js";
+import {
+  GENERATION_PREFIX,
+  LOCK_FILE,
+  ownManifest,
+  removeOrphans,
+  removeReplaced,
+  reusable,
+  ShardWriter,
+  writeChecked,
+} from "./prepare-output.js";
 import { lineSplits, scanRows } from "./prepare-scan.js";
 
 export interface PrepareRequest extends PrepareSettings {
@@ -61,7 +70,9 @@ export function presetDescription(s: PrepareSettings): string {
 export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const preSplit = typeof req.input !== "string";
   const inputs: { split: Split | "all"; path: string }[] =
-    typeof req.input === "string" ? [{ split: "all", path: req.input }] : SPLITS.map((sp) => ({ split: sp, path: (req.input as Record<Split, string>)[sp] }));
+    typeof req.input === "string"
+      ? [{ split: "all", path: req.input }]
+      : SPLITS.map((sp) => ({ split: sp, path: (req.input as Record<Split, string>)[sp] }));
   for (const i of inputs) {
     checkInputFile(i.path, i.split === "all" ? "input" : `${i.split} input`);
     i.path = resolve(i.path);
@@ -143,30 +154,46 @@ async function prepareWith(
   const scans1: { sha256?: string; lines: number; bytes: number; bom: boolean }[] = [];
   let before1 = 0;
   for (const src of inputs) {
-  const scan1 = await scanRows(src.path, src.split, format, req, (decoder, split) => {
-    rows[split]++;
-    positives[split] += decoder.label;
-    if (split !== "train") return;
-    for (let m = 0; m < vocabs.length; m++) {
-      const s = decoder.tokenStart[m];
-      if (s < 0) missing[m]++;
-      else vocabs[m].add(decoder.tokens, s, decoder.tokenEnd[m], decoder.tokenHash[m]);
-    }
-  }, (row) => {
-    skipped.total++;
-    skipped.byReason[row.reason] = (skipped.byReason[row.reason] ?? 0) + 1;
-    if (skipped.examples.length < 10) skipped.examples.push(row);
-  }, true, (b) => p1?.update((before1 + b) / 1e6));
-  scans1.push(scan1);
-  before1 += scan1.bytes;
+    const scan1 = await scanRows(
+      src.path,
+      src.split,
+      format,
+      req,
+      (decoder, split) => {
+        rows[split]++;
+        positives[split] += decoder.label;
+        if (split !== "train") return;
+        for (let m = 0; m < vocabs.length; m++) {
+          const s = decoder.tokenStart[m];
+          if (s < 0) missing[m]++;
+          else vocabs[m].add(decoder.tokens, s, decoder.tokenEnd[m], decoder.tokenHash[m]);
+        }
+      },
+      (row) => {
+        skipped.total++;
+        skipped.byReason[row.reason] = (skipped.byReason[row.reason] ?? 0) + 1;
+        if (skipped.examples.length < 10) skipped.examples.push(row);
+      },
+      true,
+      (b) => p1?.update((before1 + b) / 1e6),
+    );
+    scans1.push(scan1);
+    before1 += scan1.bytes;
   }
   p1?.finish(before1 / 1e6, `${scans1.reduce((a, x) => a + x.lines, 0)} lines`);
   const countSeconds = (Date.now() - started) / 1000;
   if (skipped.total > 0) {
-    process.stderr.write(`prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason).map(([k, v]) => `${k}: ${v}`).join(", ")}); first: ${skipped.examples[0].file ?? input}:${skipped.examples[0].line}${skipped.examples[0].field ? `: field ${skipped.examples[0].field}` : ""}: ${skipped.examples[0].message}\n`);
+    process.stderr.write(
+      `prepare: skipped ${skipped.total} bad rows (${Object.entries(skipped.byReason)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(
+          ", ",
+        )}); first: ${skipped.examples[0].file ?? input}:${skipped.examples[0].line}${skipped.examples[0].field ? `: field ${skipped.examples[0].field}` : ""}: ${skipped.examples[0].message}\n`,
+    );
   }
   if (rows.train === 0) throw new DataError(`${input}: no valid training rows`);
-  if (preSplit && (rows.val === 0 || rows.test === 0)) throw new DataError(`${rows.val === 0 ? inputs[1].path : inputs[2].path}: no valid rows`);
+  if (preSplit && (rows.val === 0 || rows.test === 0))
+    throw new DataError(`${rows.val === 0 ? inputs[1].path : inputs[2].path}: no valid rows`);
 
   // Vocabularies → ids, offsets, counts.
   const fields: FieldEntry[] = [];
@@ -174,7 +201,14 @@ async function prepareWith(
   for (let m = 0; m < format.fields.length; m++) {
     const kept = vocabs[m].assignIds(req.minCount);
     const rare = vocabs[m].rareTotals(req.minCount);
-    fields.push({ name: format.fields[m].name, kind: format.fields[m].kind, vocabularySize: RESERVED_IDS + kept, offset, kept, rareValues: rare.distinct });
+    fields.push({
+      name: format.fields[m].name,
+      kind: format.fields[m].kind,
+      vocabularySize: RESERVED_IDS + kept,
+      offset,
+      kept,
+      rareValues: rare.distinct,
+    });
     offset += RESERVED_IDS + kept;
   }
   const totalFeatures = offset;
@@ -188,43 +222,65 @@ async function prepareWith(
     kept.forEach((e, i) => (counts[f.offset + RESERVED_IDS + i] = vocabs[m].count(e)));
     // Keys are bytes (a latin1 string, one char per byte); as text they are the file's encoding.
     const encoding = encodingOf(req);
-    vocabLines.push(JSON.stringify({ field: f.name, values: kept.map((e) => Buffer.from(vocabs[m].key(e), "latin1").toString(encoding)) }));
+    vocabLines.push(
+      JSON.stringify({
+        field: f.name,
+        values: kept.map((e) => Buffer.from(vocabs[m].key(e), "latin1").toString(encoding)),
+      }),
+    );
   }
   const countsEntry = writeChecked(req.out, `${generation}/counts.u32`, new Uint8Array(counts.buffer));
-  const vocabEntry = writeChecked(req.out, `${generation}/vocab.jsonl`, Buffer.from(vocabLines.join("\n") + "\n", "utf8"));
+  const vocabEntry = writeChecked(
+    req.out,
+    `${generation}/vocab.jsonl`,
+    Buffer.from(vocabLines.join("\n") + "\n", "utf8"),
+  );
 
   // Pass 2: encode. Chunks come back in file order; the split of each line is drawn here,
   // in order, exactly as in pass 1 (bad lines draw too, the header does not).
-  const writers = Object.fromEntries(SPLITS.map((s) => [s, new ShardWriter(req.out, generation, s, fields.length, req.rowsPerShard)])) as Record<Split, ShardWriter>;
-  const setup: EncodeSetup = { format, lookups: vocabs.map((v) => v.lookup()), offsets: Int32Array.from(fields.map((f) => f.offset)) };
+  const writers = Object.fromEntries(
+    SPLITS.map((s) => [s, new ShardWriter(req.out, generation, s, fields.length, req.rowsPerShard)]),
+  ) as Record<Split, ShardWriter>;
+  const setup: EncodeSetup = {
+    format,
+    lookups: vocabs.map((v) => v.lookup()),
+    offsets: Int32Array.from(fields.map((f) => f.offset)),
+  };
   const F = fields.length;
-  const p2 = show ? new Progress(`prepare pass 2/2 (encode${pool ? `, ${pool.threads} threads` : ""})`, sourceBytes / 1e6, "MB") : undefined;
+  const p2 = show
+    ? new Progress(`prepare pass 2/2 (encode${pool ? `, ${pool.threads} threads` : ""})`, sourceBytes / 1e6, "MB")
+    : undefined;
   const encodeStarted = Date.now();
   let before2 = 0;
   const hashes2: string[] = [];
   for (const src of inputs) {
     const splitOf = lineSplits(req, src.split);
     const hash2 = createHash("sha256");
-    before2 += await encodeFile(src.path, setup, {
-      hash: hash2,
-      threads: pool?.threads ?? 0,
-      hasHeader: format.header !== null,
-      onChunk: (chunk) => {
-        let r = 0;
-        for (let i = 0; i < chunk.status.length; i++) {
-          const status = chunk.status[i];
-          if (status === LINE_HEADER) continue;
-          const split = splitOf();
-          if (status !== LINE_ROW) continue;
-          const row = writers[split].nextRow();
-          row.ids.set(chunk.ids.subarray(r * F, r * F + F), row.at);
-          row.labels[row.rowIndex] = chunk.labels[r];
-          r++;
-        }
+    before2 += await encodeFile(
+      src.path,
+      setup,
+      {
+        hash: hash2,
+        threads: pool?.threads ?? 0,
+        hasHeader: format.header !== null,
+        onChunk: (chunk) => {
+          let r = 0;
+          for (let i = 0; i < chunk.status.length; i++) {
+            const status = chunk.status[i];
+            if (status === LINE_HEADER) continue;
+            const split = splitOf();
+            if (status !== LINE_ROW) continue;
+            const row = writers[split].nextRow();
+            row.ids.set(chunk.ids.subarray(r * F, r * F + F), row.at);
+            row.labels[row.rowIndex] = chunk.labels[r];
+            r++;
+          }
+        },
+        onUnterminatedLine: () => void splitOf(),
+        onBytes: (b) => p2?.update((before2 + b) / 1e6),
       },
-      onUnterminatedLine: () => void splitOf(),
-      onBytes: (b) => p2?.update((before2 + b) / 1e6),
-    }, pool);
+      pool,
+    );
     hashes2.push(hash2.digest("hex"));
   }
   const shards = SPLITS.flatMap((s) => writers[s].close());
@@ -289,5 +345,7 @@ function assertUnchanged(path: string, before: Stats, sha1: string, sha2: string
         ? "changed its content (the two passes read different bytes)"
         : undefined;
   if (what === undefined) return;
-  throw new DataError(`${path}: ${what} while prepare read it; nothing was replaced: re-run \`autodim prepare\` once the file is complete`);
+  throw new DataError(
+    `${path}: ${what} while prepare read it; nothing was replaced: re-run \`autodim prepare\` once the file is complete`,
+  );
 }

@@ -42,9 +42,19 @@ export class RowDecoder {
 
   constructor(readonly format: Format) {
     this.roles = Uint8Array.from(format.columns, (c) =>
-      c.role === "label" ? ROLE_LABEL : c.role === "drop" ? ROLE_DROP : c.role === "avazu-hour" ? ROLE_HOUR : c.kind === "cat" ? ROLE_CAT : ROLE_INT,
+      c.role === "label"
+        ? ROLE_LABEL
+        : c.role === "drop"
+          ? ROLE_DROP
+          : c.role === "avazu-hour"
+            ? ROLE_HOUR
+            : c.kind === "cat"
+              ? ROLE_CAT
+              : ROLE_INT,
     );
-    this.fieldOf = Int32Array.from(format.columns, (c) => (c.role === "field" || c.role === "avazu-hour" ? c.field : -1));
+    this.fieldOf = Int32Array.from(format.columns, (c) =>
+      c.role === "field" || c.role === "avazu-hour" ? c.field : -1,
+    );
     this.tokenStart = new Int32Array(format.fields.length);
     this.tokenEnd = new Int32Array(format.fields.length);
     this.tokenHash = new Int32Array(format.fields.length);
@@ -58,7 +68,12 @@ export class RowDecoder {
       this.decodeColumns(buf, start, end);
     } catch (err) {
       // A wrong column count explains any other error on the row: report it first.
-      if (err instanceof RowError && err.reason !== "columns" && err.reason !== "quote" && this.countColumns(buf, start, end) !== this.roles.length) {
+      if (
+        err instanceof RowError &&
+        err.reason !== "columns" &&
+        err.reason !== "quote" &&
+        this.countColumns(buf, start, end) !== this.roles.length
+      ) {
         throw this.columnCountError(buf, start, end);
       }
       throw err;
@@ -118,7 +133,8 @@ export class RowDecoder {
     const role = this.roles[k];
     if (role === ROLE_INT) this.intToken(this.fieldOf[k], buf, s, e);
     else if (role === ROLE_LABEL) this.parseLabel(k, buf, s, e);
-    else if (role === ROLE_HOUR) this.avazuHour(this.format.columns[k] as Extract<Column, { role: "avazu-hour" }>, buf, s, e);
+    else if (role === ROLE_HOUR)
+      this.avazuHour(this.format.columns[k] as Extract<Column, { role: "avazu-hour" }>, buf, s, e);
     else if (role === ROLE_CAT) this.copyToken(this.fieldOf[k], buf, s, e);
   }
 
@@ -154,7 +170,12 @@ export class RowDecoder {
     let n = 0;
     let i = p + 1;
     for (;;) {
-      if (i >= end) throw new RowError("quote", this.columnName(k), `unterminated quoted value (a quoted value spanning lines is not supported)`);
+      if (i >= end)
+        throw new RowError(
+          "quote",
+          this.columnName(k),
+          `unterminated quoted value (a quoted value spanning lines is not supported)`,
+        );
       const c = buf[i];
       if (c === 0x22) {
         if (i + 1 < end && buf[i + 1] === 0x22) {
@@ -168,7 +189,8 @@ export class RowDecoder {
       out[n++] = c;
       i++;
     }
-    if (i < end && buf[i] !== this.format.delimiter) throw new RowError("quote", this.columnName(k), `text after the closing quote: ${quote(buf, p, end)}`);
+    if (i < end && buf[i] !== this.format.delimiter)
+      throw new RowError("quote", this.columnName(k), `text after the closing quote: ${quote(buf, p, end)}`);
     this.plainColumn(k, out, 0, n);
     return i;
   }
@@ -199,9 +221,11 @@ export class RowDecoder {
         continue; // counted for the message below
       }
       const name = this.format.fields[m].name;
-      if (colon <= s || colon === p - 1) throw new RowError("pair", name, `expected idx:val, found ${quote(buf, s, p)}`);
+      if (colon <= s || colon === p - 1)
+        throw new RowError("pair", name, `expected idx:val, found ${quote(buf, s, p)}`);
       for (let i = s; i < colon; i++) {
-        if (buf[i] < 0x30 || buf[i] > 0x39) throw new RowError("pair", name, `feature index must be a non-negative integer, found ${quote(buf, s, p)}`);
+        if (buf[i] < 0x30 || buf[i] > 0x39)
+          throw new RowError("pair", name, `feature index must be a non-negative integer, found ${quote(buf, s, p)}`);
       }
       if (this.format.fields[m].kind === "int") {
         // Numeric field: the index and the bucketised value make the token.
@@ -213,12 +237,18 @@ export class RowDecoder {
         this.endToken(m);
       } else {
         const v = parseInteger(buf, colon + 1, p, true);
-        if (v !== 1) throw new RowError("value", name, `value must be 1 for a categorical field (declare it with --numeric to bucketise values), found ${quote(buf, s, p)}`);
+        if (v !== 1)
+          throw new RowError(
+            "value",
+            name,
+            `value must be 1 for a categorical field (declare it with --numeric to bucketise values), found ${quote(buf, s, p)}`,
+          );
         this.copyToken(m, buf, s, colon);
       }
       m++;
     }
-    if (m !== F) throw new RowError("columns", null, `expected ${F} idx:val pairs (as on the first data line), found ${m}`);
+    if (m !== F)
+      throw new RowError("columns", null, `expected ${F} idx:val pairs (as on the first data line), found ${m}`);
   }
 
   private copyBytes(buf: Uint8Array, s: number, e: number): void {
@@ -244,7 +274,11 @@ export class RowDecoder {
   }
 
   private columnCountError(buf: Uint8Array, start: number, end: number): RowError {
-    return new RowError("columns", null, `expected ${this.roles.length} columns, found ${this.countColumns(buf, start, end)}`);
+    return new RowError(
+      "columns",
+      null,
+      `expected ${this.roles.length} columns, found ${this.countColumns(buf, start, end)}`,
+    );
   }
 
   private copyToken(field: number, buf: Uint8Array, s: number, e: number): void {

@@ -18,9 +18,8 @@ import { auc } from "./metrics.js";
 
 /** Criteo's per-field cardinalities after a min-count-10 filter (as in the benchmark). */
 export const CRITEO_VOCAB = [
-  49, 101, 126, 52, 224, 148, 102, 56, 104, 10, 35, 43, 68,
-  1460, 558, 251259, 158609, 306, 21, 12136, 634, 4, 29951, 5374, 214401,
-  3168, 28, 11043, 104428, 11, 4654, 2032, 5, 189787, 18, 16, 51732, 105, 43952,
+  49, 101, 126, 52, 224, 148, 102, 56, 104, 10, 35, 43, 68, 1460, 558, 251259, 158609, 306, 21, 12136, 634, 4, 29951,
+  5374, 214401, 3168, 28, 11043, 104428, 11, 4654, 2032, 5, 189787, 18, 16, 51732, 105, 43952,
 ];
 export const INT_FIELDS = 13;
 export const CAT_FIELDS = 26;
@@ -31,8 +30,8 @@ export const MAX_RANK = 16;
  * cardinality; fields with fewer than 32 values get ranks no larger than a quarter of them.
  */
 export const DEFAULT_RANKS = [
-  0, 4, 16, 2, 8, 0, 12, 1, 6, 2, 16, 3, 10,
-  8, 16, 0, 12, 2, 4, 16, 6, 1, 0, 10, 14, 0, 6, 16, 12, 2, 0, 1, 1, 16, 4, 4, 10, 3, 8,
+  0, 4, 16, 2, 8, 0, 12, 1, 6, 2, 16, 3, 10, 8, 16, 0, 12, 2, 4, 16, 6, 1, 0, 10, 14, 0, 6, 16, 12, 2, 0, 1, 1, 16, 4,
+  4, 10, 3, 8,
 ];
 
 export const SYNTH_VERSION = 2;
@@ -116,11 +115,14 @@ interface FieldModel {
 export async function generateSynthetic(file: string, opts: SynthOptions): Promise<SynthTruth> {
   const started = Date.now();
   const ranks = opts.ranks ?? DEFAULT_RANKS;
-  if (ranks.length !== FIELD_NAMES.length) throw new Error(`--ranks needs ${FIELD_NAMES.length} values (I1..I13, C1..C26), got ${ranks.length}`);
+  if (ranks.length !== FIELD_NAMES.length)
+    throw new Error(`--ranks needs ${FIELD_NAMES.length} values (I1..I13, C1..C26), got ${ranks.length}`);
   for (const r of ranks) {
-    if (!Number.isInteger(r) || r < 0 || r > MAX_RANK) throw new Error(`--ranks: ${r} is not an integer in 0..${MAX_RANK}`);
+    if (!Number.isInteger(r) || r < 0 || r > MAX_RANK)
+      throw new Error(`--ranks: ${r} is not an integer in 0..${MAX_RANK}`);
   }
-  if (!Number.isInteger(opts.rows) || opts.rows < 1) throw new Error(`--rows must be a positive integer, got ${opts.rows}`);
+  if (!Number.isInteger(opts.rows) || opts.rows < 1)
+    throw new Error(`--rows must be a positive integer, got ${opts.rows}`);
   const K = MAX_RANK;
   const noiseStd = opts.noiseStd ?? 0.5;
   if (opts.vocabularySizes) {
@@ -155,7 +157,10 @@ export async function generateSynthetic(file: string, opts: SynthOptions): Promi
   const firstOrderScale = (opts.firstOrderStd ?? 0.5) / Math.max(std(first), 1e-12);
   const interactionScale = (opts.interactionStd ?? 1.2) / Math.max(std(inter), 1e-12);
   const noise = randomStream(opts.seed, "synth", "calibration-noise");
-  const base = Array.from({ length: sample }, (_, i) => firstOrderScale * first[i] + interactionScale * inter[i] + noiseStd * noise.normal());
+  const base = Array.from(
+    { length: sample },
+    (_, i) => firstOrderScale * first[i] + interactionScale * inter[i] + noiseStd * noise.normal(),
+  );
   const bias = solveBias(base, opts.clickRate ?? 0.256);
 
   const rows = randomStream(opts.seed, "synth", "rows");

@@ -61,7 +61,9 @@ export class ByteVocab {
 
   /** The key of an entry as a latin1 string (one char per byte, so it round-trips). */
   key(entry: number): string {
-    return Buffer.from(this.arena.buffer, this.arena.byteOffset + this.keyStart[entry], this.keyLength[entry]).toString("latin1");
+    return Buffer.from(this.arena.buffer, this.arena.byteOffset + this.keyStart[entry], this.keyLength[entry]).toString(
+      "latin1",
+    );
   }
 
   /**
@@ -175,7 +177,8 @@ export class KeptIds {
     this.table = data.table;
     this.arena = data.arena;
     this.mask = data.table.length / 4 - 1;
-    if (!Number.isInteger(Math.log2(this.mask + 1))) throw new Error(`KeptIds: table of ${data.table.length} ints is not 4 × a power of two`);
+    if (!Number.isInteger(Math.log2(this.mask + 1)))
+      throw new Error(`KeptIds: table of ${data.table.length} ints is not 4 × a power of two`);
   }
 
   /** The lookup of `values` in rank order: values[r] gets id RESERVED_IDS + r. */

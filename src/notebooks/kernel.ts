@@ -18,7 +18,12 @@ const DELIMITER = "<IDS|MSG>";
 export type CellOutput =
   | { output_type: "stream"; name: "stdout" | "stderr"; text: string }
   | { output_type: "display_data"; data: Record<string, unknown>; metadata: Record<string, unknown> }
-  | { output_type: "execute_result"; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number }
+  | {
+      output_type: "execute_result";
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      execution_count: number;
+    }
   | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
 export interface CellResult {
@@ -41,7 +46,9 @@ async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -64,10 +71,22 @@ export class TslabKernel {
    */
   static async start(launcher: string, workDir: string, env: Record<string, string> = {}): Promise<TslabKernel> {
     const kernel = new TslabKernel();
-    const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
+    const ports = {
+      shell_port: await freePort(),
+      iopub_port: await freePort(),
+      stdin_port: await freePort(),
+      control_port: await freePort(),
+      hb_port: await freePort(),
+    };
     const connection = join(workDir, `kernel-${process.pid}-${Date.now()}.json`);
-    writeFileSync(connection, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", signature_scheme: "hmac-sha256", key: kernel.key }));
-    kernel.process = spawn("bash", [launcher, connection], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] });
+    writeFileSync(
+      connection,
+      JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", signature_scheme: "hmac-sha256", key: kernel.key }),
+    );
+    kernel.process = spawn("bash", [launcher, connection], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     kernel.process.on("exit", () => {
       kernel.exited = true;
       kernel.shellInbox.close();
@@ -100,7 +119,14 @@ export class TslabKernel {
   }
 
   private async send(type: string, content: Record<string, unknown>): Promise<string> {
-    const header = { msg_id: randomUUID(), msg_type: type, session: this.session, username: "autodim", date: new Date().toISOString(), version: "5.3" };
+    const header = {
+      msg_id: randomUUID(),
+      msg_type: type,
+      session: this.session,
+      username: "autodim",
+      date: new Date().toISOString(),
+      version: "5.3",
+    };
     const parts = [JSON.stringify(header), "{}", "{}", JSON.stringify(content)];
     await this.shell.send([DELIMITER, this.sign(parts), ...parts]);
     return header.msg_id;
@@ -152,7 +178,14 @@ export class TslabKernel {
 
   /** Runs one cell; outputs as nbformat 4 outputs, stderr gathered for error reports. */
   async execute(code: string, executionCount: number): Promise<CellResult> {
-    const id = await this.send("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    const id = await this.send("execute_request", {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
     const outputs: CellOutput[] = [];
     let stderr = "";
     let failed = false;
@@ -181,14 +214,28 @@ export class TslabKernel {
           break;
         }
         case "display_data":
-          outputs.push({ output_type: "display_data", data: c.data as Record<string, unknown>, metadata: (c.metadata ?? {}) as Record<string, unknown> });
+          outputs.push({
+            output_type: "display_data",
+            data: c.data as Record<string, unknown>,
+            metadata: (c.metadata ?? {}) as Record<string, unknown>,
+          });
           break;
         case "execute_result":
-          outputs.push({ output_type: "execute_result", data: c.data as Record<string, unknown>, metadata: (c.metadata ?? {}) as Record<string, unknown>, execution_count: executionCount });
+          outputs.push({
+            output_type: "execute_result",
+            data: c.data as Record<string, unknown>,
+            metadata: (c.metadata ?? {}) as Record<string, unknown>,
+            execution_count: executionCount,
+          });
           break;
         case "error":
           failed = true;
-          outputs.push({ output_type: "error", ename: String(c.ename), evalue: String(c.evalue), traceback: (c.traceback ?? []) as string[] });
+          outputs.push({
+            output_type: "error",
+            ename: String(c.ename),
+            evalue: String(c.evalue),
+            traceback: (c.traceback ?? []) as string[],
+          });
           break;
         case "status":
           if (c.execution_state === "idle") {

@@ -74,7 +74,10 @@ export async function runNotebook(path: string, outPath: string, scale: Scale): 
       count++;
       // A cell may recompute an experiment for hours: say which one runs, and when it is done.
       const cellStarted = Date.now();
-      const firstLine = sourceOf(cell).split("\n").find((l) => l.trim() !== "") ?? "";
+      const firstLine =
+        sourceOf(cell)
+          .split("\n")
+          .find((l) => l.trim() !== "") ?? "";
       if (!quiet) process.stderr.write(`  cell ${count}/${codeCells}: ${firstLine.slice(0, 90)}\n`);
       const result = await kernel.execute(sourceOf(cell), count);
       if (!quiet)
@@ -106,12 +109,17 @@ export async function runNotebook(path: string, outPath: string, scale: Scale): 
  * bare name ("01-data", "01", "data", "01-data.ipynb") names one under notebooks/.
  */
 export function selectNotebooks(names: string[]): string[] {
-  const all = readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith(".ipynb")).sort();
+  const all = readdirSync(NOTEBOOK_DIR)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   if (names.length === 0) return all.map((f) => join(NOTEBOOK_DIR, f));
   return names.map((n) => {
     if (n.includes("/") || n.includes(sep)) {
       if (!n.endsWith(".ipynb")) throw new AutodimError(`${n}: not a notebook path (a .ipynb file)`);
-      if (!existsSync(n)) throw new AutodimError(`notebook ${n} not found (a path is taken as a path; bare names pick from ${NOTEBOOK_DIR}/)`);
+      if (!existsSync(n))
+        throw new AutodimError(
+          `notebook ${n} not found (a path is taken as a path; bare names pick from ${NOTEBOOK_DIR}/)`,
+        );
       if (statSync(n).isDirectory()) throw new AutodimError(`${n}: is a folder, not a notebook`);
       return n;
     }
@@ -159,7 +167,9 @@ export async function main(argv: string[]): Promise<number> {
       if (a === "--scale") scale = v as Scale;
       else outDir = v;
     } else if (a.startsWith("--")) {
-      process.stderr.write(`notebooks: unknown flag ${a} (flags: --scale smoke|quick|paper|paper-avazu, --out DIR; then notebook names)\n`);
+      process.stderr.write(
+        `notebooks: unknown flag ${a} (flags: --scale smoke|quick|paper|paper-avazu, --out DIR; then notebook names)\n`,
+      );
       return 2;
     } else names.push(a);
   }
@@ -177,7 +187,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`notebook ${path} (scale ${scale}) ...\n`);
       const r = await runNotebook(path, out, scale);
       if (!r.ok && r.failure) {
-        process.stderr.write(`notebook ${path}: cell ${r.failure.cell} failed after ${r.seconds.toFixed(1)} s\n--- cell ---\n${r.failure.source}\n--- stderr ---\n${r.failure.stderr || "(nothing on stderr)"}\n`);
+        process.stderr.write(
+          `notebook ${path}: cell ${r.failure.cell} failed after ${r.seconds.toFixed(1)} s\n--- cell ---\n${r.failure.source}\n--- stderr ---\n${r.failure.stderr || "(nothing on stderr)"}\n`,
+        );
         return 1;
       }
       process.stderr.write(`notebook ${path}: ${r.cells} cells ok in ${r.seconds.toFixed(1)} s → ${out}\n`);
