@@ -174,7 +174,7 @@ test("training commands: each bad flag value is a usage error naming the flag an
   assert.equal(autodim(["prepare", "--format", "criteo", "--input", raw, "--out", data]).code, 0);
   const base = ["--data", data, "--model", "fm", "--out", join(dir, "x.json")];
   const cases: [string[], number, RegExp][] = [
-    [["search", ...base, "--candidates", "8,2"], 2, /--candidates must be strictly increasing, got 8,2/],
+    [["search", ...base, "--candidates", "8,2"], 2, /--candidates: must be strictly increasing, got 8,2/],
     [
       ["search", ...base, "--candidates", "0,2"],
       2,

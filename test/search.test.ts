@@ -293,7 +293,7 @@ test("CLI: search writes plan.json; retrain --plan and --dim write result.json w
   );
   assert.match(
     autodim(["search", "--data", dataDir, "--model", "fm", "--candidates", "8,2", "--out", planFile]).err,
-    /--candidates must be strictly increasing/,
+    /--candidates: must be strictly increasing/,
   );
   assert.match(
     autodim(["search", "--data", dataDir, "--model", "lr", "--out", planFile]).err,

@@ -60,6 +60,7 @@ import {
   searchDiagnostics,
   type SearchTraceState,
 } from "./diagnostics.js";
+import { candidatesProblem } from "../train/schemas.js";
 import type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind } from "../train/schemas.js";
 
 export type { DimensionPlan, LookupKind, SearchConfig, SearchEmbeddingConfig, UnifyKind };
@@ -345,12 +346,8 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
 }
 
 function validateCandidates(c: number[]): void {
-  if (c.length === 0) throw new AutodimError("--candidates: at least one dimension is needed");
-  for (let i = 0; i < c.length; i++) {
-    if (!Number.isInteger(c[i]) || c[i] < 1) throw new AutodimError(`--candidates: ${c[i]} is not a positive integer`);
-    if (i > 0 && c[i] <= c[i - 1])
-      throw new AutodimError(`--candidates must be strictly increasing, got ${c.join(",")}`);
-  }
+  const problem = candidatesProblem(c);
+  if (problem) throw new AutodimError(`--candidates: ${problem}`);
 }
 
 function allFields(n: number): Int32Array {

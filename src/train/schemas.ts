@@ -122,13 +122,25 @@ export interface DimensionPlan {
 
 // ───────────── the schemas ─────────────
 
-/** Candidate sizes d_1 < … < d_N: positive integers, ascending, no repeats. */
-export const candidatesSchema = z
-  .array(positiveInt)
-  .min(1)
-  .refine((c) => c.every((d, i) => i === 0 || d > c[i - 1]), {
-    message: "candidates must be ascending without repeats",
-  });
+/**
+ * The one rule for candidate sizes d_1 < … < d_N — at least one, positive integers, strictly
+ * increasing — as what is wrong with `c`, or undefined. The schema, the search and the CLI's
+ * `--candidates` all apply it (each with its own kind of error).
+ */
+export function candidatesProblem(c: readonly number[]): string | undefined {
+  if (c.length === 0) return "at least one dimension is needed";
+  for (let i = 0; i < c.length; i++) {
+    if (!Number.isInteger(c[i]) || c[i] < 1) return `${c[i]} is not a positive integer`;
+    if (i > 0 && c[i] <= c[i - 1]) return `must be strictly increasing, got ${c.join(",")}`;
+  }
+  return undefined;
+}
+
+/** Candidate sizes d_1 < … < d_N (`candidatesProblem`). */
+export const candidatesSchema = z.array(positiveInt).superRefine((c, ctx) => {
+  const problem = candidatesProblem(c);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `candidates: ${problem}` });
+});
 
 export const searchEmbeddingConfigShape = z.object({
   candidates: candidatesSchema.describe("candidate embedding sizes, ascending; the largest is the full size d_N"),

@@ -11,7 +11,7 @@ import { backendLabel, initRuntime } from "../../runtime/backend.js";
 import { describeHardware } from "../../runtime/hardware.js";
 import { startLog } from "../../runtime/run-log.js";
 import { memoryProblem, searchMemory } from "../../train/memory.js";
-import { type SearchConfig, UNDECIDED_POLICIES } from "../../train/schemas.js";
+import { candidatesProblem, type SearchConfig, UNDECIDED_POLICIES } from "../../train/schemas.js";
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";
 import {
   batchPartsFlag,
@@ -56,8 +56,8 @@ export async function searchCommand(argv: string[]): Promise<void> {
       "--one-level (AutoDim-s) and --second-order exclude each other: AutoDim-s has no validation step",
     );
   const candidates = intListFlag(f, "candidates", 1, 4096) ?? DEFAULT_SEARCH.candidates;
-  if (candidates.some((c, i) => i > 0 && c <= candidates[i - 1]))
-    throw new UsageError(`--candidates must be strictly increasing, got ${candidates.join(",")}`);
+  const problem = candidatesProblem(candidates);
+  if (problem) throw new UsageError(`--candidates: ${problem}`);
   const config: SearchConfig = {
     ...DEFAULT_SEARCH,
     model: choiceFlag(f, "model", MODEL_NAMES),
