@@ -5,7 +5,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { FORMAT_NAMES } from "../data/formats.js";
-import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
+import { DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
 import { quickSettings } from "../methods/defaults.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";

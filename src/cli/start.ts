@@ -7,7 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
+import { DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import { AutodimError } from "../errors.js";
 import type { MainTableRow } from "../experiments/methods-table.js";
 import { reproductionCostLine } from "../experiments/prose-cost.js";

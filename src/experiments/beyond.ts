@@ -19,7 +19,8 @@ import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import { datasetByName } from "./datasets-real.js";
-import { DEFAULT_SEED, plantedRanks, type Dataset, type Scale } from "./datasets.js";
+import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import { existsSync, readdirSync } from "node:fs";
 import type { RunCounts } from "./frequency.js";
 import {

@@ -6,7 +6,8 @@ import { AutodimError } from "../errors.js";
 import { AucDraws } from "./bootstrap.js";
 import { trainedFieldImportance, type CaseStudyResult } from "./casestudy.js";
 import { identityHash } from "./cells.js";
-import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import { type Dataset, type Scale } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
 import {

@@ -17,7 +17,6 @@ import {
 import { AutodimError } from "../errors.js";
 import { dataRecordsDir, recordedDataset, saveDataRecord } from "./data-record.js";
 import {
-  DEFAULT_SEED,
   type Scale,
   type Dataset,
   sha256Sync,
@@ -27,6 +26,7 @@ import {
   plantedLargeDataset,
   type DataName,
 } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 
 /**
  * Where the MovieLens-1M files are read from: `AUTODIM_MOVIELENS` (a folder with ratings.dat or

@@ -10,8 +10,8 @@ import { PreparedData } from "../data/batches.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
 import { CRITEO_VOCAB, generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
 import { AutodimError } from "../errors.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 
-export const DEFAULT_SEED = 2026;
 export const DEFAULT_SYNTH_ROWS = 200_000;
 
 /** paper = the paper's setup on Criteo; paper-avazu = the same on Avazu (its other data set). */

@@ -5,7 +5,8 @@
 import { backendLabel, initRuntime } from "../runtime/backend.js";
 import { isRecorded } from "./data-record.js";
 import { datasetByName } from "./datasets-real.js";
-import { DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
+import { type DataName, type Dataset, type Scale } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import type { Figure } from "./figures.js";
 import type { RunCounts } from "./frequency.js";
 import { provenance, type Provenance } from "./report.js";

@@ -5,7 +5,8 @@ import { METHODS } from "../methods/registry.js";
 import type { ModelName } from "../models/ctr.js";
 import { AucDraws, verdict } from "./bootstrap.js";
 import { testLabelsOf } from "./data-record.js";
-import { DEFAULT_SEED, type Dataset } from "./datasets.js";
+import { type Dataset } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import { PAPER_MAIN } from "./paper.js";
 import { type MethodsSettings, type MethodRow, runKey, type MethodRun, methodRows } from "./methods.js";
 

@@ -17,7 +17,8 @@ import type { ModelName } from "../models/ctr.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { CellsListed, identityHash, runCells, withCellMode } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
-import { DEFAULT_SEED, type DataName, type Dataset, type Scale } from "./datasets.js";
+import { type DataName, type Dataset, type Scale } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import type { RunCounts } from "./frequency.js";
 import { RESULTS_DIR } from "./report.js";
 import {

@@ -9,7 +9,8 @@ import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { identityHash, runCells } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
-import { DEFAULT_SEED, type Dataset, type Scale } from "./datasets.js";
+import { type Dataset, type Scale } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import type { RunCounts } from "./frequency.js";
 import {
   methodRunsDir,

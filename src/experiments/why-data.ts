@@ -3,7 +3,7 @@
 import { PreparedData } from "../data/batches.js";
 import type { ShardEntry, Split } from "../data/manifest.js";
 import { randomStream, type RandomStream } from "../runtime/random.js";
-import { DEFAULT_SEED } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 
 /**
  * A prepared set whose training split is a seeded share of its rows (each shard keeps

@@ -4,7 +4,7 @@
 import { pearson } from "../data/metrics.js";
 import { argmaxIndex } from "../embedding/diagnostics.js";
 import { randomStream } from "../runtime/random.js";
-import { DEFAULT_SEED } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import { meanInterval } from "./unification.js";
 
 /** Mean of the values. */

@@ -13,7 +13,7 @@ import type { RetrainResult } from "../train/result-schema.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { testLabelsOf } from "./data-record.js";
-import { DEFAULT_SEED } from "./datasets.js";
+import { DEFAULT_SEED } from "../methods/defaults.js";
 import { markdownTable } from "./report.js";
 import type { YourDataSettings } from "./yourdata.js";
 

@@ -5,6 +5,9 @@ import type { ModelName } from "../models/ctr.js";
 import type { SearchConfig } from "../train/schemas.js";
 import type { MethodSettings } from "./types.js";
 
+/** The seed of every default run (data split, synthetic data, initialisation) unless a setting names another. */
+export const DEFAULT_SEED = 2026;
+
 /** The paper's candidate sizes. */
 export const PAPER_CANDIDATES = [2, 8, 16, 24, 32];
 

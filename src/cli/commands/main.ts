@@ -1,7 +1,8 @@
 // `autodim main`: the 5-minute end-to-end job on the default (synthetic) data. One command per
 // file (src/cli/main.ts dispatches); the job is ../mainjob.ts.
 import { join } from "node:path";
-import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../../experiments/datasets.js";
+import { DEFAULT_SYNTH_ROWS } from "../../experiments/datasets.js";
+import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { MODEL_NAMES } from "../../models/ctr.js";
 import { choiceFlag, intFlag, parseFlags } from "../args.js";
 import { threadsFlag } from "../flags.js";

@@ -4,7 +4,7 @@
 import { ENCODINGS, FORMAT_NAMES, GENERIC_FORMATS } from "../../data/formats.js";
 import { summarizeManifest } from "../../data/manifest.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare } from "../../data/prepare.js";
-import { DEFAULT_SEED } from "../../experiments/datasets.js";
+import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { choiceFlag, intFlag, nameListFlag, parseFlags, requireString, splitFlag, UsageError } from "../args.js";
 import { checkPrepareClashes, type FlagPath } from "../outputs.js";
 

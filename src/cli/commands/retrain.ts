@@ -2,7 +2,7 @@
 // and tested. One command per file (src/cli/main.ts dispatches); the training is
 // src/train/retrain.ts.
 import { AutodimError } from "../../errors.js";
-import { DEFAULT_SEED } from "../../experiments/datasets.js";
+import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { QUICK_RETRAIN } from "../../methods/defaults.js";
 import { BATCH_NORM_MODELS, MODEL_NAMES } from "../../models/ctr.js";
 import { backendLabel, initRuntime } from "../../runtime/backend.js";

@@ -1,7 +1,7 @@
 // `autodim run`: one method of the paper's comparison (choose sizes, re-train, test) at the quick
 // scale, its settings layered flags > --config file > defaults. One command per file
 // (src/cli/main.ts dispatches); the --config file is read by ../run-config.ts.
-import { DEFAULT_SEED } from "../../experiments/datasets.js";
+import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { mergeSettings } from "../../experiments/overrides.js";
 import { quickSettings } from "../../methods/defaults.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../../methods/registry.js";

@@ -4,7 +4,7 @@
 import { search } from "../../embedding/autodim.js";
 import { undecidedFields } from "../../embedding/diagnostics.js";
 import { AutodimError } from "../../errors.js";
-import { DEFAULT_SEED } from "../../experiments/datasets.js";
+import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { DEFAULT_SEARCH } from "../../methods/defaults.js";
 import { MODEL_NAMES } from "../../models/ctr.js";
 import { backendLabel, initRuntime } from "../../runtime/backend.js";

@@ -1,6 +1,7 @@
 // `autodim synth`: planted-rank synthetic rows in raw Criteo layout, with the truth file of their
 // ranks beside them. One command per file (src/cli/main.ts dispatches).
-import { DEFAULT_SEED, DEFAULT_SYNTH_ROWS } from "../../experiments/datasets.js";
+import { DEFAULT_SYNTH_ROWS } from "../../experiments/datasets.js";
+import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { FIELD_NAMES, generateSynthetic, MAX_RANK } from "../../data/synthetic.js";
 import { intFlag, intListFlag, parseFlags, requireString, UsageError } from "../args.js";
 import { checkOutputClashes } from "../outputs.js";
