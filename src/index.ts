@@ -1,7 +1,9 @@
-// The package root: what a user's own code (or a notebook) imports.
+// The package root: what a user's own code (or a notebook) imports. Importing it installs the
+// compute engine (src/accel/), so a search or re-train started from here runs on it.
+import { installEngine } from "./accel/index.js";
 export { auc, logloss, pearson, spearman } from "./data/metrics.js";
-export { initRuntime } from "./runtime/backend.js";
-export { randomStream } from "./runtime/random.js";
+export { initRuntime } from "./accel/index.js";
+export { randomStream } from "./core/random.js";
 export { prepare } from "./data/prepare.js";
 export { PreparedData } from "./data/batches.js";
 export { generateSynthetic } from "./data/synthetic.js";
@@ -15,3 +17,5 @@ export type { EmbeddingModule, EmbeddingParameterCounts } from "./models/embeddi
 export { CtrModel, MODEL_NAMES } from "./models/ctr.js";
 export { METHODS, METHOD_NAMES, quickSettings } from "./methods/registry.js";
 export type { Method, MethodSettings } from "./methods/types.js";
+
+installEngine();

@@ -10,8 +10,8 @@ import { PerValueEmbedding } from "../src/methods/aemb-per-value.js";
 import { quickSettings } from "../src/methods/registry.js";
 import { search } from "../src/embedding/autodim.js";
 import { TAU_FLOOR, TemperatureSchedule } from "../src/embedding/temperature.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
 import { constantGumbelStream, smallSyntheticData } from "./helpers.js";
 

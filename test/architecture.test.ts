@@ -1,6 +1,8 @@
-// The shape of src/: imports only point down the layers (DESIGN: runtime → data → tables →
-// models → train → embedding → methods → experiments → notebooks / bench → cli), and the
-// AutoDim algorithm stays alone in its file.
+// The shape of src/: imports only point down the layers (DESIGN: core → data → tables → models →
+// train → embedding → methods → accel → experiments → notebooks / bench → cli), the compute
+// engine (src/accel/) sits above the method, so method, model and training code cannot reach it
+// (the engine plugs in through tf.registerKernel and the hooks below it), and the AutoDim
+// algorithm stays alone in its file.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -9,18 +11,22 @@ import { test } from "node:test";
 
 /** Folders of src/ from the bottom up; a folder may import its own and lower layers only. */
 export const LAYERS: Record<string, number> = {
-  runtime: 0,
+  core: 0,
   data: 1,
   tables: 2,
   models: 3,
   train: 4,
   embedding: 5,
   methods: 6,
-  experiments: 7,
-  notebooks: 8,
-  bench: 8,
-  cli: 9,
+  accel: 7,
+  experiments: 8,
+  notebooks: 9,
+  bench: 9,
+  cli: 10,
 };
+
+/** The folders of the method (data to methods): none of them may import the engine. */
+const METHOD_FOLDERS = ["core", "data", "tables", "models", "train", "embedding", "methods"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -40,6 +46,13 @@ function importsOf(file: string): string[] {
   return specs.filter((s) => s.startsWith(".")).map((s) => normalize(join(dirname(file), s)));
 }
 
+/** `file`'s imports of the compute engine (src/accel/), when `file` is method code. */
+function engineImports(file: string, imports: string[]): string[] {
+  const from = layerOf(file);
+  if (from === undefined || !METHOD_FOLDERS.includes(from)) return [];
+  return imports.filter((t) => layerOf(t) === "accel").map((t) => `${file} → ${t}`);
+}
+
 function layerOf(path: string): string | undefined {
   const parts = relative("src", path).split("/");
   return parts.length > 1 ? parts[0] : undefined;
@@ -52,21 +65,26 @@ test("imports only point down the layers of src/", () => {
     if (folder !== undefined) assert.ok(folder in LAYERS, `src/${folder}/ has no layer in LAYERS`);
   for (const file of files) {
     const from = layerOf(file);
-    if (from === undefined) continue; // src/index.ts (the package root) and src/errors.ts
+    if (from === undefined) continue; // src/index.ts, the package root
     for (const target of importsOf(file)) {
       if (!target.startsWith("src/")) continue;
       const to = layerOf(target);
-      if (to === undefined) {
-        assert.ok(
-          target.startsWith("src/errors"),
-          `${file} imports ${target}: only src/errors.ts is below every layer`,
-        );
-        continue;
-      }
+      assert.ok(to !== undefined, `${file} imports ${target}: only the package root sits outside the layers`);
       if (LAYERS[to] > LAYERS[from]) upward.push(`${file} (${from}) → ${target} (${to})`);
     }
   }
   assert.deepEqual(upward, []);
+});
+
+test("method, model and training code import nothing from the engine (src/accel/)", () => {
+  const found = sources("src").flatMap((file) => engineImports(file, importsOf(file)));
+  assert.deepEqual(found, []);
+  // An injected import is caught: AutoDim's embedding asking for the wasm kernels directly.
+  const injected = normalize(join("src/embedding", "../accel/wasm-kernels.js"));
+  assert.deepEqual(engineImports("src/embedding/autodim.ts", [injected]), [
+    "src/embedding/autodim.ts → src/accel/wasm-kernels.js",
+  ]);
+  assert.deepEqual(engineImports("src/experiments/why.ts", [injected]), [], "entry points may start the engine");
 });
 
 test("the check sees an upward import when there is one", () => {
@@ -74,7 +92,7 @@ test("the check sees an upward import when there is one", () => {
     importsOf("src/train/retrain.ts").filter((t) => layerOf(t) === "embedding"),
     [],
   );
-  assert.ok(LAYERS.models < LAYERS.embedding && LAYERS.runtime === 0);
+  assert.ok(LAYERS.models < LAYERS.embedding && LAYERS.core === 0);
   // A line as the checker reads it: an upward import is caught by the same rule.
   const upwardLine = 'import { search } from "../embedding/autodim.js";';
   const target = normalize(join("src/train", /"([^"]+)"/.exec(upwardLine)?.[1] ?? ""));

@@ -13,8 +13,8 @@ import { PlanEmbedding, planParameterCount } from "../src/train/plan-embedding.j
 import type { LookupKind, UnifyKind } from "../src/train/schemas.js";
 import { TouchCollector } from "../src/tables/touch.js";
 import { CtrModel, fmInteraction } from "../src/models/ctr.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
 import { constantGumbelStream } from "./helpers.js";
 

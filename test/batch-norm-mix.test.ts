@@ -1,12 +1,12 @@
-// The fused BatchNorm + candidate mixture (src/runtime/batch-norm-mix.ts, native/elementwise.c)
+// The fused BatchNorm + candidate mixture (src/models/batch-norm-mix.ts, src/accel/native/elementwise.c)
 // against a float64 brute force (forward, batch statistics), the same function composed from
 // tfjs ops (gradients in x and p), finite differences, and itself at 1 and 2 threads (bit for bit).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { initRuntime, setComputeThreads } from "../src/runtime/backend.js";
-import { batchNormMix, batchNormMixAvailable } from "../src/runtime/batch-norm-mix.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime, setComputeThreads } from "../src/accel/index.js";
+import { batchNormMix, batchNormMixAvailable } from "../src/models/batch-norm-mix.js";
+import { randomStream } from "../src/core/random.js";
 import { checkGradient } from "./gradients.js";
 
 const EPS = 1e-5;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { randomStream } from "../src/runtime/random.js";
+import { randomStream } from "../src/core/random.js";
 import { CRITEO_DEEPCTR, prepareQuiet, tempDir } from "./helpers.js";
 
 async function data(rowsPerShard: number) {

@@ -9,7 +9,7 @@ import { BENCH_VOCAB, benchRetrain, benchSearch, runPeer, scaledVocab } from "..
 import { paperProjection, rehearse, type RehearsalResult } from "../src/bench/rehearsal.js";
 import { CRITEO_VOCAB } from "../src/data/synthetic.js";
 import { tempDir } from "./helpers.js";
-import { initRuntime, runtimeInfo, setComputeThreads } from "../src/runtime/backend.js";
+import { initRuntime, runtimeInfo, setComputeThreads } from "../src/accel/index.js";
 
 before(async () => {
   await initRuntime();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { auc } from "../src/data/metrics.js";
 import { pairedAucBootstrap, quantile, rankScores, verdict, weightedAuc } from "../src/experiments/bootstrap.js";
-import { randomStream } from "../src/runtime/random.js";
+import { randomStream } from "../src/core/random.js";
 
 function randomCase(n: number, seed: number) {
   const rng = randomStream(seed, "bench");

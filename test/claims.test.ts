@@ -7,7 +7,7 @@ import { mainTableClaims } from "../src/experiments/claims-main.js";
 import type { CaseStudyResult } from "../src/experiments/casestudy.js";
 import type { DimensionDistribution } from "../src/experiments/dimensions.js";
 import type { MainTableRow } from "../src/experiments/methods-table.js";
-import { randomStream } from "../src/runtime/random.js";
+import { randomStream } from "../src/core/random.js";
 
 const n = 600;
 const labels = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));

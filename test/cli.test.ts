@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { initRuntime } from "../src/runtime/backend.js";
+import { initRuntime } from "../src/accel/index.js";
 import { CRITEO_DEEPCTR, fixtureLines, tempDir } from "./helpers.js";
 
 function autodim(args: string[], env: Record<string, string> = {}) {

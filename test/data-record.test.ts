@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AutodimError } from "../src/errors.js";
+import { AutodimError } from "../src/core/errors.js";
 import { runCells } from "../src/experiments/cells.js";
 import { RecordedData, recordedDataset, saveDataRecord, testLabelsOf } from "../src/experiments/data-record.js";
 import { movielensDataset } from "../src/experiments/datasets-real.js";

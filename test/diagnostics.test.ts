@@ -17,8 +17,8 @@ import {
   stepsNeeded,
 } from "../src/embedding/diagnostics.js";
 import { DEFAULT_SEARCH } from "../src/methods/defaults.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { RandomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { RandomStream } from "../src/core/random.js";
 import { dimensionPlanSchema, type DimensionPlan } from "../src/train/schemas.js";
 import { readJsonFile, validate } from "../src/train/json-file.js";
 import { retrainResultSchema } from "../src/train/result-schema.js";

@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import type { Batch } from "../src/data/batches.js";
 import { CtrModel, PAPER_MLP } from "../src/models/ctr.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 import { Network } from "../src/train/network.js";
 import { PlanEmbedding } from "../src/train/plan-embedding.js";
-import { AutodimError } from "../src/errors.js";
+import { AutodimError } from "../src/core/errors.js";
 
 const VOCAB = [40, 7, 300, 25];
 const F = VOCAB.length;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { backendLabel, initRuntime } from "../src/runtime/backend.js";
+import { backendLabel, initRuntime } from "../src/accel/index.js";
 import { after, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import type { RetrainResult } from "../src/train/result-schema.js";

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { DataError } from "../src/data/data-error.js";
 import { MISSING_ID } from "../src/data/vocab.js";
-import { randomStream, type RandomStream } from "../src/runtime/random.js";
+import { randomStream, type RandomStream } from "../src/core/random.js";
 import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, preparedFile, prepareQuiet, tempDir } from "./helpers.js";
 
 interface Layout {

@@ -1,7 +1,7 @@
 // Finite-difference checks of tfjs gradients, shared by the tests of every custom piece.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { randomStream } from "../src/runtime/random.js";
+import { randomStream } from "../src/core/random.js";
 
 /**
  * Central differences of `valueAt` on a few coordinates of `x0` against `analytic`.

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepare, type PrepareRequest } from "../src/data/prepare.js";
 import { generateSynthetic } from "../src/data/synthetic.js";
-import { RandomStream } from "../src/runtime/random.js";
+import { RandomStream } from "../src/core/random.js";
 
 export const FIXTURES = join(process.cwd(), "test", "fixtures");
 export const CRITEO_DEEPCTR = join(FIXTURES, "criteo_sample_deepctr.csv");

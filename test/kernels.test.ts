@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 import { TRANSPOSE_PAIRS } from "./helpers.js";
 
 const rng = randomStream(99, "init", "kernel-tests");

@@ -10,8 +10,8 @@ import type { RetrainResult } from "../src/train/result-schema.js";
 import { mdeDims, mdePopularity } from "../src/methods/mde.js";
 import { randomPlans } from "../src/methods/ras.js";
 import { METHOD_NAMES, METHODS, quickSettings } from "../src/methods/registry.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 import { aboveChance, learnableSyntheticData, smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";

@@ -13,8 +13,8 @@ import {
   pairPositions,
   SelfAttention,
 } from "../src/models/ctr.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 import { checkGradient, checkVariableGradient } from "./gradients.js";
 
 before(async () => {

@@ -1,6 +1,6 @@
-// The native addons against plain loops. The OpenBLAS GEMM (native/blas.c): transposes,
-// batches, a broadcast operand; the sparse-table kernels (native/sparse.c): gather and lazy
-// Adam bit-identical to SparseTable's JS loops; the element-wise kernels (native/elementwise.c)
+// The native addons against plain loops. The OpenBLAS GEMM (src/accel/native/blas.c): transposes,
+// batches, a broadcast operand; the sparse-table kernels (src/accel/native/sparse.c): gather and lazy
+// Adam bit-identical to SparseTable's JS loops; the element-wise kernels (src/accel/native/elementwise.c)
 // bit-identical to the stock wasm ones at 1 and 2 threads. Bad arguments are errors. Skipped where an
 // addon is not built or libopenblas is missing (CI requires both to be built).
 import { TRANSPOSE_PAIRS } from "./helpers.js";
@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
 import { collectRows } from "../src/tables/touch.js";
-import { useSparseKernels, type SparseKernels } from "../src/runtime/sparse-kernels.js";
-import type { NativeBlas, NativeElementwise } from "../src/runtime/wasm-kernels.js";
-import { randomStream } from "../src/runtime/random.js";
+import { useSparseKernels, type SparseKernels } from "../src/tables/sparse-kernels.js";
+import type { NativeBlas, NativeElementwise } from "../src/accel/wasm-kernels.js";
+import { randomStream } from "../src/core/random.js";
 
 /** An addon's loader module, or why it did not load (first line of the error). */
 function loadAddon<T>(loader: string): { addon?: T; missing: string } {
@@ -24,9 +24,9 @@ function loadAddon<T>(loader: string): { addon?: T; missing: string } {
   }
 }
 
-const { addon: blas, missing } = loadAddon<NativeBlas>("./native/index.cjs");
-const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("./native/sparse.cjs");
-const { addon: ew, missing: ewMissing } = loadAddon<NativeElementwise>("./native/elementwise.cjs");
+const { addon: blas, missing } = loadAddon<NativeBlas>("./src/accel/native/index.cjs");
+const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("./src/accel/native/sparse.cjs");
+const { addon: ew, missing: ewMissing } = loadAddon<NativeElementwise>("./src/accel/native/elementwise.cjs");
 const skipEw = { skip: ew ? false : `element-wise addon not loaded: ${ewMissing}` };
 
 const rng = randomStream(3, "init", "blas");

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AutodimError } from "../src/errors.js";
+import { AutodimError } from "../src/core/errors.js";
 import { flagOverrides, mergeSettings, readConfigFile } from "../src/experiments/overrides.js";
 import { methodsDefaults } from "../src/experiments/methods.js";
 import { tempDir } from "./helpers.js";

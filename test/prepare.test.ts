@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../src/data/batches.js";
-import { randomStream } from "../src/runtime/random.js";
+import { randomStream } from "../src/core/random.js";
 import { AVAZU, CRITEO_DEEPCTR, CRITEO_RAW, fixtureLines, preparedFile, prepareQuiet, tempDir } from "./helpers.js";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { initRuntime, setComputeThreads } from "../src/runtime/backend.js";
-import { RandomStream, randomStream, STREAM_NAMES, useNativeAlea } from "../src/runtime/random.js";
+import { initRuntime, setComputeThreads } from "../src/accel/index.js";
+import { RandomStream, randomStream, STREAM_NAMES, useNativeAlea } from "../src/core/random.js";
 
 const draw = (s: RandomStream, n: number) => Array.from({ length: n }, () => s.next());
 

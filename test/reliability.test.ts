@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { retrain } from "../src/train/retrain.js";
-import { initRuntime } from "../src/runtime/backend.js";
+import { initRuntime } from "../src/accel/index.js";
 import { parseWeights } from "../src/tables/weights.js";
 import { preparedFile, smallSyntheticData, tempDir } from "./helpers.js";
 

@@ -1,5 +1,5 @@
 // Batches in two parts (Network.batchParts = 2), the second on a replica thread
-// (src/train/replica.ts) or on the main thread after the first: the two give the same bits —
+// (src/accel/parallel.ts) or on the main thread after the first: the two give the same bits —
 // tables, Adam counts, dense weights, BatchNorm statistics, α, losses — so the thread count never
 // changes a run. Against whole batches: without batch statistics or dropout (FM) the parts'
 // summed gradient is the batch's, so the weights agree to float rounding; with them (DeepFM,
@@ -11,15 +11,14 @@ import type { Batch } from "../src/data/batches.js";
 import { AutoDimSearchEmbedding } from "../src/embedding/autodim.js";
 import type { EmbeddingModule } from "../src/models/embedding.js";
 import { CtrModel, PAPER_MLP, type ModelName } from "../src/models/ctr.js";
-import { initRuntime, runtimeInfo, setComputeThreads } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
-import { sparseKernels, useSparseKernels } from "../src/runtime/sparse-kernels.js";
+import { initRuntime, runtimeInfo, setComputeThreads } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
+import { sparseKernels, useSparseKernels } from "../src/tables/sparse-kernels.js";
 import { SparseTable } from "../src/tables/sparse.js";
 import { RowGradientAdder, scatterAddRows } from "../src/tables/touch.js";
 import { Network } from "../src/train/network.js";
 import { PlanEmbedding } from "../src/train/plan-embedding.js";
-import { Replica, startBatchParts } from "../src/train/replica.js";
-import { workerEntry } from "../src/runtime/worker-entry.js";
+import { DATA_PARALLEL_STEPS, Replica, replicaEntry } from "../src/accel/parallel.js";
 
 const VOCAB = [40, 7, 300, 25, 120, 3];
 const F = VOCAB.length;
@@ -76,12 +75,8 @@ function network(embedding: EmbeddingModule, model: ModelName): Network {
   return new Network(embedding, ctr, F, { architectureOptimizer: "adam" });
 }
 
-async function split(net: Network, entry: "train" | "search"): Promise<void> {
-  const file =
-    entry === "train"
-      ? await workerEntry(import("../src/train/replica-worker.cjs"))
-      : await workerEntry(import("../src/embedding/replica-worker.cjs"));
-  const threads = await startBatchParts(net, { parts: 2, entry: file, batchSize: 256, samples: 1 });
+async function split(net: Network): Promise<void> {
+  const threads = await DATA_PARALLEL_STEPS.startParts(net, { parts: 2, batchSize: 256, samples: 1 });
   assert.equal(threads, 2);
 }
 
@@ -124,7 +119,7 @@ test("batches in two parts: the replica thread and this thread give the same bit
     const two = planNetwork(model);
     const one = inParts(planNetwork(model));
     try {
-      await split(two, "train");
+      await split(two);
       assert.equal(two.parallelParts, 2);
       assert.equal(one.parallelParts, 1);
       const lossTwo = train(two, data);
@@ -161,7 +156,7 @@ test("a run in parts resumes from exported state bit for bit, on a replica or on
   const c = planNetwork("deepfm");
   const d = inParts(planNetwork("deepfm"));
   try {
-    for (const n of [a, c]) await split(n, "train");
+    for (const n of [a, c]) await split(n);
     const lossA = train(a, data);
     // Three steps on a replica, state out, into a fresh network without one, three more steps.
     const stream = randomStream(11, "dropout");
@@ -194,7 +189,7 @@ test("AutoDim's search in parts: both parts see the same Gumbel noise and warm-u
     twin.applyReplicaStep(probe.replicaStep());
     assert.equal(twin.frozenUniform, true);
 
-    await split(x, "search");
+    await split(x);
     const data = batches(6, 256, 3);
     const alpha0 = e.logAlpha.dataSync().slice();
     const losses = train(x, data);
@@ -213,7 +208,7 @@ test("AutoDim's search in parts: both parts see the same Gumbel noise and warm-u
 test("small batches stay on one thread; a replica that cannot build says why", async () => {
   const n = planNetwork("fm");
   try {
-    await split(n, "train");
+    await split(n);
     const one = planNetwork("fm");
     const small = batches(2, 100, 4); // < 2 × 64 rows: whole
     assert.deepEqual(train(n, small), train(one, small));
@@ -221,19 +216,19 @@ test("small batches stay on one thread; a replica that cannot build says why", a
   } finally {
     n.dispose();
   }
-  const entry = await workerEntry(import("../src/train/replica-worker.cjs"));
+  const entry = await replicaEntry();
   const search = searchNetwork("fm");
   try {
-    // The train layer's replica cannot build AutoDim's search embedding.
+    // A replica asked for an embedding it cannot build says which.
     const spec = search.replicaSpec();
     assert.ok(spec);
     await assert.rejects(
       Replica.start(
         entry,
-        spec,
+        { ...spec, embedding: { ...spec.embedding, kind: "no-such-embedding" } },
         search.sparse.map((p) => p.table.shared()),
       ),
-      /data-parallel replica: .*no embedding of kind autodim-search/,
+      /data-parallel replica: .*no embedding of kind no-such-embedding/,
     );
   } finally {
     search.dispose();

@@ -11,7 +11,7 @@ import { Results } from "../src/experiments/prose-format.js";
 import { notebookFigureOutputs, refreshPublished, staleFigures } from "../src/experiments/refresh.js";
 import { LEGACY_RESULTS, readFigure, readSavedResult, resultNames } from "../src/experiments/remake.js";
 import type { Figure } from "../src/experiments/figures.js";
-import { launchChromium } from "../src/runtime/browser.js";
+import { launchChromium } from "../src/experiments/browser.js";
 
 const results = new Results("results");
 

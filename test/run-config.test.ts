@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
 import { quickSettings } from "../src/methods/defaults.js";
 import { METHODS } from "../src/methods/registry.js";
-import { initRuntime } from "../src/runtime/backend.js";
+import { initRuntime } from "../src/accel/index.js";
 import { smallSyntheticData, tempDir } from "./helpers.js";
 
 function autodim(args: string[]) {

@@ -1,12 +1,12 @@
-// The log beside a result (src/runtime/run-log.ts): it holds what the console showed — not the
+// The log beside a result (src/core/run-log.ts): it holds what the console showed — not the
 // once-a-second progress updates —, nested logs each get every line, and the console writers are
 // handed back, also when a host (tslab, per notebook cell) replaced them meanwhile.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Progress } from "../src/runtime/progress.js";
-import { startLog, withLog, writeTransient } from "../src/runtime/run-log.js";
+import { Progress } from "../src/core/progress.js";
+import { startLog, withLog, writeTransient } from "../src/core/run-log.js";
 import { tempDir } from "./helpers.js";
 
 /** Runs `body` with stdout and stderr going nowhere (their text is returned), writers restored after. */

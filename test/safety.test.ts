@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { FileLock, STALE_MS, staleReason } from "../src/runtime/lock.js";
+import { FileLock, STALE_MS, staleReason } from "../src/core/lock.js";
 import { CRITEO_DEEPCTR, snapshot, tempDir } from "./helpers.js";
 
 const CLI = join(process.cwd(), "bin", "autodim.js");

@@ -12,7 +12,7 @@ import { search } from "../src/embedding/autodim.js";
 import type { DimensionPlan } from "../src/train/schemas.js";
 import type { RetrainResult } from "../src/train/result-schema.js";
 import { MODEL_NAMES } from "../src/models/ctr.js";
-import { backendLabel, initRuntime } from "../src/runtime/backend.js";
+import { backendLabel, initRuntime } from "../src/accel/index.js";
 import { aboveChance, learnableSyntheticData, smallSyntheticData, tempDir } from "./helpers.js";
 
 let dataDir = "";

@@ -3,8 +3,8 @@ import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { DEFAULT_ADAM, SparseTable } from "../src/tables/sparse.js";
 import { TouchCollector } from "../src/tables/touch.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
 
 before(async () => {
   await initRuntime();

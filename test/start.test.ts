@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { autodimLabel, describeMainJob, type MainJobResult } from "../src/cli/mainjob.js";
 import { comparison } from "../src/cli/start.js";
-import { announceGemm, type RuntimeInfo } from "../src/runtime/backend.js";
+import { announceGemm, type RuntimeInfo } from "../src/accel/index.js";
 
 function result(auc: number, embedding: number) {
   return { test: { auc, logloss: 0.5 }, params: { embedding }, runtime: { wallSeconds: 1 } };

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { initRuntime } from "../src/runtime/backend.js";
-import { randomStream } from "../src/runtime/random.js";
-import { SharedArrays } from "../src/runtime/shared-arrays.js";
-import { filledTensor, readInto } from "../src/runtime/tensor-memory.js";
+import { initRuntime } from "../src/accel/index.js";
+import { randomStream } from "../src/core/random.js";
+import { SharedArrays } from "../src/core/shared-arrays.js";
+import { filledTensor, readInto } from "../src/core/tensor-memory.js";
 import { SparseTable } from "../src/tables/sparse.js";
 import { TouchCollector } from "../src/tables/touch.js";
 

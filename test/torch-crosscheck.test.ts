@@ -15,9 +15,9 @@ import { AutoDimSearchEmbedding, gumbelNoise, temperature } from "../src/embeddi
 import { DEFAULT_SEARCH, PAPER_CANDIDATES } from "../src/methods/defaults.js";
 import { fmInteraction } from "../src/models/ctr.js";
 import { EMBEDDING_INIT_STD } from "../src/models/embedding.js";
-import { initRuntime } from "../src/runtime/backend.js";
-import { batchNormMixAvailable } from "../src/runtime/batch-norm-mix.js";
-import { randomStream } from "../src/runtime/random.js";
+import { initRuntime } from "../src/accel/index.js";
+import { batchNormMixAvailable } from "../src/models/batch-norm-mix.js";
+import { randomStream } from "../src/core/random.js";
 import { TouchCollector } from "../src/tables/touch.js";
 import type { LookupKind, UnifyKind } from "../src/train/schemas.js";
 

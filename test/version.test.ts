@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { codeVersion, describeVersion } from "../src/runtime/version.js";
+import { codeVersion, describeVersion } from "../src/core/version.js";
 import { tempDir } from "./helpers.js";
 
 function repo(): string {

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PreparedData } from "../src/data/batches.js";
-import { RandomStream } from "../src/runtime/random.js";
+import { RandomStream } from "../src/core/random.js";
 import { SubsampledData, subsetRows } from "../src/experiments/why-data.js";
 import type { WhyField, WhyRun } from "../src/experiments/why-search.js";
 import { whyDefaults, whySettingsGrid } from "../src/experiments/why-settings.js";

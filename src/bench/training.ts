@@ -17,10 +17,9 @@ import { PlanEmbedding } from "../train/plan-embedding.js";
 import type { EmbeddingModule } from "../models/embedding.js";
 import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import { randomStream, type RandomStream } from "../core/random.js";
 import { Network } from "../train/network.js";
-import { startBatchParts } from "../train/replica.js";
-import { workerEntry } from "../runtime/worker-entry.js";
+import { DATA_PARALLEL_STEPS } from "../accel/parallel.js";
 
 /** The peer's VOCAB: Criteo cardinalities after min count 10, summing to 1,086,810. */
 export const BENCH_VOCAB = [
@@ -49,7 +48,7 @@ export interface PhaseOptions {
   seed?: number;
   /**
    * "batch": each batch in two parts (a run's `batchParts: 2`), the second on a data-parallel
-   * replica when the run has two threads (src/train/replica.ts); "ops": whole batches, the
+   * replica when the run has two threads (src/accel/parallel.ts); "ops": whole batches, the
    * threads shared by the kernels that split without changing a bit (the element-wise ones).
    */
   split?: "batch" | "ops";
@@ -129,19 +128,15 @@ function network(embedding: EmbeddingModule, totalFeatures: number, seed: number
 }
 
 /** Sets a benchmark phase's batch parts and starts its replica as a long run would (the bench stands for one). */
-async function split(net: Network, entry: () => Promise<string>, how: PhaseOptions["split"], batch: number) {
+async function split(net: Network, how: PhaseOptions["split"], batch: number) {
   const batchParts = how === "ops" ? 1 : 2;
-  const partThreads = await startBatchParts(net, {
+  const partThreads = await DATA_PARALLEL_STEPS.startParts(net, {
     parts: batchParts,
-    entry: await entry(),
     batchSize: batch,
     samples: Number.MAX_SAFE_INTEGER,
   });
   return { batchParts, partThreads };
 }
-
-const searchReplicaEntry = () => workerEntry(import("../embedding/replica-worker.cjs"));
-const retrainReplicaEntry = () => workerEntry(import("../train/replica-worker.cjs"));
 
 /** One search workload: `step(t)` is a W step, plus an α step on a validation batch every 10. */
 function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: Omit<PhaseOptions, "steps">): {
@@ -183,7 +178,7 @@ export async function benchSearch({
 }: PhaseOptions): Promise<PhaseRun> {
   const s = searchStepper({ vocab, batch, seed });
   try {
-    const parts = await split(s.net, searchReplicaEntry, how, batch);
+    const parts = await split(s.net, how, batch);
     return { ...timed(s.step, steps, batch), ...parts };
   } finally {
     s.dispose();
@@ -213,7 +208,7 @@ export async function benchRetrain({
   const train = batchSource(vocab, batch, randomStream(seed, "bench", "train"));
   const dropout = randomStream(seed, "dropout");
   try {
-    const parts = await split(net, retrainReplicaEntry, how, batch);
+    const parts = await split(net, how, batch);
     const step = (t: number) => void net.trainStep(train(), { training: true, step: t, dropout });
     return { ...timed(step, steps, batch), ...parts };
   } finally {

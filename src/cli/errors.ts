@@ -1,7 +1,7 @@
 // The CLI's one error boundary: every failure a user can cause ends as one line naming the
 // path, field or flag and what to do, with exit code 1 (2 for usage). AUTODIM_DEBUG=1 adds
 // the stack trace.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { UsageError } from "./args.js";
 
 /** What a filesystem error code means, and what to do about it. */

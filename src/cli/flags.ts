@@ -5,15 +5,15 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PreparedData } from "../data/batches.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
 import { mergeSettings } from "../experiments/overrides.js";
 import type { Scale } from "../experiments/datasets.js";
 import { METHOD_NAMES } from "../methods/registry.js";
 import { MODEL_NAMES } from "../models/ctr.js";
-import { DEFAULT_THREADS } from "../runtime/backend.js";
-import { writeFileAtomic } from "../runtime/files.js";
+import { DEFAULT_THREADS } from "../accel/index.js";
+import { writeFileAtomic } from "../core/files.js";
 import { lockCheckpointFolder, type CheckpointSettings } from "../train/checkpoint.js";
 import { dimensionPlanSchema, type DimensionPlan } from "../train/schemas.js";
 import { readJsonFile } from "../train/json-file.js";

@@ -12,9 +12,9 @@ import type { DimensionPlan } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import { syntheticDataset } from "../experiments/datasets.js";
 import type { ModelName } from "../models/ctr.js";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
-import { writeFileAtomic } from "../runtime/files.js";
-import { describeHardware } from "../runtime/hardware.js";
+import { backendLabel, initRuntime } from "../accel/index.js";
+import { writeFileAtomic } from "../core/files.js";
+import { describeHardware } from "../core/hardware.js";
 import { spearman } from "../data/metrics.js";
 import { mkdirSync } from "node:fs";
 

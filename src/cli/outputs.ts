@@ -5,7 +5,7 @@
 import { mkdirSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { preparedFolderOf } from "../data/manifest.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { UsageError } from "./args.js";
 import { describeSystemError } from "./errors.js";
 

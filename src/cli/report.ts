@@ -1,7 +1,7 @@
 // `autodim report [--check] [--prose-only]`: the README's and notebooks' generated spans and the
 // figures, brought up to date with the committed results (src/experiments/refresh.ts). Nothing
 // is trained. With --check nothing is written and a stale span or figure is exit code 1.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { refreshPublished } from "../experiments/refresh.js";
 import { parseFlags } from "./args.js";
 

@@ -4,7 +4,7 @@
 // setting). Three kinds of file work: a config written by hand, a result of `autodim run` (its
 // resolved `settings`), and a saved main-table cell (its identity), so any committed cell can be
 // re-run from its own file.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { readConfigFile } from "../experiments/overrides.js";
 import { METHOD_NAMES } from "../methods/registry.js";
 import { UsageError } from "./args.js";

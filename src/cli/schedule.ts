@@ -8,8 +8,8 @@ import { join, resolve } from "node:path";
 import { CellComputed, CellsListed, withCellMode, type ListedCell } from "../experiments/cells.js";
 import type { Scale } from "../experiments/datasets.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
-import { writeFileAtomic } from "../runtime/files.js";
-import { AutodimError } from "../errors.js";
+import { writeFileAtomic } from "../core/files.js";
+import { AutodimError } from "../core/errors.js";
 import { UsageError } from "./args.js";
 
 /** Environment variables that choose an experiment's data, carried into every cell's command. */

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { MainTableRow } from "../experiments/methods-table.js";
 import { reproductionCostLine } from "../experiments/prose-cost.js";
 import { autodimLabel, describeMainJob, runMainJob, textTable, type MainJobResult } from "./mainjob.js";

@@ -3,8 +3,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
-import { AutodimError } from "../errors.js";
+import { randomStream, type RandomStream, type StreamState } from "../core/random.js";
+import { AutodimError } from "../core/errors.js";
 import { readManifest, type FileEntry, type Manifest, type ShardEntry, type Split } from "./manifest.js";
 import { markReader } from "./readers.js";
 

@@ -3,7 +3,7 @@
 // encoded on worker threads (one per core) while the main thread reads the file and puts
 // the results back in file order. The main thread also draws each line's split, so the
 // output is the same bytes whatever the number of threads.
-import { workerEntry } from "../runtime/worker-entry.js";
+import { workerEntry } from "../core/worker-entry.js";
 import { availableParallelism } from "node:os";
 import { promises as fsp } from "node:fs";
 import type { Hash } from "node:crypto";

@@ -3,7 +3,7 @@
 // vocabulary sizes and offsets come from here, never from code.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { z } from "zod";
 import { ENCODINGS, FORMAT_NAMES, type Encoding, type FieldKind, type FormatName, type Schema } from "./formats.js";
 

@@ -2,7 +2,7 @@
 // each line decoded into a row or reported as a bad one. Both passes read the same way, so
 // they agree line by line.
 import { basename } from "node:path";
-import { randomStream } from "../runtime/random.js";
+import { randomStream } from "../core/random.js";
 import { DataError } from "./data-error.js";
 import { splitHeader, type Format } from "./formats.js";
 import { scanLines, type LineInfo } from "./lines.js";

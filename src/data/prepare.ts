@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { type Stats, mkdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../runtime/files.js";
-import { Progress } from "../runtime/progress.js";
+import { writeFileAtomic } from "../core/files.js";
+import { Progress } from "../core/progress.js";
 import type { Format } from "./formats.js";
 import { defaultEncodeThreads, EncodePool, encodeFile, LINE_HEADER, LINE_ROW, type EncodeSetup } from "./encode.js";
 import {
@@ -20,7 +20,7 @@ import {
   type Split,
 } from "./manifest.js";
 import { ByteVocab, MISSING_ID, RARE_ID, RESERVED_IDS } from "./vocab.js";
-import { FileLock } from "../runtime/lock.js";
+import { FileLock } from "../core/lock.js";
 import { DataError } from "./data-error.js";
 import { checkInputFile, encodingOf, formatFor } from "./prepare-inputs.js";
 import {
@@ -95,7 +95,7 @@ export async function prepare(req: PrepareRequest): Promise<PrepareOutcome> {
   const format = formatFor(req, input);
   mkdirSync(req.out, { recursive: true });
   ownManifest(req.out); // a manifest.json prepare did not write stops us before we wait for the lock
-  // One writer per --out, on one machine or several (see src/runtime/lock.ts).
+  // One writer per --out, on one machine or several (see src/core/lock.ts).
   const lock = await FileLock.acquire(join(req.out, LOCK_FILE), `autodim prepare into ${req.out}`);
   try {
     // Read under the lock: a prepare that finished while we waited has made its data set current,

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { processAlive } from "../runtime/lock.js";
+import { processAlive } from "../core/lock.js";
 
 /** The folder of reader marks inside a generation folder. */
 export const READERS_DIR = ".readers";

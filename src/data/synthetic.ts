@@ -11,9 +11,9 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { randomStream, type RandomStream } from "../runtime/random.js";
-import { writeFileAtomic } from "../runtime/files.js";
-import { Progress } from "../runtime/progress.js";
+import { randomStream, type RandomStream } from "../core/random.js";
+import { writeFileAtomic } from "../core/files.js";
+import { Progress } from "../core/progress.js";
 import { auc } from "./metrics.js";
 
 /** Criteo's per-field cardinalities after a min-count-10 filter (as in the benchmark). */

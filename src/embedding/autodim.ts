@@ -26,7 +26,7 @@ import { assertEvaluableSplits } from "../data/manifest.js";
 import * as tf from "@tensorflow/tfjs";
 import { resolve } from "node:path";
 import type { PreparedData } from "../data/batches.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import {
   EMBEDDING_INIT_STD,
@@ -35,20 +35,19 @@ import {
   type ReplicaModuleSpec,
 } from "../models/embedding.js";
 import { constantVariable, Dense, variableName, type StepContext } from "../models/layers.js";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
-import { batchNormMix, batchNormMixAvailable } from "../runtime/batch-norm-mix.js";
-import { hardwareInfo } from "../runtime/hardware.js";
-import { codeVersion } from "../runtime/version.js";
-import { Progress } from "../runtime/progress.js";
-import { randomStream, type RandomStream, type StreamState } from "../runtime/random.js";
+import { startEngine } from "../core/engine.js";
+import { batchNormMix, batchNormWithBatchStatistics, mixCandidates } from "../models/batch-norm-mix.js";
+import { hardwareInfo } from "../core/hardware.js";
+import { codeVersion } from "../core/version.js";
+import { Progress } from "../core/progress.js";
+import { randomStream, type RandomStream, type StreamState } from "../core/random.js";
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { saveWeights, type NamedArray } from "../tables/weights.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import { runBiLevel } from "../train/bilevel.js";
-import { partsLabel, startBatchParts } from "../train/replica.js";
-import { workerEntry } from "../runtime/worker-entry.js";
+import { partsLabel, stepStrategy } from "../train/step-parts.js";
 import { temperature, TemperatureSchedule } from "./temperature.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
@@ -167,7 +166,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
 
   /** The candidates of every field, unified to d_N and normalised: [B, F, N, D]. */
   unifiedCandidates(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor4D {
-    return this.normalise(this.candidatesToUnify(touched, batch), batch, ctx);
+    return this.normalise(this.candidatesToUnify(touched, batch), ctx);
   }
 
   /** The candidates of every field brought to d_N (linear map or zero-padding), before BatchNorm. */
@@ -201,29 +200,24 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   }
 
   /** BatchNorm of unified candidates x [B, F, N, D]: batch statistics in training, running ones in evaluation. */
-  private normalise(x: tf.Tensor4D, batch: number, ctx: StepContext): tf.Tensor4D {
-    const N = this.config.candidates.length;
-    const D = this.outputDim;
-    // BatchNorm without affine, per (field, candidate) over the batch and the unified
-    // coordinates (torch BatchNorm1d over [B, F, D]); zero-padding normalises the d_n real
-    // coordinates only and keeps the padding at zero.
-    const zeropad = this.config.unify === "zeropad";
-    // Values per (field, candidate) statistic: B·d_n real coordinates when zero-padded, B·d_N after a linear map.
-    const counts = zeropad ? tf.mul(tf.sum(this.candidateMask, 3, true), batch) : tf.scalar(batch * D); // [1, 1, N, 1]
-    // Σ over (batch, coordinate) as two reductions, the last axis first: a reduction over
-    // axes [0, 3] transposes the whole [B, F, N, D] tensor first (9% of a search step).
-    const sumBatchAndCoordinates = (t: tf.Tensor4D) => tf.reshape(tf.sum(tf.sum(t, 3), 0), [1, this.fieldCount, N, 1]);
+  private normalise(x: tf.Tensor4D, ctx: StepContext): tf.Tensor4D {
     if (ctx.training) {
-      const mean = tf.div(sumBatchAndCoordinates(x), counts); // [1, F, N, 1]
-      let centered = tf.sub(x, mean);
-      if (zeropad) centered = tf.mul(centered, this.candidateMask);
-      const variance = tf.div(sumBatchAndCoordinates(tf.square(centered) as tf.Tensor4D), counts);
+      const { normalised, mean, variance, counts } = batchNormWithBatchStatistics(x, this.realDims(), BN_EPSILON);
       this.updateRunningStatistics(mean, variance, counts);
-      return tf.mul(centered, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+      return normalised;
     }
     let centered = tf.sub(x, this.runningMean);
-    if (zeropad) centered = tf.mul(centered, this.candidateMask);
+    if (this.config.unify === "zeropad") centered = tf.mul(centered, this.candidateMask);
     return tf.mul(centered, tf.rsqrt(tf.add(this.runningVar, BN_EPSILON)));
+  }
+
+  /**
+   * Real coordinates of each candidate after unification, those BatchNorm normalises: d_n when
+   * zero-padded (the padding stays zero), d_N after a linear map.
+   */
+  private realDims(): number[] {
+    const c = this.config.candidates;
+    return this.config.unify === "zeropad" ? c : c.map(() => this.outputDim);
   }
 
   /** p [F, N] for this step: Gumbel noise in training; none in evaluation or warm-up. */
@@ -247,7 +241,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     });
   }
 
-  /** How a data-parallel replica rebuilds this module (src/embedding/replica-worker.ts). */
+  /** How a data-parallel replica rebuilds this module (src/accel/replica-worker.ts). */
   replicaSpec(): ReplicaModuleSpec {
     return {
       kind: "autodim-search",
@@ -269,28 +263,21 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   }
 
   forward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
-    if (ctx.training && batchNormMixAvailable()) return this.fusedForward(touched, batch, ctx);
-    const unified = this.unifiedCandidates(touched, batch, ctx);
     const p = this.selection(ctx);
-    const [F, N] = p.shape;
-    const mixed = tf.sum(tf.mul(unified, tf.reshape(p, [1, F, N, 1])), 2) as tf.Tensor3D;
-    return this.config.mixScale === 1 ? mixed : tf.mul(mixed, this.config.mixScale);
-  }
-
-  /** The training forward with BatchNorm and the mixture as one op (the same values up to float rounding). */
-  private fusedForward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
-    const c = this.config.candidates;
-    const D = this.outputDim;
-    const zeropad = this.config.unify === "zeropad";
+    if (!ctx.training) return mixCandidates(this.unifiedCandidates(touched, batch, ctx), p, this.config.mixScale);
+    // In training, BatchNorm with batch statistics and the mixture are one op (an engine may fuse it).
     const x = this.candidatesToUnify(touched, batch);
-    const p = this.selection(ctx);
-    const dims = zeropad ? c : c.map(() => D);
-    const { out, mean, variance } = batchNormMix(x, p, { dims, scale: this.config.mixScale, epsilon: BN_EPSILON });
-    const shape: [number, number, number, number] = [1, this.fieldCount, c.length, 1];
+    const { out, mean, variance } = batchNormMix(x, p, {
+      dims: this.realDims(),
+      scale: this.config.mixScale,
+      epsilon: BN_EPSILON,
+    });
+    const N = this.config.candidates.length;
     const counts = tf.tensor4d(
-      dims.map((d) => batch * d),
-      [1, 1, c.length, 1],
+      this.realDims().map((d) => batch * d),
+      [1, 1, N, 1],
     );
+    const shape: [number, number, number, number] = [1, this.fieldCount, N, 1];
     this.updateRunningStatistics(tf.reshape(mean, shape), tf.reshape(variance, shape), counts);
     tf.dispose([mean, variance, counts]);
     return out;
@@ -416,7 +403,7 @@ export async function search(
 ): Promise<DimensionPlan> {
   const started = Date.now();
   assertEvaluableSplits(data.manifest, data.dir);
-  const info = await initRuntime();
+  const engine = await startEngine();
   const F = data.fieldCount;
   const gumbel = randomStream(config.seed, "gumbel");
   const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
@@ -453,9 +440,8 @@ export async function search(
 
   try {
     const parts = config.batchParts ?? 1;
-    const partThreads = await startBatchParts(network, {
+    const partThreads = await stepStrategy().startParts(network, {
       parts,
-      entry: await workerEntry(import("./replica-worker.cjs")),
       batchSize: config.batchSize,
       samples: totalSteps * config.batchSize,
     });
@@ -547,7 +533,7 @@ export async function search(
       config,
       data: dataIdentity(data),
       runtime: {
-        backend: backendLabel(info) + partsLabel(parts, partThreads),
+        backend: engine.label + partsLabel(parts, partThreads),
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,

@@ -9,7 +9,7 @@
 //      bootstrap), beside the main table's methods. The main tables carry Shrink at the chosen
 //      tolerance as a column (methods-movielens, methods-planted).
 // One full-model training per (model, seed) serves every tolerance: the probes do not depend on it.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { pearson, spearman } from "../data/metrics.js";
 import { SHRINK_TOLERANCE, retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
 import type { FieldProbe } from "../embedding/shrink.js";

@@ -3,7 +3,7 @@
 // every replicate draws the seeds with replacement (a method's seed s stays paired with the
 // reference's seed s) and the test rows with replacement (the same rows for every run), and
 // recomputes each run's AUC on those rows with the drawn multiplicities as weights.
-import { randomStream } from "../runtime/random.js";
+import { randomStream } from "../core/random.js";
 
 /** The rows of a run sorted by score, with tie groups: what a weighted AUC needs, computed once. */
 export interface RankedScores {

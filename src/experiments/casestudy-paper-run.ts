@@ -2,7 +2,7 @@
 // AutoDim cells with their paired intervals, and the body the registry runs.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { AucDraws } from "./bootstrap.js";
 import { trainedFieldImportance, type CaseStudyResult } from "./casestudy.js";
 import { identityHash } from "./cells.js";
@@ -20,8 +20,8 @@ import {
 } from "./methods.js";
 import { testLabels } from "./methods-table.js";
 import { RESULTS_DIR, type Provenance } from "./report.js";
-import { describeHardware } from "../runtime/hardware.js";
-import { describeVersion } from "../runtime/version.js";
+import { describeHardware } from "../core/hardware.js";
+import { describeVersion } from "../core/version.js";
 import {
   type FieldImportanceInput,
   type CaseStudyPaperResult,

@@ -11,10 +11,10 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { AutodimError } from "../errors.js";
-import { writeFileAtomic } from "../runtime/files.js";
-import { FileLock, staleReason } from "../runtime/lock.js";
-import { withLog } from "../runtime/run-log.js";
+import { AutodimError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/files.js";
+import { FileLock, staleReason } from "../core/lock.js";
+import { withLog } from "../core/run-log.js";
 
 export interface Cell<T> {
   /** File-name-safe key, unique within the experiment ("deepfm-dpq"). */

@@ -12,7 +12,7 @@ import { search } from "../embedding/autodim.js";
 import type { DimensionPlan, LookupKind, SearchConfig, UnifyKind } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";

@@ -12,8 +12,8 @@ import { basename, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { PreparedData } from "../data/batches.js";
 import type { Manifest } from "../data/manifest.js";
-import { AutodimError } from "../errors.js";
-import { writeFileAtomic } from "../runtime/files.js";
+import { AutodimError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/files.js";
 import type { Dataset } from "./datasets.js";
 import { RESULTS_DIR } from "./report.js";
 

@@ -14,7 +14,7 @@ import {
   parseUserRange,
   type UserRange,
 } from "../data/movielens.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { dataRecordsDir, recordedDataset, saveDataRecord } from "./data-record.js";
 import {
   type Scale,

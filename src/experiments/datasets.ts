@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareRequest } from "../data/prepare.js";
 import { CRITEO_VOCAB, generateSynthetic, SYNTH_VERSION, type SynthTruth } from "../data/synthetic.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 
 export const DEFAULT_SYNTH_ROWS = 200_000;

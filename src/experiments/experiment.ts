@@ -2,7 +2,7 @@
 // `experiment` wrapper that adds timing, backend and provenance to a body, and the figure caption.
 // Its own module, below every experiment's file: a file that calls `experiment(...)` at load
 // must not be in an import cycle with the module that defines it.
-import { backendLabel, initRuntime } from "../runtime/backend.js";
+import { backendLabel, initRuntime } from "../accel/index.js";
 import { isRecorded } from "./data-record.js";
 import { datasetByName } from "./datasets-real.js";
 import { type DataName, type Dataset, type Scale } from "./datasets.js";

@@ -1,5 +1,5 @@
 // Figures: plotly specs (data + layout, plain JSON) rendered to static SVG by plotly.js in
-// headless Chromium (src/runtime/browser.ts) driven by playwright-core (plotly.js cannot run
+// headless Chromium (src/experiments/browser.ts) driven by playwright-core (plotly.js cannot run
 // in plain Node). In a
 // notebook a figure is one display output holding the interactive plotly JSON and the SVG
 // beside it, so it shows in JupyterLab, the classic notebook, nbconvert and on GitHub alike.
@@ -7,9 +7,9 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { AutodimError } from "../errors.js";
-import { launchChromium } from "../runtime/browser.js";
-import { writeFileAtomic } from "../runtime/files.js";
+import { AutodimError } from "../core/errors.js";
+import { launchChromium } from "./browser.js";
+import { writeFileAtomic } from "../core/files.js";
 
 /** Where figures go: figures/ (AUTODIM_FIGURES_DIR overrides it, e.g. for tests). */
 export const FIGURES_DIR = process.env.AUTODIM_FIGURES_DIR ?? "figures";

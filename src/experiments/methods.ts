@@ -14,7 +14,7 @@ import type { RetrainResult } from "../train/result-schema.js";
 import { METHODS, PAPER_METHOD_NAMES } from "../methods/registry.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
-import { writeFileAtomic } from "../runtime/files.js";
+import { writeFileAtomic } from "../core/files.js";
 import { CellsListed, identityHash, runCells, withCellMode } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import { type DataName, type Dataset, type Scale } from "./datasets.js";

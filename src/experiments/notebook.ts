@@ -1,6 +1,6 @@
 // What a notebook cell does with an experiment's output: its tables (Markdown) with the
 // provenance line, then each figure as plotly JSON + SVG in one output. Runs in tslab only.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { closeFigures, displayFigure, requireFromProgram } from "./figures.js";
 import type { Dataset } from "./datasets.js";
 import { isRecorded } from "./data-record.js";

@@ -4,7 +4,7 @@
 // the defaults are the schema: every key must exist there and keep its type (arrays keep their
 // elements' type) — so a typo or a wrong type is an error naming the field, never ignored.
 import { readFileSync } from "node:fs";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

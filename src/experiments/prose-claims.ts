@@ -1,7 +1,7 @@
 // Generated prose on the claims table (experiment 11): the verdict counts and, per claim and data
 // set, its verdict with our numbers.
 import type { ClaimRow } from "./claims.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { Block } from "./prose-format.js";
 
 /** claim-<id>-<data>: a claim's verdict and our numbers on one data set, as the claims table states them. */

@@ -2,7 +2,7 @@
 // on differences), shared by every generated block (prose-*.ts; prose.ts fills them in).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { RESULTS_DIR } from "./report.js";
 import type { SavedResult } from "./remake.js";
 

@@ -6,7 +6,7 @@ import { summarizeEfficiency } from "./methods-efficiency.js";
 import type { MethodRow } from "./methods.js";
 import { METHODS } from "../methods/registry.js";
 import { PAPER_MAIN } from "./paper.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { fix, pct, range, signed, verdictWord, type Block, type Results } from "./prose-format.js";
 
 const interval = (r: MainTableRow) => `[${signed(r.deltaLow)}, ${signed(r.deltaHigh)}]`;

@@ -11,8 +11,8 @@ import { summarizeFrequencies, type FrequencyResult } from "./frequency.js";
 import type { StabilityResult } from "./stability.js";
 import { summarizeTransfer, type TransferRow } from "./transfer.js";
 import { summarizeUnification, type FdeRun, type UnificationRun } from "./unification.js";
-import { describeVersion } from "../runtime/version.js";
-import { describeHardware } from "../runtime/hardware.js";
+import { describeVersion } from "../core/version.js";
+import { describeHardware } from "../core/hardware.js";
 import { fix, int, minus, pct, range, signed, type Block } from "./prose-format.js";
 
 /** What every published number states: data, scale, seeds, backend, hardware, wall time, code version. */

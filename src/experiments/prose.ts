@@ -10,7 +10,7 @@
 // The blocks are the prose-*.ts files' by topic; this file collects them and fills the files.
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { Block, Results } from "./prose-format.js";
 import { VERDICT_BLOCKS } from "./prose-verdict.js";
 import { COST_BLOCKS } from "./prose-cost.js";

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { writeFileAtomic } from "../runtime/files.js";
+import { writeFileAtomic } from "../core/files.js";
 import { closeFigures, FIGURES_DIR, saveFigure, type Figure } from "./figures.js";
 import { filledFile, proseFiles } from "./prose.js";
 import { Results } from "./prose-format.js";

@@ -3,9 +3,9 @@
 import * as aq from "arquero";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../runtime/files.js";
-import { describeHardware, hardwareInfo, type HardwareInfo } from "../runtime/hardware.js";
-import { codeVersion, describeVersion, type CodeVersion } from "../runtime/version.js";
+import { writeFileAtomic } from "../core/files.js";
+import { describeHardware, hardwareInfo, type HardwareInfo } from "../core/hardware.js";
+import { codeVersion, describeVersion, type CodeVersion } from "../core/version.js";
 
 /** Where tables go: results/ (AUTODIM_RESULTS_DIR overrides it, e.g. for tests). */
 export const RESULTS_DIR = process.env.AUTODIM_RESULTS_DIR ?? "results";

@@ -4,7 +4,7 @@
 // DeepFM) and between their α, and how often two seeds agree on a field's size.
 // Here: the summary, its figures and the experiment `stability` (its tables).
 import { pearson } from "../data/metrics.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { Scale } from "./datasets.js";
 import { rankColor } from "./data.js";
 import {

@@ -8,7 +8,7 @@ import { retrain } from "../train/retrain.js";
 import type { DimensionPlan } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { runCells } from "./cells.js";
 import { identityHash } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";

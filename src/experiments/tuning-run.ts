@@ -1,6 +1,6 @@
 // Experiment 13's runs (see tuning.ts): every grid point, verdict run and uniform control as a
 // cell saved with its test scores, the choice per budget, and the verdicts' paired intervals.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { METHODS } from "../methods/registry.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";

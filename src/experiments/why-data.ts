@@ -2,7 +2,7 @@
 // training split is a seeded share of the full set's rows, with validation, test and vocabulary unchanged.
 import { PreparedData } from "../data/batches.js";
 import type { ShardEntry, Split } from "../data/manifest.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import { randomStream, type RandomStream } from "../core/random.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 
 /**

@@ -3,9 +3,9 @@
 // (a paired bootstrap over seeds and test rows on their saved test scores).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
-import type { HardwareInfo } from "../runtime/hardware.js";
-import type { CodeVersion } from "../runtime/version.js";
+import { backendLabel, initRuntime } from "../accel/index.js";
+import type { HardwareInfo } from "../core/hardware.js";
+import type { CodeVersion } from "../core/version.js";
 import { retrain } from "../train/retrain.js";
 import { AucDraws } from "./bootstrap.js";
 import { identityHash, runCells, type Cell } from "./cells.js";

@@ -5,9 +5,9 @@ import type { PreparedData } from "../data/batches.js";
 import { search } from "../embedding/autodim.js";
 import { argmaxIndex, SearchTrace, signalToNoise } from "../embedding/diagnostics.js";
 import type { ModelName } from "../models/ctr.js";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
-import type { HardwareInfo } from "../runtime/hardware.js";
-import type { CodeVersion } from "../runtime/version.js";
+import { backendLabel, initRuntime } from "../accel/index.js";
+import type { HardwareInfo } from "../core/hardware.js";
+import type { CodeVersion } from "../core/version.js";
 import type { SearchLength, WhySettings } from "./why-settings.js";
 import { fieldMargin } from "./why-stats.js";
 

@@ -3,7 +3,7 @@
 // of Adam trained on gradients of pure noise. No run types here: the summaries (why-summary.ts) apply them.
 import { pearson } from "../data/metrics.js";
 import { argmaxIndex } from "../embedding/diagnostics.js";
-import { randomStream } from "../runtime/random.js";
+import { randomStream } from "../core/random.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 import { meanInterval } from "./unification.js";
 

@@ -23,7 +23,7 @@
 // why-figures.ts and why-report.ts.
 import { join } from "node:path";
 import { stepsNeeded } from "../embedding/diagnostics.js";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
+import { backendLabel, initRuntime } from "../accel/index.js";
 import { identityHash, runCells, type Cell } from "./cells.js";
 import { datasetByName } from "./datasets-real.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";

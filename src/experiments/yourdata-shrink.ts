@@ -1,6 +1,7 @@
 // Notebook 10, "shrink my embeddings": Shrink (ours) and the full-dimension model on the user's
 // prepared data, per seed, then the compare step — the test AUC difference over the seeds with a
 // paired-bootstrap 95% interval on the same test rows — and the command line of every run.
+import { initRuntime } from "../accel/index.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
@@ -10,7 +11,7 @@ import { METHODS } from "../methods/registry.js";
 import { SHRINK_TOLERANCE, type ShrinkRecord } from "../methods/shrink.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { RetrainResult } from "../train/result-schema.js";
-import { writeFileAtomic } from "../runtime/files.js";
+import { writeFileAtomic } from "../core/files.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
 import { testLabelsOf } from "./data-record.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
@@ -42,6 +43,7 @@ export async function shrinkYourData(
   tolerance = SHRINK_TOLERANCE,
   replicates = 1000,
 ): Promise<ShrinkComparison> {
+  await initRuntime(); // the notebook is the entry point: compute on the engine
   const data = new PreparedData(s.prepared);
   mkdirSync(s.runs, { recursive: true });
   const fde: RetrainResult[] = [];

@@ -1,9 +1,10 @@
 // Notebook 10, "your data": AutoDim on a CSV / TSV / libFM file of the user's — prepare,
 // search, re-train against the full-dimension model — with the command line of every step,
 // so what the notebook did can be run (and scheduled) without it.
+import { initRuntime } from "../accel/index.js";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../runtime/files.js";
+import { writeFileAtomic } from "../core/files.js";
 import type { FormatName, Schema } from "../data/formats.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareOutcome } from "../data/prepare.js";
 import { search } from "../embedding/autodim.js";
@@ -77,6 +78,7 @@ function save(path: string, value: unknown): void {
 
 /** The search; the plan is saved as `<runs>/plan.json`, where the command lines expect it. */
 export async function searchYourData(s: YourDataSettings): Promise<DimensionPlan> {
+  await initRuntime(); // the notebook is the entry point: compute on the engine
   const plan = await search(new PreparedData(s.prepared), {
     ...s.search,
     candidates: s.candidates,
@@ -92,6 +94,7 @@ export async function retrainYourData(
   s: YourDataSettings,
   plan: DimensionPlan,
 ): Promise<{ autodim: RetrainResult; fde: RetrainResult }> {
+  await initRuntime(); // the notebook is the entry point: compute on the engine
   const data = new PreparedData(s.prepared);
   const D = s.candidates[s.candidates.length - 1];
   const base = { ...s.retrain, model: s.model, seed: s.seed };

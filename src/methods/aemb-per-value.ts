@@ -4,9 +4,9 @@ import * as tf from "@tensorflow/tfjs";
 import type { ProjectionKind } from "../train/plan-embedding.js";
 import type { EmbeddingModule, EmbeddingParameterCounts } from "../models/embedding.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { Dense, type StepContext } from "../models/layers.js";
-import type { RandomStream } from "../runtime/random.js";
+import type { RandomStream } from "../core/random.js";
 
 /**
  * Per-value sizes: `sizeIndex[id]` picks the candidate of global id `id`. One table per

@@ -24,8 +24,8 @@ import { SparseTable, type SparseParam, type TouchedRows } from "../tables/spars
 import { EMBEDDING_INIT_STD } from "../models/embedding.js";
 import { trainWithEmbedding } from "../train/retrain.js";
 import { variableName, type StepContext } from "../models/layers.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
-import { AutodimError } from "../errors.js";
+import { randomStream, type RandomStream } from "../core/random.js";
+import { AutodimError } from "../core/errors.js";
 import type { Method } from "./types.js";
 
 export interface QuantizationConfig {

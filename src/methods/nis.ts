@@ -22,7 +22,7 @@ import type { EmbeddingModule, EmbeddingParameterCounts } from "../models/embedd
 import { DEFAULT_ADAM, SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import type { StepContext } from "../models/layers.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import { randomStream, type RandomStream } from "../core/random.js";
 import { auc } from "../data/metrics.js";
 import { Network } from "../train/network.js";
 import type { Method } from "./types.js";

@@ -3,7 +3,7 @@
 // in full. Choice (the paper gives no details): K = 10, each trial trains `trialEpochs`
 // epochs without early stopping, sizes drawn uniformly per field from the "search" stream.
 import { retrain } from "../train/retrain.js";
-import { randomStream } from "../runtime/random.js";
+import { randomStream } from "../core/random.js";
 import type { Method } from "./types.js";
 
 /** The K random plans of a seed (deterministic). */

@@ -13,7 +13,7 @@ import {
   type ShrinkDecision,
   type ShrinkStep,
 } from "../embedding/shrink.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { evaluate } from "../train/fit.js";
 import type { Network } from "../train/network.js";
 import { PlanEmbedding } from "../train/plan-embedding.js";

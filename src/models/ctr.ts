@@ -10,10 +10,10 @@
 // keeps the first-order term (PNN and AutoInt's papers have none; FuxiCTR's `use_wide`): the
 // models then differ only in how they use the embeddings, which is what a plan changes.
 import * as tf from "@tensorflow/tfjs";
-import type { RandomStream } from "../runtime/random.js";
+import type { RandomStream } from "../core/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { constantVariable, Dense, Mlp, uniformVariable, type StepContext } from "./layers.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { NamedArray } from "../tables/weights.js";
 import type { ReplicaModuleSpec } from "./embedding.js";
 

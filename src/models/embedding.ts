@@ -1,7 +1,7 @@
 // The one small interface between embeddings and models: an embedding module turns the
 // rows a batch touches into field embeddings [B, F, D]; a model never sees how.
 import type * as tf from "@tensorflow/tfjs";
-import type { StepContext } from "../models/layers.js";
+import type { StepContext } from "./layers.js";
 import type { SparseParam, TouchedRows } from "../tables/sparse.js";
 
 export interface EmbeddingParameterCounts {
@@ -39,7 +39,7 @@ export interface EmbeddingModule {
   forward(touched: TouchedRows[], batchSize: number, ctx: StepContext): tf.Tensor3D;
   parameterCounts(): EmbeddingParameterCounts;
   dispose(): void;
-  /** How a replica rebuilds this module (src/train/replica.ts); absent: its steps stay on one thread. */
+  /** How a replica rebuilds this module (src/accel/parallel.ts); absent: its steps stay on one thread. */
   replicaSpec?(): ReplicaModuleSpec;
   /** What a replica must share with this step beyond the weights, taken before this thread's forward. */
   replicaStep?(): unknown;

@@ -1,8 +1,8 @@
 // Small layers with explicit variables and seeded initialisation (tfjs-layers' hidden
 // global state and unseeded initialisers would break bitwise reproducibility).
 import * as tf from "@tensorflow/tfjs";
-import { filledTensor } from "../runtime/tensor-memory.js";
-import type { RandomStream } from "../runtime/random.js";
+import { filledTensor } from "../core/tensor-memory.js";
+import type { RandomStream } from "../core/random.js";
 
 /** What a forward pass needs to know about the step it is part of. */
 export interface StepContext {

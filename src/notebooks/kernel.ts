@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Dealer, Subscriber } from "zeromq";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 
 const DELIMITER = "<IDS|MSG>";
 

@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { AutodimError } from "../errors.js";
-import { writeFileAtomic } from "../runtime/files.js";
+import { AutodimError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/files.js";
 import { SCALES, type Scale } from "../experiments/datasets.js";
 import { TslabKernel, type CellOutput } from "./kernel.js";
 

@@ -4,8 +4,8 @@
 // the cost of a step depends on the batch, never on the vocabulary. Collecting those rows is
 // in touch.ts.
 import * as tf from "@tensorflow/tfjs";
-import type { RandomStream } from "../runtime/random.js";
-import { sparseKernels } from "../runtime/sparse-kernels.js";
+import type { RandomStream } from "../core/random.js";
+import { sparseKernels } from "./sparse-kernels.js";
 
 export interface AdamConfig {
   learningRate: number;

@@ -2,9 +2,9 @@
 // gradients of a batch computed in two parts added back per row: the step-time side of the
 // sparse tables in sparse.ts.
 import * as tf from "@tensorflow/tfjs";
-import { sparseKernels } from "../runtime/sparse-kernels.js";
-import { filledTensor } from "../runtime/tensor-memory.js";
-import { SharedArrays } from "../runtime/shared-arrays.js";
+import { sparseKernels } from "./sparse-kernels.js";
+import { filledTensor } from "../core/tensor-memory.js";
+import { SharedArrays } from "../core/shared-arrays.js";
 import type { SparseParam, SparseTable, TouchedRows } from "./sparse.js";
 /**
  * Collects the rows a batch touches, each once. Deduplication goes through a hash set sized

@@ -5,7 +5,7 @@
 // temporary file, fsynced and renamed, so a reader never sees half a file.
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { z } from "zod";
 
 const MAGIC = "ADWEIGHT";

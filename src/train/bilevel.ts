@@ -3,10 +3,10 @@
 // checkpoints and resume. The searches themselves (what the architecture is) live above, in
 // src/embedding and src/methods.
 import { BatchCursor, type PreparedData } from "../data/batches.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { StepContext } from "../models/layers.js";
-import type { Progress } from "../runtime/progress.js";
-import { randomStream, type RandomStream } from "../runtime/random.js";
+import type { Progress } from "../core/progress.js";
+import { randomStream, type RandomStream } from "../core/random.js";
 import type { CheckpointSettings } from "./checkpoint.js";
 import { DivergenceGuard } from "./divergence.js";
 import { LoopCheckpoints } from "./loop-checkpoint.js";

@@ -11,9 +11,9 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AutodimError } from "../errors.js";
-import { writeFileAtomic } from "../runtime/files.js";
-import { FileLock } from "../runtime/lock.js";
+import { AutodimError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/files.js";
+import { FileLock } from "../core/lock.js";
 import type { Network } from "./network.js";
 import type { NetworkStateMeta } from "./network-state.js";
 import { parseWeights, saveWeights, type NamedArray } from "../tables/weights.js";
@@ -85,7 +85,7 @@ const CHECKPOINT_LOCK_GRACE_MS = 3000;
 /**
  * Takes `dir`'s checkpoint lock, or refuses: two runs writing one folder would write the same
  * `<job>-<step>` names over each other's. A lock left by a killed run is taken over (see
- * src/runtime/lock.ts). Waiting, as prepare does, would hold a run for hours behind another; the
+ * src/core/lock.ts). Waiting, as prepare does, would hold a run for hours behind another; the
  * message says what to do instead. `pinned` (the CLI's --checkpoint-dir) holds it until exit;
  * otherwise a process trains one run at a time, so starting checkpoints in another folder
  * releases the previous unpinned one (reproduce's runs each have their own subfolder).

@@ -1,7 +1,7 @@
 // Divergence detection: a run whose training loss has grown far above where it started (a
 // learning rate too large, say) stops with the step and the numbers, instead of finishing
 // with rc 0 and a meaningless AUC. Non-finite losses are caught in Network.trainStep already.
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 
 /** Loss growth that counts as divergence: the recent loss over the first steps' mean. */
 export const DIVERGENCE_FACTOR = 100;

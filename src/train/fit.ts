@@ -4,9 +4,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { BatchCursor, type CursorPosition, type PreparedData } from "../data/batches.js";
 import type { Split } from "../data/manifest.js";
-import { Progress } from "../runtime/progress.js";
-import type { RandomStream, StreamState } from "../runtime/random.js";
-import { AutodimError } from "../errors.js";
+import { Progress } from "../core/progress.js";
+import type { RandomStream, StreamState } from "../core/random.js";
+import { AutodimError } from "../core/errors.js";
 import { Checkpointer, type CheckpointSettings } from "./checkpoint.js";
 import { DivergenceGuard } from "./divergence.js";
 import type { NamedArray } from "../tables/weights.js";

@@ -2,7 +2,7 @@
 // each one error naming the file and the field, never a TypeError deep inside training.
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 
 /** "fields.3.dim: size 2.5 …" — a zod issue as the path to the field and what is wrong. */
 export function describeIssues(error: z.ZodError, max = 3): string {

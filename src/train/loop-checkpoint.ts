@@ -2,8 +2,8 @@
 // random streams, and the caller's own state, saved beside the network and put back on resume,
 // so a killed run resumed ends exactly as an uninterrupted one. Used by the bi-level search.
 import { BatchCursor, type CursorPosition } from "../data/batches.js";
-import { AutodimError } from "../errors.js";
-import type { RandomStream, StreamState } from "../runtime/random.js";
+import { AutodimError } from "../core/errors.js";
+import type { RandomStream, StreamState } from "../core/random.js";
 import { Checkpointer, type CheckpointSettings } from "./checkpoint.js";
 import type { Network } from "./network.js";
 

@@ -2,7 +2,7 @@
 // dense weights, BatchNorm statistics, α and both optimisers, exact to the bit (checkpoint.ts
 // writes and reads them).
 import * as tf from "@tensorflow/tfjs";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { SparseParam } from "../tables/sparse.js";
 import type { NamedArray } from "../tables/weights.js";
 

@@ -9,10 +9,17 @@ import { DEFAULT_ADAM, disposeTouched, type AdamConfig, type SparseParam, type T
 import { TouchCollector } from "../tables/touch.js";
 import type { CtrModel } from "../models/ctr.js";
 import type { StepContext } from "../models/layers.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import type { NamedArray } from "../tables/weights.js";
-import { readInto } from "../runtime/tensor-memory.js";
-import type { GradientSet, Replica, ReplicaAdamJob, ReplicaAnswer, ReplicaJob, ReplicaNetworkSpec } from "./replica.js";
+import { readInto } from "../core/tensor-memory.js";
+import type {
+  GradientSet,
+  PartWorker,
+  ReplicaAdamJob,
+  ReplicaAnswer,
+  ReplicaJob,
+  ReplicaNetworkSpec,
+} from "./step-parts.js";
 import { exportNetworkState, importNetworkState, type NetworkStateMeta, type StateHost } from "./network-state.js";
 import { secondOrderArchitectureGradient, withVirtualStep, type VirtualStepHost } from "./second-order.js";
 import { MIN_ROWS_PER_PART, SplitStep, type SplitHost, type StepGradients } from "./split-step.js";
@@ -157,7 +164,7 @@ export class Network {
   batchParts: 1 | 2 = 1;
 
   /** Computes every following step's second part on `replica` (another thread) instead of here. */
-  attachReplica(replica: Replica): void {
+  attachReplica(replica: PartWorker): void {
     this.twoParts.attach(replica);
   }
 

@@ -2,7 +2,7 @@
 // fixed sizes, projected to a common width d_N (AutoDim step 6; see src/embedding/autodim.ts).
 import * as tf from "@tensorflow/tfjs";
 import type { FieldEntry, Manifest } from "../data/manifest.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import {
   EMBEDDING_INIT_STD,
   type EmbeddingModule,
@@ -10,7 +10,7 @@ import {
   type ReplicaModuleSpec,
 } from "../models/embedding.js";
 import { Dense, type StepContext } from "../models/layers.js";
-import type { RandomStream } from "../runtime/random.js";
+import type { RandomStream } from "../core/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import type { NamedArray } from "../tables/weights.js";
 import type { ProjectionKind, SearchEmbeddingConfig } from "./schemas.js";

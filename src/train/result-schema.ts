@@ -35,7 +35,7 @@ export interface RetrainConfig {
   /**
    * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
    * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
-   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   * threads share a step (src/accel/parallel.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts?: 1 | 2;
   /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */
@@ -103,7 +103,7 @@ export const retrainConfigShape = z.object({
   /**
    * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
    * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
-   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   * threads share a step (src/accel/parallel.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts: z.union([z.literal(1), z.literal(2)]).optional(),
   /** L2 on the embedding rows each batch reads (absent: 0; see NetworkOptions.embeddingL2). */

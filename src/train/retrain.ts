@@ -4,20 +4,19 @@
 import { assertEvaluableSplits } from "../data/manifest.js";
 import { createHash } from "node:crypto";
 import type { PreparedData } from "../data/batches.js";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 import { CtrModel, PAPER_MLP } from "../models/ctr.js";
 import type { EmbeddingModule } from "../models/embedding.js";
-import { backendLabel, initRuntime } from "../runtime/backend.js";
-import { hardwareInfo } from "../runtime/hardware.js";
-import { codeVersion } from "../runtime/version.js";
-import { randomStream } from "../runtime/random.js";
+import { startEngine } from "../core/engine.js";
+import { hardwareInfo } from "../core/hardware.js";
+import { codeVersion } from "../core/version.js";
+import { randomStream } from "../core/random.js";
 import { DEFAULT_ADAM } from "../tables/sparse.js";
 import { parseWeightsFile, readWeightsFile } from "../tables/weights.js";
 import type { CheckpointSettings } from "./checkpoint.js";
 import { fit } from "./fit.js";
 import { Network } from "./network.js";
-import { partsLabel, startBatchParts } from "./replica.js";
-import { workerEntry } from "../runtime/worker-entry.js";
+import { partsLabel, stepStrategy } from "./step-parts.js";
 import { PlanEmbedding } from "./plan-embedding.js";
 import type { DimensionPlan } from "./schemas.js";
 import type { DataIdentity } from "./schema-parts.js";
@@ -92,7 +91,7 @@ export async function retrain(
     afterTraining?: (network: Network) => void | Promise<void>;
   },
 ): Promise<RetrainResult> {
-  await initRuntime();
+  await startEngine();
   const embedding = new PlanEmbedding(
     data.fieldCount,
     config.dims,
@@ -132,7 +131,7 @@ export async function trainWithEmbedding(
 ): Promise<RetrainResult> {
   const started = Date.now();
   assertEvaluableSplits(data.manifest, data.dir);
-  const info = await initRuntime();
+  const engine = await startEngine();
   const F = data.fieldCount;
   const model = new CtrModel(
     config.model,
@@ -149,9 +148,8 @@ export async function trainWithEmbedding(
   try {
     extra.beforeTraining?.(model);
     const parts = config.batchParts ?? 1;
-    const partThreads = await startBatchParts(network, {
+    const partThreads = await stepStrategy().startParts(network, {
       parts,
-      entry: await workerEntry(import("./replica-worker.cjs")),
       batchSize: config.batchSize,
       samples: config.epochs * data.rows("train"),
     });
@@ -192,7 +190,7 @@ export async function trainWithEmbedding(
       selection: extra.selection,
       data: dataIdentity(data),
       runtime: {
-        backend: backendLabel(info) + partsLabel(parts, partThreads),
+        backend: engine.label + partsLabel(parts, partThreads),
         hardware: hardwareInfo(),
         createdAt: new Date().toISOString(),
         wallSeconds: (Date.now() - started) / 1000,

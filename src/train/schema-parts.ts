@@ -4,8 +4,8 @@
 import { z } from "zod";
 import { SPLITS, type Split } from "../data/manifest.js";
 import type { EmbeddingParameterCounts } from "../models/embedding.js";
-import type { HardwareInfo } from "../runtime/hardware.js";
-import type { CodeVersion } from "../runtime/version.js";
+import type { HardwareInfo } from "../core/hardware.js";
+import type { CodeVersion } from "../core/version.js";
 import type { EvaluationResult } from "./fit.js";
 
 export interface DataIdentity {

@@ -220,7 +220,7 @@ export const searchConfigShape = searchEmbeddingConfigShape.extend({
   /**
    * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
    * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
-   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   * threads share a step (src/accel/parallel.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts: z
     .union([z.literal(1), z.literal(2)])
@@ -270,7 +270,7 @@ export interface SearchConfig extends SearchEmbeddingConfig {
   /**
    * Parts each batch is computed in (absent: 1). 2: two parts with their own BatchNorm batch
    * statistics and dropout streams, whose gradients are added — the arithmetic that lets two
-   * threads share a step (src/train/replica.ts); a run in 2 parts gives the same bits on one thread.
+   * threads share a step (src/accel/parallel.ts); a run in 2 parts gives the same bits on one thread.
    */
   batchParts?: 1 | 2;
   /**

@@ -7,11 +7,10 @@ import type { EmbeddingModule } from "../models/embedding.js";
 import type { StepContext } from "../models/layers.js";
 import type { AdamConfig, SparseParam } from "../tables/sparse.js";
 import { RowGradientAdder } from "../tables/touch.js";
-import { randomStream } from "../runtime/random.js";
-import { filledTensor, readInto } from "../runtime/tensor-memory.js";
-import { SharedArrays } from "../runtime/shared-arrays.js";
-import { oneCorePerThread } from "../runtime/backend.js";
-import type { GradientSet, Replica, ReplicaAdamJob, ReplicaAnswer, ReplicaJob } from "./replica.js";
+import { randomStream } from "../core/random.js";
+import { filledTensor, readInto } from "../core/tensor-memory.js";
+import { SharedArrays } from "../core/shared-arrays.js";
+import type { GradientSet, PartWorker, ReplicaAdamJob, ReplicaAnswer, ReplicaJob } from "./step-parts.js";
 
 /**
  * Rows each part of a data-parallel step takes at least: below this a batch is computed on the
@@ -53,16 +52,15 @@ export interface SplitHost {
 }
 
 export class SplitStep {
-  /** A replica on another thread that takes half of every training and α step (replica.ts). */
-  private replica: Replica | undefined;
+  /** A replica on another thread that takes half of every training and α step (src/accel/parallel.ts). */
+  private replica: PartWorker | undefined;
 
   constructor(private readonly host: SplitHost) {}
 
   /** Computes every following step's second part on `replica` (another thread) instead of here. */
-  attach(replica: Replica): void {
+  attach(replica: PartWorker): void {
     this.detach();
     this.replica = replica;
-    oneCorePerThread(true);
   }
 
   /** Closes the replica (after its last Adam step); second parts are computed here again. */
@@ -72,7 +70,6 @@ export class SplitStep {
     for (const p of this.host.sparse) p.table.settleWrites();
     this.replica = undefined;
     replica.close();
-    oneCorePerThread(false);
   }
 
   /** Threads a step's parts run on: 2 with a replica, else 1. */
@@ -227,7 +224,7 @@ export class SplitStep {
    * weights (and the caller fetches the next batch): this half's rows go to it (moved) and its
    * gradients (shared memory); any access to a table here waits for the step to be done.
    */
-  private tablesAdamOnReplica(replica: Replica, sparse: StepGradients["sparse"]): void {
+  private tablesAdamOnReplica(replica: PartWorker, sparse: StepGradients["sparse"]): void {
     replica.post({
       kind: "adam",
       tables: sparse.map((s) => ({ rows: s.rows, grads: s.grads, step: ++s.param.table.step })),

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
-import { launchChromium } from "../../src/runtime/browser.js";
+import { launchChromium } from "../../src/experiments/browser.js";
 
 export const REPO = resolve(".");
 export const CELL_TIMEOUT_MS = Number(process.env.AUTODIM_JUPYTER_TIMEOUT_MS ?? 20 * 60_000);

@@ -1,7 +1,7 @@
 // `autodim backend`: which tfjs backend, matmul and sparse tables this machine runs on, and why
 // any were passed over. One command per file (src/cli/main.ts dispatches).
-import { initRuntime } from "../../runtime/backend.js";
-import { describeHardware } from "../../runtime/hardware.js";
+import { initRuntime } from "../../accel/index.js";
+import { describeHardware } from "../../core/hardware.js";
 import { parseFlags } from "../args.js";
 
 /** Prints the backend this machine uses. */

@@ -15,9 +15,9 @@ import {
   runPeer,
   type PhaseRun,
 } from "../../bench/training.js";
-import { backendLabel, initRuntime, setComputeThreads } from "../../runtime/backend.js";
-import { describeHardware, hardwareInfo } from "../../runtime/hardware.js";
-import { codeVersion } from "../../runtime/version.js";
+import { backendLabel, initRuntime, setComputeThreads } from "../../accel/index.js";
+import { describeHardware, hardwareInfo } from "../../core/hardware.js";
+import { codeVersion } from "../../core/version.js";
 import { intFlag, intListFlag, nameListFlag, parseFlags, UsageError } from "../args.js";
 
 /** Measures the parts --only names and prints them (or one JSON report with --json). */

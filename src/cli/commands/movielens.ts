@@ -11,7 +11,7 @@ import {
   parseUserRange,
 } from "../../data/movielens.js";
 import { sha256File } from "../../data/prepare-output.js";
-import { AutodimError } from "../../errors.js";
+import { AutodimError } from "../../core/errors.js";
 import { parseFlags, requireString, UsageError } from "../args.js";
 import { checkOutputClashes } from "../outputs.js";
 

@@ -1,13 +1,13 @@
 // `autodim retrain`: a model trained with a plan's per-field sizes (or one size for every field)
 // and tested. One command per file (src/cli/main.ts dispatches); the training is
 // src/train/retrain.ts.
-import { AutodimError } from "../../errors.js";
+import { AutodimError } from "../../core/errors.js";
 import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { QUICK_RETRAIN } from "../../methods/defaults.js";
 import { BATCH_NORM_MODELS, MODEL_NAMES } from "../../models/ctr.js";
-import { backendLabel, initRuntime } from "../../runtime/backend.js";
-import { describeHardware } from "../../runtime/hardware.js";
-import { withLog } from "../../runtime/run-log.js";
+import { backendLabel, initRuntime } from "../../accel/index.js";
+import { describeHardware } from "../../core/hardware.js";
+import { withLog } from "../../core/run-log.js";
 import { memoryProblem, retrainMemory } from "../../train/memory.js";
 import { retrain } from "../../train/retrain.js";
 import type { RetrainConfig } from "../../train/result-schema.js";

@@ -6,9 +6,9 @@ import { mergeSettings } from "../../experiments/overrides.js";
 import { quickSettings } from "../../methods/defaults.js";
 import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../../methods/registry.js";
 import { BATCH_NORM_MODELS, MODEL_NAMES } from "../../models/ctr.js";
-import { backendLabel, initRuntime } from "../../runtime/backend.js";
-import { describeHardware } from "../../runtime/hardware.js";
-import { withLog } from "../../runtime/run-log.js";
+import { backendLabel, initRuntime } from "../../accel/index.js";
+import { describeHardware } from "../../core/hardware.js";
+import { withLog } from "../../core/run-log.js";
 import { memoryProblem, searchMemory } from "../../train/memory.js";
 import { choiceFlag, intFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";
 import {

@@ -3,13 +3,13 @@
 // dispatches); the algorithm is src/embedding/autodim.ts.
 import { search } from "../../embedding/autodim.js";
 import { undecidedFields } from "../../embedding/diagnostics.js";
-import { AutodimError } from "../../errors.js";
+import { AutodimError } from "../../core/errors.js";
 import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { DEFAULT_SEARCH } from "../../methods/defaults.js";
 import { MODEL_NAMES } from "../../models/ctr.js";
-import { backendLabel, initRuntime } from "../../runtime/backend.js";
-import { describeHardware } from "../../runtime/hardware.js";
-import { startLog } from "../../runtime/run-log.js";
+import { backendLabel, initRuntime } from "../../accel/index.js";
+import { describeHardware } from "../../core/hardware.js";
+import { startLog } from "../../core/run-log.js";
 import { memoryProblem, searchMemory } from "../../train/memory.js";
 import { candidatesProblem, type SearchConfig, UNDECIDED_POLICIES } from "../../train/schemas.js";
 import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";

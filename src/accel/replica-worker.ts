@@ -1,25 +1,37 @@
-// A data-parallel replica's thread (see replica.ts): builds the network from its spec over the
-// main thread's tables, says it is ready, then serves steps until closed.
+// A data-parallel replica's thread (see parallel.ts): builds the network from its spec over the
+// main thread's tables — a re-train's PlanEmbedding or AutoDim's search embedding — says it is
+// ready, then serves steps until closed.
 import type { MessagePort } from "node:worker_threads";
 import { parentPort } from "node:worker_threads";
 import { CtrModel, MODEL_NAMES, type ModelConfig, type ModelName } from "../models/ctr.js";
 import type { EmbeddingModule, ReplicaModuleSpec } from "../models/embedding.js";
-import { initRuntime } from "../runtime/backend.js";
-import { randomStream } from "../runtime/random.js";
+import { chooseBackend } from "./backend.js";
+import { randomStream } from "../core/random.js";
 import { buildOnSharedStores } from "../tables/sparse.js";
-import { Network } from "./network.js";
-import { PlanEmbedding, type PlanLayout } from "./plan-embedding.js";
-import { serveReplica, type ReplicaNetworkSpec } from "./replica.js";
-import type { ProjectionKind } from "./schemas.js";
-
-/** Builds the embedding module a spec describes, or undefined for a kind this layer does not know. */
-export type EmbeddingFromSpec = (spec: ReplicaModuleSpec) => EmbeddingModule | undefined;
+import { AutoDimSearchEmbedding } from "../embedding/autodim.js";
+import { Network } from "../train/network.js";
+import { PlanEmbedding, type PlanLayout } from "../train/plan-embedding.js";
+import type { ProjectionKind, SearchEmbeddingConfig } from "../train/schemas.js";
+import type { ReplicaNetworkSpec } from "../train/step-parts.js";
+import { serveReplica } from "./parallel.js";
 
 /** Initial values do not matter in a replica: weights come with every step, tables are shared. */
 const replicaInit = () => randomStream(0, "init", "replica");
 
-export const trainEmbeddingFromSpec: EmbeddingFromSpec = (spec) => {
-  if (spec.kind !== "plan") return undefined;
+/** The embedding module a spec describes: a re-train's per-field sizes or AutoDim's search. */
+function embeddingFromSpec(spec: ReplicaModuleSpec): EmbeddingModule {
+  if (spec.kind === "autodim-search") {
+    const s = spec as ReplicaModuleSpec & { fieldCount: number; totalFeatures: number; config: SearchEmbeddingConfig };
+    // The Gumbel stream is set from the main thread's at every step (applyReplicaStep).
+    return new AutoDimSearchEmbedding(
+      s.fieldCount,
+      s.totalFeatures,
+      s.config,
+      replicaInit(),
+      randomStream(0, "gumbel"),
+    );
+  }
+  if (spec.kind !== "plan") throw new Error(`replica: no embedding of kind ${spec.kind}`);
   const s = spec as ReplicaModuleSpec & {
     fieldCount: number;
     dims: number[];
@@ -28,7 +40,7 @@ export const trainEmbeddingFromSpec: EmbeddingFromSpec = (spec) => {
     outputDim: number;
   };
   return new PlanEmbedding(s.fieldCount, s.dims, s.layout, s.projection, s.outputDim, replicaInit());
-};
+}
 
 function ctrModelFromSpec(spec: ReplicaModuleSpec): CtrModel {
   const s = spec as ReplicaModuleSpec & {
@@ -50,13 +62,12 @@ export interface ReplicaWorkerData {
   port: MessagePort;
 }
 
-export async function runReplica(data: ReplicaWorkerData, embeddingFromSpec: EmbeddingFromSpec): Promise<void> {
+export async function runReplica(data: ReplicaWorkerData): Promise<void> {
   const out = parentPort as MessagePort;
   try {
-    await initRuntime();
+    await chooseBackend();
     const network = buildOnSharedStores(data.stores, () => {
       const embedding = embeddingFromSpec(data.spec.embedding);
-      if (!embedding) throw new Error(`replica: no embedding of kind ${data.spec.embedding.kind}`);
       const model = ctrModelFromSpec(data.spec.model);
       return new Network(embedding, model, embedding.fieldCount, data.spec.options);
     });

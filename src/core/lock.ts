@@ -11,7 +11,7 @@
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { Worker } from "node:worker_threads";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "./errors.js";
 
 export const HEARTBEAT_MS = 15_000;
 export const STALE_MS = 120_000;

@@ -1,77 +1,28 @@
-// Data-parallel steps on two cores. A run whose config asks for batches in two parts
-// (`batchParts: 2`: each part with its own BatchNorm batch statistics — "ghost" batches — and
-// dropout stream; see Network.batchParts) computes the second part on a replica of the network in
-// a worker thread (its own tfjs + wasm instance) when it has two threads, and on the main thread
-// after the first part when it has one: the same job, the same kernels, the same order of sums,
-// so the same bits at any thread count (tested). The main thread adds the dense and α gradients
-// and updates those weights; the replica adds the tables' gradients and takes their lazy-Adam step
-// meanwhile, on the tables themselves (they move to shared memory; the main thread's next access
-// to a table waits for that step). The replica gets the dense weights, BatchNorm statistics and α
-// with every step, so it holds no state of its own: checkpoints and resumes stay on the main
-// thread. Each thread computes on one core (the native pools are process-wide). Why parts rather
-// than splitting each kernel: one step's kernels are mostly too small or too memory-bound to halve
-// (two threads gave ×1.29 search, ×1.24 re-train), and OpenBLAS's sums change with the cut.
+// Data-parallel steps on two cores: the step strategy that computes a run's second batch part
+// (src/train/step-parts.ts) on a replica of the network in a worker thread (its own tfjs + wasm
+// instance).
+// The main thread adds the dense and α gradients and updates those weights; the replica adds
+// the tables' gradients and takes their lazy-Adam step meanwhile, on the tables themselves (they
+// move to shared memory; the main thread's next access to a table waits for that step). The
+// replica gets the dense weights, BatchNorm statistics and α with every step, so it holds no state
+// of its own: checkpoints and resumes stay on the main thread. Each thread computes on one core
+// (the native pools are process-wide). Why parts rather than splitting each kernel: one step's
+// kernels are mostly too small or too memory-bound to halve (two threads gave ×1.29 search,
+// ×1.24 re-train), and OpenBLAS's sums change with the cut.
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { AutodimError } from "../errors.js";
-import type { ReplicaModuleSpec } from "../models/embedding.js";
-import { requestedThreads, runtimeInfo } from "../runtime/backend.js";
-import type { Network, NetworkOptions } from "./network.js";
-import { MIN_ROWS_PER_PART } from "./split-step.js";
-
-export type { ReplicaModuleSpec };
-
-/** Everything a worker needs to build the same network. */
-export interface ReplicaNetworkSpec {
-  embedding: ReplicaModuleSpec;
-  model: ReplicaModuleSpec;
-  options: NetworkOptions;
-}
-
-/** Which gradients a step takes: W (tables, dense weights) and/or α. */
-export interface GradientSet {
-  weights: boolean;
-  architecture: boolean;
-}
-
-/** One part of a batch for the replica to take the gradients of. */
-export interface ReplicaJob {
-  kind: "gradients";
-  which: GradientSet;
-  size: number;
-  /** The part's rows / the batch's: its mean loss is scaled by it, so the parts' gradients add up. */
-  share: number;
-  labels: Float32Array;
-  /** The part's feature ids, row-major [size, fields]. */
-  ids: Int32Array;
-  dense: Float32Array[];
-  state: Float32Array[];
-  architecture: Float32Array[];
-  /** The embedding's per-step state (AutoDim: the Gumbel stream's position, the warm-up flag). */
-  embeddingStep: unknown;
-  training: boolean;
-  step: number;
-  /** Seeds the replica's dropout stream for this step (absent: no dropout stream). */
-  dropoutSeed?: number;
-}
-
-export interface ReplicaAnswer {
-  /** The replica's part of the batch's mean loss (its mean × its share). */
-  loss: number;
-  dense: Float32Array[];
-  architecture: Float32Array[];
-  /** The BatchNorm running statistics after the replica's forward. */
-  state: Float32Array[];
-}
-
-/**
- * The tables' lazy-Adam step of a split training step, done by the replica while the main thread
- * updates the dense weights: per sparse parameter the batch's rows, their summed gradient and the
- * table's Adam step count after it. The main thread's next access to a table waits for it.
- */
-export interface ReplicaAdamJob {
-  kind: "adam";
-  tables: { rows: Int32Array; grads: Float32Array; step: number }[];
-}
+import { AutodimError } from "../core/errors.js";
+import { workerEntry } from "../core/worker-entry.js";
+import type { Network } from "../train/network.js";
+import { MIN_ROWS_PER_PART } from "../train/split-step.js";
+import type {
+  PartWorker,
+  ReplicaAdamJob,
+  ReplicaAnswer,
+  ReplicaJob,
+  ReplicaNetworkSpec,
+  StepStrategy,
+} from "../train/step-parts.js";
+import { oneCorePerThread, requestedThreads, runtimeInfo } from "./backend.js";
 
 type Answer = { kind: "answer"; answer: ReplicaAnswer } | { kind: "done" } | { kind: "error"; message: string };
 
@@ -81,8 +32,11 @@ const ANSWERS = 1;
 /** A step taking longer than this on the replica means it is gone, not slow. */
 const ANSWER_DEADLINE_MS = 30 * 60 * 1000;
 
+/** Replicas running: while any runs, each thread computes on one core. */
+let liveReplicas = 0;
+
 /** The main thread's end of one replica. */
-export class Replica {
+export class Replica implements PartWorker {
   private jobs = 0;
   private answers = 0;
   private closed = false;
@@ -121,6 +75,7 @@ export class Replica {
     worker.removeAllListeners("error");
     worker.on("error", () => undefined); // reported by the next wait(), which finds no answer
     worker.unref();
+    oneCorePerThread(++liveReplicas > 0);
     return new Replica(worker, port1, control);
   }
 
@@ -175,6 +130,7 @@ export class Replica {
     Atomics.notify(this.control, JOBS);
     this.port.close();
     void this.worker.terminate();
+    oneCorePerThread(--liveReplicas > 0);
   }
 }
 
@@ -238,16 +194,6 @@ function describe(err: unknown): string {
 /** Rows a run must train on before a replica pays for its start (~1–2 s: tfjs, wasm, the network). */
 export const DATA_PARALLEL_MIN_SAMPLES = 200_000;
 
-export interface BatchPartsRequest {
-  /** The run's `batchParts` (its arithmetic): 1 or 2. */
-  parts: 1 | 2;
-  /** The worker entry (the replica-worker.cjs of the layer that can build this network). */
-  entry: string;
-  batchSize: number;
-  /** Rows the run will train on (steps × batch). */
-  samples: number;
-}
-
 /**
  * AUTODIM_DATA_PARALLEL: "0" computes both parts on the main thread, "1" starts a replica for
  * any run in two parts, unset decides by size. Neither changes a number, only where the second
@@ -261,28 +207,29 @@ function dataParallelSetting(): "off" | "on" | "auto" {
 }
 
 /**
- * Sets `network` to compute its steps in `request.parts` parts, and puts the second part on a
- * replica thread when that pays: the run has ≥ 2 threads on the wasm backend, its network can be
- * rebuilt by a replica (AutoDim's search, the per-field-size re-train; not the baselines' own
- * embeddings), batches have ≥ 2 × MIN_ROWS_PER_PART rows, and (unless AUTODIM_DATA_PARALLEL=1) it
- * trains on ≥ DATA_PARALLEL_MIN_SAMPLES rows. Returns the threads the parts run on (1 or 2);
- * `network.dispose()` stops the replica.
+ * The data-parallel strategy: puts the second part on a replica thread when that pays — the run
+ * has ≥ 2 threads on the wasm backend, its network can be rebuilt by a replica (AutoDim's search,
+ * the per-field-size re-train; not the baselines' own embeddings), batches have
+ * ≥ 2 × MIN_ROWS_PER_PART rows, and (unless AUTODIM_DATA_PARALLEL=1) it trains on
+ * ≥ DATA_PARALLEL_MIN_SAMPLES rows. While a replica runs, each thread computes on one core.
  */
-export async function startBatchParts(network: Network, request: BatchPartsRequest): Promise<number> {
-  network.batchParts = request.parts;
-  const setting = dataParallelSetting();
-  if (request.parts !== 2 || setting === "off") return 1;
-  if (runtimeInfo().tfBackend !== "wasm" || requestedThreads() < 2) return 1;
-  if (request.batchSize < 2 * MIN_ROWS_PER_PART) return 1;
-  if (setting === "auto" && request.samples < DATA_PARALLEL_MIN_SAMPLES) return 1;
-  const spec = network.replicaSpec();
-  if (!spec) return 1;
-  const stores = network.sparse.map((p) => p.table.shared());
-  network.attachReplica(await Replica.start(request.entry, spec, stores));
-  return 2;
-}
+export const DATA_PARALLEL_STEPS: StepStrategy = {
+  async startParts(network: Network, request): Promise<number> {
+    network.batchParts = request.parts;
+    const setting = dataParallelSetting();
+    if (request.parts !== 2 || setting === "off") return 1;
+    if (runtimeInfo().tfBackend !== "wasm" || requestedThreads() < 2) return 1;
+    if (request.batchSize < 2 * MIN_ROWS_PER_PART) return 1;
+    if (setting === "auto" && request.samples < DATA_PARALLEL_MIN_SAMPLES) return 1;
+    const spec = network.replicaSpec();
+    if (!spec) return 1;
+    const stores = network.sparse.map((p) => p.table.shared());
+    network.attachReplica(await Replica.start(await replicaEntry(), spec, stores));
+    return 2;
+  },
+};
 
-/** What a result's backend line adds for a run in two parts (`threads` from `startBatchParts`). */
-export function partsLabel(parts: 1 | 2, threads: number): string {
-  return parts === 2 ? `, batches in 2 parts (${threads === 2 ? "data-parallel on 2 threads" : "on 1 thread"})` : "";
+/** The worker file of a replica: builds the re-train's and the search's networks. */
+export function replicaEntry(): Promise<string> {
+  return workerEntry(import("./replica-worker.cjs"));
 }

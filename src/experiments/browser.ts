@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, rmSync, statSync, unlinkSync, writeSyn
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { AutodimError } from "../errors.js";
+import { AutodimError } from "../core/errors.js";
 
 /** How a Chromium is started: binary, flags, environment, and where the choice came from. */
 export interface ChromiumLaunch {

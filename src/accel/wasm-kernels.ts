@@ -7,7 +7,7 @@
 //   samples/s. (`broadcastTo`, i.e. `Tile`, was 4× slower than the stock gradient on wasm.)
 // - The stock wasm `BatchMatMul` runs ~15× slower when asked to transpose an operand, and
 //   matmul gradients always ask. Ours transposes explicitly (a cheap kernel) and then calls
-//   the stock kernel in its fast plain form.
+//   the stock kernel in its fast plain form (matmul-kernels.ts, with the OpenBLAS GEMM).
 // - The stock wasm `GatherV2` moves element by element through generic strides: 14% of a
 //   re-train step at batch 2000. Ours copies whole rows for the common case (axis 0, no
 //   batch dims) and defers to the stock kernel otherwise.
@@ -19,105 +19,22 @@
 //   backward pass through it (7% of a search step). Ours shares the data with a reference
 //   count, as the cpu and webgl backends do (no wasm kernel writes into its inputs). `Cast` to
 //   the dtype a tensor already has (7% of a search step, a copy on wasm) shares it the same way.
-// - With the element-wise addon (native/elementwise.c), float32 `Multiply`, `Add`, `Sub` and `Sum`
+// - With the element-wise addon (src/accel/native/elementwise.c), float32 `Multiply`, `Add`, `Sub` and `Sum`
 //   of rank ≤ 4 run in C on the compute threads (`setComputeThreads`), equal to wasm's bit for
 //   bit: the search's [B, F, N, D] mixture went through them for ~45% of a step.
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import type { NativeAlea } from "./random.js";
+import { FILLED, useTensorView } from "../core/tensor-memory.js";
+import { BATCH_NORM_MIX, BATCH_NORM_MIX_GRAD } from "../models/batch-norm-mix.js";
+import { mixBackward, mixForward, nativeBinary, nativeSum, type NativeElementwise } from "./elementwise-kernels.js";
+import { blasMatMul, fastTransposedMatMul, type NativeBlas } from "./matmul-kernels.js";
+import { heapView, type KernelArgs, type WasmBackend } from "./wasm-backend.js";
 
-/** The part of tfjs-backend-wasm's `BackendWasm` that these kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: object): boolean;
-  incRef(dataId: object): void;
-}
+export type { NativeBlas };
 
-interface KernelArgs {
-  inputs: Record<string, TensorInfo>;
-  backend: WasmBackend;
-  attrs: NamedAttrMap;
-}
+export type { NativeElementwise };
 
 let registered: string[] | undefined;
-
-/** The GEMM of native/blas.c (OpenBLAS): c[i] = op(a[i])·op(b[i]), row-major. */
-export interface NativeBlas {
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    batchStrideA: number,
-    batchStrideB: number,
-  ): void;
-  /** Sets the threads products are split over when n > 0 (OpenBLAS itself stays on one); returns the count in use. */
-  threads(n?: number): number;
-}
-
-/** The kernels of native/elementwise.c, on a pool of `threads()` threads (and the dropout-mask loop). */
-export interface NativeElementwise extends NativeAlea {
-  /** out = a op b with numpy broadcasting (op 0 multiply, 1 add, 2 subtract), shapes of rank ≤ 4. */
-  binary(
-    op: number,
-    a: Float32Array,
-    aShape: number[],
-    b: Float32Array,
-    bShape: number[],
-    out: Float32Array,
-    outShape: number[],
-  ): void;
-  /** out = Σ of x over the dimensions flagged in `reduced` (rank ≤ 4). */
-  sum(x: Float32Array, shape: number[], reduced: boolean[], out: Float32Array): void;
-  /** out[s, :] = Σ_{i: ids[i] = s} x[i, :], ids outside [0, numSegments) dropped (one thread). */
-  segmentSum(x: Float32Array, inner: number, ids: Int32Array, numSegments: number, out: Float32Array): void;
-  /** out[i, :] = x[ids[i], :]; returns -1, or the position of the first id outside [0, rows). */
-  gatherRows(x: Float32Array, rows: number, inner: number, ids: Int32Array, out: Float32Array): number;
-  /**
-   * The search's BatchNorm + candidate mixture (see `batchNormMix`): out [B, F, D], and the batch
-   * mean and biased variance [F, N], from x [B, F, N, D] and p [F, N].
-   */
-  mixForward(
-    x: Float32Array,
-    shape: number[],
-    dims: number[],
-    p: Float32Array,
-    scale: number,
-    epsilon: number,
-    out: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
-  ): void;
-  /** Its gradient: dx [B, F, N, D] and dp [F, N] from g = d loss / d out. */
-  mixBackward(
-    g: Float32Array,
-    x: Float32Array,
-    shape: number[],
-    dims: number[],
-    p: Float32Array,
-    scale: number,
-    epsilon: number,
-    mean: Float32Array,
-    variance: Float32Array,
-    dx: Float32Array,
-    dp: Float32Array,
-  ): void;
-  /** Sets the thread count when n > 0; returns the count in use. */
-  threads(n?: number): number;
-}
-
-/** Kernel names of the fused BatchNorm + mixture (registered on wasm with the element-wise addon). */
-export const BATCH_NORM_MIX = "AutodimBatchNormMix";
-export const BATCH_NORM_MIX_GRAD = "AutodimBatchNormMixGrad";
-
-/** A tensor whose values a callback writes in place (see src/runtime/tensor-memory.ts). */
-export const FILLED = "AutodimFilled";
 
 /** `FILLED` on wasm: the callback writes straight into the output's heap memory. */
 function filledInHeap({ backend, attrs }: KernelArgs): TensorInfo {
@@ -130,11 +47,6 @@ function filledInHeap({ backend, attrs }: KernelArgs): TensorInfo {
   // (the callback must not allocate tensors: an allocation can grow, and move, the heap)
   fill(backend.typedArrayFromHeap(out) as Float32Array | Int32Array);
   return out;
-}
-
-/** The heap's own view of a tensor's values on wasm (valid until the next tensor allocation). */
-export function heapView(t: tf.Tensor): Float32Array | Int32Array | Uint8Array {
-  return (tf.backend() as unknown as WasmBackend).typedArrayFromHeap(t);
 }
 
 /**
@@ -214,6 +126,7 @@ export function registerWasmKernelFixes(blas?: NativeBlas, ew?: NativeElementwis
     native.push("BatchNorm + mixture (native, fused)");
   }
   tf.registerKernel({ kernelName: FILLED, backendName: "wasm", kernelFunc: filledInHeap as unknown as KernelFunc });
+  useTensorView("wasm", heapView);
   registered = [
     blas ? "BatchMatMul (OpenBLAS)" : "BatchMatMul",
     "UnsortedSegmentSum",
@@ -246,108 +159,6 @@ export function registerSumGradientFix(): string {
     gradientFixed = true;
   }
   return "Sum gradient";
-}
-
-function fastTransposedMatMul(stock: KernelConfig, transposeKernel: KernelFunc): KernelConfig {
-  const plain = stock.kernelFunc;
-  const swapLastTwo = (x: TensorInfo, backend: WasmBackend): TensorInfo => {
-    const perm = x.shape.map((_, i) => i);
-    const r = perm.length;
-    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-    return transposeKernel({ inputs: { x }, backend: backend as never, attrs: { perm } }) as TensorInfo;
-  };
-  const kernelFunc = (args: KernelArgs): TensorInfo => {
-    const { inputs, backend, attrs } = args;
-    if (!attrs.transposeA && !attrs.transposeB) return plain(args as never) as TensorInfo;
-    const size = (x: TensorInfo) => x.shape.reduce((p, d) => p * d, 1);
-    if (attrs.transposeA && !attrs.transposeB && inputs.a.shape.length === 2 && inputs.b.shape.length === 2) {
-      // Aᵀ·B = (Bᵀ·A)ᵀ: when A is the big operand (a weight gradient Xᵀ·dY, X [batch, 1248])
-      // transpose B and the [m, n] result instead: 2.5M → 0.4M floats moved per MLP step.
-      const [k, m] = inputs.a.shape;
-      const n = inputs.b.shape[1];
-      if (size(inputs.a) > k * n + m * n) {
-        const bt = swapLastTwo(inputs.b, backend);
-        try {
-          const ct = plain({
-            inputs: { a: bt, b: inputs.a },
-            backend: backend as never,
-            attrs: { ...attrs, transposeA: false, transposeB: false },
-          }) as TensorInfo;
-          try {
-            return swapLastTwo(ct, backend);
-          } finally {
-            backend.disposeData(ct.dataId);
-          }
-        } finally {
-          backend.disposeData(bt.dataId);
-        }
-      }
-    }
-    const a = attrs.transposeA ? swapLastTwo(inputs.a, backend) : inputs.a;
-    const b = attrs.transposeB ? swapLastTwo(inputs.b, backend) : inputs.b;
-    try {
-      return plain({
-        inputs: { a, b },
-        backend: backend as never,
-        attrs: { ...attrs, transposeA: false, transposeB: false },
-      }) as TensorInfo;
-    } finally {
-      if (a !== inputs.a) backend.disposeData(a.dataId);
-      if (b !== inputs.b) backend.disposeData(b.dataId);
-    }
-  };
-  // setupFunc binds the wasm function the stock kernel calls: it must run for ours too.
-  return { ...stock, kernelFunc: kernelFunc as unknown as KernelFunc };
-}
-
-/**
- * BatchMatMul on OpenBLAS, reading the operands in the wasm heap and writing the output
- * there (no copies); BLAS takes transposed operands as they are. Batch dims must be equal
- * or one side's all 1 (broadcast); anything else goes to `fallback`.
- */
-function blasMatMul(blas: NativeBlas, fallback: KernelFunc) {
-  return (args: KernelArgs): TensorInfo => {
-    const { inputs, backend, attrs } = args;
-    const { a, b } = inputs;
-    const ta = attrs.transposeA === true;
-    const tb = attrs.transposeB === true;
-    if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2)
-      return fallback(args as never) as TensorInfo;
-    const outer = (x: TensorInfo) => x.shape.slice(0, -2);
-    const count = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
-    const [ra, ca] = a.shape.slice(-2);
-    const [rb, cb] = b.shape.slice(-2);
-    const m = ta ? ca : ra;
-    const k = ta ? ra : ca;
-    const n = tb ? rb : cb;
-    if ((tb ? cb : rb) !== k)
-      throw new Error(
-        `BatchMatMul: inner dimensions ${k} and ${tb ? cb : rb} differ (shapes ${a.shape} and ${b.shape}, transposeA ${ta}, transposeB ${tb})`,
-      );
-    const batchA = count(outer(a));
-    const batchB = count(outer(b));
-    const sameOuter = outer(a).join(",") === outer(b).join(",");
-    if (!sameOuter && batchA !== 1 && batchB !== 1) return fallback(args as never) as TensorInfo;
-    const batchShape = batchA >= batchB ? outer(a) : outer(b);
-    const batch = Math.max(batchA, batchB);
-    const out = backend.makeOutput([...batchShape, m, n], "float32");
-    if (m * n * k === 0) return out;
-    // Views after makeOutput: an allocation can grow (and move) the wasm heap.
-    blas.sgemm(
-      ta,
-      tb,
-      batch,
-      m,
-      n,
-      k,
-      backend.typedArrayFromHeap(a) as Float32Array,
-      backend.typedArrayFromHeap(b) as Float32Array,
-      backend.typedArrayFromHeap(out) as Float32Array,
-      batchA === 1 ? 0 : m * k,
-      batchB === 1 ? 0 : k * n,
-    );
-    return out;
-  };
 }
 
 /**
@@ -457,99 +268,6 @@ function sameTypeCastShares(stock: KernelFunc) {
     if (x.dtype !== args.attrs.dtype || x.dtype === "string") return stock(args as never) as TensorInfo;
     args.backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-}
-
-// Below this many output elements the stock kernel is as fast (the call costs the same).
-const NATIVE_MIN_ELEMENTS = 4096;
-
-/** A float32 Multiply/Add/Sub of rank ≤ 4 on the element-wise addon; anything else on `stock`. */
-function nativeBinary(ew: NativeElementwise, op: number, stock: KernelFunc) {
-  return (args: KernelArgs): TensorInfo => {
-    const { inputs, backend } = args;
-    const { a, b } = inputs;
-    if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length > 4 || b.shape.length > 4)
-      return stock(args as never) as TensorInfo;
-    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    if (shape.reduce((p, d) => p * d, 1) < NATIVE_MIN_ELEMENTS) return stock(args as never) as TensorInfo;
-    const out = backend.makeOutput(shape, "float32");
-    // Views after makeOutput: an allocation can grow (and move) the wasm heap.
-    ew.binary(
-      op,
-      backend.typedArrayFromHeap(a) as Float32Array,
-      a.shape,
-      backend.typedArrayFromHeap(b) as Float32Array,
-      b.shape,
-      backend.typedArrayFromHeap(out) as Float32Array,
-      shape,
-    );
-    return out;
-  };
-}
-
-/** A float32 Sum of rank ≤ 4 on the element-wise addon; anything else on `stock`. */
-function nativeSum(ew: NativeElementwise, stock: KernelFunc) {
-  return (args: KernelArgs): TensorInfo => {
-    const { inputs, backend, attrs } = args;
-    const { x } = inputs;
-    const size = x.shape.reduce((p, d) => p * d, 1);
-    if (x.dtype !== "float32" || x.shape.length > 4 || x.shape.length === 0 || size < NATIVE_MIN_ELEMENTS)
-      return stock(args as never) as TensorInfo;
-    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
-    const reduced = x.shape.map((_, i) => axes.includes(i));
-    const shape = attrs.keepDims ? x.shape.map((d, i) => (reduced[i] ? 1 : d)) : x.shape.filter((_, i) => !reduced[i]);
-    const out = backend.makeOutput(shape, "float32");
-    ew.sum(
-      backend.typedArrayFromHeap(x) as Float32Array,
-      x.shape,
-      reduced,
-      backend.typedArrayFromHeap(out) as Float32Array,
-    );
-    return out;
-  };
-}
-
-function mixAttrs(attrs: NamedAttrMap): { dims: number[]; scale: number; epsilon: number } {
-  return { dims: attrs.dims as number[], scale: attrs.scale as number, epsilon: attrs.epsilon as number };
-}
-
-function mixForward(ew: NativeElementwise) {
-  return (args: KernelArgs): TensorInfo[] => {
-    const { inputs, backend } = args;
-    const { x, p } = inputs;
-    const { dims, scale, epsilon } = mixAttrs(args.attrs);
-    const [B, F, N, D] = x.shape;
-    const out = backend.makeOutput([B, F, D], "float32");
-    const mean = backend.makeOutput([F, N], "float32");
-    const variance = backend.makeOutput([F, N], "float32");
-    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    ew.mixForward(view(x), x.shape, dims, view(p), scale, epsilon, view(out), view(mean), view(variance));
-    return [out, mean, variance];
-  };
-}
-
-function mixBackward(ew: NativeElementwise) {
-  return (args: KernelArgs): TensorInfo[] => {
-    const { inputs, backend } = args;
-    const { dy, x, p, mean, variance } = inputs;
-    const { dims, scale, epsilon } = mixAttrs(args.attrs);
-    const dx = backend.makeOutput(x.shape, "float32");
-    const dp = backend.makeOutput(p.shape, "float32");
-    const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    ew.mixBackward(
-      view(dy),
-      view(x),
-      x.shape,
-      dims,
-      view(p),
-      scale,
-      epsilon,
-      view(mean),
-      view(variance),
-      view(dx),
-      view(dp),
-    );
-    return [dx, dp];
   };
 }
 

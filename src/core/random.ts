@@ -18,7 +18,7 @@ export type StreamName = (typeof STREAM_NAMES)[number];
 /** Serializable generator state (alea's three words and a carry), for checkpoints. */
 export type StreamState = seedrandom.State.Alea;
 
-/** The native twins of the stream's draws (native/elementwise.c: the same alea steps in C). */
+/** The native twins of the stream's draws (src/accel/native/elementwise.c: the same alea steps in C). */
 export interface NativeAlea {
   /** out[i] = u_i < rate ? 0 : keep; `state` is [s0, s1, s2, c], advanced in place. */
   dropoutMask(state: Float64Array, rate: number, keep: number, out: Float32Array): void;

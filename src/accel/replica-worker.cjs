@@ -1,6 +1,6 @@
-// Worker-thread entry of a data-parallel replica of AutoDim's search (see
-// src/train/replica.ts): the train layer's replica, plus the search embedding. CommonJS for the
-// same reason as src/train/replica-worker.cjs.
+// Worker-thread entry of a data-parallel replica (see parallel.ts). CommonJS, so the main thread can import this file to
+// learn its path whether src/ runs as ESM (tsx) or CommonJS (tslab); in a worker it loads the
+// TypeScript through tsx.
 const { parentPort, workerData } = require("node:worker_threads");
 
 module.exports = { workerFile: __filename };
@@ -11,6 +11,6 @@ if (workerData && workerData.autodimReplica) {
       register();
       return import("./replica-worker.ts");
     })
-    .then(({ runSearchReplica }) => runSearchReplica(workerData))
+    .then(({ runReplica }) => runReplica(workerData))
     .catch((err) => parentPort.postMessage({ kind: "error", message: String((err && err.stack) || err) }));
 }

@@ -1,3 +1,3 @@
 // Loads the OpenBLAS GEMM addon built by native/build.cjs at install (CommonJS, so both the
 // ESM sources and tslab's CommonJS view of them can import it from a path relative to them).
-module.exports = require("../build/autodim_blas.node");
+module.exports = require("../../../build/autodim_blas.node");

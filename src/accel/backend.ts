@@ -1,10 +1,10 @@
 // The one place that chooses the tfjs backend. Everything that computes with tensors
-// calls `initRuntime()` first; the choice is made once per process and recorded.
+// calls `initRuntime()` (src/accel/index.ts) first; the choice is made once per process and recorded.
 import * as tf from "@tensorflow/tfjs";
 import { availableParallelism } from "node:os";
-import { AutodimError } from "../errors.js";
-import { useSparseKernels, type SparseKernels } from "./sparse-kernels.js";
-import { useNativeAlea } from "./random.js";
+import { AutodimError } from "../core/errors.js";
+import { useSparseKernels, type SparseKernels } from "../tables/sparse-kernels.js";
+import { useNativeAlea } from "../core/random.js";
 import {
   registerSumGradientFix,
   registerWasmKernelFixes,
@@ -32,13 +32,13 @@ export interface RuntimeInfo {
   matmul: string;
   nativeBlasMissing?: string;
   /**
-   * Where sparse tables gather rows and apply Adam: "native" (the addon of native/sparse.c,
+   * Where sparse tables gather rows and apply Adam: "native" (the addon of src/accel/native/sparse.c,
    * bit-identical to JS, tables on huge pages) or "js", with the reason in `nativeSparseMissing`.
    */
   sparseTables: "native" | "js";
   nativeSparseMissing?: string;
   /**
-   * Where large float32 Multiply/Add/Sub/Sum run: "native" (native/elementwise.c, on the compute
+   * Where large float32 Multiply/Add/Sub/Sum run: "native" (src/accel/native/elementwise.c, on the compute
    * threads, bit-identical to wasm) or "wasm", with the reason in `nativeElementwiseMissing`.
    */
   elementwise: "native" | "wasm" | "none";
@@ -52,22 +52,22 @@ export function backendLabel(info: Pick<RuntimeInfo, "backend" | "matmul">): str
   return info.backend === "wasm" && info.matmul.startsWith("openblas") ? "wasm + OpenBLAS matmul" : info.backend;
 }
 
-/** The OpenBLAS addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_BLAS=0. */
+/** The OpenBLAS addon (built by src/accel/native/build.cjs at install), unless AUTODIM_NATIVE_BLAS=0. */
 async function loadNativeBlas(): Promise<{ blas?: NativeBlas; missing?: string }> {
   if (process.env.AUTODIM_NATIVE_BLAS === "0") return { missing: "disabled by AUTODIM_NATIVE_BLAS=0" };
   try {
-    const mod = (await loadOptional("../../native/index.cjs")) as { default?: NativeBlas } & NativeBlas;
+    const mod = (await loadOptional("./native/index.cjs")) as { default?: NativeBlas } & NativeBlas;
     return { blas: mod.default ?? mod };
   } catch (err) {
     return { missing: firstLine((err as Error).message) };
   }
 }
 
-/** The element-wise addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_EW=0. */
+/** The element-wise addon (built by src/accel/native/build.cjs at install), unless AUTODIM_NATIVE_EW=0. */
 async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missing?: string }> {
   if (process.env.AUTODIM_NATIVE_EW === "0") return { missing: "disabled by AUTODIM_NATIVE_EW=0" };
   try {
-    const mod = (await loadOptional("../../native/elementwise.cjs")) as {
+    const mod = (await loadOptional("./native/elementwise.cjs")) as {
       default?: NativeElementwise;
     } & NativeElementwise;
     return { ew: mod.default ?? mod };
@@ -81,7 +81,7 @@ async function loadNativeElementwise(): Promise<{ ew?: NativeElementwise; missin
  * else DEFAULT_THREADS, all the cores this process may use. `--threads N` of the training commands
  * sets it per run. The thread count never changes a run's numbers: products are never split, and
  * a batch is computed in two parts only when the run's config says so (`batchParts: 2`), the
- * second part on a replica thread when there are two (src/train/replica.ts; bench/README.md).
+ * second part on a replica thread when there are two (src/accel/parallel.ts; bench/README.md).
  * With another job on the second core two threads are slower than one, so runs side by side
  * (two `reproduce` processes, GNU parallel) should take `--threads 1`. `prepare` caps its encode
  * workers by it too (src/data/encode.ts).
@@ -134,7 +134,7 @@ export function setComputeThreads(n: number): number {
 }
 
 /**
- * While data-parallel replicas run beside this thread (src/train/replica.ts) every thread
+ * While data-parallel replicas run beside this thread (src/accel/parallel.ts) every thread
  * computes on one core: the native pools and OpenBLAS are process-wide, so no thread may split
  * its kernels. `false` gives the run its threads back; `runtimeInfo().threads` is unchanged.
  */
@@ -148,11 +148,11 @@ export function oneCorePerThread(on: boolean): void {
 /** A product is never split between threads: OpenBLAS's sums would change with the cut. */
 const OPENBLAS_LABEL = "openblas (one thread per product)";
 
-/** The sparse-table addon (built by native/build.cjs at install), unless AUTODIM_NATIVE_SPARSE=0. */
+/** The sparse-table addon (built by src/accel/native/build.cjs at install), unless AUTODIM_NATIVE_SPARSE=0. */
 async function loadNativeSparse(): Promise<{ kernels?: SparseKernels; missing?: string }> {
   if (process.env.AUTODIM_NATIVE_SPARSE === "0") return { missing: "disabled by AUTODIM_NATIVE_SPARSE=0" };
   try {
-    const mod = (await loadOptional("../../native/sparse.cjs")) as { default?: SparseKernels } & SparseKernels;
+    const mod = (await loadOptional("./native/sparse.cjs")) as { default?: SparseKernels } & SparseKernels;
     return { kernels: mod.default ?? mod };
   } catch (err) {
     return { missing: firstLine((err as Error).message) };
@@ -172,7 +172,7 @@ const loadOptional = (specifier: string): Promise<unknown> => import(specifier);
  * Picks the backend once: `AUTODIM_BACKEND` when set (an error if it cannot load),
  * else tfjs-node when it loads, else wasm, else cpu.
  */
-export function initRuntime(): Promise<RuntimeInfo> {
+export function chooseBackend(): Promise<RuntimeInfo> {
   chosen ??= choose(process.env.AUTODIM_BACKEND).then((info) => {
     if (announceOnInit) announceGemm(info);
     return info;
@@ -288,7 +288,7 @@ export function announceGemm(info: RuntimeInfo, write: (line: string) => void = 
   }
   if (info.matmul.startsWith("openblas")) {
     write(
-      `autodim: matmuls on OpenBLAS, ${info.matmul.slice("openblas ".length).replace(/[()]/g, "")} (native/blas.c)\n`,
+      `autodim: matmuls on OpenBLAS, ${info.matmul.slice("openblas ".length).replace(/[()]/g, "")} (src/accel/native/blas.c)\n`,
     );
     return;
   }

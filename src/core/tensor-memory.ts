@@ -2,14 +2,23 @@
 // array into the heap and `dataSync()` copies out into a fresh one; a training step made ~5–8 MB
 // of such short-lived ArrayBuffers, and V8 answers every ~30 MB of them with a collection that
 // stops the thread (with a data-parallel replica, both threads). On other backends both
-// functions go through a plain array.
+// functions go through a plain array. The engine plugs in (src/accel/wasm-kernels.ts) by
+// registering a kernel under FILLED and a view of a tensor's memory for its backend.
 import * as tf from "@tensorflow/tfjs";
-import { FILLED, heapView } from "./wasm-kernels.js";
+
+/** The kernel name of a tensor whose values a callback (attribute `fill`) writes in place. */
+export const FILLED = "AutodimFilled";
 
 type Values<D extends "float32" | "int32"> = D extends "float32" ? Float32Array : Int32Array;
 
-function onWasmHeap(): boolean {
-  return tf.getBackend() === "wasm" && tf.getKernel(FILLED, "wasm") !== undefined;
+/** A backend's own view of a tensor's values (valid until the next tensor allocation). */
+export type TensorView = (t: tf.Tensor) => Float32Array | Int32Array | Uint8Array;
+
+const views = new Map<string, TensorView>();
+
+/** Lets `readInto` copy from `backend`'s memory without an intermediate array. */
+export function useTensorView(backend: string, view: TensorView): void {
+  views.set(backend, view);
 }
 
 /**
@@ -21,7 +30,8 @@ export function filledTensor<D extends "float32" | "int32">(
   dtype: D,
   fill: (values: Values<D>) => void,
 ): tf.Tensor {
-  if (onWasmHeap()) return tf.engine().runKernel(FILLED, {}, { shape, dtype, fill } as never) as tf.Tensor;
+  if (tf.getKernel(FILLED, tf.getBackend()) !== undefined)
+    return tf.engine().runKernel(FILLED, {}, { shape, dtype, fill } as never) as tf.Tensor;
   const size = shape.reduce((a, b) => a * b, 1);
   const values = (dtype === "float32" ? new Float32Array(size) : new Int32Array(size)) as Values<D>;
   fill(values);
@@ -32,6 +42,7 @@ export function filledTensor<D extends "float32" | "int32">(
 export function readInto(t: tf.Tensor, out: Float32Array): Float32Array {
   if (out.length !== t.size) throw new Error(`readInto: ${out.length} values for a tensor of ${t.size}`);
   if (t.dtype !== "float32") throw new Error(`readInto: a ${t.dtype} tensor`);
-  out.set(onWasmHeap() ? heapView(t) : (t.dataSync() as Float32Array));
+  const view = views.get(tf.getBackend());
+  out.set(view ? view(t) : (t.dataSync() as Float32Array));
   return out;
 }

@@ -2,7 +2,7 @@
 // addon and installs it here; the tables layer (src/tables/sparse.ts) reads it. Kept in the
 // runtime so the runtime never imports the layers above it.
 
-/** The native addon's kernels (native/sparse.c); the JS loops in src/tables/sparse.ts do the same work. */
+/** The native addon's kernels (src/accel/native/sparse.c); the JS loops in src/tables/sparse.ts do the same work. */
 export interface SparseKernels {
   gather(store: Float32Array, stride: number, dim: number, rows: Int32Array, out: Float32Array): void;
   adam(

@@ -1,0 +1,23 @@
+// How method code starts the compute engine without knowing it. The engine (src/accel/) installs
+// itself here when an entry point — the CLI, an experiment, a notebook, the package root — starts
+// it; method code only awaits `startEngine()` before it computes and records the label it gets.
+// With no engine installed, tfjs runs on its own default backend.
+import * as tf from "@tensorflow/tfjs";
+
+export interface EngineStart {
+  /** The backend as results record it ("wasm + OpenBLAS matmul", "cpu"). */
+  label: string;
+}
+
+let engine: (() => Promise<EngineStart>) | undefined;
+
+/** Installs the engine's start (idempotent: it is awaited before every search and re-train). */
+export function useEngine(start: () => Promise<EngineStart>): void {
+  engine = start;
+}
+
+export async function startEngine(): Promise<EngineStart> {
+  if (engine) return engine();
+  await tf.ready();
+  return { label: tf.getBackend() };
+}

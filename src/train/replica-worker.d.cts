@@ -1,2 +1,0 @@
-/** The worker entry's own path (see replica-worker.cjs). */
-export declare const workerFile: string;
