@@ -115,3 +115,16 @@ test("src/ type-checks as tslab compiles it for the notebooks (no strict checks,
   });
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
+
+test("tests mirror src/ folder for folder, and `npm test` runs every folder", () => {
+  // Suites with their own command (package.json) and shared material are not src folders.
+  const ownSuites = ["acceptance", "ui", "slurm", "fixtures"];
+  const testFolders = readdirSync("test").filter((n) => statSync(join("test", n)).isDirectory());
+  const unmatched = testFolders.filter((n) => !ownSuites.includes(n) && !(n in LAYERS));
+  assert.deepEqual(unmatched, [], "a test folder with no src folder of the same name");
+  const loose = readdirSync("test").filter((n) => n.endsWith(".test.ts") && n !== "architecture.test.ts");
+  assert.deepEqual(loose, [], "tests of a src module live in the folder of its layer");
+  const script = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts.test;
+  for (const n of testFolders.filter((f) => f in LAYERS))
+    assert.ok(script.includes(`test/${n}/*.test.ts`), `npm test does not run test/${n}/`);
+});

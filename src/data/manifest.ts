@@ -110,7 +110,7 @@ export interface Manifest {
 }
 
 // The schema: the raw zod objects (`…Shape`) are checked against the interfaces above under
-// \`tsc --strict\` in test/schemas.test.ts (tslab's non-strict compile infers zod types as optional).
+// \`tsc --strict\` in test/train/schemas.test.ts (tslab's non-strict compile infers zod types as optional).
 const count = z.number().int().nonnegative();
 export const fileEntryShape = z.object({
   file: z.string().min(1),

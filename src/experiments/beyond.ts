@@ -3,7 +3,7 @@
 //   1. The tolerance is chosen on tuning seeds (101, 102) from validation AUC only: the largest
 //      mean parameter saving whose mean validation AUC (re-trained plan − full model, over every
 //      model and tuning seed) is no lower than −maxValidationDrop. SHRINK_TOLERANCE must equal it
-//      (test/beyond.test.ts reads this result).
+//      (test/experiments/beyond.test.ts reads this result).
 //   2. On the main table's seeds (1–3; never used for a Shrink choice) the trade-off curve: every
 //      tolerance's plan re-trained and tested against the full model of the same seed (paired
 //      bootstrap), beside the main table's methods. The main tables carry Shrink at the chosen

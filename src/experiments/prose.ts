@@ -5,7 +5,7 @@
 //   <!-- autodim:begin NAME -->…<!-- autodim:end NAME -->
 //
 // inline in a sentence or around whole paragraphs and tables; `autodim report` rewrites what is
-// between them and `autodim report --check` (and test/report.test.ts) fails when any is stale.
+// between them and `autodim report --check` (and test/experiments/report.test.ts) fails when any is stale.
 //
 // The blocks are the prose-*.ts files' by topic; this file collects them and fills the files.
 import { existsSync, readdirSync } from "node:fs";

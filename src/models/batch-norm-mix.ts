@@ -3,8 +3,8 @@
 // plain composition of tfjs ops that every backend runs. An engine may register a fused kernel
 // under the name (src/accel/wasm-kernels.ts on wasm with the element-wise addon: the [B, F, N, D]
 // tensor is read or written 6 times a step instead of ~20); the op then runs it, with its own
-// gradient kernel. Both give the same values up to float rounding (test/batch-norm-mix.test.ts,
-// test/torch-crosscheck.test.ts).
+// gradient kernel. Both give the same values up to float rounding (test/models/batch-norm-mix.test.ts,
+// test/embedding/torch-crosscheck.test.ts).
 import * as tf from "@tensorflow/tfjs";
 
 /** Kernel names an engine registers to fuse the op (forward; gradient in x and p). */

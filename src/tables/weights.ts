@@ -23,7 +23,7 @@ export interface HeaderEntry {
   offset: number;
 }
 
-/** The weights file's header: one entry per array (raw zod object; checked against HeaderEntry in test/schemas.test.ts). */
+/** The weights file's header: one entry per array (raw zod object; checked against HeaderEntry in test/train/schemas.test.ts). */
 export const headerEntryShape = z.object({
   name: z.string().min(1),
   shape: z.array(z.number().int().nonnegative()),

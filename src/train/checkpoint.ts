@@ -43,7 +43,7 @@ interface CheckpointFile<L> {
   loop: L;
 }
 
-/** The schema of a checkpoint's `.json` (raw zod object; checked against CheckpointFile in test/schemas.test.ts). */
+/** The schema of a checkpoint's `.json` (raw zod object; checked against CheckpointFile in test/train/schemas.test.ts). */
 export const checkpointFileShape = z.object({
   kind: z.literal("autodim-checkpoint"),
   version: z.literal(1),
@@ -68,7 +68,7 @@ export const checkpointFileShape = z.object({
   loop: z.unknown(),
 });
 const checkpointFileSchema = checkpointFileShape as unknown as z.ZodType<CheckpointFile<unknown>>;
-/** For test/schemas.test.ts. */
+/** For test/train/schemas.test.ts. */
 export type { CheckpointFile };
 
 const KEEP = 2;

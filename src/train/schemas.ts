@@ -6,7 +6,7 @@
 // Why the types are written out and not inferred (z.infer): tslab compiles notebooks (and the
 // src/ they import) without strictNullChecks, where zod 3 infers every property as optional.
 // So each schema is the raw zod object (`…Shape`, exported) cast to its interface here, and
-// test/schemas.test.ts proves under `tsc --strict` that the two describe the same type.
+// test/train/schemas.test.ts proves under `tsc --strict` that the two describe the same type.
 import { z } from "zod";
 import { MODEL_NAMES, type ModelName } from "../models/ctr.js";
 import type { EmbeddingParameterCounts } from "../models/embedding.js";
