@@ -210,15 +210,20 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
       yaxis: "y",
     };
     const all = r.runs.filter((x) => x.share === 1);
-    const cap = 1e7;
     const needed = all.flatMap((run) => run.fields.map((f) => ({ run, f })));
+    // "Never" is drawn a decade above every finite count, so no count is clipped to look like it.
+    const finite = [...needed.map(({ f }) => f.stepsNeeded ?? 0), ...r.growth.map((g) => g.stepsNeeded)].filter(
+      (n) => n > 0 && n < NEVER,
+    );
+    const never = Math.max(1e7, 10 ** (Math.ceil(Math.log10(Math.max(1, ...finite))) + 1));
+    const drawn = (n: number | null) => (n === null || n >= NEVER ? never : n);
     const lengths = [...new Set(all.map((x) => x.architectureSteps))].sort((a, b) => a - b);
     const scatter = {
       type: "scatter",
       mode: "markers",
-      name: `steps needed per field and seed (triangles at the top: never, the gradient favours the runner-up)`,
+      name: `steps needed per field and seed (triangles at the top, ${never.toExponential(0)}: never, the gradient favours the runner-up)`,
       x: needed.map(({ run }) => run.architectureSteps * (1 + 0.06 * (seeds.indexOf(run.seed) - 1))),
-      y: needed.map(({ f }) => Math.min(cap, f.stepsNeeded ?? cap)),
+      y: needed.map(({ f }) => drawn(f.stepsNeeded)),
       text: needed.map(({ run, f }) => `${f.name}, seed ${run.seed}`),
       marker: {
         symbol: needed.map(({ f }) => (f.stepsNeeded === null ? "triangle-up" : "circle")),
@@ -236,8 +241,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
       name: "median steps needed",
       x: lengths,
       y: lengths.map((n) =>
-        Math.min(
-          cap,
+        drawn(
           upperMedian(
             all.filter((x) => x.architectureSteps === n).flatMap((x) => x.fields.map((f) => f.stepsNeeded ?? NEVER)),
           ),
@@ -262,7 +266,7 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
       mode: "lines",
       name: "median steps needed, had the longest searches stopped after n",
       x: r.growth.map((g) => g.n),
-      y: r.growth.map((g) => Math.min(cap, g.stepsNeeded)),
+      y: r.growth.map((g) => drawn(g.stepsNeeded)),
       line: { color: "#1f77b4", dash: "dot" },
       xaxis: "x2",
       yaxis: "y2",
@@ -357,8 +361,15 @@ export function whyFigures(r: WhyResult, caption: string): Record<string, Figure
         },
         ...(dataRows.some((y) => y.planted) ? [plantedPanel(dataRows, x)] : []),
       ],
-      `Training rows vs α's separation (${Math.round(dataRows[0].architectureSteps)} α steps each)${sub}`,
+      `Training rows vs α's separation (${stepsRange(dataRows.map((y) => y.architectureSteps))} α steps each)${sub}`,
     );
   }
   return figures;
+}
+
+/** "1,018–1,019" (or one number): the α steps of runs meant to take the same number. */
+function stepsRange(steps: number[]): string {
+  const lo = Math.round(Math.min(...steps));
+  const hi = Math.round(Math.max(...steps));
+  return lo === hi ? lo.toLocaleString("en-US") : `${lo.toLocaleString("en-US")}–${hi.toLocaleString("en-US")}`;
 }

@@ -413,15 +413,13 @@ function sameBand(t: ErrorTrace, i: number, [value, low, high]: string[], what: 
 }
 
 /**
- * The why figures draw "never" and any count beyond 1e7 at 1e7 (why-figures.ts's `cap`). A finite
- * count beyond it is clipped to a circle at the top (why-planted-quick: C5 seed 1, 144,674,185, and
- * C18 seed 2, 13,210,105, at the longest search); the check compares what is drawn, the clipped value.
+ * The why figures draw "never" at one level above every finite count (`never`, named in the points'
+ * legend entry) and every finite count at its value.
  */
-const STEPS_CAP = 1e7;
-function sameSteps(value: unknown, cell: string | undefined, what: string): void {
+function sameSteps(value: unknown, cell: string | undefined, what: string, never: number): void {
   const c = plain(cell)?.trim();
   assert.ok(c !== undefined, `${what}: no such table cell`);
-  same(value, c === "never" ? String(STEPS_CAP) : String(Math.min(STEPS_CAP, Number(c))), what);
+  same(value, c === "never" ? String(never) : c, what);
 }
 
 /**
@@ -546,6 +544,10 @@ function whyCheck(name: string): void {
   );
   // Bottom: steps needed per field and seed at every length (x offset per seed).
   const points = byName(signal, "steps needed per field and seed");
+  const neverLevel = Number(/at the top, ([0-9.e+]+): never/.exec(points.name ?? "")?.[1]);
+  assert.ok(neverLevel > 0, "gradient-signal: the legend names the level drawn for never");
+  const finiteDrawn = points.y.filter((_, i) => points.marker?.symbol?.[i] !== "triangle-up") as number[];
+  assert.ok(Math.max(...finiteDrawn) < neverLevel, "gradient-signal: every finite count is below never's level");
   const longest = Math.round(saved.signalSetting.architectureSteps);
   const perLength = new Map<string, number[]>();
   points.x.forEach((x, i) => {
@@ -562,13 +564,13 @@ function whyCheck(name: string): void {
     const run = saved.runs.find((u) => u.share === 1 && u.seed === seed && Math.round(u.architectureSteps) === steps);
     const f = run?.fields.find((g) => g.name === field);
     assert.ok(f, `${what}: no such run`);
-    sameSteps(points.y[i], f.stepsNeeded === null ? "never" : String(f.stepsNeeded), `${what} (its run)`);
+    sameSteps(points.y[i], f.stepsNeeded === null ? "never" : String(f.stepsNeeded), `${what} (its run)`, neverLevel);
     assert.equal(never, f.stepsNeeded === null, `${what}: triangle iff never`);
     assert.equal(green, f.decided, `${what}: green iff decided`);
     if (steps !== longest) return;
     const row = fields.find((g) => g.field === field);
     const cell = row?.["steps needed (per seed)"].split(", ")[k];
-    sameSteps(points.y[i], cell, what);
+    sameSteps(points.y[i], cell, what, neverLevel);
     assert.equal(never, cell === "never", `${what}: triangle iff the table says never`);
   });
   // Per length, the points agree with the table's median steps needed, never and decided columns.
@@ -580,9 +582,9 @@ function whyCheck(name: string): void {
     const j = medians.x.findIndex((x) => Math.round(x) === Number(plain(r["α steps"])));
     assert.equal(at.length, seeds.length * Number(/of (\d+)$/.exec(r.decided)?.[1]), `${what}: fields × seeds points`);
     const ys = at.map((i) => points.y[i] as number).sort((a, b) => a - b);
-    sameSteps(ys[ys.length >> 1], r["median steps needed"], `${what} median of the points`);
+    sameSteps(ys[ys.length >> 1], r["median steps needed"], `${what} median of the points`, neverLevel);
     same(medians.x[j], plain(r["α steps"]), `${what} median x`);
-    sameSteps(medians.y[j], r["median steps needed"], `${what} median`);
+    sameSteps(medians.y[j], r["median steps needed"], `${what} median`, neverLevel);
     same(at.filter((i) => points.marker?.symbol?.[i] === "triangle-up").length, r.never, `${what} never`);
     same(
       at.filter((i) => (points.marker?.color as string[])[i] === "#2ca02c").length / seeds.length,
@@ -598,7 +600,7 @@ function whyCheck(name: string): void {
   assert.equal(early.x.length, readout.length, "gradient-signal: one early-stopping point per n of the read-out");
   readout.forEach((m, i) => {
     same(early.x[i], plain(m[1]), `gradient-signal early n = ${m[1]}`);
-    sameSteps(early.y[i], m[2], `gradient-signal early n = ${m[1]} steps needed`);
+    sameSteps(early.y[i], m[2], `gradient-signal early n = ${m[1]} steps needed`, neverLevel);
   });
   const diagonal = byName(signal, "steps needed = steps taken");
   assert.deepEqual(diagonal.x, diagonal.y, "gradient-signal: the diagonal is steps needed = steps taken");
