@@ -10,6 +10,7 @@ export { generateSynthetic } from "./data/synthetic.js";
 export { AutoDimSearchEmbedding, search, derivePlanDims } from "./embedding/autodim.js";
 export { PlanEmbedding, planParameterCount } from "./train/plan-embedding.js";
 export { retrain, trainWithEmbedding } from "./train/retrain.js";
+export { searchThenRetrain, retrainPlan } from "./embedding/pipeline.js";
 export { DEFAULT_SEARCH, QUICK_SEARCH, QUICK_RETRAIN, PAPER_CANDIDATES } from "./methods/defaults.js";
 export type { DimensionPlan, SearchConfig } from "./train/schemas.js";
 export type { RetrainResult, RetrainConfig } from "./train/result-schema.js";

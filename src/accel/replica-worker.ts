@@ -9,6 +9,7 @@ import { chooseBackend } from "./backend.js";
 import { randomStream } from "../core/random.js";
 import { buildOnSharedStores } from "../tables/sparse.js";
 import { AutoDimSearchEmbedding } from "../embedding/autodim.js";
+import { TemperatureSchedule } from "../embedding/temperature.js";
 import { Network } from "../train/network.js";
 import { PlanEmbedding, type PlanLayout } from "../train/plan-embedding.js";
 import type { ProjectionKind, SearchEmbeddingConfig } from "../train/schemas.js";
@@ -21,12 +22,18 @@ const replicaInit = () => randomStream(0, "init", "replica");
 /** The embedding module a spec describes: a re-train's per-field sizes or AutoDim's search. */
 function embeddingFromSpec(spec: ReplicaModuleSpec): EmbeddingModule {
   if (spec.kind === "autodim-search") {
-    const s = spec as ReplicaModuleSpec & { fieldCount: number; totalFeatures: number; config: SearchEmbeddingConfig };
+    const s = spec as ReplicaModuleSpec & {
+      fieldCount: number;
+      totalFeatures: number;
+      config: SearchEmbeddingConfig;
+      tauDecay: number;
+    };
     // The Gumbel stream is set from the main thread's at every step (applyReplicaStep).
     return new AutoDimSearchEmbedding(
       s.fieldCount,
       s.totalFeatures,
       s.config,
+      TemperatureSchedule.linear(s.tauDecay),
       replicaInit(),
       randomStream(0, "gumbel"),
     );

@@ -15,7 +15,7 @@ import { CRITEO_VOCAB, generateSynthetic } from "../data/synthetic.js";
 import { search } from "../embedding/autodim.js";
 import { syntheticPrepareRequest } from "../experiments/datasets.js";
 import { DEFAULT_SEARCH, PAPER_RETRAIN } from "../methods/defaults.js";
-import { retrain } from "../train/retrain.js";
+import { retrainPlan } from "../embedding/pipeline.js";
 
 export const REHEARSAL_ROWS = 10_000_000;
 export const REHEARSAL_ZIPF = 0.5;
@@ -133,20 +133,7 @@ export async function rehearse(opts: {
     await phase(
       "retrain",
       trainRows,
-      () =>
-        retrain(
-          data,
-          {
-            model: "deepfm",
-            dims: plan.fields.map((f) => f.dim),
-            projection: plan.config.unify,
-            outputDim: plan.candidates[plan.candidates.length - 1],
-            ...PAPER_RETRAIN,
-            epochs: 1,
-            seed,
-          },
-          { method: "autodim", plan },
-        ),
+      () => retrainPlan(data, plan, { ...PAPER_RETRAIN, epochs: 1 }, { method: "autodim" }),
       (r) => ({
         trainSeconds: r.history.reduce((a, h) => a + h.seconds, 0),
         validationSeconds: r.bestValidation.seconds,

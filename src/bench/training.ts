@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/batches.js";
-import { AutoDimSearchEmbedding } from "../embedding/autodim.js";
+import { AutoDimSearchEmbedding, TemperatureSchedule } from "../embedding/autodim.js";
 import { PAPER_CANDIDATES } from "../methods/defaults.js";
 import { PlanEmbedding } from "../train/plan-embedding.js";
 import type { EmbeddingModule } from "../models/embedding.js";
@@ -149,7 +149,8 @@ function searchStepper({ vocab = BENCH_VOCAB, batch = BENCH_BATCH, seed = 0 }: O
     vocab.length,
     total,
     // mixScale 1: the peer mixes without a scale (a constant factor costs the same either way).
-    { candidates: PAPER_CANDIDATES, lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 },
+    { candidates: PAPER_CANDIDATES, lookup: "shared", unify: "linear", mixScale: 1 },
+    TemperatureSchedule.linear(5e-5),
     randomStream(seed, "init", "embedding"),
     randomStream(seed, "gumbel"),
   );

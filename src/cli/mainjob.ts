@@ -7,7 +7,7 @@ import { summarizeManifest } from "../data/manifest.js";
 import type { SynthTruth } from "../data/synthetic.js";
 import { QUICK_RETRAIN, QUICK_SEARCH } from "../methods/defaults.js";
 import { retrain } from "../train/retrain.js";
-import { search } from "../embedding/autodim.js";
+import { searchThenRetrain } from "../embedding/pipeline.js";
 import type { DimensionPlan } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import { syntheticDataset } from "../experiments/datasets.js";
@@ -57,18 +57,14 @@ export async function runMainJob(opts: {
   const data = synthetic.data;
   const runs = opts.runsDir ?? join(dir, `runs-${rows}-s${seed}-${model}`);
   mkdirSync(runs, { recursive: true });
-  const plan = await search(data, { ...QUICK_SEARCH, model, seed });
-  writeJson(join(runs, "plan.json"), plan);
-  const retrainBase = { ...QUICK_RETRAIN, model, seed };
-  const autodim = await retrain(
-    data,
-    { ...retrainBase, dims: plan.fields.map((x) => x.dim), projection: plan.config.unify, outputDim: 32 },
-    { method: "autodim", plan },
-  );
+  const { plan, result: autodim } = await searchThenRetrain(data, { ...QUICK_SEARCH, model, seed }, QUICK_RETRAIN, {
+    method: "autodim",
+    onPlan: (p) => writeJson(join(runs, "plan.json"), p),
+  });
   writeJson(join(runs, "result-autodim.json"), autodim);
   const fde = await retrain(
     data,
-    { ...retrainBase, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 },
+    { ...QUICK_RETRAIN, model, seed, dims: manifest.fields.map(() => 32), projection: "none", outputDim: 32 },
     { method: "fde" },
   );
   writeJson(join(runs, "result-fde.json"), fde);

@@ -48,7 +48,7 @@ import { evaluate } from "../train/fit.js";
 import { Network } from "../train/network.js";
 import { runBiLevel } from "../train/bilevel.js";
 import { partsLabel, stepStrategy } from "../train/step-parts.js";
-import { temperature, TemperatureSchedule } from "./temperature.js";
+import { TemperatureSchedule } from "./temperature.js";
 import { planParameterCount } from "../train/plan-embedding.js";
 import { dataIdentity } from "../train/retrain.js";
 import {
@@ -105,6 +105,8 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     readonly fieldCount: number,
     readonly totalFeatures: number,
     readonly config: SearchEmbeddingConfig,
+    /** τ at each step; the search resolves it from its config and length. */
+    readonly tau: TemperatureSchedule,
     private readonly initRng: RandomStream,
     private readonly gumbelRng: RandomStream,
   ) {
@@ -224,7 +226,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   selection(ctx: StepContext): tf.Tensor2D {
     const N = this.config.candidates.length;
     if (this.frozenUniform) return tf.fill([this.fieldCount, N], 1 / N) as tf.Tensor2D;
-    const tau = temperature(ctx.step, this.config.tauDecay);
+    const tau = this.tau.at(ctx.step);
     const noise = ctx.training
       ? tf.tensor2d(gumbelNoise(this.gumbelRng, this.fieldCount * N), [this.fieldCount, N])
       : null;
@@ -243,11 +245,14 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
 
   /** How a data-parallel replica rebuilds this module (src/accel/replica-worker.ts). */
   replicaSpec(): ReplicaModuleSpec {
+    // The embedding's own settings only: a search's config also holds its configured, unresolved τ decay.
+    const { candidates, lookup, unify, mixScale } = this.config;
     return {
       kind: "autodim-search",
       fieldCount: this.fieldCount,
       totalFeatures: this.totalFeatures,
-      config: this.config,
+      config: { candidates, lookup, unify, mixScale },
+      tauDecay: this.tau.decay,
     };
   }
 
@@ -344,7 +349,7 @@ function allFields(n: number): Int32Array {
 // ───────────────────────────── 3. selection: Gumbel-softmax over α ─────────────────────────────
 
 // τ's schedule lives in temperature.ts, shared with every method that anneals τ.
-export { TAU_FLOOR, temperature, effectiveTauDecay, TemperatureSchedule } from "./temperature.js";
+export { TAU_FLOOR, TemperatureSchedule } from "./temperature.js";
 
 /** Gumbel(0, 1) noise −log(−log u), u ~ U(0, 1) from the "gumbel" stream. */
 export function gumbelNoise(rng: RandomStream, n: number): Float32Array {
@@ -408,13 +413,12 @@ export async function search(
   const gumbel = randomStream(config.seed, "gumbel");
   const stepsPerEpoch = Math.ceil(data.rows("train") / config.batchSize);
   const totalSteps = config.warmupSteps + config.epochs * stepsPerEpoch;
-  // The configuration the loop runs with: the τ schedule resolved to a decay.
   const tau = TemperatureSchedule.of(config, config.epochs * stepsPerEpoch);
-  const run: SearchConfig = tau.applyTo(config);
   const embedding = new AutoDimSearchEmbedding(
     F,
     data.totalFeatures,
-    run,
+    config,
+    tau,
     randomStream(config.seed, "init", "embedding"),
     gumbel,
   );
@@ -449,7 +453,7 @@ export async function search(
     const trace = new SearchTrace(F, config.candidates.length, alphaHistory[0].alpha);
     // What to do with undecided fields changes nothing in the search, so not its checkpoints' identity.
     const { undecided: _policy, ...searched } = config;
-    const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, run, progress, {
+    const { steps: t, architectureSteps } = await runBiLevel(network, embedding, data, config, progress, {
       afterStep: (step) => {
         if (step % snapshotEvery === 0) alphaHistory.push({ step, alpha: embedding.alphaValues() });
       },
@@ -523,7 +527,7 @@ export async function search(
         steps: t,
         architectureSteps,
         finalTemperature: tau.at(t),
-        ...(config.tauSchedule === "fit" ? { tauDecay: run.tauDecay } : {}),
+        ...(config.tauSchedule === "fit" ? { tauDecay: tau.decay } : {}),
         deadCandidates: alpha.flat().filter((a) => a <= ALPHA_FLOOR).length,
         supernetValidation,
         parameterCounts: embedding.parameterCounts(),

@@ -7,8 +7,7 @@
 // it depends on. Here also the experiment `components` (its tables).
 import { join } from "node:path";
 import { sampleStd } from "../data/metrics.js";
-import { retrain } from "../train/retrain.js";
-import { search } from "../embedding/autodim.js";
+import { searchThenRetrain } from "../embedding/pipeline.js";
 import type { DimensionPlan, LookupKind, SearchConfig, UnifyKind } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
@@ -92,24 +91,18 @@ export interface VariantResult {
   selection?: { step: number; p: number[] }[];
 }
 
-/** AutoDim end to end: search, then re-train the plan (projection = the search's unification). */
-export async function searchAndRetrain(
+/** `searchThenRetrain` as the experiments run it: progress unless AUTODIM_QUIET, checkpoints named by data, method, model and seed. */
+export function searchAndRetrain(
   ds: Dataset,
   config: SearchConfig,
   train: RetrainSettings,
   method: string,
 ): Promise<{ plan: DimensionPlan; result: RetrainResult; dims: number[] }> {
-  const progress = process.env.AUTODIM_QUIET !== "1";
-  const checkpoint = checkpointsFor(`${ds.name}-${method}-${config.model}-seed${config.seed}`);
-  const plan = await search(ds.data, config, { progress, checkpoint });
-  const dims = plan.fields.map((f) => f.dim);
-  const D = config.candidates[config.candidates.length - 1];
-  const result = await retrain(
-    ds.data,
-    { ...train, model: config.model, dims, projection: config.unify, outputDim: D, seed: config.seed },
-    { method, plan, progress, checkpoint },
-  );
-  return { plan, result, dims };
+  return searchThenRetrain(ds.data, config, train, {
+    method,
+    progress: process.env.AUTODIM_QUIET !== "1",
+    checkpoint: checkpointsFor(`${ds.name}-${method}-${config.model}-seed${config.seed}`),
+  });
 }
 
 /** One variant's search + re-train, as the figure's panels report it. */

@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../core/files.js";
 import type { FormatName, Schema } from "../data/formats.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareOutcome } from "../data/prepare.js";
 import { search } from "../embedding/autodim.js";
+import { retrainPlan } from "../embedding/pipeline.js";
 import type { ModelName } from "../models/ctr.js";
 import { retrain } from "../train/retrain.js";
 import type { DimensionPlan } from "../train/schemas.js";
@@ -97,15 +98,17 @@ export async function retrainYourData(
   await initRuntime(); // the notebook is the entry point: compute on the engine
   const data = new PreparedData(s.prepared);
   const D = s.candidates[s.candidates.length - 1];
-  const base = { ...s.retrain, model: s.model, seed: s.seed };
-  const autodim = await retrain(
-    data,
-    { ...base, dims: plan.fields.map((f) => f.dim), projection: plan.config.unify, outputDim: D },
-    { method: plan.method, plan },
-  );
+  const autodim = await retrainPlan(data, plan, s.retrain, { method: plan.method });
   const fde = await retrain(
     data,
-    { ...base, dims: data.manifest.fields.map(() => D), projection: "none", outputDim: D },
+    {
+      ...s.retrain,
+      model: s.model,
+      seed: s.seed,
+      dims: data.manifest.fields.map(() => D),
+      projection: "none",
+      outputDim: D,
+    },
     { method: "fde" },
   );
   return { autodim, fde };

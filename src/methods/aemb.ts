@@ -22,7 +22,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { PreparedData } from "../data/batches.js";
 import type { Manifest } from "../data/manifest.js";
-import { AutoDimSearchEmbedding, gumbelNoise, temperature } from "../embedding/autodim.js";
+import { AutoDimSearchEmbedding, gumbelNoise } from "../embedding/autodim.js";
 import { TemperatureSchedule } from "../embedding/temperature.js";
 import { runBiLevel } from "../train/bilevel.js";
 import { dataIdentity, trainWithEmbedding } from "../train/retrain.js";
@@ -108,6 +108,8 @@ export class AutoEmbSearchEmbedding implements EmbeddingModule {
     /** Popularity z of every global id. */
     readonly z: Float32Array,
     readonly config: Omit<SearchEmbeddingConfig, "lookup">,
+    /** τ at each step, as AutoDim's search resolves it. */
+    readonly tau: TemperatureSchedule,
     initRng: RandomStream,
     private readonly gumbelRng: RandomStream,
   ) {
@@ -117,6 +119,7 @@ export class AutoEmbSearchEmbedding implements EmbeddingModule {
       fieldCount,
       totalFeatures,
       { ...config, lookup: "shared" },
+      tau,
       initRng,
       gumbelRng,
     );
@@ -147,7 +150,7 @@ export class AutoEmbSearchEmbedding implements EmbeddingModule {
     for (let i = 0; i < rows.length; i++) z[i] = this.z[rows[i]];
     let logits = tf.gather(this.controller.logits(tf.tensor2d(z, [rows.length, 1])), touched.local) as tf.Tensor2D;
     if (ctx.training) logits = tf.add(logits, tf.tensor2d(gumbelNoise(this.gumbelRng, n * N), [n, N]));
-    return tf.softmax(tf.div(logits, temperature(ctx.step, this.config.tauDecay))) as tf.Tensor2D;
+    return tf.softmax(tf.div(logits, this.tau.at(ctx.step))) as tf.Tensor2D;
   }
 
   forward(touched: TouchedRows[], batch: number, ctx: StepContext): tf.Tensor3D {
@@ -227,6 +230,7 @@ export async function autoEmbSearch(
   // search's last step (the configured decay alone left AEmb's τ near 0.94).
   const searchSteps = s.search.epochs * Math.ceil(data.rows("train") / s.search.batchSize);
   const tau = TemperatureSchedule.of(s.search, searchSteps);
+  // With the resolved decay, as its checkpoints' identity has always recorded it.
   const config = tau.applyTo({ ...s.search, candidates: c, oneLevel: false, model: s.model, seed: s.seed });
   const gumbel = randomStream(s.seed, "gumbel");
   const embedding = new AutoEmbSearchEmbedding(
@@ -234,6 +238,7 @@ export async function autoEmbSearch(
     data.totalFeatures,
     z,
     config,
+    tau,
     randomStream(s.seed, "init", "embedding"),
     gumbel,
   );

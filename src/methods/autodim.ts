@@ -2,8 +2,7 @@
 // itself is in src/embedding/autodim.ts. Names as in the paper: "AutoDim" is AD-2 (shared
 // lookup, linear unification + BN), AutoDim-s its one-level version, and the zero-padding
 // search AD-1 is reported beside them as its own method.
-import { retrain } from "../train/retrain.js";
-import { search } from "../embedding/autodim.js";
+import { searchThenRetrain } from "../embedding/pipeline.js";
 import type { UnifyKind } from "../train/schemas.js";
 import type { Method, MethodSettings } from "./types.js";
 import type { PreparedData } from "../data/batches.js";
@@ -25,32 +24,16 @@ function autodimMethod(v: Variant): Method {
     ...(v.paperColumn ? { paperColumn: v.paperColumn } : {}),
     source: v.source,
     async run(data: PreparedData, s: MethodSettings, opts) {
-      const plan = await search(
-        data,
-        {
-          ...s.search,
-          ...(v.unify ? { unify: v.unify } : {}),
-          candidates: s.candidates,
-          oneLevel: v.oneLevel,
-          model: s.model,
-          seed: s.seed,
-        },
-        opts,
-      );
-      const dims = plan.fields.map((f) => f.dim);
-      const D = s.candidates[s.candidates.length - 1];
-      return retrain(
-        data,
-        { ...s.train, model: s.model, dims, projection: plan.config.unify, outputDim: D, seed: s.seed },
-        {
-          method: v.name,
-          plan,
-          progress: opts.progress,
-          checkpoint: opts.checkpoint,
-          allowDivergence: opts.allowDivergence,
-          onTestScores: opts.onTestScores,
-        },
-      );
+      const config = {
+        ...s.search,
+        ...(v.unify ? { unify: v.unify } : {}),
+        candidates: s.candidates,
+        oneLevel: v.oneLevel,
+        model: s.model,
+        seed: s.seed,
+      };
+      const { result } = await searchThenRetrain(data, config, s.train, { ...opts, method: v.name });
+      return result;
     },
   };
 }

@@ -17,7 +17,7 @@ export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
   unify: "linear",
   tauDecay: 5e-5,
   // τ reaches its floor at the last search step whatever the data size (the paper's 5e-5 per
-  // step gets there only after 19,800 steps; see `effectiveTauDecay`).
+  // step gets there only after 19,800 steps; see `TemperatureSchedule.of`).
   tauSchedule: "fit",
   mixScale: 0.1,
   frequency: 10,

@@ -154,10 +154,6 @@ export const searchEmbeddingConfigShape = z.object({
     .describe(
       "how candidates reach the common width: linear map + BatchNorm (AD-2) or zero-padding + BatchNorm (AD-1)",
     ),
-  /** Anneal rate of τ per training step. */
-  tauDecay: finite
-    .nonnegative()
-    .describe("the Gumbel-softmax temperature's decay per training step, τ = max(0.01, 1 − decay·t)"),
   /**
    * Constant factor on the mixed field embedding. Choice: 0.1. The unification's BatchNorm
    * (no affine) gives every field embedding unit variance, which makes FM's Σ of 741
@@ -171,8 +167,6 @@ export interface SearchEmbeddingConfig {
   candidates: number[];
   lookup: LookupKind;
   unify: UnifyKind;
-  /** Anneal rate of τ per training step. */
-  tauDecay: number;
   /**
    * Constant factor on the mixed field embedding. Choice: 0.1. The unification's BatchNorm
    * (no affine) gives every field embedding unit variance, which makes FM's Σ of 741
@@ -183,7 +177,18 @@ export interface SearchEmbeddingConfig {
   mixScale: number;
 }
 
-export const searchConfigShape = searchEmbeddingConfigShape.extend({
+// One object in the order plans have always had (τ's decay between unify and mixScale): parsed
+// plans are written again, into results.
+const { candidates, lookup, unify, mixScale } = searchEmbeddingConfigShape.shape;
+export const searchConfigShape = z.object({
+  candidates,
+  lookup,
+  unify,
+  /** Anneal rate of τ per training step (resolved by TemperatureSchedule, src/embedding/temperature.ts). */
+  tauDecay: finite
+    .nonnegative()
+    .describe("the Gumbel-softmax temperature's decay per training step, τ = max(0.01, 1 − decay·t)"),
+  mixScale,
   model: z.enum(MODEL_NAMES),
   /** Update α once every `frequency` training steps (paper: 10). */
   frequency: positiveInt.describe("update α once every f training steps, on a validation batch (bi-level)"),
@@ -236,6 +241,8 @@ export const searchConfigShape = searchEmbeddingConfigShape.extend({
     ),
 });
 export interface SearchConfig extends SearchEmbeddingConfig {
+  /** Anneal rate of τ per training step (resolved by TemperatureSchedule, src/embedding/temperature.ts). */
+  tauDecay: number;
   model: ModelName;
   /** Update α once every `frequency` training steps (paper: 10). */
   frequency: number;
@@ -264,7 +271,7 @@ export interface SearchConfig extends SearchEmbeddingConfig {
   alphaSnapshots: number;
   /**
    * How τ falls: absent or "paper", by `tauDecay` per step; "fit", so it reaches its floor at
-   * the search's last step (see effectiveTauDecay).
+   * the search's last step (see TemperatureSchedule.of).
    */
   tauSchedule?: "paper" | "fit";
   /**

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../../src/data/batches.js";
-import { AutoDimSearchEmbedding } from "../../src/embedding/autodim.js";
+import { AutoDimSearchEmbedding, TemperatureSchedule } from "../../src/embedding/autodim.js";
 import type { EmbeddingModule } from "../../src/models/embedding.js";
 import { CtrModel, PAPER_MLP, type ModelName } from "../../src/models/ctr.js";
 import { initRuntime, runtimeInfo, setComputeThreads } from "../../src/accel/index.js";
@@ -63,7 +63,8 @@ function searchNetwork(model: ModelName): Network {
   const embedding = new AutoDimSearchEmbedding(
     F,
     TOTAL,
-    { candidates: [2, 4, 8], lookup: "shared", unify: "linear", tauDecay: 5e-3, mixScale: 1 },
+    { candidates: [2, 4, 8], lookup: "shared", unify: "linear", mixScale: 1 },
+    TemperatureSchedule.linear(5e-3),
     randomStream(3, "init", "embedding"),
     randomStream(3, "gumbel"),
   );
@@ -176,8 +177,22 @@ test("AutoDim's search in parts: both parts see the same Gumbel noise and warm-u
   const x = searchNetwork("deepfm");
   const y = inParts(searchNetwork("deepfm"));
   const e = x.embedding as AutoDimSearchEmbedding;
-  const probe = new AutoDimSearchEmbedding(F, TOTAL, e.config, randomStream(8, "init"), randomStream(88, "gumbel"));
-  const twin = new AutoDimSearchEmbedding(F, TOTAL, e.config, randomStream(9, "init"), randomStream(99, "gumbel"));
+  const probe = new AutoDimSearchEmbedding(
+    F,
+    TOTAL,
+    e.config,
+    e.tau,
+    randomStream(8, "init"),
+    randomStream(88, "gumbel"),
+  );
+  const twin = new AutoDimSearchEmbedding(
+    F,
+    TOTAL,
+    e.config,
+    e.tau,
+    randomStream(9, "init"),
+    randomStream(99, "gumbel"),
+  );
   try {
     // The replica's embedding takes the main one's per-step state: the same p for the step.
     probe.logAlpha.assign(tf.randomNormal([F, 3], 0, 1, "float32", 5));

@@ -7,7 +7,7 @@ import {
   derivePlanDims,
   gumbelNoise,
   gumbelSoftmax,
-  temperature,
+  TemperatureSchedule,
 } from "../../src/embedding/autodim.js";
 import { PlanEmbedding, planParameterCount } from "../../src/train/plan-embedding.js";
 import type { LookupKind, UnifyKind } from "../../src/train/schemas.js";
@@ -27,12 +27,47 @@ const randn = (n: number, seed: number, scale = 1) => {
   return Float32Array.from({ length: n }, () => scale * r.normal());
 };
 
-test("temperature schedule: τ = max(0.01, 1 − 5e-5·t)", () => {
-  assert.equal(temperature(0), 1);
-  assert.ok(Math.abs(temperature(10000) - 0.5) < 1e-12);
-  assert.equal(temperature(19800), 0.01);
-  assert.equal(temperature(1e6), 0.01);
-  assert.ok(Math.abs(temperature(100, 1e-3) - 0.9) < 1e-12);
+test("temperature schedule: τ(t) = max(0.01, 1 − decay·t) at every step, the decay configured (paper) or fitted to the search's length (fit)", () => {
+  // The paper's formula, written out here apart from the schedule.
+  const paperTau = (t: number, decay: number) => Math.max(0.01, 1 - decay * t);
+  const steps = [0, 1, 7, 100, 1000, 10000, 19799, 19800, 19801, 1e6];
+  const paper = TemperatureSchedule.of({ tauSchedule: "paper", tauDecay: 5e-5 }, 313);
+  assert.equal(paper.decay, 5e-5);
+  for (const t of steps) assert.equal(paper.at(t), paperTau(t, 5e-5), `paper, step ${t}`);
+  // An absent schedule is the paper's (plans from before "fit").
+  assert.equal(TemperatureSchedule.of({ tauDecay: 1e-3 }, 313).at(100), paperTau(100, 1e-3));
+  assert.ok(Math.abs(paper.at(10000) - 0.5) < 1e-12);
+  assert.equal(paper.at(19800), 0.01);
+  // "fit": the decay that reaches the floor at the last of 1,250 search steps, whatever was configured.
+  const fit = TemperatureSchedule.of({ tauSchedule: "fit", tauDecay: 5e-5 }, 1250);
+  const fitted = 0.99 / 1250;
+  assert.ok(Math.abs(fit.decay - fitted) < 1e-17, `decay ${fit.decay}`);
+  for (const t of [0, 1, 125, 625, 1249, 1250, 5000])
+    assert.ok(Math.abs(fit.at(t) - paperTau(t, fitted)) < 1e-12, `fit, step ${t}: ${fit.at(t)}`);
+  assert.ok(Math.abs(fit.at(625) - 0.505) < 1e-12);
+  assert.ok(Math.abs(fit.at(1250) - 0.01) < 1e-12);
+  // A resolved decay (a replica's copy) runs the same τ.
+  for (const t of steps) assert.equal(TemperatureSchedule.linear(fit.decay).at(t), fit.at(t));
+  assert.deepEqual(fit.applyTo({ tauDecay: 5e-5, seed: 1 }), { tauDecay: fit.decay, seed: 1 });
+});
+
+test("the search embedding's Gumbel-softmax temperature is its schedule's τ at the step", () => {
+  const emb = new AutoDimSearchEmbedding(
+    1,
+    4,
+    { candidates: [1, 2], lookup: "shared", unify: "zeropad", mixScale: 1 },
+    TemperatureSchedule.linear(1e-3),
+    randomStream(5, "init"),
+    constantGumbelStream(),
+  );
+  try {
+    emb.logAlpha.assign(tf.tensor2d([[0, Math.log(2)]]));
+    // No noise in evaluation: p = softmax(log α / τ) with τ = 1 − 1e-3·500 = 0.5 → ∝ (1, 4).
+    const p = emb.selection({ training: false, step: 500 }).arraySync();
+    assert.ok(Math.abs(p[0][0] - 0.2) < 1e-6 && Math.abs(p[0][1] - 0.8) < 1e-6, `p ${p[0]}`);
+  } finally {
+    emb.dispose();
+  }
 });
 
 test("Gumbel-softmax: hand value, rows sum to 1, and the gradient in log α matches finite differences", () => {
@@ -98,7 +133,8 @@ function tinySearch(lookup: LookupKind, unify: UnifyKind) {
   const emb = new AutoDimSearchEmbedding(
     F,
     total,
-    { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 },
+    { candidates: [1, 2, 4], lookup, unify, mixScale: 0.1 },
+    TemperatureSchedule.linear(5e-5),
     randomStream(5, "init"),
     randomStream(5, "gumbel"),
   );
@@ -191,7 +227,8 @@ test("parameter counts of the search embedding equal a hand computation", () => 
     new AutoDimSearchEmbedding(
       F,
       total,
-      { candidates: [1, 2, 4], lookup, unify, tauDecay: 5e-5, mixScale: 0.1 },
+      { candidates: [1, 2, 4], lookup, unify, mixScale: 0.1 },
+      TemperatureSchedule.linear(5e-5),
       randomStream(1, "init"),
       randomStream(1, "gumbel"),
     ).parameterCounts();
@@ -255,7 +292,8 @@ test("second-order DARTS: the α gradient equals d/dα L_val(w − ξ∇_w L_tra
   const emb = new AutoDimSearchEmbedding(
     F,
     total,
-    { candidates: [1, 2, 4], lookup: "shared", unify: "linear", tauDecay: 5e-5, mixScale: 1 },
+    { candidates: [1, 2, 4], lookup: "shared", unify: "linear", mixScale: 1 },
+    TemperatureSchedule.linear(5e-5),
     randomStream(5, "init"),
     constantGumbelStream(),
   ); // a deterministic loss for finite differences
@@ -328,7 +366,8 @@ test("warm start: plan tables are the searched rows' prefixes (or the size's own
     const search = new AutoDimSearchEmbedding(
       F,
       9,
-      { candidates, lookup, unify: "linear", tauDecay: 5e-5, mixScale: 0.1 },
+      { candidates, lookup, unify: "linear", mixScale: 0.1 },
+      TemperatureSchedule.linear(5e-5),
       randomStream(3, "init"),
       randomStream(3, "gumbel"),
     );

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { AutoDimSearchEmbedding, gumbelNoise, temperature } from "../../src/embedding/autodim.js";
+import { AutoDimSearchEmbedding, gumbelNoise, TemperatureSchedule } from "../../src/embedding/autodim.js";
 import { DEFAULT_SEARCH, PAPER_CANDIDATES } from "../../src/methods/defaults.js";
 import { fmInteraction } from "../../src/models/ctr.js";
 import { EMBEDDING_INIT_STD } from "../../src/models/embedding.js";
@@ -179,7 +179,8 @@ function buildCase(variant: (typeof VARIANTS)[number], shape: (typeof SHAPES)[nu
       b,
       alpha,
       gumbel,
-      tau: temperature(shape.step, TAU_DECAY),
+      // The paper's τ, computed apart from the schedule the embedding reads it from.
+      tau: Math.max(0.01, 1 - TAU_DECAY * shape.step),
       mix_scale: DEFAULT_SEARCH.mixScale,
       epsilon: BN_EPSILON,
       head: {
@@ -230,7 +231,8 @@ function runOurs(c: Case, fused: boolean): Ours {
   const emb = new AutoDimSearchEmbedding(
     c.F,
     c.V,
-    { candidates, lookup, unify, tauDecay: TAU_DECAY, mixScale: c.input.mix_scale },
+    { candidates, lookup, unify, mixScale: c.input.mix_scale },
+    TemperatureSchedule.linear(TAU_DECAY),
     randomStream(c.seed, "init", "unused"),
     randomStream(c.seed, "gumbel"), // draws the case's noise: gumbelNoise on the same stream
   );

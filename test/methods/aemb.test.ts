@@ -36,7 +36,8 @@ test("AEmb supernet: values of equal popularity get equal weights; gradients in 
     F,
     total,
     popularity(counts),
-    { candidates: [1, 2, 4], unify: "zeropad", tauDecay: 5e-5, mixScale: 0.1 },
+    { candidates: [1, 2, 4], unify: "zeropad", mixScale: 0.1 },
+    TemperatureSchedule.linear(5e-5),
     randomStream(3, "init"),
     constantGumbelStream(),
   );
