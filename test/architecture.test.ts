@@ -94,19 +94,26 @@ test("the check sees an upward import when there is one", () => {
   );
   assert.ok(LAYERS.models < LAYERS.embedding && LAYERS.core === 0);
   // A line as the checker reads it: an upward import is caught by the same rule.
-  const upwardLine = 'import { search } from "../embedding/autodim.js";';
+  const upwardLine = 'import { search } from "../embedding/search.js";';
   const target = normalize(join("src/train", /"([^"]+)"/.exec(upwardLine)?.[1] ?? ""));
   assert.equal(layerOf(target), "embedding");
   assert.ok(LAYERS[layerOf(target) as string] > LAYERS.train);
 });
 
-test("src/embedding/autodim.ts holds the AutoDim algorithm alone (487 lines when split, under 600 at Prettier's width 120 with τ schedule, dead-α count and divergence guard)", () => {
-  const text = readFileSync("src/embedding/autodim.ts", "utf8");
-  assert.ok(text.split("\n").length <= 600, `${text.split("\n").length} lines`);
-  assert.doesNotMatch(text, /class PlanEmbedding|function trainWithEmbedding|function retrain\(/);
-  // The sections follow the paper: 1–3 (embedding), 3 (selection), 4–5 (search, derive).
-  const sections = [...text.matchAll(/\/\/ ─+ ([0-9–]+)\./g)].map((m) => m[1]);
-  assert.deepEqual(sections, ["1–3", "3", "4–5"]);
+test("AutoDim reads in paper order in two files, with no engine code: autodim.ts (steps 1–3) and search.ts (4–5)", () => {
+  const embedding = readFileSync("src/embedding/autodim.ts", "utf8");
+  const search = readFileSync("src/embedding/search.ts", "utf8");
+  const sections = (text: string) => [...text.matchAll(/\/\/ ─+ ([0-9–]+)\./g)].map((m) => m[1]);
+  assert.deepEqual(sections(embedding), ["1–3", "3"]);
+  assert.deepEqual(sections(search), ["4–5"]);
+  for (const [file, text] of [
+    ["autodim.ts", embedding],
+    ["search.ts", search],
+  ]) {
+    assert.doesNotMatch(text, /class PlanEmbedding|function trainWithEmbedding|function retrain\(/, file);
+    // No thread, worker or kernel branch: the engine plugs in below (ops, step strategy).
+    assert.doesNotMatch(text, /Worker|worker_threads|Available\(\)|getKernel|AUTODIM_[A-Z_]+/, file);
+  }
 });
 
 test("src/ type-checks as tslab compiles it for the notebooks (no strict checks, where zod would infer optional fields)", () => {
@@ -127,4 +134,12 @@ test("tests mirror src/ folder for folder, and `npm test` runs every folder", ()
   const script = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts.test;
   for (const n of testFolders.filter((f) => f in LAYERS))
     assert.ok(script.includes(`test/${n}/*.test.ts`), `npm test does not run test/${n}/`);
+});
+
+test("no source file in src/ is over 400 lines", () => {
+  const long = sources("src")
+    .map((file) => ({ file, lines: readFileSync(file, "utf8").split("\n").length - 1 }))
+    .filter((x) => x.lines > 400)
+    .map((x) => `${x.file}: ${x.lines}`);
+  assert.deepEqual(long, []);
 });

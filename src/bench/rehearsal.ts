@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { PreparedData } from "../data/batches.js";
 import { prepare } from "../data/prepare.js";
 import { CRITEO_VOCAB, generateSynthetic } from "../data/synthetic.js";
-import { search } from "../embedding/autodim.js";
+import { search } from "../embedding/search.js";
 import { syntheticPrepareRequest } from "../experiments/datasets.js";
 import { DEFAULT_SEARCH, PAPER_RETRAIN } from "../methods/defaults.js";
 import { retrainPlan } from "../embedding/pipeline.js";

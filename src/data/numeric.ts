@@ -7,8 +7,18 @@
  * small fractions keep apart from the integers and from each other without one id per value.
  */
 export function numericToken(v: number): string {
-  if (v > 2) return `b${bucketOf(v)}`;
-  return Number.isInteger(v) ? `v${v}` : `d${Math.floor(10 * v)}`;
+  const kind = numericTokenKind(v);
+  return String.fromCharCode(kind) + numericTokenNumber(v, kind);
+}
+
+/** The token's kind, as its first byte: "b" (a bucket), "v" (a small integer) or "d" (a tenth). */
+export function numericTokenKind(v: number): 0x62 | 0x76 | 0x64 {
+  return v > 2 ? 0x62 : Number.isInteger(v) ? 0x76 : 0x64;
+}
+
+/** The integer after the kind: ⌊ln(v)²⌋, v itself, or ⌊10·v⌋. */
+export function numericTokenNumber(v: number, kind: 0x62 | 0x76 | 0x64): number {
+  return kind === 0x62 ? bucketOf(v) : kind === 0x76 ? v : Math.floor(10 * v);
 }
 
 /**

@@ -1,21 +1,12 @@
 // Reading one line of a format into a label and a token per field, in place: the hot path of
 // both prepare passes. The layouts it reads are in formats.ts, numbers in numeric.ts.
 
-import { isUtf8 } from "node:buffer";
 import type { Column, Format } from "./formats.js";
-import { bucketOf, parseDecimal, parseInteger, parseNumber } from "./numeric.js";
+import { checkUtf8Line, quote, RowError } from "./line-text.js";
+import { numericTokenKind, numericTokenNumber, parseDecimal, parseInteger, parseNumber } from "./numeric.js";
 import { finishHash, HASH_PRIME, HASH_SEED, hashBytes } from "./vocab.js";
 
-/** A problem with one row, located by field; the caller adds file and line. */
-export class RowError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly field: string | null,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { RowError };
 
 const ROLE_LABEL = 0;
 const ROLE_DROP = 1;
@@ -334,16 +325,9 @@ export class RowDecoder {
   /** `numericToken`'s token, written without making a string (this runs for every numeric value). */
   private writeNumericToken(v: number): void {
     if (this.used + 24 > this.tokens.length) this.growTokens(this.used + 24);
-    if (v > 2) {
-      this.tokens[this.used++] = 0x62; // "b"
-      this.writeInt(bucketOf(v));
-    } else if (Number.isInteger(v)) {
-      this.tokens[this.used++] = 0x76; // "v"
-      this.writeInt(v);
-    } else {
-      this.tokens[this.used++] = 0x64; // "d"
-      this.writeInt(Math.floor(10 * v));
-    }
+    const kind = numericTokenKind(v);
+    this.tokens[this.used++] = kind;
+    this.writeInt(numericTokenNumber(v, kind));
   }
 
   private avazuHour(col: Extract<Column, { role: "avazu-hour" }>, buf: Uint8Array, s: number, e: number): void {
@@ -390,35 +374,4 @@ export class RowDecoder {
     }
     this.used += digits;
   }
-}
-
-/**
- * A line that is not valid UTF-8 is a bad row, named by its first bad byte. ASCII lines (all
- * of Criteo's and Avazu's) cost one loop over their bytes; only others go through isUtf8.
- */
-function checkUtf8Line(buf: Uint8Array, s: number, e: number): void {
-  let i = s;
-  while (i < e && buf[i] < 0x80) i++;
-  if (i === e) return;
-  const line = Buffer.from(buf.buffer, buf.byteOffset + s, e - s);
-  if (isUtf8(line)) return;
-  // The first byte from which no valid character starts (the bytes before it decode cleanly).
-  let bad = i - s;
-  while (bad < line.length && isUtf8(line.subarray(0, bad + utf8Length(line[bad])))) bad += utf8Length(line[bad]);
-  throw new RowError(
-    "encoding",
-    null,
-    `not valid UTF-8: byte 0x${line[bad].toString(16).toUpperCase().padStart(2, "0")} at column ${bad + 1} of the line; if the file is Latin-1 (ISO-8859-1), prepare with --encoding latin1`,
-  );
-}
-
-/** Bytes of the UTF-8 sequence a lead byte starts (1 for a byte that starts none). */
-function utf8Length(lead: number): number {
-  return lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 ? (lead <= 0xef ? 3 : 1) : lead >= 0xc2 ? 2 : 1;
-}
-
-function quote(buf: Uint8Array, s: number, e: number): string {
-  // UTF-8 (bad bytes show as U+FFFD): a value is shown as the user typed it.
-  const text = Buffer.from(buf.buffer, buf.byteOffset + s, Math.min(e - s, 40)).toString("utf8");
-  return JSON.stringify(e - s > 40 ? text + "…" : text);
 }

@@ -6,7 +6,7 @@ import type { CheckpointSettings } from "../train/checkpoint.js";
 import { retrain } from "../train/retrain.js";
 import type { RetrainConfig, RetrainResult } from "../train/result-schema.js";
 import type { DimensionPlan, SearchConfig } from "../train/schemas.js";
-import { search } from "./autodim.js";
+import { search } from "./search.js";
 
 /** A plan's re-training: everything but what the plan decides (model, sizes, projection, width, seed). */
 export type PlanTraining = Omit<RetrainConfig, "model" | "dims" | "projection" | "outputDim" | "seed">;

@@ -1,7 +1,7 @@
 // Experiment 6 — the dimension distribution: which size AutoDim gives each field, against the
 // field's cardinality and (synthetic data) its planted rank, and how α moved during the search.
 import { join } from "node:path";
-import { search } from "../embedding/autodim.js";
+import { search } from "../embedding/search.js";
 import type { DimensionPlan } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import { spearman } from "../data/metrics.js";

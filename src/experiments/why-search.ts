@@ -2,7 +2,7 @@
 // the record of the α gradients it applied (per field and candidate, read through the search's
 // observer) and snapshots of the margin and SNR after 25, 50, 100, … α steps.
 import type { PreparedData } from "../data/batches.js";
-import { search } from "../embedding/autodim.js";
+import { search } from "../embedding/search.js";
 import { argmaxIndex, SearchTrace, signalToNoise } from "../embedding/diagnostics.js";
 import type { ModelName } from "../models/ctr.js";
 import { backendLabel, initRuntime } from "../accel/index.js";

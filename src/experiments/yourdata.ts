@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../core/files.js";
 import type { FormatName, Schema } from "../data/formats.js";
 import { DEFAULT_ROWS_PER_SHARD, prepare, type PrepareOutcome } from "../data/prepare.js";
-import { search } from "../embedding/autodim.js";
+import { search } from "../embedding/search.js";
 import { retrainPlan } from "../embedding/pipeline.js";
 import type { ModelName } from "../models/ctr.js";
 import { retrain } from "../train/retrain.js";

@@ -19,7 +19,7 @@ import { prepare, DEFAULT_ROWS_PER_SHARD } from "../../src/data/prepare.js";
 import { generateSynthetic, type SynthTruth } from "../../src/data/synthetic.js";
 import { QUICK_RETRAIN, QUICK_SEARCH } from "../../src/methods/defaults.js";
 import { retrain } from "../../src/train/retrain.js";
-import { search } from "../../src/embedding/autodim.js";
+import { search } from "../../src/embedding/search.js";
 import { spearman } from "../../src/data/metrics.js";
 import { tempDir } from "../helpers.js";
 

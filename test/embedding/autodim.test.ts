@@ -4,11 +4,11 @@ import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import {
   AutoDimSearchEmbedding,
-  derivePlanDims,
   gumbelNoise,
   gumbelSoftmax,
   TemperatureSchedule,
 } from "../../src/embedding/autodim.js";
+import { derivePlanDims } from "../../src/embedding/search.js";
 import { PlanEmbedding, planParameterCount } from "../../src/train/plan-embedding.js";
 import type { LookupKind, UnifyKind } from "../../src/train/schemas.js";
 import { TouchCollector } from "../../src/tables/touch.js";

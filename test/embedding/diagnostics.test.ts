@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { PreparedData } from "../../src/data/batches.js";
-import { search } from "../../src/embedding/autodim.js";
+import { search } from "../../src/embedding/search.js";
 import {
   decideField,
   MIN_ARCHITECTURE_STEPS,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PreparedData } from "../../src/data/batches.js";
 import { DEFAULT_SEARCH } from "../../src/methods/defaults.js";
 import { retrain } from "../../src/train/retrain.js";
-import { search } from "../../src/embedding/autodim.js";
+import { search } from "../../src/embedding/search.js";
 import type { DimensionPlan } from "../../src/train/schemas.js";
 import type { RetrainResult } from "../../src/train/result-schema.js";
 import { MODEL_NAMES } from "../../src/models/ctr.js";

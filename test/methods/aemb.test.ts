@@ -8,7 +8,7 @@ import { TouchCollector } from "../../src/tables/touch.js";
 import { AutoEmbSearchEmbedding, autoEmbSearch, groupSizes, popularity } from "../../src/methods/aemb.js";
 import { PerValueEmbedding } from "../../src/methods/aemb-per-value.js";
 import { quickSettings } from "../../src/methods/registry.js";
-import { search } from "../../src/embedding/autodim.js";
+import { search } from "../../src/embedding/search.js";
 import { TAU_FLOOR, TemperatureSchedule } from "../../src/embedding/temperature.js";
 import { initRuntime } from "../../src/accel/index.js";
 import { randomStream } from "../../src/core/random.js";
