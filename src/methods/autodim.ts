@@ -1,5 +1,5 @@
 // AutoDim and its variants through the registry: search → plan → re-train. The algorithm
-// itself is in src/embedding/autodim.ts. Names as in the paper: "AutoDim" is AD-2 (shared
+// itself is in src/embedding/autodim.ts and search.ts. Names as in the paper: "AutoDim" is AD-2 (shared
 // lookup, linear unification + BN), AutoDim-s its one-level version, and the zero-padding
 // search AD-1 is reported beside them as its own method.
 import { searchThenRetrain } from "../embedding/pipeline.js";

@@ -1,6 +1,6 @@
 // `autodim search`: AutoDim's dimension search on a prepared data set, written as a plan with
 // per-field diagnostics (and the supernet's weights). One command per file (src/cli/main.ts
-// dispatches); the algorithm is src/embedding/autodim.ts.
+// dispatches); the algorithm is src/embedding/autodim.ts and search.ts.
 import { search } from "../../embedding/search.js";
 import { undecidedFields } from "../../embedding/diagnostics.js";
 import { AutodimError } from "../../core/errors.js";
