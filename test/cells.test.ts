@@ -137,6 +137,33 @@ test("cells for schedulers: 'list' reports the first stage with unsaved cells; '
   assert.equal(ran.length, 5);
 });
 
+test("a real experiment for schedulers: --list-cells prints one command per cell; `autodim cell` computes its cell once; then every cell is saved", () => {
+  const cwd = tempDir(); // the experiment writes results/ (and its smoke data) here
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(process.cwd(), "bin", "autodim.js"), ...args], {
+      cwd,
+      encoding: "utf8",
+      env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1" },
+    });
+  const list = ["reproduce", "dimensions", "--scale", "smoke", "--list-cells"];
+  const listed = cli(...list);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stderr, /dimensions \(smoke\): 1 cells in results\/searches-smoke-runs \(0 saved\)/);
+  assert.match(listed.stdout, /^cd \S+ && (\w+=\S+ )*node bin\/autodim\.js cell dimensions 0 --scale smoke\n$/);
+  const one = cli("cell", "dimensions", "0", "--scale", "smoke");
+  assert.equal(one.status, 0, one.stderr);
+  const cell = /cell 0 \((fm-s\d+-[0-9a-f]{10})\): computed → (\S+)\n$/.exec(one.stdout);
+  assert.ok(cell, one.stdout);
+  assert.equal(cell[2], join("results", "searches-smoke-runs", `${cell[1]}.json`));
+  assert.ok(existsSync(join(cwd, cell[2])));
+  const again = cli("cell", "dimensions", "0", "--scale", "smoke");
+  assert.match(again.stdout, /every cell is saved; nothing to compute/, "its one stage saved: the run completes");
+  const done = cli(...list);
+  assert.equal(done.status, 0, done.stderr);
+  assert.equal(done.stdout, "");
+  assert.match(done.stderr, /dimensions \(smoke\): every cell is saved/);
+});
+
 test("cells: a live process's pid-only lock (an older version's) is respected however old; a lock from another host is judged by its heartbeat", async () => {
   const { utimesSync } = await import("node:fs");
   const { hostname } = await import("node:os");
