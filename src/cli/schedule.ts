@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CellComputed, CellsListed, withCellMode, type ListedCell } from "../experiments/cells.js";
+import type { CellsStop, ListedCell } from "../experiments/cells.js";
 import type { Scale } from "../experiments/datasets.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
 import { writeFileAtomic } from "../core/files.js";
@@ -29,26 +29,23 @@ export async function listCells(
   experiment: string,
   scale: Scale,
 ): Promise<{ dir: string; cells: ListedCell[] } | undefined> {
-  try {
-    await withCellMode({ kind: "list" }, () => EXPERIMENTS[experiment](scale));
-    return undefined;
-  } catch (e) {
-    if (e instanceof CellsListed) return { dir: e.dir, cells: e.cells };
-    throw e;
-  }
+  const outcome = await EXPERIMENTS[experiment].outcome(scale, { kind: "list" });
+  if (outcome.kind === "complete") return undefined;
+  if (outcome.kind === "listed") return outcome;
+  throw new Error(`listing ${experiment}'s cells computed cell ${outcome.cell.index}`); // "list" never computes
 }
 
 /** Computes exactly cell `index` of that stage (saved under results/); says whether it was computed. */
-export async function runOneCell(experiment: string, scale: Scale, index: number): Promise<CellComputed | undefined> {
-  try {
-    await withCellMode({ kind: "one", index }, () => EXPERIMENTS[experiment](scale));
-    return undefined; // every stage saved: nothing to compute
-  } catch (e) {
-    if (e instanceof CellComputed) return e;
-    // An index past the stage's cells is the caller's mistake (runCells says the range).
-    if (e instanceof RangeError && /^cell \d+: this stage has cells/.test(e.message)) throw new UsageError(e.message);
-    throw e;
-  }
+export async function runOneCell(
+  experiment: string,
+  scale: Scale,
+  index: number,
+): Promise<Extract<CellsStop, { kind: "computed" }> | undefined> {
+  const outcome = await EXPERIMENTS[experiment].outcome(scale, { kind: "one", index });
+  if (outcome.kind === "complete") return undefined; // every stage saved: nothing to compute
+  if (outcome.kind === "computed") return outcome;
+  // "one" lists the stage when it has no cell `index`: the caller's mistake.
+  throw new UsageError(`cell ${index}: this stage has cells 0–${outcome.cells.length - 1} (${outcome.dir})`);
 }
 
 function quote(s: string): string {

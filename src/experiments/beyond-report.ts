@@ -1,6 +1,7 @@
 // Experiment 14's tables and figure (the runs are in beyond.ts): the tolerance choice on the
 // tuning seeds, and the trade-off curve on the verdict seeds beside the main table's methods.
 // Here also the experiment `beyond`.
+import { CellsStopped, type CellRunner } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import { experiment, type Experiment, type ExperimentBody } from "./experiment.js";
@@ -174,9 +175,11 @@ export async function beyondBody(
   ds: Dataset,
   settings: BeyondSettings,
   mainTable: MainTableResult | undefined,
-): Promise<ExperimentBody<BeyondResult & { main: MainPoint[] }>> {
+  runner: CellRunner,
+): Promise<ExperimentBody<BeyondResult & { main: MainPoint[] }> | CellsStopped> {
   const counts: RunCounts = { computed: 0, reused: 0 };
-  const r = await runBeyond(ds, scale, settings, counts);
+  const r = await runBeyond(ds, scale, settings, runner, counts);
+  if (r instanceof CellsStopped) return r;
   const main = mainPoints(mainTable, settings.curveModels);
   const m = ds.data.manifest;
   const rows = m.rows.train + m.rows.val + m.rows.test;
@@ -195,7 +198,13 @@ export async function beyondBody(
 /** 14 — beyond the paper: Shrink's tolerance (tuning seeds) and its trade-off curve (verdict seeds) on MovieLens (beyond.ts). */
 export const beyondExperiment: Experiment<BeyondResult & { main: MainPoint[] }, BeyondSettings> = experiment(
   "beyond",
-  (scale, ds, settings) =>
-    beyondBody(scale, ds, settings, finishedResult("methods-movielens", scale)?.payload as MainTableResult | undefined),
+  (scale, ds, settings, runner) =>
+    beyondBody(
+      scale,
+      ds,
+      settings,
+      finishedResult("methods-movielens", scale)?.payload as MainTableResult | undefined,
+      runner,
+    ),
   beyondDefaults,
 );

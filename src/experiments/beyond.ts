@@ -16,7 +16,7 @@ import type { FieldProbe } from "../embedding/shrink.js";
 import type { ModelName } from "../models/ctr.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
-import { identityHash, runCells } from "./cells.js";
+import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import { datasetByName } from "./datasets-real.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
@@ -126,8 +126,9 @@ export async function runBeyond(
   ds: Dataset,
   scale: Scale,
   s: BeyondSettings,
+  runner: CellRunner,
   counts: RunCounts,
-): Promise<BeyondResult> {
+): Promise<BeyondResult | CellsStopped> {
   const dir = methodRunsDir("beyond", scale);
   const progress = process.env.AUTODIM_QUIET !== "1";
   const log = progress ? undefined : () => {};
@@ -156,10 +157,11 @@ export async function runBeyond(
         },
       };
     });
-    const done = await runCells(dir, cells, { log, counts, offline });
+    const done = await runner.stage(dir, cells, { log, counts, offline });
+    if (done instanceof CellsStopped) return done;
     return plan.map((p, i) => ({ ...p, key: cells[i].key, found: done.get(cells[i].key) as Probed }));
   };
-  const retrainAll = async (probed: Awaited<ReturnType<typeof probeAll>>) => {
+  const retrainAll = async (probed: Exclude<Awaited<ReturnType<typeof probeAll>>, CellsStopped>) => {
     const plan = probed.flatMap((p) =>
       s.tolerances.map((tolerance, t) => ({ ...p, tolerance, allocation: p.found.allocations[t] })),
     );
@@ -188,7 +190,8 @@ export async function runBeyond(
         },
       };
     });
-    const done = await runCells(dir, cells, { log, counts, offline });
+    const done = await runner.stage(dir, cells, { log, counts, offline });
+    if (done instanceof CellsStopped) return done;
     return plan.map((p, i) => ({
       ...p,
       result: done.get(cells[i].key) as RetrainResult,
@@ -201,7 +204,9 @@ export async function runBeyond(
 
   // 1. The tolerance, from validation AUC on the tuning seeds.
   const tuningProbes = await probeAll(s.models, s.tuningSeeds);
+  if (tuningProbes instanceof CellsStopped) return tuningProbes;
   const tuned = await retrainAll(tuningProbes);
+  if (tuned instanceof CellsStopped) return tuned;
   computeSeconds += cost(tuningProbes, tuned);
   const tolerances: ToleranceRow[] = s.tolerances.map((tolerance) => {
     const rows = tuned.filter((r) => r.tolerance === tolerance);
@@ -227,7 +232,9 @@ export async function runBeyond(
 
   // 2. The curve on the verdict seeds.
   const curveProbes = await probeAll(s.curveModels, s.curveSeeds);
+  if (curveProbes instanceof CellsStopped) return curveProbes;
   const curveRuns = await retrainAll(curveProbes);
+  if (curveRuns instanceof CellsStopped) return curveRuns;
   computeSeconds += cost(curveProbes, curveRuns);
   const labels = testLabels(ds);
   const curve: CurvePoint[] = s.curveModels.flatMap((model) => {

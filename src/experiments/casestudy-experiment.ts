@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { caseStudyFigures, PRIOR_ROWS, runCaseStudy, type CaseStudyResult } from "./casestudy.js";
 import { caseStudyPaperBody } from "./casestudy-paper-run.js";
 import { caseStudyPaperDefaults, type CaseStudyPaperResult } from "./casestudy-paper.js";
-import { identityHash } from "./cells.js";
+import { CellsStopped, identityHash } from "./cells.js";
 import type { Scale } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
@@ -24,7 +24,7 @@ export function caseStudyDefaults(scale: Scale): MethodsSettings {
 /** 7 — case study: each field's importance (trained single-field W&D, test AUC) beside the size AutoDim chose with W&D. */
 export const caseStudyExperiment: Experiment<CaseStudyResult, MethodsSettings> = experiment(
   "casestudy",
-  async (scale, ds, settings) => {
+  async (scale, ds, settings, runner) => {
     const counts: RunCounts = { computed: 0, reused: 0 };
     const mainName = mainTableName(settings.data);
     const r = await runCaseStudy(
@@ -33,8 +33,10 @@ export const caseStudyExperiment: Experiment<CaseStudyResult, MethodsSettings> =
       methodRunsDir(mainName, scale),
       methodRunsDir("casestudy", scale),
       join("data", "single-field", `${ds.name}-${identityHash(ds.description)}`),
+      runner,
       counts,
     );
+    if (r instanceof CellsStopped) return r;
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     const ranked = r.rows.some((f) => f.plantedRank !== undefined);
     const seeds = settings.seeds.join(", ");

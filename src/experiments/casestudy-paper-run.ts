@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { AutodimError } from "../core/errors.js";
 import { AucDraws } from "./bootstrap.js";
 import { trainedFieldImportance, type CaseStudyResult } from "./casestudy.js";
-import { identityHash } from "./cells.js";
+import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
-import type { Figure } from "./figures.js";
+import type { ExperimentBody } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
 import {
   methodResults,
@@ -40,8 +40,9 @@ const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 export async function caseStudyImportances(
   ds: Dataset,
   scale: Scale,
+  runner: CellRunner,
   counts?: RunCounts,
-): Promise<{ fields: FieldImportanceInput[]; source: string }> {
+): Promise<{ fields: FieldImportanceInput[]; source: string } | CellsStopped> {
   const file = join(RESULTS_DIR, `casestudy-${scale}.json`);
   const ids = (field: string) => ds.data.manifest.fields.find((f) => f.name === field)?.vocabularySize ?? NaN;
   if (existsSync(file)) {
@@ -64,8 +65,10 @@ export async function caseStudyImportances(
     settings,
     methodRunsDir("casestudy", scale),
     join("data", "single-field", `${ds.name}-${identityHash(ds.description)}`),
+    runner,
     counts,
   );
+  if (trained instanceof CellsStopped) return trained;
   const std = (x: number[]) => {
     const m = mean(x);
     return x.length > 1 ? Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1)) : 0;
@@ -86,10 +89,14 @@ export async function runCaseStudyPaper(
   ds: Dataset,
   scale: Scale,
   settings: MethodsSettings,
+  runner: CellRunner,
   counts?: RunCounts,
-): Promise<CaseStudyPaperResult> {
-  const runs = await methodResults(ds, settings, methodRunsDir("casestudy-paper", scale), counts);
-  const { fields, source } = await caseStudyImportances(ds, scale, counts);
+): Promise<CaseStudyPaperResult | CellsStopped> {
+  const runs = await methodResults(ds, settings, methodRunsDir("casestudy-paper", scale), runner, counts);
+  if (runs instanceof CellsStopped) return runs;
+  const importances = await caseStudyImportances(ds, scale, runner, counts);
+  if (importances instanceof CellsStopped) return importances;
+  const { fields, source } = importances;
   const get = (method: string, seed: number): MethodRun => {
     const r = runs.get(runKey("wd", method, seed));
     if (!r) throw new AutodimError(`casestudy-paper: no W&D ${method} run for seed ${seed}`);
@@ -137,17 +144,11 @@ export async function caseStudyPaperBody(
   scale: Scale,
   ds: Dataset,
   settings: MethodsSettings,
-): Promise<{
-  markdown: string;
-  payload: CaseStudyPaperResult;
-  figures: Record<string, Figure>;
-  data: string;
-  computeSeconds: number;
-  seed: number;
-  runs: RunCounts;
-}> {
+  runner: CellRunner,
+): Promise<ExperimentBody<CaseStudyPaperResult> | CellsStopped> {
   const counts: RunCounts = { computed: 0, reused: 0 };
-  const r = await runCaseStudyPaper(ds, scale, settings, counts);
+  const r = await runCaseStudyPaper(ds, scale, settings, runner, counts);
+  if (r instanceof CellsStopped) return r;
   return {
     markdown: caseStudyPaperMarkdown(r, ds, settings),
     payload: r,

@@ -17,7 +17,7 @@ import { SPLITS } from "../data/manifest.js";
 import { METHODS } from "../methods/registry.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import { auc, logloss, spearman } from "../data/metrics.js";
-import { identityHash, runCells } from "./cells.js";
+import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import { plantedRanks, syntheticPrepareRequest, type Dataset } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
@@ -119,8 +119,9 @@ export async function trainedFieldImportance(
   settings: MethodsSettings,
   runsDir: string,
   dataRoot: string,
+  runner: CellRunner,
   counts?: { computed: number; reused: number },
-): Promise<TrainedImportance[]> {
+): Promise<TrainedImportance[] | CellsStopped> {
   const fields = ds.data.manifest.fields;
   // Each field's copy of the data is made when a run of it must be computed (not to read saved runs).
   const single = new Map<number, Promise<PreparedData>>();
@@ -142,11 +143,12 @@ export async function trainedFieldImportance(
       },
     };
   });
-  const done = await runCells(runsDir, cells, {
+  const done = await runner.stage(runsDir, cells, {
     log: progress ? undefined : () => {},
     counts,
     offline: rawDataNeeded(ds),
   });
+  if (done instanceof CellsStopped) return done;
   return fields.map((f, m) => {
     const runs = plan.flatMap((p, i) =>
       p.m === m ? [done.get(cells[i].key) as { auc: number; logloss: number; seconds: number }] : [],
@@ -207,30 +209,31 @@ export async function runCaseStudy(
   mainRunsDir: string,
   runsDir: string,
   dataRoot: string,
+  runner: CellRunner,
   counts?: { computed: number; reused: number },
-): Promise<CaseStudyResult> {
+): Promise<CaseStudyResult | CellsStopped> {
   const main = { ...settings, models: ["wd" as const], methods: ["fde", "autodim"] };
-  const results = await methodResults(ds, main, mainRunsDir, counts);
+  const results = await methodResults(ds, main, mainRunsDir, runner, counts);
+  if (results instanceof CellsStopped) return results;
   const auto = settings.seeds.map((seed) => results.get(runKey("wd", "autodim", seed))?.result as RetrainResult);
   const fde = settings.seeds.map((seed) => results.get(runKey("wd", "fde", seed))?.result as RetrainResult);
-  const trained = await trainedFieldImportance(ds, settings, runsDir, dataRoot, counts);
+  const trained = await trainedFieldImportance(ds, settings, runsDir, dataRoot, runner, counts);
+  if (trained instanceof CellsStopped) return trained;
   // The click-rate cross-check reads every row: a cell of its own, so the table rebuilds without them.
   const clickRate = { data: ds.description, prior: PRIOR_ROWS };
-  const oracle = (
-    await runCells(
-      runsDir,
-      [
-        {
-          key: `click-rate-importance-${identityHash(clickRate)}`,
-          identity: clickRate,
-          run: async () => singleFieldImportance(ds.data),
-        },
-      ],
-      { log: () => {}, offline: rawDataNeeded(ds) },
-    )
-  )
-    .values()
-    .next().value as FieldImportance[];
+  const oracleCell = await runner.stage(
+    runsDir,
+    [
+      {
+        key: `click-rate-importance-${identityHash(clickRate)}`,
+        identity: clickRate,
+        run: async () => singleFieldImportance(ds.data),
+      },
+    ],
+    { log: () => {}, offline: rawDataNeeded(ds) },
+  );
+  if (oracleCell instanceof CellsStopped) return oracleCell;
+  const oracle = oracleCell.values().next().value as FieldImportance[];
   const rankOf = plantedRanks(ds);
   const rows = trained
     .map((f, m) => {

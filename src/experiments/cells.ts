@@ -7,7 +7,9 @@
 //
 // Two other modes serve schedulers (`autodim reproduce --list-cells / --slurm`, `autodim cell`):
 // "list" stops an experiment at its first stage with unsaved cells and reports that stage's cells;
-// "one" computes exactly one cell of that stage (a Slurm array task owns its index: no lock).
+// "one" computes exactly one cell of that stage (a Slurm array task owns its index: no lock). The
+// mode is a value: an experiment run's `CellRunner` runs its stages, and a stage that stops gives
+// a `CellsStopped`, which the experiment returns as its outcome instead of running later stages.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -37,38 +39,20 @@ export interface ListedCell {
   saved: boolean;
 }
 
-/** Thrown in "list" mode at the first stage with unsaved cells: that stage's cells. */
-export class CellsListed extends Error {
-  constructor(
-    readonly dir: string,
-    readonly cells: ListedCell[],
-  ) {
-    super(`${cells.filter((c) => !c.saved).length} of ${cells.length} cells unsaved in ${dir}`);
-  }
-}
-
-/** Thrown in "one" mode once the cell was computed (or found saved): the experiment stops there. */
-export class CellComputed extends Error {
-  constructor(
-    readonly cell: ListedCell,
-    readonly computed: boolean,
-  ) {
-    super(`cell ${cell.index} (${cell.key}) ${computed ? "computed" : "was saved already"}: ${cell.file}`);
-  }
-}
-
+/** How an experiment's stages run: every cell, or for a scheduler "list" / "one" (see the header). */
 export type CellMode = { kind: "all" } | { kind: "list" } | { kind: "one"; index: number };
-let mode: CellMode = { kind: "all" };
 
-/** Runs `body` with every `runCells` in `m` (see the header); restores the mode after. */
-export async function withCellMode<T>(m: CellMode, body: () => Promise<T>): Promise<T> {
-  const before = mode;
-  mode = m;
-  try {
-    return await body();
-  } finally {
-    mode = before;
-  }
+/**
+ * Where a "list" or "one" run stopped, at the first stage with unsaved cells: that stage's cells
+ * ("listed"; in "one" mode, when the index is not one of them), or the one cell computed now or
+ * found saved ("computed").
+ */
+export type CellsStop =
+  { kind: "listed"; dir: string; cells: ListedCell[] } | { kind: "computed"; cell: ListedCell; computed: boolean };
+
+/** A stage's stop; each caller up to the experiment returns it as is (`if (x instanceof CellsStopped) return x`). */
+export class CellsStopped {
+  constructor(readonly stop: CellsStop) {}
 }
 
 /** A short hash of a run's identity, for its file name: runs of other settings sit side by side. */
@@ -89,44 +73,26 @@ function load<T>(file: string, identity: unknown): T | undefined {
 /** A cell's log: what the console showed while it was computed (beside its `<key>.json`). */
 export const logFile = (dir: string, key: string) => join(dir, `${key}.log`);
 
+const cellFile = (dir: string, key: string) => join(dir, `${key}.json`);
+
+export interface CellOptions {
+  log?: (line: string) => void;
+  pollSeconds?: number;
+  counts?: { computed: number; reused: number };
+  /** Cells cannot be computed here (the data's rows are absent: why and what to get); a missing one is an error. */
+  offline?: string;
+}
+
 /**
  * Every cell's value, by key in cell order: saved ones read from `dir`, the rest computed (in order, those
  * no other live process holds) and saved as `<dir>/<key>.json` with their identity.
  */
-export async function runCells<T>(
-  dir: string,
-  cells: Cell<T>[],
-  opts: {
-    log?: (line: string) => void;
-    pollSeconds?: number;
-    counts?: { computed: number; reused: number };
-    /** Cells cannot be computed here (the data's rows are absent: why and what to get); a missing one is an error. */
-    offline?: string;
-  } = {},
-): Promise<Map<string, T>> {
+export async function runCells<T>(dir: string, cells: Cell<T>[], opts: CellOptions = {}): Promise<Map<string, T>> {
   mkdirSync(dir, { recursive: true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const values = new Map<string, T>();
-  const file = (key: string) => join(dir, `${key}.json`);
+  const file = (key: string) => cellFile(dir, key);
   const lock = (key: string) => join(dir, `${key}.lock`);
-  if (mode.kind !== "all") {
-    const listed = cells.map((c, index) => ({
-      index,
-      key: c.key,
-      file: file(c.key),
-      saved: load<T>(file(c.key), c.identity) !== undefined,
-    }));
-    if (listed.some((c) => !c.saved)) {
-      if (mode.kind === "list") throw new CellsListed(dir, listed);
-      const target = listed[mode.index];
-      if (!target) throw new RangeError(`cell ${mode.index}: this stage has cells 0–${cells.length - 1} (${dir})`);
-      if (target.saved) throw new CellComputed(target, false);
-      const run = cells[mode.index].run;
-      const value = await withLog(logFile(dir, target.key), `cell ${target.key}`, () => run());
-      writeFileAtomic(target.file, JSON.stringify({ identity: cells[mode.index].identity, value }) + "\n");
-      throw new CellComputed({ ...target, saved: true }, true);
-    }
-  }
   if (opts.offline !== undefined) {
     const missing = cells.filter((c) => load<T>(file(c.key), c.identity) === undefined);
     if (missing.length > 0)
@@ -177,4 +143,35 @@ export async function runCells<T>(
     }
   }
   return new Map(cells.map((c) => [c.key, values.get(c.key) as T])); // in cell order
+}
+
+/** An experiment run's stages in one mode (`experiment` makes one per run). */
+export class CellRunner {
+  constructor(readonly mode: CellMode) {}
+
+  /**
+   * In "all" mode every cell's value (`runCells`). In "list" and "one" mode a stage with unsaved
+   * cells stops the run (the experiment computes no later stage); a saved stage gives its values.
+   */
+  async stage<T>(dir: string, cells: Cell<T>[], opts: CellOptions = {}): Promise<Map<string, T> | CellsStopped> {
+    const mode = this.mode;
+    if (mode.kind === "all") return runCells(dir, cells, opts);
+    mkdirSync(dir, { recursive: true });
+    const listed = cells.map((c, index) => ({
+      index,
+      key: c.key,
+      file: cellFile(dir, c.key),
+      saved: load<T>(cellFile(dir, c.key), c.identity) !== undefined,
+    }));
+    if (!listed.some((c) => !c.saved)) return runCells(dir, cells, opts);
+    if (mode.kind === "list") return new CellsStopped({ kind: "listed", dir, cells: listed });
+    const target = listed[mode.index];
+    if (!target) return new CellsStopped({ kind: "listed", dir, cells: listed }); // the caller names the range
+    if (target.saved) return new CellsStopped({ kind: "computed", cell: target, computed: false });
+    // A scheduler's task owns its index: no lock.
+    const cell = cells[mode.index];
+    const value = await withLog(logFile(dir, cell.key), `cell ${cell.key}`, () => cell.run());
+    writeFileAtomic(target.file, JSON.stringify({ identity: cell.identity, value } satisfies SavedCell<T>) + "\n");
+    return new CellsStopped({ kind: "computed", cell: { ...target, saved: true }, computed: true });
+  }
 }

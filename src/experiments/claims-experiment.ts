@@ -2,6 +2,7 @@
 // finished main tables and studies (the verdict rules are in claims.ts; nothing is trained here).
 import { PAPER_METHOD_NAMES } from "../methods/registry.js";
 import type { CaseStudyResult } from "./casestudy.js";
+import { CellsStopped } from "./cells.js";
 import { caseStudyClaims, PAPER_CLAIMS, stabilityClaims, unificationClaims, type ClaimRow } from "./claims.js";
 import { mainTableClaims } from "./claims-main.js";
 import { tuningClaims } from "./claims-tuning.js";
@@ -66,7 +67,7 @@ export function claimsDefaults(scale: Scale): ClaimsSettings {
 /** Every claim of the paper with our verdict per data set, from the finished results (nothing is trained here). */
 export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experiment(
   "claims",
-  async (_scale, _ds, settings) => {
+  async (_scale, _ds, settings, runner) => {
     const rows: ClaimRow[] = [];
     const sources: string[] = [];
     for (const src of settings.sources) {
@@ -95,7 +96,8 @@ export const claimsExperiment: Experiment<ClaimRow[], ClaimsSettings> = experime
       const defaults = MAIN_TABLE_EXPERIMENTS[which].defaults?.(s) as MethodsSettings;
       const methods = { ...defaults, methods: defaults.methods.filter((m) => PAPER_METHOD_NAMES.includes(m)) };
       const ds = await datasetByName(src.data, s);
-      const runs = await methodResults(ds, methods, methodRunsDir(src.experiment, s)); // the core shares these cells
+      const runs = await methodResults(ds, methods, methodRunsDir(src.experiment, s), runner); // the core shares these cells
+      if (runs instanceof CellsStopped) return runs;
       const labels = testLabels(ds);
       const draws = new Map(methods.models.map((m) => [m, aucDraws(runs, methods, m, labels)]));
       const table = mainTable(runs, methods, labels, ds.data.rows("train"), draws);

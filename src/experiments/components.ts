@@ -12,7 +12,7 @@ import type { DimensionPlan, LookupKind, SearchConfig, UnifyKind } from "../trai
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
 import { AutodimError } from "../core/errors.js";
-import { identityHash, runCells, type Cell } from "./cells.js";
+import { CellsStopped, identityHash, type Cell, type CellRunner } from "./cells.js";
 import { type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
@@ -151,7 +151,8 @@ export async function runComponents(
   ds: Dataset,
   settings: ComponentsSettings,
   scale: Scale,
-): Promise<{ rows: VariantResult[]; counts: RunCounts }> {
+  runner: CellRunner,
+): Promise<{ rows: VariantResult[]; counts: RunCounts } | CellsStopped> {
   const counts: RunCounts = { computed: 0, reused: 0 };
   for (const name of settings.variants)
     if (!VARIANTS.some((v) => v.name === name))
@@ -174,7 +175,8 @@ export async function runComponents(
       };
     }),
   );
-  const values = await runCells(join(RESULTS_DIR, `components-${scale}-runs`), cells, { counts });
+  const values = await runner.stage(join(RESULTS_DIR, `components-${scale}-runs`), cells, { counts });
+  if (values instanceof CellsStopped) return values;
   return { rows: [...values.values()], counts };
 }
 
@@ -297,8 +299,10 @@ export function componentFigures(rows: VariantResult[], caption = ""): Record<st
 /** 4 — components: AD-1..AD-4 (sharing/separate × zero-pad/linear), searched and re-trained (DeepFM by default), per seed. */
 export const componentsExperiment: Experiment<VariantResult[], ComponentsSettings> = experiment(
   "components",
-  async (scale, ds, settings) => {
-    const { rows, counts } = await runComponents(ds, settings, scale);
+  async (scale, ds, settings, runner) => {
+    const runs = await runComponents(ds, settings, scale, runner);
+    if (runs instanceof CellsStopped) return runs;
+    const { rows, counts } = runs;
     const summary = summarizeComponents(rows);
     const s = settings.search;
     const seeds = settings.seeds.join(", ");

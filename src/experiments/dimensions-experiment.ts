@@ -1,6 +1,7 @@
 // Experiment 6's tables — AutoDim's size per field: `dimensions` (the searches of
 // dimensions.ts on the scale's data) and `dimensions-movielens` (the plans of the MovieLens
 // main table's AutoDim runs, across models and seeds; no extra search).
+import { CellsStopped } from "./cells.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import {
   dimensionDistribution,
@@ -21,9 +22,10 @@ import { markdownTable } from "./report.js";
 /** 6 — the dimension distribution: AutoDim's size per field vs cardinality and planted rank, α over the search. */
 export const dimensionsExperiment: Experiment<DimensionsResult, SearchRunsSettings> = experiment(
   "dimensions",
-  async (scale, ds, settings) => {
+  async (scale, ds, settings, runner) => {
     const counts: RunCounts = { computed: 0, reused: 0 };
-    const runs = await runSearches(ds, settings, scale, counts);
+    const runs = await runSearches(ds, settings, scale, runner, counts);
+    if (runs instanceof CellsStopped) return runs;
     // The table and figures are the first seed's search; further seeds are summarised beside it.
     const r = runs[0];
     const c = r.candidates;
@@ -69,9 +71,10 @@ export const dimensionsExperiment: Experiment<DimensionsResult, SearchRunsSettin
 /** 6 on real data — AutoDim's sizes per field over FM, W&D, DeepFM and seeds: the MovieLens main table's plans. */
 export const movielensDimensionsExperiment: Experiment<DimensionDistribution, MethodsSettings> = experiment(
   "dimensions-movielens",
-  async (scale, ds, settings) => {
+  async (scale, ds, settings, runner) => {
     const counts: RunCounts = { computed: 0, reused: 0 };
-    const runs = await methodResults(ds, settings, methodRunsDir("methods-movielens", scale), counts);
+    const runs = await methodResults(ds, settings, methodRunsDir("methods-movielens", scale), runner, counts);
+    if (runs instanceof CellsStopped) return runs;
     const plans = [...runs.values()].flatMap((r) =>
       r.result.plan ? [{ model: r.model, seed: r.seed, plan: r.result.plan }] : [],
     );

@@ -5,7 +5,7 @@ import { search } from "../embedding/search.js";
 import type { DimensionPlan } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import { spearman } from "../data/metrics.js";
-import { identityHash, runCells } from "./cells.js";
+import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 import { rankColor } from "./data.js";
@@ -40,8 +40,9 @@ export async function runSearches(
   ds: Dataset,
   settings: SearchRunsSettings,
   scale: Scale,
+  runner: CellRunner,
   counts?: { computed: number; reused: number },
-): Promise<DimensionsResult[]> {
+): Promise<DimensionsResult[] | CellsStopped> {
   const cells = settings.seeds.map((seed) => {
     const identity = {
       data: ds.description,
@@ -57,7 +58,8 @@ export async function runSearches(
         runDimensionSearch(ds, { ...settings.search, candidates: settings.candidates, model: settings.model, seed }),
     };
   });
-  const values = await runCells(join(RESULTS_DIR, `searches-${scale}-runs`), cells, { counts });
+  const values = await runner.stage(join(RESULTS_DIR, `searches-${scale}-runs`), cells, { counts });
+  if (values instanceof CellsStopped) return values;
   return cells.map((c) => values.get(c.key) as DimensionsResult);
 }
 

@@ -3,6 +3,7 @@
 // Its own module, below every experiment's file: a file that calls `experiment(...)` at load
 // must not be in an import cycle with the module that defines it.
 import { backendLabel, initRuntime } from "../accel/index.js";
+import { CellRunner, CellsStopped, type CellMode, type CellsStop } from "./cells.js";
 import { isRecorded } from "./data-record.js";
 import { datasetByName } from "./datasets-real.js";
 import { type DataName, type Dataset, type Scale } from "./datasets.js";
@@ -26,13 +27,32 @@ export interface ExperimentOutput<P = unknown> {
   runs?: RunCounts;
 }
 
+/** An experiment run in a cell mode (cells.ts): its output, or where a scheduler's "list" / "one" run stopped. */
+export type ExperimentOutcome<P = unknown> = { kind: "complete"; output: ExperimentOutput<P> } | CellsStop;
+
 /**
  * An experiment: scale (and, for those converted to a settings object, its settings; default
- * `defaults(scale)`, the one place `reproduce` and the notebook take them from) → output.
+ * `defaults(scale)`, the one place `reproduce` and the notebook take them from) → output, every
+ * cell computed; `outcome` runs it in any cell mode (the schedulers').
  */
 export type Experiment<P = unknown, S = undefined> = ((scale: Scale, settings?: S) => Promise<ExperimentOutput<P>>) & {
   defaults?: (scale: Scale) => S;
+  outcome: (scale: Scale, mode: CellMode, settings?: S) => Promise<ExperimentOutcome<P>>;
 };
+
+/** The experiment whose run in a cell mode is `outcome`; called as a function, it computes every cell. */
+export function experimentOf<P, S>(
+  outcome: (scale: Scale, mode: CellMode, settings?: S) => Promise<ExperimentOutcome<P>>,
+  defaults?: (scale: Scale) => S,
+): Experiment<P, S> {
+  const run = async (scale: Scale, settings?: S): Promise<ExperimentOutput<P>> => {
+    const o = await outcome(scale, { kind: "all" }, settings);
+    // Only "list" and "one" stop a run: this is a bug, not the user's mistake.
+    if (o.kind !== "complete") throw new Error(`an experiment run in "all" mode stopped (${o.kind})`);
+    return o.output;
+  };
+  return Object.assign(run, { defaults, outcome });
+}
 
 export interface ExperimentBody<P> {
   markdown: string;
@@ -47,18 +67,22 @@ export interface ExperimentBody<P> {
   runs?: RunCounts;
 }
 
-/** An experiment: its body gets the scale's data set; timing, backend and provenance are added here. */
+/**
+ * An experiment: its body gets the scale's data set and the run's cells (a body that stops at a
+ * stage returns the stop); timing, backend and provenance are added here.
+ */
 export function experiment<P, S = undefined>(
   name: string,
-  body: (scale: Scale, ds: Dataset, settings: S) => Promise<ExperimentBody<P>>,
+  body: (scale: Scale, ds: Dataset, settings: S, runner: CellRunner) => Promise<ExperimentBody<P> | CellsStopped>,
   defaults?: (scale: Scale) => S,
 ): Experiment<P, S> {
-  const run = async (scale: Scale, given?: S): Promise<ExperimentOutput<P>> => {
+  const outcome = async (scale: Scale, mode: CellMode, given?: S): Promise<ExperimentOutcome<P>> => {
     const started = Date.now();
     const info = await initRuntime();
     const settings = given ?? (defaults?.(scale) as S);
     const ds = await datasetByName(dataOf(settings), scale);
-    const out = await body(scale, ds, settings);
+    const out = await body(scale, ds, settings, new CellRunner(mode));
+    if (out instanceof CellsStopped) return out.stop;
     if (isRecorded(ds))
       process.stderr.write(
         `${name} (${scale}): rebuilt from ${out.runs?.reused ?? "its"} committed runs; raw data not needed\n`,
@@ -72,7 +96,7 @@ export function experiment<P, S = undefined>(
       (Date.now() - started) / 1000,
       out.computeSeconds,
     );
-    return {
+    const output = {
       name,
       scale,
       markdown: out.markdown,
@@ -82,8 +106,9 @@ export function experiment<P, S = undefined>(
       ...(defaults ? { settings } : {}),
       ...(out.runs ? { runs: out.runs } : {}),
     };
+    return { kind: "complete", output };
   };
-  return Object.assign(run, { defaults });
+  return experimentOf(outcome, defaults);
 }
 
 /** A figure's subtitle: the data set by name and size, the scale and the seeds (short enough for one line). */

@@ -4,7 +4,7 @@
 // Here: the runs, their summary and figures, and the experiment `frequency` (its tables).
 import { join } from "node:path";
 import type { ModelName } from "../models/ctr.js";
-import { identityHash, runCells, type Cell } from "./cells.js";
+import { CellsStopped, identityHash, type Cell, type CellRunner } from "./cells.js";
 import { searchAndRetrain } from "./components.js";
 import { type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
@@ -78,7 +78,8 @@ export async function runFrequencies(
   ds: Dataset,
   settings: FrequencySettings,
   scale: Scale,
-): Promise<{ rows: FrequencyResult[]; counts: RunCounts }> {
+  runner: CellRunner,
+): Promise<{ rows: FrequencyResult[]; counts: RunCounts } | CellsStopped> {
   const counts: RunCounts = { computed: 0, reused: 0 };
   const cells: Cell<FrequencyResult>[] = settings.seeds.flatMap((seed) =>
     settings.frequencies.map((f) => {
@@ -116,7 +117,8 @@ export async function runFrequencies(
       };
     }),
   );
-  const values = await runCells(join(RESULTS_DIR, `frequency-${scale}-runs`), cells, { counts });
+  const values = await runner.stage(join(RESULTS_DIR, `frequency-${scale}-runs`), cells, { counts });
+  if (values instanceof CellsStopped) return values;
   return { rows: [...values.values()], counts };
 }
 
@@ -259,8 +261,10 @@ export function frequencyFigures(runs: FrequencyResult[], caption = ""): Record<
 /** 5 — update frequency f of α: AUC, Logloss, Params and search time for f ∈ {1, 5, 10, 20, 50}. */
 export const frequencyExperiment: Experiment<FrequencyResult[], FrequencySettings> = experiment(
   "frequency",
-  async (scale, ds, settings) => {
-    const { rows, counts } = await runFrequencies(ds, settings, scale);
+  async (scale, ds, settings, runner) => {
+    const runs = await runFrequencies(ds, settings, scale, runner);
+    if (runs instanceof CellsStopped) return runs;
+    const { rows, counts } = runs;
     const summary = summarizeFrequencies(rows);
     const seeds = settings.seeds.join(", ");
     const line = `**AutoDim with α updated every f training steps** (${settings.model.toUpperCase()}, candidates {${settings.candidates.join(", ")}}, ${settings.search.unify} unification, seeds ${seeds}; each plan re-trained) on ${ds.description}.`;

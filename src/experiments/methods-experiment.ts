@@ -1,5 +1,6 @@
 // Experiments 2 and 3's tables: the main table on each data set (every method × model × seed,
 // the runs of methods.ts) and the efficiency table read from the main table's runs.
+import { CellsStopped } from "./cells.js";
 import type { DataName } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
 import type { RunCounts } from "./frequency.js";
@@ -28,9 +29,10 @@ function mainTableExperiment(
 ): Experiment<MainTableResult, MethodsSettings> {
   return experiment(
     name,
-    async (scale, ds, settings) => {
+    async (scale, ds, settings, runner) => {
       const counts: RunCounts = { computed: 0, reused: 0 };
-      const runs = await methodResults(ds, settings, methodRunsDir(opts.runs ?? name, scale), counts);
+      const runs = await methodResults(ds, settings, methodRunsDir(opts.runs ?? name, scale), runner, counts);
+      if (runs instanceof CellsStopped) return runs;
       const trainRows = ds.data.rows("train");
       const table = mainTable(runs, settings, testLabels(ds), trainRows);
       const perRun = methodRows(runs, trainRows);
@@ -113,8 +115,9 @@ function computeSeconds(rows: { selectionSeconds: number; trainSeconds: number }
 /** 3 — efficiency (the paper's: DeepFM): time to choose sizes, final training, inference, per method. Reuses the main table's DeepFM runs. */
 export const efficiencyExperiment: Experiment<MethodRow[], MethodsSettings> = experiment(
   "efficiency",
-  async (scale, ds, settings) => {
-    const runs = await methodResults(ds, settings, methodRunsDir(mainTableName(settings.data), scale));
+  async (scale, ds, settings, runner) => {
+    const runs = await methodResults(ds, settings, methodRunsDir(mainTableName(settings.data), scale), runner);
+    if (runs instanceof CellsStopped) return runs;
     const rows = methodRows(runs, ds.data.rows("train"));
     const seeds = settings.seeds.join(", ");
     const summary = [

@@ -15,7 +15,7 @@ import { METHODS, PAPER_METHOD_NAMES } from "../methods/registry.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { ModelName } from "../models/ctr.js";
 import { writeFileAtomic } from "../core/files.js";
-import { CellsListed, identityHash, runCells, withCellMode } from "./cells.js";
+import { CellRunner, CellsStopped, identityHash } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import { type DataName, type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
@@ -196,14 +196,16 @@ export interface MethodRun {
 /**
  * Every (model, method, seed) run of `settings` on `ds`, keyed by `runKey`: loaded from
  * results/<experiment>-<scale>-runs/ when a saved run has the same identity (data + its
- * settings), else computed (in order; processes share the folder) and saved with its test scores.
+ * settings), else computed (in order; processes share the folder) and saved with its test scores;
+ * or where `runner`'s "list" / "one" mode stopped.
  */
 export async function methodResults(
   ds: Dataset,
   settings: MethodsSettings,
   dir: string,
+  runner: CellRunner,
   counts?: RunCounts,
-): Promise<Map<string, MethodRun>> {
+): Promise<Map<string, MethodRun> | CellsStopped> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   // FDE and the AutoDim variants for every seed first, then the baselines seed by seed: a run
   // cut short still has AutoDim vs FDE at full seed count.
@@ -234,7 +236,12 @@ export async function methodResults(
       },
     };
   });
-  const done = await runCells(dir, cells, { log: progress ? undefined : () => {}, counts, offline: rawDataNeeded(ds) });
+  const done = await runner.stage(dir, cells, {
+    log: progress ? undefined : () => {},
+    counts,
+    offline: rawDataNeeded(ds),
+  });
+  if (done instanceof CellsStopped) return done;
   return new Map(
     plan.map((p, i) => [
       runKey(p.model, p.method, p.seed),
@@ -249,12 +256,8 @@ export async function savedMethodResults(
   settings: MethodsSettings,
   dir: string,
 ): Promise<Map<string, MethodRun> | undefined> {
-  try {
-    return await withCellMode({ kind: "list" }, () => methodResults(ds, settings, dir));
-  } catch (e) {
-    if (e instanceof CellsListed) return undefined;
-    throw e;
-  }
+  const runs = await methodResults(ds, settings, dir, new CellRunner({ kind: "list" }));
+  return runs instanceof CellsStopped ? undefined : runs;
 }
 
 /** Per-run rows (with differences to FDE of the same model and seed), from `methodResults`. */

@@ -27,8 +27,11 @@ import { tuningExperiment } from "./tuning-report.js";
 import { unificationExperiment } from "./unification.js";
 import { whyExperiment, whyPlantedExperiment } from "./why.js";
 
+/** An experiment as the registry holds it: run with its default settings, or in a cell mode (`outcome`). */
+type Registered = ((scale: Scale) => Promise<ExperimentOutput>) & Pick<Experiment, "outcome">;
+
 /** The experiments by name, each run with its default settings (`reproduce` passes none). */
-export const EXPERIMENTS: Record<string, (scale: Scale) => Promise<ExperimentOutput>> = {
+export const EXPERIMENTS: Record<string, Registered> = {
   data: dataExperiment,
   methods: methodsExperiment,
   "methods-movielens": movielensMethodsExperiment,

@@ -5,6 +5,7 @@
 // Here: the summary, its figures and the experiment `stability` (its tables).
 import { pearson } from "../data/metrics.js";
 import { AutodimError } from "../core/errors.js";
+import { CellsStopped } from "./cells.js";
 import type { Scale } from "./datasets.js";
 import { rankColor } from "./data.js";
 import {
@@ -130,10 +131,12 @@ export function stabilityFigures(r: StabilityResult, caption = ""): Record<strin
 /** 9 — stability: the search under five seeds; agreement of the chosen sizes and of α. */
 export const stabilityExperiment: Experiment<StabilityResult, SearchRunsSettings> = experiment(
   "stability",
-  async (scale, ds, settings) => {
+  async (scale, ds, settings, runner) => {
     if (settings.seeds.length < 2) throw new AutodimError("stability: give at least two seeds to compare");
     const counts: RunCounts = { computed: 0, reused: 0 };
-    const r = summarizeStability(await runSearches(ds, settings, scale, counts), settings.seeds);
+    const runs = await runSearches(ds, settings, scale, runner, counts);
+    if (runs instanceof CellsStopped) return runs;
+    const r = summarizeStability(runs, settings.seeds);
     const summary = [
       `**AutoDim search with seeds ${r.seeds.join(", ")}** (${modelLabel(settings.model)}, the settings of notebook 6) on ${ds.description}.`,
       `Mean Pearson correlation between two seeds' size vectors: **${r.meanPearsonDims.toFixed(3)}**; between their selection probabilities softmax(log α): ${r.meanPearsonAlpha.toFixed(3)}; a field gets the same size from two seeds ${(100 * r.meanAgreement).toFixed(1)}% of the time. Parameter reduction per seed: ${r.reductions.map((x) => `${(100 * x).toFixed(1)}%`).join(", ")}.`,

@@ -9,7 +9,7 @@ import type { DimensionPlan } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
 import { AutodimError } from "../core/errors.js";
-import { runCells } from "./cells.js";
+import { CellsStopped, type CellRunner } from "./cells.js";
 import { identityHash } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
@@ -67,8 +67,9 @@ export async function runTransfer(
   ds: Dataset,
   scale: Scale,
   settings: TransferSettings,
+  runner: CellRunner,
   counts?: { computed: number; reused: number },
-): Promise<{ rows: TransferRow[]; sources: RetrainResult[] }> {
+): Promise<{ rows: TransferRow[]; sources: RetrainResult[] } | CellsStopped> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const dir = join(RESULTS_DIR, `transfer-${scale}-runs`);
   const log = progress ? undefined : () => {};
@@ -100,11 +101,12 @@ export async function runTransfer(
   };
   // The full-dimension runs need no plan: they go first (another process may still be searching).
   const fullDims = ds.data.manifest.fields.map(() => D);
-  const full = await runCells(
+  const full = await runner.stage(
     dir,
     settings.seeds.flatMap((seed) => settings.models.map((m) => cell(m, seed, "full", fullDims, "none"))),
     { log, counts },
   );
+  if (full instanceof CellsStopped) return full;
   // The source searches: the main table's AutoDim cells of these settings (computed there if absent).
   const main = {
     ...methodsDefaults(scale),
@@ -115,7 +117,8 @@ export async function runTransfer(
     search: settings.search,
     retrain: settings.retrain,
   };
-  const sourceRuns = await methodResults(ds, main, methodRunsDir("methods", scale), counts);
+  const sourceRuns = await methodResults(ds, main, methodRunsDir("methods", scale), runner, counts);
+  if (sourceRuns instanceof CellsStopped) return sourceRuns;
   const sources = settings.seeds.map((seed) => {
     const source = sourceRuns.get(runKey(settings.sourceModel, "autodim", seed))?.result;
     if (!source?.plan)
@@ -129,7 +132,8 @@ export async function runTransfer(
     const dims = plan.fields.map((f) => f.dim);
     return settings.models.map((m) => cell(m, seed, "autodim", dims, plan.config.unify, plan));
   });
-  const auto = await runCells(dir, planned, { log, counts });
+  const auto = await runner.stage(dir, planned, { log, counts });
+  if (auto instanceof CellsStopped) return auto;
   const rows = settings.seeds.flatMap((seed, i) =>
     settings.models.map((model) => {
       const dims = (sources[i].plan as DimensionPlan).fields.map((f) => f.dim);
@@ -266,9 +270,11 @@ export function transferFigures(
 /** 8 — transferability: the sizes AutoDim searched with FM, re-trained in NFM, IPNN and AutoInt vs their full-dimension versions, per seed. */
 export const transferExperiment: Experiment<TransferRow[], TransferSettings> = experiment(
   "transfer",
-  async (scale, ds, settings) => {
+  async (scale, ds, settings, runner) => {
     const counts: RunCounts = { computed: 0, reused: 0 };
-    const { rows, sources } = await runTransfer(ds, scale, settings, counts);
+    const transfer = await runTransfer(ds, scale, settings, runner, counts);
+    if (transfer instanceof CellsStopped) return transfer;
+    const { rows, sources } = transfer;
     const summary = summarizeTransfer(rows);
     const trainingSeconds = rows.reduce((a, r) => a + r.seconds.full + r.seconds.autodim, 0);
     const searchMinutes = sources.reduce((a, r) => a + (r.plan?.runtime.wallSeconds ?? 0), 0) / 60;

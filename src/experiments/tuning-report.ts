@@ -2,6 +2,7 @@
 // settings, and the verdicts — paper settings (the main table's seeds) and tuned (fresh seeds) —
 // each with AutoDim and the uniform control of the same parameter budget against FDE. Here also
 // the experiment `tuning`.
+import { CellsStopped, type CellRunner } from "./cells.js";
 import type { Dataset, Scale } from "./datasets.js";
 import type { Figure } from "./figures.js";
 import { experiment, type Experiment, type ExperimentBody } from "./experiment.js";
@@ -191,9 +192,11 @@ export async function tuningBody(
   scale: Scale,
   ds: Dataset,
   settings: TuningSettings,
-): Promise<ExperimentBody<TuningResult>> {
+  runner: CellRunner,
+): Promise<ExperimentBody<TuningResult> | CellsStopped> {
   const counts: RunCounts = { computed: 0, reused: 0 };
-  const r = await runTuning(ds, scale, settings, counts);
+  const r = await runTuning(ds, scale, settings, runner, counts);
+  if (r instanceof CellsStopped) return r;
   return {
     markdown: tuningMarkdown(r, ds, settings),
     payload: r,

@@ -7,7 +7,7 @@ import type { ModelName } from "../models/ctr.js";
 import { retrain } from "../train/retrain.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
-import { identityHash, runCells } from "./cells.js";
+import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import { type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
@@ -55,8 +55,9 @@ async function runSpecs(
   ds: Dataset,
   dir: string,
   specs: RunSpec[],
+  runner: CellRunner,
   counts: RunCounts,
-): Promise<Map<string, MethodRun>> {
+): Promise<Map<string, MethodRun> | CellsStopped> {
   const progress = process.env.AUTODIM_QUIET !== "1";
   const cells = specs.map((spec) => {
     const identity = {
@@ -84,7 +85,12 @@ async function runSpecs(
       },
     };
   });
-  const done = await runCells(dir, cells, { log: progress ? undefined : () => {}, counts, offline: rawDataNeeded(ds) });
+  const done = await runner.stage(dir, cells, {
+    log: progress ? undefined : () => {},
+    counts,
+    offline: rawDataNeeded(ds),
+  });
+  if (done instanceof CellsStopped) return done;
   return new Map(
     specs.map((spec, i) => [
       specKey(spec),
@@ -162,8 +168,9 @@ export async function runTuning(
   ds: Dataset,
   scale: Scale,
   s: TuningSettings,
+  runner: CellRunner,
   counts: RunCounts,
-): Promise<TuningResult> {
+): Promise<TuningResult | CellsStopped> {
   const dir = methodRunsDir("tuning", scale);
   const fields = ds.data.manifest.fields.map((f) => ({ name: f.name, vocabularySize: f.vocabularySize }));
   const vocab = fields.map((f) => f.vocabularySize);
@@ -201,8 +208,10 @@ export async function runTuning(
           })),
         ),
       ),
+      runner,
       counts,
     );
+    if (runs instanceof CellsStopped) return runs;
     const rows = new Map(
       s.models.map((model) => [
         model,
@@ -214,6 +223,7 @@ export async function runTuning(
 
   // 1. FDE's training settings, per model.
   const fde = await budget("fde", trainingGrid(s), trainingTag, (model, seed, c) => tunedSettings(s, model, seed, c));
+  if (fde instanceof CellsStopped) return fde;
   const fdeRuns = fde.runs;
   const training = fde.rows;
   const chosenTraining = fde.chosen;
@@ -222,6 +232,7 @@ export async function runTuning(
   const ad = await budget("autodim", searchGrid(s), searchTag, (model, seed, c) =>
     tunedSettings(s, model, seed, chosenTraining(model), c),
   );
+  if (ad instanceof CellsStopped) return ad;
   const adRuns = ad.runs;
   const search = ad.rows;
   const chosenSearch = ad.chosen;
@@ -242,8 +253,10 @@ export async function runTuning(
         },
       ]),
     ),
+    runner,
     counts,
   );
+  if (verdictRuns instanceof CellsStopped) return verdictRuns;
   const tunedControls = await runSpecs(
     ds,
     dir,
@@ -260,8 +273,10 @@ export async function runTuning(
         };
       }),
     ),
+    runner,
     counts,
   );
+  if (tunedControls instanceof CellsStopped) return tunedControls;
 
   // 4. Uniform controls beside the main table's AutoDim cells (paper settings).
   const mainSettings: MethodsSettings = { ...s.base, models: s.paperControlModels, methods: ["fde", "autodim"] };
@@ -283,8 +298,10 @@ export async function runTuning(
         dims: uniformDims(main.get(runKey(m, "autodim", seed))!.result),
       })),
     ),
+    runner,
     counts,
   );
+  if (paperControls instanceof CellsStopped) return paperControls;
 
   const labels = testLabels(ds);
   const opts = { replicates: s.bootstrapReplicates, seed: DEFAULT_SEED };

@@ -10,7 +10,7 @@ import { spearman } from "../data/metrics.js";
 import type { ModelName } from "../models/ctr.js";
 import { retrain } from "../train/retrain.js";
 import type { UnifyKind } from "../train/schemas.js";
-import { identityHash, runCells, type Cell } from "./cells.js";
+import { CellsStopped, identityHash, type Cell, type CellRunner } from "./cells.js";
 import { searchAndRetrain } from "./components.js";
 import type { Dataset, Scale } from "./datasets.js";
 import { experiment, figureCaption, type Experiment } from "./experiment.js";
@@ -101,7 +101,8 @@ export async function runUnification(
   ds: Dataset,
   s: UnificationSettings,
   scale: Scale,
-): Promise<{ runs: UnificationRun[]; fde: FdeRun[]; counts: RunCounts }> {
+  runner: CellRunner,
+): Promise<{ runs: UnificationRun[]; fde: FdeRun[]; counts: RunCounts } | CellsStopped> {
   const truth = ds.truth;
   if (!truth) throw new Error("the unification diagnostic needs data with planted ranks (the synthetic set)");
   const counts: RunCounts = { computed: 0, reused: 0 };
@@ -185,9 +186,11 @@ export async function runUnification(
       }),
     ),
   );
-  const fde = [...(await runCells(dir, fdeCells, { counts })).values()];
-  const runs = [...(await runCells(dir, searchCells, { counts })).values()];
-  return { runs, fde, counts };
+  const fde = await runner.stage(dir, fdeCells, { counts });
+  if (fde instanceof CellsStopped) return fde;
+  const runs = await runner.stage(dir, searchCells, { counts });
+  if (runs instanceof CellsStopped) return runs;
+  return { runs: [...runs.values()], fde: [...fde.values()], counts };
 }
 
 export interface UnificationRow {
@@ -289,8 +292,10 @@ export function unificationFigures(
 export const unificationExperiment: Experiment<{ runs: UnificationRun[]; fde: FdeRun[] }, UnificationSettings> =
   experiment(
     "unification",
-    async (scale, ds, settings) => {
-      const { runs, fde, counts } = await runUnification(ds, settings, scale);
+    async (scale, ds, settings, runner) => {
+      const unification = await runUnification(ds, settings, scale, runner);
+      if (unification instanceof CellsStopped) return unification;
+      const { runs, fde, counts } = unification;
       const rows = summarizeUnification(runs, fde);
       const seeds = settings.seeds.join(", ");
       const ci = (x: { mean: number; half: number }, digits: number) =>

@@ -8,7 +8,7 @@ import type { HardwareInfo } from "../core/hardware.js";
 import type { CodeVersion } from "../core/version.js";
 import { retrain } from "../train/retrain.js";
 import { AucDraws } from "./bootstrap.js";
-import { identityHash, runCells, type Cell } from "./cells.js";
+import { CellsStopped, identityHash, type Cell, type CellRunner } from "./cells.js";
 import { type Dataset, type Scale } from "./datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 import type { RunCounts } from "./frequency.js";
@@ -38,9 +38,10 @@ export async function runRetrains(
   settings: WhySettings,
   scale: Scale,
   runs: Map<string, WhyRun>,
+  runner: CellRunner,
   counts?: RunCounts,
   name: WhyName = "why",
-): Promise<{ seed: number; result: WhyRetrain; scores?: Float32Array }[]> {
+): Promise<{ seed: number; result: WhyRetrain; scores?: Float32Array }[] | CellsStopped> {
   const train = settings.retrain;
   if (!train) return [];
   const dir = join(RESULTS_DIR, `${name}-${scale}-runs`);
@@ -94,7 +95,8 @@ export async function runRetrains(
       },
     };
   });
-  const values = await runCells(dir, cells, { counts });
+  const values = await runner.stage(dir, cells, { counts });
+  if (values instanceof CellsStopped) return values;
   return cells.map((c, i) => ({
     seed: settings.seeds[i],
     result: values.get(c.key) as WhyRetrain,

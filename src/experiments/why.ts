@@ -24,11 +24,11 @@
 import { join } from "node:path";
 import { stepsNeeded } from "../embedding/diagnostics.js";
 import { backendLabel, initRuntime } from "../accel/index.js";
-import { identityHash, runCells, type Cell } from "./cells.js";
+import { CellRunner, CellsStopped, identityHash, type Cell, type CellMode } from "./cells.js";
 import { datasetByName } from "./datasets-real.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
 import type { RunCounts } from "./frequency.js";
-import type { Experiment, ExperimentOutput } from "./experiment.js";
+import { experimentOf, type Experiment, type ExperimentOutcome } from "./experiment.js";
 import { provenance, RESULTS_DIR } from "./report.js";
 import { SubsampledData } from "./why-data.js";
 import { whyFigures } from "./why-figures.js";
@@ -53,9 +53,10 @@ export async function runWhy(
   ds: Dataset,
   settings: WhySettings,
   scale: Scale,
+  runner: CellRunner,
   counts?: RunCounts,
   name: WhyName = "why",
-): Promise<Map<string, WhyRun>> {
+): Promise<Map<string, WhyRun> | CellsStopped> {
   const names = ds.data.manifest.fields.map((f) => f.name);
   const grid = whySettingsGrid(settings);
   const cells: Cell<WhyRun>[] = grid.flatMap((g) =>
@@ -86,7 +87,8 @@ export async function runWhy(
       };
     }),
   );
-  const values = await runCells(join(RESULTS_DIR, `${name}-${scale}-runs`), cells, { counts });
+  const values = await runner.stage(join(RESULTS_DIR, `${name}-${scale}-runs`), cells, { counts });
+  if (values instanceof CellsStopped) return values;
   return new Map(cells.map((c) => [c.key.replace(/-[0-9a-f]{10}$/, ""), values.get(c.key) as WhyRun]));
 }
 
@@ -141,15 +143,18 @@ export function assembleWhy(
 }
 
 function makeWhyExperiment(name: WhyName, defaults: (scale: Scale) => WhySettings): Experiment<WhyResult, WhySettings> {
-  return Object.assign(
-    async (scale: Scale, given?: WhySettings): Promise<ExperimentOutput<WhyResult>> => {
+  return experimentOf(
+    async (scale: Scale, mode: CellMode, given?: WhySettings): Promise<ExperimentOutcome<WhyResult>> => {
       const started = Date.now();
       const info = await initRuntime();
       const settings = given ?? defaults(scale);
       const ds = await datasetByName(settings.data, scale);
       const counts: RunCounts = { computed: 0, reused: 0 };
-      const runs = await runWhy(ds, settings, scale, counts, name);
-      const retrained = await runRetrains(ds, settings, scale, runs, counts, name);
+      const runner = new CellRunner(mode);
+      const runs = await runWhy(ds, settings, scale, runner, counts, name);
+      if (runs instanceof CellsStopped) return runs.stop;
+      const retrained = await runRetrains(ds, settings, scale, runs, runner, counts, name);
+      if (retrained instanceof CellsStopped) return retrained.stop;
       const longest = runs.get(
         `${settings.model}-${settingKey({ ...longestLength(settings), share: 1 })}-s${settings.seeds[0]}`,
       );
@@ -157,7 +162,7 @@ function makeWhyExperiment(name: WhyName, defaults: (scale: Scale) => WhySetting
       const result = assembleWhy(runs, settings, auc, plantedRanks(ds));
       const m = ds.data.manifest;
       const caption = `${ds.name}, ${(m.rows.train + m.rows.val + m.rows.test).toLocaleString("en")} rows; scale ${scale}; seeds ${settings.seeds.join(", ")}`;
-      return {
+      const output = {
         name,
         scale,
         markdown: whyMarkdown(result, ds),
@@ -175,8 +180,9 @@ function makeWhyExperiment(name: WhyName, defaults: (scale: Scale) => WhySetting
         settings,
         runs: counts,
       };
+      return { kind: "complete", output };
     },
-    { defaults },
+    defaults,
   );
 }
 

@@ -5,7 +5,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCells } from "../../src/experiments/cells.js";
+import { CellRunner, CellsStopped, runCells } from "../../src/experiments/cells.js";
+import { experimentOf, type ExperimentOutput } from "../../src/experiments/experiment.js";
 import { tempDir } from "../helpers.js";
 
 function counting(keys: string[], identity: unknown, ran: string[], fail?: string) {
@@ -80,41 +81,87 @@ test("cells: two processes share the work — every cell computed exactly once, 
 });
 
 test("cells for schedulers: 'list' reports the first stage with unsaved cells; 'one' computes exactly its index; a two-stage experiment lists stage 2 once stage 1 is saved", async () => {
-  const { CellComputed, CellsListed, withCellMode } = await import("../../src/experiments/cells.js");
   const dir = tempDir();
   const ran: string[] = [];
   const quiet = { log: () => {} };
-  const twoStages = async () => {
-    const first = await runCells(dir, counting(["a", "b", "c"], 1, ran), quiet);
-    return runCells(dir, counting(["d", "e"], [...first.keys()], ran), quiet);
-  };
-  const listed = await withCellMode({ kind: "list" }, twoStages).catch((e: unknown) => e);
-  assert.ok(listed instanceof CellsListed);
+  // An experiment of two stages, the second's identity from the first's values: a stop ends it.
+  const twoStages = experimentOf<string[], undefined>(async (_scale, mode) => {
+    const runner = new CellRunner(mode);
+    const first = await runner.stage(dir, counting(["a", "b", "c"], 1, ran), quiet);
+    if (first instanceof CellsStopped) return first.stop;
+    const second = await runner.stage(dir, counting(["d", "e"], [...first.keys()], ran), quiet);
+    if (second instanceof CellsStopped) return second.stop;
+    return { kind: "complete", output: { payload: [...second.keys()] } as ExperimentOutput<string[]> }; // the payload alone
+  });
+  const file = (key: string) => join(dir, `${key}.json`);
+  const listed = await twoStages.outcome("smoke", { kind: "list" });
+  assert.deepEqual(listed, {
+    kind: "listed",
+    dir,
+    cells: ["a", "b", "c"].map((key, index) => ({ index, key, file: file(key), saved: false })),
+  });
+  assert.deepEqual(ran, [], "listing computes nothing");
+  const one = await twoStages.outcome("smoke", { kind: "one", index: 1 });
+  assert.deepEqual(one, {
+    kind: "computed",
+    cell: { index: 1, key: "b", file: file("b"), saved: true },
+    computed: true,
+  });
+  assert.deepEqual(ran, ["b"], "only cell 1 of stage 1; stage 2 is not reached");
+  assert.ok(existsSync(file("b")) && !existsSync(join(dir, "b.lock")), "saved, with no lock (the task owns its index)");
+  const again = await twoStages.outcome("smoke", { kind: "one", index: 1 });
+  assert.deepEqual(again, {
+    kind: "computed",
+    cell: { index: 1, key: "b", file: file("b"), saved: true },
+    computed: false,
+  });
+  const outside = await twoStages.outcome("smoke", { kind: "one", index: 5 });
+  assert.ok(outside.kind === "listed" && outside.cells.length === 3, "an index past the stage gets the stage's cells");
+  for (const index of [0, 2]) assert.equal((await twoStages.outcome("smoke", { kind: "one", index })).kind, "computed");
+  const stage2 = await twoStages.outcome("smoke", { kind: "list" });
+  assert.ok(stage2.kind === "listed");
   assert.deepEqual(
-    listed.cells.map((c) => [c.index, c.key, c.saved]),
+    stage2.cells.map((c) => [c.index, c.key, c.saved]),
     [
-      [0, "a", false],
-      [1, "b", false],
-      [2, "c", false],
+      [0, "d", false],
+      [1, "e", false],
     ],
   );
-  assert.deepEqual(ran, [], "listing computes nothing");
-  const one = await withCellMode({ kind: "one", index: 1 }, twoStages).catch((e: unknown) => e);
-  assert.ok(one instanceof CellComputed && one.computed && one.cell.key === "b");
-  assert.deepEqual(ran, ["b"]);
-  const again = await withCellMode({ kind: "one", index: 1 }, twoStages).catch((e: unknown) => e);
-  assert.ok(again instanceof CellComputed && !again.computed, "a saved cell is not computed again");
-  for (const index of [0, 2]) await withCellMode({ kind: "one", index }, twoStages).catch(() => undefined);
-  const stage2 = await withCellMode({ kind: "list" }, twoStages).catch((e: unknown) => e);
-  assert.ok(stage2 instanceof CellsListed);
-  assert.deepEqual(
-    stage2.cells.map((c) => c.key),
-    ["d", "e"],
-  );
-  await assert.rejects(withCellMode({ kind: "one", index: 5 }, twoStages), /cell 5: this stage has cells 0–1/);
-  const all = await twoStages(); // the ordinary mode loads stage 1 and computes stage 2
-  assert.deepEqual([...all.keys()], ["d", "e"]);
-  assert.deepEqual(ran.sort(), ["a", "b", "c", "d", "e"]);
+  assert.equal((await twoStages.outcome("smoke", { kind: "one", index: 0 })).kind, "computed");
+  assert.deepEqual(ran, ["b", "a", "c", "d"]);
+  assert.deepEqual((await twoStages("smoke")).payload, ["d", "e"], "the plain call ('all') computes the rest");
+  assert.deepEqual(ran, ["b", "a", "c", "d", "e"]);
+  // Every stage saved: "list" and "one" run the experiment to its end, computing nothing.
+  for (const mode of [{ kind: "list" }, { kind: "one", index: 0 }] as const)
+    assert.deepEqual(await twoStages.outcome("smoke", mode), { kind: "complete", output: { payload: ["d", "e"] } });
+  assert.equal(ran.length, 5);
+});
+
+test("a real experiment for schedulers: --list-cells prints one command per cell; `autodim cell` computes its cell once; then every cell is saved", () => {
+  const cwd = tempDir(); // the experiment writes results/ (and its smoke data) here
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(process.cwd(), "bin", "autodim.js"), ...args], {
+      cwd,
+      encoding: "utf8",
+      env: { ...process.env, AUTODIM_QUIET: "1", AUTODIM_THREADS: "1" },
+    });
+  const list = ["reproduce", "dimensions", "--scale", "smoke", "--list-cells"];
+  const listed = cli(...list);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stderr, /dimensions \(smoke\): 1 cells in results\/searches-smoke-runs \(0 saved\)/);
+  assert.match(listed.stdout, /^cd \S+ && (\w+=\S+ )*node bin\/autodim\.js cell dimensions 0 --scale smoke\n$/);
+  const one = cli("cell", "dimensions", "0", "--scale", "smoke");
+  assert.equal(one.status, 0, one.stderr);
+  const cell = /cell 0 \((fm-s\d+-[0-9a-f]{10})\): computed → (\S+)\n$/.exec(one.stdout);
+  assert.ok(cell, one.stdout);
+  assert.equal(cell[2], join("results", "searches-smoke-runs", `${cell[1]}.json`));
+  assert.ok(existsSync(join(cwd, cell[2])));
+  const again = cli("cell", "dimensions", "0", "--scale", "smoke");
+  assert.match(again.stdout, /every cell is saved; nothing to compute/, "its one stage saved: the run completes");
+  const done = cli(...list);
+  assert.equal(done.status, 0, done.stderr);
+  assert.equal(done.stdout, "");
+  assert.match(done.stderr, /dimensions \(smoke\): every cell is saved/);
 });
 
 test("cells: a live process's pid-only lock (an older version's) is respected however old; a lock from another host is judged by its heartbeat", async () => {
