@@ -6,6 +6,7 @@
 import { TRANSPOSE_PAIRS } from "../helpers.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -24,10 +25,22 @@ function loadAddon<T>(loader: string): { addon?: T; missing: string } {
   }
 }
 
-const { addon: blas, missing } = loadAddon<NativeBlas>("../src/accel/native/index.cjs");
-const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("../src/accel/native/sparse.cjs");
-const { addon: ew, missing: ewMissing } = loadAddon<NativeElementwise>("../src/accel/native/elementwise.cjs");
+const { addon: blas, missing } = loadAddon<NativeBlas>("./src/accel/native/index.cjs");
+const { addon: sparse, missing: sparseMissing } = loadAddon<SparseKernels>("./src/accel/native/sparse.cjs");
+const { addon: ew, missing: ewMissing } = loadAddon<NativeElementwise>("./src/accel/native/elementwise.cjs");
 const skipEw = { skip: ew ? false : `element-wise addon not loaded: ${ewMissing}` };
+
+// A built addon that does not load is a broken loader (e.g. a moved path), not a machine without
+// a C compiler: the tests below would skip silently, so this one fails instead.
+test("every addon npm built loads", () => {
+  const built = (name: string) => existsSync(join(process.cwd(), "build", `${name}.node`));
+  for (const [name, why] of [
+    ["autodim_blas", missing],
+    ["autodim_sparse", sparseMissing],
+    ["autodim_ew", ewMissing],
+  ] as const)
+    if (built(name)) assert.equal(why, "", `build/${name}.node exists but its loader fails`);
+});
 
 const rng = randomStream(3, "init", "blas");
 const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
