@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { z } from "zod";
+import { AutodimError } from "../../src/core/errors.js";
 import { methodsDefaults, methodSettings } from "../../src/experiments/methods.js";
+import { mergeSettings, settingsCell } from "../../src/experiments/overrides.js";
 import {
   MDE_SETTINGS,
   METHOD_SETTINGS,
@@ -87,5 +89,48 @@ test("every number setting of a method's schema is one `run` flag with the schem
   assert.deepEqual(
     METHOD_FLAGS.map((f) => f.flag),
     ["mde-temperature", "trials", "trial-epochs", "tolerance"],
+  );
+});
+
+test("a notebook cell or a config file: a wrong type or a value out of bounds names the setting and what it accepts", () => {
+  const d = methodsDefaults("quick", "movielens");
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ mde: { temperature: "hot" } }, /the settings cell: setting mde\.temperature must be a number, got "hot"$/],
+    [{ mde: { temperature: 2 } }, /setting mde\.temperature must be a number in \[0, 1\], got 2$/],
+    [{ randomSearch: { trials: 0 } }, /setting randomSearch\.trials must be an integer in 1\.\.1000, got 0$/],
+    [
+      { randomSearch: { trialEpochs: 1.5 } },
+      /setting randomSearch\.trialEpochs must be an integer in 1\.\.100, got 1\.5$/,
+    ],
+    [{ randomSearch: { trails: 3 } }, /unknown setting randomSearch\.trails$/],
+    [{ retrain: { learningRate: 0 } }, /setting retrain\.learningRate must be a number in \[1e-8, 10\], got 0$/],
+    [{ retrain: { embeddingL2: -1 } }, /setting retrain\.embeddingL2 must be a number in \[0, 10\], got -1$/],
+    [{ retrain: { batchParts: 3 } }, /setting retrain\.batchParts must be one of 1, 2, got 3$/],
+    [{ mde: 0.3 }, /setting mde must be an object, got 0\.3$/],
+    [{ shrink: { tolerance: 0.1 } }, /unknown setting shrink$/],
+  ];
+  for (const [over, message] of cases)
+    assert.throws(
+      () => settingsCell(d, over),
+      (e: unknown) => e instanceof AutodimError && message.test((e as Error).message),
+      JSON.stringify(over),
+    );
+  // Optional settings the schema has are taken (and absent ones stay absent).
+  const s = settingsCell(d, { retrain: { embeddingL2: 0.01, batchParts: 2 }, mde: { temperature: 0.5 } });
+  assert.deepEqual(s.retrain, { ...d.retrain, embeddingL2: 0.01, batchParts: 2 });
+  assert.deepEqual(s.mde, { temperature: 0.5 });
+  assert.equal(JSON.stringify(settingsCell(d, {})), JSON.stringify(d));
+  // A run's optional group (Shrink's) is checked by its schema and completed from its defaults.
+  const whole = { shrink: SHRINK_SETTINGS };
+  const run = quickSettings("fm", 1);
+  assert.deepEqual(mergeSettings(run, { shrink: { tolerance: 0.004 } }, "c.json", whole).shrink, { tolerance: 0.004 });
+  assert.deepEqual(mergeSettings(run, { shrink: {} }, "c.json", whole).shrink, { tolerance: SHRINK_TOLERANCE });
+  assert.throws(
+    () => mergeSettings(run, { shrink: { tolerance: -0.1 } }, "c.json", whole),
+    /c\.json: setting shrink\.tolerance must be a number in \[0, 1\], got -0\.1/,
+  );
+  assert.throws(
+    () => mergeSettings(run, { train: { patience: 0 } }, "c.json", whole),
+    /c\.json: setting train\.patience must be an integer in 1\.\.1000, got 0/,
   );
 });
