@@ -1,14 +1,16 @@
 // Per-flag help (`autodim search --help`): what each flag sets, its default and the paper's
 // value. A flag that sets a config field takes its meaning from the field's schema description
 // (src/train/schemas.ts, src/train/result-schema.ts), so the help and the validated config
-// cannot drift apart; flags that are not config fields (files, threads, checkpoints) say what
-// they do here.
+// cannot drift apart; a setting flag (training, each method's own) takes its meaning, default
+// and accepted values from its settings schema (src/methods/defaults.ts); flags that are not
+// config fields (files, threads, checkpoints) say what they do here.
 import type { z } from "zod";
-import { DEFAULT_SEARCH, QUICK_RETRAIN } from "../methods/defaults.js";
+import { DEFAULT_SEARCH } from "../methods/defaults.js";
 import { METHOD_FLAGS, METHODS } from "../methods/registry.js";
-import { quickSettings } from "../methods/defaults.js";
+import { accepts, type SettingFlag } from "../methods/settings-schema.js";
 import { searchConfigShape } from "../train/schemas.js";
 import { retrainConfigShape } from "../train/result-schema.js";
+import { TRAIN_SETTING_FLAGS } from "./flags.js";
 
 interface FlagDoc {
   flag: string;
@@ -17,7 +19,11 @@ interface FlagDoc {
   /** The schema field whose description is the meaning. */
   field?: z.ZodTypeAny;
   help?: string;
+  /** The only method that reads it ("RaS"). */
+  only?: string;
   default?: string;
+  /** What it accepts ("an integer in 1..1000"), when narrower than its placeholder says. */
+  range?: string;
   paper?: string;
 }
 
@@ -118,12 +124,27 @@ const SEARCH: FlagDoc[] = [
   ...RUN_CONTROL,
 ];
 
-const TRAIN = (d: { epochs: number; patience: number; batchSize: number; learningRate: number }): FlagDoc[] => [
-  { flag: "epochs", value: "N", field: R.epochs, default: String(d.epochs), paper: "not stated" },
-  { flag: "patience", value: "N", field: R.patience, default: String(d.patience), paper: "not stated" },
-  { flag: "batch-size", value: "N", field: R.batchSize, default: String(d.batchSize), paper: "2000" },
-  { flag: "lr", value: "X", field: R.learningRate, default: String(d.learningRate), paper: "0.001" },
-  { flag: "embedding-l2", value: "X", field: R.embeddingL2, default: "0", paper: "not stated" },
+/** A setting flag's help, all from its settings schema. */
+const settingDoc = (s: SettingFlag, extra: Partial<FlagDoc> = {}): FlagDoc => ({
+  flag: s.flag,
+  value: s.kind === "int" ? "N" : "X",
+  help: s.help,
+  default: String(s.default),
+  range: accepts(s),
+  ...extra,
+});
+
+/** The paper's value of each training setting. */
+const PAPER_TRAIN: Record<string, string> = {
+  epochs: "not stated",
+  patience: "not stated",
+  batchSize: "2000",
+  learningRate: "0.001",
+  embeddingL2: "not stated",
+};
+
+const TRAIN: FlagDoc[] = [
+  ...TRAIN_SETTING_FLAGS.map((s) => settingDoc(s, { paper: PAPER_TRAIN[s.key] })),
   { flag: "seed", value: "N", field: R.seed, default: "2026" },
 ];
 
@@ -134,7 +155,7 @@ const RETRAIN: FlagDoc[] = [
   { flag: "dim", value: "D", help: "or every field at one size D (the full-dimension model at D = 32)", default: "32" },
   { flag: "out", value: "result.json", help: "where the result (test AUC, Logloss, Params, history) is written" },
   { flag: "projection", value: "linear|zeropad", field: R.projection, default: "the plan's --unify" },
-  ...TRAIN(QUICK_RETRAIN),
+  ...TRAIN,
   { flag: "warm-start", field: R.warmStart, default: "off" },
   { flag: "allow-other-data", help: "accept a plan searched on another source file (e.g. on a sample)" },
   ...RUN_CONTROL,
@@ -158,13 +179,8 @@ const RUN: FlagDoc[] = [
     value: "FILE.json",
     help: "the run's settings from a JSON file: method, data, model, seed, candidates, train, search, … (flags > file > defaults); a result of `autodim run` or a saved main-table cell (results/methods-*-runs/*.json) works as its own config",
   },
-  ...TRAIN(QUICK_RETRAIN),
-  ...METHOD_FLAGS.map((m) => ({
-    flag: m.flag,
-    value: m.kind === "int" ? "N" : "X",
-    help: `${m.help} (${METHODS[m.method].label} only)`,
-    default: String(m.get(quickSettings("fm", 2026))),
-  })),
+  ...TRAIN,
+  ...METHOD_FLAGS.map((m) => settingDoc(m, { only: METHODS[m.method].label })),
   ...RUN_CONTROL,
 ];
 
@@ -178,7 +194,9 @@ export function flagHelp(command: string): string | undefined {
   const width = Math.min(34, Math.max(...heads.map((h) => h.length)) + 2);
   const lines = docs.map((d, i) => {
     const extra = [
+      d.only !== undefined ? `${d.only} only` : "",
       d.default !== undefined ? `default ${d.default}` : "",
+      d.range ?? "",
       d.paper !== undefined ? `paper ${d.paper}` : "",
     ]
       .filter(Boolean)

@@ -10,7 +10,9 @@ import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
 import { mergeSettings } from "../experiments/overrides.js";
 import type { Scale } from "../experiments/datasets.js";
+import { TRAIN_SETTINGS } from "../methods/defaults.js";
 import { METHOD_NAMES } from "../methods/registry.js";
+import { settingFlags, type SettingFlag } from "../methods/settings-schema.js";
 import { MODEL_NAMES } from "../models/ctr.js";
 import { DEFAULT_THREADS } from "../accel/index.js";
 import { writeFileAtomic } from "../core/files.js";
@@ -60,6 +62,38 @@ export const TRAINING_FLAGS = {
   "batch-parts": { type: "string" },
 } as const;
 
+/** The training settings' flags (TRAIN_SETTINGS): --epochs, --patience, --batch-size, --lr, --embedding-l2. */
+export const TRAIN_SETTING_FLAGS = settingFlags(TRAIN_SETTINGS, { learningRate: "lr" });
+
+/** parseFlags' spec of setting flags (each takes a value). */
+export function settingFlagSpec(flags: readonly SettingFlag[]): Record<string, { type: "string" }> {
+  return Object.fromEntries(flags.map((s) => [s.flag, { type: "string" as const }]));
+}
+
+/** A setting flag's value, checked against the setting's bounds (the error names the flag); undefined when not given. */
+export function settingFlagValue(f: Record<string, unknown>, s: SettingFlag): number | undefined {
+  if (f[s.flag] === undefined) return undefined;
+  return s.kind === "int"
+    ? intFlag(f, s.flag, s.default, s.min, s.max)
+    : numberFlag(f, s.flag, s.default, s.min, s.max);
+}
+
+/** `base` with each given setting flag read into it; an optional setting given its least value is left out (absent: none). */
+export function settingFlagValues<T extends object>(
+  f: Record<string, unknown>,
+  flags: readonly SettingFlag[],
+  base: T,
+): T {
+  const out = { ...base } as Record<string, unknown>;
+  for (const s of flags) {
+    const value = settingFlagValue(f, s);
+    if (value === undefined) continue;
+    if (s.optional && value === s.min) delete out[s.key];
+    else out[s.key] = value;
+  }
+  return out as T;
+}
+
 /**
  * `--batch-parts 1|2` (default 1): each batch whole, or in two parts with their own BatchNorm
  * statistics, whose second part a second thread computes (data-parallel). Part of the run's
@@ -67,12 +101,6 @@ export const TRAINING_FLAGS = {
  */
 export function batchPartsFlag(f: Record<string, unknown>): { batchParts?: 2 } {
   return intFlag(f, "batch-parts", 1, 1, 2) === 2 ? { batchParts: 2 } : {};
-}
-
-/** `--embedding-l2 λ` (default 0): L2 on the embedding rows each batch reads; in the config only when > 0. */
-export function embeddingL2Flag(f: Record<string, unknown>): { embeddingL2?: number } {
-  const l2 = numberFlag(f, "embedding-l2", 0, 0, 10);
-  return l2 > 0 ? { embeddingL2: l2 } : {};
 }
 
 /**

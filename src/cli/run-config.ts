@@ -6,6 +6,7 @@
 // re-run from its own file.
 import { AutodimError } from "../core/errors.js";
 import { readConfigFile } from "../experiments/overrides.js";
+import { METHOD_SETTINGS } from "../methods/defaults.js";
 import { METHOD_NAMES } from "../methods/registry.js";
 import { UsageError } from "./args.js";
 
@@ -19,12 +20,13 @@ export interface RunConfigFile {
   settings: Record<string, unknown>;
 }
 
-/** Method settings a run may have that the defaults lack: each with a template of its type. */
+/**
+ * Method settings a run may have that the defaults lack: each with a template of its type, or its
+ * schema (train's optional keys are its schema's, TRAIN_SETTINGS).
+ */
 export const RUN_OPTIONAL_SETTINGS: Record<string, unknown> = {
-  "train.embeddingL2": 0,
-  "train.batchParts": 2,
   "search.batchParts": 2,
-  shrink: { tolerance: 0 },
+  shrink: METHOD_SETTINGS.shrink,
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -11,7 +11,8 @@
 // One full-model training per (model, seed) serves every tolerance: the probes do not depend on it.
 import { AutodimError } from "../core/errors.js";
 import { pearson, spearman } from "../data/metrics.js";
-import { SHRINK_TOLERANCE, retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
+import { SHRINK_TOLERANCE } from "../methods/defaults.js";
+import { retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
 import type { FieldProbe } from "../embedding/shrink.js";
 import type { ModelName } from "../models/ctr.js";
 import type { RetrainResult } from "../train/result-schema.js";

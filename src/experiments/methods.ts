@@ -9,7 +9,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { PAPER_CANDIDATES, quickSettings, SMOKE_RANDOM_SEARCH } from "../methods/defaults.js";
+import {
+  PAPER_CANDIDATES,
+  quickSettings,
+  SMOKE_RANDOM_SEARCH,
+  type MdeSettings,
+  type RandomSearchSettings,
+} from "../methods/defaults.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import { METHODS, PAPER_METHOD_NAMES } from "../methods/registry.js";
 import type { MethodSettings } from "../methods/types.js";
@@ -54,9 +60,9 @@ export interface MethodsSettings {
   /** Final training of every method: epochs (a cap), early-stopping patience, batch, Adam rate. */
   retrain: RetrainSettings;
   /** RaS: random plans tried and the epochs each trains before the best is re-trained. */
-  randomSearch: { trials: number; trialEpochs: number };
+  randomSearch: RandomSearchSettings;
   /** MDE: the temperature α of d ∝ p^α. */
-  mde: { temperature: number };
+  mde: MdeSettings;
   /** Replicates of the paired bootstrap (seeds × test rows) behind each ΔAUC interval. */
   bootstrapReplicates: number;
 }

@@ -1,10 +1,24 @@
 // Experiment settings from outside the code: a JSON config file and the common flags
 // (`reproduce X --config FILE --seeds 1,2 --models fm --methods fde,autodim`), layered
 // flags > file > defaults. A settings object is checked against the experiment's defaults —
-// the defaults are the schema: every key must exist there and keep its type (arrays keep their
-// elements' type) — so a typo or a wrong type is an error naming the field, never ignored.
+// every key must exist there and keep its type (arrays keep their elements' type) — and a group
+// with a settings schema (training, RaS, MDE, Shrink) against that schema, bounds included, so a
+// typo, a wrong type or a value out of range is an error naming the field, never ignored.
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import { AutodimError } from "../core/errors.js";
+import { METHOD_SETTINGS, TRAIN_SETTINGS } from "../methods/defaults.js";
+import { settingProblem, settingsDefaults } from "../methods/settings-schema.js";
+
+/**
+ * The groups of settings with a schema, by the name every settings object gives them (a run's
+ * `train`, an experiment's `retrain`, and each method's own).
+ */
+const SCHEMAS = new Map<string, z.AnyZodObject>([
+  ["train", TRAIN_SETTINGS],
+  ["retrain", TRAIN_SETTINGS],
+  ...Object.entries(METHOD_SETTINGS),
+]);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -14,10 +28,11 @@ function kind(v: unknown): string {
 
 /**
  * `defaults` with `overrides` merged in (objects key by key, arrays and scalars replaced), each
- * override checked against the default it replaces. `where` names the source in errors.
- * `whole` names settings the defaults may lack (optional ones) or that an override replaces as
- * one value (a data schema whose keys are all optional), each with a template of its type (for
- * an object: every key it may have), for the same checks.
+ * override checked against the default it replaces, and a group with a schema (SCHEMAS) against
+ * it. `where` names the source in errors. `whole` names settings the defaults may lack (optional
+ * ones) or that an override replaces as one value (a data schema whose keys are all optional),
+ * each with a template of its type (for an object: every key it may have) or its settings schema,
+ * for the same checks.
  */
 export function mergeSettings<S>(
   defaults: S,
@@ -27,6 +42,13 @@ export function mergeSettings<S>(
 ): S {
   const merge = (base: unknown, over: unknown, path: string): unknown => {
     const template: unknown = whole[path];
+    const schema =
+      template instanceof z.ZodObject
+        ? template
+        : kind(base) === "object"
+          ? SCHEMAS.get(path.slice(path.lastIndexOf(".") + 1))
+          : undefined;
+    if (schema && kind(over) === "object") return mergeGroup(schema, base, over as Record<string, unknown>, path);
     if (template !== undefined && kind(template) === "object" && kind(over) === "object") {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(over as Record<string, unknown>))
@@ -62,6 +84,26 @@ export function mergeSettings<S>(
     if (k === "number" && !Number.isFinite(over))
       throw new AutodimError(`${where}: setting ${path} must be a finite number`);
     return over;
+  };
+  // A group with a schema: the base's keys (or the schema's defaults) with the override's, each
+  // checked by its field (type and bounds).
+  const mergeGroup = (schema: z.AnyZodObject, base: unknown, over: Record<string, unknown>, path: string) => {
+    const out: Record<string, unknown> = {
+      ...((base as Record<string, unknown> | undefined) ?? settingsDefaults(schema)),
+    };
+    for (const [key, value] of Object.entries(over)) {
+      const at = `${path}.${key}`;
+      if (!(key in schema.shape)) throw new AutodimError(`${where}: unknown setting ${at}`);
+      const problem = settingProblem(schema, key, value);
+      if (problem) {
+        // A wrong type says the type first (as every other setting's), a wrong value what the field accepts.
+        const expected = out[key] === undefined ? undefined : kind(out[key]);
+        const wanted = expected !== undefined && kind(value) !== expected ? `a ${expected}` : problem;
+        throw new AutodimError(`${where}: setting ${at} must be ${wanted}, got ${JSON.stringify(value)}`);
+      }
+      out[key] = value;
+    }
+    return out;
   };
   if (kind(defaults) !== "object") throw new AutodimError(`${where}: this experiment takes no settings`);
   return merge(defaults, overrides, "") as S;

@@ -42,17 +42,7 @@ export const mde: Method = {
   name: "mde",
   label: "MDE",
   paperColumn: "mde",
-  flags: [
-    {
-      flag: "mde-temperature",
-      help: "MDE's temperature α of d ∝ p^α",
-      kind: "number",
-      min: 0,
-      max: 1,
-      get: (s) => s.mde.temperature,
-      set: (s, temperature) => ({ ...s, mde: { temperature } }),
-    },
-  ],
+  settings: { section: "mde", flags: { temperature: "mde-temperature" } },
   source: "Ginart et al., Mixed Dimension Embeddings, ISIT 2021 (arXiv 1909.11810)",
   async run(data, s, opts) {
     const started = Date.now();

@@ -18,26 +18,7 @@ export const ras: Method = {
   name: "ras",
   label: "RaS",
   paperColumn: "ras",
-  flags: [
-    {
-      flag: "trials",
-      help: "RaS: random plans tried",
-      kind: "int",
-      min: 1,
-      max: 1000,
-      get: (s) => s.randomSearch.trials,
-      set: (s, trials) => ({ ...s, randomSearch: { ...s.randomSearch, trials } }),
-    },
-    {
-      flag: "trial-epochs",
-      help: "RaS: epochs each plan trains before the best is chosen",
-      kind: "int",
-      min: 1,
-      max: 100,
-      get: (s) => s.randomSearch.trialEpochs,
-      set: (s, trialEpochs) => ({ ...s, randomSearch: { ...s.randomSearch, trialEpochs } }),
-    },
-  ],
+  settings: { section: "randomSearch" },
   source: "random search baseline of Zhao et al., AutoDim (WWW'21, §4)",
   async run(data, s, opts) {
     const started = Date.now();

@@ -19,16 +19,8 @@ import type { Network } from "../train/network.js";
 import { PlanEmbedding } from "../train/plan-embedding.js";
 import { retrain } from "../train/retrain.js";
 import type { RetrainResult } from "../train/result-schema.js";
+import { ownSettings } from "./defaults.js";
 import type { Method, RunOptions, MethodSettings } from "./types.js";
-
-/**
- * Validation logloss the plan may add over the full model (the sum of the single-field probes'
- * increases, and the joint truncation's). Chosen on tuning seeds 101 and 102 with FM, W&D and
- * DeepFM on MovieLens by experiment 14's rule, stated before its runs (the largest mean saving whose
- * mean validation AUC change is ≥ −0.0005; results/beyond-quick.md), never on a verdict seed. It
- * is the largest value of that grid {0.001, 0.002, 0.004, 0.008}.
- */
-export const SHRINK_TOLERANCE = 0.008;
 
 /** What the probe found, recorded in the result's `selection.detail`. */
 export interface ShrinkRecord {
@@ -230,21 +222,11 @@ export const shrink: Method = {
   label: "Shrink (ours)",
   source:
     "this repo, beyond the paper (issue 31): FDE trained once, per-field PCA-truncation probes on validation, greedy allocation within a loss tolerance, plan re-trained",
-  flags: [
-    {
-      flag: "tolerance",
-      help: "Shrink: validation logloss the plan may add over the full model",
-      kind: "number",
-      min: 0,
-      max: 1,
-      get: (s) => s.shrink?.tolerance ?? SHRINK_TOLERANCE,
-      set: (s, tolerance) => ({ ...s, shrink: { tolerance } }),
-    },
-  ],
-  identity: (s) => ({ tolerance: s.shrink?.tolerance ?? SHRINK_TOLERANCE }),
+  settings: { section: "shrink" },
+  identity: (s) => ownSettings(s, "shrink"),
   async run(data, s, opts) {
     const started = Date.now();
-    const tolerance = s.shrink?.tolerance ?? SHRINK_TOLERANCE;
+    const { tolerance } = ownSettings(s, "shrink");
     const found = await trainAndProbe(data, s, [tolerance], {
       progress: opts.progress,
       allowDivergence: opts.allowDivergence,

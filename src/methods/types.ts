@@ -6,22 +6,24 @@ import type { SearchConfig } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
+import type { MdeSettings, MethodSection, RandomSearchSettings, RetrainSettings, ShrinkSettings } from "./defaults.js";
+import type { SettingFlag } from "./settings-schema.js";
 
 /** Training settings shared by every method (the scale of an experiment). */
 export interface MethodSettings {
   model: ModelName;
   seed: number;
   candidates: number[];
-  /** Final training (and the full-dimension model). */
-  train: { epochs: number; patience: number; batchSize: number; learningRate: number; embeddingL2?: number };
+  /** Final training (and the full-dimension model): TRAIN_SETTINGS. */
+  train: RetrainSettings;
   /** AutoDim / AutoDim-s search settings. */
   search: Omit<SearchConfig, "model" | "seed" | "candidates" | "oneLevel">;
-  /** RaS: random plans tried, and the epochs each is trained before comparing. */
-  randomSearch: { trials: number; trialEpochs: number };
-  /** MDE: the temperature α of d ∝ p^α. */
-  mde: { temperature: number };
-  /** Shrink (ours): the validation logloss tolerance; absent: SHRINK_TOLERANCE (so the paper's cells keep their identity). */
-  shrink?: { tolerance: number };
+  /** RaS: random plans tried, and the epochs each is trained before comparing (RANDOM_SEARCH_SETTINGS). */
+  randomSearch: RandomSearchSettings;
+  /** MDE: the temperature α of d ∝ p^α (MDE_SETTINGS). */
+  mde: MdeSettings;
+  /** Shrink (ours): the validation logloss tolerance; absent: SHRINK_SETTINGS' default (so the paper's cells keep their identity). */
+  shrink?: ShrinkSettings;
 }
 
 /** How a method chose its sizes, recorded in the result. */
@@ -34,15 +36,11 @@ export interface SelectionRecord {
   detail: Record<string, unknown>;
 }
 
-/** A CLI flag of one method (`autodim run --method M --FLAG V`), read into its settings. */
-export interface MethodFlag {
-  /** The flag without dashes, e.g. "trials". */
-  flag: string;
-  /** What it sets, for the usage text. */
-  help: string;
-  kind: "int" | "number";
-  min: number;
-  max: number;
+/** A CLI flag of one method (`autodim run --method M --FLAG V`), derived from its settings schema. */
+export interface MethodFlag extends SettingFlag {
+  method: string;
+  /** The MethodSettings key of the method's own settings. */
+  section: MethodSection;
   get(settings: MethodSettings): number;
   set(settings: MethodSettings, value: number): MethodSettings;
 }
@@ -61,8 +59,12 @@ export interface Method {
   source: string;
   /** Its column in the paper's main table (a key of PAPER_MAIN's rows); absent when the paper has none. */
   paperColumn?: string;
-  /** Flags of `autodim run` that only this method reads. */
-  flags?: MethodFlag[];
+  /**
+   * The method's own settings: their MethodSettings key (schema: METHOD_SETTINGS) and the flag
+   * of a setting whose flag is not its kebab-case key. Each becomes a flag of `autodim run`
+   * that only this method reads (registry.ts).
+   */
+  settings?: { section: MethodSection; flags?: Record<string, string> };
   /**
    * With `checkpoint`, the method's final training (and AutoDim's / AEmb's search) writes
    * checkpoints there and resumes from them; other searches (NIS, RaS) rerun from the start.

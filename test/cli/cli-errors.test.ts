@@ -132,6 +132,10 @@ test("help per command; a usage error is one line plus where to look", () => {
   const lines = bad.err.trim().split("\n");
   assert.equal(lines.length, 2, bad.err);
   assert.match(lines[1], /^see `autodim retrain --help`$/);
+  // A training setting's flag is checked against its schema's bounds (--embedding-l2 too, which retrain once lacked).
+  const l2 = autodim(retrainArgs("x.json", ["--embedding-l2", "20"]));
+  assert.equal(l2.code, 2);
+  assert.match(l2.err, /^autodim retrain: --embedding-l2 must be a number in \[0, 10\], got "20"\n/);
   const unknown = autodim(["serch"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown command "serch"; commands: synth, /);

@@ -6,8 +6,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { UsageError } from "../../src/cli/args.js";
 import { FLAG_DOCS, flagHelp } from "../../src/cli/flag-help.js";
+import { settingFlagValue, settingFlagValues, TRAIN_SETTING_FLAGS } from "../../src/cli/flags.js";
 import { commandHelp } from "../../src/cli/main.js";
+import { METHOD_FLAGS } from "../../src/methods/registry.js";
+import { accepts } from "../../src/methods/settings-schema.js";
 import { searchConfigShape } from "../../src/train/schemas.js";
 
 test("search, retrain and run: the help explains exactly the flags their usage names", () => {
@@ -71,4 +75,44 @@ test("help answers from a cache made by the first request; a changed source file
   const unknown = help("help", "nope");
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command "nope"/);
+});
+
+test("setting flags (training, each method's own): help, default and accepted values come from the settings schema", () => {
+  const help = flagHelp("run") ?? "";
+  const retrainHelp = flagHelp("retrain") ?? "";
+  const line = (text: string, flag: string) =>
+    text.split("\n").find((l) => l.trimStart().startsWith(`--${flag} `)) ?? "";
+  for (const s of [...TRAIN_SETTING_FLAGS, ...METHOD_FLAGS]) {
+    const l = line(help, s.flag);
+    assert.ok(l.includes(s.help), l);
+    assert.ok(l.includes(`default ${s.default}`), l);
+    assert.ok(l.includes(accepts(s)), l);
+  }
+  for (const s of TRAIN_SETTING_FLAGS) assert.equal(line(retrainHelp, s.flag), line(help, s.flag));
+  assert.match(line(help, "trials"), /random plans tried \(RaS only; default 10; an integer in 1\.\.1000\)/);
+  assert.match(line(help, "lr"), /Adam learning rate \(default 0\.001; a number in \[1e-8, 10\]; paper 0\.001\)/);
+});
+
+test("a setting flag out of its bounds is a usage error naming the flag; an optional one at its least value stays absent", () => {
+  for (const s of [...TRAIN_SETTING_FLAGS, ...METHOD_FLAGS])
+    for (const bad of [String(s.max + 1), String(s.min - 1), "x"])
+      assert.throws(
+        () => settingFlagValue({ [s.flag]: bad }, s),
+        (e: unknown) => e instanceof UsageError && e.message.startsWith(`--${s.flag} must be ${accepts(s)}, got `),
+        `--${s.flag} ${bad}`,
+      );
+  const base = { epochs: 12, patience: 2, batchSize: 512, learningRate: 1e-3 };
+  assert.deepEqual(settingFlagValues({ epochs: "3", lr: "0.01" }, TRAIN_SETTING_FLAGS, base), {
+    ...base,
+    epochs: 3,
+    learningRate: 0.01,
+  });
+  assert.deepEqual(settingFlagValues({ "embedding-l2": "0.5" }, TRAIN_SETTING_FLAGS, base), {
+    ...base,
+    embeddingL2: 0.5,
+  });
+  assert.deepEqual(
+    settingFlagValues({ "embedding-l2": "0" }, TRAIN_SETTING_FLAGS, { ...base, embeddingL2: 0.5 }),
+    base,
+  );
 });

@@ -82,6 +82,14 @@ test("run --config names the file and the setting for a typo, a wrong type or an
       { method: "fde", model: "fm", seed: 1, train: { epochs: "2" } },
       /bad\.json: setting train\.epochs must be a number/,
     ],
+    [
+      { method: "ras", model: "fm", randomSearch: { trials: 0 } },
+      /bad\.json: setting randomSearch\.trials must be an integer in 1\.\.1000, got 0/,
+    ],
+    [
+      { method: "shrink", model: "fm", shrink: { tolerance: "small" } },
+      /bad\.json: setting shrink\.tolerance must be a number, got "small"/,
+    ],
     [{ method: "fdx", model: "fm" }, /bad\.json: setting method must be one of fde, /],
     [{ method: "fde", model: "fmx" }, /bad\.json: setting model must be one of fm, /],
   ];

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { beyondDefaults, chooseTolerance } from "../../src/experiments/beyond.js";
-import { SHRINK_TOLERANCE } from "../../src/methods/shrink.js";
+import { SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
 
 test("the tolerance rule: the largest saving within the validation drop; none allowed, the smallest tolerance", () => {
   const rows = [

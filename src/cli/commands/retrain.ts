@@ -11,16 +11,18 @@ import { withLog } from "../../core/run-log.js";
 import { memoryProblem, retrainMemory } from "../../train/memory.js";
 import { retrain } from "../../train/retrain.js";
 import type { RetrainConfig } from "../../train/result-schema.js";
-import { choiceFlag, intFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";
+import { choiceFlag, intFlag, parseFlags, requireString, UsageError } from "../args.js";
 import {
   batchPartsFlag,
   batchSizeCheck,
   checkpointFlags,
   checkpointOutput,
-  embeddingL2Flag,
   openData,
   readPlan,
+  settingFlagSpec,
+  settingFlagValues,
   threadsFlag,
+  TRAIN_SETTING_FLAGS,
   TRAINING_FLAGS,
   writeJson,
 } from "../flags.js";
@@ -37,10 +39,7 @@ export async function retrainCommand(argv: string[]): Promise<void> {
     plan: { type: "string" },
     dim: { type: "string" },
     projection: { type: "string" },
-    epochs: { type: "string" },
-    patience: { type: "string" },
-    "batch-size": { type: "string" },
-    lr: { type: "string" },
+    ...settingFlagSpec(TRAIN_SETTING_FLAGS),
     seed: { type: "string" },
     "warm-start": { type: "boolean" },
     "allow-other-data": { type: "boolean" },
@@ -55,20 +54,25 @@ export async function retrainCommand(argv: string[]): Promise<void> {
     throw new UsageError("--allow-other-data applies with --plan only");
   const plan = typeof f.plan === "string" ? readPlan(f.plan, data, f["allow-other-data"] === true) : undefined;
   const dim = plan ? undefined : intFlag(f, "dim", 32, 1, 4096);
+  const { epochs, patience, batchSize, learningRate, embeddingL2 } = settingFlagValues(
+    f,
+    TRAIN_SETTING_FLAGS,
+    QUICK_RETRAIN,
+  );
   const config: RetrainConfig = {
     model: choiceFlag(f, "model", MODEL_NAMES),
     dims: plan ? plan.fields.map((x) => x.dim) : data.manifest.fields.map(() => dim as number),
     // Default: project as the search unified (linear → linear map, zero-pad → padding).
     projection: plan ? choiceFlag(f, "projection", ["linear", "zeropad"] as const, plan.config.unify) : "none",
     outputDim: plan ? plan.candidates[plan.candidates.length - 1] : (dim as number),
-    epochs: intFlag(f, "epochs", QUICK_RETRAIN.epochs, 1, 1000),
-    patience: intFlag(f, "patience", QUICK_RETRAIN.patience, 1, 1000),
-    batchSize: intFlag(f, "batch-size", QUICK_RETRAIN.batchSize, 1, 1 << 20),
-    learningRate: numberFlag(f, "lr", QUICK_RETRAIN.learningRate, 1e-8, 10),
+    epochs,
+    patience,
+    batchSize,
+    learningRate,
     seed: intFlag(f, "seed", DEFAULT_SEED, 0),
     warmStart: f["warm-start"] === true,
     ...batchPartsFlag(f),
-    ...embeddingL2Flag(f),
+    ...(embeddingL2 !== undefined ? { embeddingL2 } : {}),
   };
   if (!plan && f.projection !== undefined) throw new UsageError("--projection applies with --plan only");
   if (BATCH_NORM_MODELS.includes(config.model)) batchSizeCheck(config.batchSize, `${config.model}'s BatchNorm`);

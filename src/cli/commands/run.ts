@@ -10,15 +10,18 @@ import { backendLabel, initRuntime } from "../../accel/index.js";
 import { describeHardware } from "../../core/hardware.js";
 import { withLog } from "../../core/run-log.js";
 import { memoryProblem, searchMemory } from "../../train/memory.js";
-import { choiceFlag, intFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";
+import { choiceFlag, intFlag, parseFlags, requireString, UsageError } from "../args.js";
 import {
   batchPartsFlag,
   batchSizeCheck,
   checkpointFlags,
   checkpointOutput,
-  embeddingL2Flag,
   openData,
+  settingFlagSpec,
+  settingFlagValue,
+  settingFlagValues,
   threadsFlag,
+  TRAIN_SETTING_FLAGS,
   TRAINING_FLAGS,
   writeJson,
 } from "../flags.js";
@@ -34,13 +37,9 @@ export async function runCommand(argv: string[]): Promise<void> {
     model: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
-    epochs: { type: "string" },
-    patience: { type: "string" },
-    "batch-size": { type: "string" },
-    lr: { type: "string" },
-    "embedding-l2": { type: "string" },
     config: { type: "string" },
-    ...Object.fromEntries(METHOD_FLAGS.map((m) => [m.flag, { type: "string" as const }])),
+    ...settingFlagSpec(TRAIN_SETTING_FLAGS),
+    ...settingFlagSpec(METHOD_FLAGS),
   });
   // Layers: flags > the config file (--config) > defaults.
   const file = runConfigFile(f.config);
@@ -57,26 +56,14 @@ export async function runCommand(argv: string[]): Promise<void> {
   const configured = file.path ? mergeSettings(base, fileRest, file.path, RUN_OPTIONAL_SETTINGS) : base;
   let settings = {
     ...configured,
-    train: {
-      ...configured.train,
-      epochs: intFlag(f, "epochs", configured.train.epochs, 1, 1000),
-      patience: intFlag(f, "patience", configured.train.patience, 1, 1000),
-      batchSize: intFlag(f, "batch-size", configured.train.batchSize, 1, 1 << 20),
-      learningRate: numberFlag(f, "lr", configured.train.learningRate, 1e-8, 10),
-      ...batchPartsFlag(f),
-      ...embeddingL2Flag(f),
-    },
+    train: settingFlagValues(f, TRAIN_SETTING_FLAGS, { ...configured.train, ...batchPartsFlag(f) }),
     search: { ...configured.search, ...batchPartsFlag(f) },
   };
-  // Each method's own flags (from the registry); another method's flag is a usage error.
+  // Each method's own flags (from its settings schema); another method's flag is a usage error.
   for (const m of METHOD_FLAGS) {
     if (f[m.flag] === undefined) continue;
     if (m.method !== method.name) throw new UsageError(`--${m.flag} applies to --method ${m.method} only`);
-    const value =
-      m.kind === "int"
-        ? intFlag(f, m.flag, m.get(settings), m.min, m.max)
-        : numberFlag(f, m.flag, m.get(settings), m.min, m.max);
-    settings = m.set(settings, value);
+    settings = m.set(settings, settingFlagValue(f, m) as number);
   }
   const dataDir = f.data === undefined && file.data !== undefined ? file.data : requireString(f, "data");
   checkOutputClashes([{ flag: "--data", path: dataDir }], [{ flag: "--out", path: out }, ...checkpointOutput(f)]);
