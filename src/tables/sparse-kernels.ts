@@ -1,8 +1,9 @@
-// Where the native sparse-table kernels are registered. The runtime (backend.ts) loads the
-// addon and installs it here; the tables layer (src/tables/sparse.ts) reads it. Kept in the
-// runtime so the runtime never imports the layers above it.
+// Where the native sparse-table kernels are registered: the tables' own registry, as tfjs's is
+// for tensor kernels. The engine (src/accel/backend.ts) loads the addon and installs it here;
+// the tables (sparse.ts: gather, Adam; touch.ts: dedup, scatter-add) read it, and run their JS
+// loops when nothing is installed.
 
-/** The native addon's kernels (src/accel/native/sparse.c); the JS loops in src/tables/sparse.ts do the same work. */
+/** The native addon's kernels (src/accel/native/sparse.c); the JS loops in sparse.ts and touch.ts do the same work. */
 export interface SparseKernels {
   gather(store: Float32Array, stride: number, dim: number, rows: Int32Array, out: Float32Array): void;
   adam(
