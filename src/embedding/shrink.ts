@@ -141,6 +141,28 @@ export function rowLosses(
 }
 
 /** Mean of a − b and its standard error (paired rows). */
+/**
+ * What the full model gains over a constant predictor, in validation logloss: the mean loss of
+ * predicting the training click rate `baseRate` for every row, minus the model's mean loss
+ * (`modelLosses`, per row). A tolerance stated as a share of it means the same on data where
+ * models gain much (MovieLens: ~0.155) and on data where they gain little (planted: ~0.05).
+ */
+export function loglossGain(
+  labels: ArrayLike<number>,
+  baseRate: number,
+  modelLosses: Float64Array,
+): { constant: number; model: number; gain: number } {
+  const constant = rowLosses(
+    labels,
+    Array.from({ length: labels.length }, () => baseRate),
+    new Float64Array(labels.length),
+  );
+  const mean = (x: Float64Array) => x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
+  const c = mean(constant);
+  const m = mean(modelLosses);
+  return { constant: c, model: m, gain: c - m };
+}
+
 export function pairedIncrease(a: Float64Array, b: Float64Array): { mean: number; se: number } {
   const n = a.length;
   let s = 0;

@@ -138,6 +138,14 @@ export const SHRINK_SETTINGS = z.object({
     .max(1)
     .default(SHRINK_TOLERANCE)
     .describe("validation logloss the plan may add over the full model"),
+  gainShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe(
+      "the tolerance as this share of the full model's validation-logloss gain over a constant predictor, instead of --tolerance (0: use --tolerance)",
+    ),
 });
 export type ShrinkSettings = SettingsOf<typeof SHRINK_SETTINGS>;
 

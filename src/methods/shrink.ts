@@ -7,6 +7,7 @@ import { weightedComponents, truncateRow, type FieldComponents } from "../embedd
 import {
   allocateSizes,
   decideSizes,
+  loglossGain,
   pairedIncrease,
   rowLosses,
   type FieldProbe,
@@ -24,7 +25,10 @@ import type { Method, RunOptions, MethodSettings } from "./types.js";
 
 /** What the probe found, recorded in the result's `selection.detail`. */
 export interface ShrinkRecord {
+  /** The validation-logloss tolerance the plan was allocated within. */
   tolerance: number;
+  /** With a gain-share rule: the share, and the gain over a constant predictor it is a share of. */
+  gainShare?: { share: number; gain: number; constantLogloss: number };
   /** The full model (FDE's run at the same seed and settings, the same bits). */
   full: { validationAuc: number; validationLogloss: number; testAuc: number; seconds: number };
   probes: FieldProbe[];
@@ -68,6 +72,9 @@ function setField(network: Network, f: FieldRows, d: number): void {
   });
 }
 
+/** A tolerance: absolute (validation logloss), or a share of the full model's gain over a constant predictor. */
+export type ShrinkTolerance = number | { gainShare: number };
+
 /** One tolerance's plan from the probes: sizes, the steps kept, decisions, the joint check. */
 export type ShrinkAllocation = Omit<ShrinkRecord, "full" | "probes" | "probeSeconds"> & { dims: number[] };
 
@@ -79,7 +86,7 @@ export function probeAndAllocate(
   network: Network,
   data: PreparedData,
   candidates: number[],
-  tolerances: number[],
+  tolerances: ShrinkTolerance[],
   batchSize: number,
 ): { probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[] } {
   const started = Date.now();
@@ -112,7 +119,16 @@ export function probeAndAllocate(
       stepSe: losses.slice(0, top).map((l, i) => pairedIncrease(l, losses[i + 1]).se),
     };
   });
-  const allocations = tolerances.map((tolerance): ShrinkAllocation => {
+  const baseRate = data.manifest.positives.train / data.manifest.rows.train;
+  const allocations = tolerances.map((rule): ShrinkAllocation => {
+    let tolerance: number;
+    let gainShare: ShrinkRecord["gainShare"];
+    if (typeof rule === "number") tolerance = rule;
+    else {
+      const g = loglossGain(labels, baseRate, full);
+      tolerance = rule.gainShare * g.gain;
+      gainShare = { share: rule.gainShare, gain: g.gain, constantLogloss: g.constant };
+    }
     const { dims, steps, predictedIncrease } = allocateSizes(probes, candidates, tolerance);
     // The probes are one field at a time; check the plan's fields together and undo the last
     // steps while the joint increase exceeds the tolerance.
@@ -132,6 +148,7 @@ export function probeAndAllocate(
     const decisions = decideSizes(probes, candidates, current, tolerance);
     return {
       tolerance,
+      ...(gainShare ? { gainShare } : {}),
       dims: current,
       steps: taken,
       decisions,
@@ -146,7 +163,7 @@ export function probeAndAllocate(
 export async function trainAndProbe(
   data: PreparedData,
   s: MethodSettings,
-  tolerances: number[],
+  tolerances: ShrinkTolerance[],
   opts: { progress?: boolean; allowDivergence?: boolean; onTestScores?: (scores: Float32Array) => void } = {},
 ): Promise<{ full: RetrainResult; probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[] }> {
   const D = s.candidates[s.candidates.length - 1];
@@ -201,7 +218,7 @@ export function retrainShrunk(
   };
   if (opts.progress !== false)
     process.stderr.write(
-      `shrink: sizes ${dims.join(", ")}; decided ${record.decided} of ${dims.length} fields; joint validation logloss +${record.joint.measured.toFixed(5)} (tolerance ${record.tolerance})\n`,
+      `shrink: sizes ${dims.join(", ")}; decided ${record.decided} of ${dims.length} fields; joint validation logloss +${record.joint.measured.toFixed(5)} (tolerance ${record.tolerance.toFixed(5)}${record.gainShare ? `: ${record.gainShare.share} of the gain ${record.gainShare.gain.toFixed(4)} over a constant predictor` : ""})\n`,
     );
   return retrain(
     data,
@@ -226,8 +243,8 @@ export const shrink: Method = {
   identity: (s) => ownSettings(s, "shrink"),
   async run(data, s, opts) {
     const started = Date.now();
-    const { tolerance } = ownSettings(s, "shrink");
-    const found = await trainAndProbe(data, s, [tolerance], {
+    const { tolerance, gainShare } = ownSettings(s, "shrink");
+    const found = await trainAndProbe(data, s, [gainShare ? { gainShare } : tolerance], {
       progress: opts.progress,
       allowDivergence: opts.allowDivergence,
     });

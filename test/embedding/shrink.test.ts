@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { logloss } from "../../src/data/metrics.js";
 import { symmetricEigen, truncateRow, weightedComponents } from "../../src/embedding/pca.js";
-import { allocateSizes, decideSizes, pairedIncrease, rowLosses, type FieldProbe } from "../../src/embedding/shrink.js";
+import {
+  allocateSizes,
+  decideSizes,
+  loglossGain,
+  pairedIncrease,
+  rowLosses,
+  type FieldProbe,
+} from "../../src/embedding/shrink.js";
 import { PreparedData } from "../../src/data/batches.js";
 import { quickSettings } from "../../src/methods/defaults.js";
 import { METHODS } from "../../src/methods/registry.js";
@@ -233,6 +240,52 @@ test("rowLosses and pairedIncrease agree with the direct formulas", () => {
   const sd = Math.sqrt(diffs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
   assert.ok(Math.abs(d.mean - mean) < 1e-12);
   assert.ok(Math.abs(d.se - sd / Math.sqrt(n)) < 1e-12);
+});
+
+test("loglossGain: the constant predictor's logloss by the entropy formula, minus the model's mean loss", () => {
+  const rng = randomStream(5, "bench", "rows");
+  const n = 400;
+  const labels = Array.from({ length: n }, () => (rng.next() < 0.25 ? 1 : 0));
+  const model = rowLosses(
+    labels,
+    Float32Array.from({ length: n }, () => rng.next()),
+    new Float64Array(n),
+  );
+  const base = 0.3;
+  const g = loglossGain(labels, base, model);
+  // −[k·ln p + (n − k)·ln(1 − p)] / n for k positives: the cross-entropy of a constant p.
+  const k = labels.reduce((a: number, b) => a + b, 0);
+  const constant = -(k * Math.log(base) + (n - k) * Math.log(1 - base)) / n;
+  assert.ok(Math.abs(g.constant - constant) < 1e-12);
+  assert.ok(Math.abs(g.model - model.reduce((a, b) => a + b, 0) / n) < 1e-12);
+  assert.ok(Math.abs(g.gain - (constant - g.model)) < 1e-12);
+});
+
+test("shrink with a gain share: its tolerance is that share of the full model's gain over the training click rate", async () => {
+  const data = new PreparedData(await learnableSyntheticData());
+  const base = quickSettings("fm", 7);
+  const s = {
+    ...base,
+    train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 },
+    shrink: { tolerance: 0.008, gainShare: 0.05 },
+  };
+  const r = await METHODS.shrink.run(data, s, { progress: false });
+  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  assert.ok(rec.gainShare, "the record names the rule");
+  assert.equal(rec.gainShare.share, 0.05);
+  // The gain is the constant predictor's validation logloss minus the full model's.
+  const m = data.manifest;
+  const p = m.positives.train / m.rows.train;
+  const pv = m.positives.val / m.rows.val;
+  const constant = -(pv * Math.log(p) + (1 - pv) * Math.log(1 - p));
+  assert.ok(
+    Math.abs(rec.gainShare.constantLogloss - constant) < 1e-9,
+    `${rec.gainShare.constantLogloss} vs ${constant}`,
+  );
+  // The full model's mean validation loss (probabilities clipped at 1e-7, as everywhere) is its logloss.
+  assert.ok(Math.abs(rec.gainShare.gain - (constant - rec.full.validationLogloss)) < 1e-5);
+  assert.equal(rec.tolerance, 0.05 * rec.gainShare.gain);
+  assert.ok(rec.joint.measured <= rec.tolerance || rec.steps.length === 0);
 });
 
 test("shrink end to end: probes every field, reports every decision, stays within the tolerance, and learns", async () => {

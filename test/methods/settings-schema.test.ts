@@ -67,8 +67,9 @@ test("every number setting of a method's schema is one `run` flag with the schem
     for (const f of flags) {
       const field = (schema.shape as z.ZodRawShape)[f.key];
       assert.equal(f.help, field.description, f.flag);
-      assert.equal(f.default, defaults[f.key], f.flag);
-      assert.equal(f.get(quickSettings("fm", 1)), f.default, f.flag);
+      // An optional setting's flag defaults to its lowest value, which leaves the setting out.
+      assert.equal(f.default, field.isOptional() ? (defaults[f.key] ?? f.min) : defaults[f.key], f.flag);
+      assert.equal(f.get(quickSettings("fm", 1)) ?? (field.isOptional() ? f.min : undefined), f.default, f.flag);
       // The bounds are the schema's: it takes min and max and refuses just beyond.
       const step = f.kind === "int" ? 1 : 1e-9;
       for (const ok of [f.min, f.max]) assert.ok(field.safeParse(ok).success, `${f.flag} ${ok}`);
@@ -88,7 +89,7 @@ test("every number setting of a method's schema is one `run` flag with the schem
   );
   assert.deepEqual(
     METHOD_FLAGS.map((f) => f.flag),
-    ["mde-temperature", "trials", "trial-epochs", "tolerance"],
+    ["mde-temperature", "trials", "trial-epochs", "tolerance", "gain-share"],
   );
 });
 
