@@ -10,6 +10,7 @@ export interface EngineStart {
 }
 
 let engine: (() => Promise<EngineStart>) | undefined;
+let warned = false;
 
 /** Installs the engine's start (idempotent: it is awaited before every search and re-train). */
 export function useEngine(start: () => Promise<EngineStart>): void {
@@ -19,5 +20,11 @@ export function useEngine(start: () => Promise<EngineStart>): void {
 export async function startEngine(): Promise<EngineStart> {
   if (engine) return engine();
   await tf.ready();
+  // Said once: plain tfjs in Node is its cpu backend, far slower than the engine (see docs/layout.md).
+  if (!warned && process.env.AUTODIM_QUIET !== "1")
+    process.stderr.write(
+      `autodim: no compute engine installed; computing on tfjs's ${tf.getBackend()} backend (call initRuntime() from src/accel/index.ts, or import the package root, to use it)\n`,
+    );
+  warned = true;
   return { label: tf.getBackend() };
 }

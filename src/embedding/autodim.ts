@@ -1,5 +1,6 @@
 // AutoDim (Zhao et al., WWW'21 "AutoDim: Field-aware Embedding Dimension Search in
-// Recommender Systems"; arXiv 2006.14827), the whole algorithm in one file:
+// Recommender Systems"; arXiv 2006.14827), in the paper's order: steps 1–3 in this file,
+// 4–5 in search.ts:
 //
 //   1. Candidate lookup      field m, candidates d_1 < … < d_N (paper: 2, 8, 16, 24, 32)
 //        weight-sharing: one d_N-wide row per value, candidate n = its first d_n entries
@@ -61,7 +62,6 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
   readonly dense: tf.Variable[];
   readonly state: tf.Variable[];
   readonly architecture: tf.Variable[];
-  /** α [F, N], initialised uniform (1/N). */
   /** log α [F, N], unconstrained (α itself is never stored: see `gumbelSoftmax`). */
   readonly logAlpha: tf.Variable;
   /** Linear unification, weight-sharing: all W_n in one [d_N, N·d_N] kernel (fused matmul). */

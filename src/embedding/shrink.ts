@@ -140,7 +140,6 @@ export function rowLosses(
   return out;
 }
 
-/** Mean of a − b and its standard error (paired rows). */
 /**
  * What the full model gains over a constant predictor, in validation logloss: the mean loss of
  * predicting the training click rate `baseRate` for every row, minus the model's mean loss
@@ -163,6 +162,7 @@ export function loglossGain(
   return { constant: c, model: m, gain: c - m };
 }
 
+/** Mean of a − b and its standard error (paired rows). */
 export function pairedIncrease(a: Float64Array, b: Float64Array): { mean: number; se: number } {
   const n = a.length;
   let s = 0;

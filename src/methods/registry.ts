@@ -31,7 +31,11 @@ export const METHOD_FLAGS: MethodFlag[] = REGISTRY.flatMap((m) => {
     method: m.name,
     section,
     get: (s) => (ownSettings(s, section) as Record<string, number>)[f.key],
-    set: (s, value) => ({ ...s, [section]: { ...ownSettings(s, section), [f.key]: value } }),
+    // An optional setting at its least value is absent (e.g. --gain-share 0), so the JSON is as if unset.
+    set: (s, value) => {
+      const { [f.key]: _old, ...rest } = ownSettings(s, section) as Record<string, number>;
+      return { ...s, [section]: f.optional && value === f.min ? rest : { ...rest, [f.key]: value } };
+    },
   }));
 });
 

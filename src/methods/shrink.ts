@@ -126,7 +126,8 @@ export function probeAndAllocate(
     if (typeof rule === "number") tolerance = rule;
     else {
       const g = loglossGain(labels, baseRate, full);
-      tolerance = rule.gainShare * g.gain;
+      // A full model no better than a constant predictor has nothing to give up: no shrinking.
+      tolerance = rule.gainShare * Math.max(0, g.gain);
       gainShare = { share: rule.gainShare, gain: g.gain, constantLogloss: g.constant };
     }
     const { dims, steps, predictedIncrease } = allocateSizes(probes, candidates, tolerance);
@@ -240,7 +241,11 @@ export const shrink: Method = {
   source:
     "this repo, beyond the paper (issue 31): FDE trained once, per-field PCA-truncation probes on validation, greedy allocation within a loss tolerance, plan re-trained",
   settings: { section: "shrink" },
-  identity: (s) => ownSettings(s, "shrink"),
+  // What decides the plan: the absolute tolerance, or with a gain share the share alone.
+  identity: (s) => {
+    const { tolerance, gainShare } = ownSettings(s, "shrink");
+    return gainShare ? { gainShare } : { tolerance };
+  },
   async run(data, s, opts) {
     const started = Date.now();
     const { tolerance, gainShare } = ownSettings(s, "shrink");

@@ -13,7 +13,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { initRuntime } from "../../src/accel/index.js";
 import { PreparedData } from "../../src/data/batches.js";
 import { prepare, DEFAULT_ROWS_PER_SHARD } from "../../src/data/prepare.js";
 import { generateSynthetic, type SynthTruth } from "../../src/data/synthetic.js";
@@ -22,6 +23,9 @@ import { retrain } from "../../src/train/retrain.js";
 import { search } from "../../src/embedding/search.js";
 import { spearman } from "../../src/data/metrics.js";
 import { tempDir } from "../helpers.js";
+
+// The engine the committed numbers were computed on (method code alone would run on tfjs cpu).
+before(() => initRuntime());
 
 test("planted ranks: AD-1's sizes track the ranks and send noise fields to 2; its plan trains (AUC ≥ FDE − 0.04) with ≥ 50% fewer parameters", async () => {
   const dir = tempDir();

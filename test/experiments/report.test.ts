@@ -547,7 +547,10 @@ function whyCheck(name: string): void {
   const neverLevel = Number(/at the top, ([0-9.e+]+): never/.exec(points.name ?? "")?.[1]);
   assert.ok(neverLevel > 0, "gradient-signal: the legend names the level drawn for never");
   const finiteDrawn = points.y.filter((_, i) => points.marker?.symbol?.[i] !== "triangle-up") as number[];
-  assert.ok(Math.max(...finiteDrawn) < neverLevel, "gradient-signal: every finite count is below never's level");
+  assert.ok(
+    finiteDrawn.length > 0 && Math.max(...finiteDrawn) < neverLevel,
+    "gradient-signal: every finite count is below never's level",
+  );
   const longest = Math.round(saved.signalSetting.architectureSteps);
   const perLength = new Map<string, number[]>();
   points.x.forEach((x, i) => {

@@ -135,3 +135,15 @@ test("a notebook cell or a config file: a wrong type or a value out of bounds na
     /c\.json: setting train\.patience must be an integer in 1\.\.1000, got 0/,
   );
 });
+
+test("Shrink's gain share: 0 leaves it unset (the cell's identity unchanged); set, it alone decides the identity", () => {
+  const flag = METHOD_FLAGS.find((f) => f.flag === "gain-share");
+  assert.ok(flag && flag.optional && flag.min === 0);
+  const shrink = METHODS.shrink;
+  const s = quickSettings("fm", 1);
+  const zero = flag.set(s, 0);
+  assert.deepEqual(zero.shrink, { tolerance: 0.008 });
+  assert.equal(JSON.stringify(shrink.identity?.(zero)), JSON.stringify(shrink.identity?.(s)));
+  assert.equal(JSON.stringify(shrink.identity?.(s)), '{"tolerance":0.008}');
+  assert.equal(JSON.stringify(shrink.identity?.(flag.set(s, 0.05))), '{"gainShare":0.05}');
+});

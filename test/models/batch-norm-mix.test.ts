@@ -1,6 +1,7 @@
-// The fused BatchNorm + candidate mixture (src/models/batch-norm-mix.ts, src/accel/native/elementwise.c)
-// against a float64 brute force (forward, batch statistics), the same function composed from
-// tfjs ops (gradients in x and p), finite differences, and itself at 1 and 2 threads (bit for bit).
+// The BatchNorm + candidate mixture op (src/models/batch-norm-mix.ts): both its paths — the fused
+// kernel (src/accel/native/elementwise.c) and its tfjs composition — against a float64 brute force
+// (forward, batch statistics); the fused one also against the composition's gradients in x and p,
+// finite differences, and itself at 1 and 2 threads (bit for bit).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
@@ -95,27 +96,42 @@ for (const [label, dims] of [
   ["linear (all d_N)", [8, 8, 8]],
   ["zero-padded (d_n)", [2, 4, 8]],
 ] as const) {
-  test(`batchNormMix, ${label}: forward and batch statistics equal the float64 definition`, { skip: skip() }, () => {
-    const [B, F, D, scale] = [37, 4, 8, 0.7];
-    const { x, p } = inputs(B, F, [...dims], D, 1);
-    const want = bruteForce(x, p, B, F, [...dims], D, scale);
-    tf.tidy(() => {
-      const got = batchNormMix(tf.tensor4d(x, [B, F, dims.length, D]), tf.tensor2d(p, [F, dims.length]), {
-        dims: [...dims],
-        scale,
-        epsilon: EPS,
-      });
-      assert.ok(
-        maxAbsDiff(got.out.dataSync(), want.out) < 2e-5,
-        `out differs by ${maxAbsDiff(got.out.dataSync(), want.out)}`,
-      );
-      assert.ok(maxAbsDiff(got.mean.dataSync(), want.mean) < 1e-5);
-      // relative: the variances grow with the field and candidate scales (up to ~30)
-      const v = got.variance.dataSync();
-      want.variance.forEach((w, i) => assert.ok(Math.abs(v[i] - w) <= 1e-5 * w, `variance[${i}] ${v[i]} vs ${w}`));
-      tf.dispose([got.mean, got.variance]);
-    });
-  });
+  for (const fused of [true, false])
+    test(
+      `batchNormMix, ${label}, ${fused ? "fused kernel" : "composed ops (AUTODIM_FUSED_MIX=0)"}: forward and batch statistics equal the float64 definition`,
+      { skip: fused ? skip() : false },
+      () => {
+        const previous = process.env.AUTODIM_FUSED_MIX;
+        process.env.AUTODIM_FUSED_MIX = fused ? "1" : "0";
+        try {
+          assert.equal(batchNormMixAvailable(), fused, "the path under test is the one the op takes");
+          const [B, F, D, scale] = [37, 4, 8, 0.7];
+          const { x, p } = inputs(B, F, [...dims], D, 1);
+          const want = bruteForce(x, p, B, F, [...dims], D, scale);
+          tf.tidy(() => {
+            const got = batchNormMix(tf.tensor4d(x, [B, F, dims.length, D]), tf.tensor2d(p, [F, dims.length]), {
+              dims: [...dims],
+              scale,
+              epsilon: EPS,
+            });
+            assert.ok(
+              maxAbsDiff(got.out.dataSync(), want.out) < 2e-5,
+              `out differs by ${maxAbsDiff(got.out.dataSync(), want.out)}`,
+            );
+            assert.ok(maxAbsDiff(got.mean.dataSync(), want.mean) < 1e-5);
+            // relative: the variances grow with the field and candidate scales (up to ~30)
+            const v = got.variance.dataSync();
+            want.variance.forEach((w, i) =>
+              assert.ok(Math.abs(v[i] - w) <= 1e-5 * w, `variance[${i}] ${v[i]} vs ${w}`),
+            );
+            tf.dispose([got.mean, got.variance]);
+          });
+        } finally {
+          if (previous === undefined) delete process.env.AUTODIM_FUSED_MIX;
+          else process.env.AUTODIM_FUSED_MIX = previous;
+        }
+      },
+    );
 
   test(
     `batchNormMix, ${label}: gradients in x and p equal the composed ops' and finite differences`,
@@ -191,7 +207,7 @@ test("batchNormMix: the same bits at 1 and 2 threads, on a tensor large enough t
   }
 });
 
-test("batchNormMix: shapes that do not fit are errors", { skip: skip() }, () => {
+test("batchNormMix: shapes that do not fit are errors (on either path)", () => {
   const x = tf.zeros([2, 3, 2, 4]) as tf.Tensor4D;
   assert.throws(
     () => batchNormMix(x, tf.zeros([3, 3]) as tf.Tensor2D, { dims: [4, 4], scale: 1, epsilon: EPS }),

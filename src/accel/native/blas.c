@@ -7,7 +7,7 @@
 // depend on how a product is cut (measured: a [2000, 400]·[400, 624] product split in row halves
 // differs from the whole in 23,371 of its 1.2M elements), so any split would make the thread
 // count change a run's numbers. A run's second core goes to data-parallel batch parts instead
-// (src/train/replica.ts), whose arithmetic is the same on one thread and on two.
+// (src/accel/parallel.ts), whose arithmetic is the same on one thread and on two.
 #include <dlfcn.h>
 #include "napi_helpers.h"
 #include "pool.h"
