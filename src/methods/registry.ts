@@ -30,7 +30,8 @@ export const METHOD_FLAGS: MethodFlag[] = REGISTRY.flatMap((m) => {
     ...f,
     method: m.name,
     section,
-    get: (s) => (ownSettings(s, section) as Record<string, number>)[f.key],
+    // An absent optional setting reads as its least value, the flag's default.
+    get: (s) => (ownSettings(s, section) as Record<string, number | undefined>)[f.key] ?? f.min,
     // An optional setting at its least value is absent (e.g. --gain-share 0), so the JSON is as if unset.
     set: (s, value) => {
       const { [f.key]: _old, ...rest } = ownSettings(s, section) as Record<string, number>;
