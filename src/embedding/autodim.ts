@@ -32,7 +32,7 @@ import {
   type ReplicaModuleSpec,
 } from "../models/embedding.js";
 import { constantVariable, Dense, variableName, type StepContext } from "../models/layers.js";
-import { batchNormMix, batchNormWithBatchStatistics, mixCandidates } from "../models/batch-norm-mix.js";
+import { batchNormMix, batchNormWithBatchStatistics, coordinateMask, mixCandidates } from "../models/batch-norm-mix.js";
 import { type RandomStream, type StreamState } from "../core/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import { type NamedArray } from "../tables/weights.js";
@@ -133,9 +133,7 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
       }
     }
     this.dense = dense;
-    const maskValues = new Float32Array(N * D);
-    c.forEach((d, n) => maskValues.fill(1, n * D, n * D + d));
-    this.candidateMask = tf.tensor4d(maskValues, [1, 1, N, D]);
+    this.candidateMask = coordinateMask(c, D);
     this.runningMean = constantVariable([1, fieldCount, N, 1], 0, "autodim/bn_mean", false);
     this.runningVar = constantVariable([1, fieldCount, N, 1], 1, "autodim/bn_var", false);
     this.state = [this.runningMean, this.runningVar];
@@ -249,14 +247,15 @@ export class AutoDimSearchEmbedding implements EmbeddingModule {
     if (!ctx.training) return mixCandidates(this.unifiedCandidates(touched, batch, ctx), p, this.config.mixScale);
     // In training, BatchNorm with batch statistics and the mixture are one op (an engine may fuse it).
     const x = this.candidatesToUnify(touched, batch);
+    const dims = this.realDims();
     const { out, mean, variance } = batchNormMix(x, p, {
-      dims: this.realDims(),
+      dims,
       scale: this.config.mixScale,
       epsilon: BN_EPSILON,
     });
     const N = this.config.candidates.length;
     const counts = tf.tensor4d(
-      this.realDims().map((d) => batch * d),
+      dims.map((d) => batch * d),
       [1, 1, N, 1],
     );
     const shape: [number, number, number, number] = [1, this.fieldCount, N, 1];
