@@ -12,6 +12,7 @@ import { METHODS } from "../methods/registry.js";
 import { beyondDefaults, runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
 import { finishedResult } from "./output-files.js";
 import { interval } from "./prose-format.js";
+import type { ShrinkTarget } from "./beyond-targets.js";
 
 /** The main table's rows for the curve's models: ΔAUC vs FDE with intervals, parameters saved. */
 export interface MainPoint {
@@ -87,24 +88,22 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
     { "params saved": "%" },
   );
   const targets = r.targets.length
-    ? markdownTable(
-        r.targets.map((t) => ({
-          data: t.data === "movielens" ? "MovieLens-1M" : "planted 1.2M",
-          model: modelLabel(t.model),
-          seeds: t.seeds.join(", "),
-          "ΔAUC vs FDE [95% CI]": `${interval(t.delta)} ${t.delta.verdict}`,
-          "params saved": t.saved,
-          "fields decided": t.decided.map((d) => `${d}/${t.fields}`).join(", "),
-          "Pearson between seeds": Number.isFinite(t.pearson) ? t.pearson.toFixed(2) : "–",
-          "Spearman(planted rank, size)": t.spearman ? t.spearman.map((x) => x.toFixed(2)).join(", ") : "",
-          "rank-0 fields at the smallest size": t.noiseAtSmallest
-            ? t.noiseAtSmallest.map((n) => `${n.count}/${n.of}`).join(", ")
-            : "",
-          "search cost vs FDE": t.costVsFde.toFixed(2),
-        })),
-        { "params saved": "%" },
-      )
+    ? targetsTable(r.targets)
     : "Shrink's main-table cells are not saved yet (`autodim reproduce methods-movielens` and `methods-planted` make them).";
+  const shareChoice = markdownTable(
+    (r.gainShares ?? []).flatMap((g) =>
+      g.rows.map((row) => ({
+        model: modelLabel(g.model),
+        "gain share": row.gainShare,
+        "tolerance (mean)": row.tolerance,
+        "validation ΔAUC (mean)": row.validationDelta,
+        "params saved (mean)": row.saved,
+        "fields decided (mean)": row.decided.toFixed(1),
+        chosen: row.gainShare === g.chosen ? "✓" : "",
+      })),
+    ),
+    { "tolerance (mean)": 5, "validation ΔAUC (mean)": 4, "params saved (mean)": "%" },
+  );
   return [
     head,
     "",
@@ -113,6 +112,17 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
     "Targets (issue 31): MovieLens ΔAUC ≥ 0 or its interval includes 0 with ≥ 50% fewer parameters, every model; planted Spearman(rank, size) ≥ 0.7, rank-0 fields at the smallest size, ΔAUC interval includes 0 or is above it; mean Pearson between seeds ≥ 0.75; search ≤ 2× one FDE training.",
     "",
     targets,
+    "",
+    `### The tolerance as a share of the gain, per model (tuning seeds ${r.tuningSeeds.join(", ")})`,
+    "",
+    "The tolerance is this share of the full model's validation-logloss gain over a constant predictor (at the training click rate), so it scales with what the model learned; per model, the largest mean saving whose mean validation AUC loss over the tuning seeds is ≤ " +
+      `${s.maxValidationDrop}. Chosen after seeds 1–3 were seen (the mean-over-models rule above let FM's gain hide DeepFM's loss there), so its verdict is on fresh seeds.`,
+    "",
+    shareChoice,
+    "",
+    `### The gain share's verdict on fresh seeds ${(r.verdictSeeds ?? []).join(", ")} against the targets`,
+    "",
+    r.verdict?.length ? targetsTable(r.verdict) : "Not run yet.",
     "",
     `### The tolerance (tuning seeds ${r.tuningSeeds.join(", ")}; chosen ${r.chosen}; the code's default SHRINK_TOLERANCE ${r.defaultTolerance})`,
     "",
@@ -168,6 +178,28 @@ export function beyondFigures(r: BeyondResult, main: MainPoint[], caption: strin
       },
     },
   };
+}
+
+/** Shrink's runs against issue 31's targets, a row per (data, model). */
+function targetsTable(targets: ShrinkTarget[]): string {
+  return markdownTable(
+    targets.map((t) => ({
+      data: t.data === "movielens" ? "MovieLens-1M" : "planted 1.2M",
+      model: modelLabel(t.model),
+      ...(t.rule ? { rule: t.rule } : {}),
+      seeds: t.seeds.join(", "),
+      "ΔAUC vs FDE [95% CI]": `${interval(t.delta)} ${t.delta.verdict}`,
+      "params saved": t.saved,
+      "fields decided": t.decided.map((d) => `${d}/${t.fields}`).join(", "),
+      "Pearson between seeds": Number.isFinite(t.pearson) ? t.pearson.toFixed(2) : "–",
+      "Spearman(planted rank, size)": t.spearman ? t.spearman.map((x) => x.toFixed(2)).join(", ") : "",
+      "rank-0 fields at the smallest size": t.noiseAtSmallest
+        ? t.noiseAtSmallest.map((n) => `${n.count}/${n.of}`).join(", ")
+        : "",
+      "search cost vs FDE": t.costVsFde.toFixed(2),
+    })),
+    { "params saved": "%" },
+  );
 }
 
 export async function beyondBody(

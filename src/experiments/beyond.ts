@@ -1,5 +1,5 @@
 // Experiment 14 — beyond the paper: Shrink (src/embedding/shrink.ts, src/methods/shrink.ts) on
-// MovieLens. Two stages, on disjoint seeds:
+// MovieLens. Three stages, on disjoint seeds:
 //   1. The tolerance is chosen on tuning seeds (101, 102) from validation AUC only: the largest
 //      mean parameter saving whose mean validation AUC (re-trained plan − full model, over every
 //      model and tuning seed) is no lower than −maxValidationDrop. SHRINK_TOLERANCE must equal it
@@ -8,34 +8,35 @@
 //      tolerance's plan re-trained and tested against the full model of the same seed (paired
 //      bootstrap), beside the main table's methods. The main tables carry Shrink at the chosen
 //      tolerance as a column (methods-movielens, methods-planted).
-// One full-model training per (model, seed) serves every tolerance: the probes do not depend on it.
+//   3. The tolerance as a share of the full model's gain over a constant predictor (gain shares),
+//      chosen per model on the tuning seeds by the same validation rule (the absolute tolerance
+//      over-shrinks data whose models gain less: planted, 0.045–0.061 logloss against MovieLens'
+//      0.15–0.16). Its rule is per model because stage 2 showed the mean over models letting FM's
+//      gain hide DeepFM's loss; having seen seeds 1–3, its verdict is on fresh seeds (4–6), on
+//      MovieLens and on the large planted set.
+// One full-model training per (model, seed) serves every rule: the probes do not depend on it.
 import { AutodimError } from "../core/errors.js";
-import { pearson, spearman } from "../data/metrics.js";
-import { SHRINK_TOLERANCE } from "../methods/defaults.js";
-import { retrainShrunk, trainAndProbe, type ShrinkAllocation } from "../methods/shrink.js";
-import type { FieldProbe } from "../embedding/shrink.js";
+import { DEFAULT_SEED, SHRINK_TOLERANCE } from "../methods/defaults.js";
+import type { ShrinkTolerance } from "../methods/shrink.js";
 import type { ModelName } from "../models/ctr.js";
-import type { RetrainResult } from "../train/result-schema.js";
 import { AucDraws, verdict, type PairedDifference } from "./bootstrap.js";
-import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
-import { rawDataNeeded } from "./data-record.js";
+import { CellsStopped, type CellRunner } from "./cells.js";
 import { datasetByName } from "./datasets-real.js";
 import { plantedRanks, type Dataset, type Scale } from "./datasets.js";
-import { DEFAULT_SEED } from "../methods/defaults.js";
 import { existsSync, readdirSync } from "node:fs";
 import type { RunCounts } from "./frequency.js";
-import {
-  methodRunsDir,
-  methodSettings,
-  methodsDefaults,
-  readScores,
-  savedMethodResults,
-  scoresFile,
-  writeScores,
-  type MethodRun,
-  type MethodsSettings,
-} from "./methods.js";
+import { methodRunsDir, methodsDefaults, type MethodsSettings } from "./methods.js";
 import { testLabels } from "./methods-table.js";
+import {
+  cellSeconds,
+  fullWithScores,
+  probeCells,
+  retrainCells,
+  ruleLabel,
+  type ShrinkCells,
+  type ShrinkRun,
+} from "./beyond-cells.js";
+import { shrinkTarget, shrinkTargets, type ShrinkTarget, type TargetData } from "./beyond-targets.js";
 
 export interface BeyondSettings {
   data: "movielens";
@@ -49,6 +50,11 @@ export interface BeyondSettings {
   /** The curve on the verdict seeds (the main table's). */
   curveModels: ModelName[];
   curveSeeds: number[];
+  /** Stage 3: tolerances as shares of the full model's gain, chosen per model on the tuning seeds. */
+  gainShares: number[];
+  /** Stage 3's verdict: fresh seeds (neither tuning nor the main table's) on these data sets. */
+  verdictSeeds: number[];
+  verdictData: TargetData[];
 }
 
 export function beyondDefaults(scale: Scale): BeyondSettings {
@@ -63,15 +69,10 @@ export function beyondDefaults(scale: Scale): BeyondSettings {
     maxValidationDrop: 0.0005,
     curveModels: smoke ? ["fm"] : ["wd"],
     curveSeeds: base.seeds,
+    gainShares: smoke ? [0.05] : [0.01, 0.02, 0.05, 0.1],
+    verdictSeeds: smoke ? [4] : [4, 5, 6],
+    verdictData: smoke ? ["movielens"] : ["movielens", "planted-large"],
   };
-}
-
-/** A probe cell: the full model (its result; test scores beside it), the probes, every tolerance's allocation. */
-interface Probed {
-  full: RetrainResult;
-  probes: FieldProbe[];
-  probeSeconds: number;
-  allocations: ShrinkAllocation[];
 }
 
 export interface ToleranceRow {
@@ -81,6 +82,13 @@ export interface ToleranceRow {
   saved: number;
   perModel: { model: ModelName; validationDelta: number; saved: number; decided: number }[];
   chosen: boolean;
+}
+
+/** Stage 3's choice for one model: each gain share's mean over the tuning seeds. */
+export interface GainShareChoice {
+  model: ModelName;
+  rows: { gainShare: number; validationDelta: number; saved: number; decided: number; tolerance: number }[];
+  chosen: number;
 }
 
 export interface CurvePoint {
@@ -102,6 +110,10 @@ export interface BeyondResult {
   chosen: number;
   defaultTolerance: number;
   curve: CurvePoint[];
+  /** Stage 3: the gain share per model, and its verdict on fresh seeds against the targets (absent in results saved before it). */
+  gainShares?: GainShareChoice[];
+  verdict?: ShrinkTarget[];
+  verdictSeeds?: number[];
   fields: string[];
   tuningSeeds: number[];
   curveSeeds: number[];
@@ -123,6 +135,16 @@ export function chooseTolerance<T extends { tolerance: number; validationDelta: 
   return allowed.reduce((a, b) => (b.saved > a.saved ? b : a));
 }
 
+/** One (model, rule)'s runs on the tuning seeds: mean validation AUC change, saving, fields decided. */
+function tuningSummary(runs: ShrinkRun[], fullParams: number) {
+  return {
+    validationDelta: mean(runs.map((r) => r.result.bestValidation.auc - r.found.full.bestValidation.auc)),
+    saved: mean(runs.map((r) => 1 - r.result.params.embedding / fullParams)),
+    decided: mean(runs.map((r) => r.allocation.decided)),
+    tolerance: mean(runs.map((r) => r.allocation.tolerance)),
+  };
+}
+
 export async function runBeyond(
   ds: Dataset,
   scale: Scale,
@@ -131,94 +153,24 @@ export async function runBeyond(
   counts: RunCounts,
 ): Promise<BeyondResult | CellsStopped> {
   const dir = methodRunsDir("beyond", scale);
-  const progress = process.env.AUTODIM_QUIET !== "1";
-  const log = progress ? undefined : () => {};
-  const offline = rawDataNeeded(ds);
+  const movielens: ShrinkCells = { ds, base: s.base, dir, runner, counts, prefix: "" };
   let computeSeconds = 0;
   const full = s.base.candidates[s.base.candidates.length - 1];
   const fullParams = ds.data.manifest.fields.reduce((a, f) => a + f.vocabularySize * full, 0);
-
-  const probeAll = async (models: ModelName[], seeds: number[]) => {
-    const plan = models.flatMap((model) => seeds.map((seed) => ({ model, seed })));
-    const cells = plan.map(({ model, seed }) => {
-      const settings = methodSettings(s.base, model, seed);
-      const identity = { data: ds.description, job: "shrink-probe", settings, tolerances: s.tolerances };
-      const key = `${model}-probe-s${seed}-${identityHash(identity)}`;
-      return {
-        key,
-        identity,
-        run: async (): Promise<Probed> => {
-          let scores: Float32Array | undefined;
-          const r = await trainAndProbe(ds.data, settings, s.tolerances, {
-            progress,
-            onTestScores: (p) => (scores = p.slice()),
-          });
-          if (scores) writeScores(scoresFile(dir, key), scores);
-          return r;
-        },
-      };
-    });
-    const done = await runner.stage(dir, cells, { log, counts, offline });
-    if (done instanceof CellsStopped) return done;
-    return plan.map((p, i) => ({ ...p, key: cells[i].key, found: done.get(cells[i].key) as Probed }));
-  };
-  const retrainAll = async (probed: Exclude<Awaited<ReturnType<typeof probeAll>>, CellsStopped>) => {
-    const plan = probed.flatMap((p) =>
-      s.tolerances.map((tolerance, t) => ({ ...p, tolerance, allocation: p.found.allocations[t] })),
-    );
-    const cells = plan.map((p) => {
-      const settings = { ...methodSettings(s.base, p.model, p.seed), shrink: { tolerance: p.tolerance } };
-      const identity = { data: ds.description, job: "shrink-retrain", settings, probe: p.key, dims: p.allocation.dims };
-      const key = `${p.model}-shrink-s${p.seed}-t${p.tolerance}-${identityHash(identity)}`;
-      return {
-        key,
-        identity,
-        run: async (): Promise<RetrainResult> => {
-          let scores: Float32Array | undefined;
-          const r = await retrainShrunk(
-            ds.data,
-            settings,
-            p.found,
-            p.allocation,
-            p.found.full.runtime.wallSeconds + p.found.probeSeconds,
-            {
-              progress,
-              onTestScores: (x) => (scores = x.slice()),
-            },
-          );
-          if (scores) writeScores(scoresFile(dir, key), scores);
-          return r;
-        },
-      };
-    });
-    const done = await runner.stage(dir, cells, { log, counts, offline });
-    if (done instanceof CellsStopped) return done;
-    return plan.map((p, i) => ({
-      ...p,
-      result: done.get(cells[i].key) as RetrainResult,
-      scores: readScores(scoresFile(dir, cells[i].key)),
-    }));
-  };
-  const cost = (runs: { found: Probed }[], retrained: { result: RetrainResult }[]) =>
-    runs.reduce((a, r) => a + r.found.full.runtime.wallSeconds + r.found.probeSeconds, 0) +
-    retrained.reduce((a, r) => a + r.result.runtime.wallSeconds, 0);
+  const every = (models: ModelName[], seeds: number[]) =>
+    models.flatMap((model) => seeds.map((seed) => ({ model, seed })));
 
   // 1. The tolerance, from validation AUC on the tuning seeds.
-  const tuningProbes = await probeAll(s.models, s.tuningSeeds);
+  const tuningProbes = await probeCells(movielens, every(s.models, s.tuningSeeds), () => s.tolerances);
   if (tuningProbes instanceof CellsStopped) return tuningProbes;
-  const tuned = await retrainAll(tuningProbes);
+  const tuned = await retrainCells(movielens, tuningProbes);
   if (tuned instanceof CellsStopped) return tuned;
-  computeSeconds += cost(tuningProbes, tuned);
+  computeSeconds += cellSeconds(tuningProbes, tuned);
   const tolerances: ToleranceRow[] = s.tolerances.map((tolerance) => {
-    const rows = tuned.filter((r) => r.tolerance === tolerance);
     const perModel = s.models.map((model) => {
-      const mine = rows.filter((r) => r.model === model);
-      return {
-        model,
-        validationDelta: mean(mine.map((r) => r.result.bestValidation.auc - r.found.full.bestValidation.auc)),
-        saved: mean(mine.map((r) => 1 - r.result.params.embedding / fullParams)),
-        decided: mean(mine.map((r) => r.allocation.decided)),
-      };
+      const mine = tuned.filter((r) => r.rule === tolerance && r.model === model);
+      const { validationDelta, saved, decided } = tuningSummary(mine, fullParams);
+      return { model, validationDelta, saved, decided };
     });
     return {
       tolerance,
@@ -231,23 +183,46 @@ export async function runBeyond(
   const pick = chooseTolerance(tolerances, s.maxValidationDrop);
   pick.chosen = true;
 
+  // 3a. The gain share per model, by the same rule on that model's runs alone.
+  const shares: ShrinkTolerance[] = s.gainShares.map((gainShare) => ({ gainShare }));
+  const shareProbes = await probeCells(movielens, every(s.models, s.tuningSeeds), () => shares);
+  if (shareProbes instanceof CellsStopped) return shareProbes;
+  const shareRuns = await retrainCells(movielens, shareProbes);
+  if (shareRuns instanceof CellsStopped) return shareRuns;
+  computeSeconds += cellSeconds(shareProbes, shareRuns);
+  const gainShares: GainShareChoice[] = s.models.map((model) => {
+    const rows = s.gainShares.map((gainShare) => ({
+      gainShare,
+      ...tuningSummary(
+        shareRuns.filter((r) => r.model === model && typeof r.rule !== "number" && r.rule.gainShare === gainShare),
+        fullParams,
+      ),
+    }));
+    const chosen = chooseTolerance(
+      rows.map((r) => ({ ...r, tolerance: r.gainShare })),
+      s.maxValidationDrop,
+    );
+    return { model, rows, chosen: chosen.gainShare };
+  });
+
   // 2. The curve on the verdict seeds.
-  const curveProbes = await probeAll(s.curveModels, s.curveSeeds);
+  const curveProbes = await probeCells(movielens, every(s.curveModels, s.curveSeeds), () => s.tolerances);
   if (curveProbes instanceof CellsStopped) return curveProbes;
-  const curveRuns = await retrainAll(curveProbes);
+  const curveRuns = await retrainCells(movielens, curveProbes);
   if (curveRuns instanceof CellsStopped) return curveRuns;
-  computeSeconds += cost(curveProbes, curveRuns);
+  computeSeconds += cellSeconds(curveProbes, curveRuns);
   const labels = testLabels(ds);
   const curve: CurvePoint[] = s.curveModels.flatMap((model) => {
-    const fullScores = s.curveSeeds.map((seed) => {
-      const p = curveProbes.find((x) => x.model === model && x.seed === seed);
-      const sc = p && readScores(scoresFile(dir, p.key));
-      if (!sc) throw new AutodimError(`beyond: the ${model} full model of seed ${seed} has no saved test scores`);
-      return sc;
-    });
+    const fullScores = s.curveSeeds.map(
+      (seed) =>
+        fullWithScores(
+          movielens,
+          curveProbes.find((x) => x.model === model && x.seed === seed)!,
+        ).scores,
+    );
     return s.tolerances.map((tolerance) => {
       const runs = s.curveSeeds.map((seed) =>
-        curveRuns.find((r) => r.model === model && r.seed === seed && r.tolerance === tolerance)!,
+        curveRuns.find((r) => r.model === model && r.seed === seed && r.rule === tolerance)!,
       );
       const draws = new AucDraws(
         labels,
@@ -271,15 +246,60 @@ export async function runBeyond(
       };
     });
   });
-  // 3. The main tables' Shrink column against the targets (read, never trained, here).
+
+  // 3b. The gain shares' verdict on fresh seeds, on each data set, against the full model of the same seed.
+  const verdictTargets: ShrinkTarget[] = [];
+  const shareOf = (model: ModelName) => [{ gainShare: gainShares.find((g) => g.model === model)!.chosen }];
+  for (const data of s.verdictData) {
+    const vds = data === "movielens" ? ds : await datasetByName(data, scale);
+    const cells: ShrinkCells =
+      data === "movielens"
+        ? movielens
+        : { ds: vds, base: methodsDefaults(scale, data), dir, runner, counts, prefix: `${data}-` };
+    const probed = await probeCells(cells, every(s.models, s.verdictSeeds), shareOf);
+    if (probed instanceof CellsStopped) return probed;
+    const runs = await retrainCells(cells, probed);
+    if (runs instanceof CellsStopped) return runs;
+    computeSeconds += cellSeconds(probed, runs);
+    for (const model of s.models) {
+      const mine = runs.filter((r) => r.model === model);
+      verdictTargets.push(
+        shrinkTarget(
+          {
+            data,
+            ds: vds,
+            model,
+            smallest: cells.base.candidates[0],
+            replicates: cells.base.bootstrapReplicates,
+            rule: ruleLabel(shareOf(model)[0]),
+          },
+          mine.map((r) => {
+            if (!r.scores)
+              throw new AutodimError(`beyond: the ${r.model} plan of seed ${r.seed} has no saved test scores`);
+            return {
+              seed: r.seed,
+              fde: fullWithScores(
+                cells,
+                probed.find((p) => p.key === r.key)!,
+              ),
+              shrink: { result: r.result, scores: r.scores },
+            };
+          }),
+          data === "movielens" ? undefined : plantedRanks(vds),
+        ),
+      );
+    }
+  }
+
+  // The main tables' Shrink column against the targets (read, never trained, here).
   const targets: ShrinkTarget[] = [];
-  const movielens = await shrinkTargets({
+  const mainMovielens = await shrinkTargets({
     data: "movielens",
     ds,
     settings: methodsDefaults(scale, "movielens"),
     dir: methodRunsDir("methods-movielens", scale),
   });
-  if (movielens) targets.push(...movielens);
+  if (mainMovielens) targets.push(...mainMovielens);
   const plantedDir = methodRunsDir("methods-planted", scale);
   if (existsSync(plantedDir) && readdirSync(plantedDir).some((f) => f.includes("-shrink-") && f.endsWith(".json"))) {
     const planted = await datasetByName("planted-large", scale);
@@ -295,95 +315,12 @@ export async function runBeyond(
     chosen: pick.tolerance,
     defaultTolerance: SHRINK_TOLERANCE,
     curve,
+    gainShares,
+    verdict: verdictTargets,
+    verdictSeeds: s.verdictSeeds,
     fields: ds.data.manifest.fields.map((f) => f.name),
     tuningSeeds: s.tuningSeeds,
     curveSeeds: s.curveSeeds,
     computeSeconds,
   };
-}
-
-/** Shrink against issue 31's targets, from the main tables' saved runs (nothing is trained here). */
-export interface ShrinkTarget {
-  data: "movielens" | "planted-large";
-  model: ModelName;
-  seeds: number[];
-  delta: PairedDifference & { verdict: string };
-  saved: number;
-  decided: number[];
-  fields: number;
-  /** Mean Pearson between two seeds' size vectors (NaN when a vector is constant). */
-  pearson: number;
-  /** Shrink's selection time (full model + probes) over FDE's training of the same seed. */
-  costVsFde: number;
-  /** Planted data: Spearman(planted rank, size) per seed, and rank-0 fields at the smallest size. */
-  spearman?: number[];
-  noiseAtSmallest?: { count: number; of: number }[];
-}
-
-export async function shrinkTargets(
-  which: { data: "movielens" | "planted-large"; ds: Dataset; settings: MethodsSettings; dir: string },
-  ranks?: Map<string, number>,
-): Promise<ShrinkTarget[] | undefined> {
-  const { ds, settings } = which;
-  // Per model: a model whose Shrink runs are all saved is judged; the others are left out.
-  const perModel: { model: ModelName; runs: Map<string, MethodRun> }[] = [];
-  for (const model of settings.models) {
-    const runs = await savedMethodResults(ds, { ...settings, models: [model], methods: ["fde", "shrink"] }, which.dir);
-    if (runs) perModel.push({ model, runs });
-  }
-  if (perModel.length === 0) return undefined;
-  const labels = testLabels(ds);
-  const names = ds.data.manifest.fields.map((f) => f.name);
-  return perModel.map(({ model, runs }) => {
-    const get = (method: string, seed: number) => {
-      const r = runs.get(`${model}-${method}-s${seed}`);
-      if (!r?.scores)
-        throw new AutodimError(`beyond: the ${model} ${method} run of seed ${seed} has no saved test scores`);
-      return r;
-    };
-    const seeds = settings.seeds;
-    const draws = new AucDraws(
-      labels,
-      ["fde", "shrink"].map((m) => ({ key: m, scoresBySeed: seeds.map((s) => get(m, s).scores as Float32Array) })),
-      { replicates: settings.bootstrapReplicates, seed: DEFAULT_SEED },
-    );
-    const d = draws.difference("shrink", "fde");
-    const shrunk = seeds.map((s) => get("shrink", s).result);
-    const dims = shrunk.map((r) => r.dims.map((x) => x.dim));
-    const pairs: number[] = [];
-    for (let a = 0; a < dims.length; a++)
-      for (let b = a + 1; b < dims.length; b++) {
-        const constant = (v: number[]) => v.every((x) => x === v[0]);
-        pairs.push(constant(dims[a]) || constant(dims[b]) ? NaN : pearson(dims[a], dims[b]));
-      }
-    const detail = (r: RetrainResult) => r.selection?.detail as { decided?: number } | undefined;
-    const smallest = settings.candidates[0];
-    return {
-      data: which.data,
-      model,
-      seeds,
-      delta: { ...d, verdict: verdict(d) },
-      saved: mean(seeds.map((s, i) => 1 - shrunk[i].params.embedding / get("fde", s).result.params.embedding)),
-      decided: shrunk.map((r) => detail(r)?.decided ?? NaN),
-      fields: names.length,
-      pearson: mean(pairs),
-      costVsFde: mean(
-        seeds.map((s, i) => (shrunk[i].selection?.seconds ?? NaN) / get("fde", s).result.runtime.wallSeconds),
-      ),
-      ...(ranks && ranks.size
-        ? {
-            spearman: dims.map((v) =>
-              spearman(
-                names.map((n) => ranks.get(n) ?? NaN),
-                v,
-              ),
-            ),
-            noiseAtSmallest: dims.map((v) => ({
-              count: names.filter((n, m) => ranks.get(n) === 0 && v[m] === smallest).length,
-              of: names.filter((n) => ranks.get(n) === 0).length,
-            })),
-          }
-        : {}),
-    };
-  });
 }

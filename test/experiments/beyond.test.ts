@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { beyondDefaults, chooseTolerance } from "../../src/experiments/beyond.js";
+import { meanPairwisePearson } from "../../src/experiments/beyond-targets.js";
 import { SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
 
 test("the tolerance rule: the largest saving within the validation drop; none allowed, the smallest tolerance", () => {
@@ -26,4 +27,52 @@ test("tuning seeds are not the verdict's; SHRINK_TOLERANCE is what the committed
   assert.ok(existsSync(file), `${file} is committed`);
   const saved = JSON.parse(readFileSync(file, "utf8")) as { result: { chosen: number } };
   assert.equal(saved.result.chosen, SHRINK_TOLERANCE);
+});
+
+test("the gain share's verdict seeds are fresh: neither tuning seeds nor the main table's", () => {
+  for (const scale of ["smoke", "quick"] as const) {
+    const s = beyondDefaults(scale);
+    assert.ok(s.verdictSeeds.length > 0);
+    for (const seed of s.verdictSeeds) {
+      assert.ok(!s.tuningSeeds.includes(seed), `seed ${seed} tuned`);
+      assert.ok(!s.curveSeeds.includes(seed) && !s.base.seeds.includes(seed), `seed ${seed} is the main table's`);
+    }
+    assert.ok(s.gainShares.every((g) => g > 0 && g < 1));
+  }
+});
+
+test("agreement between seeds: the mean Pearson over every pair, NaN when a size vector is constant", () => {
+  // Evenly spaced sizes and their reverse: pairs (a,b) = 1, (a,c) = −1, (b,c) = −1.
+  assert.ok(
+    Math.abs(
+      meanPairwisePearson([
+        [2, 8, 14],
+        [2, 8, 14],
+        [14, 8, 2],
+      ]) -
+        -1 / 3,
+    ) < 1e-12,
+  );
+  // Pearson of (2, 8, 16) and (2, 16, 16): by hand, means 26/3 and 34/3.
+  const a = [2 - 26 / 3, 8 - 26 / 3, 16 - 26 / 3];
+  const b = [2 - 34 / 3, 16 - 34 / 3, 16 - 34 / 3];
+  const dot = a.reduce((x, v, i) => x + v * b[i], 0);
+  const norm = (v: number[]) => Math.sqrt(v.reduce((x, y) => x + y * y, 0));
+  assert.ok(
+    Math.abs(
+      meanPairwisePearson([
+        [2, 8, 16],
+        [2, 16, 16],
+      ]) -
+        dot / (norm(a) * norm(b)),
+    ) < 1e-12,
+  );
+  assert.ok(
+    Number.isNaN(
+      meanPairwisePearson([
+        [4, 4, 4],
+        [2, 8, 16],
+      ]),
+    ),
+  );
 });

@@ -1,0 +1,157 @@
+// Experiment 14's cells (beyond.ts): a probe cell trains the full model of a (model, seed) once,
+// probes its fields and allocates a plan per rule; a re-train cell trains one rule's plan. A rule
+// is an absolute tolerance or a share of the full model's gain over a constant predictor.
+import { AutodimError } from "../core/errors.js";
+import { SHRINK_TOLERANCE } from "../methods/defaults.js";
+import { retrainShrunk, trainAndProbe, type ShrinkAllocation, type ShrinkTolerance } from "../methods/shrink.js";
+import type { FieldProbe } from "../embedding/shrink.js";
+import type { ModelName } from "../models/ctr.js";
+import type { RetrainResult } from "../train/result-schema.js";
+import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
+import { rawDataNeeded } from "./data-record.js";
+import type { Dataset } from "./datasets.js";
+import type { RunCounts } from "./frequency.js";
+import { methodSettings, readScores, scoresFile, writeScores, type MethodsSettings } from "./methods.js";
+
+/** A probe cell's result: the full model (test scores beside it), the probes, every rule's plan. */
+export interface Probed {
+  full: RetrainResult;
+  probes: FieldProbe[];
+  probeSeconds: number;
+  allocations: ShrinkAllocation[];
+}
+
+/** Where and how experiment 14's cells run on one data set. */
+export interface ShrinkCells {
+  ds: Dataset;
+  /** The main table's settings of that data set (the full model is its FDE). */
+  base: MethodsSettings;
+  dir: string;
+  runner: CellRunner;
+  counts: RunCounts;
+  /** Before the cell keys ("" on MovieLens, whose keys predate the others). */
+  prefix: string;
+}
+
+export interface ProbeCell {
+  model: ModelName;
+  seed: number;
+  key: string;
+  rules: ShrinkTolerance[];
+  found: Probed;
+}
+
+export interface ShrinkRun extends Omit<ProbeCell, "rules"> {
+  rule: ShrinkTolerance;
+  allocation: ShrinkAllocation;
+  result: RetrainResult;
+  scores: Float32Array | undefined;
+}
+
+/** A rule in keys and labels: `t0.008` / "tolerance 0.008", `g0.05` / "gain share 0.05". */
+export const ruleTag = (r: ShrinkTolerance) => (typeof r === "number" ? `t${r}` : `g${r.gainShare}`);
+export const ruleLabel = (r: ShrinkTolerance) =>
+  typeof r === "number" ? `tolerance ${r}` : `gain share ${r.gainShare}`;
+const ruleSettings = (r: ShrinkTolerance) => (typeof r === "number" ? { tolerance: r } : { gainShare: r.gainShare });
+
+function quiet() {
+  const progress = process.env.AUTODIM_QUIET !== "1";
+  return { progress, log: progress ? undefined : () => {} };
+}
+
+/** Probe cells for every (model, seed) of `plan`, each allocating `rulesOf(model)`. */
+export async function probeCells(
+  c: ShrinkCells,
+  plan: { model: ModelName; seed: number }[],
+  rulesOf: (model: ModelName) => ShrinkTolerance[],
+): Promise<ProbeCell[] | CellsStopped> {
+  const { progress, log } = quiet();
+  const cells = plan.map(({ model, seed }) => {
+    const settings = methodSettings(c.base, model, seed);
+    const rules = rulesOf(model);
+    const identity = { data: c.ds.description, job: "shrink-probe", settings, tolerances: rules };
+    const key = `${c.prefix}${model}-probe-s${seed}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async (): Promise<Probed> => {
+        let scores: Float32Array | undefined;
+        const r = await trainAndProbe(c.ds.data, settings, rules, {
+          progress,
+          onTestScores: (p) => (scores = p.slice()),
+        });
+        if (scores) writeScores(scoresFile(c.dir, key), scores);
+        return r;
+      },
+    };
+  });
+  const done = await c.runner.stage(c.dir, cells, { log, counts: c.counts, offline: rawDataNeeded(c.ds) });
+  if (done instanceof CellsStopped) return done;
+  return plan.map((p, i) => ({
+    ...p,
+    key: cells[i].key,
+    rules: rulesOf(p.model),
+    found: done.get(cells[i].key) as Probed,
+  }));
+}
+
+/** Every probe cell's plans re-trained, one cell per rule. */
+export async function retrainCells(c: ShrinkCells, probed: ProbeCell[]): Promise<ShrinkRun[] | CellsStopped> {
+  const { progress, log } = quiet();
+  const plan = probed.flatMap(({ rules, ...p }) =>
+    rules.map((rule, t) => ({ ...p, rule, allocation: p.found.allocations[t] })),
+  );
+  const cells = plan.map((p) => {
+    const own = methodSettings(c.base, p.model, p.seed);
+    // The identity names the rule alone; the settings carry the default tolerance beside a gain
+    // share, as `ownSettings` gives a user's `--gain-share` run (the share decides).
+    const settings = {
+      ...own,
+      shrink: typeof p.rule === "number" ? { tolerance: p.rule } : { tolerance: SHRINK_TOLERANCE, ...p.rule },
+    };
+    const identity = {
+      data: c.ds.description,
+      job: "shrink-retrain",
+      settings: { ...own, shrink: ruleSettings(p.rule) },
+      probe: p.key,
+      dims: p.allocation.dims,
+    };
+    const key = `${c.prefix}${p.model}-shrink-s${p.seed}-${ruleTag(p.rule)}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async (): Promise<RetrainResult> => {
+        let scores: Float32Array | undefined;
+        const selectionSeconds = p.found.full.runtime.wallSeconds + p.found.probeSeconds;
+        const r = await retrainShrunk(c.ds.data, settings, p.found, p.allocation, selectionSeconds, {
+          progress,
+          onTestScores: (x) => (scores = x.slice()),
+        });
+        if (scores) writeScores(scoresFile(c.dir, key), scores);
+        return r;
+      },
+    };
+  });
+  const done = await c.runner.stage(c.dir, cells, { log, counts: c.counts, offline: rawDataNeeded(c.ds) });
+  if (done instanceof CellsStopped) return done;
+  return plan.map((p, i) => ({
+    ...p,
+    result: done.get(cells[i].key) as RetrainResult,
+    scores: readScores(scoresFile(c.dir, cells[i].key)),
+  }));
+}
+
+/** The probe cells' and re-trains' summed wall time. */
+export function cellSeconds(probed: ProbeCell[], retrained: ShrinkRun[]): number {
+  return (
+    probed.reduce((a, r) => a + r.found.full.runtime.wallSeconds + r.found.probeSeconds, 0) +
+    retrained.reduce((a, r) => a + r.result.runtime.wallSeconds, 0)
+  );
+}
+
+/** A probe cell's full model with its saved test scores (the reference of its plans). */
+export function fullWithScores(c: ShrinkCells, p: ProbeCell): { result: RetrainResult; scores: Float32Array } {
+  const scores = readScores(scoresFile(c.dir, p.key));
+  if (!scores) throw new AutodimError(`beyond: the ${p.model} full model of seed ${p.seed} has no saved test scores`);
+  return { result: p.found.full, scores };
+}
