@@ -22,6 +22,14 @@ const SCHEMAS = new Map<string, z.AnyZodObject>([
   ...Object.entries(METHOD_SETTINGS),
 ]);
 
+/**
+ * Whether `base` is a group of `schema`'s settings (a subset of its keys, each value valid), not
+ * another object of the same name (the tuning's `search` is a grid of search settings).
+ */
+function describes(schema: z.AnyZodObject, base: unknown): boolean {
+  return schema.partial().strict().safeParse(base).success;
+}
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 function kind(v: unknown): string {
@@ -44,12 +52,8 @@ export function mergeSettings<S>(
 ): S {
   const merge = (base: unknown, over: unknown, path: string): unknown => {
     const template: unknown = whole[path];
-    const schema =
-      template instanceof z.ZodObject
-        ? template
-        : kind(base) === "object"
-          ? SCHEMAS.get(path.slice(path.lastIndexOf(".") + 1))
-          : undefined;
+    const named = kind(base) === "object" ? SCHEMAS.get(path.slice(path.lastIndexOf(".") + 1)) : undefined;
+    const schema = template instanceof z.ZodObject ? template : named && describes(named, base) ? named : undefined;
     if (schema && kind(over) === "object") return mergeGroup(schema, base, over as Record<string, unknown>, path);
     if (template !== undefined && kind(template) === "object" && kind(over) === "object") {
       const out: Record<string, unknown> = {};
