@@ -1,9 +1,9 @@
 // Per-flag help (`autodim search --help`): what each flag sets, its default and the paper's
 // value. A flag that sets a config field takes its meaning from the field's schema description
 // (src/train/schemas.ts, src/train/result-schema.ts), so the help and the validated config
-// cannot drift apart; a setting flag (the search's, training, each method's own) takes its meaning, default
-// and accepted values from its settings schema (src/methods/defaults.ts); flags that are not
-// config fields (files, threads, checkpoints) say what they do here.
+// cannot drift apart; a setting flag (the search's, training's, each method's own) takes its
+// meaning, default and accepted values from its settings schema (src/methods/defaults.ts); flags
+// that are not config fields (files, threads, checkpoints) say what they do here.
 import type { z } from "zod";
 import { SEARCH_SETTINGS } from "../methods/defaults.js";
 import { METHOD_FLAGS, METHODS } from "../methods/registry.js";

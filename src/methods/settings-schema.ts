@@ -1,7 +1,7 @@
-// A settings schema: one zod object per group of settings (the shared training settings, each
-// method's own), each field with its help (`.describe`), its bounds and its default (or
-// `.optional()`). From it come the group's type (`SettingsOf`), its default values
-// (`settingsDefaults`), its CLI flags (`settingFlags`, read by src/cli/flags.ts) and the check
+// A settings schema: one zod object per group of settings (AutoDim's search settings, the shared
+// training settings, each method's own), each field with its help (`.describe`), its bounds and
+// its default (or `.optional()`). From it come the group's type (`SettingsOf`), its default values
+// (`settingsDefaults`), its CLI flags (`settingFlags` and `choiceFlags`, read by src/cli/flags.ts) and the check
 // of a config file's or a notebook cell's value (`settingProblem`, src/experiments/overrides.ts),
 // so a setting's meaning, default and bounds are written once.
 import { z } from "zod";
