@@ -1,16 +1,16 @@
 // Per-flag help (`autodim search --help`): what each flag sets, its default and the paper's
 // value. A flag that sets a config field takes its meaning from the field's schema description
 // (src/train/schemas.ts, src/train/result-schema.ts), so the help and the validated config
-// cannot drift apart; a setting flag (training, each method's own) takes its meaning, default
-// and accepted values from its settings schema (src/methods/defaults.ts); flags that are not
-// config fields (files, threads, checkpoints) say what they do here.
+// cannot drift apart; a setting flag (the search's, training's, each method's own) takes its
+// meaning, default and accepted values from its settings schema (src/methods/defaults.ts); flags
+// that are not config fields (files, threads, checkpoints) say what they do here.
 import type { z } from "zod";
-import { DEFAULT_SEARCH } from "../methods/defaults.js";
+import { SEARCH_SETTINGS } from "../methods/defaults.js";
 import { METHOD_FLAGS, METHODS } from "../methods/registry.js";
-import { accepts, type SettingFlag } from "../methods/settings-schema.js";
+import { accepts, type ChoiceFlag, type SettingFlag } from "../methods/settings-schema.js";
 import { searchConfigShape } from "../train/schemas.js";
 import { retrainConfigShape } from "../train/result-schema.js";
-import { TRAIN_SETTING_FLAGS } from "./flags.js";
+import { MAX_CANDIDATE, SEARCH_CHOICE_FLAGS, SEARCH_SETTING_FLAGS, TRAIN_SETTING_FLAGS } from "./flags.js";
 
 interface FlagDoc {
   flag: string;
@@ -71,59 +71,6 @@ const RUN_CONTROL: FlagDoc[] = [
   COMMON["allow-divergence"],
 ];
 
-const SEARCH: FlagDoc[] = [
-  COMMON.data,
-  { flag: "model", value: "fm|wd|deepfm|nfm|ipnn|autoint", help: "the base model the supernet searches with" },
-  { flag: "out", value: "plan.json", help: "where the dimension plan is written (with per-field diagnostics)" },
-  {
-    flag: "candidates",
-    value: "2,8,16,24,32",
-    field: S.candidates,
-    default: DEFAULT_SEARCH.candidates.join(","),
-    paper: "2,8,16,24,32",
-  },
-  {
-    flag: "embedding",
-    value: "shared|separate",
-    field: S.lookup,
-    default: DEFAULT_SEARCH.lookup,
-    paper: "shared (AD-2)",
-  },
-  { flag: "unify", value: "linear|zeropad", field: S.unify, default: DEFAULT_SEARCH.unify, paper: "linear (AD-2)" },
-  { flag: "freq", value: "N", field: S.frequency, default: String(DEFAULT_SEARCH.frequency), paper: "10" },
-  { flag: "one-level", field: S.oneLevel, default: "off (bi-level)" },
-  { flag: "second-order", field: S.secondOrder, default: "off (first order)", paper: "first order" },
-  { flag: "epochs", value: "N", field: S.epochs, default: String(DEFAULT_SEARCH.epochs), paper: "1" },
-  {
-    flag: "warmup-steps",
-    value: "N",
-    field: S.warmupSteps,
-    default: String(DEFAULT_SEARCH.warmupSteps),
-    paper: "not stated",
-  },
-  { flag: "batch-size", value: "N", field: S.batchSize, default: String(DEFAULT_SEARCH.batchSize), paper: "2000" },
-  { flag: "lr", value: "X", field: S.learningRate, default: String(DEFAULT_SEARCH.learningRate), paper: "0.001" },
-  {
-    flag: "arch-lr",
-    value: "X",
-    field: S.architectureLearningRate,
-    default: String(DEFAULT_SEARCH.architectureLearningRate),
-    paper: "0.001",
-  },
-  {
-    flag: "tau-schedule",
-    value: "fit|paper",
-    field: S.tauSchedule,
-    default: DEFAULT_SEARCH.tauSchedule ?? "fit",
-    paper: "paper",
-  },
-  { flag: "tau-decay", value: "X", field: S.tauDecay, default: String(DEFAULT_SEARCH.tauDecay), paper: "5e-5" },
-  { flag: "seed", value: "N", field: S.seed, default: "2026" },
-  { flag: "save-weights", value: "FILE", help: "also save the trained supernet, for `retrain --warm-start`" },
-  { flag: "undecided", value: "keep|max|fail", field: S.undecided, default: "keep" },
-  ...RUN_CONTROL,
-];
-
 /** A setting flag's help, all from its settings schema. */
 const settingDoc = (s: SettingFlag, extra: Partial<FlagDoc> = {}): FlagDoc => ({
   flag: s.flag,
@@ -133,6 +80,63 @@ const settingDoc = (s: SettingFlag, extra: Partial<FlagDoc> = {}): FlagDoc => ({
   range: accepts(s),
   ...extra,
 });
+/** A choice flag's (or a switch's) help, all from its settings schema. */
+const choiceDoc = (c: ChoiceFlag, extra: Partial<FlagDoc> = {}): FlagDoc => ({
+  flag: c.flag,
+  ...(c.choices ? { value: c.choices.join("|") } : {}),
+  help: c.help,
+  default: typeof c.default === "string" ? c.default : c.default ? "on" : "off",
+  ...extra,
+});
+
+/** The paper's value of each search setting that has a flag. */
+const PAPER_SEARCH: Record<string, string> = {
+  candidates: "2,8,16,24,32",
+  lookup: "shared (AD-2)",
+  unify: "linear (AD-2)",
+  tauDecay: "5e-5",
+  tauSchedule: "paper",
+  frequency: "10",
+  oneLevel: "bi-level",
+  secondOrder: "first order",
+  epochs: "1",
+  warmupSteps: "not stated",
+  batchSize: "2000",
+  learningRate: "0.001",
+  architectureLearningRate: "0.001",
+};
+
+/** The search settings' flags in their schema's order (SEARCH_SETTINGS): meaning, default, accepted values. */
+const SEARCH_SETTING_DOCS: FlagDoc[] = Object.keys(SEARCH_SETTINGS.shape).flatMap((key): FlagDoc[] => {
+  const paper = PAPER_SEARCH[key] === undefined ? {} : { paper: PAPER_SEARCH[key] };
+  const n = SEARCH_SETTING_FLAGS.find((s) => s.key === key);
+  if (n) return [settingDoc(n, paper)];
+  const c = SEARCH_CHOICE_FLAGS.find((s) => s.key === key);
+  if (c) return [choiceDoc(c, paper)];
+  if (key !== "candidates") return []; // no flag: config files and notebook cells only
+  const field = SEARCH_SETTINGS.shape.candidates;
+  return [
+    {
+      flag: "candidates",
+      value: "2,8,16,24,32",
+      field,
+      default: (field.parse(undefined) as number[]).join(","),
+      range: `integers in 1..${MAX_CANDIDATE}`,
+      ...paper,
+    },
+  ];
+});
+
+const SEARCH: FlagDoc[] = [
+  COMMON.data,
+  { flag: "model", value: "fm|wd|deepfm|nfm|ipnn|autoint", help: "the base model the supernet searches with" },
+  { flag: "out", value: "plan.json", help: "where the dimension plan is written (with per-field diagnostics)" },
+  ...SEARCH_SETTING_DOCS,
+  { flag: "seed", value: "N", field: S.seed, default: "2026" },
+  { flag: "save-weights", value: "FILE", help: "also save the trained supernet, for `retrain --warm-start`" },
+  { flag: "undecided", value: "keep|max|fail", field: S.undecided, default: "keep" },
+  ...RUN_CONTROL,
+];
 
 /** The paper's value of each training setting. */
 const PAPER_TRAIN: Record<string, string> = {

@@ -10,16 +10,22 @@ import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
 import { mergeSettings } from "../experiments/overrides.js";
 import type { Scale } from "../experiments/datasets.js";
-import { TRAIN_SETTINGS } from "../methods/defaults.js";
+import { SEARCH_SETTINGS, TRAIN_SETTINGS } from "../methods/defaults.js";
 import { METHOD_NAMES } from "../methods/registry.js";
-import { settingFlags, type SettingFlag } from "../methods/settings-schema.js";
+import {
+  choiceFlags,
+  settingFlags,
+  type ChoiceFlag,
+  type FlagNames,
+  type SettingFlag,
+} from "../methods/settings-schema.js";
 import { MODEL_NAMES } from "../models/ctr.js";
 import { DEFAULT_THREADS } from "../accel/index.js";
 import { writeFileAtomic } from "../core/files.js";
 import { lockCheckpointFolder, type CheckpointSettings } from "../train/checkpoint.js";
 import { dimensionPlanSchema, type DimensionPlan } from "../train/schemas.js";
 import { readJsonFile } from "../train/json-file.js";
-import { intFlag, numberFlag, UsageError } from "./args.js";
+import { choiceFlag, intFlag, numberFlag, UsageError } from "./args.js";
 import { checkOutputFolder, type FlagPath } from "./outputs.js";
 
 /** Training steps between checkpoints. */
@@ -64,6 +70,50 @@ export const TRAINING_FLAGS = {
 
 /** The training settings' flags (TRAIN_SETTINGS): --epochs, --patience, --batch-size, --lr, --embedding-l2. */
 export const TRAIN_SETTING_FLAGS = settingFlags(TRAIN_SETTINGS, { learningRate: "lr" });
+
+/**
+ * The search settings' flag names (SEARCH_SETTINGS) where not the kebab-case key; false: no flag
+ * (a config file's or a notebook cell's setting only). The candidates are a list (--candidates).
+ */
+const SEARCH_FLAG_NAMES: FlagNames = {
+  lookup: "embedding",
+  frequency: "freq",
+  learningRate: "lr",
+  architectureLearningRate: "arch-lr",
+  mixScale: false,
+  architectureOptimizer: false,
+  alphaSnapshots: false,
+};
+
+/** The largest candidate size `--candidates` takes. */
+export const MAX_CANDIDATE = 4096;
+
+/** `autodim search`'s number flags: --tau-decay, --freq, --epochs, --warmup-steps, --batch-size, --lr, --arch-lr. */
+export const SEARCH_SETTING_FLAGS = settingFlags(SEARCH_SETTINGS, SEARCH_FLAG_NAMES);
+
+/** `autodim search`'s choices and switches: --embedding, --unify, --tau-schedule, --one-level, --second-order. */
+export const SEARCH_CHOICE_FLAGS = choiceFlags(SEARCH_SETTINGS, SEARCH_FLAG_NAMES);
+
+/** parseFlags' spec of choice flags (a choice takes a value, a switch none). */
+export function choiceFlagSpec(flags: readonly ChoiceFlag[]): Record<string, { type: "string" | "boolean" }> {
+  return Object.fromEntries(
+    flags.map((c) => [c.flag, { type: c.choices ? ("string" as const) : ("boolean" as const) }]),
+  );
+}
+
+/** `base` with each given choice flag (checked: the error names the flag and its choices) or switch read into it. */
+export function choiceFlagValues<T extends object>(
+  f: Record<string, unknown>,
+  flags: readonly ChoiceFlag[],
+  base: T,
+): T {
+  const out = { ...base } as Record<string, unknown>;
+  for (const c of flags) {
+    if (f[c.flag] === undefined) continue;
+    out[c.key] = c.choices ? choiceFlag(f, c.flag, c.choices) : f[c.flag] === true;
+  }
+  return out as T;
+}
 
 /** parseFlags' spec of setting flags (each takes a value). */
 export function settingFlagSpec(flags: readonly SettingFlag[]): Record<string, { type: "string" }> {

@@ -22,10 +22,9 @@ export interface RunConfigFile {
 
 /**
  * Method settings a run may have that the defaults lack: each with a template of its type, or its
- * schema (train's optional keys are its schema's, TRAIN_SETTINGS).
+ * schema (the optional keys of search and train are their schemas', SEARCH_SETTINGS and TRAIN_SETTINGS).
  */
 export const RUN_OPTIONAL_SETTINGS: Record<string, unknown> = {
-  "search.batchParts": 2,
   shrink: METHOD_SETTINGS.shrink,
 };
 

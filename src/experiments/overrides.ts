@@ -2,23 +2,33 @@
 // (`reproduce X --config FILE --seeds 1,2 --models fm --methods fde,autodim`), layered
 // flags > file > defaults. A settings object is checked against the experiment's defaults —
 // every key must exist there and keep its type (arrays keep their elements' type) — and a group
-// with a settings schema (training, RaS, MDE, Shrink) against that schema, bounds included, so a
-// typo, a wrong type or a value out of range is an error naming the field, never ignored.
+// with a settings schema (the search, training, RaS, MDE, Shrink) against that schema, bounds
+// included, so a typo, a wrong type or a value out of range is an error naming the field, never
+// ignored.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { AutodimError } from "../core/errors.js";
-import { METHOD_SETTINGS, TRAIN_SETTINGS } from "../methods/defaults.js";
+import { METHOD_SETTINGS, SEARCH_SETTINGS, TRAIN_SETTINGS } from "../methods/defaults.js";
 import { settingProblem, settingsDefaults } from "../methods/settings-schema.js";
 
 /**
- * The groups of settings with a schema, by the name every settings object gives them (a run's
- * `train`, an experiment's `retrain`, and each method's own).
+ * The groups of settings with a schema, by the name every settings object gives them (AutoDim's
+ * `search`, a run's `train`, an experiment's `retrain`, and each method's own).
  */
 const SCHEMAS = new Map<string, z.AnyZodObject>([
+  ["search", SEARCH_SETTINGS],
   ["train", TRAIN_SETTINGS],
   ["retrain", TRAIN_SETTINGS],
   ...Object.entries(METHOD_SETTINGS),
 ]);
+
+/**
+ * Whether `base` is a group of `schema`'s settings (a subset of its keys, each value valid), not
+ * another object of the same name (the tuning's `search` is a grid of search settings).
+ */
+function describes(schema: z.AnyZodObject, base: unknown): boolean {
+  return schema.partial().strict().safeParse(base).success;
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -42,12 +52,8 @@ export function mergeSettings<S>(
 ): S {
   const merge = (base: unknown, over: unknown, path: string): unknown => {
     const template: unknown = whole[path];
-    const schema =
-      template instanceof z.ZodObject
-        ? template
-        : kind(base) === "object"
-          ? SCHEMAS.get(path.slice(path.lastIndexOf(".") + 1))
-          : undefined;
+    const named = kind(base) === "object" ? SCHEMAS.get(path.slice(path.lastIndexOf(".") + 1)) : undefined;
+    const schema = template instanceof z.ZodObject ? template : named && describes(named, base) ? named : undefined;
     if (schema && kind(over) === "object") return mergeGroup(schema, base, over as Record<string, unknown>, path);
     if (template !== undefined && kind(template) === "object" && kind(over) === "object") {
       const out: Record<string, unknown> = {};
@@ -86,14 +92,18 @@ export function mergeSettings<S>(
     return over;
   };
   // A group with a schema: the base's keys (or the schema's defaults) with the override's, each
-  // checked by its field (type and bounds).
+  // checked by its field (type and bounds). A key the base lacks is taken only when the schema
+  // makes it optional: an experiment's group may leave out a setting it sets itself (the frequency
+  // sweep's search has no frequency), and an override of that would be ignored.
   const mergeGroup = (schema: z.AnyZodObject, base: unknown, over: Record<string, unknown>, path: string) => {
     const out: Record<string, unknown> = {
       ...((base as Record<string, unknown> | undefined) ?? settingsDefaults(schema)),
     };
     for (const [key, value] of Object.entries(over)) {
       const at = `${path}.${key}`;
-      if (!(key in schema.shape)) throw new AutodimError(`${where}: unknown setting ${at}`);
+      const field = (schema.shape as z.ZodRawShape)[key] as z.ZodTypeAny | undefined;
+      if (!field || !(key in out || field instanceof z.ZodOptional))
+        throw new AutodimError(`${where}: unknown setting ${at}`);
       const problem = settingProblem(schema, key, value);
       if (problem) {
         // A wrong type says the type first (as every other setting's), a wrong value what the field accepts.

@@ -9,15 +9,14 @@ import {
   SMOKE_RETRAIN,
   SMOKE_SEARCH,
   type RetrainSettings,
+  type SearchSettings,
 } from "../methods/defaults.js";
-import type { SearchConfig } from "../train/schemas.js";
 import type { ModelName } from "../models/ctr.js";
 import { join } from "node:path";
 import type { CheckpointSettings } from "../train/checkpoint.js";
 import type { Scale } from "./datasets.js";
 
-export type SearchSettings = Omit<SearchConfig, "model" | "seed">;
-export type { RetrainSettings };
+export type { RetrainSettings, SearchSettings };
 
 export function searchSettings(scale: Scale): SearchSettings {
   if (scale === "smoke") return { ...SMOKE_SEARCH };

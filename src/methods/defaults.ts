@@ -1,13 +1,14 @@
 // Every default setting in one place: the paper's search and re-train settings, the quick
 // scale's, and each baseline's own. The CLI, the experiments, the notebooks and the tests read
-// them from here. The training settings and each method's own are a settings schema each (help,
-// bounds and default per field; settings-schema.ts derives the type, the defaults, the flags and
-// the checks), kept here beside the other scales' values rather than in each method's file, so
-// quickSettings and the scale variants read them without loading the methods' training code.
+// them from here. The search settings, the training settings and each method's own are a
+// settings schema each (help, bounds and default per field; settings-schema.ts derives the type,
+// the defaults, the flags and the checks), kept here beside the other scales' values rather than
+// in each method's file, so quickSettings and the scale variants read them without loading the
+// methods' training code.
 import { z } from "zod";
 import type { ModelName } from "../models/ctr.js";
 import { retrainConfigShape } from "../train/result-schema.js";
-import type { SearchConfig } from "../train/schemas.js";
+import { searchConfigShape } from "../train/schemas.js";
 import { settingsDefaults, type SettingsOf } from "./settings-schema.js";
 import type { MethodSettings } from "./types.js";
 
@@ -17,26 +18,41 @@ export const DEFAULT_SEED = 2026;
 /** The paper's candidate sizes. */
 export const PAPER_CANDIDATES = [2, 8, 16, 24, 32];
 
-export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
-  candidates: PAPER_CANDIDATES,
-  lookup: "shared",
-  unify: "linear",
-  tauDecay: 5e-5,
+// The search settings' meanings are the plan file's (searchConfigShape); here their bounds (the
+// CLI's) and defaults (the paper's scale). The order is the settings' JSON order, which a saved
+// cell's identity hashes: change it and every saved cell is another cell.
+const S = searchConfigShape.shape;
+
+/** AutoDim's search settings (all but the model and the seed); the defaults are the paper's scale. */
+export const SEARCH_SETTINGS = z.object({
+  candidates: S.candidates.default(PAPER_CANDIDATES),
+  lookup: S.lookup.default("shared"),
+  unify: S.unify.default("linear"),
+  tauDecay: S.tauDecay.max(1).default(5e-5),
   // τ reaches its floor at the last search step whatever the data size (the paper's 5e-5 per
   // step gets there only after 19,800 steps; see `TemperatureSchedule.of`).
-  tauSchedule: "fit",
-  mixScale: 0.1,
-  frequency: 10,
-  oneLevel: false,
-  secondOrder: false,
-  epochs: 1,
-  warmupSteps: 0,
-  batchSize: 2000,
-  learningRate: 1e-3,
-  architectureLearningRate: 1e-3,
-  architectureOptimizer: "adam",
-  alphaSnapshots: 20,
-};
+  tauSchedule: S.tauSchedule
+    .unwrap()
+    .default("fit")
+    .describe(S.tauSchedule.description ?? ""),
+  mixScale: S.mixScale.min(1e-6).max(100).default(0.1),
+  frequency: S.frequency.max(1_000_000).default(10),
+  oneLevel: S.oneLevel.default(false),
+  secondOrder: S.secondOrder.default(false),
+  epochs: S.epochs.max(1000).default(1),
+  warmupSteps: S.warmupSteps.max(1_000_000_000).default(0),
+  batchSize: S.batchSize.max(1 << 20).default(2000),
+  learningRate: S.learningRate.min(1e-8).max(10).default(1e-3),
+  architectureLearningRate: S.architectureLearningRate.min(1e-8).max(10).default(1e-3),
+  architectureOptimizer: S.architectureOptimizer.default("adam"),
+  alphaSnapshots: S.alphaSnapshots.max(10_000).default(20),
+  /** Each batch in 2 parts (SearchConfig.batchParts); absent: whole. Its flag, --batch-parts, is every training command's. */
+  batchParts: S.batchParts,
+});
+export type SearchSettings = SettingsOf<typeof SEARCH_SETTINGS>;
+
+/** The search at the paper's scale (one epoch, batch 2000, α by Adam 1e-3 every 10 steps). */
+export const DEFAULT_SEARCH: SearchSettings = settingsDefaults(SEARCH_SETTINGS);
 
 /**
  * The search at quick scale (minutes on the default synthetic data, 2 cores): the paper's
@@ -45,7 +61,7 @@ export const DEFAULT_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
  * ~150 α steps where the paper's takes ~1,800. The zero-padding variant (AD-1) is the
  * separate method "autodim-zeropad".
  */
-export const QUICK_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
+export const QUICK_SEARCH: SearchSettings = {
   ...DEFAULT_SEARCH,
   batchSize: 512,
   epochs: 4,
@@ -81,7 +97,7 @@ export const QUICK_RETRAIN: RetrainSettings = settingsDefaults(TRAIN_SETTINGS);
 export const PAPER_RETRAIN: RetrainSettings = { epochs: 10, patience: 2, batchSize: 2000, learningRate: 1e-3 };
 
 /** The smoke scale (seconds, for the tests): the quick search and re-train in miniature. */
-export const SMOKE_SEARCH: Omit<SearchConfig, "model" | "seed"> = {
+export const SMOKE_SEARCH: SearchSettings = {
   ...QUICK_SEARCH,
   batchSize: 256,
   epochs: 1,

@@ -1,7 +1,7 @@
-// A settings schema: one zod object per group of settings (the shared training settings, each
-// method's own), each field with its help (`.describe`), its bounds and its default (or
-// `.optional()`). From it come the group's type (`SettingsOf`), its default values
-// (`settingsDefaults`), its CLI flags (`settingFlags`, read by src/cli/flags.ts) and the check
+// A settings schema: one zod object per group of settings (AutoDim's search settings, the shared
+// training settings, each method's own), each field with its help (`.describe`), its bounds and
+// its default (or `.optional()`). From it come the group's type (`SettingsOf`), its default values
+// (`settingsDefaults`), its CLI flags (`settingFlags` and `choiceFlags`, read by src/cli/flags.ts) and the check
 // of a config file's or a notebook cell's value (`settingProblem`, src/experiments/overrides.ts),
 // so a setting's meaning, default and bounds are written once.
 import { z } from "zod";
@@ -71,15 +71,21 @@ function bounds(n: z.ZodNumber, key: string): { int: boolean; min: number; max: 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
- * The flags of a schema's number settings, in its order: `--kebab-key` unless `names` renames
- * one (`learningRate: "lr"`). Other fields (e.g. batch parts, 1 or 2) are checked in config files
- * but are no flag of this group.
+ * A flag's name for each setting that differs from `--kebab-key` (`learningRate: "lr"`), or
+ * false for a setting that is no flag (set in config files and notebook cells only).
  */
-export function settingFlags(schema: z.AnyZodObject, names: Record<string, string> = {}): SettingFlag[] {
+export type FlagNames = Record<string, string | false>;
+
+/**
+ * The flags of a schema's number settings, in its order: `--kebab-key` unless `names` renames
+ * one (`learningRate: "lr"`) or leaves it out (false). Other fields (e.g. batch parts, 1 or 2)
+ * are checked in config files but are no flag of this group (choices and switches: `choiceFlags`).
+ */
+export function settingFlags(schema: z.AnyZodObject, names: FlagNames = {}): SettingFlag[] {
   const defaults = schema.parse({}) as Record<string, unknown>;
   return Object.entries(schema.shape as z.ZodRawShape).flatMap(([key, field]) => {
     const n = numberOf(field);
-    if (!n) return [];
+    if (!n || names[key] === false) return [];
     const help = field.description ?? n.description;
     if (!help) throw new Error(`setting ${key} has no description (.describe): its flag needs help`);
     const { int, min, max } = bounds(n, key);
@@ -87,7 +93,7 @@ export function settingFlags(schema: z.AnyZodObject, names: Record<string, strin
     return [
       {
         key,
-        flag: names[key] ?? kebab(key),
+        flag: names[key] || kebab(key),
         help,
         kind: int ? "int" : "number",
         min,
@@ -95,6 +101,52 @@ export function settingFlags(schema: z.AnyZodObject, names: Record<string, strin
         default: optional ? min : (defaults[key] as number),
         optional,
       } satisfies SettingFlag,
+    ];
+  });
+}
+
+/** A choice setting (an enum: `--flag A|B`) or a switch (a boolean: `--flag`, off unless given) as a CLI flag. */
+export interface ChoiceFlag {
+  key: string;
+  flag: string;
+  help: string;
+  /** The values it takes, in the schema's order; undefined for a switch. */
+  choices: readonly string[] | undefined;
+  /** The value when the flag is not given (a switch: false). */
+  default: string | boolean;
+}
+
+/** The enum inside a field's optional/default wrappers, or a boolean's marker, or undefined for another type. */
+function choicesOf(field: z.ZodTypeAny): readonly string[] | "switch" | undefined {
+  if (field instanceof z.ZodOptional || field instanceof z.ZodDefault) return choicesOf(field._def.innerType);
+  if (field instanceof z.ZodEnum) return field.options as readonly string[];
+  return field instanceof z.ZodBoolean ? "switch" : undefined;
+}
+
+/**
+ * The flags of a schema's choice settings (enums) and switches (booleans), in its order, named as
+ * `settingFlags` names them; each needs a default (a switch's must be false: a flag turns it on).
+ */
+export function choiceFlags(schema: z.AnyZodObject, names: FlagNames = {}): ChoiceFlag[] {
+  const defaults = schema.parse({}) as Record<string, unknown>;
+  return Object.entries(schema.shape as z.ZodRawShape).flatMap(([key, field]) => {
+    const choices = choicesOf(field);
+    if (!choices || names[key] === false) return [];
+    const help = field.description;
+    if (!help) throw new Error(`setting ${key} has no description (.describe): its flag needs help`);
+    const value = defaults[key];
+    if (choices === "switch" ? value !== false : typeof value !== "string")
+      throw new Error(
+        `setting ${key}: a ${choices === "switch" ? "switch needs the default false" : "choice needs a default"}`,
+      );
+    return [
+      {
+        key,
+        flag: names[key] || kebab(key),
+        help,
+        choices: choices === "switch" ? undefined : choices,
+        default: value as string | boolean,
+      } satisfies ChoiceFlag,
     ];
   });
 }
@@ -117,6 +169,7 @@ export function settingProblem(schema: z.AnyZodObject, key: string, value: unkno
 
 function literalsOf(field: z.ZodTypeAny): unknown[] | undefined {
   if (field instanceof z.ZodOptional || field instanceof z.ZodDefault) return literalsOf(field._def.innerType);
+  if (field instanceof z.ZodEnum) return field.options as unknown[];
   if (field instanceof z.ZodUnion) {
     const options = field._def.options as z.ZodTypeAny[];
     if (options.every((o) => o instanceof z.ZodLiteral)) return options.map((o) => (o as z.ZodLiteral<unknown>).value);

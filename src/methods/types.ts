@@ -2,11 +2,17 @@
 // that turns (data, base model, settings) into a re-trained, test-evaluated result with the
 // same schema as `autodim retrain` — same training loop, metrics and parameter accounting.
 import type { PreparedData } from "../data/batches.js";
-import type { SearchConfig } from "../train/schemas.js";
 import type { RetrainResult } from "../train/result-schema.js";
 import type { ModelName } from "../models/ctr.js";
 import type { CheckpointSettings } from "../train/checkpoint.js";
-import type { MdeSettings, MethodSection, RandomSearchSettings, RetrainSettings, ShrinkSettings } from "./defaults.js";
+import type {
+  MdeSettings,
+  MethodSection,
+  RandomSearchSettings,
+  RetrainSettings,
+  SearchSettings,
+  ShrinkSettings,
+} from "./defaults.js";
 import type { SettingFlag } from "./settings-schema.js";
 
 /** Training settings shared by every method (the scale of an experiment). */
@@ -16,8 +22,8 @@ export interface MethodSettings {
   candidates: number[];
   /** Final training (and the full-dimension model): TRAIN_SETTINGS. */
   train: RetrainSettings;
-  /** AutoDim / AutoDim-s search settings. */
-  search: Omit<SearchConfig, "model" | "seed" | "candidates" | "oneLevel">;
+  /** AutoDim / AutoDim-s search settings (SEARCH_SETTINGS; the candidates are the run's, AutoDim-s is its own method). */
+  search: Omit<SearchSettings, "candidates" | "oneLevel">;
   /** RaS: random plans tried, and the epochs each is trained before comparing (RANDOM_SEARCH_SETTINGS). */
   randomSearch: RandomSearchSettings;
   /** MDE: the temperature α of d ∝ p^α (MDE_SETTINGS). */

@@ -161,7 +161,11 @@ export const searchEmbeddingConfigShape = z.object({
    * it. Scaling all candidates alike keeps them comparable. Measured on 50k synthetic rows,
    * FM supernet validation AUC: 0.507 unscaled, 0.625 with 1/√32, 0.661 with 0.1.
    */
-  mixScale: finite.positive(),
+  mixScale: finite
+    .positive()
+    .describe(
+      "constant factor on the mixed field embedding (keeps FM's pairwise products of unit-variance fields small)",
+    ),
 });
 export interface SearchEmbeddingConfig {
   candidates: number[];
@@ -212,10 +216,10 @@ export const searchConfigShape = z.object({
     .positive()
     .describe("Adam learning rate of the architecture weights α (trained as log α)"),
   /** Optimiser of α. The paper gives the learning rate (1e-3) but not the optimiser; Adam is the usual reading. */
-  architectureOptimizer: z.enum(["adam", "sgd"]),
+  architectureOptimizer: z.enum(["adam", "sgd"]).describe("optimiser of the architecture weights α"),
   seed: z.number().int().describe("the root of every random stream (init, shuffle, dropout, Gumbel noise)"),
   /** Snapshots of α kept for the α-evolution figure. */
-  alphaSnapshots: count,
+  alphaSnapshots: count.describe("snapshots of α kept for the α-evolution figure"),
   tauSchedule: z
     .enum(["paper", "fit"])
     .optional()

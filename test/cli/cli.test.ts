@@ -182,7 +182,7 @@ test("training commands: each bad flag value is a usage error naming the flag an
     ],
     [["search", ...base, "--unify", "foo"], 2, /--unify must be one of linear, zeropad, got "foo"/],
     [["search", ...base, "--embedding", "foo"], 2, /--embedding must be one of shared, separate, got "foo"/],
-    [["search", ...base, "--freq", "0"], 2, /--freq must be an integer ≥ 1, got 0/],
+    [["search", ...base, "--freq", "0"], 2, /--freq must be an integer in 1\.\.1000000, got 0/],
     [["search", ...base, "--lr", "-1"], 2, /--lr: a value that starts with "-" must be written --lr=VALUE/],
     [["search", ...base, "--lr=-1"], 2, /--lr must be a number in \[1e-8, 10\], got "-1"/],
     [["search", ...base, "--tau-decay", "abc"], 2, /--tau-decay must be a number in \[0, 1\], got "abc"/],

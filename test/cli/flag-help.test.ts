@@ -33,7 +33,10 @@ test("search, retrain and run: the help explains exactly the flags their usage n
     for (const f of documented) assert.match(help, new RegExp(`--${f}\\b`), `${command} --${f}`);
   }
   const freq = (flagHelp("search") ?? "").split("\n").find((l) => l.trimStart().startsWith("--freq N")) ?? "";
-  assert.ok(freq.includes(`${searchConfigShape.shape.frequency.description} (default 10; paper 10)`), freq);
+  assert.ok(
+    freq.includes(`${searchConfigShape.shape.frequency.description} (default 10; an integer in 1..1000000; paper 10)`),
+    freq,
+  );
   assert.equal(flagHelp("prepare"), undefined);
 });
 

@@ -4,21 +4,27 @@
 import { search } from "../../embedding/search.js";
 import { undecidedFields } from "../../embedding/diagnostics.js";
 import { AutodimError } from "../../core/errors.js";
-import { DEFAULT_SEED } from "../../methods/defaults.js";
-import { DEFAULT_SEARCH } from "../../methods/defaults.js";
+import { DEFAULT_SEARCH, DEFAULT_SEED } from "../../methods/defaults.js";
 import { MODEL_NAMES } from "../../models/ctr.js";
 import { backendLabel, initRuntime } from "../../accel/index.js";
 import { describeHardware } from "../../core/hardware.js";
 import { startLog } from "../../core/run-log.js";
 import { memoryProblem, searchMemory } from "../../train/memory.js";
 import { candidatesProblem, type SearchConfig, UNDECIDED_POLICIES } from "../../train/schemas.js";
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseFlags, requireString, UsageError } from "../args.js";
+import { choiceFlag, intFlag, intListFlag, parseFlags, requireString, UsageError } from "../args.js";
 import {
   batchPartsFlag,
   batchSizeCheck,
   checkpointFlags,
   checkpointOutput,
+  choiceFlagSpec,
+  choiceFlagValues,
+  MAX_CANDIDATE,
   openData,
+  SEARCH_CHOICE_FLAGS,
+  SEARCH_SETTING_FLAGS,
+  settingFlagSpec,
+  settingFlagValues,
   threadsFlag,
   TRAINING_FLAGS,
   writeJson,
@@ -34,19 +40,10 @@ export async function searchCommand(argv: string[]): Promise<void> {
     model: { type: "string" },
     out: { type: "string" },
     candidates: { type: "string" },
-    embedding: { type: "string" },
-    unify: { type: "string" },
-    freq: { type: "string" },
-    "one-level": { type: "boolean" },
-    "second-order": { type: "boolean" },
+    // The search settings' flags, from their schema (SEARCH_SETTINGS).
+    ...choiceFlagSpec(SEARCH_CHOICE_FLAGS),
+    ...settingFlagSpec(SEARCH_SETTING_FLAGS),
     "save-weights": { type: "string" },
-    epochs: { type: "string" },
-    "warmup-steps": { type: "string" },
-    "batch-size": { type: "string" },
-    lr: { type: "string" },
-    "arch-lr": { type: "string" },
-    "tau-decay": { type: "string" },
-    "tau-schedule": { type: "string" },
     seed: { type: "string" },
     undecided: { type: "string" },
   });
@@ -55,31 +52,18 @@ export async function searchCommand(argv: string[]): Promise<void> {
     throw new UsageError(
       "--one-level (AutoDim-s) and --second-order exclude each other: AutoDim-s has no validation step",
     );
-  const candidates = intListFlag(f, "candidates", 1, 4096) ?? DEFAULT_SEARCH.candidates;
+  const candidates = intListFlag(f, "candidates", 1, MAX_CANDIDATE) ?? DEFAULT_SEARCH.candidates;
   const problem = candidatesProblem(candidates);
   if (problem) throw new UsageError(`--candidates: ${problem}`);
+  const model = choiceFlag(f, "model", MODEL_NAMES);
+  // The defaults' keys in their order (a plan's config keeps its JSON), each given flag checked against its schema.
+  const settings = choiceFlagValues(f, SEARCH_CHOICE_FLAGS, settingFlagValues(f, SEARCH_SETTING_FLAGS, DEFAULT_SEARCH));
   const config: SearchConfig = {
-    ...DEFAULT_SEARCH,
-    model: choiceFlag(f, "model", MODEL_NAMES),
+    ...settings,
+    model,
     candidates,
-    lookup: choiceFlag(f, "embedding", ["shared", "separate"] as const, "shared"),
-    unify: choiceFlag(f, "unify", ["linear", "zeropad"] as const, "linear"),
-    frequency: intFlag(f, "freq", DEFAULT_SEARCH.frequency, 1),
-    oneLevel: f["one-level"] === true,
-    secondOrder: f["second-order"] === true,
-    epochs: intFlag(f, "epochs", DEFAULT_SEARCH.epochs, 1, 1000),
-    warmupSteps: intFlag(f, "warmup-steps", DEFAULT_SEARCH.warmupSteps, 0),
-    batchSize: intFlag(f, "batch-size", DEFAULT_SEARCH.batchSize, 1, 1 << 20),
-    learningRate: numberFlag(f, "lr", DEFAULT_SEARCH.learningRate, 1e-8, 10),
-    architectureLearningRate: numberFlag(f, "arch-lr", DEFAULT_SEARCH.architectureLearningRate, 1e-8, 10),
-    tauDecay: numberFlag(f, "tau-decay", DEFAULT_SEARCH.tauDecay, 0, 1),
     // A decay given by hand is the fixed ("paper") schedule unless --tau-schedule says otherwise.
-    tauSchedule: choiceFlag(
-      f,
-      "tau-schedule",
-      ["paper", "fit"] as const,
-      f["tau-decay"] !== undefined ? "paper" : DEFAULT_SEARCH.tauSchedule,
-    ),
+    ...(f["tau-decay"] !== undefined && f["tau-schedule"] === undefined ? { tauSchedule: "paper" as const } : {}),
     seed: intFlag(f, "seed", DEFAULT_SEED, 0),
     ...batchPartsFlag(f),
     // Absent means "keep": the CLI's plan has the library's (and the notebooks') config by default.
