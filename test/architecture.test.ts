@@ -136,6 +136,21 @@ test("tests mirror src/ folder for folder, and `npm test` runs every folder", ()
     assert.ok(script.includes(`test/${n}/*.test.ts`), `npm test does not run test/${n}/`);
 });
 
+test("every file with a slow test is in `npm run test:slow`, and CI runs it after `npm test`", () => {
+  const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
+  const slowFiles = sources("test").filter(
+    (f) => f.endsWith(".test.ts") && /test\("slow: /.test(readFileSync(f, "utf8")),
+  );
+  assert.ok(slowFiles.length > 0);
+  for (const f of slowFiles)
+    assert.ok(scripts["test:slow"].includes(f), `${f} has a slow test but test:slow does not run it`);
+  for (const f of sources("test").filter((x) => x.endsWith(".test.ts")))
+    for (const m of readFileSync(f, "utf8").matchAll(/test\("slow: [^"]*", (\w+)/g))
+      assert.equal(m[1], "SLOW", `${f}: a test named "slow: …" without the SLOW option`);
+  const ci = readFileSync(".ci/run", "utf8");
+  assert.ok(ci.indexOf("npm run test:slow") > ci.indexOf("npm test"), "CI runs npm run test:slow");
+});
+
 test("no source file in src/ is over 400 lines", () => {
   const long = sources("src")
     .map((file) => ({ file, lines: readFileSync(file, "utf8").split("\n").length - 1 }))

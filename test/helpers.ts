@@ -131,3 +131,11 @@ export function snapshot(dir: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * A slow test's options: its name starts "slow: ", and it runs only under AUTODIM_SLOW_TESTS=1 —
+ * `npm run test:slow` (which CI runs after `npm test`) and `npm run test:portable` — so that
+ * `npm test` stays near ten minutes on 2 cores. test/architecture.test.ts checks that every file
+ * using it is in test:slow.
+ */
+export const SLOW = process.env.AUTODIM_SLOW_TESTS === "1" ? {} : { skip: "slow: `npm run test:slow` runs it" };

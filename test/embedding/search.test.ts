@@ -13,7 +13,7 @@ import type { DimensionPlan } from "../../src/train/schemas.js";
 import type { RetrainResult } from "../../src/train/result-schema.js";
 import { MODEL_NAMES } from "../../src/models/ctr.js";
 import { backendLabel, initRuntime } from "../../src/accel/index.js";
-import { aboveChance, learnableSyntheticData, smallSyntheticData, tempDir } from "../helpers.js";
+import { aboveChance, learnableSyntheticData, smallSyntheticData, tempDir, SLOW } from "../helpers.js";
 
 let dataDir = "";
 let learnableDir = "";
@@ -104,44 +104,48 @@ test("same seed twice → identical plan and identical metrics (timings aside)",
   assert.deepEqual(stripResult(r1), stripResult(r2));
 });
 
-test("every base model (the paper's and the transfer study's) and every component variant trains and beats a constant predictor", async () => {
-  // On data with a strong signal (test AUC ~0.7 for every model, measured on OpenBLAS and wasm),
-  // "beats a constant predictor" is 4 standard errors of a constant's AUC above 0.5 (~0.58 here):
-  // far from any model's AUC, so no float rounding can carry one across it.
-  const data = new PreparedData(learnableDir);
-  const testBound = aboveChance(data.manifest.positives.test, data.manifest.rows.test);
-  const valBound = aboveChance(data.manifest.positives.val, data.manifest.rows.val);
-  for (const model of MODEL_NAMES) {
-    const r = await retrain(
-      data,
-      {
-        model,
-        dims: data.manifest.fields.map(() => 8),
-        projection: "none",
-        outputDim: 8,
-        epochs: 3,
-        patience: 3,
-        batchSize: 256,
-        learningRate: 3e-3,
-        seed: 1,
-      },
-      { method: "fde", progress: false },
-    );
-    assert.ok(r.test.auc > testBound, `${model}: test AUC ${r.test.auc} ≤ ${testBound.toFixed(4)}`);
-    assert.equal(r.params.embedding, data.totalFeatures * 8);
-  }
-  for (const lookup of ["shared", "separate"] as const) {
-    for (const unify of ["linear", "zeropad"] as const) {
-      const plan = await search(data, { ...small, model: "wd", lookup, unify, epochs: 3 }, { progress: false });
-      assert.ok(
-        plan.search.supernetValidation.auc > valBound,
-        `${lookup}/${unify}: supernet val AUC ${plan.search.supernetValidation.auc} ≤ ${valBound.toFixed(4)}`,
+test(
+  "slow: every base model (the paper's and the transfer study's) and every component variant trains and beats a constant predictor",
+  SLOW,
+  async () => {
+    // On data with a strong signal (test AUC ~0.7 for every model, measured on OpenBLAS and wasm),
+    // "beats a constant predictor" is 4 standard errors of a constant's AUC above 0.5 (~0.58 here):
+    // far from any model's AUC, so no float rounding can carry one across it.
+    const data = new PreparedData(learnableDir);
+    const testBound = aboveChance(data.manifest.positives.test, data.manifest.rows.test);
+    const valBound = aboveChance(data.manifest.positives.val, data.manifest.rows.val);
+    for (const model of MODEL_NAMES) {
+      const r = await retrain(
+        data,
+        {
+          model,
+          dims: data.manifest.fields.map(() => 8),
+          projection: "none",
+          outputDim: 8,
+          epochs: 3,
+          patience: 3,
+          batchSize: 256,
+          learningRate: 3e-3,
+          seed: 1,
+        },
+        { method: "fde", progress: false },
       );
-      const sep = lookup === "separate" ? 2 + 8 + 16 + 24 + 32 : 32;
-      assert.equal(plan.search.parameterCounts.embedding, data.totalFeatures * sep);
+      assert.ok(r.test.auc > testBound, `${model}: test AUC ${r.test.auc} ≤ ${testBound.toFixed(4)}`);
+      assert.equal(r.params.embedding, data.totalFeatures * 8);
     }
-  }
-});
+    for (const lookup of ["shared", "separate"] as const) {
+      for (const unify of ["linear", "zeropad"] as const) {
+        const plan = await search(data, { ...small, model: "wd", lookup, unify, epochs: 3 }, { progress: false });
+        assert.ok(
+          plan.search.supernetValidation.auc > valBound,
+          `${lookup}/${unify}: supernet val AUC ${plan.search.supernetValidation.auc} ≤ ${valBound.toFixed(4)}`,
+        );
+        const sep = lookup === "separate" ? 2 + 8 + 16 + 24 + 32 : 32;
+        assert.equal(plan.search.parameterCounts.embedding, data.totalFeatures * sep);
+      }
+    }
+  },
+);
 
 function autodim(args: string[]) {
   const r = spawnSync(process.execPath, ["bin/autodim.js", ...args], {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runNotebook } from "../../src/notebooks/run.js";
-import { FIXTURES, tempDir } from "../helpers.js";
+import { FIXTURES, tempDir, SLOW } from "../helpers.js";
 
 interface Cell {
   cell_type: string;
@@ -26,7 +26,7 @@ test("the kernelspec starts tslab at the repo root through its launcher", () => 
   assert.match(readFileSync(launcher, "utf8"), /cd "\$\(dirname "\$0"\)\/\.\.\/\.\.\/\.\."/);
 });
 
-test("every notebook executes cleanly at smoke scale; each code cell gets its count and outputs", () => {
+test("slow: every notebook executes cleanly at smoke scale; each code cell gets its count and outputs", SLOW, () => {
   const out = tempDir();
   // Fresh results and figures in temporary folders: the notebooks run their experiments.
   const env = { ...process.env, AUTODIM_RESULTS_DIR: tempDir(), AUTODIM_FIGURES_DIR: tempDir() };
