@@ -134,7 +134,12 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
   ].join("\n");
 }
 
-export function beyondFigures(r: BeyondResult, main: MainPoint[], caption: string): Record<string, Figure> {
+export function beyondFigures(
+  r: BeyondResult,
+  main: MainPoint[],
+  caption: string,
+  verdictCaption = "",
+): Record<string, Figure> {
   const models = [...new Set(r.curve.map((c) => c.model))];
   const shrinkTraces = models.map((model) => {
     const pts = r.curve.filter((c) => c.model === model);
@@ -163,7 +168,50 @@ export function beyondFigures(r: BeyondResult, main: MainPoint[], caption: strin
     error_y: { type: "data", symmetric: false, array: [m.high - m.delta], arrayminus: [m.delta - m.low] },
     marker: { size: 9, symbol: "diamond" },
   }));
+  const dataName = (d: string) => (d === "movielens" ? "MovieLens-1M" : "planted 1.2M");
+  const verdict = r.verdict ?? [];
+  const verdictTraces = [...new Set(verdict.map((t) => t.data))].map((data) => {
+    const pts = verdict.filter((t) => t.data === data);
+    return {
+      type: "scatter",
+      mode: "markers+text",
+      name: `Shrink, gain share (${dataName(data)}, seeds ${pts[0].seeds.join(", ")})`,
+      x: pts.map((p) => 100 * p.saved),
+      y: pts.map((p) => p.delta.delta),
+      text: pts.map((p) => modelLabel(p.model)),
+      textposition: "top center",
+      error_y: {
+        type: "data",
+        symmetric: false,
+        array: pts.map((p) => p.delta.high - p.delta.delta),
+        arrayminus: pts.map((p) => p.delta.delta - p.delta.low),
+      },
+      marker: { size: 11, symbol: data === "movielens" ? "circle" : "square" },
+    };
+  });
+  const axes = {
+    xaxis: { title: { text: "embedding parameters saved vs FDE (%)" } },
+    yaxis: { title: { text: "ΔAUC vs FDE (test), 95% CI" }, zeroline: true, zerolinewidth: 2 },
+    shapes: [{ type: "line", x0: 50, x1: 50, yref: "paper", y0: 0, y1: 1, line: { dash: "dot", color: "#888" } }],
+  };
   return {
+    ...(verdictTraces.length
+      ? {
+          verdict: {
+            data: verdictTraces,
+            layout: {
+              title: {
+                text: `Shrink with the gain share chosen per model, fresh seeds: ΔAUC against parameters saved${verdictCaption ? `<br><sub>${verdictCaption}</sub>` : ""}`,
+              },
+              ...axes,
+              width: 1000,
+              height: 600,
+              margin: { t: 90, b: 120 },
+              legend: { orientation: "h", y: -0.2 },
+            },
+          },
+        }
+      : {}),
     tradeoff: {
       data: [...shrinkTraces, ...mainTraces],
       layout: {
@@ -219,7 +267,12 @@ export async function beyondBody(
   return {
     markdown: beyondMarkdown(r, ds, settings, main),
     payload: { ...r, main },
-    figures: beyondFigures(r, main, caption),
+    figures: beyondFigures(
+      r,
+      main,
+      caption,
+      `scale ${scale}; seeds ${(r.verdictSeeds ?? []).join(", ")} (never used for a choice); reference: the full model (FDE) of the same seed`,
+    ),
     data: ds.description,
     computeSeconds: r.computeSeconds,
     seed: r.curveSeeds[0],

@@ -210,6 +210,30 @@ const checks: Record<string, () => void> = {
         same(t.y[i] - t.error_y.arrayminus[i], lo, `${t.name} lower`);
       });
     }
+    // The gain share's verdict on fresh seeds: a point per (data, model) row of its table.
+    if (!readSavedResult("beyond-quick").markdown.includes("\n|data|model|rule|")) return; // not run yet
+    const verdictRows = tableStarting("beyond-quick", "|data|model|rule|");
+    const verdictFig = figure("beyond-quick", "verdict");
+    let points = 0;
+    for (const t of verdictFig.data as {
+      name: string;
+      x: number[];
+      y: number[];
+      text: string[];
+      error_y: { array: number[]; arrayminus: number[] };
+    }[]) {
+      t.x.forEach((x, i) => {
+        const r = verdictRows.find((row) => t.name.includes(`(${row.data}, `) && row.model === t.text[i]);
+        assert.ok(r, `${t.name} point ${i}: no table row`);
+        const [d, lo, hi] = intervalCells(r["ΔAUC vs FDE [95% CI]"]);
+        same(x / 100, r["params saved"], `${t.name} saved`);
+        same(t.y[i], d, `${t.name} ΔAUC`);
+        same(t.y[i] + t.error_y.array[i], hi, `${t.name} upper`);
+        same(t.y[i] - t.error_y.arrayminus[i], lo, `${t.name} lower`);
+        points++;
+      });
+    }
+    assert.equal(points, verdictRows.length, "one point per verdict row");
   },
   "efficiency-quick": () => {
     const rows = tableOf("efficiency-quick");
