@@ -137,8 +137,59 @@ const beyondSummary: Block = (r) => {
     ? ` On the planted set: ${pl.map(targetLine).join("; ")}.`
     : " Its planted main-table cells are not run yet.";
   const met = ml.length === 3 && ml.every((t) => t.delta.high >= 0 && t.saved >= 0.5);
-  return `${mlText}${plText} The MovieLens target (ΔAUC's interval reaching 0 or above with ≥ 50% saved, every model) is ${ml.length === 3 ? (met ? "**met**" : "**not met**") : "not judged yet"}; tolerance ${b.chosen} (chosen on seeds ${b.tuningSeeds.join(", ")}).`;
+  const first = `${mlText}${plText} The MovieLens target (ΔAUC's interval reaching 0 or above with ≥ 50% saved, every model) is ${ml.length === 3 ? (met ? "**met**" : "**not met**") : "not judged yet"}; tolerance ${b.chosen} (chosen on seeds ${b.tuningSeeds.join(", ")}).`;
+  return `${first}${gainShareSummary(b)}`;
 };
+
+/** Issue 31's targets, each judged on a verdict's rows: met, or which rows miss it. */
+export function targetsJudged(rows: ShrinkTarget[]): { target: string; met: boolean; misses: string[] }[] {
+  const ml = rows.filter((t) => t.data === "movielens");
+  const pl = rows.filter((t) => t.data === "planted-large");
+  const label = (t: ShrinkTarget) => `${t.data === "movielens" ? "MovieLens" : "planted"} ${modelLabel(t.model)}`;
+  const judge = (target: string, of: ShrinkTarget[], ok: (t: ShrinkTarget) => boolean) => {
+    const misses = of.filter((t) => !ok(t)).map(label);
+    return { target, met: of.length > 0 && misses.length === 0, misses };
+  };
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [
+    judge(
+      "MovieLens: ΔAUC ≥ 0 or its interval includes 0, with ≥ 50% saved",
+      ml,
+      (t) => t.delta.high >= 0 && t.saved >= 0.5,
+    ),
+    judge(
+      "planted: Spearman(planted rank, size) ≥ 0.7 (mean over seeds)",
+      pl,
+      (t) => meanOf(t.spearman ?? [NaN]) >= 0.7,
+    ),
+    judge("planted: every rank-0 field at the smallest size", pl, (t) =>
+      (t.noiseAtSmallest ?? []).every((n) => n.count === n.of),
+    ),
+    judge("planted: ΔAUC's interval includes 0 or is above it", pl, (t) => t.delta.high >= 0),
+    judge(
+      "stable: mean Pearson between seeds' sizes ≥ 0.75",
+      rows,
+      (t) => Number.isFinite(t.pearson) && t.pearson >= 0.75,
+    ),
+    judge("cost: search ≤ 2× one FDE training", rows, (t) => t.costVsFde <= 2),
+  ];
+}
+
+function gainShareSummary(b: BeyondResult): string {
+  if (!b.gainShares?.length) return "";
+  const chosen = b.gainShares.map((g) => `${modelLabel(g.model)} ${g.chosen}`).join(", ");
+  const head = ` With the tolerance as a share of the model's own gain over a constant predictor, chosen per model on seeds ${b.tuningSeeds.join(", ")} (${chosen})`;
+  if (!b.verdict?.length) return `${head}, the verdict on fresh seeds is not run yet.`;
+  const byData = (d: string) =>
+    b
+      .verdict!.filter((t) => t.data === d)
+      .map(targetLine)
+      .join("; ");
+  const judged = targetsJudged(b.verdict)
+    .map((j) => `${j.target}: ${j.met ? "**met**" : `**not met** (${j.misses.join(", ")})`}`)
+    .join("; ");
+  return `${head}, on fresh seeds ${(b.verdictSeeds ?? []).join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets — ${judged}.`;
+}
 
 export const VERDICT_BLOCKS: Record<string, Block> = {
   "verdict-table": verdictTable,

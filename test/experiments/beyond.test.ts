@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { beyondDefaults, chooseTolerance } from "../../src/experiments/beyond.js";
-import { meanPairwisePearson } from "../../src/experiments/beyond-targets.js";
+import { meanPairwisePearson, type ShrinkTarget } from "../../src/experiments/beyond-targets.js";
+import { targetsJudged } from "../../src/experiments/prose-verdict.js";
 import { SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
 
 test("the tolerance rule: the largest saving within the validation drop; none allowed, the smallest tolerance", () => {
@@ -74,5 +75,48 @@ test("agreement between seeds: the mean Pearson over every pair, NaN when a size
         [2, 8, 16],
       ]),
     ),
+  );
+});
+
+test("issue 31's targets judged per row: each miss named, a target with no rows not met", () => {
+  const row = (
+    data: ShrinkTarget["data"],
+    model: ShrinkTarget["model"],
+    over: Partial<ShrinkTarget>,
+  ): ShrinkTarget => ({
+    data,
+    model,
+    seeds: [4, 5, 6],
+    delta: {
+      key: "shrink",
+      delta: -0.001,
+      low: -0.003,
+      high: 0.001,
+      shareAtMostZero: 0.8,
+      verdict: "no difference detected",
+    },
+    saved: 0.6,
+    decided: [8, 8, 8],
+    fields: 8,
+    pearson: 0.8,
+    costVsFde: 1.5,
+    ...over,
+  });
+  const planted = { spearman: [0.8, 0.7, 0.75], noiseAtSmallest: [{ count: 6, of: 6 }] };
+  const judged = targetsJudged([
+    row("movielens", "fm", {}),
+    row("movielens", "deepfm", { saved: 0.4 }),
+    row("planted-large", "wd", { ...planted, spearman: [0.7, 0.6, 0.7] }),
+    row("planted-large", "fm", { ...planted, costVsFde: 2.5 }),
+  ]);
+  const of = (prefix: string) => judged.find((j) => j.target.startsWith(prefix))!;
+  assert.deepEqual(of("MovieLens").misses, ["MovieLens DeepFM"]);
+  assert.deepEqual(of("planted: Spearman").misses, ["planted W&D"], "mean 0.667 < 0.7; 0.75 passes");
+  assert.equal(of("planted: every rank-0").met, true);
+  assert.equal(of("planted: ΔAUC").met, true);
+  assert.deepEqual(of("cost").misses, ["planted FM"]);
+  assert.equal(
+    targetsJudged([row("movielens", "fm", {})]).find((j) => j.target.startsWith("planted: Spearman"))!.met,
+    false,
   );
 });
