@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { AutodimError } from "../core/errors.js";
 import { useSparseKernels, type SparseKernels } from "../tables/sparse-kernels.js";
 import { useNativeAlea } from "../core/random.js";
+import { useLinearSegmentSumOnCpu } from "../core/cpu-segment-sum.js";
 import {
   registerSumGradientFix,
   registerWasmKernelFixes,
@@ -246,6 +247,7 @@ async function activate(name: BackendName, fallbacks: string[]): Promise<Runtime
     elementwise = native.ew ? "native" : "wasm";
     nativeElementwiseMissing = native.missing;
   }
+  if (name === "cpu") kernelFixes = [useLinearSegmentSumOnCpu()];
   kernelFixes = [...kernelFixes, registerSumGradientFix()];
   const sparse = await loadNativeSparse();
   useSparseKernels(sparse.kernels);
