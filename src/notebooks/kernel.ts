@@ -10,6 +10,11 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Dealer, Subscriber } from "zeromq";
+
+/** A cell request with no status and no reply for this long was never started by the kernel. */
+const LOST_REQUEST_MS = 10 * 60_000;
+/** After "idle", how long to wait for the cell's shell reply before taking its outputs as they are. */
+const LOST_REPLY_MS = 10_000;
 import { AutodimError } from "../core/errors.js";
 
 const DELIMITER = "<IDS|MSG>";
@@ -186,6 +191,8 @@ export class TslabKernel {
       allow_stdin: false,
       stop_on_error: true,
     });
+    const sentAt = Date.now();
+    let started = false;
     const outputs: CellOutput[] = [];
     let stderr = "";
     let failed = false;
@@ -199,9 +206,16 @@ export class TslabKernel {
       if (!m) {
         if (this.exited) throw new AutodimError("the tslab kernel died while running a cell");
         if (reply) return { ok: !failed && reply.content.status === "ok", outputs, stderr };
+        // The kernel publishes "busy" before it compiles or runs a request; none at all for this
+        // long means the request was lost (seen once under load): fail rather than wait forever.
+        if (!started && Date.now() - sentAt > LOST_REQUEST_MS)
+          throw new AutodimError(
+            `the tslab kernel never started a cell (no status, no reply in ${LOST_REQUEST_MS / 60_000} minutes)`,
+          );
         continue;
       }
       if (m.parent_header.msg_id !== id) continue;
+      started = true;
       const c = m.content;
       switch (m.header.msg_type) {
         case "stream": {
@@ -239,8 +253,10 @@ export class TslabKernel {
           break;
         case "status":
           if (c.execution_state === "idle") {
-            await replied;
-            return { ok: !failed && reply?.content.status === "ok", outputs, stderr };
+            // The reply comes close to "idle"; a lost one must not hang the run. (A waiter left
+            // behind sleeps for good: the inbox wakes only its newest waiter.)
+            await Promise.race([replied, new Promise((r) => setTimeout(r, LOST_REPLY_MS))]);
+            return { ok: !failed && (reply ? reply.content.status === "ok" : true), outputs, stderr };
           }
           break;
       }
