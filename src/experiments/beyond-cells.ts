@@ -11,7 +11,7 @@ import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import type { Dataset } from "./datasets.js";
 import type { RunCounts } from "./frequency.js";
-import { methodSettings, readScores, scoresFile, writeScores, type MethodsSettings } from "./methods.js";
+import { methodSettings, readScores, savingTestScores, scoresFile, type MethodsSettings } from "./methods.js";
 
 /** A probe cell's result: the full model (test scores beside it), the probes, every rule's plan. */
 export interface Probed {
@@ -74,15 +74,10 @@ export async function probeCells(
     return {
       key,
       identity,
-      run: async (): Promise<Probed> => {
-        let scores: Float32Array | undefined;
-        const r = await trainAndProbe(c.ds.data, settings, rules, {
-          progress,
-          onTestScores: (p) => (scores = p.slice()),
-        });
-        if (scores) writeScores(scoresFile(c.dir, key), scores);
-        return r;
-      },
+      run: (): Promise<Probed> =>
+        savingTestScores(c.dir, key, (onTestScores) =>
+          trainAndProbe(c.ds.data, settings, rules, { progress, onTestScores }),
+        ),
     };
   });
   const done = await c.runner.stage(c.dir, cells, { log, counts: c.counts, offline: rawDataNeeded(c.ds) });
@@ -120,16 +115,17 @@ export async function retrainCells(c: ShrinkCells, probed: ProbeCell[]): Promise
     return {
       key,
       identity,
-      run: async (): Promise<RetrainResult> => {
-        let scores: Float32Array | undefined;
-        const selectionSeconds = p.found.full.runtime.wallSeconds + p.found.probeSeconds;
-        const r = await retrainShrunk(c.ds.data, settings, p.found, p.allocation, selectionSeconds, {
-          progress,
-          onTestScores: (x) => (scores = x.slice()),
-        });
-        if (scores) writeScores(scoresFile(c.dir, key), scores);
-        return r;
-      },
+      run: (): Promise<RetrainResult> =>
+        savingTestScores(c.dir, key, (onTestScores) =>
+          retrainShrunk(
+            c.ds.data,
+            settings,
+            p.found,
+            p.allocation,
+            p.found.full.runtime.wallSeconds + p.found.probeSeconds,
+            { progress, onTestScores },
+          ),
+        ),
     };
   });
   const done = await c.runner.stage(c.dir, cells, { log, counts: c.counts, offline: rawDataNeeded(c.ds) });

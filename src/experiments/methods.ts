@@ -180,6 +180,18 @@ export function writeScores(file: string, scores: Float32Array): void {
   writeFileAtomic(file, gzipSync(Buffer.from(q.buffer, q.byteOffset, q.byteLength)));
 }
 
+/** Runs `train`, saving the test scores it reports beside cell `key` in `dir`. */
+export async function savingTestScores<T>(
+  dir: string,
+  key: string,
+  train: (onTestScores: (scores: Float32Array) => void) => Promise<T>,
+): Promise<T> {
+  let scores: Float32Array | undefined;
+  const r = await train((p) => (scores = p.slice()));
+  if (scores) writeScores(scoresFile(dir, key), scores);
+  return r;
+}
+
 export function readScores(file: string): Float32Array | undefined {
   if (!existsSync(file)) return undefined;
   const raw = gunzipSync(readFileSync(file));
