@@ -137,6 +137,77 @@ export async function retrainCells(c: ShrinkCells, probed: ProbeCell[]): Promise
   }));
 }
 
+/** A warm cell's result: a probe cell's, and every rule's plan fine-tuned from the truncated full model. */
+export interface WarmProbed extends Probed {
+  warm: RetrainResult[];
+}
+
+/** The scores file of a warm cell's plan for one rule. */
+export const warmScoresKey = (key: string, rule: ShrinkTolerance) => `${key}-${ruleTag(rule)}`;
+
+/**
+ * Warm cells, one per (model, seed): the full model trained and probed once (the same bits as
+ * its probe cell), then each rule's plan started from the full model truncated field by field
+ * and fine-tuned (`warmStart`). One cell, because the start is the trained network, which a
+ * cell does not save.
+ */
+export async function warmCells(
+  c: ShrinkCells,
+  plan: { model: ModelName; seed: number }[],
+  rulesOf: (model: ModelName) => ShrinkTolerance[],
+): Promise<ShrinkRun[] | CellsStopped> {
+  const { progress, log } = quiet();
+  const cells = plan.map(({ model, seed }) => {
+    const settings = methodSettings(c.base, model, seed);
+    const rules = rulesOf(model);
+    const identity = { data: c.ds.description, job: "shrink-warm", settings, tolerances: rules };
+    const key = `${c.prefix}${model}-warm-s${seed}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async (): Promise<WarmProbed> => {
+        const found = await savingTestScores(c.dir, key, (onTestScores) =>
+          trainAndProbe(c.ds.data, settings, rules, { progress, onTestScores, keepStart: true }),
+        );
+        const { start, ...saved } = found;
+        const warm: RetrainResult[] = [];
+        for (const [t, rule] of rules.entries()) {
+          const own = { ...settings, shrink: { tolerance: SHRINK_TOLERANCE, ...ruleSettings(rule), warmStart: true } };
+          warm.push(
+            await savingTestScores(c.dir, warmScoresKey(key, rule), (onTestScores) =>
+              retrainShrunk(
+                c.ds.data,
+                own,
+                found,
+                found.allocations[t],
+                found.full.runtime.wallSeconds + found.probeSeconds,
+                { progress, onTestScores },
+              ),
+            ),
+          );
+        }
+        if (!start) throw new AutodimError("beyond: the warm cell kept no start");
+        return { ...saved, warm };
+      },
+    };
+  });
+  const done = await c.runner.stage(c.dir, cells, { log, counts: c.counts, offline: rawDataNeeded(c.ds) });
+  if (done instanceof CellsStopped) return done;
+  return plan.flatMap((p, i) => {
+    const found = done.get(cells[i].key) as WarmProbed;
+    const rules = rulesOf(p.model);
+    return rules.map((rule, t) => ({
+      ...p,
+      key: cells[i].key,
+      found,
+      rule,
+      allocation: found.allocations[t],
+      result: found.warm[t],
+      scores: readScores(scoresFile(c.dir, warmScoresKey(cells[i].key, rule))),
+    }));
+  });
+}
+
 /** The probe cells' and re-trains' summed wall time. */
 export function cellSeconds(probed: ProbeCell[], retrained: ShrinkRun[]): number {
   return (
@@ -146,7 +217,10 @@ export function cellSeconds(probed: ProbeCell[], retrained: ShrinkRun[]): number
 }
 
 /** A probe cell's full model with its saved test scores (the reference of its plans). */
-export function fullWithScores(c: ShrinkCells, p: ProbeCell): { result: RetrainResult; scores: Float32Array } {
+export function fullWithScores(
+  c: ShrinkCells,
+  p: Pick<ProbeCell, "key" | "model" | "seed" | "found">,
+): { result: RetrainResult; scores: Float32Array } {
   const scores = readScores(scoresFile(c.dir, p.key));
   if (!scores) throw new AutodimError(`beyond: the ${p.model} full model of seed ${p.seed} has no saved test scores`);
   return { result: p.found.full, scores };

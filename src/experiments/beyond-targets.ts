@@ -28,6 +28,8 @@ export interface ShrinkTarget {
   pearson: number;
   /** Shrink's selection time (full model + probes) over FDE's training of the same seed. */
   costVsFde: number;
+  /** The plan's re-train (or, warm, its fine-tuning) over FDE's training of the same seed (absent in results saved before it). */
+  retrainVsFde?: number;
   /** Planted data: Spearman(planted rank, size) per seed, and rank-0 fields at the smallest size. */
   spearman?: number[];
   noiseAtSmallest?: { count: number; of: number }[];
@@ -82,6 +84,7 @@ export function shrinkTarget(
     fields: names.length,
     pearson: meanPairwisePearson(dims),
     costVsFde: mean(pairs.map((p) => (p.shrink.result.selection?.seconds ?? NaN) / p.fde.result.runtime.wallSeconds)),
+    retrainVsFde: mean(pairs.map((p) => p.shrink.result.runtime.wallSeconds / p.fde.result.runtime.wallSeconds)),
     ...(planted
       ? {
           spearman: dims.map((v) =>

@@ -14,6 +14,12 @@
 //      0.15–0.16). Its rule is per model because stage 2 showed the mean over models letting FM's
 //      gain hide DeepFM's loss; having seen seeds 1–3, its verdict is on fresh seeds (4–6), on
 //      MovieLens and on the large planted set.
+//   4. Warm start: stage 3's verdict re-trains lost far more test AUC on planted data than the
+//      probes allowed, while the full model truncated to the same plan lost nothing on validation
+//      (its joint probe: −0.0040 to +0.0032 logloss), so the loss is the fresh re-train's, not the
+//      plan's. Each plan now starts from the truncated full model (a projection per field) and is
+//      fine-tuned, keeping the start unless an epoch beats it. The gain share is chosen again on
+//      the tuning seeds by the same rule, and judged on the fresh seeds 4–6 as stage 3.
 // One full-model training per (model, seed) serves every rule: the probes do not depend on it.
 import { AutodimError } from "../core/errors.js";
 import { DEFAULT_SEED, SHRINK_TOLERANCE } from "../methods/defaults.js";
@@ -30,6 +36,7 @@ import { testLabels } from "./methods-table.js";
 import {
   cellSeconds,
   fullWithScores,
+  warmCells,
   probeCells,
   retrainCells,
   ruleLabel,
@@ -55,6 +62,8 @@ export interface BeyondSettings {
   /** Stage 3's verdict: fresh seeds (neither tuning nor the main table's) on these data sets. */
   verdictSeeds: number[];
   verdictData: TargetData[];
+  /** Stage 4: the plans started from the truncated full model (stage 3's shares and seeds). */
+  warmStart: boolean;
 }
 
 export function beyondDefaults(scale: Scale): BeyondSettings {
@@ -72,6 +81,7 @@ export function beyondDefaults(scale: Scale): BeyondSettings {
     gainShares: smoke ? [0.05] : [0.01, 0.02, 0.05, 0.1],
     verdictSeeds: smoke ? [4] : [4, 5, 6],
     verdictData: smoke ? ["movielens"] : ["movielens", "planted-large"],
+    warmStart: true,
   };
 }
 
@@ -114,6 +124,9 @@ export interface BeyondResult {
   gainShares?: GainShareChoice[];
   verdict?: ShrinkTarget[];
   verdictSeeds?: number[];
+  /** Stage 4: the same with a warm start (absent in results saved before it). */
+  warmShares?: GainShareChoice[];
+  warmVerdict?: ShrinkTarget[];
   fields: string[];
   tuningSeeds: number[];
   curveSeeds: number[];
@@ -133,6 +146,24 @@ export function chooseTolerance<T extends { tolerance: number; validationDelta: 
   const allowed = rows.filter((t) => t.validationDelta >= -maxDrop);
   if (allowed.length === 0) return rows.reduce((a, b) => (b.tolerance < a.tolerance ? b : a));
   return allowed.reduce((a, b) => (b.saved > a.saved ? b : a));
+}
+
+/** Per model, the gain share by the tolerance rule on that model's tuning runs alone. */
+function chooseShares(s: BeyondSettings, runs: ShrinkRun[], fullParams: number): GainShareChoice[] {
+  return s.models.map((model) => {
+    const rows = s.gainShares.map((gainShare) => ({
+      gainShare,
+      ...tuningSummary(
+        runs.filter((r) => r.model === model && typeof r.rule !== "number" && r.rule.gainShare === gainShare),
+        fullParams,
+      ),
+    }));
+    const chosen = chooseTolerance(
+      rows.map((r) => ({ ...r, tolerance: r.gainShare })),
+      s.maxValidationDrop,
+    );
+    return { model, rows, chosen: chosen.gainShare };
+  });
 }
 
 /** One (model, rule)'s runs on the tuning seeds: mean validation AUC change, saving, fields decided. */
@@ -190,20 +221,7 @@ export async function runBeyond(
   const shareRuns = await retrainCells(movielens, shareProbes);
   if (shareRuns instanceof CellsStopped) return shareRuns;
   computeSeconds += cellSeconds(shareProbes, shareRuns);
-  const gainShares: GainShareChoice[] = s.models.map((model) => {
-    const rows = s.gainShares.map((gainShare) => ({
-      gainShare,
-      ...tuningSummary(
-        shareRuns.filter((r) => r.model === model && typeof r.rule !== "number" && r.rule.gainShare === gainShare),
-        fullParams,
-      ),
-    }));
-    const chosen = chooseTolerance(
-      rows.map((r) => ({ ...r, tolerance: r.gainShare })),
-      s.maxValidationDrop,
-    );
-    return { model, rows, chosen: chosen.gainShare };
-  });
+  const gainShares = chooseShares(s, shareRuns, fullParams);
 
   // 2. The curve on the verdict seeds.
   const curveProbes = await probeCells(movielens, every(s.curveModels, s.curveSeeds), () => s.tolerances);
@@ -248,47 +266,21 @@ export async function runBeyond(
   });
 
   // 3b. The gain shares' verdict on fresh seeds, on each data set, against the full model of the same seed.
-  const verdictTargets: ShrinkTarget[] = [];
-  const shareOf = (model: ModelName) => [{ gainShare: gainShares.find((g) => g.model === model)!.chosen }];
-  for (const data of s.verdictData) {
-    const vds = data === "movielens" ? ds : await datasetByName(data, scale);
-    const cells: ShrinkCells =
-      data === "movielens"
-        ? movielens
-        : { ds: vds, base: methodsDefaults(scale, data), dir, runner, counts, prefix: `${data}-` };
-    const probed = await probeCells(cells, every(s.models, s.verdictSeeds), shareOf);
-    if (probed instanceof CellsStopped) return probed;
-    const runs = await retrainCells(cells, probed);
-    if (runs instanceof CellsStopped) return runs;
-    computeSeconds += cellSeconds(probed, runs);
-    for (const model of s.models) {
-      const mine = runs.filter((r) => r.model === model);
-      verdictTargets.push(
-        shrinkTarget(
-          {
-            data,
-            ds: vds,
-            model,
-            smallest: cells.base.candidates[0],
-            replicates: cells.base.bootstrapReplicates,
-            rule: ruleLabel(shareOf(model)[0]),
-          },
-          mine.map((r) => {
-            if (!r.scores)
-              throw new AutodimError(`beyond: the ${r.model} plan of seed ${r.seed} has no saved test scores`);
-            return {
-              seed: r.seed,
-              fde: fullWithScores(
-                cells,
-                probed.find((p) => p.key === r.key)!,
-              ),
-              shrink: { result: r.result, scores: r.scores },
-            };
-          }),
-          data === "movielens" ? undefined : plantedRanks(vds),
-        ),
-      );
-    }
+  const cold = await verdictOnFreshSeeds(s, ds, scale, movielens, gainShares, false);
+  if (cold instanceof CellsStopped) return cold;
+  computeSeconds += cold.seconds;
+
+  // 4. The same with a warm start: the share chosen again on the tuning seeds, then its verdict.
+  let warm: { shares: GainShareChoice[]; targets: ShrinkTarget[] } | undefined;
+  if (s.warmStart) {
+    const warmTuning = await warmCells(movielens, every(s.models, s.tuningSeeds), () => shares);
+    if (warmTuning instanceof CellsStopped) return warmTuning;
+    computeSeconds += cellSeconds([], warmTuning) + warmFullSeconds(warmTuning);
+    const warmShares = chooseShares(s, warmTuning, fullParams);
+    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, warmShares, true);
+    if (judged instanceof CellsStopped) return judged;
+    computeSeconds += judged.seconds;
+    warm = { shares: warmShares, targets: judged.targets };
   }
 
   // The main tables' Shrink column against the targets (read, never trained, here).
@@ -316,11 +308,80 @@ export async function runBeyond(
     defaultTolerance: SHRINK_TOLERANCE,
     curve,
     gainShares,
-    verdict: verdictTargets,
+    verdict: cold.targets,
     verdictSeeds: s.verdictSeeds,
+    ...(warm ? { warmShares: warm.shares, warmVerdict: warm.targets } : {}),
     fields: ds.data.manifest.fields.map((f) => f.name),
     tuningSeeds: s.tuningSeeds,
     curveSeeds: s.curveSeeds,
     computeSeconds,
   };
+}
+
+/** Warm cells' full trainings and probes, counted once per cell (each rule's row repeats them). */
+function warmFullSeconds(runs: ShrinkRun[]): number {
+  const cells = new Map(runs.map((r) => [r.key, r.found.full.runtime.wallSeconds + r.found.probeSeconds]));
+  return [...cells.values()].reduce((a, b) => a + b, 0);
+}
+
+/** Each model's chosen share judged on the fresh seeds of every verdict data set (stages 3b and 4b). */
+async function verdictOnFreshSeeds(
+  s: BeyondSettings,
+  ds: Dataset,
+  scale: Scale,
+  movielens: ShrinkCells,
+  shares: GainShareChoice[],
+  warmStart: boolean,
+): Promise<{ targets: ShrinkTarget[]; seconds: number } | CellsStopped> {
+  const { dir, runner, counts } = movielens;
+  const every = (models: ModelName[], seeds: number[]) =>
+    models.flatMap((model) => seeds.map((seed) => ({ model, seed })));
+  const verdictTargets: ShrinkTarget[] = [];
+  let seconds = 0;
+  const shareOf = (model: ModelName) => [{ gainShare: shares.find((g) => g.model === model)!.chosen }];
+  for (const data of s.verdictData) {
+    const vds = data === "movielens" ? ds : await datasetByName(data, scale);
+    const cells: ShrinkCells =
+      data === "movielens"
+        ? movielens
+        : { ds: vds, base: methodsDefaults(scale, data), dir, runner, counts, prefix: `${data}-` };
+    const plan = every(s.models, s.verdictSeeds);
+    let runs: ShrinkRun[];
+    if (warmStart) {
+      const warm = await warmCells(cells, plan, shareOf);
+      if (warm instanceof CellsStopped) return warm;
+      runs = warm;
+      seconds += cellSeconds([], warm) + warmFullSeconds(warm);
+    } else {
+      const probed = await probeCells(cells, plan, shareOf);
+      if (probed instanceof CellsStopped) return probed;
+      const cold = await retrainCells(cells, probed);
+      if (cold instanceof CellsStopped) return cold;
+      runs = cold;
+      seconds += cellSeconds(probed, cold);
+    }
+    for (const model of s.models) {
+      const mine = runs.filter((r) => r.model === model);
+      verdictTargets.push(
+        shrinkTarget(
+          {
+            data,
+            ds: vds,
+            model,
+            smallest: cells.base.candidates[0],
+            replicates: cells.base.bootstrapReplicates,
+            rule: `${ruleLabel(shareOf(model)[0])}${warmStart ? ", warm start" : ""}`,
+          },
+          mine.map((r) => {
+            if (!r.scores)
+              throw new AutodimError(`beyond: the ${r.model} plan of seed ${r.seed} has no saved test scores`);
+            // The full model's scores are saved beside the cell that trained it (probe or warm cell).
+            return { seed: r.seed, fde: fullWithScores(cells, r), shrink: { result: r.result, scores: r.scores } };
+          }),
+          data === "movielens" ? undefined : plantedRanks(vds),
+        ),
+      );
+    }
+  }
+  return { targets: verdictTargets, seconds };
 }

@@ -162,6 +162,12 @@ export const SHRINK_SETTINGS = z.object({
     .describe(
       "the tolerance as this share of the full model's validation-logloss gain over a constant predictor, instead of --tolerance (0: use --tolerance)",
     ),
+  warmStart: z
+    .boolean()
+    .optional()
+    .describe(
+      "re-train the plan from the full model truncated field by field (each field its own projection), not from a fresh initialisation",
+    ),
 });
 export type ShrinkSettings = SettingsOf<typeof SHRINK_SETTINGS>;
 

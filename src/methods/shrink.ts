@@ -15,7 +15,9 @@ import {
   type ShrinkStep,
 } from "../embedding/shrink.js";
 import { AutodimError } from "../core/errors.js";
+import type { NamedArray } from "../tables/weights.js";
 import { evaluate } from "../train/fit.js";
+import type { CtrModel } from "../models/ctr.js";
 import type { Network } from "../train/network.js";
 import { PlanEmbedding } from "../train/plan-embedding.js";
 import { retrain } from "../train/retrain.js";
@@ -37,6 +39,17 @@ export interface ShrinkRecord {
   decided: number;
   joint: { predicted: number; measured: number; se: number; undone: number };
   probeSeconds: number;
+  /** The re-train started from the truncated full model (else from a fresh initialisation). */
+  warmStart?: boolean;
+}
+
+/**
+ * What a warm re-train starts from: the full model's trained rows per field (id order) with
+ * their principal components, and the model's own weights (first order, MLP, BatchNorm).
+ */
+export interface TruncationStart {
+  fields: { rows: Float32Array[]; components: FieldComponents }[];
+  model: NamedArray[];
 }
 
 /** One field's rows in the full table: their indices and a copy of their trained values. */
@@ -88,7 +101,7 @@ export function probeAndAllocate(
   candidates: number[],
   tolerances: ShrinkTolerance[],
   batchSize: number,
-): { probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[] } {
+): { probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[]; start: TruncationStart } {
   const started = Date.now();
   const labels: number[] = [];
   for (const b of data.batches("val", { batchSize, shuffle: false }))
@@ -157,7 +170,15 @@ export function probeAndAllocate(
       joint: { predicted: predictedIncrease, measured: joint.mean, se: joint.se, undone },
     };
   });
-  return { probes, probeSeconds: (Date.now() - started) / 1000, allocations };
+  return {
+    probes,
+    probeSeconds: (Date.now() - started) / 1000,
+    allocations,
+    start: {
+      fields: fields.map((f) => ({ rows: f.original, components: f.components })),
+      model: network.model.exportWeights().map((w) => ({ ...w, data: w.data.slice() })),
+    },
+  };
 }
 
 /** The full model of `s` (FDE's run, the same bits) probed at `tolerances`; its result beside them. */
@@ -165,8 +186,20 @@ export async function trainAndProbe(
   data: PreparedData,
   s: MethodSettings,
   tolerances: ShrinkTolerance[],
-  opts: { progress?: boolean; allowDivergence?: boolean; onTestScores?: (scores: Float32Array) => void } = {},
-): Promise<{ full: RetrainResult; probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[] }> {
+  opts: {
+    progress?: boolean;
+    allowDivergence?: boolean;
+    onTestScores?: (scores: Float32Array) => void;
+    /** Keep what a warm re-train starts from (the trained rows and model weights: memory). */
+    keepStart?: boolean;
+  } = {},
+): Promise<{
+  full: RetrainResult;
+  probes: FieldProbe[];
+  probeSeconds: number;
+  allocations: ShrinkAllocation[];
+  start?: TruncationStart;
+}> {
   const D = s.candidates[s.candidates.length - 1];
   if (opts.progress !== false)
     process.stderr.write(`shrink: training the full model (${s.model}, every field at ${D})\n`);
@@ -192,14 +225,19 @@ export async function trainAndProbe(
     },
   );
   if (!probed) throw new AutodimError("shrink: the full model was not probed");
-  return { full, ...probed };
+  const { start, ...rest } = probed;
+  return { full, ...rest, ...(opts.keepStart ? { start } : {}) };
 }
 
-/** Re-trains one allocation's plan (linear projection to D, as every plan's re-train). */
+/**
+ * Re-trains one allocation's plan: from a fresh initialisation with the linear projection to D
+ * of every plan's re-train, or, given `found.start`, from the full model truncated field by field
+ * (field-linear projections; epoch 0 is the truncated model, kept unless fine-tuning beats it).
+ */
 export function retrainShrunk(
   data: PreparedData,
   s: MethodSettings,
-  found: { full: RetrainResult; probes: FieldProbe[]; probeSeconds: number },
+  found: { full: RetrainResult; probes: FieldProbe[]; probeSeconds: number; start?: TruncationStart },
   allocation: ShrinkAllocation,
   seconds: number,
   opts: RunOptions,
@@ -210,6 +248,7 @@ export function retrainShrunk(
     ...rest,
     probes: found.probes,
     probeSeconds: found.probeSeconds,
+    ...(found.start ? { warmStart: true } : {}),
     full: {
       validationAuc: found.full.bestValidation.auc,
       validationLogloss: found.full.bestValidation.logloss,
@@ -221,10 +260,19 @@ export function retrainShrunk(
     process.stderr.write(
       `shrink: sizes ${dims.join(", ")}; decided ${record.decided} of ${dims.length} fields; joint validation logloss +${record.joint.measured.toFixed(5)} (tolerance ${record.tolerance.toFixed(5)}${record.gainShare ? `: ${record.gainShare.share} of the gain ${record.gainShare.gain.toFixed(4)} over a constant predictor` : ""})\n`,
     );
+  const start = found.start;
   return retrain(
     data,
-    { ...s.train, model: s.model, dims, projection: "linear", outputDim: D, seed: s.seed },
+    { ...s.train, model: s.model, dims, projection: start ? "field-linear" : "linear", outputDim: D, seed: s.seed },
     {
+      ...(start
+        ? {
+            startFrom: (embedding: PlanEmbedding, model: CtrModel) => {
+              embedding.loadTruncated(start.fields);
+              model.importWeights(new Map(start.model.map((w) => [w.name, w])), "the full model");
+            },
+          }
+        : {}),
       method: "shrink",
       progress: opts.progress,
       selection: { method: "shrink", seconds, dims, detail: record as unknown as Record<string, unknown> },
@@ -243,15 +291,16 @@ export const shrink: Method = {
   settings: { section: "shrink" },
   // What decides the plan: the absolute tolerance, or with a gain share the share alone.
   identity: (s) => {
-    const { tolerance, gainShare } = ownSettings(s, "shrink");
-    return gainShare ? { gainShare } : { tolerance };
+    const { tolerance, gainShare, warmStart } = ownSettings(s, "shrink");
+    return { ...(gainShare ? { gainShare } : { tolerance }), ...(warmStart ? { warmStart } : {}) };
   },
   async run(data, s, opts) {
     const started = Date.now();
-    const { tolerance, gainShare } = ownSettings(s, "shrink");
+    const { tolerance, gainShare, warmStart } = ownSettings(s, "shrink");
     const found = await trainAndProbe(data, s, [gainShare ? { gainShare } : tolerance], {
       progress: opts.progress,
       allowDivergence: opts.allowDivergence,
+      keepStart: warmStart === true,
     });
     return retrainShrunk(data, s, found, found.allocations[0], (Date.now() - started) / 1000, opts);
   },

@@ -58,6 +58,11 @@ export interface FitOptions {
   allowDivergence?: boolean;
   /** Receives the test-split probabilities of the restored best model, in row order. */
   onTestScores?: (scores: Float32Array) => void;
+  /**
+   * The network starts trained (a warm start): its validation before any step is epoch 0, kept
+   * when no epoch beats it, so fine-tuning never returns a model worse than its start.
+   */
+  startsTrained?: boolean;
 }
 
 export interface FitHistoryEntry {
@@ -123,6 +128,10 @@ export async function fit(network: Network, data: PreparedData, opts: FitOptions
     };
     await checkpoints.save(network, network.steps, loop, bestWeights ? snapshotArrays(bestWeights) : []);
   };
+  if (opts.startsTrained && !s.best) {
+    s.best = { ...evaluate(network, data, "val", opts.batchSize), epoch: 0 };
+    bestWeights = snapshot(network);
+  }
   const stepsPerEpoch = Math.ceil(data.rows("train") / opts.batchSize);
   const guard = new DivergenceGuard(opts.label, opts.allowDivergence);
   const show = opts.progress !== false;

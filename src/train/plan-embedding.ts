@@ -9,7 +9,8 @@ import {
   type EmbeddingParameterCounts,
   type ReplicaModuleSpec,
 } from "../models/embedding.js";
-import { Dense, type StepContext } from "../models/layers.js";
+import { constantVariable, Dense, uniformVariable, type StepContext } from "../models/layers.js";
+import { rowCoordinates, type FieldComponents } from "../embedding/pca.js";
 import type { RandomStream } from "../core/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import type { NamedArray } from "../tables/weights.js";
@@ -34,6 +35,9 @@ export interface PlanLayout {
  *   linear   — x = W_dᵀ e + b_d (the paper's choice for FM/DeepFM)
  *   zeropad  — e padded with zeros to `outputDim`
  *   none     — every field has the same size, used as is (FDE: the full-dimension model)
+ *   field-linear — each field narrower than `outputDim` has its own x = W_mᵀ e + b_m (MDE's
+ *              per-field projection); full-width fields are used as is. Shrink's warm start needs
+ *              it: a field's best rank-d approximation is its own map, which a shared W_d cannot hold.
  */
 export class PlanEmbedding implements EmbeddingModule {
   readonly outputDim: number;
@@ -44,6 +48,8 @@ export class PlanEmbedding implements EmbeddingModule {
   /** Distinct sizes, ascending; `sparse[g]` holds the fields of size `sizes[g]`. */
   readonly sizes: number[];
   readonly projections: Map<number, Dense>;
+  /** field-linear: per size d < outputDim, kernels [fields, d, outputDim] and biases [fields, 1, outputDim]. */
+  readonly fieldProjections: Map<number, { kernel: tf.Variable; bias: tf.Variable }>;
   private rowOrderCache?: { batch: number; index: tf.Tensor1D };
   private readonly layout: PlanLayout;
 
@@ -83,7 +89,20 @@ export class PlanEmbedding implements EmbeddingModule {
     this.projections = new Map();
     if (projection === "linear")
       for (const d of this.sizes) this.projections.set(d, new Dense(d, this.outputDim, rng, `plan/W${d}`, true));
-    this.dense = [...this.projections.values()].flatMap((p) => p.variables);
+    this.fieldProjections = new Map();
+    if (projection === "field-linear")
+      this.sizes.forEach((d, g) => {
+        if (d >= this.outputDim) return;
+        const n = this.sparse[g].fields.length;
+        this.fieldProjections.set(d, {
+          kernel: uniformVariable([n, d, this.outputDim], 1 / Math.sqrt(d), rng, `plan/fieldW${d}`),
+          bias: constantVariable([n, 1, this.outputDim], 0, `plan/fieldb${d}`),
+        });
+      });
+    this.dense = [
+      ...[...this.projections.values()].flatMap((p) => p.variables),
+      ...[...this.fieldProjections.values()].flatMap((p) => [p.kernel, p.bias]),
+    ];
   }
 
   /**
@@ -141,10 +160,55 @@ export class PlanEmbedding implements EmbeddingModule {
     });
   }
 
+  /**
+   * Starts the plan as a trained full-width table truncated field by field: a field of size
+   * d < outputDim gets rows (e − μ)·V_d and its own projection V_dᵀ with bias μ (its best rank-d
+   * affine approximation, src/embedding/pca.ts); a full-width field gets its rows as they are.
+   * `fields[m].rows` are field m's trained rows in id order.
+   */
+  loadTruncated(fields: { rows: ArrayLike<number>[]; components: FieldComponents }[]): void {
+    if (this.projection !== "field-linear")
+      throw new AutodimError("a truncated start needs the field-linear projection (one map per field)");
+    if (fields.length !== this.fieldCount)
+      throw new AutodimError(`a truncated start of ${fields.length} fields for a plan of ${this.fieldCount}`);
+    const D = this.outputDim;
+    this.sizes.forEach((d, g) => {
+      const { table, fields: members } = this.sparse[g];
+      const own = this.fieldProjections.get(d);
+      const kernel = new Float32Array(members.length * d * D);
+      const bias = new Float32Array(members.length * D);
+      let row = 0;
+      members.forEach((m, j) => {
+        const { rows, components } = fields[m];
+        if (rows.length > 0 && rows[0].length !== D)
+          throw new AutodimError(
+            `a truncated start: field ${m}'s rows are ${rows[0].length} wide, the plan's output ${D}`,
+          );
+        for (const e of rows) {
+          const out = table.row(row++);
+          if (own) rowCoordinates(e, components, d, out);
+          else out.set(e);
+        }
+        for (let k = 0; k < d; k++) kernel.set(components.directions[k], (j * d + k) * D);
+        bias.set(components.mean, j * D);
+      });
+      own?.kernel.assign(tf.tensor3d(kernel, [members.length, d, D]));
+      own?.bias.assign(tf.tensor3d(bias, [members.length, 1, D]));
+    });
+  }
+
   forward(touched: TouchedRows[], batch: number, _ctx: StepContext): tf.Tensor3D {
     const D = this.outputDim;
     const groups = this.sizes.map((d, g) => {
       const e = tf.gather(touched[g].values, touched[g].local) as tf.Tensor2D; // [B·F_g, d]
+      const own = this.fieldProjections.get(d);
+      if (own) {
+        // Rows are (b, j) ordered: [B, F_g, d] → [F_g, B, d] · [F_g, d, D] + b → back.
+        const n = this.sparse[g].fields.length;
+        const byField = tf.transpose(tf.reshape(e, [batch, n, d]), [1, 0, 2]) as tf.Tensor3D;
+        const x = tf.add(tf.matMul(byField, own.kernel as tf.Tensor3D), own.bias);
+        return tf.reshape(tf.transpose(x, [1, 0, 2]), [batch * n, D]) as tf.Tensor2D;
+      }
       return this.projection === "linear"
         ? (this.projections.get(d) as Dense).apply(e)
         : d < D
@@ -193,7 +257,9 @@ export class PlanEmbedding implements EmbeddingModule {
   parameterCounts(): EmbeddingParameterCounts {
     return {
       embedding: this.sparse.reduce((a, p) => a + p.table.parameterCount, 0),
-      transform: [...this.projections.values()].reduce((a, p) => a + p.parameterCount, 0),
+      transform:
+        [...this.projections.values()].reduce((a, p) => a + p.parameterCount, 0) +
+        [...this.fieldProjections.values()].reduce((a, p) => a + p.kernel.size + p.bias.size, 0),
       architecture: 0,
     };
   }

@@ -89,9 +89,13 @@ export async function retrain(
     onTestScores?: (scores: Float32Array) => void;
     /** Sees the trained network (best-epoch weights restored) before it is disposed. */
     afterTraining?: (network: Network) => void | Promise<void>;
+    /** Loads trained weights before the first step (then epoch 0 is the loaded model's validation). */
+    startFrom?: (embedding: PlanEmbedding, model: CtrModel) => void;
   },
 ): Promise<RetrainResult> {
   await startEngine();
+  if (config.warmStart && extra.startFrom)
+    throw new AutodimError("retrain: a warm start from the search and a start from trained weights at once");
   const embedding = new PlanEmbedding(
     data.fieldCount,
     config.dims,
@@ -100,9 +104,15 @@ export async function retrain(
     config.outputDim,
     randomStream(config.seed, "init", "embedding"),
   );
+  const { startFrom, ...rest } = extra;
   return trainWithEmbedding(data, embedding, config, {
-    ...extra,
-    beforeTraining: config.warmStart ? (model) => warmStartFromSearch(embedding, model, data, extra.plan) : undefined,
+    ...rest,
+    beforeTraining: startFrom
+      ? (model) => startFrom(embedding, model)
+      : config.warmStart
+        ? (model) => warmStartFromSearch(embedding, model, data, extra.plan)
+        : undefined,
+    startsTrained: startFrom !== undefined,
   });
 }
 
@@ -121,6 +131,8 @@ export async function trainWithEmbedding(
     selection?: SelectionRecord;
     progress?: boolean;
     beforeTraining?: (model: CtrModel) => void;
+    /** The network starts trained (`beforeTraining` loads it): its validation before any step is epoch 0. */
+    startsTrained?: boolean;
     /** Sees the trained network (best-epoch weights restored) before it is disposed. */
     afterTraining?: (network: Network) => void | Promise<void>;
     checkpoint?: CheckpointSettings;
@@ -164,6 +176,7 @@ export async function trainWithEmbedding(
       checkpoint: extra.checkpoint,
       allowDivergence: extra.allowDivergence,
       onTestScores: extra.onTestScores,
+      startsTrained: extra.startsTrained,
       identity: { job: "retrain", method: extra.method, config, dims: config.dims, data: dataIdentity(data) },
     });
     await extra.afterTraining?.(network);

@@ -26,7 +26,7 @@ import {
 
 export const LOOKUP_KINDS = ["shared", "separate"] as const;
 export const UNIFY_KINDS = ["linear", "zeropad"] as const;
-export const PROJECTION_KINDS = ["linear", "zeropad", "none"] as const;
+export const PROJECTION_KINDS = ["linear", "zeropad", "none", "field-linear"] as const;
 export type LookupKind = (typeof LOOKUP_KINDS)[number];
 export type UnifyKind = (typeof UNIFY_KINDS)[number];
 /** How re-trained fields reach the common width d_N (see PlanEmbedding). */
