@@ -90,8 +90,13 @@ export async function probeCells(
   }));
 }
 
-/** Every probe cell's plans re-trained, one cell per rule. */
-export async function retrainCells(c: ShrinkCells, probed: ProbeCell[]): Promise<ShrinkRun[] | CellsStopped> {
+/** Every probe cell's plans re-trained, one cell per rule (`fieldProjection`: a projection per field). */
+export async function retrainCells(
+  c: ShrinkCells,
+  probed: ProbeCell[],
+  opts: { fieldProjection?: boolean } = {},
+): Promise<ShrinkRun[] | CellsStopped> {
+  const perField = opts.fieldProjection ? { fieldProjection: true } : {};
   const { progress, log } = quiet();
   const plan = probed.flatMap(({ rules, ...p }) =>
     rules.map((rule, t) => ({ ...p, rule, allocation: p.found.allocations[t] })),
@@ -102,16 +107,20 @@ export async function retrainCells(c: ShrinkCells, probed: ProbeCell[]): Promise
     // share, as `ownSettings` gives a user's `--gain-share` run (the share decides).
     const settings = {
       ...own,
-      shrink: typeof p.rule === "number" ? { tolerance: p.rule } : { tolerance: SHRINK_TOLERANCE, ...p.rule },
+      shrink: {
+        ...(typeof p.rule === "number" ? { tolerance: p.rule } : { tolerance: SHRINK_TOLERANCE, ...p.rule }),
+        ...perField,
+      },
     };
     const identity = {
       data: c.ds.description,
       job: "shrink-retrain",
-      settings: { ...own, shrink: ruleSettings(p.rule) },
+      settings: { ...own, shrink: { ...ruleSettings(p.rule), ...perField } },
       probe: p.key,
       dims: p.allocation.dims,
     };
-    const key = `${c.prefix}${p.model}-shrink-s${p.seed}-${ruleTag(p.rule)}-${identityHash(identity)}`;
+    const tag = opts.fieldProjection ? "-fp" : "";
+    const key = `${c.prefix}${p.model}-shrink-s${p.seed}-${ruleTag(p.rule)}${tag}-${identityHash(identity)}`;
     return {
       key,
       identity,

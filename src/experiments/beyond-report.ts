@@ -9,7 +9,7 @@ import type { RunCounts } from "./frequency.js";
 import { modelLabel, type MainTableResult } from "./methods-table.js";
 import { markdownTable } from "./report.js";
 import { METHODS } from "../methods/registry.js";
-import { beyondDefaults, runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
+import { beyondDefaults, runBeyond, type BeyondResult, type BeyondSettings, type GainShareChoice } from "./beyond.js";
 import { finishedResult } from "./output-files.js";
 import { interval } from "./prose-format.js";
 import type { ShrinkTarget } from "./beyond-targets.js";
@@ -90,20 +90,66 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
   const targets = r.targets.length
     ? targetsTable(r.targets)
     : "Shrink's main-table cells are not saved yet (`autodim reproduce methods-movielens` and `methods-planted` make them).";
-  const shareChoice = markdownTable(
-    (r.gainShares ?? []).flatMap((g) =>
-      g.rows.map((row) => ({
-        model: modelLabel(g.model),
-        "gain share": row.gainShare,
-        "tolerance (mean)": row.tolerance,
-        "validation ΔAUC (mean)": row.validationDelta,
-        "params saved (mean)": row.saved,
-        "fields decided (mean)": row.decided.toFixed(1),
-        chosen: row.gainShare === g.chosen ? "✓" : "",
-      })),
-    ),
-    { "tolerance (mean)": 5, "validation ΔAUC (mean)": 4, "params saved (mean)": "%" },
-  );
+  const shareChoice = (choices: GainShareChoice[]) =>
+    markdownTable(
+      choices.flatMap((g) =>
+        g.rows.map((row) => ({
+          model: modelLabel(g.model),
+          "gain share": row.gainShare,
+          "tolerance (mean)": row.tolerance,
+          "validation ΔAUC (mean)": row.validationDelta,
+          "params saved (mean)": row.saved,
+          "fields decided (mean)": row.decided.toFixed(1),
+          chosen: row.gainShare === g.chosen ? "✓" : "",
+        })),
+      ),
+      { "tolerance (mean)": 5, "validation ΔAUC (mean)": 4, "params saved (mean)": "%" },
+    );
+  const fresh = (r.verdictSeeds ?? []).join(", ");
+  const variants = [
+    { name: "fresh re-train, a projection per size", targets: r.verdict ?? [] },
+    { name: "fresh re-train, a projection per field", targets: r.fieldVerdict ?? [] },
+    { name: "warm start (the truncation, fine-tuned)", targets: r.warmVerdict ?? [] },
+  ].filter((v) => v.targets.length > 0);
+  const later =
+    variants.length > 1
+      ? [
+          "",
+          `### Why the re-train loses: the plan as a truncation against the plan re-trained (seeds ${fresh})`,
+          "",
+          "Per seed, on validation: the full model with the plan's fields truncated together (its logloss change: the joint probe), and the plan as trained three ways — from a fresh start with one projection per size shared by the fields of that size (the paper's re-train), from a fresh start with a projection per field, and started from the truncation itself (warm start: each narrower field its own projection, its mean and principal directions, then fine-tuned with early stopping; epoch 0 is the truncation kept as it is). A truncation that costs no logloss while a re-train loses AUC puts the loss in that re-train, not in the plan.",
+          "",
+          diagnosisTable(variants),
+          ...(r.fieldShares?.length
+            ? [
+                "",
+                `### A projection per field: the gain share per model (tuning seeds ${r.tuningSeeds.join(", ")})`,
+                "",
+                "The plan re-trained from a fresh start as above, but every field narrower than the full width has its own projection to it (MDE's choice) instead of one shared by the fields of its size. The share is chosen again, by the same rule.",
+                "",
+                shareChoice(r.fieldShares),
+                "",
+                `### A projection per field: the verdict on fresh seeds ${fresh} against the targets`,
+                "",
+                targetsTable(r.fieldVerdict ?? []),
+              ]
+            : []),
+          ...(r.warmShares?.length
+            ? [
+                "",
+                `### Warm start: the gain share per model (tuning seeds ${r.tuningSeeds.join(", ")})`,
+                "",
+                "The plan starts from the full model truncated to it, field by field, and is fine-tuned with early stopping; the truncation itself is epoch 0, kept unless an epoch beats it on validation AUC. The share is chosen again, by the same rule.",
+                "",
+                shareChoice(r.warmShares),
+                "",
+                `### Warm start: the verdict on fresh seeds ${fresh} against the targets`,
+                "",
+                targetsTable(r.warmVerdict ?? []),
+              ]
+            : []),
+        ]
+      : [];
   return [
     head,
     "",
@@ -118,11 +164,12 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
     "The tolerance is this share of the full model's validation-logloss gain over a constant predictor (at the training click rate), so it scales with what the model learned; per model, the largest mean saving whose mean validation AUC loss over the tuning seeds is ≤ " +
       `${s.maxValidationDrop}. Chosen after seeds 1–3 were seen (the mean-over-models rule above let FM's gain hide DeepFM's loss there), so its verdict is on fresh seeds.`,
     "",
-    shareChoice,
+    shareChoice(r.gainShares ?? []),
     "",
-    `### The gain share's verdict on fresh seeds ${(r.verdictSeeds ?? []).join(", ")} against the targets`,
+    `### The gain share's verdict on fresh seeds ${fresh} against the targets`,
     "",
     r.verdict?.length ? targetsTable(r.verdict) : "Not run yet.",
+    ...later,
     "",
     `### The tolerance (tuning seeds ${r.tuningSeeds.join(", ")}; chosen ${r.chosen}; the code's default SHRINK_TOLERANCE ${r.defaultTolerance})`,
     "",
@@ -169,26 +216,41 @@ export function beyondFigures(
     marker: { size: 9, symbol: "diamond" },
   }));
   const dataName = (d: string) => (d === "movielens" ? "MovieLens-1M" : "planted 1.2M");
-  const verdict = r.verdict ?? [];
-  const verdictTraces = [...new Set(verdict.map((t) => t.data))].map((data) => {
-    const pts = verdict.filter((t) => t.data === data);
-    return {
-      type: "scatter",
-      mode: "markers+text",
-      name: `Shrink, gain share (${dataName(data)}, seeds ${pts[0].seeds.join(", ")})`,
-      x: pts.map((p) => 100 * p.saved),
-      y: pts.map((p) => p.delta.delta),
-      text: pts.map((p) => modelLabel(p.model)),
-      textposition: "top center",
-      error_y: {
-        type: "data",
-        symmetric: false,
-        array: pts.map((p) => p.delta.high - p.delta.delta),
-        arrayminus: pts.map((p) => p.delta.delta - p.delta.low),
-      },
-      marker: { size: 11, symbol: data === "movielens" ? "circle" : "square" },
-    };
-  });
+  const sets = [
+    { targets: r.verdict ?? [], start: "projection per size", symbol: "-open" },
+    { targets: r.fieldVerdict ?? [], start: "projection per field", symbol: "-dot" },
+    { targets: r.warmVerdict ?? [], start: "warm start", symbol: "" },
+  ];
+  const verdictTraces = sets
+    .flatMap(({ targets, start, symbol }) =>
+      [...new Set(targets.map((t) => t.data))].map((data) => ({
+        data,
+        start,
+        symbol,
+        pts: targets.filter((t) => t.data === data),
+      })),
+    )
+    .map(({ data, start, symbol, pts }) => {
+      return {
+        type: "scatter",
+        mode: "markers+text",
+        name: `Shrink, gain share, ${start} (${dataName(data)}, seeds ${pts[0].seeds.join(", ")})`,
+        x: pts.map((p) => 100 * p.saved),
+        y: pts.map((p) => p.delta.delta),
+        text: pts.map((p) => modelLabel(p.model)),
+        textposition: "top center",
+        error_y: {
+          type: "data",
+          symmetric: false,
+          array: pts.map((p) => p.delta.high - p.delta.delta),
+          arrayminus: pts.map((p) => p.delta.delta - p.delta.low),
+        },
+        marker: {
+          size: 11,
+          symbol: `${data === "movielens" ? "circle" : "square"}${symbol}`,
+        },
+      };
+    });
   const axes = {
     xaxis: { title: { text: "embedding parameters saved vs FDE (%)" } },
     yaxis: { title: { text: "ΔAUC vs FDE (test), 95% CI" }, zeroline: true, zerolinewidth: 2 },
@@ -245,9 +307,38 @@ function targetsTable(targets: ShrinkTarget[]): string {
         ? t.noiseAtSmallest.map((n) => `${n.count}/${n.of}`).join(", ")
         : "",
       "search cost vs FDE": t.costVsFde.toFixed(2),
+      "re-train vs FDE": t.retrainVsFde === undefined ? "" : t.retrainVsFde.toFixed(2),
     })),
     { "params saved": "%" },
   );
+}
+
+const signed = (x: number, digits: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
+
+/** Per (data, model, re-train): the joint truncation's validation logloss change, the plan's validation AUC change, its test ΔAUC. */
+function diagnosisTable(variants: { name: string; targets: ShrinkTarget[] }[]): string {
+  const perSeed = (xs: number[] | undefined, digits: number) =>
+    xs ? xs.map((x) => (Number.isFinite(x) ? signed(x, digits) : "–")).join(", ") : "";
+  const rows = variants[0].targets.flatMap((first) =>
+    variants.flatMap((v) => {
+      const t = v.targets.find((x) => x.data === first.data && x.model === first.model);
+      if (!t) return [];
+      return [
+        {
+          data: t.data === "movielens" ? "MovieLens-1M" : "planted 1.2M",
+          model: modelLabel(t.model),
+          "re-train": v.name,
+          "its rule": t.rule ?? "",
+          "truncation: val logloss change": perSeed(t.validation?.jointLogloss, 4),
+          "plan: val ΔAUC": perSeed(t.validation?.planAuc, 4),
+          "epoch kept": t.validation?.bestEpoch.join(", ") ?? "",
+          "plan: test ΔAUC [95% CI]": `${interval(t.delta)} ${t.delta.verdict}`,
+          "params saved": t.saved,
+        },
+      ];
+    }),
+  );
+  return markdownTable(rows, { "params saved": "%" });
 }
 
 export async function beyondBody(

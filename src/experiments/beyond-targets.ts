@@ -30,6 +30,12 @@ export interface ShrinkTarget {
   costVsFde: number;
   /** The plan's re-train (or, warm, its fine-tuning) over FDE's training of the same seed (absent in results saved before it). */
   retrainVsFde?: number;
+  /**
+   * Validation per seed (absent in results saved before it): the full model with the plan's fields
+   * truncated together (logloss change, the joint probe), the plan as trained (AUC change), and
+   * the epoch it was kept at (0: a warm start kept unchanged).
+   */
+  validation?: { jointLogloss: number[]; planAuc: number[]; bestEpoch: number[] };
   /** Planted data: Spearman(planted rank, size) per seed, and rank-0 fields at the smallest size. */
   spearman?: number[];
   noiseAtSmallest?: { count: number; of: number }[];
@@ -71,7 +77,8 @@ export function shrinkTarget(
   const d = draws.difference("shrink", "fde");
   const shrunk = pairs.map((p) => p.shrink.result);
   const dims = shrunk.map((r) => r.dims.map((x) => x.dim));
-  const detail = (r: RetrainResult) => r.selection?.detail as { decided?: number } | undefined;
+  const detail = (r: RetrainResult) =>
+    r.selection?.detail as { decided?: number; joint?: { measured: number } } | undefined;
   const planted = ranks && ranks.size > 0;
   return {
     data: which.data,
@@ -85,6 +92,11 @@ export function shrinkTarget(
     pearson: meanPairwisePearson(dims),
     costVsFde: mean(pairs.map((p) => (p.shrink.result.selection?.seconds ?? NaN) / p.fde.result.runtime.wallSeconds)),
     retrainVsFde: mean(pairs.map((p) => p.shrink.result.runtime.wallSeconds / p.fde.result.runtime.wallSeconds)),
+    validation: {
+      jointLogloss: shrunk.map((r) => detail(r)?.joint?.measured ?? NaN),
+      planAuc: pairs.map((p) => p.shrink.result.bestValidation.auc - p.fde.result.bestValidation.auc),
+      bestEpoch: shrunk.map((r) => r.bestValidation.epoch),
+    },
     ...(planted
       ? {
           spearman: dims.map((v) =>

@@ -64,6 +64,8 @@ export interface BeyondSettings {
   verdictData: TargetData[];
   /** Stage 4: the plans started from the truncated full model (stage 3's shares and seeds). */
   warmStart: boolean;
+  /** Stage 5: the plans re-trained fresh with a projection per field (stage 3's shares and seeds). */
+  fieldProjection: boolean;
 }
 
 export function beyondDefaults(scale: Scale): BeyondSettings {
@@ -82,6 +84,7 @@ export function beyondDefaults(scale: Scale): BeyondSettings {
     verdictSeeds: smoke ? [4] : [4, 5, 6],
     verdictData: smoke ? ["movielens"] : ["movielens", "planted-large"],
     warmStart: true,
+    fieldProjection: true,
   };
 }
 
@@ -127,6 +130,9 @@ export interface BeyondResult {
   /** Stage 4: the same with a warm start (absent in results saved before it). */
   warmShares?: GainShareChoice[];
   warmVerdict?: ShrinkTarget[];
+  /** Stage 5: the same re-trained fresh with a projection per field (absent in results saved before it). */
+  fieldShares?: GainShareChoice[];
+  fieldVerdict?: ShrinkTarget[];
   fields: string[];
   tuningSeeds: number[];
   curveSeeds: number[];
@@ -266,21 +272,39 @@ export async function runBeyond(
   });
 
   // 3b. The gain shares' verdict on fresh seeds, on each data set, against the full model of the same seed.
-  const cold = await verdictOnFreshSeeds(s, ds, scale, movielens, gainShares, false);
+  const cold = await verdictOnFreshSeeds(s, ds, scale, movielens, gainShares, "shared");
   if (cold instanceof CellsStopped) return cold;
   computeSeconds += cold.seconds;
 
-  // 4. The same with a warm start: the share chosen again on the tuning seeds, then its verdict.
-  let warm: { shares: GainShareChoice[]; targets: ShrinkTarget[] } | undefined;
+  // 4a, 5a. The share chosen again with a warm start, and with a projection per field.
+  let warmShares: GainShareChoice[] | undefined;
   if (s.warmStart) {
     const warmTuning = await warmCells(movielens, every(s.models, s.tuningSeeds), () => shares);
     if (warmTuning instanceof CellsStopped) return warmTuning;
     computeSeconds += cellSeconds([], warmTuning) + warmFullSeconds(warmTuning);
-    const warmShares = chooseShares(s, warmTuning, fullParams);
-    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, warmShares, true);
+    warmShares = chooseShares(s, warmTuning, fullParams);
+  }
+  let fieldShares: GainShareChoice[] | undefined;
+  if (s.fieldProjection) {
+    const fieldTuning = await retrainCells(movielens, shareProbes, { fieldProjection: true });
+    if (fieldTuning instanceof CellsStopped) return fieldTuning;
+    computeSeconds += cellSeconds([], fieldTuning);
+    fieldShares = chooseShares(s, fieldTuning, fullParams);
+  }
+  // 5b, 4b. Their verdicts on the fresh seeds (the warm one last: it trains every full model again).
+  let fieldVerdict: ShrinkTarget[] | undefined;
+  if (fieldShares) {
+    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, fieldShares, "field");
     if (judged instanceof CellsStopped) return judged;
     computeSeconds += judged.seconds;
-    warm = { shares: warmShares, targets: judged.targets };
+    fieldVerdict = judged.targets;
+  }
+  let warmVerdict: ShrinkTarget[] | undefined;
+  if (warmShares) {
+    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, warmShares, "warm");
+    if (judged instanceof CellsStopped) return judged;
+    computeSeconds += judged.seconds;
+    warmVerdict = judged.targets;
   }
 
   // The main tables' Shrink column against the targets (read, never trained, here).
@@ -310,13 +334,17 @@ export async function runBeyond(
     gainShares,
     verdict: cold.targets,
     verdictSeeds: s.verdictSeeds,
-    ...(warm ? { warmShares: warm.shares, warmVerdict: warm.targets } : {}),
+    ...(warmShares && warmVerdict ? { warmShares, warmVerdict } : {}),
+    ...(fieldShares && fieldVerdict ? { fieldShares, fieldVerdict } : {}),
     fields: ds.data.manifest.fields.map((f) => f.name),
     tuningSeeds: s.tuningSeeds,
     curveSeeds: s.curveSeeds,
     computeSeconds,
   };
 }
+
+/** How a verdict row names its re-train (the shared-projection fresh re-train is the plain rule). */
+export const VARIANT_TAG = { shared: "", field: ", projection per field", warm: ", warm start" } as const;
 
 /** Warm cells' full trainings and probes, counted once per cell (each rule's row repeats them). */
 function warmFullSeconds(runs: ShrinkRun[]): number {
@@ -331,7 +359,7 @@ async function verdictOnFreshSeeds(
   scale: Scale,
   movielens: ShrinkCells,
   shares: GainShareChoice[],
-  warmStart: boolean,
+  variant: "shared" | "field" | "warm",
 ): Promise<{ targets: ShrinkTarget[]; seconds: number } | CellsStopped> {
   const { dir, runner, counts } = movielens;
   const every = (models: ModelName[], seeds: number[]) =>
@@ -347,7 +375,7 @@ async function verdictOnFreshSeeds(
         : { ds: vds, base: methodsDefaults(scale, data), dir, runner, counts, prefix: `${data}-` };
     const plan = every(s.models, s.verdictSeeds);
     let runs: ShrinkRun[];
-    if (warmStart) {
+    if (variant === "warm") {
       const warm = await warmCells(cells, plan, shareOf);
       if (warm instanceof CellsStopped) return warm;
       runs = warm;
@@ -355,7 +383,7 @@ async function verdictOnFreshSeeds(
     } else {
       const probed = await probeCells(cells, plan, shareOf);
       if (probed instanceof CellsStopped) return probed;
-      const cold = await retrainCells(cells, probed);
+      const cold = await retrainCells(cells, probed, { fieldProjection: variant === "field" });
       if (cold instanceof CellsStopped) return cold;
       runs = cold;
       seconds += cellSeconds(probed, cold);
@@ -370,7 +398,7 @@ async function verdictOnFreshSeeds(
             model,
             smallest: cells.base.candidates[0],
             replicates: cells.base.bootstrapReplicates,
-            rule: `${ruleLabel(shareOf(model)[0])}${warmStart ? ", warm start" : ""}`,
+            rule: `${ruleLabel(shareOf(model)[0])}${VARIANT_TAG[variant]}`,
           },
           mine.map((r) => {
             if (!r.scores)

@@ -162,6 +162,12 @@ export const SHRINK_SETTINGS = z.object({
     .describe(
       "the tolerance as this share of the full model's validation-logloss gain over a constant predictor, instead of --tolerance (0: use --tolerance)",
     ),
+  fieldProjection: z
+    .boolean()
+    .optional()
+    .describe(
+      "each field narrower than the full width gets its own projection to it, not one projection shared by every field of its size",
+    ),
   warmStart: z
     .boolean()
     .optional()

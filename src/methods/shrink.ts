@@ -261,9 +261,10 @@ export function retrainShrunk(
       `shrink: sizes ${dims.join(", ")}; decided ${record.decided} of ${dims.length} fields; joint validation logloss +${record.joint.measured.toFixed(5)} (tolerance ${record.tolerance.toFixed(5)}${record.gainShare ? `: ${record.gainShare.share} of the gain ${record.gainShare.gain.toFixed(4)} over a constant predictor` : ""})\n`,
     );
   const start = found.start;
+  const perField = start !== undefined || ownSettings(s, "shrink").fieldProjection === true;
   return retrain(
     data,
-    { ...s.train, model: s.model, dims, projection: start ? "field-linear" : "linear", outputDim: D, seed: s.seed },
+    { ...s.train, model: s.model, dims, projection: perField ? "field-linear" : "linear", outputDim: D, seed: s.seed },
     {
       ...(start
         ? {
@@ -291,8 +292,11 @@ export const shrink: Method = {
   settings: { section: "shrink" },
   // What decides the plan: the absolute tolerance, or with a gain share the share alone.
   identity: (s) => {
-    const { tolerance, gainShare, warmStart } = ownSettings(s, "shrink");
-    return { ...(gainShare ? { gainShare } : { tolerance }), ...(warmStart ? { warmStart } : {}) };
+    const { tolerance, gainShare, warmStart, fieldProjection } = ownSettings(s, "shrink");
+    return {
+      ...(gainShare ? { gainShare } : { tolerance }),
+      ...(warmStart ? { warmStart } : fieldProjection ? { fieldProjection } : {}),
+    };
   },
   async run(data, s, opts) {
     const started = Date.now();

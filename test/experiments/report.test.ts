@@ -144,14 +144,21 @@ function figure(result: string, name: string): Figure {
 
 /** The table of a result whose header row starts with `head` (results with several tables). */
 function tableStarting(name: string, head: string): Row[] {
-  const block = readSavedResult(name)
+  return tablesStarting(name, head)[0];
+}
+
+/** Every table of a result whose header row starts with `head`. */
+function tablesStarting(name: string, head: string): Row[][] {
+  const blocks = readSavedResult(name)
     .markdown.split(/\n\s*\n/)
-    .find((b) => b.startsWith(head));
-  assert.ok(block, `${name}: no table starting ${head}`);
-  const lines = block.split("\n").filter((l) => l.startsWith("|"));
-  const cells = (l: string) => l.slice(1, -1).split("|");
-  const names = cells(lines[0]);
-  return lines.slice(2).map((l) => Object.fromEntries(cells(l).map((c, i) => [names[i], c])));
+    .filter((b) => b.startsWith(head));
+  assert.ok(blocks.length > 0, `${name}: no table starting ${head}`);
+  return blocks.map((block) => {
+    const lines = block.split("\n").filter((l) => l.startsWith("|"));
+    const cells = (l: string) => l.slice(1, -1).split("|");
+    const names = cells(lines[0]);
+    return lines.slice(2).map((l) => Object.fromEntries(cells(l).map((c, i) => [names[i], c])));
+  });
 }
 
 /** "−0.0016 [−0.0027, −0.0005] worse" → its three numbers as printed. */
@@ -210,9 +217,9 @@ const checks: Record<string, () => void> = {
         same(t.y[i] - t.error_y.arrayminus[i], lo, `${t.name} lower`);
       });
     }
-    // The gain share's verdict on fresh seeds: a point per (data, model) row of its table.
+    // The gain share's verdicts on fresh seeds (fresh re-train, warm start): a point per (data, model) row of their tables.
     if (!readSavedResult("beyond-quick").markdown.includes("\n|data|model|rule|")) return; // not run yet
-    const verdictRows = tableStarting("beyond-quick", "|data|model|rule|");
+    const verdictRows = tablesStarting("beyond-quick", "|data|model|rule|").flat();
     const verdictFig = figure("beyond-quick", "verdict");
     let points = 0;
     for (const t of verdictFig.data as {
@@ -223,7 +230,16 @@ const checks: Record<string, () => void> = {
       error_y: { array: number[]; arrayminus: number[] };
     }[]) {
       t.x.forEach((x, i) => {
-        const r = verdictRows.find((row) => t.name.includes(`(${row.data}, `) && row.model === t.text[i]);
+        const r = verdictRows.find(
+          (row) =>
+            t.name.includes(`(${row.data}, `) &&
+            row.model === t.text[i] &&
+            (row.rule.endsWith("warm start")
+              ? t.name.includes("warm start")
+              : row.rule.endsWith("projection per field")
+                ? t.name.includes("projection per field")
+                : t.name.includes("projection per size")),
+        );
         assert.ok(r, `${t.name} point ${i}: no table row`);
         const [d, lo, hi] = intervalCells(r["ΔAUC vs FDE [95% CI]"]);
         same(x / 100, r["params saved"], `${t.name} saved`);
