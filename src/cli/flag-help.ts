@@ -6,7 +6,7 @@
 // that are not config fields (files, threads, checkpoints) say what they do here.
 import type { z } from "zod";
 import { SEARCH_SETTINGS } from "../methods/defaults.js";
-import { METHOD_FLAGS, METHODS } from "../methods/registry.js";
+import { METHOD_FLAGS, METHOD_SWITCHES, METHODS } from "../methods/registry.js";
 import { accepts, type ChoiceFlag, type SettingFlag } from "../methods/settings-schema.js";
 import { searchConfigShape } from "../train/schemas.js";
 import { retrainConfigShape } from "../train/result-schema.js";
@@ -185,6 +185,7 @@ const RUN: FlagDoc[] = [
   },
   ...TRAIN,
   ...METHOD_FLAGS.map((m) => settingDoc(m, { only: METHODS[m.method].label })),
+  ...METHOD_SWITCHES.map((m) => choiceDoc(m, { only: METHODS[m.method].label })),
   ...RUN_CONTROL,
 ];
 

@@ -8,7 +8,7 @@ import { FORMAT_NAMES } from "../data/formats.js";
 import { DEFAULT_SYNTH_ROWS } from "../experiments/datasets.js";
 import { DEFAULT_SEED } from "../methods/defaults.js";
 import { EXPERIMENTS } from "../experiments/registry.js";
-import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../methods/registry.js";
+import { METHOD_FLAGS, METHOD_NAMES, METHOD_SWITCHES, METHODS } from "../methods/registry.js";
 import { announceGemmOnInit, threadsFromEnvironment } from "../accel/index.js";
 import { writeFileAtomic } from "../core/files.js";
 import { codeVersion } from "../core/version.js";
@@ -69,6 +69,7 @@ commands:
            --model fm|wd|deepfm|nfm|ipnn|autoint --out result.json [--config FILE.json (flags > file > defaults)]
            [--seed 2026] [--epochs 12] [--patience 2] [--batch-size 512] [--lr 1e-3] [--embedding-l2 0] [--threads N] [--batch-parts 1|2]
            ${METHOD_FLAGS.map((f) => `[--${f.flag} ${f.default}] (${METHODS[f.method].label})`).join(" ")}
+           ${METHOD_SWITCHES.map((f) => `[--${f.flag}] (${METHODS[f.method].label})`).join(" ")}
            [--checkpoint-dir DIR [--checkpoint-every 500] [--resume]] [--allow-divergence]
            one method of the paper's comparison at the quick scale: choose sizes, re-train, test
            (search, retrain and run write a log beside their --out: plan.log, result.log)

@@ -1,7 +1,7 @@
 // The README's verdict (generated spans): the short table beside the paper's matching numbers,
 // the fair-chance summary (experiment 13) and Shrink's summary (experiment 14). Each reads
 // results/*.json; an experiment not run yet is said to be so, never filled in.
-import type { BeyondResult } from "./beyond.js";
+import type { BeyondResult, GainShareChoice } from "./beyond.js";
 import type { ShrinkTarget } from "./beyond-targets.js";
 import type { CaseStudyPaperResult } from "./casestudy-paper.js";
 import type { MainTableRow } from "./methods-table.js";
@@ -175,20 +175,46 @@ export function targetsJudged(rows: ShrinkTarget[]): { target: string; met: bool
   ];
 }
 
+/** One verdict row in brief: ΔAUC with its interval, the saving, on planted data the mean Spearman. */
+function briefLine(t: ShrinkTarget): string {
+  const rank = t.spearman ? `, Spearman ${fix(t.spearman.reduce((a, b) => a + b, 0) / t.spearman.length, 2)}` : "";
+  return `${modelLabel(t.model)} ${iv(t.delta)} (${word(t.delta.verdict)}), ${pct(t.saved, 0)} saved${rank}`;
+}
+
+/** A re-train variant's shares, its fresh-seed verdict in brief, and the targets it meets and misses. */
+function variantSummary(
+  b: BeyondResult,
+  name: string,
+  shares: GainShareChoice[] | undefined,
+  verdict: ShrinkTarget[] | undefined,
+): string {
+  if (!shares?.length || !verdict?.length) return "";
+  const chosen = shares.map((g) => `${modelLabel(g.model)} ${g.chosen}`).join(", ");
+  const byData = (d: string) =>
+    verdict
+      .filter((t) => t.data === d)
+      .map(briefLine)
+      .join("; ");
+  const judged = targetsJudged(verdict);
+  const met = judged.filter((j) => j.met).map((j) => j.target);
+  const missed = judged.filter((j) => !j.met).map((j) => `${j.target} (${j.misses.join(", ")})`);
+  return ` ${name} (shares chosen on seeds ${b.tuningSeeds.join(", ")}: ${chosen}), fresh seeds ${(b.verdictSeeds ?? []).join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets met: ${met.length ? met.join("; ") : "none"}. **Not met**: ${missed.length ? missed.join("; ") : "none"}.`;
+}
+
 function gainShareSummary(b: BeyondResult): string {
   if (!b.gainShares?.length) return "";
-  const chosen = b.gainShares.map((g) => `${modelLabel(g.model)} ${g.chosen}`).join(", ");
-  const head = ` With the tolerance as a share of the model's own gain over a constant predictor, chosen per model on seeds ${b.tuningSeeds.join(", ")} (${chosen})`;
-  if (!b.verdict?.length) return `${head}, the verdict on fresh seeds is not run yet.`;
-  const byData = (d: string) =>
-    b
-      .verdict!.filter((t) => t.data === d)
-      .map(targetLine)
-      .join("; ");
-  const judged = targetsJudged(b.verdict)
-    .map((j) => `${j.target}: ${j.met ? "**met**" : `**not met** (${j.misses.join(", ")})`}`)
-    .join("; ");
-  return `${head}, on fresh seeds ${(b.verdictSeeds ?? []).join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets — ${judged}.`;
+  if (!b.verdict?.length)
+    return " With the tolerance as a share of the model's own gain, the verdict on fresh seeds is not run yet.";
+  return [
+    variantSummary(
+      b,
+      "With the tolerance as a share of the model's own gain over a constant predictor and the paper's re-train (a projection per size)",
+      b.gainShares,
+      b.verdict,
+    ),
+    variantSummary(b, "Re-trained with a projection per field", b.fieldShares, b.fieldVerdict),
+    variantSummary(b, "Started from the truncated full model (warm start)", b.warmShares, b.warmVerdict),
+  ].join("");
 }
 
 export const VERDICT_BLOCKS: Record<string, Block> = {

@@ -9,8 +9,10 @@ import { nis } from "./nis.js";
 import { ras } from "./ras.js";
 import { shrink } from "./shrink.js";
 import { METHOD_SETTINGS, ownSettings } from "./defaults.js";
-import { settingFlags } from "./settings-schema.js";
-import type { Method, MethodFlag } from "./types.js";
+import { choiceFlags, settingFlags, type ChoiceFlag } from "./settings-schema.js";
+import { z } from "zod";
+import type { Method, MethodFlag, MethodSettings } from "./types.js";
+import type { MethodSection } from "./defaults.js";
 
 // The paper's nine columns in its order, then AD-1 (the paper reports it only in its ablation).
 // Then the methods beyond the paper (ours), which the paper's main tables do not run by default.
@@ -41,3 +43,37 @@ export const METHOD_FLAGS: MethodFlag[] = REGISTRY.flatMap((m) => {
 });
 
 export { quickSettings } from "./defaults.js";
+
+/** A method's own switch (a boolean setting, off unless given): `run --warm-start`. */
+export interface MethodSwitch extends ChoiceFlag {
+  method: string;
+  section: MethodSection;
+  set(settings: MethodSettings): MethodSettings;
+}
+
+/** Every method's own `run` switches, one per boolean setting of its schema (optional: absent is off). */
+export const METHOD_SWITCHES: MethodSwitch[] = REGISTRY.flatMap((m) => {
+  if (!m.settings) return [];
+  const { section, flags } = m.settings;
+  const shape = METHOD_SETTINGS[section].shape as z.ZodRawShape;
+  // choiceFlags needs a default false; an optional switch has none, and its absence reads as off.
+  const switches = z.object(
+    Object.fromEntries(
+      Object.entries(shape)
+        .filter(([, f]) => f instanceof z.ZodOptional && f.unwrap() instanceof z.ZodBoolean)
+        .map(([key, f]) => [
+          key,
+          (f as z.ZodOptional<z.ZodBoolean>)
+            .unwrap()
+            .default(false)
+            .describe(f.description ?? ""),
+        ]),
+    ),
+  );
+  return choiceFlags(switches, flags).map((c): MethodSwitch => ({
+    ...c,
+    method: m.name,
+    section,
+    set: (s) => ({ ...s, [section]: { ...ownSettings(s, section), [c.key]: true } }),
+  }));
+});

@@ -220,7 +220,7 @@ test("NIS: the one-shot REINFORCE search is deterministic under a seed; its poli
 });
 
 test("registry: every method describes itself — label, paper column, flags — and the CLI usage and main table derive from it", async () => {
-  const { METHODS, METHOD_FLAGS } = await import("../../src/methods/registry.js");
+  const { METHODS, METHOD_FLAGS, METHOD_SWITCHES } = await import("../../src/methods/registry.js");
   const { PAPER_MAIN } = await import("../../src/experiments/paper.js");
   const { MAIN_METHODS } = await import("../../src/experiments/methods.js");
   const { quickSettings } = await import("../../src/methods/defaults.js");
@@ -255,4 +255,12 @@ test("registry: every method describes itself — label, paper column, flags —
   );
   assert.equal(other.status, 2);
   assert.match(other.stderr, /--trials applies to --method ras only/);
+  for (const f of METHOD_SWITCHES) assert.ok(usage.includes(`[--${f.flag}]`), f.flag);
+  const otherSwitch = spawnSync(
+    process.execPath,
+    ["bin/autodim.js", "run", "--method", "fde", "--warm-start", "--data", "x", "--model", "fm", "--out", "y"],
+    { encoding: "utf8" },
+  );
+  assert.equal(otherSwitch.status, 2);
+  assert.match(otherSwitch.stderr, /--warm-start applies to --method shrink only/);
 });

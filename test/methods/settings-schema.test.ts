@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { z } from "zod";
+import { z } from "zod";
 import { UsageError } from "../../src/cli/args.js";
 import { FLAG_DOCS, flagHelp } from "../../src/cli/flag-help.js";
 import {
@@ -35,7 +35,7 @@ import {
   SMOKE_SEARCH,
   TRAIN_SETTINGS,
 } from "../../src/methods/defaults.js";
-import { METHOD_FLAGS, METHODS } from "../../src/methods/registry.js";
+import { METHOD_FLAGS, METHOD_SWITCHES, METHODS } from "../../src/methods/registry.js";
 import { accepts, settingFlags, settingsDefaults, type SettingsOf } from "../../src/methods/settings-schema.js";
 import type { SearchConfig } from "../../src/train/schemas.js";
 
@@ -79,16 +79,39 @@ test("the settings a run cell hashes keep their JSON: no new keys, the same orde
   assert.equal(JSON.stringify(METHODS.shrink.identity?.(cell)), '{"tolerance":0.008}');
 });
 
-test("every number setting of a method's schema is one `run` flag with the schema's help, default and bounds", () => {
+test("every number setting of a method's schema is one `run` flag with the schema's help, default and bounds; every switch one `run` switch", () => {
   for (const m of Object.values(METHODS)) {
     if (!m.settings) continue;
     const schema = METHOD_SETTINGS[m.settings.section];
     const flags = METHOD_FLAGS.filter((f) => f.method === m.name);
+    const switches = METHOD_SWITCHES.filter((f) => f.method === m.name);
+    const isSwitch = (key: string) => {
+      const field = (schema.shape as z.ZodRawShape)[key];
+      return field instanceof z.ZodOptional && field.unwrap() instanceof z.ZodBoolean;
+    };
     assert.deepEqual(
       flags.map((f) => f.key),
-      Object.keys(schema.shape),
+      Object.keys(schema.shape).filter((k) => !isSwitch(k)),
       m.name,
     );
+    assert.deepEqual(
+      switches.map((f) => f.key),
+      Object.keys(schema.shape).filter(isSwitch),
+      m.name,
+    );
+    for (const sw of switches) {
+      const field = (schema.shape as z.ZodRawShape)[sw.key];
+      assert.equal(sw.help, field.description, sw.flag);
+      assert.equal(sw.default, false, `${sw.flag}: off unless given`);
+      const s = quickSettings("fm", 1);
+      const on = sw.set(s) as unknown as Record<string, Record<string, unknown>>;
+      assert.equal(on[sw.section][sw.key], true, sw.flag);
+      // The method's other settings keep their defaults beside it.
+      assert.deepEqual(
+        { ...on[sw.section], [sw.key]: undefined },
+        { ...settingsDefaults(schema), [sw.key]: undefined },
+      );
+    }
     const defaults = settingsDefaults(schema) as Record<string, number>;
     for (const f of flags) {
       const field = (schema.shape as z.ZodRawShape)[f.key];

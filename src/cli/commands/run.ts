@@ -4,7 +4,7 @@
 import { DEFAULT_SEED } from "../../methods/defaults.js";
 import { mergeSettings } from "../../experiments/overrides.js";
 import { quickSettings } from "../../methods/defaults.js";
-import { METHOD_FLAGS, METHOD_NAMES, METHODS } from "../../methods/registry.js";
+import { METHOD_FLAGS, METHOD_NAMES, METHOD_SWITCHES, METHODS } from "../../methods/registry.js";
 import { BATCH_NORM_MODELS, MODEL_NAMES } from "../../models/ctr.js";
 import { backendLabel, initRuntime } from "../../accel/index.js";
 import { describeHardware } from "../../core/hardware.js";
@@ -40,6 +40,7 @@ export async function runCommand(argv: string[]): Promise<void> {
     config: { type: "string" },
     ...settingFlagSpec(TRAIN_SETTING_FLAGS),
     ...settingFlagSpec(METHOD_FLAGS),
+    ...Object.fromEntries(METHOD_SWITCHES.map((m) => [m.flag, { type: "boolean" as const }])),
   });
   // Layers: flags > the config file (--config) > defaults.
   const file = runConfigFile(f.config);
@@ -64,6 +65,11 @@ export async function runCommand(argv: string[]): Promise<void> {
     if (f[m.flag] === undefined) continue;
     if (m.method !== method.name) throw new UsageError(`--${m.flag} applies to --method ${m.method} only`);
     settings = m.set(settings, settingFlagValue(f, m) as number);
+  }
+  for (const m of METHOD_SWITCHES) {
+    if (f[m.flag] === undefined) continue;
+    if (m.method !== method.name) throw new UsageError(`--${m.flag} applies to --method ${m.method} only`);
+    if (f[m.flag] === true) settings = m.set(settings);
   }
   const dataDir = f.data === undefined && file.data !== undefined ? file.data : requireString(f, "data");
   checkOutputClashes([{ flag: "--data", path: dataDir }], [{ flag: "--out", path: out }, ...checkpointOutput(f)]);
