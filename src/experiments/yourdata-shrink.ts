@@ -8,7 +8,7 @@ import { PreparedData } from "../data/batches.js";
 import type { ShrinkDecision } from "../embedding/shrink.js";
 import { quickSettings } from "../methods/defaults.js";
 import { METHODS } from "../methods/registry.js";
-import { SHRINK_TOLERANCE } from "../methods/defaults.js";
+import { SHRINK_RECOMMENDED, SHRINK_TOLERANCE, type ShrinkSettings } from "../methods/defaults.js";
 import type { ShrinkRecord } from "../methods/shrink.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { RetrainResult } from "../train/result-schema.js";
@@ -19,9 +19,21 @@ import { DEFAULT_SEED } from "../methods/defaults.js";
 import { markdownTable } from "./report.js";
 import type { YourDataSettings } from "./yourdata.js";
 
+/** Shrink's own settings for the compare step: the rule (tolerance or gain share) and the re-train. */
+export type ShrinkRule = Partial<ShrinkSettings>;
+
+/** The `run` flags that give a rule (`--gain-share 0.05 --warm-start`). */
+export function shrinkFlags(rule: ShrinkRule): string {
+  return [
+    rule.gainShare ? `--gain-share ${rule.gainShare}` : `--tolerance ${rule.tolerance ?? SHRINK_TOLERANCE}`,
+    ...(rule.fieldProjection ? ["--field-projection"] : []),
+    ...(rule.warmStart ? ["--warm-start"] : []),
+  ].join(" ");
+}
+
 export interface ShrinkComparison {
   seeds: number[];
-  tolerance: number;
+  rule: ShrinkRule;
   fde: RetrainResult[];
   shrink: RetrainResult[];
   /** Mean over seeds of Shrink's test AUC − FDE's, with its 95% interval (seeds, then test rows). */
@@ -32,16 +44,21 @@ export interface ShrinkComparison {
   commands: string[];
 }
 
-function settingsFor(s: YourDataSettings, seed: number, tolerance: number): MethodSettings {
+function settingsFor(s: YourDataSettings, seed: number, rule: ShrinkRule): MethodSettings {
   const base = quickSettings(s.model, seed);
-  return { ...base, candidates: s.candidates, train: { ...s.retrain }, shrink: { tolerance } };
+  return {
+    ...base,
+    candidates: s.candidates,
+    train: { ...s.retrain },
+    shrink: { tolerance: SHRINK_TOLERANCE, ...rule },
+  };
 }
 
 /** Shrink and FDE on `s.prepared` for every seed (results in `s.runs`), and the compare step. */
 export async function shrinkYourData(
   s: YourDataSettings,
   seeds: number[],
-  tolerance = SHRINK_TOLERANCE,
+  rule: ShrinkRule = SHRINK_RECOMMENDED,
   replicates = 1000,
 ): Promise<ShrinkComparison> {
   await initRuntime(); // the notebook is the entry point: compute on the engine
@@ -55,7 +72,7 @@ export async function shrinkYourData(
   for (const seed of seeds) {
     for (const method of ["fde", "shrink"] as const) {
       let test: Float32Array | undefined;
-      const r = await METHODS[method].run(data, settingsFor(s, seed, tolerance), {
+      const r = await METHODS[method].run(data, settingsFor(s, seed, rule), {
         progress: false,
         onTestScores: (p) => (test = p.slice()),
       });
@@ -64,7 +81,7 @@ export async function shrinkYourData(
       (method === "fde" ? fde : shrink).push(r);
       scores[method].push(test as Float32Array);
       commands.push(
-        `npx autodim run --method ${method} --data ${s.prepared} --model ${s.model} ${train} --seed ${seed}${method === "shrink" ? ` --tolerance ${tolerance}` : ""} --out ${out}`,
+        `npx autodim run --method ${method} --data ${s.prepared} --model ${s.model} ${train} --seed ${seed}${method === "shrink" ? ` ${shrinkFlags(rule)}` : ""} --out ${out}`,
       );
     }
   }
@@ -76,7 +93,7 @@ export async function shrinkYourData(
   const d = draws.difference("shrink", "fde");
   return {
     seeds,
-    tolerance,
+    rule,
     fde,
     shrink,
     delta: { ...d, verdict: verdict(d) },
@@ -107,7 +124,7 @@ export function shrinkVerdict(c: ShrinkComparison): string {
     seeds < 3
       ? `${seeds} seed${seeds === 1 ? "" : "s"}: too few to claim anything — run 3 or more`
       : c.delta.verdict === "worse"
-        ? "Shrink is below FDE on your data: try a smaller --tolerance, or keep FDE"
+        ? "Shrink is below FDE on your data: try a smaller tolerance (--gain-share or --tolerance), or keep FDE"
         : c.delta.verdict === "better"
           ? "Shrink is above FDE on your data"
           : "no difference from FDE detected";

@@ -177,6 +177,12 @@ export const SHRINK_SETTINGS = z.object({
 });
 export type ShrinkSettings = SettingsOf<typeof SHRINK_SETTINGS>;
 
+/**
+ * What notebook 10 runs on a user's data: experiment 14's best-supported rule and re-train
+ * (results/beyond-quick.md; test/experiments/beyond.test.ts checks it against that result).
+ */
+export const SHRINK_RECOMMENDED: Partial<ShrinkSettings> = { tolerance: SHRINK_TOLERANCE };
+
 /** Each method's own settings: the key in MethodSettings and its schema. */
 export const METHOD_SETTINGS = { randomSearch: RANDOM_SEARCH_SETTINGS, mde: MDE_SETTINGS, shrink: SHRINK_SETTINGS };
 export type MethodSection = keyof typeof METHOD_SETTINGS;

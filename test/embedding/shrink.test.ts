@@ -318,7 +318,7 @@ test("shrink end to end: probes every field, reports every decision, stays withi
 });
 
 test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, every field's decision, the command lines", async () => {
-  const { shrinkYourData, shrinkDecisionTable, shrinkVerdict } =
+  const { shrinkYourData, shrinkDecisionTable, shrinkFlags, shrinkVerdict } =
     await import("../../src/experiments/yourdata-shrink.js");
   const { yourDataDefaults } = await import("../../src/experiments/yourdata.js");
   const prepared = await learnableSyntheticData();
@@ -329,7 +329,7 @@ test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, 
     runs,
     retrain: { epochs: 1, patience: 1, batchSize: 256, learningRate: 1e-3 },
   };
-  const c = await shrinkYourData(s, [1, 2], 0.003, 50);
+  const c = await shrinkYourData(s, [1, 2], { tolerance: 0.003 }, 50);
   assert.equal(c.fde.length, 2);
   assert.equal(c.shrink.length, 2);
   assert.ok(c.delta.low <= c.delta.delta && c.delta.delta <= c.delta.high);
@@ -341,4 +341,8 @@ test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, 
   assert.equal(c.commands.length, 4);
   assert.match(c.commands[1], /^npx autodim run --method shrink .* --seed 1 --tolerance 0\.003 --out /);
   for (const f of ["fde-seed1.json", "shrink-seed2.json"]) assert.ok(existsSync(join(runs, f)), f);
+  // Every rule's flags are `run`'s: a gain share replaces the tolerance, switches follow.
+  assert.equal(shrinkFlags({ tolerance: 0.003 }), "--tolerance 0.003");
+  assert.equal(shrinkFlags({ tolerance: 0.008, gainShare: 0.05, warmStart: true }), "--gain-share 0.05 --warm-start");
+  assert.equal(shrinkFlags({ gainShare: 0.02, fieldProjection: true }), "--gain-share 0.02 --field-projection");
 });
