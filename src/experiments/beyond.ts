@@ -133,6 +133,9 @@ export interface BeyondResult {
   /** Stage 5: the same re-trained fresh with a projection per field (absent in results saved before it). */
   fieldShares?: GainShareChoice[];
   fieldVerdict?: ShrinkTarget[];
+  /** Per model, the re-train and share chosen across stages 3–5 on the tuning seeds, and that choice's verdict rows. */
+  across?: AcrossChoice[];
+  acrossVerdict?: ShrinkTarget[];
   fields: string[];
   tuningSeeds: number[];
   curveSeeds: number[];
@@ -152,6 +155,53 @@ export function chooseTolerance<T extends { tolerance: number; validationDelta: 
   const allowed = rows.filter((t) => t.validationDelta >= -maxDrop);
   if (allowed.length === 0) return rows.reduce((a, b) => (b.tolerance < a.tolerance ? b : a));
   return allowed.reduce((a, b) => (b.saved > a.saved ? b : a));
+}
+
+export type ShrinkVariant = keyof typeof VARIANT_TAG;
+
+/** One model's choice across re-trains: the variant and share the tolerance rule picks on the tuning seeds. */
+export interface AcrossChoice {
+  model: ModelName;
+  variant: ShrinkVariant;
+  gainShare: number;
+  validationDelta: number;
+  saved: number;
+  /** No share of any re-train kept the validation drop within the bound (the least-losing fallback). */
+  fallback: boolean;
+}
+
+/**
+ * The tolerance rule over every (re-train, share) of the tuning seeds: per model, the largest mean
+ * saving whose mean validation AUC change is ≥ −maxDrop. Each re-train's own pick is its admissible
+ * share of largest saving, so the winner is one of them and its verdict row is already run; with
+ * none admissible, the re-train whose fallback loses least. Tuning seeds only decide it.
+ */
+export function chooseAcross(
+  models: ModelName[],
+  variants: { variant: ShrinkVariant; shares: GainShareChoice[]; verdict: ShrinkTarget[] }[],
+  maxDrop = 0.0005,
+): { choices: AcrossChoice[]; verdict: ShrinkTarget[] } {
+  const choices = models.map((model): AcrossChoice => {
+    const picks = variants.map((v) => {
+      const g = v.shares.find((x) => x.model === model)!;
+      const row = g.rows.find((r) => r.gainShare === g.chosen)!;
+      return { variant: v.variant, gainShare: g.chosen, validationDelta: row.validationDelta, saved: row.saved };
+    });
+    const admissible = picks.filter((p) => p.validationDelta >= -maxDrop);
+    const best = admissible.length
+      ? admissible.reduce((a, b) => (b.saved > a.saved ? b : a))
+      : picks.reduce((a, b) => (b.validationDelta > a.validationDelta ? b : a));
+    return { model, ...best, fallback: admissible.length === 0 };
+  });
+  // In the first re-train's row order (data, then model), each row from the model's chosen re-train.
+  const verdict = variants[0].verdict.flatMap((first) => {
+    const chosen = choices.find((c) => c.model === first.model)?.variant;
+    const row = variants
+      .find((v) => v.variant === chosen)
+      ?.verdict.find((t) => t.data === first.data && t.model === first.model);
+    return row ? [row] : [];
+  });
+  return { choices, verdict };
 }
 
 /** Per model, the gain share by the tolerance rule on that model's tuning runs alone. */
@@ -306,6 +356,12 @@ export async function runBeyond(
     computeSeconds += judged.seconds;
     warmVerdict = judged.targets;
   }
+  const variants = [
+    { variant: "shared" as const, shares: gainShares, verdict: cold.targets },
+    ...(fieldShares && fieldVerdict ? [{ variant: "field" as const, shares: fieldShares, verdict: fieldVerdict }] : []),
+    ...(warmShares && warmVerdict ? [{ variant: "warm" as const, shares: warmShares, verdict: warmVerdict }] : []),
+  ];
+  const across = variants.length > 1 ? chooseAcross(s.models, variants, s.maxValidationDrop) : undefined;
 
   // The main tables' Shrink column against the targets (read, never trained, here).
   const targets: ShrinkTarget[] = [];
@@ -336,6 +392,7 @@ export async function runBeyond(
     verdictSeeds: s.verdictSeeds,
     ...(warmShares && warmVerdict ? { warmShares, warmVerdict } : {}),
     ...(fieldShares && fieldVerdict ? { fieldShares, fieldVerdict } : {}),
+    ...(across ? { across: across.choices, acrossVerdict: across.verdict } : {}),
     fields: ds.data.manifest.fields.map((f) => f.name),
     tuningSeeds: s.tuningSeeds,
     curveSeeds: s.curveSeeds,

@@ -2,6 +2,7 @@
 // the fair-chance summary (experiment 13) and Shrink's summary (experiment 14). Each reads
 // results/*.json; an experiment not run yet is said to be so, never filled in.
 import type { BeyondResult, GainShareChoice } from "./beyond.js";
+import { VARIANT_NAME } from "./beyond-report.js";
 import type { ShrinkTarget } from "./beyond-targets.js";
 import type { CaseStudyPaperResult } from "./casestudy-paper.js";
 import type { MainTableRow } from "./methods-table.js";
@@ -185,11 +186,12 @@ function briefLine(t: ShrinkTarget): string {
 function variantSummary(
   b: BeyondResult,
   name: string,
-  shares: GainShareChoice[] | undefined,
+  shares: GainShareChoice[] | string | undefined,
   verdict: ShrinkTarget[] | undefined,
 ): string {
   if (!shares?.length || !verdict?.length) return "";
-  const chosen = shares.map((g) => `${modelLabel(g.model)} ${g.chosen}`).join(", ");
+  const chosen =
+    typeof shares === "string" ? shares : shares.map((g) => `${modelLabel(g.model)} ${g.chosen}`).join(", ");
   const byData = (d: string) =>
     verdict
       .filter((t) => t.data === d)
@@ -198,7 +200,7 @@ function variantSummary(
   const judged = targetsJudged(verdict);
   const met = judged.filter((j) => j.met).map((j) => j.target);
   const missed = judged.filter((j) => !j.met).map((j) => `${j.target} (${j.misses.join(", ")})`);
-  return ` ${name} (shares chosen on seeds ${b.tuningSeeds.join(", ")}: ${chosen}), fresh seeds ${(b.verdictSeeds ?? []).join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets met: ${met.length ? met.join("; ") : "none"}. **Not met**: ${missed.length ? missed.join("; ") : "none"}.`;
+  return ` ${name} (chosen on seeds ${b.tuningSeeds.join(", ")}: ${chosen}), fresh seeds ${(b.verdictSeeds ?? []).join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets met: ${met.length ? met.join("; ") : "none"}. **Not met**: ${missed.length ? missed.join("; ") : "none"}.`;
 }
 
 function gainShareSummary(b: BeyondResult): string {
@@ -214,6 +216,14 @@ function gainShareSummary(b: BeyondResult): string {
     ),
     variantSummary(b, "Re-trained with a projection per field", b.fieldShares, b.fieldVerdict),
     variantSummary(b, "Started from the truncated full model (warm start)", b.warmShares, b.warmVerdict),
+    b.across
+      ? variantSummary(
+          b,
+          "**One rule across the three re-trains**, per model",
+          b.across.map((c) => `${modelLabel(c.model)} ${VARIANT_NAME[c.variant]}, share ${c.gainShare}`).join("; "),
+          b.acrossVerdict,
+        )
+      : "",
   ].join("");
 }
 

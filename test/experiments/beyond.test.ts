@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { beyondDefaults, chooseTolerance } from "../../src/experiments/beyond.js";
+import { beyondDefaults, chooseAcross, chooseTolerance } from "../../src/experiments/beyond.js";
 import { meanPairwisePearson, type ShrinkTarget } from "../../src/experiments/beyond-targets.js";
 import { targetsJudged } from "../../src/experiments/prose-verdict.js";
 import { SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
@@ -118,5 +118,56 @@ test("issue 31's targets judged per row: each miss named, a target with no rows 
   assert.equal(
     targetsJudged([row("movielens", "fm", {})]).find((j) => j.target.startsWith("planted: Spearman"))!.met,
     false,
+  );
+});
+
+test("one rule across the re-trains: per model the admissible (re-train, share) of largest saving; none admissible, the least loss", () => {
+  const share = (model: "fm" | "wd", chosen: number, validationDelta: number, saved: number) => ({
+    model,
+    chosen,
+    rows: [{ gainShare: chosen, validationDelta, saved, decided: 8, tolerance: 0.001 }],
+  });
+  const row = (data: "movielens" | "planted-large", model: "fm" | "wd", tag: string) =>
+    ({ data, model, rule: tag }) as unknown as ShrinkTarget;
+  const rows = (tag: string) => [
+    row("movielens", "fm", tag),
+    row("movielens", "wd", tag),
+    row("planted-large", "fm", tag),
+    row("planted-large", "wd", tag),
+  ];
+  const { choices, verdict } = chooseAcross(
+    ["fm", "wd"],
+    [
+      {
+        variant: "shared",
+        shares: [share("fm", 0.1, 0.001, 0.7), share("wd", 0.02, -0.0008, 0.8)],
+        verdict: rows("shared"),
+      },
+      {
+        variant: "field",
+        shares: [share("fm", 0.05, -0.0004, 0.75), share("wd", 0.01, -0.0009, 0.7)],
+        verdict: rows("field"),
+      },
+      {
+        variant: "warm",
+        shares: [share("fm", 0.02, 0.002, 0.5), share("wd", 0.05, -0.0006, 0.86)],
+        verdict: rows("warm"),
+      },
+    ],
+    0.0005,
+  );
+  // FM: shared (0.70) and field (0.75) and warm (0.50) are admissible; field saves most.
+  assert.deepEqual(
+    choices.map((c) => [c.model, c.variant, c.gainShare, c.fallback]),
+    [
+      ["fm", "field", 0.05, false],
+      // W&D: none within −0.0005; the least loss is warm's −0.0006.
+      ["wd", "warm", 0.05, true],
+    ],
+  );
+  // The verdict rows are the chosen re-trains', in the data-then-model order.
+  assert.deepEqual(
+    verdict.map((t) => `${t.data} ${t.model} ${t.rule}`),
+    ["movielens fm field", "movielens wd warm", "planted-large fm field", "planted-large wd warm"],
   );
 });
