@@ -8,7 +8,7 @@ import { PreparedData } from "../data/batches.js";
 import type { ShrinkDecision } from "../embedding/shrink.js";
 import { quickSettings } from "../methods/defaults.js";
 import { METHODS } from "../methods/registry.js";
-import { SHRINK_RECOMMENDED, SHRINK_TOLERANCE, type ShrinkSettings } from "../methods/defaults.js";
+import { SHRINK_TOLERANCE, shrinkRecommended, type ShrinkSettings } from "../methods/defaults.js";
 import type { ShrinkRecord } from "../methods/shrink.js";
 import type { MethodSettings } from "../methods/types.js";
 import type { RetrainResult } from "../train/result-schema.js";
@@ -58,7 +58,7 @@ function settingsFor(s: YourDataSettings, seed: number, rule: ShrinkRule): Metho
 export async function shrinkYourData(
   s: YourDataSettings,
   seeds: number[],
-  rule: ShrinkRule = SHRINK_RECOMMENDED,
+  rule: ShrinkRule = shrinkRecommended(s.model),
   replicates = 1000,
 ): Promise<ShrinkComparison> {
   await initRuntime(); // the notebook is the entry point: compute on the engine

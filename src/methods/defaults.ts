@@ -178,10 +178,20 @@ export const SHRINK_SETTINGS = z.object({
 export type ShrinkSettings = SettingsOf<typeof SHRINK_SETTINGS>;
 
 /**
- * What notebook 10 runs on a user's data: experiment 14's best-supported rule and re-train
- * (results/beyond-quick.md; test/experiments/beyond.test.ts checks it against that result).
+ * What notebook 10 runs on a user's data, per model: experiment 14's one rule across the re-trains,
+ * chosen on its tuning seeds (results/beyond-quick.md; test/experiments/beyond.test.ts checks these
+ * against that result). Other models take DeepFM's (the one of the three with an MLP and FM part).
  */
-export const SHRINK_RECOMMENDED: Partial<ShrinkSettings> = { tolerance: SHRINK_TOLERANCE };
+export const SHRINK_RECOMMENDED: Partial<Record<ModelName, Partial<ShrinkSettings>>> = {
+  fm: { gainShare: 0.1, fieldProjection: true },
+  wd: { gainShare: 0.01, fieldProjection: true },
+  deepfm: { gainShare: 0.01, fieldProjection: true },
+};
+
+/** The recommended Shrink settings for `model` (SHRINK_RECOMMENDED; DeepFM's for a model it lacks). */
+export function shrinkRecommended(model: ModelName): Partial<ShrinkSettings> {
+  return SHRINK_RECOMMENDED[model] ?? (SHRINK_RECOMMENDED.deepfm as Partial<ShrinkSettings>);
+}
 
 /** Each method's own settings: the key in MethodSettings and its schema. */
 export const METHOD_SETTINGS = { randomSearch: RANDOM_SEARCH_SETTINGS, mde: MDE_SETTINGS, shrink: SHRINK_SETTINGS };

@@ -6,7 +6,8 @@ import { test } from "node:test";
 import { beyondDefaults, chooseAcross, chooseTolerance } from "../../src/experiments/beyond.js";
 import { meanPairwisePearson, type ShrinkTarget } from "../../src/experiments/beyond-targets.js";
 import { targetsJudged } from "../../src/experiments/prose-verdict.js";
-import { SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
+import { SHRINK_RECOMMENDED, SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
+import type { ModelName } from "../../src/models/ctr.js";
 
 test("the tolerance rule: the largest saving within the validation drop; none allowed, the smallest tolerance", () => {
   const rows = [
@@ -170,4 +171,19 @@ test("one rule across the re-trains: per model the admissible (re-train, share) 
     verdict.map((t) => `${t.data} ${t.model} ${t.rule}`),
     ["movielens fm field", "movielens wd warm", "planted-large fm field", "planted-large wd warm"],
   );
+});
+
+test("SHRINK_RECOMMENDED is the committed result's one rule across the re-trains, per model", () => {
+  const saved = JSON.parse(readFileSync("results/beyond-quick.json", "utf8")) as {
+    result: { across?: { model: ModelName; variant: string; gainShare: number }[] };
+  };
+  const across = saved.result.across;
+  assert.ok(across?.length, "results/beyond-quick.json has the rule across the re-trains");
+  for (const c of across) {
+    const rec = SHRINK_RECOMMENDED[c.model];
+    assert.ok(rec, c.model);
+    assert.equal(rec.gainShare, c.gainShare, c.model);
+    assert.equal(rec.warmStart === true, c.variant === "warm", `${c.model}: warm start`);
+    assert.equal(rec.fieldProjection === true, c.variant === "field", `${c.model}: a projection per field`);
+  }
 });
