@@ -317,6 +317,30 @@ test("shrink end to end: probes every field, reports every decision, stays withi
   assert.ok(r.test.auc > aboveChance(data.manifest.positives.test, data.manifest.rows.test), `test AUC ${r.test.auc}`);
 });
 
+test("shrink with a warm start: the plan starts as the full model truncated to it, with a projection per field, and never ends below that start on validation", async () => {
+  const data = new PreparedData(await learnableSyntheticData());
+  const base = quickSettings("fm", 7);
+  const s = {
+    ...base,
+    train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 },
+    shrink: { tolerance: 0.003, warmStart: true },
+  };
+  const r = await METHODS.shrink.run(data, s, { progress: false });
+  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  assert.equal(rec.warmStart, true);
+  assert.equal(r.config.projection, "field-linear");
+  // A projection (d × 32 + 32) per field narrower than 32, none for a full-width field.
+  assert.equal(
+    r.params.transform,
+    r.dims.reduce((a, { dim }) => a + (dim < 32 ? dim * 32 + 32 : 0), 0),
+  );
+  // Epoch 0 is the truncation; a later epoch is kept only when its validation AUC is higher.
+  const best = r.bestValidation;
+  for (const h of r.history)
+    assert.ok(h.validation.auc <= best.auc, `epoch ${h.epoch} beats the kept epoch ${best.epoch}`);
+  assert.ok(r.test.auc > aboveChance(data.manifest.positives.test, data.manifest.rows.test), `test AUC ${r.test.auc}`);
+});
+
 test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, every field's decision, the command lines", async () => {
   const { shrinkYourData, shrinkDecisionTable, shrinkFlags, shrinkVerdict } =
     await import("../../src/experiments/yourdata-shrink.js");
