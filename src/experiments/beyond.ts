@@ -172,7 +172,7 @@ export interface AcrossChoice {
 
 /**
  * The tolerance rule over every (re-train, share) of the tuning seeds: per model, the largest mean
- * saving whose mean validation AUC change is ≥ −maxDrop. Each re-train's own pick is its admissible
+ * saving whose mean validation AUC change is ≥ −maxDrop (equal savings: the higher validation AUC). Each re-train's own pick is its admissible
  * share of largest saving, so the winner is one of them and its verdict row is already run; with
  * none admissible, the re-train whose fallback loses least. Tuning seeds only decide it.
  */
@@ -188,8 +188,11 @@ export function chooseAcross(
       return { variant: v.variant, gainShare: g.chosen, validationDelta: row.validationDelta, saved: row.saved };
     });
     const admissible = picks.filter((p) => p.validationDelta >= -maxDrop);
+    // Re-trains of the same plan save the same: then the higher validation AUC.
     const best = admissible.length
-      ? admissible.reduce((a, b) => (b.saved > a.saved ? b : a))
+      ? admissible.reduce((a, b) =>
+          b.saved > a.saved || (b.saved === a.saved && b.validationDelta > a.validationDelta) ? b : a,
+        )
       : picks.reduce((a, b) => (b.validationDelta > a.validationDelta ? b : a));
     return { model, ...best, fallback: admissible.length === 0 };
   });
