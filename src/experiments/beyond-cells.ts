@@ -218,9 +218,12 @@ export async function warmCells(
 }
 
 /** The probe cells' and re-trains' summed wall time. */
-export function cellSeconds(probed: ProbeCell[], retrained: ShrinkRun[]): number {
+export function cellSeconds(probed: ProbeCell[], retrained: ShrinkRun[], counted = new Set<string>()): number {
+  // A probe cell several stages read (the same share chosen twice) is counted once.
+  const fresh = probed.filter((p) => !counted.has(p.key));
+  for (const p of fresh) counted.add(p.key);
   return (
-    probed.reduce((a, r) => a + r.found.full.runtime.wallSeconds + r.found.probeSeconds, 0) +
+    fresh.reduce((a, r) => a + r.found.full.runtime.wallSeconds + r.found.probeSeconds, 0) +
     retrained.reduce((a, r) => a + r.result.runtime.wallSeconds, 0)
   );
 }

@@ -245,6 +245,7 @@ export async function runBeyond(
   const dir = methodRunsDir("beyond", scale);
   const movielens: ShrinkCells = { ds, base: s.base, dir, runner, counts, prefix: "" };
   let computeSeconds = 0;
+  const counted = new Set<string>();
   const full = s.base.candidates[s.base.candidates.length - 1];
   const fullParams = ds.data.manifest.fields.reduce((a, f) => a + f.vocabularySize * full, 0);
   const every = (models: ModelName[], seeds: number[]) =>
@@ -325,7 +326,7 @@ export async function runBeyond(
   });
 
   // 3b. The gain shares' verdict on fresh seeds, on each data set, against the full model of the same seed.
-  const cold = await verdictOnFreshSeeds(s, ds, scale, movielens, gainShares, "shared");
+  const cold = await verdictOnFreshSeeds(s, ds, scale, movielens, gainShares, "shared", counted);
   if (cold instanceof CellsStopped) return cold;
   computeSeconds += cold.seconds;
 
@@ -347,14 +348,14 @@ export async function runBeyond(
   // 5b, 4b. Their verdicts on the fresh seeds (the warm one last: it trains every full model again).
   let fieldVerdict: ShrinkTarget[] | undefined;
   if (fieldShares) {
-    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, fieldShares, "field");
+    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, fieldShares, "field", counted);
     if (judged instanceof CellsStopped) return judged;
     computeSeconds += judged.seconds;
     fieldVerdict = judged.targets;
   }
   let warmVerdict: ShrinkTarget[] | undefined;
   if (warmShares) {
-    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, warmShares, "warm");
+    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, warmShares, "warm", counted);
     if (judged instanceof CellsStopped) return judged;
     computeSeconds += judged.seconds;
     warmVerdict = judged.targets;
@@ -420,6 +421,8 @@ async function verdictOnFreshSeeds(
   movielens: ShrinkCells,
   shares: GainShareChoice[],
   variant: "shared" | "field" | "warm",
+  /** Probe cells already counted in the run time (shared between the verdicts). */
+  counted: Set<string>,
 ): Promise<{ targets: ShrinkTarget[]; seconds: number } | CellsStopped> {
   const { dir, runner, counts } = movielens;
   const every = (models: ModelName[], seeds: number[]) =>
@@ -446,7 +449,7 @@ async function verdictOnFreshSeeds(
       const cold = await retrainCells(cells, probed, { fieldProjection: variant === "field" });
       if (cold instanceof CellsStopped) return cold;
       runs = cold;
-      seconds += cellSeconds(probed, cold);
+      seconds += cellSeconds(probed, cold, counted);
     }
     for (const model of s.models) {
       const mine = runs.filter((r) => r.model === model);

@@ -5,8 +5,12 @@ import { join } from "node:path";
 import { RESULTS_DIR } from "./report.js";
 import type { Block } from "./prose-format.js";
 
-/** Seconds a saved run cell records (its trainings' and searches' wall times), or undefined. */
-function cellSeconds(cell: unknown): number | undefined {
+/**
+ * Seconds a saved run cell records (its trainings' and searches' wall times), or undefined.
+ * `selectionElsewhere`: the selection a re-train records ran in another cell of the folder
+ * (experiment 14's probe cells), so it is not counted twice.
+ */
+function cellSeconds(cell: unknown, selectionElsewhere = false): number | undefined {
   const v = (cell as { value?: Record<string, unknown> }).value;
   if (!v) return undefined;
   const runtime = (o: unknown) => (o as { runtime?: { wallSeconds?: number } } | undefined)?.runtime?.wallSeconds;
@@ -20,7 +24,11 @@ function cellSeconds(cell: unknown): number | undefined {
   };
   add(runtime(v));
   add(runtime(v.plan));
-  add((v.selection as { seconds?: number } | undefined)?.seconds);
+  // Shrink's probe and warm cells (experiment 14): the full model, its probes, each warm fine-tune.
+  add(runtime(v.full));
+  add(v.probeSeconds);
+  if (Array.isArray(v.warm)) for (const w of v.warm) add(runtime(w));
+  if (!selectionElsewhere) add((v.selection as { seconds?: number } | undefined)?.seconds);
   if (!found) {
     add(v.seconds);
     add(v.searchSeconds);
@@ -46,7 +54,7 @@ export function runFolderCosts(dir = RESULTS_DIR, scale = "quick"): RunFolderCos
       let timed = 0;
       let seconds = 0;
       for (const f of files) {
-        const s = cellSeconds(JSON.parse(readFileSync(join(dir, folder, f), "utf8")));
+        const s = cellSeconds(JSON.parse(readFileSync(join(dir, folder, f), "utf8")), folder.startsWith("beyond-"));
         if (s !== undefined) {
           timed++;
           seconds += s;

@@ -184,8 +184,8 @@ export type ShrinkSettings = SettingsOf<typeof SHRINK_SETTINGS>;
  */
 export const SHRINK_RECOMMENDED: Partial<Record<ModelName, Partial<ShrinkSettings>>> = {
   fm: { gainShare: 0.1, fieldProjection: true },
-  wd: { gainShare: 0.01, fieldProjection: true },
-  deepfm: { gainShare: 0.01, fieldProjection: true },
+  wd: { gainShare: 0.05, warmStart: true },
+  deepfm: { gainShare: 0.1, warmStart: true },
 };
 
 /** The recommended Shrink settings for `model` (SHRINK_RECOMMENDED; DeepFM's for a model it lacks). */
