@@ -99,22 +99,6 @@ export function weightedComponents(
 }
 
 /** Writes into `out` the rank-`d` approximation of `row`: μ + Σ_{k<d} ⟨row − μ, v_k⟩ v_k. */
-/** A row's coordinates along the first `d` directions, from the mean: (e − μ)·V_d. */
-export function rowCoordinates(
-  row: ArrayLike<number>,
-  c: FieldComponents,
-  d: number,
-  out: Float32Array | Float64Array,
-): void {
-  const dim = c.mean.length;
-  for (let k = 0; k < d; k++) {
-    const v = c.directions[k];
-    let dot = 0;
-    for (let j = 0; j < dim; j++) dot += (row[j] - c.mean[j]) * v[j];
-    out[k] = dot;
-  }
-}
-
 export function truncateRow(
   row: ArrayLike<number>,
   c: FieldComponents,

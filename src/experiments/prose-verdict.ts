@@ -1,8 +1,9 @@
 // The README's verdict (generated spans): the short table beside the paper's matching numbers,
 // the fair-chance summary (experiment 13) and Shrink's summary (experiment 14). Each reads
 // results/*.json; an experiment not run yet is said to be so, never filled in.
-import type { BeyondResult, GainShareChoice } from "./beyond.js";
-import { VARIANT_NAME } from "./beyond-report.js";
+import type { BeyondResult } from "./beyond.js";
+import type { GainShareChoice } from "./beyond-verdict.js";
+import { VARIANT_NAME } from "./beyond-tables.js";
 import type { ShrinkTarget } from "./beyond-targets.js";
 import type { CaseStudyPaperResult } from "./casestudy-paper.js";
 import type { MainTableRow } from "./methods-table.js";

@@ -10,7 +10,6 @@ import {
   type ReplicaModuleSpec,
 } from "../models/embedding.js";
 import { constantVariable, Dense, uniformVariable, type StepContext } from "../models/layers.js";
-import { rowCoordinates, type FieldComponents } from "../embedding/pca.js";
 import type { RandomStream } from "../core/random.js";
 import { SparseTable, type SparseParam, type TouchedRows } from "../tables/sparse.js";
 import type { NamedArray } from "../tables/weights.js";
@@ -21,6 +20,12 @@ export type { ProjectionKind };
 /** Embedding parameters of per-field sizes: Σ_m |V_m|·d_m. */
 export function planParameterCount(dims: number[], manifest: Pick<Manifest, "fields">): number {
   return dims.reduce((a, d, m) => a + d * manifest.fields[m].vocabularySize, 0);
+}
+
+/** A field's rows summarised for truncation (src/embedding/pca.ts computes it): mean and unit directions, leading first. */
+export interface TruncationBasis {
+  mean: ArrayLike<number>;
+  directions: ArrayLike<number>[];
 }
 
 /** Where each field's ids start and how many there are. */
@@ -166,7 +171,7 @@ export class PlanEmbedding implements EmbeddingModule {
    * affine approximation, src/embedding/pca.ts); a full-width field gets its rows as they are.
    * `fields[m].rows` are field m's trained rows in id order.
    */
-  loadTruncated(fields: { rows: ArrayLike<number>[]; components: FieldComponents }[]): void {
+  loadTruncated(fields: { rows: ArrayLike<number>[]; components: TruncationBasis }[]): void {
     if (this.projection !== "field-linear")
       throw new AutodimError("a truncated start needs the field-linear projection (one map per field)");
     if (fields.length !== this.fieldCount)
@@ -186,8 +191,16 @@ export class PlanEmbedding implements EmbeddingModule {
           );
         for (const e of rows) {
           const out = table.row(row++);
-          if (own) rowCoordinates(e, components, d, out);
-          else out.set(e);
+          if (!own) {
+            out.set(e);
+            continue;
+          }
+          for (let k = 0; k < d; k++) {
+            const v = components.directions[k];
+            let dot = 0;
+            for (let c = 0; c < D; c++) dot += (e[c] - components.mean[c]) * v[c];
+            out[k] = dot;
+          }
         }
         for (let k = 0; k < d; k++) kernel.set(components.directions[k], (j * d + k) * D);
         bias.set(components.mean, j * D);

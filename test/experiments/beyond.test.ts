@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { beyondDefaults, chooseAcross, chooseTolerance } from "../../src/experiments/beyond.js";
+import { beyondDefaults, chooseTolerance } from "../../src/experiments/beyond.js";
+import { chooseAcross } from "../../src/experiments/beyond-verdict.js";
 import { meanPairwisePearson, type ShrinkTarget } from "../../src/experiments/beyond-targets.js";
 import { targetsJudged } from "../../src/experiments/prose-verdict.js";
 import { SHRINK_RECOMMENDED, SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
