@@ -294,20 +294,17 @@ export async function runBeyond(
     fieldShares = chooseShares(s, fieldTuning, fullParams);
   }
   // 5b, 4b. Their verdicts on the fresh seeds (the warm one last: it trains every full model again).
-  let fieldVerdict: ShrinkTarget[] | undefined;
-  if (fieldShares) {
-    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, fieldShares, "field", counted);
+  const judge = async (shares: GainShareChoice[] | undefined, variant: "field" | "warm") => {
+    if (!shares) return undefined;
+    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, shares, variant, counted);
     if (judged instanceof CellsStopped) return judged;
     computeSeconds += judged.seconds;
-    fieldVerdict = judged.targets;
-  }
-  let warmVerdict: ShrinkTarget[] | undefined;
-  if (warmShares) {
-    const judged = await verdictOnFreshSeeds(s, ds, scale, movielens, warmShares, "warm", counted);
-    if (judged instanceof CellsStopped) return judged;
-    computeSeconds += judged.seconds;
-    warmVerdict = judged.targets;
-  }
+    return judged.targets;
+  };
+  const fieldVerdict = await judge(fieldShares, "field");
+  if (fieldVerdict instanceof CellsStopped) return fieldVerdict;
+  const warmVerdict = await judge(warmShares, "warm");
+  if (warmVerdict instanceof CellsStopped) return warmVerdict;
   const variants = [
     { variant: "shared" as const, shares: gainShares, verdict: cold.targets },
     ...(fieldShares && fieldVerdict ? [{ variant: "field" as const, shares: fieldShares, verdict: fieldVerdict }] : []),
