@@ -172,3 +172,28 @@ export function pairedIncrease(a: Float64Array, b: Float64Array): { mean: number
   for (let i = 0; i < n; i++) v += (a[i] - b[i] - mean) ** 2;
   return { mean, se: n > 1 ? Math.sqrt(v / (n - 1) / n) : 0 };
 }
+
+/**
+ * Which plan a run takes when it chooses among several on its own validation split: the one
+ * saving most whose validation AUC is at most `maxDrop` below the full model's (equal savings:
+ * the higher AUC); none within it (`fallback`), the plan of highest validation AUC.
+ */
+export function chooseByValidation(
+  plans: { saved: number; validationAuc: number }[],
+  fullValidationAuc: number,
+  maxDrop: number,
+): { index: number; fallback: boolean } {
+  if (plans.length === 0) throw new Error("chooseByValidation: no plans");
+  let index = -1;
+  plans.forEach((p, i) => {
+    if (!(p.validationAuc >= fullValidationAuc - maxDrop)) return;
+    const b = index >= 0 ? plans[index] : undefined;
+    if (!b || p.saved > b.saved || (p.saved === b.saved && p.validationAuc > b.validationAuc)) index = i;
+  });
+  if (index >= 0) return { index, fallback: false };
+  index = 0;
+  plans.forEach((p, i) => {
+    if (p.validationAuc > plans[index].validationAuc) index = i;
+  });
+  return { index, fallback: true };
+}

@@ -2,8 +2,14 @@
 // probes its fields and allocates a plan per rule; a re-train cell trains one rule's plan. A rule
 // is an absolute tolerance or a share of the full model's gain over a constant predictor.
 import { AutodimError } from "../core/errors.js";
-import { SHRINK_TOLERANCE } from "../methods/defaults.js";
-import { retrainShrunk, trainAndProbe, type ShrinkAllocation, type ShrinkTolerance } from "../methods/shrink.js";
+import { SHRINK_SHARE_GRID, SHRINK_TOLERANCE } from "../methods/defaults.js";
+import {
+  choosePlan,
+  retrainShrunk,
+  trainAndProbe,
+  type ShrinkAllocation,
+  type ShrinkTolerance,
+} from "../methods/shrink.js";
 import type { FieldProbe } from "../embedding/shrink.js";
 import type { ModelName } from "../models/ctr.js";
 import type { RetrainResult } from "../train/result-schema.js";
@@ -214,6 +220,68 @@ export async function warmCells(
       result: found.warm[t],
       scores: readScores(scoresFile(c.dir, warmScoresKey(cells[i].key, rule))),
     }));
+  });
+}
+
+/** A chosen cell's result: a probe cell's over the share grid, the plan its own validation chose, that plan fine-tuned warm. */
+export interface ChosenProbed extends Probed {
+  chosen: ShrinkAllocation;
+  warm: RetrainResult;
+}
+
+/**
+ * Chosen cells, one per (model, seed): the full model trained and probed once over the share grid
+ * (SHRINK_SHARE_GRID), the plan chosen on this run's validation split alone (choosePlan: what a
+ * user's `--choose-share --warm-start` run does), and that plan fine-tuned from the truncation.
+ */
+export async function chosenCells(
+  c: ShrinkCells,
+  plan: { model: ModelName; seed: number }[],
+): Promise<ShrinkRun[] | CellsStopped> {
+  const { progress, log } = quiet();
+  const rules: ShrinkTolerance[] = SHRINK_SHARE_GRID.map((gainShare) => ({ gainShare }));
+  const cells = plan.map(({ model, seed }) => {
+    const settings = methodSettings(c.base, model, seed);
+    const identity = { data: c.ds.description, job: "shrink-chosen", settings, tolerances: rules };
+    const key = `${c.prefix}${model}-chosen-s${seed}-${identityHash(identity)}`;
+    return {
+      key,
+      identity,
+      run: async (): Promise<ChosenProbed> => {
+        const found = await savingTestScores(c.dir, key, (onTestScores) =>
+          trainAndProbe(c.ds.data, settings, rules, { progress, onTestScores, keepStart: true }),
+        );
+        const { start, ...saved } = found;
+        if (!start) throw new AutodimError("beyond: the chosen cell kept no start");
+        const chosen = choosePlan(c.ds.data, settings.candidates, found);
+        const own = { ...settings, shrink: { tolerance: SHRINK_TOLERANCE, chooseShare: true, warmStart: true } };
+        const warm = await savingTestScores(c.dir, `${key}-chosen`, (onTestScores) =>
+          retrainShrunk(
+            c.ds.data,
+            own,
+            found,
+            chosen,
+            found.full.runtime.wallSeconds + found.probeSeconds,
+            { progress, onTestScores },
+          ),
+        );
+        return { ...saved, chosen, warm };
+      },
+    };
+  });
+  const done = await c.runner.stage(c.dir, cells, { log, counts: c.counts, offline: rawDataNeeded(c.ds) });
+  if (done instanceof CellsStopped) return done;
+  return plan.map((p, i) => {
+    const found = done.get(cells[i].key) as ChosenProbed;
+    return {
+      ...p,
+      key: cells[i].key,
+      found,
+      rule: { gainShare: found.chosen.shareChoice?.chosen ?? NaN },
+      allocation: found.chosen,
+      result: found.warm,
+      scores: readScores(scoresFile(c.dir, `${cells[i].key}-chosen`)),
+    };
   });
 }
 

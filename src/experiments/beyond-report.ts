@@ -11,7 +11,7 @@ import { markdownTable } from "./report.js";
 import { METHODS } from "../methods/registry.js";
 import { beyondDefaults, runBeyond, type BeyondResult, type BeyondSettings } from "./beyond.js";
 import type { GainShareChoice } from "./beyond-verdict.js";
-import { diagnosisTable, targetsTable, VARIANT_NAME } from "./beyond-tables.js";
+import { shareChoiceTable, diagnosisTable, targetsTable, VARIANT_NAME } from "./beyond-tables.js";
 import { finishedResult } from "./output-files.js";
 import { interval } from "./prose-format.js";
 
@@ -169,6 +169,20 @@ export function beyondMarkdown(r: BeyondResult, ds: Dataset, s: BeyondSettings, 
                 ),
                 "",
                 targetsTable(r.acrossVerdict ?? [], r.across),
+              ]
+            : []),
+          ...(r.chosenVerdict?.length
+            ? [
+                "",
+                `### The share chosen per run on its own validation split, warm start: the verdict on fresh seeds ${(r.chosenSeeds ?? []).join(", ")}`,
+                "",
+                `No choice made on other seeds or other data: each run allocates a plan per gain share (${[...new Set((r.choices ?? []).flatMap((c) => c.choice.plans.map((p) => p.share)))].join(", ")}), scores each plan's truncation of its full model on its own validation split, takes the one saving most whose validation AUC is at most ${s.maxValidationDrop} below the full model's (none: the highest), and fine-tunes it from that truncation. Seeds ${(r.chosenSeeds ?? []).join(", ")} were never used for any choice. Each cell: the plan's truncation, its validation AUC change against the full model and the parameters it saves; ✓ the plan taken.`,
+                "",
+                shareChoiceTable(r.choices ?? []),
+                "",
+                targetsTable(r.chosenVerdict),
+                "",
+                diagnosisTable([{ name: VARIANT_NAME.chosen, targets: r.chosenVerdict }]),
               ]
             : []),
         ]

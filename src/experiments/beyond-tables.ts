@@ -5,6 +5,7 @@ import { markdownTable } from "./report.js";
 import { interval } from "./prose-format.js";
 import type { ShrinkTarget } from "./beyond-targets.js";
 import type { AcrossChoice, ShrinkVariant } from "./beyond-verdict.js";
+import type { ShareChoice } from "../methods/shrink.js";
 
 /** Shrink's runs against issue 31's targets, a row per (data, model). */
 export function targetsTable(targets: ShrinkTarget[], across?: AcrossChoice[]): string {
@@ -35,6 +36,7 @@ export const VARIANT_NAME: Record<ShrinkVariant, string> = {
   shared: "fresh, a projection per size",
   field: "fresh, a projection per field",
   warm: "warm start",
+  chosen: "warm start, share chosen per run",
 };
 
 const signed = (x: number, digits: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
@@ -63,4 +65,28 @@ export function diagnosisTable(variants: { name: string; targets: ShrinkTarget[]
     }),
   );
   return markdownTable(rows, { "params saved": "%" });
+}
+
+/** Per (data, model, seed) of the chosen variant: every share's plan as its truncation scored on validation, and the one taken. */
+export function shareChoiceTable(
+  rows: { data: string; model: string; seed: number; choice: ShareChoice; fullParams: number }[],
+): string {
+  const shares = [...new Set(rows.flatMap((r) => r.choice.plans.map((p) => p.share)))].sort((a, b) => a - b);
+  return markdownTable(
+    rows.map((r) => ({
+      data: r.data === "movielens" ? "MovieLens-1M" : "planted 1.2M",
+      model: modelLabel(r.model),
+      seed: String(r.seed),
+      ...Object.fromEntries(
+        shares.map((share) => {
+          const p = r.choice.plans.find((x) => x.share === share);
+          const cell = p
+            ? `${signed(p.validationAuc - r.choice.fullValidationAuc, 4)}, ${((100 * p.saved) / r.fullParams).toFixed(1)}%${share === r.choice.chosen ? " ✓" : ""}`
+            : "";
+          return [`share ${share}`, cell];
+        }),
+      ),
+      chosen: `${r.choice.chosen}${r.choice.fallback ? " (none within the bound: the highest)" : ""}`,
+    })),
+  );
 }

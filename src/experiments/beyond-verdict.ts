@@ -2,6 +2,7 @@
 // cells on every verdict data set judged against issue 31's targets, and the one rule across the
 // variants, decided on the tuning seeds only.
 import { AutodimError } from "../core/errors.js";
+import type { ShareChoice } from "../methods/shrink.js";
 import type { ModelName } from "../models/ctr.js";
 import { CellsStopped } from "./cells.js";
 import { datasetByName } from "./datasets-real.js";
@@ -10,6 +11,7 @@ import { methodsDefaults } from "./methods.js";
 import {
   cellSeconds,
   fullWithScores,
+  chosenCells,
   probeCells,
   retrainCells,
   ruleLabel,
@@ -27,7 +29,12 @@ export interface GainShareChoice {
 }
 
 /** How a verdict row names its re-train (the shared-projection fresh re-train is the plain rule). */
-export const VARIANT_TAG = { shared: "", field: ", projection per field", warm: ", warm start" } as const;
+export const VARIANT_TAG = {
+  shared: "",
+  field: ", projection per field",
+  warm: ", warm start",
+  chosen: ", warm start",
+} as const;
 
 /** Warm cells' full trainings and probes, counted once per cell (each rule's row repeats them). */
 export function warmFullSeconds(runs: ShrinkRun[]): number {
@@ -41,17 +48,31 @@ export async function verdictOnFreshSeeds(
   ds: Dataset,
   scale: Scale,
   movielens: ShrinkCells,
-  shares: GainShareChoice[],
-  variant: "shared" | "field" | "warm",
+  /** Each model's share chosen on the tuning seeds (none for `chosen`: each run chooses its own). */
+  shares: GainShareChoice[] | undefined,
+  variant: ShrinkVariant,
   /** Probe cells already counted in the run time (shared between the verdicts). */
   counted: Set<string>,
-): Promise<{ targets: ShrinkTarget[]; seconds: number } | CellsStopped> {
+): Promise<
+  | {
+      targets: ShrinkTarget[];
+      seconds: number;
+      /** Each run's share choice (the `chosen` variant). */
+      choices: { data: TargetData; model: ModelName; seed: number; choice: ShareChoice; fullParams: number }[];
+    }
+  | CellsStopped
+> {
   const { dir, runner, counts } = movielens;
   const every = (models: ModelName[], seeds: number[]) =>
     models.flatMap((model) => seeds.map((seed) => ({ model, seed })));
   const verdictTargets: ShrinkTarget[] = [];
+  const choices: { data: TargetData; model: ModelName; seed: number; choice: ShareChoice; fullParams: number }[] = [];
   let seconds = 0;
-  const shareOf = (model: ModelName) => [{ gainShare: shares.find((g) => g.model === model)!.chosen }];
+  const shareOf = (model: ModelName) => {
+    const chosen = shares?.find((g) => g.model === model)?.chosen;
+    if (chosen === undefined) throw new AutodimError(`beyond: no gain share chosen for ${model}`);
+    return [{ gainShare: chosen }];
+  };
   for (const data of s.verdictData) {
     const vds = data === "movielens" ? ds : await datasetByName(data, scale);
     const cells: ShrinkCells =
@@ -60,7 +81,19 @@ export async function verdictOnFreshSeeds(
         : { ds: vds, base: methodsDefaults(scale, data), dir, runner, counts, prefix: `${data}-` };
     const plan = every(s.models, s.verdictSeeds);
     let runs: ShrinkRun[];
-    if (variant === "warm") {
+    if (variant === "chosen") {
+      const chosen = await chosenCells(cells, plan);
+      if (chosen instanceof CellsStopped) return chosen;
+      runs = chosen;
+      seconds += cellSeconds([], chosen) + warmFullSeconds(chosen);
+      const D = cells.base.candidates[cells.base.candidates.length - 1];
+      const fullParams = vds.data.manifest.fields.reduce((a, f) => a + f.vocabularySize * D, 0);
+      for (const r of chosen) {
+        const choice = r.allocation.shareChoice;
+        if (!choice) throw new AutodimError(`beyond: the ${r.model} chosen cell of seed ${r.seed} records no choice`);
+        choices.push({ data, model: r.model, seed: r.seed, choice, fullParams });
+      }
+    } else if (variant === "warm") {
       const warm = await warmCells(cells, plan, shareOf);
       if (warm instanceof CellsStopped) return warm;
       runs = warm;
@@ -83,7 +116,10 @@ export async function verdictOnFreshSeeds(
             model,
             smallest: cells.base.candidates[0],
             replicates: cells.base.bootstrapReplicates,
-            rule: `${ruleLabel(shareOf(model)[0])}${VARIANT_TAG[variant]}`,
+            rule:
+              variant === "chosen"
+                ? `gain share chosen per run on validation (${mine.map((r) => ruleLabel(r.rule).replace("gain share ", "")).join(", ")})${VARIANT_TAG[variant]}`
+                : `${ruleLabel(shareOf(model)[0])}${VARIANT_TAG[variant]}`,
           },
           mine.map((r) => {
             if (!r.scores)
@@ -96,7 +132,7 @@ export async function verdictOnFreshSeeds(
       );
     }
   }
-  return { targets: verdictTargets, seconds };
+  return { targets: verdictTargets, seconds, choices };
 }
 
 export type ShrinkVariant = keyof typeof VARIANT_TAG;

@@ -146,6 +146,15 @@ export type MdeSettings = SettingsOf<typeof MDE_SETTINGS>;
  */
 export const SHRINK_TOLERANCE = 0.008;
 
+/**
+ * The validation AUC a plan may lose against its full model: experiment 14's bound (its tuning
+ * rule), and with `chooseShare` the bound each run's own plans are held to.
+ */
+export const SHRINK_MAX_VALIDATION_DROP = 0.0005;
+
+/** The gain shares a `chooseShare` run allocates and checks on its own validation split (experiment 14's grid and 0.2). */
+export const SHRINK_SHARE_GRID = [0.01, 0.02, 0.05, 0.1, 0.2];
+
 /** Shrink (ours): absent from MethodSettings unless set, so the paper's cells keep their identity. */
 export const SHRINK_SETTINGS = z.object({
   tolerance: z
@@ -173,6 +182,12 @@ export const SHRINK_SETTINGS = z.object({
     .optional()
     .describe(
       "re-train the plan from the full model truncated field by field (each field its own projection), not from a fresh initialisation",
+    ),
+  chooseShare: z
+    .boolean()
+    .optional()
+    .describe(
+      "choose the gain share on this run's own validation split: of the shares 0.01, 0.02, 0.05, 0.1, 0.2, the plan saving most whose truncated full model loses at most 0.0005 validation AUC (instead of --gain-share)",
     ),
 });
 export type ShrinkSettings = SettingsOf<typeof SHRINK_SETTINGS>;

@@ -6,6 +6,7 @@ import type { PreparedData } from "../data/batches.js";
 import { weightedComponents, truncateRow, type FieldComponents } from "../embedding/pca.js";
 import {
   allocateSizes,
+  chooseByValidation,
   decideSizes,
   loglossGain,
   pairedIncrease,
@@ -22,7 +23,7 @@ import type { Network } from "../train/network.js";
 import { PlanEmbedding } from "../train/plan-embedding.js";
 import { retrain } from "../train/retrain.js";
 import type { RetrainResult } from "../train/result-schema.js";
-import { ownSettings } from "./defaults.js";
+import { ownSettings, SHRINK_MAX_VALIDATION_DROP, SHRINK_SHARE_GRID } from "./defaults.js";
 import type { Method, RunOptions, MethodSettings } from "./types.js";
 
 /** What the probe found, recorded in the result's `selection.detail`. */
@@ -37,10 +38,23 @@ export interface ShrinkRecord {
   steps: ShrinkStep[];
   decisions: ShrinkDecision[];
   decided: number;
-  joint: { predicted: number; measured: number; se: number; undone: number };
+  /** The plan's fields truncated together: logloss increase (and SE), steps undone, validation AUC. */
+  joint: { predicted: number; measured: number; se: number; undone: number; validationAuc?: number };
+  /** With `chooseShare`: every share's plan as its truncation scored on validation, and the one taken. */
+  shareChoice?: ShareChoice;
   probeSeconds: number;
   /** The re-train started from the truncated full model (else from a fresh initialisation). */
   warmStart?: boolean;
+}
+
+/** A `chooseShare` run's choice among its plans (chooseByValidation's rule). */
+export interface ShareChoice {
+  maxDrop: number;
+  fullValidationAuc: number;
+  plans: { share: number; tolerance: number; saved: number; validationAuc: number }[];
+  chosen: number;
+  /** No plan stayed within the drop: the one of highest validation AUC. */
+  fallback: boolean;
 }
 
 /**
@@ -101,18 +115,26 @@ export function probeAndAllocate(
   candidates: number[],
   tolerances: ShrinkTolerance[],
   batchSize: number,
-): { probes: FieldProbe[]; probeSeconds: number; allocations: ShrinkAllocation[]; start: TruncationStart } {
+): {
+  fullValidationAuc: number;
+  probes: FieldProbe[];
+  probeSeconds: number;
+  allocations: ShrinkAllocation[];
+  start: TruncationStart;
+} {
   const started = Date.now();
   const labels: number[] = [];
   for (const b of data.batches("val", { batchSize, shuffle: false }))
     for (let i = 0; i < b.size; i++) labels.push(b.labels[i]);
   const n = labels.length;
+  let lastAuc = NaN;
   const lossesNow = (): Float64Array => {
     const out = new Float64Array(n);
-    evaluate(network, data, "val", batchSize, (p) => rowLosses(labels, p, out));
+    lastAuc = evaluate(network, data, "val", batchSize, (p) => rowLosses(labels, p, out)).auc;
     return out;
   };
   const full = lossesNow();
+  const fullValidationAuc = lastAuc;
   const fields = fieldRows(network, data);
   const top = candidates.length - 1;
   const probes: FieldProbe[] = data.manifest.fields.map((f, m) => {
@@ -150,9 +172,11 @@ export function probeAndAllocate(
     const current = [...dims];
     let joint = { mean: 0, se: 0 };
     let undone = 0;
+    let validationAuc = NaN;
     for (;;) {
       fields.forEach((f, m) => setField(network, f, current[m]));
       joint = pairedIncrease(lossesNow(), full);
+      validationAuc = lastAuc;
       if (joint.mean <= tolerance || taken.length === 0) break;
       const last = taken.pop() as ShrinkStep;
       current[probes.findIndex((p) => p.name === last.field)] = last.from;
@@ -167,10 +191,11 @@ export function probeAndAllocate(
       steps: taken,
       decisions,
       decided: decisions.filter((d) => d.decided).length,
-      joint: { predicted: predictedIncrease, measured: joint.mean, se: joint.se, undone },
+      joint: { predicted: predictedIncrease, measured: joint.mean, se: joint.se, undone, validationAuc },
     };
   });
   return {
+    fullValidationAuc,
     probes,
     probeSeconds: (Date.now() - started) / 1000,
     allocations,
@@ -195,6 +220,8 @@ export async function trainAndProbe(
   } = {},
 ): Promise<{
   full: RetrainResult;
+  /** The full model's validation AUC on the probes' pass (its restored best epoch: bestValidation's). */
+  fullValidationAuc: number;
   probes: FieldProbe[];
   probeSeconds: number;
   allocations: ShrinkAllocation[];
@@ -284,6 +311,40 @@ export function retrainShrunk(
   );
 }
 
+/**
+ * A `chooseShare` run's plan: of its allocations (one per gain share), the one saving most whose
+ * joint truncation keeps validation AUC within SHRINK_MAX_VALIDATION_DROP of the full model's
+ * (chooseByValidation), with the choice recorded beside it.
+ */
+export function choosePlan(
+  data: PreparedData,
+  candidates: number[],
+  found: { fullValidationAuc: number; allocations: ShrinkAllocation[] },
+): ShrinkAllocation {
+  const D = candidates[candidates.length - 1];
+  const vocab = data.manifest.fields.map((f) => f.vocabularySize);
+  const plans = found.allocations.map((a) => {
+    if (!a.gainShare) throw new AutodimError("shrink: a share is chosen among gain-share plans only");
+    return {
+      share: a.gainShare.share,
+      tolerance: a.tolerance,
+      saved: a.dims.reduce((sum, d, m) => sum + vocab[m] * (D - d), 0),
+      validationAuc: a.joint.validationAuc ?? NaN,
+    };
+  });
+  const { index, fallback } = chooseByValidation(plans, found.fullValidationAuc, SHRINK_MAX_VALIDATION_DROP);
+  return {
+    ...found.allocations[index],
+    shareChoice: {
+      maxDrop: SHRINK_MAX_VALIDATION_DROP,
+      fullValidationAuc: found.fullValidationAuc,
+      plans,
+      chosen: plans[index].share,
+      fallback,
+    },
+  };
+}
+
 export const shrink: Method = {
   name: "shrink",
   label: "Shrink (ours)",
@@ -292,20 +353,24 @@ export const shrink: Method = {
   settings: { section: "shrink" },
   // What decides the plan: the absolute tolerance, or with a gain share the share alone.
   identity: (s) => {
-    const { tolerance, gainShare, warmStart, fieldProjection } = ownSettings(s, "shrink");
+    const { tolerance, gainShare, warmStart, fieldProjection, chooseShare } = ownSettings(s, "shrink");
     return {
-      ...(gainShare ? { gainShare } : { tolerance }),
+      ...(chooseShare ? { chooseShare } : gainShare ? { gainShare } : { tolerance }),
       ...(warmStart ? { warmStart } : fieldProjection ? { fieldProjection } : {}),
     };
   },
   async run(data, s, opts) {
     const started = Date.now();
-    const { tolerance, gainShare, warmStart } = ownSettings(s, "shrink");
-    const found = await trainAndProbe(data, s, [gainShare ? { gainShare } : tolerance], {
+    const { tolerance, gainShare, warmStart, chooseShare } = ownSettings(s, "shrink");
+    const rules: ShrinkTolerance[] = chooseShare
+      ? SHRINK_SHARE_GRID.map((share) => ({ gainShare: share }))
+      : [gainShare ? { gainShare } : tolerance];
+    const found = await trainAndProbe(data, s, rules, {
       progress: opts.progress,
       allowDivergence: opts.allowDivergence,
       keepStart: warmStart === true,
     });
-    return retrainShrunk(data, s, found, found.allocations[0], (Date.now() - started) / 1000, opts);
+    const allocation = chooseShare ? choosePlan(data, s.candidates, found) : found.allocations[0];
+    return retrainShrunk(data, s, found, allocation, (Date.now() - started) / 1000, opts);
   },
 };

@@ -7,6 +7,7 @@ import { logloss } from "../../src/data/metrics.js";
 import { symmetricEigen, truncateRow, weightedComponents } from "../../src/embedding/pca.js";
 import {
   allocateSizes,
+  chooseByValidation,
   decideSizes,
   loglossGain,
   pairedIncrease,
@@ -14,7 +15,7 @@ import {
   type FieldProbe,
 } from "../../src/embedding/shrink.js";
 import { PreparedData } from "../../src/data/batches.js";
-import { quickSettings } from "../../src/methods/defaults.js";
+import { quickSettings, SHRINK_MAX_VALIDATION_DROP, SHRINK_SHARE_GRID } from "../../src/methods/defaults.js";
 import { METHODS } from "../../src/methods/registry.js";
 import type { ShrinkRecord } from "../../src/methods/shrink.js";
 import { initRuntime } from "../../src/accel/index.js";
@@ -339,6 +340,70 @@ test("shrink with a warm start: the plan starts as the full model truncated to i
   for (const h of r.history)
     assert.ok(h.validation.auc <= best.auc, `epoch ${h.epoch} beats the kept epoch ${best.epoch}`);
   assert.ok(r.test.auc > aboveChance(data.manifest.positives.test, data.manifest.rows.test), `test AUC ${r.test.auc}`);
+});
+
+test("chooseByValidation: the largest saving within the drop, ties to the higher AUC, none within it the highest AUC (brute force)", () => {
+  const rng = randomStream(11, "bench", "choose");
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + rng.int(6);
+    // Few distinct values, so ties in saving and AUC occur.
+    const plans = Array.from({ length: n }, () => ({
+      saved: rng.int(4) * 100,
+      validationAuc: 0.7 + rng.int(5) * 0.001,
+    }));
+    const full = 0.7 + rng.int(5) * 0.001;
+    const drop = 0.0015;
+    const { index, fallback } = chooseByValidation(plans, full, drop);
+    const within = plans.map((p, i) => ({ ...p, i })).filter((p) => p.validationAuc >= full - drop);
+    if (within.length === 0) {
+      assert.equal(fallback, true);
+      assert.equal(plans[index].validationAuc, Math.max(...plans.map((p) => p.validationAuc)));
+    } else {
+      assert.equal(fallback, false);
+      const sorted = [...within].sort((a, b) => b.saved - a.saved || b.validationAuc - a.validationAuc || a.i - b.i);
+      assert.equal(index, sorted[0].i, JSON.stringify({ plans, full }));
+    }
+  }
+  assert.throws(() => chooseByValidation([], 0.7, 0.001), /no plans/);
+});
+
+test("shrink choosing its share: every share's plan scored on validation, the rule's pick taken, and the warm start is that plan's truncation", async () => {
+  const data = new PreparedData(await learnableSyntheticData());
+  const base = quickSettings("fm", 7);
+  const s = {
+    ...base,
+    train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 },
+    shrink: { tolerance: 0.008, chooseShare: true, warmStart: true },
+  };
+  const r = await METHODS.shrink.run(data, s, { progress: false });
+  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  const choice = rec.shareChoice;
+  assert.ok(choice, "the record carries the choice");
+  assert.deepEqual(
+    choice.plans.map((p) => p.share),
+    SHRINK_SHARE_GRID,
+  );
+  assert.equal(choice.maxDrop, SHRINK_MAX_VALIDATION_DROP);
+  // The probes' pass over the restored full model is the full model's best validation.
+  assert.ok(Math.abs(choice.fullValidationAuc - rec.full.validationAuc) < 1e-9);
+  // The pick by brute force over the recorded plans.
+  const within = choice.plans.filter((p) => p.validationAuc >= choice.fullValidationAuc - choice.maxDrop);
+  const expected = within.length
+    ? within.reduce((a, b) => (b.saved > a.saved || (b.saved === a.saved && b.validationAuc > a.validationAuc) ? b : a))
+    : choice.plans.reduce((a, b) => (b.validationAuc > a.validationAuc ? b : a));
+  assert.equal(choice.chosen, expected.share);
+  assert.equal(choice.fallback, within.length === 0);
+  // The plan taken is that share's: its tolerance, its saving in the re-trained plan's parameters.
+  const taken = choice.plans.find((p) => p.share === choice.chosen)!;
+  assert.equal(rec.gainShare?.share, choice.chosen);
+  assert.equal(rec.tolerance, taken.tolerance);
+  const full = data.manifest.fields.reduce((a, f) => a + f.vocabularySize * 32, 0);
+  assert.equal(full - r.params.embedding, taken.saved);
+  // The warm re-train starts as the truncation scored in the choice (an independent path: the
+  // plan's own embedding, not the full table with rows overwritten) and ends no lower.
+  assert.ok(r.bestValidation.auc >= taken.validationAuc - 2e-3, `${r.bestValidation.auc} vs ${taken.validationAuc}`);
+  if (r.bestValidation.epoch === 0)
+    assert.ok(Math.abs(r.bestValidation.auc - taken.validationAuc) < 2e-3, `${r.bestValidation.auc} vs ${taken.validationAuc}`);
 });
 
 test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, every field's decision, the command lines", async () => {
