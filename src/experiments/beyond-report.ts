@@ -257,6 +257,7 @@ export function beyondFigures(
     { targets: r.verdict ?? [], start: "projection per size", symbol: "-open" },
     { targets: r.fieldVerdict ?? [], start: "projection per field", symbol: "-dot" },
     { targets: r.warmVerdict ?? [], start: "warm start", symbol: "" },
+    { targets: r.chosenVerdict ?? [], start: "warm start, share chosen per run", symbol: "-x" },
   ];
   const verdictTraces = sets
     .flatMap(({ targets, start, symbol }) =>
@@ -271,7 +272,7 @@ export function beyondFigures(
       return {
         type: "scatter",
         mode: "markers+text",
-        name: `Shrink, gain share, ${start} (${dataName(data)}, seeds ${pts[0].seeds.join(", ")})`,
+        name: `Shrink, ${start === "warm start, share chosen per run" ? "" : "gain share, "}${start} (${dataName(data)}, seeds ${pts[0].seeds.join(", ")})`,
         x: pts.map((p) => 100 * p.saved),
         y: pts.map((p) => p.delta.delta),
         text: pts.map((p) => modelLabel(p.model)),
@@ -300,7 +301,7 @@ export function beyondFigures(
             data: verdictTraces,
             layout: {
               title: {
-                text: `Shrink with the gain share chosen per model, fresh seeds: ΔAUC against parameters saved${verdictCaption ? `<br><sub>${verdictCaption}</sub>` : ""}`,
+                text: `Shrink's gain share chosen per model on tuning seeds, or per run on its own validation; fresh seeds: ΔAUC against parameters saved${verdictCaption ? `<br><sub>${verdictCaption}</sub>` : ""}`,
               },
               ...axes,
               width: 1000,
@@ -348,7 +349,7 @@ export async function beyondBody(
       r,
       main,
       caption,
-      `scale ${scale}; seeds ${(r.verdictSeeds ?? []).join(", ")} (never used for a choice); reference: the full model (FDE) of the same seed`,
+      `scale ${scale}; seeds ${(r.verdictSeeds ?? []).join(", ")}${r.chosenSeeds?.length ? ` (the share chosen per run: ${r.chosenSeeds.join(", ")})` : ""}, never used for a choice; reference: the full model (FDE) of the same seed`,
     ),
     data: ds.description,
     computeSeconds: r.computeSeconds,

@@ -4,6 +4,7 @@
 import type { BeyondResult } from "./beyond.js";
 import type { GainShareChoice } from "./beyond-verdict.js";
 import { VARIANT_NAME } from "./beyond-tables.js";
+import { SHRINK_MAX_VALIDATION_DROP } from "../methods/defaults.js";
 import type { ShrinkTarget } from "./beyond-targets.js";
 import type { CaseStudyPaperResult } from "./casestudy-paper.js";
 import type { MainTableRow } from "./methods-table.js";
@@ -189,10 +190,14 @@ function variantSummary(
   name: string,
   shares: GainShareChoice[] | string | undefined,
   verdict: ShrinkTarget[] | undefined,
+  /** Where the choice was made and the fresh seeds judged (default: the tuning seeds; the verdict seeds). */
+  where?: { chosenOn: string; seeds: number[] },
 ): string {
   if (!shares?.length || !verdict?.length) return "";
   const chosen =
     typeof shares === "string" ? shares : shares.map((g) => `${modelLabel(g.model)} ${g.chosen}`).join(", ");
+  const chosenOn = where?.chosenOn ?? `chosen on seeds ${b.tuningSeeds.join(", ")}`;
+  const seeds = where?.seeds ?? b.verdictSeeds ?? [];
   const byData = (d: string) =>
     verdict
       .filter((t) => t.data === d)
@@ -201,7 +206,7 @@ function variantSummary(
   const judged = targetsJudged(verdict);
   const met = judged.filter((j) => j.met).map((j) => j.target);
   const missed = judged.filter((j) => !j.met).map((j) => `${j.target} (${j.misses.join(", ")})`);
-  return ` ${name} (chosen on seeds ${b.tuningSeeds.join(", ")}: ${chosen}), fresh seeds ${(b.verdictSeeds ?? []).join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets met: ${met.length ? met.join("; ") : "none"}. **Not met**: ${missed.length ? missed.join("; ") : "none"}.`;
+  return ` ${name} (${chosenOn}: ${chosen}), fresh seeds ${seeds.join(", ")}: MovieLens ${byData("movielens")}; planted ${byData("planted-large")}. Targets met: ${met.length ? met.join("; ") : "none"}. **Not met**: ${missed.length ? missed.join("; ") : "none"}.`;
 }
 
 function gainShareSummary(b: BeyondResult): string {
@@ -223,6 +228,20 @@ function gainShareSummary(b: BeyondResult): string {
           "**One rule across the three re-trains**, per model",
           b.across.map((c) => `${modelLabel(c.model)} ${VARIANT_NAME[c.variant]}, share ${c.gainShare}`).join("; "),
           b.acrossVerdict,
+        )
+      : "",
+    b.chosenVerdict?.length && b.choices
+      ? variantSummary(
+          b,
+          `**The share chosen by each run on its own validation split, warm start** (the largest saving whose truncation keeps validation AUC within ${SHRINK_MAX_VALIDATION_DROP} of the full model's)`,
+          b.chosenVerdict
+            .map((t) => {
+              const mine = (b.choices ?? []).filter((c) => c.data === t.data && c.model === t.model);
+              return `${t.data === "movielens" ? "MovieLens" : "planted"} ${modelLabel(t.model)} ${mine.map((c) => c.choice.chosen).join("/")}`;
+            })
+            .join(", "),
+          b.chosenVerdict,
+          { chosenOn: "per run, on no other seed; shares by seed", seeds: b.chosenSeeds ?? [] },
         )
       : "",
   ].join("");

@@ -25,7 +25,11 @@ export type ShrinkRule = Partial<ShrinkSettings>;
 /** The `run` flags that give a rule (`--gain-share 0.05 --warm-start`). */
 export function shrinkFlags(rule: ShrinkRule): string {
   return [
-    rule.gainShare ? `--gain-share ${rule.gainShare}` : `--tolerance ${rule.tolerance ?? SHRINK_TOLERANCE}`,
+    rule.chooseShare
+      ? "--choose-share"
+      : rule.gainShare
+        ? `--gain-share ${rule.gainShare}`
+        : `--tolerance ${rule.tolerance ?? SHRINK_TOLERANCE}`,
     ...(rule.fieldProjection ? ["--field-projection"] : []),
     ...(rule.warmStart ? ["--warm-start"] : []),
   ].join(" ");

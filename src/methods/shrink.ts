@@ -287,6 +287,11 @@ export function retrainShrunk(
     process.stderr.write(
       `shrink: sizes ${dims.join(", ")}; decided ${record.decided} of ${dims.length} fields; joint validation logloss +${record.joint.measured.toFixed(5)} (tolerance ${record.tolerance.toFixed(5)}${record.gainShare ? `: ${record.gainShare.share} of the gain ${record.gainShare.gain.toFixed(4)} over a constant predictor` : ""})\n`,
     );
+  const choice = record.shareChoice;
+  if (choice && opts.progress !== false)
+    process.stderr.write(
+      `shrink: validation AUC of each share's truncated plan against the full model's ${choice.fullValidationAuc.toFixed(4)}: ${choice.plans.map((p) => `${p.share} ${(p.validationAuc - choice.fullValidationAuc).toFixed(4)}`).join(", ")}; took ${choice.chosen}${choice.fallback ? ` (none within ${choice.maxDrop}: the highest)` : ` (the largest saving within ${choice.maxDrop})`}\n`,
+    );
   const start = found.start;
   const perField = start !== undefined || ownSettings(s, "shrink").fieldProjection === true;
   return retrain(

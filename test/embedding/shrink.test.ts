@@ -434,4 +434,5 @@ test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, 
   assert.equal(shrinkFlags({ tolerance: 0.003 }), "--tolerance 0.003");
   assert.equal(shrinkFlags({ tolerance: 0.008, gainShare: 0.05, warmStart: true }), "--gain-share 0.05 --warm-start");
   assert.equal(shrinkFlags({ gainShare: 0.02, fieldProjection: true }), "--gain-share 0.02 --field-projection");
+  assert.equal(shrinkFlags({ chooseShare: true, warmStart: true }), "--choose-share --warm-start");
 });

@@ -7,7 +7,12 @@ import { beyondDefaults, chooseTolerance } from "../../src/experiments/beyond.js
 import { chooseAcross } from "../../src/experiments/beyond-verdict.js";
 import { meanPairwisePearson, type ShrinkTarget } from "../../src/experiments/beyond-targets.js";
 import { targetsJudged } from "../../src/experiments/prose-verdict.js";
-import { SHRINK_RECOMMENDED, SHRINK_TOLERANCE } from "../../src/methods/defaults.js";
+import {
+  SHRINK_RECOMMENDED,
+  SHRINK_SHARE_GRID,
+  SHRINK_TOLERANCE,
+  shrinkRecommended,
+} from "../../src/methods/defaults.js";
 import type { ModelName } from "../../src/models/ctr.js";
 
 test("the tolerance rule: the largest saving within the validation drop; none allowed, the smallest tolerance", () => {
@@ -41,6 +46,13 @@ test("the gain share's verdict seeds are fresh: neither tuning seeds nor the mai
       assert.ok(!s.curveSeeds.includes(seed) && !s.base.seeds.includes(seed), `seed ${seed} is the main table's`);
     }
     assert.ok(s.gainShares.every((g) => g > 0 && g < 1));
+    // Stage 6 chooses nothing on other seeds, and is judged on seeds no earlier stage used.
+    assert.ok(s.chosenSeeds.length > 0);
+    for (const seed of s.chosenSeeds)
+      assert.ok(
+        ![...s.tuningSeeds, ...s.curveSeeds, ...s.base.seeds, ...s.verdictSeeds].includes(seed),
+        `seed ${seed} was used before stage 6`,
+      );
   }
 });
 
@@ -174,17 +186,39 @@ test("one rule across the re-trains: per model the admissible (re-train, share) 
   );
 });
 
-test("SHRINK_RECOMMENDED is the committed result's one rule across the re-trains, per model", () => {
+type SavedChoice = { data: string; model: ModelName; seed: number; choice: { chosen: number; plans: { share: number }[] } };
+
+test("SHRINK_RECOMMENDED is stage 6's rule (the share chosen per run, warm start), and the committed result judges it for every model on both data sets", () => {
+  assert.deepEqual(SHRINK_RECOMMENDED, { chooseShare: true, warmStart: true });
+  for (const model of ["fm", "wd", "deepfm", "nfm"] as const) assert.deepEqual(shrinkRecommended(model), SHRINK_RECOMMENDED);
   const saved = JSON.parse(readFileSync("results/beyond-quick.json", "utf8")) as {
-    result: { across?: { model: ModelName; variant: string; gainShare: number }[] };
+    result: {
+      chosenVerdict?: ShrinkTarget[];
+      chosenSeeds?: number[];
+      choices?: SavedChoice[];
+    };
   };
-  const across = saved.result.across;
-  assert.ok(across?.length, "results/beyond-quick.json has the rule across the re-trains");
-  for (const c of across) {
-    const rec = SHRINK_RECOMMENDED[c.model];
-    assert.ok(rec, c.model);
-    assert.equal(rec.gainShare, c.gainShare, c.model);
-    assert.equal(rec.warmStart === true, c.variant === "warm", `${c.model}: warm start`);
-    assert.equal(rec.fieldProjection === true, c.variant === "field", `${c.model}: a projection per field`);
-  }
+  const { chosenVerdict, chosenSeeds, choices } = saved.result;
+  assert.ok(chosenVerdict?.length && chosenSeeds && choices, "results/beyond-quick.json has stage 6's verdict");
+  const s = beyondDefaults("quick");
+  assert.deepEqual(chosenSeeds, s.chosenSeeds);
+  for (const data of s.verdictData)
+    for (const model of s.models) {
+      const row: ShrinkTarget | undefined = chosenVerdict.find((t) => t.data === data && t.model === model);
+      assert.ok(row, `${data} ${model} judged`);
+      assert.deepEqual(row.seeds, s.chosenSeeds);
+      const mine: SavedChoice[] = choices.filter((c) => c.data === data && c.model === model);
+      assert.deepEqual(
+        mine.map((c) => c.seed),
+        s.chosenSeeds,
+      );
+      // Each run chose among every share of the grid.
+      for (const c of mine) {
+        assert.deepEqual(
+          c.choice.plans.map((p) => p.share),
+          SHRINK_SHARE_GRID,
+        );
+        assert.ok(SHRINK_SHARE_GRID.includes(c.choice.chosen));
+      }
+    }
 });
