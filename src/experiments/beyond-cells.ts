@@ -256,14 +256,10 @@ export async function chosenCells(
         const chosen = choosePlan(c.ds.data, settings.candidates, found);
         const own = { ...settings, shrink: { tolerance: SHRINK_TOLERANCE, chooseShare: true, warmStart: true } };
         const warm = await savingTestScores(c.dir, `${key}-chosen`, (onTestScores) =>
-          retrainShrunk(
-            c.ds.data,
-            own,
-            found,
-            chosen,
-            found.full.runtime.wallSeconds + found.probeSeconds,
-            { progress, onTestScores },
-          ),
+          retrainShrunk(c.ds.data, own, found, chosen, found.full.runtime.wallSeconds + found.probeSeconds, {
+            progress,
+            onTestScores,
+          }),
         );
         return { ...saved, chosen, warm };
       },

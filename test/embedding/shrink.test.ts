@@ -403,7 +403,10 @@ test("shrink choosing its share: every share's plan scored on validation, the ru
   // plan's own embedding, not the full table with rows overwritten) and ends no lower.
   assert.ok(r.bestValidation.auc >= taken.validationAuc - 2e-3, `${r.bestValidation.auc} vs ${taken.validationAuc}`);
   if (r.bestValidation.epoch === 0)
-    assert.ok(Math.abs(r.bestValidation.auc - taken.validationAuc) < 2e-3, `${r.bestValidation.auc} vs ${taken.validationAuc}`);
+    assert.ok(
+      Math.abs(r.bestValidation.auc - taken.validationAuc) < 2e-3,
+      `${r.bestValidation.auc} vs ${taken.validationAuc}`,
+    );
 });
 
 test("notebook 10's compare step: Shrink and FDE per seed, the paired interval, every field's decision, the command lines", async () => {

@@ -186,11 +186,17 @@ test("one rule across the re-trains: per model the admissible (re-train, share) 
   );
 });
 
-type SavedChoice = { data: string; model: ModelName; seed: number; choice: { chosen: number; plans: { share: number }[] } };
+type SavedChoice = {
+  data: string;
+  model: ModelName;
+  seed: number;
+  choice: { chosen: number; plans: { share: number }[] };
+};
 
 test("SHRINK_RECOMMENDED is stage 6's rule (the share chosen per run, warm start), and the committed result judges it for every model on both data sets", () => {
   assert.deepEqual(SHRINK_RECOMMENDED, { chooseShare: true, warmStart: true });
-  for (const model of ["fm", "wd", "deepfm", "nfm"] as const) assert.deepEqual(shrinkRecommended(model), SHRINK_RECOMMENDED);
+  for (const model of ["fm", "wd", "deepfm", "nfm"] as const)
+    assert.deepEqual(shrinkRecommended(model), SHRINK_RECOMMENDED);
   const saved = JSON.parse(readFileSync("results/beyond-quick.json", "utf8")) as {
     result: {
       chosenVerdict?: ShrinkTarget[];
