@@ -234,11 +234,13 @@ const checks: Record<string, () => void> = {
           (row) =>
             t.name.includes(`(${row.data}, `) &&
             row.model === t.text[i] &&
-            (row.rule.endsWith("warm start")
-              ? t.name.includes("warm start")
-              : row.rule.endsWith("projection per field")
-                ? t.name.includes("projection per field")
-                : t.name.includes("projection per size")),
+            (row.rule.includes("chosen per run")
+              ? t.name.includes("share chosen per run")
+              : row.rule.endsWith("warm start")
+                ? t.name.includes("warm start") && !t.name.includes("chosen per run")
+                : row.rule.endsWith("projection per field")
+                  ? t.name.includes("projection per field")
+                  : t.name.includes("projection per size")),
         );
         assert.ok(r, `${t.name} point ${i}: no table row`);
         const [d, lo, hi] = intervalCells(r["ΔAUC vs FDE [95% CI]"]);
