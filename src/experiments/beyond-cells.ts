@@ -13,6 +13,7 @@ import {
 import type { FieldProbe } from "../embedding/shrink.js";
 import type { ModelName } from "../models/ctr.js";
 import type { RetrainResult } from "../train/result-schema.js";
+import type { MethodSettings } from "../methods/types.js";
 import { CellsStopped, identityHash, type CellRunner } from "./cells.js";
 import { rawDataNeeded } from "./data-record.js";
 import type { Dataset } from "./datasets.js";
@@ -160,6 +161,13 @@ export interface WarmProbed extends Probed {
 /** The scores file of a warm cell's plan for one rule. */
 export const warmScoresKey = (key: string, rule: ShrinkTolerance) => `${key}-${ruleTag(rule)}`;
 
+/** A warm or chosen cell's full model, trained and probed with its start kept, its test scores saved under the cell's key. */
+function probedWithStart(c: ShrinkCells, key: string, settings: MethodSettings, rules: ShrinkTolerance[]) {
+  return savingTestScores(c.dir, key, (onTestScores) =>
+    trainAndProbe(c.ds.data, settings, rules, { progress: quiet().progress, onTestScores, keepStart: true }),
+  );
+}
+
 /**
  * Warm cells, one per (model, seed): the full model trained and probed once (the same bits as
  * its probe cell), then each rule's plan started from the full model truncated field by field
@@ -181,9 +189,7 @@ export async function warmCells(
       key,
       identity,
       run: async (): Promise<WarmProbed> => {
-        const found = await savingTestScores(c.dir, key, (onTestScores) =>
-          trainAndProbe(c.ds.data, settings, rules, { progress, onTestScores, keepStart: true }),
-        );
+        const found = await probedWithStart(c, key, settings, rules);
         const { start, ...saved } = found;
         const warm: RetrainResult[] = [];
         for (const [t, rule] of rules.entries()) {
@@ -248,9 +254,7 @@ export async function chosenCells(
       key,
       identity,
       run: async (): Promise<ChosenProbed> => {
-        const found = await savingTestScores(c.dir, key, (onTestScores) =>
-          trainAndProbe(c.ds.data, settings, rules, { progress, onTestScores, keepStart: true }),
-        );
+        const found = await probedWithStart(c, key, settings, rules);
         const { start, ...saved } = found;
         if (!start) throw new AutodimError("beyond: the chosen cell kept no start");
         const chosen = choosePlan(c.ds.data, settings.candidates, found);

@@ -118,7 +118,7 @@ export async function verdictOnFreshSeeds(
             replicates: cells.base.bootstrapReplicates,
             rule:
               variant === "chosen"
-                ? `gain share chosen per run on validation (${mine.map((r) => ruleLabel(r.rule).replace("gain share ", "")).join(", ")})${VARIANT_TAG[variant]}`
+                ? `gain share chosen per run on validation (${mine.map((r) => (typeof r.rule === "number" ? r.rule : r.rule.gainShare)).join(", ")})${VARIANT_TAG[variant]}`
                 : `${ruleLabel(shareOf(model)[0])}${VARIANT_TAG[variant]}`,
           },
           mine.map((r) => {

@@ -18,6 +18,7 @@ import { PreparedData } from "../../src/data/batches.js";
 import { quickSettings, SHRINK_MAX_VALIDATION_DROP, SHRINK_SHARE_GRID } from "../../src/methods/defaults.js";
 import { METHODS } from "../../src/methods/registry.js";
 import type { ShrinkRecord } from "../../src/methods/shrink.js";
+import type { MethodSettings } from "../../src/methods/types.js";
 import { initRuntime } from "../../src/accel/index.js";
 import { randomStream } from "../../src/core/random.js";
 import { existsSync } from "node:fs";
@@ -262,16 +263,17 @@ test("loglossGain: the constant predictor's logloss by the entropy formula, minu
   assert.ok(Math.abs(g.gain - (constant - g.model)) < 1e-12);
 });
 
-test("shrink with a gain share: its tolerance is that share of the full model's gain over the training click rate", async () => {
+/** Shrink with FM on the learnable synthetic data (2 epochs), these Shrink settings: the data, settings, result and record. */
+async function runShrink(shrink: MethodSettings["shrink"]) {
   const data = new PreparedData(await learnableSyntheticData());
   const base = quickSettings("fm", 7);
-  const s = {
-    ...base,
-    train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 },
-    shrink: { tolerance: 0.008, gainShare: 0.05 },
-  };
+  const s = { ...base, train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 }, shrink };
   const r = await METHODS.shrink.run(data, s, { progress: false });
-  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  return { data, s, r, rec: r.selection?.detail as unknown as ShrinkRecord };
+}
+
+test("shrink with a gain share: its tolerance is that share of the full model's gain over the training click rate", async () => {
+  const { data, s, r, rec } = await runShrink({ tolerance: 0.008, gainShare: 0.05 });
   assert.ok(rec.gainShare, "the record names the rule");
   assert.equal(rec.gainShare.share, 0.05);
   // The gain is the constant predictor's validation logloss minus the full model's.
@@ -290,11 +292,7 @@ test("shrink with a gain share: its tolerance is that share of the full model's 
 });
 
 test("shrink end to end: probes every field, reports every decision, stays within the tolerance, and learns", async () => {
-  const data = new PreparedData(await learnableSyntheticData());
-  const base = quickSettings("fm", 7);
-  const s = { ...base, train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 }, shrink: { tolerance: 0.003 } };
-  const r = await METHODS.shrink.run(data, s, { progress: false });
-  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  const { data, s, r, rec } = await runShrink({ tolerance: 0.003 });
   const F = data.fieldCount;
   assert.equal(rec.probes.length, F);
   assert.equal(rec.decisions.length, F);
@@ -319,15 +317,7 @@ test("shrink end to end: probes every field, reports every decision, stays withi
 });
 
 test("shrink with a warm start: the plan starts as the full model truncated to it, with a projection per field, and never ends below that start on validation", async () => {
-  const data = new PreparedData(await learnableSyntheticData());
-  const base = quickSettings("fm", 7);
-  const s = {
-    ...base,
-    train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 },
-    shrink: { tolerance: 0.003, warmStart: true },
-  };
-  const r = await METHODS.shrink.run(data, s, { progress: false });
-  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  const { data, s, r, rec } = await runShrink({ tolerance: 0.003, warmStart: true });
   assert.equal(rec.warmStart, true);
   assert.equal(r.config.projection, "field-linear");
   // A projection (d × 32 + 32) per field narrower than 32, none for a full-width field.
@@ -368,15 +358,7 @@ test("chooseByValidation: the largest saving within the drop, ties to the higher
 });
 
 test("shrink choosing its share: every share's plan scored on validation, the rule's pick taken, and the warm start is that plan's truncation", async () => {
-  const data = new PreparedData(await learnableSyntheticData());
-  const base = quickSettings("fm", 7);
-  const s = {
-    ...base,
-    train: { ...base.train, epochs: 2, patience: 1, batchSize: 256 },
-    shrink: { tolerance: 0.008, chooseShare: true, warmStart: true },
-  };
-  const r = await METHODS.shrink.run(data, s, { progress: false });
-  const rec = r.selection?.detail as unknown as ShrinkRecord;
+  const { data, s, r, rec } = await runShrink({ tolerance: 0.008, chooseShare: true, warmStart: true });
   const choice = rec.shareChoice;
   assert.ok(choice, "the record carries the choice");
   assert.deepEqual(
